@@ -3,10 +3,11 @@ import { z } from "zod";
 const UINT256_MAX = (1n << 256n) - 1n;
 
 /** A uint256 written as a decimal string (JSON-safe, exact). */
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
 const uint256Decimal = z
   .string()
-  .regex(/^(0|[1-9][0-9]*)$/, "must be a non-negative decimal integer without leading zeros")
-  .refine((value) => BigInt(value) <= UINT256_MAX, "must fit in uint256");
+  .regex(DECIMAL, "must be a non-negative decimal integer without leading zeros")
+  .refine((value) => !DECIMAL.test(value) || BigInt(value) <= UINT256_MAX, "must fit in uint256");
 
 /** Identifier of a training job: the `uint256` id `TrainingJobs` assigns, as a decimal string. */
 export const JobIdSchema = uint256Decimal.brand<"JobId">();

@@ -1,4 +1,17 @@
+export {
+  EIP712_NAME,
+  EIP712_VERSION,
+  MODEL_UPDATE_TYPES,
+  type ModelUpdateMessage,
+  metricsHash,
+  modelUpdateMessage,
+  recoverModelUpdateSigner,
+  signModelUpdate,
+  type TypedDataSigner,
+  tributaryDomain,
+} from "./eip712.js";
 export { type ErrorDetails, TributaryError, type TributaryErrorOptions } from "./errors.js";
+export { FIXED18_ONE, fromFixed18, toFixed18 } from "./fixed-point.js";
 export {
   type Address,
   AddressSchema,
@@ -11,6 +24,15 @@ export {
   type JobId,
   JobIdSchema,
 } from "./ids.js";
+export {
+  type ClientSelection,
+  ClientSelectionSchema,
+  type DpSpec,
+  DpSpecSchema,
+  type JobSpec,
+  type JobSpecInput,
+  JobSpecSchema,
+} from "./job-spec.js";
 export {
   buildPayoutTree,
   buildRoundTree,
@@ -34,3 +56,22 @@ export {
   TensorSpecSchema,
   tensorSize,
 } from "./model-layout.js";
+export {
+  type Activation,
+  ActivationSchema,
+  type LayerSpec,
+  LayerSpecSchema,
+  type ModelSpec,
+  ModelSpecSchema,
+} from "./model-spec.js";
+export {
+  type ModelUpdateHeader,
+  ModelUpdateHeaderSchema,
+  type SignedModelUpdate,
+  SignedModelUpdateSchema,
+  type UpdateMetrics,
+  UpdateMetricsSchema,
+} from "./model-update.js";
+export { type InputIssue, InvalidInputError, parseInput } from "./parse.js";
+export { type StrategyName, type StrategySpec, StrategySpecSchema } from "./strategy-spec.js";
+export { type TrainInstruction, TrainInstructionSchema } from "./train-instruction.js";

@@ -1,0 +1,35 @@
+import { z } from "zod";
+
+const serverLr = z.number().positive().max(100);
+const byzantine = z.number().int().nonnegative();
+
+/**
+ * How the coordinator turns a round's updates into the next global model: the aggregation rule and, for the
+ * adaptive rules of Reddi et al. (2021), the server optimiser's hyper-parameters.
+ */
+export const StrategySpecSchema = z.discriminatedUnion("name", [
+  z.strictObject({ name: z.literal("fedavg") }),
+  z.strictObject({ name: z.literal("fedavgm"), serverLr: serverLr.default(1), momentum: z.number().min(0).lt(1) }),
+  z.strictObject({ name: z.literal("fedadagrad"), serverLr, tau: z.number().positive().default(1e-3) }),
+  z.strictObject({
+    name: z.literal("fedadam"),
+    serverLr,
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.99),
+    tau: z.number().positive().default(1e-3),
+  }),
+  z.strictObject({
+    name: z.literal("fedyogi"),
+    serverLr,
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.99),
+    tau: z.number().positive().default(1e-3),
+  }),
+  z.strictObject({ name: z.literal("krum"), f: byzantine }),
+  z.strictObject({ name: z.literal("multikrum"), f: byzantine, m: z.number().int().positive() }),
+  z.strictObject({ name: z.literal("trimmedmean"), trim: byzantine }),
+  z.strictObject({ name: z.literal("median") }),
+  z.strictObject({ name: z.literal("bulyan"), f: byzantine }),
+]);
+export type StrategySpec = z.infer<typeof StrategySpecSchema>;
+export type StrategyName = StrategySpec["name"];
