@@ -4,6 +4,7 @@ import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matc
 import hardhatIgnitionEthers from "@nomicfoundation/hardhat-ignition-ethers";
 import hardhatMocha from "@nomicfoundation/hardhat-mocha";
 import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
+import hardhatTypechain from "@nomicfoundation/hardhat-typechain";
 import { defineConfig } from "hardhat/config";
 
 // No Solidity compiler can be downloaded on our machines: compile with the one the `solc` npm package ships.
@@ -18,13 +19,21 @@ const compiler = {
 };
 
 export default defineConfig({
-  plugins: [hardhatEthers, hardhatEthersChaiMatchers, hardhatMocha, hardhatNetworkHelpers, hardhatIgnitionEthers],
+  plugins: [
+    hardhatEthers,
+    hardhatEthersChaiMatchers,
+    hardhatMocha,
+    hardhatNetworkHelpers,
+    hardhatIgnitionEthers,
+    hardhatTypechain,
+  ],
   solidity: {
     profiles: {
       default: compiler,
       production: compiler,
     },
   },
+  typechain: { outDir: "contracts/types" },
   paths: {
     sources: "contracts/src",
     tests: { mocha: "test/contracts" },

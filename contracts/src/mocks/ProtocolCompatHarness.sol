@@ -23,11 +23,10 @@ contract ProtocolCompatHarness is EIP712 {
         bytes32 nonce;
     }
 
-    bytes32 private constant MODEL_UPDATE_TYPEHASH =
-        keccak256(
-            "ModelUpdate(uint256 jobId,uint32 round,address trainer,uint256 datasetId,uint64 numExamples,"
-            "bytes32 updateHash,bytes32 metricsHash,uint256 epsilonSpent,uint256 delta,bytes32 nonce)"
-        );
+    bytes32 private constant MODEL_UPDATE_TYPEHASH = keccak256(
+        "ModelUpdate(uint256 jobId,uint32 round,address trainer,uint256 datasetId,uint64 numExamples,"
+        "bytes32 updateHash,bytes32 metricsHash,uint256 epsilonSpent,uint256 delta,bytes32 nonce)"
+    );
 
     constructor() EIP712("Tributary", "1") {}
 

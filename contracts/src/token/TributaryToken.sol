@@ -38,7 +38,6 @@ contract TributaryToken is ITributaryToken, ERC20, ERC20Burnable, ERC20Capped, E
     }
 
     /// @notice ERC-6372 clock description.
-    // solhint-disable-next-line func-name-mixedcase
     function CLOCK_MODE() public pure override returns (string memory) {
         return "mode=timestamp";
     }
