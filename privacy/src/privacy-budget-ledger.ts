@@ -1,0 +1,170 @@
+import { parseInput } from "@tributary/protocol";
+import { z } from "zod";
+import { InvalidPrivacyParameterError, PrivacyBudgetExceededError, UnknownDatasetBudgetError } from "./errors.js";
+import { GaussianStepHistory, type GaussianSteps, GaussianStepsSchema } from "./gaussian-step-history.js";
+import { checkDelta, checkEpsilon, checkNoiseMultiplier, checkSampleRate, checkSteps } from "./privacy-parameters.js";
+import { PrvAccountant } from "./prv-accountant.js";
+import { RdpAccountant } from "./rdp-accountant.js";
+
+/** A data owner's budget for one dataset: the whole of what may ever be spent on it. */
+export interface PrivacyBudget {
+  readonly epsilon: number;
+  readonly delta: number;
+}
+
+/** What has been (or would be) spent: ε at the budget's δ. */
+export interface PrivacySpend {
+  readonly epsilon: number;
+  readonly delta: number;
+}
+
+const PrivacyBudgetSchema = z.strictObject({
+  epsilon: z.number().positive().refine(Number.isFinite, "must be finite"),
+  delta: z.number().gt(0).lt(1),
+});
+
+const DatasetEntrySchema = z.strictObject({
+  budget: PrivacyBudgetSchema,
+  /** Subsampled-Gaussian steps, composed by the ledger's accountant. */
+  gaussian: z.array(GaussianStepsSchema),
+  /** Other mechanisms' (ε, δ), composed by basic composition on top. */
+  other: z.array(z.strictObject({ epsilon: z.number().min(0), delta: z.number().min(0).lt(1) })),
+});
+
+export const PrivacyBudgetLedgerStateSchema = z.strictObject({
+  version: z.literal(1),
+  accountant: z.enum(["rdp", "prv"]),
+  datasets: z.record(z.string().min(1), DatasetEntrySchema),
+});
+export type PrivacyBudgetLedgerState = z.infer<typeof PrivacyBudgetLedgerStateSchema>;
+
+type DatasetEntry = z.infer<typeof DatasetEntrySchema>;
+
+export interface PrivacyBudgetLedgerOptions {
+  /** Accountant for the Gaussian steps: `rdp` (default, fast) or `prv` (tighter, slower). */
+  readonly accountant?: "rdp" | "prv";
+}
+
+/**
+ * Per-dataset ledger of privacy spent against the owner's budget (ε_B, δ_B). Gaussian steps (DP-SGD, DP-FedAvg
+ * rounds) compose through the accountant; any other mechanism's (ε_i, δ_i) composes on top by basic composition:
+ *
+ *   spent ε = ε_acc(δ_B − Σδ_i) + Σε_i   at δ = δ_B.
+ *
+ * Every `spend*` computes what the dataset would have spent *after* the request and throws
+ * `PrivacyBudgetExceededError` if that exceeds the budget, before recording anything. Callers spend first and
+ * only then draw noise or read data (see `privateGradientSum`), so a refused request never touches either.
+ */
+export class PrivacyBudgetLedger {
+  readonly accountant: "rdp" | "prv";
+  private readonly datasets = new Map<string, DatasetEntry>();
+
+  constructor(options: PrivacyBudgetLedgerOptions = {}) {
+    this.accountant = options.accountant ?? "rdp";
+  }
+
+  /** Records the owner's budget for a dataset. A budget can be replaced, but never below what was spent. */
+  register(datasetId: string, budget: PrivacyBudget): void {
+    const parsed = parseInput(PrivacyBudgetSchema, budget, "PrivacyBudget");
+    const existing = this.datasets.get(datasetId);
+    const entry: DatasetEntry = { budget: parsed, gaussian: existing?.gaussian ?? [], other: existing?.other ?? [] };
+    if (existing !== undefined) this.assertWithin(datasetId, entry);
+    this.datasets.set(datasetId, entry);
+  }
+
+  budget(datasetId: string): PrivacyBudget {
+    return { ...this.entry(datasetId).budget };
+  }
+
+  /** What has been spent on the dataset so far. */
+  spent(datasetId: string): PrivacySpend {
+    const entry = this.entry(datasetId);
+    return { epsilon: this.epsilonOf(entry), delta: entry.budget.delta };
+  }
+
+  /** What is left: the budget's ε minus what was spent, at the budget's δ. */
+  remaining(datasetId: string): PrivacySpend {
+    const entry = this.entry(datasetId);
+    return { epsilon: Math.max(0, entry.budget.epsilon - this.epsilonOf(entry)), delta: entry.budget.delta };
+  }
+
+  /** What the dataset would have spent after `steps` more Gaussian steps (nothing is recorded). */
+  previewGaussianSteps(datasetId: string, steps: GaussianSteps): PrivacySpend {
+    const entry = this.withGaussian(this.entry(datasetId), steps);
+    return { epsilon: this.epsilonOf(entry), delta: entry.budget.delta };
+  }
+
+  /** Spends `count` steps of the subsampled Gaussian mechanism, or throws `PrivacyBudgetExceededError`. */
+  spendGaussianSteps(datasetId: string, steps: GaussianSteps): PrivacySpend {
+    const next = this.withGaussian(this.entry(datasetId), steps);
+    const epsilon = this.assertWithin(datasetId, next);
+    this.datasets.set(datasetId, next);
+    return { epsilon, delta: next.budget.delta };
+  }
+
+  /** Spends an arbitrary (ε, δ)-DP release, or throws `PrivacyBudgetExceededError`. */
+  spendEpsilonDelta(datasetId: string, spend: PrivacySpend): PrivacySpend {
+    checkEpsilon(spend.epsilon);
+    if (!(spend.delta >= 0 && spend.delta < 1))
+      throw new InvalidPrivacyParameterError("delta", spend.delta, "must be in [0, 1)");
+    const entry = this.entry(datasetId);
+    const next: DatasetEntry = { ...entry, other: [...entry.other, { epsilon: spend.epsilon, delta: spend.delta }] };
+    const epsilon = this.assertWithin(datasetId, next);
+    this.datasets.set(datasetId, next);
+    return { epsilon, delta: next.budget.delta };
+  }
+
+  toJSON(): PrivacyBudgetLedgerState {
+    const datasets: Record<string, DatasetEntry> = {};
+    for (const [id, entry] of this.datasets) {
+      datasets[id] = {
+        budget: { ...entry.budget },
+        gaussian: entry.gaussian.map((g) => ({ ...g })),
+        other: entry.other.map((o) => ({ ...o })),
+      };
+    }
+    return { version: 1, accountant: this.accountant, datasets };
+  }
+
+  static fromJSON(state: unknown): PrivacyBudgetLedger {
+    const parsed = parseInput(PrivacyBudgetLedgerStateSchema, state, "PrivacyBudgetLedgerState");
+    const ledger = new PrivacyBudgetLedger({ accountant: parsed.accountant });
+    for (const [id, entry] of Object.entries(parsed.datasets)) ledger.datasets.set(id, entry);
+    return ledger;
+  }
+
+  private entry(datasetId: string): DatasetEntry {
+    const entry = this.datasets.get(datasetId);
+    if (entry === undefined) throw new UnknownDatasetBudgetError(datasetId);
+    return entry;
+  }
+
+  private withGaussian(entry: DatasetEntry, steps: GaussianSteps): DatasetEntry {
+    checkNoiseMultiplier(steps.noiseMultiplier);
+    checkSampleRate(steps.sampleRate);
+    checkSteps(steps.count, "count");
+    const history = GaussianStepHistory.from(entry.gaussian);
+    history.add(steps.noiseMultiplier, steps.sampleRate, steps.count);
+    return { ...entry, gaussian: [...history.entries()] };
+  }
+
+  /** ε spent at the budget's δ, or +∞ when the other mechanisms' δ already exhaust it. */
+  private epsilonOf(entry: DatasetEntry): number {
+    const otherEpsilon = entry.other.reduce((total, o) => total + o.epsilon, 0);
+    const otherDelta = entry.other.reduce((total, o) => total + o.delta, 0);
+    if (entry.gaussian.length === 0) return otherDelta <= entry.budget.delta ? otherEpsilon : Number.POSITIVE_INFINITY;
+    const accountantDelta = entry.budget.delta - otherDelta;
+    if (!(accountantDelta > 0)) return Number.POSITIVE_INFINITY;
+    const history = GaussianStepHistory.from(entry.gaussian);
+    const accountant = this.accountant === "prv" ? new PrvAccountant({}, history) : new RdpAccountant({}, history);
+    return accountant.getEpsilon(checkDelta(accountantDelta)).epsilon + otherEpsilon;
+  }
+
+  private assertWithin(datasetId: string, entry: DatasetEntry): number {
+    const epsilon = this.epsilonOf(entry);
+    if (!(epsilon <= entry.budget.epsilon)) {
+      throw new PrivacyBudgetExceededError(datasetId, entry.budget, { epsilon, delta: entry.budget.delta });
+    }
+    return epsilon;
+  }
+}
