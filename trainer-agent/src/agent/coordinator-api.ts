@@ -1,0 +1,67 @@
+import { createHash } from "node:crypto";
+import {
+  type Bytes32,
+  bytesToWeights,
+  type JobId,
+  type JobSpec,
+  JobSpecSchema,
+  parseInput,
+  TributaryError,
+} from "@tributary/protocol";
+import { z } from "zod";
+
+export class CoordinatorRequestError extends TributaryError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("COORDINATOR_REQUEST_FAILED", message, { details });
+  }
+}
+
+export class ModelHashMismatchError extends TributaryError {
+  constructor(cid: string, expected: string, actual: string) {
+    super("MODEL_HASH_MISMATCH", `model ${cid} hashes to ${actual}, the instruction says ${expected}`, {
+      details: { cid, expected, actual },
+    });
+  }
+}
+
+const JobResponseSchema = z.looseObject({ id: z.string(), spec: z.unknown() });
+const DatasetResponseSchema = z.looseObject({ id: z.string(), commitment: z.string() });
+
+/** The coordinator's REST endpoints a trainer uses: job specs, enrolled commitments, global models. */
+export class CoordinatorApi {
+  constructor(private readonly baseUrl: string) {}
+
+  async #get(path: string): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`);
+    } catch (cause) {
+      throw new CoordinatorRequestError(`GET ${path}: ${(cause as Error).message}`);
+    }
+    if (!response.ok)
+      throw new CoordinatorRequestError(`GET ${path} → HTTP ${response.status}: ${await response.text()}`);
+    return response;
+  }
+
+  async jobSpec(jobId: JobId): Promise<JobSpec> {
+    const job = parseInput(JobResponseSchema, await (await this.#get(`/jobs/${jobId}`)).json(), `job ${jobId}`);
+    return parseInput(JobSpecSchema, job.spec, `job ${jobId} spec`);
+  }
+
+  async datasetCommitment(datasetId: string): Promise<string> {
+    const dataset = parseInput(
+      DatasetResponseSchema,
+      await (await this.#get(`/datasets/${datasetId}`)).json(),
+      "dataset",
+    );
+    return dataset.commitment;
+  }
+
+  /** Downloads a global model and checks its bytes against the hash the instruction carries. */
+  async model(cid: string, expectedHash: Bytes32): Promise<Float32Array> {
+    const bytes = new Uint8Array(await (await this.#get(`/models/${cid}`)).arrayBuffer());
+    const actual = `0x${createHash("sha256").update(bytes).digest("hex")}`;
+    if (actual !== expectedHash) throw new ModelHashMismatchError(cid, expectedHash, actual);
+    return bytesToWeights(bytes);
+  }
+}

@@ -1,0 +1,65 @@
+import { TributaryError } from "@tributary/protocol";
+
+/**
+ * A dataset file on disk is malformed: wrong magic number, truncated, inconsistent counts, a label out of range,
+ * a non-numeric value. Names the file, the record (0-based) or line (1-based) when one is to blame, and the problem.
+ */
+export class DatasetFormatError extends TributaryError {
+  readonly file: string;
+
+  constructor(file: string, problem: string, where: { line?: number; record?: number } = {}) {
+    const at =
+      where.line !== undefined
+        ? ` (line ${where.line})`
+        : where.record !== undefined
+          ? ` (record ${where.record})`
+          : "";
+    super("DATASET_FORMAT", `${file}${at}: ${problem}`, { details: { file, problem, ...where } });
+    this.file = file;
+  }
+}
+
+/** The dataset loaded from disk does not hash to the commitment enrolled on chain. */
+export class DatasetCommitmentMismatchError extends TributaryError {
+  constructor(expected: string, actual: string, summary: Readonly<Record<string, unknown>>) {
+    super(
+      "DATASET_COMMITMENT_MISMATCH",
+      `dataset does not match its enrolled commitment: expected ${expected}, the files on disk give ${actual}`,
+      { details: { expected, actual, ...summary } },
+    );
+  }
+}
+
+/** A flat parameter vector does not have the length the model's layout requires. */
+export class WeightsLengthError extends TributaryError {
+  constructor(expected: number, actual: number) {
+    super("WEIGHTS_LENGTH", `flat weights have ${actual} floats, the model has ${expected} parameters`, {
+      details: { expected, actual },
+    });
+  }
+}
+
+/** A model spec is valid by schema but cannot be built (shapes do not fit, a layer needs a rank it lacks). */
+export class ModelSpecError extends TributaryError {
+  constructor(problem: string, details: Readonly<Record<string, unknown>> = {}) {
+    super("MODEL_SPEC", `model spec cannot be built: ${problem}`, { details });
+  }
+}
+
+/** Training options or a dataset do not fit the model (feature size, label range, batch size). */
+export class TrainingConfigError extends TributaryError {
+  constructor(problem: string, details: Readonly<Record<string, unknown>> = {}) {
+    super("TRAINING_CONFIG", problem, { details });
+  }
+}
+
+/** No tfjs backend from the requested list could be initialised. */
+export class BackendUnavailableError extends TributaryError {
+  constructor(tried: readonly { name: string; reason: string }[]) {
+    super(
+      "BACKEND_UNAVAILABLE",
+      `no training backend could be initialised (${tried.map((t) => `${t.name}: ${t.reason}`).join("; ")})`,
+      { details: { tried } },
+    );
+  }
+}

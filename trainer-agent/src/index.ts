@@ -1,0 +1,52 @@
+export { CoordinatorApi, CoordinatorRequestError, ModelHashMismatchError } from "./agent/coordinator-api.js";
+export {
+  DatasetPrivacyGuard,
+  NonPrivateJobRefusedError,
+  type OwnerPrivacyPolicy,
+  type PrivacyGuard,
+  type RoundPrivacy,
+} from "./agent/privacy-guard.js";
+export {
+  type AgentEvent,
+  DatasetNotEnrolledAsError,
+  TrainerAgent,
+  type TrainerAgentOptions,
+} from "./agent/trainer-agent.js";
+export { type BuildModelOptions, buildModel, modelSpecOf } from "./build-model.js";
+export { canonicalJson } from "./canonical-json.js";
+export { type Dataset, featureSize, labelHistogram, subsetDataset } from "./dataset.js";
+export {
+  type DatasetManifest,
+  DatasetManifestSchema,
+  type DatasetShard,
+  DatasetShardSchema,
+  manifestCommitment,
+  sha256Hex,
+  verifyDatasetCommitment,
+} from "./dataset-manifest.js";
+export {
+  BackendUnavailableError,
+  DatasetCommitmentMismatchError,
+  DatasetFormatError,
+  ModelSpecError,
+  TrainingConfigError,
+  WeightsLengthError,
+} from "./errors.js";
+export { type EvaluationResult, evaluate } from "./evaluate.js";
+export { getFlatWeights, parameterCount, setFlatWeights } from "./flat-weights.js";
+export { averageMicrobatchGradients, type GradientTransform, type MicrobatchGradients } from "./gradient-transform.js";
+export { encodeIdx, IDX_TYPES, type IdxArray, type IdxTypeCode, maybeGunzip, parseIdx } from "./idx-format.js";
+export { type DatasetSource, type LoadedDataset, loadDataset, loadEnrolledDataset } from "./load-dataset.js";
+export { inferModelShapes, type ModelSpecInput, modelLayout } from "./model-layout.js";
+export { type DirichletOptions, type Partition, partitionDirichlet, partitionIid } from "./partition-dataset.js";
+export { SeededRandom } from "./seeded-random.js";
+export { type TrainLocalOptions, type TrainLocalResult, trainLocal } from "./train-local.js";
+export {
+  BACKEND_PREFERENCE,
+  type InitTrainingBackendOptions,
+  initTrainingBackend,
+  type TrainingBackendInfo,
+  type TrainingBackendName,
+} from "./training-backend.js";
+export { registerWasmTrainingKernels } from "./wasm-training-kernels.js";
+export { type WriteIdxShardsOptions, writeIdxShards } from "./write-idx-shards.js";
