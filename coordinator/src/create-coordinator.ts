@@ -1,0 +1,67 @@
+import "reflect-metadata";
+import type { AddressInfo } from "node:net";
+import { type INestApplication, Logger, type LoggerService } from "@nestjs/common";
+import { NestFactory } from "@nestjs/core";
+import { DocumentBuilder, SwaggerModule } from "@nestjs/swagger";
+import { AppModule } from "./app.module.js";
+import { TributaryErrorFilter } from "./common/tributary-error.filter.js";
+import { type CoordinatorConfig, type CoordinatorConfigInput, resolveConfig } from "./config/coordinator-config.js";
+import { startEmbeddedPostgres } from "./database/embedded-postgres.js";
+
+export interface Coordinator {
+  readonly app: INestApplication;
+  readonly config: CoordinatorConfig;
+  /** Base URL of REST (`/docs` has the OpenAPI UI) and of the trainers' socket.io endpoint. */
+  readonly url: string;
+  /** `postgresql` when `databaseUrl` was given, else `pglite`. */
+  readonly database: "postgresql" | "pglite";
+  close(): Promise<void>;
+}
+
+export interface CreateCoordinatorOptions {
+  /** PostgreSQL schema to use (tests isolate themselves in a fresh one). */
+  readonly schema?: string;
+  readonly logger?: LoggerService | false;
+}
+
+/** Starts a coordinator: database (embedded unless a URL is configured), migrations, REST, socket.io, rounds. */
+export async function createCoordinator(
+  input: CoordinatorConfigInput,
+  options: CreateCoordinatorOptions = {},
+): Promise<Coordinator> {
+  const config = resolveConfig(input);
+  const embedded = config.databaseUrl === undefined ? await startEmbeddedPostgres(config.dataDir) : undefined;
+  const url = config.databaseUrl ?? (embedded?.url as string);
+  try {
+    const app = await NestFactory.create(AppModule.forRoot(config, url, options.schema), {
+      logger: options.logger ?? new Logger(),
+      bodyParser: true,
+    });
+    app.useGlobalFilters(new TributaryErrorFilter());
+    app.enableShutdownHooks();
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle("Tributary coordinator")
+        .setDescription("Federated training jobs, datasets, rounds, trainers and content-addressed models")
+        .setVersion("0.1.0")
+        .build(),
+    );
+    SwaggerModule.setup("docs", app, document);
+    await app.listen(config.port, config.host);
+    const address = app.getHttpServer().address() as AddressInfo;
+    return {
+      app,
+      config,
+      url: `http://${config.host}:${address.port}`,
+      database: embedded === undefined ? "postgresql" : "pglite",
+      async close() {
+        await app.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,39 @@
+import { Injectable } from "@nestjs/common";
+import { InjectDataSource } from "@nestjs/typeorm";
+import { AddressSchema, Bytes32Schema } from "@tributary/protocol";
+import type { DataSource } from "typeorm";
+import { z } from "zod";
+import { NotFoundError } from "../common/not-found-error.js";
+import { DatasetEntity } from "./dataset.entity.js";
+
+export const EnrolDatasetSchema = z.strictObject({
+  owner: AddressSchema,
+  name: z.string().min(1).max(200),
+  /** SHA-256 of the dataset manifest the trainer agent derives from the files. */
+  commitment: Bytes32Schema,
+  metadataUri: z.string().max(2000).optional(),
+  recordCount: z.number().int().positive(),
+  epsilonBudget: z.number().positive().max(1000),
+  deltaBudget: z.number().positive().lt(1),
+});
+export type EnrolDataset = z.infer<typeof EnrolDatasetSchema>;
+
+@Injectable()
+export class DatasetsService {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async enrol(input: EnrolDataset): Promise<DatasetEntity> {
+    const repository = this.db.getRepository(DatasetEntity);
+    return repository.save(repository.create({ ...input, metadataUri: input.metadataUri ?? null }));
+  }
+
+  list(): Promise<DatasetEntity[]> {
+    return this.db.getRepository(DatasetEntity).find({ order: { id: "ASC" } });
+  }
+
+  async get(id: string): Promise<DatasetEntity> {
+    const dataset = await this.db.getRepository(DatasetEntity).findOneBy({ id });
+    if (dataset === null) throw new NotFoundError("dataset", id);
+    return dataset;
+  }
+}

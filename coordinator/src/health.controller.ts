@@ -1,0 +1,24 @@
+import { Controller, Get, Inject } from "@nestjs/common";
+import { ApiOperation, ApiTags } from "@nestjs/swagger";
+import { COORDINATOR_CONFIG } from "./common/tokens.js";
+import type { CoordinatorConfig } from "./config/coordinator-config.js";
+
+@ApiTags("health")
+@Controller("health")
+export class HealthController {
+  constructor(@Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig) {}
+
+  @Get()
+  @ApiOperation({ summary: "Liveness, mode and whether TEE attestations may be simulated" })
+  health() {
+    const development = this.config.mode === "development";
+    return {
+      status: "ok",
+      mode: this.config.mode,
+      database: this.config.databaseUrl === undefined ? "pglite (embedded)" : "postgresql",
+      tee: development
+        ? "SIMULATED attestations accepted (development mode: no hardware guarantee)"
+        : "hardware TEEs only",
+    };
+  }
+}

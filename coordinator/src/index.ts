@@ -1,0 +1,7 @@
+export {
+  type CoordinatorConfig,
+  type CoordinatorConfigInput,
+  configFromEnv,
+  resolveConfig,
+} from "./config/coordinator-config.js";
+export { type Coordinator, type CreateCoordinatorOptions, createCoordinator } from "./create-coordinator.js";

@@ -1,0 +1,44 @@
+import type { JobSpec, ModelLayout } from "@tributary/protocol";
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
+
+export type JobStatus = "running" | "evaluating" | "completed" | "cancelled" | "failed";
+
+/** A training job and where it stands. `round` is the round in progress (or the next to start). */
+@Entity({ name: "jobs" })
+export class JobEntity {
+  @PrimaryGeneratedColumn({ type: "bigint" })
+  id!: string;
+
+  @Column({ type: "jsonb" })
+  spec!: JobSpec;
+
+  @Column({ type: "jsonb" })
+  layout!: ModelLayout;
+
+  @Column({ type: "text" })
+  status!: JobStatus;
+
+  @Column({ type: "integer" })
+  round!: number;
+
+  /** CID of the current global model (the initial one before round 0 ends). */
+  @Column({ type: "text", name: "model_cid" })
+  modelCid!: string;
+
+  /** CID of the server optimiser's serialised state, for the adaptive strategies. */
+  @Column({ type: "text", name: "optimizer_state_cid", nullable: true })
+  optimizerStateCid!: string | null;
+
+  /** Federated evaluation of the final model, once the job completed. */
+  @Column({ type: "jsonb", name: "final_metrics", nullable: true })
+  finalMetrics!: Record<string, number> | null;
+
+  @Column({ type: "text", nullable: true })
+  error!: string | null;
+
+  @CreateDateColumn({ type: "timestamptz", name: "created_at" })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: "timestamptz", name: "updated_at" })
+  updatedAt!: Date;
+}

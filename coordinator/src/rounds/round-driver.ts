@@ -1,0 +1,196 @@
+import { randomInt } from "node:crypto";
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
+import { InjectDataSource } from "@nestjs/typeorm";
+import { SOCKET_EVENTS } from "@tributary/protocol";
+import { type DataSource, In } from "typeorm";
+import { COORDINATOR_CONFIG } from "../common/tokens.js";
+import type { CoordinatorConfig } from "../config/coordinator-config.js";
+import { JobEntity } from "../jobs/job.entity.js";
+import { ParticipantEntity } from "../trainers/participant.entity.js";
+import { TrainerSessions } from "../trainers/trainer-sessions.js";
+import { AssignmentEntity } from "./assignment.entity.js";
+import { RoundEntity } from "./round.entity.js";
+import { RoundsService } from "./rounds.service.js";
+
+/** Uniform random sample of `count` items without replacement (Fisher–Yates on a crypto RNG). */
+export function sample<T>(items: readonly T[], count: number): T[] {
+  const pool = [...items];
+  for (let index = pool.length - 1; index > 0; index--) {
+    const other = randomInt(index + 1);
+    [pool[index], pool[other]] = [pool[other] as T, pool[index] as T];
+  }
+  return pool.slice(0, count);
+}
+
+/**
+ * Drives every active job's round state machine from the database: on a timer, and promptly when something
+ * happens (an update, a login). Work on one job is serialised; after a restart it simply resumes from the rows.
+ */
+@Injectable()
+export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly #logger = new Logger("driver");
+  readonly #chains = new Map<string, Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+    @Inject(TrainerSessions) private readonly sessions: TrainerSessions,
+    @Inject(RoundsService) private readonly rounds: RoundsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const tick = async () => {
+      if (this.#stopped) return;
+      const active = await this.db
+        .getRepository(JobEntity)
+        .find({ select: { id: true }, where: { status: In(["running", "evaluating"]) } })
+        .catch((error: Error) => {
+          this.#logger.error(`tick failed: ${error.message}`);
+          return [];
+        });
+      await Promise.all(active.map((job) => this.kick(job.id)));
+    };
+    const schedule = (delay: number) => {
+      this.#timer = setTimeout(() => {
+        this.#ticking = tick().finally(() => {
+          if (!this.#stopped) schedule(this.config.tickSeconds * 1000);
+        });
+      }, delay);
+    };
+    schedule(0);
+  }
+
+  /** Stops before the database closes (module destruction precedes the shutdown hooks). */
+  async onModuleDestroy(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#ticking;
+    await Promise.all(this.#chains.values());
+  }
+
+  /** Advances a job as far as it can go now; calls for the same job run one after another. */
+  kick(jobId: string): Promise<void> {
+    const previous = this.#chains.get(jobId) ?? Promise.resolve();
+    const next = previous
+      .then(() => (this.#stopped ? undefined : this.#advance(jobId)))
+      .catch((error: Error) => this.#logger.error(`job ${jobId}: ${error.stack ?? error.message}`));
+    this.#chains.set(jobId, next);
+    return next;
+  }
+
+  /** Sends a trainer that (re)connected the instructions of every open round it was selected for. */
+  resend(trainer: string): void {
+    void (async () => {
+      const pending = await this.db.getRepository(AssignmentEntity).findBy({ trainer, status: "pending" });
+      for (const assignment of pending) {
+        const [job, round] = await Promise.all([
+          this.db.getRepository(JobEntity).findOneBy({ id: assignment.jobId }),
+          this.db.getRepository(RoundEntity).findOneBy({ jobId: assignment.jobId, round: assignment.round }),
+        ]);
+        if (job !== null && round?.status === "collecting") this.#send(job, round, assignment);
+      }
+    })().catch((error: Error) => this.#logger.error(`resend to ${trainer}: ${error.message}`));
+  }
+
+  async #advance(jobId: string): Promise<void> {
+    for (;;) {
+      const job = await this.db.getRepository(JobEntity).findOneBy({ id: jobId });
+      if (job === null) return;
+      if (job.status === "completed" || job.status === "failed" || job.status === "cancelled") {
+        this.sessions.sendToDatasets(job.spec.datasetIds, SOCKET_EVENTS.jobClosed, { jobId, status: job.status });
+        return;
+      }
+      const round = await this.db.getRepository(RoundEntity).findOneBy({ jobId, round: job.round });
+      if (round === null) {
+        if (!(await this.#open(job))) return;
+      } else if (round.status === "collecting") {
+        if (!(await this.#collect(job, round))) return;
+      } else if (round.status === "aggregating") {
+        try {
+          if (round.kind === "train") await this.rounds.aggregate(job, round);
+          else await this.rounds.finishEvaluation(job, round);
+        } catch (error) {
+          await this.rounds.fail(job, `round ${round.round}: ${(error as Error).message}`);
+          return;
+        }
+      } else {
+        return;
+      }
+    }
+  }
+
+  /** Opens the next round if enough admitted trainers are online; returns whether it did. */
+  async #open(job: JobEntity): Promise<boolean> {
+    const online = await this.#onlineParticipants(job.id);
+    const kind = job.status === "evaluating" ? "evaluate" : "train";
+    if (kind === "train") {
+      const { fraction, min, max } = job.spec.clients;
+      if (online.length < min) return false;
+      const count = Math.min(max, online.length, Math.max(min, Math.round(fraction * online.length)));
+      await this.rounds.open(job, kind, sample(online, count));
+    } else {
+      if (online.length === 0) return false;
+      await this.rounds.open(job, kind, online);
+    }
+    await this.#sendAll(job);
+    return true;
+  }
+
+  /** Closes a collecting round once every selected trainer answered or the deadline passed with enough answers. */
+  async #collect(job: JobEntity, round: RoundEntity): Promise<boolean> {
+    const assignments = await this.db.getRepository(AssignmentEntity).findBy({ jobId: job.id, round: round.round });
+    const answered = assignments.filter((a) => a.status !== "pending").length;
+    const useful = assignments.filter((a) => a.status === "submitted" || a.status === "evaluated").length;
+    const needed = round.kind === "train" ? job.spec.clients.min : 1;
+    const expired = Date.now() >= round.deadline.getTime();
+    if (useful >= needed && (answered === assignments.length || expired)) {
+      await this.rounds.close(job.id, round.round);
+      return true;
+    }
+    if (!expired && answered < assignments.length) return false;
+    // Not enough answers: replace drop-outs and refusers with admitted trainers not yet asked, and wait longer.
+    const asked = new Set(assignments.map((a) => a.trainer));
+    const fresh = (await this.#onlineParticipants(job.id)).filter((trainer) => !asked.has(trainer));
+    const missing = needed - useful;
+    if (fresh.length === 0 && answered === assignments.length) {
+      await this.rounds.fail(
+        job,
+        `round ${round.round}: ${useful} of the ${needed} answers needed, and every admitted trainer online declined (${assignments
+          .map((a) => `${a.trainer}: ${a.reason ?? a.status}`)
+          .join("; ")})`,
+      );
+      return false;
+    }
+    await this.rounds.topUp(job, sample(fresh, missing));
+    this.#logger.warn(
+      `job ${job.id} round ${round.round}: ${useful}/${needed} answers; asked ${Math.min(missing, fresh.length)} more, deadline extended`,
+    );
+    await this.#sendAll(job);
+    return false;
+  }
+
+  async #onlineParticipants(jobId: string): Promise<string[]> {
+    const participants = await this.db.getRepository(ParticipantEntity).findBy({ jobId });
+    return participants
+      .map((p) => p.trainer)
+      .filter((trainer) => this.sessions.isOnline(trainer))
+      .sort();
+  }
+
+  async #sendAll(job: JobEntity): Promise<void> {
+    const round = await this.db.getRepository(RoundEntity).findOneBy({ jobId: job.id, round: job.round });
+    if (round === null) return;
+    const pending = await this.db
+      .getRepository(AssignmentEntity)
+      .findBy({ jobId: job.id, round: job.round, status: "pending" });
+    for (const assignment of pending) this.#send(job, round, assignment);
+  }
+
+  #send(job: JobEntity, round: RoundEntity, assignment: AssignmentEntity): void {
+    const event = round.kind === "train" ? SOCKET_EVENTS.instruction : SOCKET_EVENTS.evaluate;
+    this.sessions.send(assignment.trainer, event, this.rounds.instruction(job, round, assignment));
+  }
+}

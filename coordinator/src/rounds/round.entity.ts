@@ -1,0 +1,42 @@
+import { Column, Entity, PrimaryColumn } from "typeorm";
+
+/**
+ * One federated round. `collecting`: instructions out, updates coming in; `aggregating`: the update set is
+ * frozen and the new model is being computed; `done`: the new model is stored and the job has moved on.
+ */
+export type RoundStatus = "collecting" | "aggregating" | "done" | "failed";
+
+@Entity({ name: "rounds" })
+export class RoundEntity {
+  @PrimaryColumn({ type: "bigint", name: "job_id" })
+  jobId!: string;
+
+  @PrimaryColumn({ type: "integer" })
+  round!: number;
+
+  @Column({ type: "text" })
+  status!: RoundStatus;
+
+  /** `train` rounds produce a new model; the final `evaluate` round only measures the last one. */
+  @Column({ type: "text" })
+  kind!: "train" | "evaluate";
+
+  @Column({ type: "text", name: "input_model_cid" })
+  inputModelCid!: string;
+
+  @Column({ type: "text", name: "output_model_cid", nullable: true })
+  outputModelCid!: string | null;
+
+  @Column({ type: "timestamptz" })
+  deadline!: Date;
+
+  /** Aggregated metrics: federated evaluation of the input model, training loss, ε spent. */
+  @Column({ type: "jsonb", nullable: true })
+  metrics!: Record<string, number> | null;
+
+  @Column({ type: "timestamptz", name: "started_at" })
+  startedAt!: Date;
+
+  @Column({ type: "timestamptz", name: "finished_at", nullable: true })
+  finishedAt!: Date | null;
+}

@@ -1,0 +1,45 @@
+import { Column, Entity, PrimaryColumn } from "typeorm";
+
+/** An accepted model update: the signed header; the bytes live in the blob store under `cid`. */
+@Entity({ name: "updates" })
+export class UpdateEntity {
+  @PrimaryColumn({ type: "bigint", name: "job_id" })
+  jobId!: string;
+
+  @PrimaryColumn({ type: "integer" })
+  round!: number;
+
+  @PrimaryColumn({ type: "text" })
+  trainer!: string;
+
+  @Column({ type: "bigint", name: "dataset_id" })
+  datasetId!: string;
+
+  @Column({ type: "integer", name: "num_examples" })
+  numExamples!: number;
+
+  @Column({ type: "text", name: "update_hash" })
+  updateHash!: string;
+
+  @Column({ type: "text" })
+  cid!: string;
+
+  @Column({ type: "jsonb" })
+  metrics!: Record<string, number>;
+
+  /** Null when the update was trained without differential privacy (ε = ∞). */
+  @Column({ type: "double precision", name: "epsilon_spent", nullable: true })
+  epsilonSpent!: number | null;
+
+  @Column({ type: "double precision" })
+  delta!: number;
+
+  @Column({ type: "text" })
+  nonce!: string;
+
+  @Column({ type: "text" })
+  signature!: string;
+
+  @Column({ type: "timestamptz", name: "received_at" })
+  receivedAt!: Date;
+}
