@@ -12,9 +12,13 @@ interface SuiteResult {
   exitCode: number;
 }
 
-function run(command: string, args: string[]): Promise<{ exitCode: number; output: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env });
     let output = "";
     child.stdout.on("data", (chunk: Buffer) => {
       output += chunk.toString();
@@ -54,7 +58,12 @@ async function vitestSuite(): Promise<SuiteResult> {
 }
 
 async function hardhatSuite(): Promise<SuiteResult> {
-  const { exitCode, output } = await run("hardhat", ["test"]);
+  // Workspace packages resolve to their TypeScript sources here too, never to a stale dist/.
+  const env = {
+    ...process.env,
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --conditions=@tributary/source`.trim(),
+  };
+  const { exitCode, output } = await run("hardhat", ["test"], env);
   const count = (pattern: RegExp) => [...output.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
   const passed = count(/^\s*(\d+) passing/gm);
   const failed = count(/^\s*(\d+) failing/gm);

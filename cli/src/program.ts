@@ -1,5 +1,8 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
+import { registerPrivacyCommand } from "./commands/privacy.js";
+import { registerTrainerCommand } from "./commands/trainer.js";
+import { registerUpCommand } from "./commands/up.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
@@ -15,5 +18,8 @@ export function buildProgram(): Command {
     .version(version, "-v, --version", "print the version")
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
+  registerUpCommand(program);
+  registerTrainerCommand(program);
+  registerPrivacyCommand(program);
   return program;
 }

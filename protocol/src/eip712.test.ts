@@ -42,6 +42,7 @@ describe("ModelUpdate EIP-712 signatures", () => {
       { updateHash: `0x${"ce".repeat(32)}` },
       { metrics: { loss: 1.5, accuracy: 0.51 } },
       { epsilonSpent: 0.7500001 },
+      { epsilonSpent: null },
       { delta: 2e-5 },
       { nonce: `0x${"78".repeat(32)}` },
     ];

@@ -1,4 +1,4 @@
-import { keccak256, type TypedDataDomain, type TypedDataField, toUtf8Bytes, verifyTypedData } from "ethers";
+import { keccak256, MaxUint256, type TypedDataDomain, type TypedDataField, toUtf8Bytes, verifyTypedData } from "ethers";
 import { toFixed18 } from "./fixed-point.js";
 import type { Address, Bytes32 } from "./ids.js";
 import type { ModelUpdateHeader, SignedModelUpdate, UpdateMetrics } from "./model-update.js";
@@ -31,7 +31,10 @@ export const MODEL_UPDATE_TYPES: Record<string, TypedDataField[]> = {
   ],
 };
 
-/** The EIP-712 message of a `ModelUpdate`, with ε and δ in 18-decimal fixed point. */
+/**
+ * The EIP-712 message of a `ModelUpdate`, with ε and δ in 18-decimal fixed point; an update trained without
+ * differential privacy (ε = ∞, `epsilonSpent: null`) signs ε as `type(uint256).max`.
+ */
 export interface ModelUpdateMessage {
   jobId: bigint;
   round: number;
@@ -60,7 +63,7 @@ export function modelUpdateMessage(header: ModelUpdateHeader): ModelUpdateMessag
     numExamples: BigInt(header.numExamples),
     updateHash: header.updateHash,
     metricsHash: metricsHash(header.metrics),
-    epsilonSpent: toFixed18(header.epsilonSpent),
+    epsilonSpent: header.epsilonSpent === null ? MaxUint256 : toFixed18(header.epsilonSpent),
     delta: toFixed18(header.delta),
     nonce: header.nonce,
   };

@@ -73,5 +73,31 @@ export {
   UpdateMetricsSchema,
 } from "./model-update.js";
 export { type InputIssue, InvalidInputError, parseInput } from "./parse.js";
+export {
+  type Ack,
+  AckSchema,
+  type Attest,
+  AttestSchema,
+  type EvaluateInstruction,
+  EvaluateInstructionSchema,
+  type EvaluationReport,
+  EvaluationReportSchema,
+  type Hello,
+  HelloSchema,
+  type JobClosed,
+  JobClosedSchema,
+  type JobOpened,
+  JobOpenedSchema,
+  type Join,
+  JoinSchema,
+  type Login,
+  LoginSchema,
+  loginMessage,
+  type Refusal,
+  RefusalSchema,
+  SOCKET_EVENTS,
+} from "./socket-messages.js";
+export { layoutFromSpec } from "./spec-layout.js";
 export { type StrategyName, type StrategySpec, StrategySpecSchema } from "./strategy-spec.js";
 export { type TrainInstruction, TrainInstructionSchema } from "./train-instruction.js";
+export { bytesToWeights, weightsToBytes } from "./weights-bytes.js";

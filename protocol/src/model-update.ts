@@ -21,8 +21,11 @@ export const ModelUpdateHeaderSchema = z.strictObject({
   numExamples: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
   updateHash: Bytes32Schema,
   metrics: UpdateMetricsSchema,
-  /** Cumulative ε this dataset has spent on the job after this round, at `delta`. */
-  epsilonSpent: z.number().min(0).refine(Number.isFinite, "must be finite"),
+  /**
+   * Cumulative ε the dataset has spent (over all jobs, at the owner's `delta`) after this round; `null` when the
+   * job trains without differential privacy (ε = ∞), which the data owner must have allowed.
+   */
+  epsilonSpent: z.number().min(0).refine(Number.isFinite, "must be finite").nullable(),
   delta: z.number().min(0).lt(1),
   /** The nonce of the `TrainInstruction` this update answers. */
   nonce: Bytes32Schema,

@@ -1,0 +1,23 @@
+import { parseInput } from "@tributary/protocol";
+import { z } from "zod";
+
+/** The environment variables the CLI reads, parsed once; no other CLI file reads `process.env`. */
+const CliEnvSchema = z.object({
+  /** A trainer's private key (0x + 64 hex), when no keystore file is given. */
+  TRIBUTARY_TRAINER_KEY: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key (0x + 64 hex digits)")
+    .optional(),
+  /** Password of the keystore file given with --keystore. */
+  TRIBUTARY_KEYSTORE_PASSWORD: z.string().optional(),
+});
+export type CliEnv = z.infer<typeof CliEnvSchema>;
+
+export function cliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
+  return parseInput(CliEnvSchema, env, "environment");
+}
+
+/** Whether progress can be redrawn in place (a terminal) or must be printed line by line (CI, pipes). */
+export function isInteractive(): boolean {
+  return process.stdout.isTTY === true && process.env.CI !== "true";
+}

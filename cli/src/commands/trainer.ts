@@ -1,0 +1,168 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { SimulatedEnclave } from "@tributary/enclave-compute";
+import { type DatasetId, DatasetIdSchema, parseInput, TributaryError } from "@tributary/protocol";
+import {
+  type AgentEvent,
+  DatasetPrivacyGuard,
+  type DatasetSource,
+  initTrainingBackend,
+  loadDataset,
+  SeededRandom,
+  subsetDataset,
+  TrainerAgent,
+} from "@tributary/trainer-agent";
+import type { Command } from "commander";
+import { Wallet } from "ethers";
+import { z } from "zod";
+import { cliEnv } from "../cli-env.js";
+
+const positive = z.coerce.number().positive();
+
+const TrainerOptionsSchema = z.strictObject({
+  coordinator: z.url({ message: "must be the coordinator's URL, e.g. http://127.0.0.1:8470" }),
+  datasetId: DatasetIdSchema,
+  format: z.enum(["idx", "csv", "jsonl"]),
+  data: z.string().min(1),
+  labels: z.string().optional(),
+  labelColumn: z.string().default("label"),
+  evalData: z.string().optional(),
+  evalLabels: z.string().optional(),
+  evalFraction: z.coerce.number().gt(0).lt(1).default(0.1),
+  numClasses: z.coerce.number().int().min(2).default(10),
+  keystore: z.string().optional(),
+  stateDir: z.string().default(".tributary/trainer"),
+  budgetEpsilon: positive.default(10),
+  budgetDelta: z.coerce.number().gt(0).lt(1).default(1e-5),
+  allowNonPrivate: z.boolean().default(false),
+  microbatchSize: z.coerce.number().int().positive().default(8),
+  jsonEvents: z.boolean().default(false),
+});
+type TrainerOptions = z.infer<typeof TrainerOptionsSchema>;
+
+function source(
+  format: TrainerOptions["format"],
+  data: string,
+  labels: string | undefined,
+  options: TrainerOptions,
+): DatasetSource {
+  const numClasses = options.numClasses;
+  if (format === "idx") {
+    if (labels === undefined)
+      throw new TributaryError(
+        "INVALID_INPUT",
+        "--format idx needs --labels FILE (and --eval-labels with --eval-data)",
+      );
+    return { format, parts: [{ images: data, labels }], numClasses };
+  }
+  if (format === "csv") return { format, files: [data], labelColumn: options.labelColumn, numClasses };
+  return { format, files: [data], numClasses };
+}
+
+async function wallet(options: TrainerOptions): Promise<Wallet> {
+  const env = cliEnv();
+  if (options.keystore !== undefined) {
+    if (env.TRIBUTARY_KEYSTORE_PASSWORD === undefined) {
+      throw new TributaryError(
+        "INVALID_INPUT",
+        "--keystore needs the TRIBUTARY_KEYSTORE_PASSWORD environment variable",
+      );
+    }
+    const json = await readFile(options.keystore, "utf8");
+    return (await Wallet.fromEncryptedJson(json, env.TRIBUTARY_KEYSTORE_PASSWORD)) as Wallet;
+  }
+  if (env.TRIBUTARY_TRAINER_KEY === undefined) {
+    throw new TributaryError(
+      "INVALID_INPUT",
+      "give --keystore FILE or set TRIBUTARY_TRAINER_KEY to the trainer's private key",
+    );
+  }
+  return new Wallet(env.TRIBUTARY_TRAINER_KEY);
+}
+
+/** `tributary trainer`: the data owner's agent, next to the data. */
+export async function runTrainer(raw: Record<string, unknown>): Promise<void> {
+  const options = parseInput(TrainerOptionsSchema, raw, "trainer options");
+  const print = (event: AgentEvent | { type: string; [key: string]: unknown }) =>
+    process.stdout.write(options.jsonEvents ? `${JSON.stringify(event)}\n` : `[trainer] ${describe(event)}\n`);
+  const signer = await wallet(options);
+  const backend = await initTrainingBackend({ log: (line) => print({ type: "backend", line }) });
+  const loaded = await loadDataset(source(options.format, options.data, options.labels, options));
+  let train = loaded.dataset;
+  let evaluation = train;
+  if (options.evalData !== undefined) {
+    evaluation = (await loadDataset(source(options.format, options.evalData, options.evalLabels, options))).dataset;
+  } else {
+    const order = new SeededRandom(`${loaded.commitment}/holdout`).shuffle(
+      Int32Array.from({ length: train.count }, (_, i) => i),
+    );
+    const cut = Math.max(1, Math.round(train.count * options.evalFraction));
+    evaluation = subsetDataset(train, order.subarray(0, cut));
+    train = subsetDataset(train, order.subarray(cut));
+  }
+  const privacy = await DatasetPrivacyGuard.open(path.resolve(options.stateDir), options.datasetId, {
+    epsilon: options.budgetEpsilon,
+    delta: options.budgetDelta,
+    allowNonPrivate: options.allowNonPrivate,
+    microbatchSize: options.microbatchSize,
+  });
+  const agent = new TrainerAgent({
+    coordinatorUrl: options.coordinator,
+    wallet: signer,
+    datasetId: options.datasetId as DatasetId,
+    train,
+    evaluation,
+    commitment: loaded.commitment,
+    enclave: new SimulatedEnclave({ warn: (line) => print({ type: "warning", line }) }),
+    privacy,
+    onEvent: print,
+  });
+  print({
+    type: "ready",
+    address: agent.address,
+    backend: backend.name,
+    records: train.count,
+    heldOut: evaluation.count,
+  });
+  await agent.start();
+  const stop = () => {
+    agent.stop();
+    process.exit(0);
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+function describe(event: { type: string; [key: string]: unknown }): string {
+  const { type, ...rest } = event;
+  return `${type} ${Object.entries(rest)
+    .map(([key, value]) => `${key}=${typeof value === "number" ? Number(value.toPrecision(4)) : String(value)}`)
+    .join(" ")}`;
+}
+
+export function registerTrainerCommand(program: Command): void {
+  program
+    .command("trainer")
+    .description("run a trainer agent next to a local dataset: it joins the coordinator's jobs and trains locally")
+    .requiredOption("--coordinator <url>", "the coordinator's URL")
+    .requiredOption("--dataset-id <id>", "the id the dataset was enrolled under")
+    .requiredOption("--format <idx|csv|jsonl>", "format of the local data")
+    .requiredOption("--data <file>", "training records (IDX images, CSV or JSONL)")
+    .option("--labels <file>", "IDX labels file (with --format idx)")
+    .option("--label-column <name>", "CSV label column", "label")
+    .option("--eval-data <file>", "held-out records for evaluating global models")
+    .option("--eval-labels <file>", "IDX labels of the held-out records")
+    .option("--eval-fraction <f>", "hold out this fraction of --data when --eval-data is absent", "0.1")
+    .option("--num-classes <n>", "number of classes", "10")
+    .option(
+      "--keystore <file>",
+      "encrypted JSON keystore (password in TRIBUTARY_KEYSTORE_PASSWORD); else TRIBUTARY_TRAINER_KEY",
+    )
+    .option("--state-dir <dir>", "where the privacy ledger is kept", ".tributary/trainer")
+    .option("--budget-epsilon <e>", "total ε this dataset may spend", "10")
+    .option("--budget-delta <d>", "the owner's δ", "1e-5")
+    .option("--allow-non-private", "also train for jobs without differential privacy (ε = ∞)", false)
+    .option("--microbatch-size <n>", "records per clipped microbatch in DP-SGD", "8")
+    .option("--json-events", "print one JSON object per event", false)
+    .action((options: Record<string, unknown>) => runTrainer(options));
+}

@@ -1,0 +1,69 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const BIN = fileURLToPath(new URL("../../bin/tributary.js", import.meta.url));
+
+export interface TrainerEvent {
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+export interface TrainerProcessOptions {
+  readonly index: number;
+  readonly privateKey: string;
+  readonly args: readonly string[];
+  readonly onEvent: (index: number, event: TrainerEvent) => void;
+  readonly onLine: (index: number, line: string) => void;
+}
+
+/**
+ * A trainer agent running as its own OS process (`tributary trainer … --json-events`), as a data owner would run
+ * it next to their data. Its key travels in the environment, never on the command line.
+ */
+export class TrainerProcess {
+  readonly #child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  /** The exit code once the process has exited (null when killed by a signal), else undefined. */
+  exitedCode: number | null | undefined;
+
+  constructor(options: TrainerProcessOptions) {
+    this.#child = spawn(process.execPath, [BIN, "trainer", ...options.args, "--json-events"], {
+      env: { ...process.env, TRIBUTARY_TRAINER_KEY: options.privateKey },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const lines = (stream: NodeJS.ReadableStream, json: boolean) =>
+      createInterface({ input: stream }).on("line", (line) => {
+        if (json && line.startsWith("{")) {
+          try {
+            options.onEvent(options.index, JSON.parse(line) as TrainerEvent);
+            return;
+          } catch {
+            // not an event: fall through and show it as text
+          }
+        }
+        options.onLine(options.index, line);
+      });
+    if (this.#child.stdout !== null) lines(this.#child.stdout, true);
+    if (this.#child.stderr !== null) lines(this.#child.stderr, false);
+    this.exited = new Promise((resolve) =>
+      this.#child.once("exit", (code) => {
+        this.exitedCode = code;
+        resolve(code);
+      }),
+    );
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      this.#child.kill("SIGTERM");
+      const timer = setTimeout(() => this.#child.kill("SIGKILL"), 5000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+}

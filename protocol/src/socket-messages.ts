@@ -1,0 +1,104 @@
+import { z } from "zod";
+import { AddressSchema, Bytes32Schema, CidSchema, DatasetIdSchema, JobIdSchema } from "./ids.js";
+import { UpdateMetricsSchema } from "./model-update.js";
+
+/**
+ * The socket.io conversation between a trainer agent and the coordinator. Event names are the keys of
+ * `ServerEvents`/`ClientEvents`; every payload is parsed with the schema named here on arrival. Client events are
+ * acknowledged with an `Ack`.
+ */
+
+/** The text a trainer signs (EIP-191 personal_sign) to prove it holds its key. */
+export function loginMessage(nonce: string): string {
+  return `Tributary trainer login\nnonce: ${nonce}`;
+}
+
+/** Server → client, on connect: the login challenge and what the coordinator is. */
+export const HelloSchema = z.strictObject({
+  nonce: Bytes32Schema,
+  mode: z.enum(["development", "production"]),
+  /** EIP-712 domain parameters trainers sign updates under. */
+  chainId: z.number().int().positive(),
+  verifyingContract: AddressSchema,
+});
+export type Hello = z.infer<typeof HelloSchema>;
+
+export const LoginSchema = z.strictObject({
+  address: AddressSchema,
+  datasetId: DatasetIdSchema,
+  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte hex signature"),
+});
+export type Login = z.infer<typeof LoginSchema>;
+
+export const JoinSchema = z.strictObject({ jobId: JobIdSchema });
+export type Join = z.infer<typeof JoinSchema>;
+
+export const AttestSchema = z.strictObject({
+  jobId: JobIdSchema,
+  kind: z.enum(["nitro", "sgx", "tdx", "simulated"]),
+  /** The raw attestation document (binary attachment). */
+  document: z.instanceof(Uint8Array),
+});
+export type Attest = z.infer<typeof AttestSchema>;
+
+/** Server → client: evaluate the current global model on local held-out data; no training. */
+export const EvaluateInstructionSchema = z.strictObject({
+  jobId: JobIdSchema,
+  round: z.number().int().nonnegative(),
+  modelCid: CidSchema,
+  modelHash: Bytes32Schema,
+  deadline: z.number().int().positive(),
+  nonce: Bytes32Schema,
+});
+export type EvaluateInstruction = z.infer<typeof EvaluateInstructionSchema>;
+
+export const EvaluationReportSchema = z.strictObject({
+  jobId: JobIdSchema,
+  round: z.number().int().nonnegative(),
+  nonce: Bytes32Schema,
+  numExamples: z.number().int().nonnegative(),
+  metrics: UpdateMetricsSchema,
+});
+export type EvaluationReport = z.infer<typeof EvaluationReportSchema>;
+
+/** Client → server: the trainer will not train this round, and why (e.g. its privacy budget would be exceeded). */
+export const RefusalSchema = z.strictObject({
+  jobId: JobIdSchema,
+  round: z.number().int().nonnegative(),
+  nonce: Bytes32Schema,
+  code: z.string().min(1).max(64),
+  message: z.string().max(2000),
+});
+export type Refusal = z.infer<typeof RefusalSchema>;
+
+/** Server → client: a job that trains on the trainer's dataset opened; the trainer may join it. */
+export const JobOpenedSchema = z.strictObject({ jobId: JobIdSchema });
+export type JobOpened = z.infer<typeof JobOpenedSchema>;
+
+export const JobClosedSchema = z.strictObject({
+  jobId: JobIdSchema,
+  status: z.enum(["completed", "cancelled", "failed"]),
+});
+export type JobClosed = z.infer<typeof JobClosedSchema>;
+
+/** Every acknowledgement: success with a payload, or a failure with a stable code and a precise message. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; code: string; message: string };
+
+export const AckSchema = z.union([
+  z.looseObject({ ok: z.literal(true) }),
+  z.strictObject({ ok: z.literal(false), code: z.string(), message: z.string() }),
+]);
+
+export const SOCKET_EVENTS = {
+  hello: "hello",
+  login: "login",
+  join: "join",
+  attest: "attest",
+  instruction: "instruction",
+  update: "update",
+  refusal: "refusal",
+  evaluate: "evaluate",
+  evaluation: "evaluation",
+  jobOpened: "job:opened",
+  jobClosed: "job:closed",
+} as const;
