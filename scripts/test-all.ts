@@ -64,9 +64,11 @@ async function hardhatSuite(): Promise<SuiteResult> {
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --conditions=@tributary/source`.trim(),
   };
   const { exitCode, output } = await run("hardhat", ["test"], env);
-  const count = (pattern: RegExp) => [...output.matchAll(pattern)].reduce((sum, match) => sum + Number(match[1]), 0);
-  const passed = count(/^\s*(\d+) passing/gm);
-  const failed = count(/^\s*(\d+) failing/gm);
+  // Mocha prints "N passing" and Hardhat then repeats the total over all its runners ("N passing (N mocha)"):
+  // the last such line is the total.
+  const last = (pattern: RegExp) => Number([...output.matchAll(pattern)].at(-1)?.[1] ?? 0);
+  const passed = last(/^\s*(\d+) passing/gm);
+  const failed = last(/^\s*(\d+) failing/gm);
   return { name: "hardhat", passed, failed: exitCode !== 0 && failed === 0 ? 1 : failed, exitCode };
 }
 

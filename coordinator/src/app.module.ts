@@ -21,11 +21,11 @@ import { TrainersService } from "./trainers/trainers.service.js";
 @Module({})
 export class AppModule {
   /** The whole coordinator for one configuration and one database URL (PostgreSQL or embedded PGlite). */
-  static forRoot(config: CoordinatorConfig, databaseUrl: string, schema?: string): DynamicModule {
+  static forRoot(config: CoordinatorConfig, databaseUrl: string): DynamicModule {
     const embedded = config.databaseUrl === undefined;
     return {
       module: AppModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, embedded, schema))],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, embedded, config.databaseSchema))],
       controllers: [HealthController, DatasetsController, JobsController, ModelsController, TrainersController],
       providers: [
         { provide: COORDINATOR_CONFIG, useValue: config },

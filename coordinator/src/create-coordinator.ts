@@ -19,8 +19,6 @@ export interface Coordinator {
 }
 
 export interface CreateCoordinatorOptions {
-  /** PostgreSQL schema to use (tests isolate themselves in a fresh one). */
-  readonly schema?: string;
   readonly logger?: LoggerService | false;
 }
 
@@ -33,7 +31,7 @@ export async function createCoordinator(
   const embedded = config.databaseUrl === undefined ? await startEmbeddedPostgres(config.dataDir) : undefined;
   const url = config.databaseUrl ?? (embedded?.url as string);
   try {
-    const app = await NestFactory.create(AppModule.forRoot(config, url, options.schema), {
+    const app = await NestFactory.create(AppModule.forRoot(config, url), {
       logger: options.logger ?? new Logger(),
       bodyParser: true,
     });

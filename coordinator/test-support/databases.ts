@@ -9,8 +9,10 @@ export const TEST_POSTGRES_URL = process.env.TEST_DATABASE_URL ?? "postgres://po
 
 export interface TestDatabase {
   readonly dataDir: string;
-  readonly databaseUrl?: string;
-  readonly schema?: string;
+  /** Coordinator configuration for this database: nothing for PGlite, URL and schema for PostgreSQL. */
+  readonly config: { readonly databaseUrl?: string; readonly databaseSchema?: string };
+  /** The same as environment variables, for a coordinator started as a process. */
+  readonly env: Record<string, string>;
   cleanup(): Promise<void>;
 }
 
@@ -24,7 +26,7 @@ export const DATABASES: { name: "pglite" | "postgresql"; setup(): Promise<TestDa
     name: "pglite",
     async setup() {
       const dataDir = await tempDir();
-      return { dataDir, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
+      return { dataDir, config: {}, env: {}, cleanup: () => rm(dataDir, { recursive: true, force: true }) };
     },
   },
   {
@@ -38,8 +40,8 @@ export const DATABASES: { name: "pglite" | "postgresql"; setup(): Promise<TestDa
       await client.end();
       return {
         dataDir,
-        databaseUrl: TEST_POSTGRES_URL,
-        schema,
+        config: { databaseUrl: TEST_POSTGRES_URL, databaseSchema: schema },
+        env: { DATABASE_URL: TEST_POSTGRES_URL, TRIBUTARY_DB_SCHEMA: schema },
         async cleanup() {
           const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
           await admin.connect();

@@ -37,6 +37,7 @@ const TrainerOptionsSchema = z.strictObject({
   allowNonPrivate: z.boolean().default(false),
   microbatchSize: z.coerce.number().int().positive().default(8),
   jsonEvents: z.boolean().default(false),
+  attack: z.enum(["sign-flip", "scale-100"]).optional(),
 });
 type TrainerOptions = z.infer<typeof TrainerOptionsSchema>;
 
@@ -116,6 +117,7 @@ export async function runTrainer(raw: Record<string, unknown>): Promise<void> {
     enclave: new SimulatedEnclave({ warn: (line) => print({ type: "warning", line }) }),
     privacy,
     onEvent: print,
+    ...(options.attack === undefined ? {} : { attack: options.attack }),
   });
   print({
     type: "ready",
@@ -164,5 +166,6 @@ export function registerTrainerCommand(program: Command): void {
     .option("--allow-non-private", "also train for jobs without differential privacy (ε = ∞)", false)
     .option("--microbatch-size <n>", "records per clipped microbatch in DP-SGD", "8")
     .option("--json-events", "print one JSON object per event", false)
+    .option("--attack <sign-flip|scale-100>", "robustness testing only: act as a Byzantine trainer")
     .action((options: Record<string, unknown>) => runTrainer(options));
 }

@@ -14,6 +14,11 @@ export const CoordinatorConfigSchema = z.strictObject({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
     .optional(),
+  /** PostgreSQL schema holding the coordinator's tables (it must exist; the migrations fill it). */
+  databaseSchema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, "must be a lower-case SQL identifier")
+    .default("public"),
   /** Where embedded state lives: the PGlite data directory and the content-addressed blob store. */
   dataDir: z.string().min(1).default(".tributary"),
   /** The EIP-712 domain trainers sign updates under (the TrainingJobs contract once jobs come from the chain). */
@@ -40,6 +45,7 @@ const EnvSchema = z.object({
   TRIBUTARY_HOST: z.string().optional(),
   TRIBUTARY_PORT: z.coerce.number().optional(),
   DATABASE_URL: z.string().optional(),
+  TRIBUTARY_DB_SCHEMA: z.string().optional(),
   TRIBUTARY_DATA_DIR: z.string().optional(),
   TRIBUTARY_CHAIN_ID: z.coerce.number().optional(),
   TRIBUTARY_VERIFYING_CONTRACT: z.string().optional(),
@@ -54,6 +60,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
       host: vars.TRIBUTARY_HOST,
       port: vars.TRIBUTARY_PORT,
       databaseUrl: vars.DATABASE_URL === "" ? undefined : vars.DATABASE_URL,
+      databaseSchema: vars.TRIBUTARY_DB_SCHEMA,
       dataDir: vars.TRIBUTARY_DATA_DIR,
       chainId: vars.TRIBUTARY_CHAIN_ID,
       verifyingContract: vars.TRIBUTARY_VERIFYING_CONTRACT,

@@ -40,12 +40,9 @@ async function start(
       dataDir: db.dataDir,
       mode,
       tickSeconds: 0.1,
-      ...(db.databaseUrl === undefined ? {} : { databaseUrl: db.databaseUrl }),
+      ...db.config,
     },
-    {
-      ...(process.env.TEST_LOGS ? {} : { logger: false as const }),
-      ...(db.schema === undefined ? {} : { schema: db.schema }),
-    },
+    process.env.TEST_LOGS ? {} : { logger: false },
   );
   const trainers: ScriptedTrainer[] = [];
   env = { db, coordinator, trainers };

@@ -69,6 +69,11 @@ export interface TrainerAgentOptions {
   readonly enclave: Enclave;
   readonly privacy: PrivacyGuard;
   readonly onEvent?: (event: AgentEvent) => void;
+  /**
+   * Robustness testing only: turns this agent into a Byzantine trainer that sends its honest delta negated
+   * (`sign-flip`) or multiplied by 100 (`scale-100`). Announced loudly at start.
+   */
+  readonly attack?: "sign-flip" | "scale-100";
 }
 
 export class DatasetNotEnrolledAsError extends TributaryError {
@@ -99,6 +104,9 @@ export class TrainerAgent {
   readonly #seen = new Set<string>();
   /** Jobs joined (or being joined) on the current connection. */
   #joined = new Set<JobId>();
+  /** Answers not yet acknowledged, by instruction nonce: resent until the coordinator takes or refuses them. */
+  readonly #outbox = new Map<string, { event: string; args: unknown[]; done: AgentEvent }>();
+  #loggedIn = Promise.withResolvers<void>();
   #work: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: TrainerAgentOptions) {
@@ -111,6 +119,12 @@ export class TrainerAgent {
     const enrolled = await this.#api.datasetCommitment(this.options.datasetId);
     if (enrolled !== this.options.commitment) {
       throw new DatasetNotEnrolledAsError(this.options.datasetId, enrolled, this.options.commitment);
+    }
+    if (this.options.attack !== undefined) {
+      this.#emit({
+        type: "error",
+        message: `ADVERSARIAL TRAINER for robustness testing: every update is ${this.options.attack}`,
+      });
     }
     const socket = io(this.options.coordinatorUrl, {
       transports: ["websocket"],
@@ -128,7 +142,10 @@ export class TrainerAgent {
         });
       });
     });
-    socket.on("disconnect", (reason) => this.#emit({ type: "disconnected", reason }));
+    socket.on("disconnect", (reason) => {
+      this.#loggedIn = Promise.withResolvers<void>();
+      this.#emit({ type: "disconnected", reason });
+    });
     socket.on(SOCKET_EVENTS.jobOpened, (payload: unknown) => {
       const { jobId } = parseInput(JobOpenedSchema, payload, "job:opened");
       this.#joinOnce(jobId);
@@ -193,6 +210,7 @@ export class TrainerAgent {
       signature,
     });
     if (!ack.ok) throw new TributaryError(ack.code, `login refused: ${ack.message}`);
+    this.#loggedIn.resolve();
     this.#emit({ type: "connected", mode: hello.mode });
     for (const jobId of ack.jobs as JobId[]) this.#joinOnce(jobId);
   }
@@ -242,21 +260,23 @@ export class TrainerAgent {
     } catch (error) {
       // A refusal (budget, owner policy, bad hyper-parameters) is reported so the coordinator does not wait for us.
       if (!(error instanceof TributaryError)) throw error;
-      await (this.#socket as Socket).emitWithAck(SOCKET_EVENTS.refusal, {
+      const refusal = {
         jobId,
         round,
         nonce: instruction.nonce,
         code: error.code,
         message: error.message.slice(0, 2000),
-      });
-      this.#emit({ type: "refused", jobId, round, code: error.code, message: error.message });
+      };
+      const done: AgentEvent = { type: "refused", jobId, round, code: error.code, message: error.message };
+      await this.#deliver(instruction.nonce, SOCKET_EVENTS.refusal, [refusal], done);
       return;
     }
     // The privacy cost is recorded on disk before anything derived from the data leaves this process.
     const spend = await roundPrivacy.commit();
+    const factor = this.options.attack === "sign-flip" ? -1 : this.options.attack === "scale-100" ? 100 : 1;
     const delta = new Float32Array(global.length);
     for (let index = 0; index < delta.length; index++)
-      delta[index] = (result.weights[index] as number) - (global[index] as number);
+      delta[index] = factor * ((result.weights[index] as number) - (global[index] as number));
     const bytes = weightsToBytes(delta);
     const hello = this.#hello as Hello;
     const header: ModelUpdateHeader = {
@@ -282,12 +302,7 @@ export class TrainerAgent {
       tributaryDomain(hello.chainId, hello.verifyingContract),
       header,
     );
-    const ack: Ack = await (this.#socket as Socket).emitWithAck(SOCKET_EVENTS.update, signed, Buffer.from(bytes));
-    if (!ack.ok) {
-      this.#emit({ type: "rejected", jobId, round, code: ack.code, message: ack.message });
-      return;
-    }
-    this.#emit({
+    await this.#deliver(instruction.nonce, SOCKET_EVENTS.update, [signed, Buffer.from(bytes)], {
       type: "trained",
       jobId,
       round,
@@ -296,6 +311,37 @@ export class TrainerAgent {
       epsilonSpent: spend.epsilonSpent,
       seconds: (performance.now() - started) / 1000,
     });
+  }
+
+  /**
+   * Sends an answer until the coordinator acknowledges it: across disconnects (waiting for the next login) and
+   * coordinator restarts (the coordinator persisted the round and resends the same instruction, which is
+   * answered from here instead of training again and spending privacy budget twice).
+   */
+  async #deliver(nonce: string, event: string, args: unknown[], done: AgentEvent): Promise<void> {
+    this.#outbox.set(nonce, { event, args, done });
+    for (let attempt = 0; ; attempt++) {
+      await this.#loggedIn.promise;
+      let ack: Ack;
+      try {
+        ack = await (this.#socket as Socket).timeout(60_000).emitWithAck(event, ...args);
+      } catch {
+        continue; // no acknowledgement (connection lost or coordinator gone): wait for the next login
+      }
+      if (ack.ok) {
+        this.#outbox.delete(nonce);
+        this.#emit(done);
+        return;
+      }
+      if ((ack.code === "NOT_LOGGED_IN" || ack.code === "INTERNAL") && attempt < 20) {
+        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** Math.min(attempt, 5)));
+        continue;
+      }
+      this.#outbox.delete(nonce);
+      const { jobId, round } = done as { jobId: JobId; round: number };
+      this.#emit({ type: "rejected", jobId, round, code: ack.code, message: ack.message });
+      return;
+    }
   }
 
   #trainLocally(instruction: TrainInstruction, model: tfl.Sequential, global: Float32Array, privacy: RoundPrivacy) {
@@ -317,15 +363,18 @@ export class TrainerAgent {
     setFlatWeights(model, await this.#api.model(instruction.modelCid, instruction.modelHash));
     const result = evaluate(model, this.options.evaluation);
     const { jobId, round, nonce } = instruction;
-    const ack: Ack = await (this.#socket as Socket).emitWithAck(SOCKET_EVENTS.evaluation, {
+    const report = {
       jobId,
       round,
       nonce,
       numExamples: result.numExamples,
       metrics: { evalLoss: result.loss, evalAccuracy: result.accuracy },
+    };
+    await this.#deliver(nonce, SOCKET_EVENTS.evaluation, [report], {
+      type: "evaluated",
+      jobId,
+      round,
+      accuracy: result.accuracy,
     });
-    if (!ack.ok)
-      throw new TributaryError(ack.code, `evaluation of job ${jobId} round ${round} refused: ${ack.message}`);
-    this.#emit({ type: "evaluated", jobId, round, accuracy: result.accuracy });
   }
 }
