@@ -62,6 +62,7 @@ export {
   type LayerSpec,
   LayerSpecSchema,
   type ModelSpec,
+  type ModelSpecInput,
   ModelSpecSchema,
 } from "./model-spec.js";
 export {
@@ -97,7 +98,7 @@ export {
   RefusalSchema,
   SOCKET_EVENTS,
 } from "./socket-messages.js";
-export { layoutFromSpec } from "./spec-layout.js";
+export { inferModelShapes, layoutFromSpec, ModelSpecError } from "./spec-layout.js";
 export { type StrategyName, type StrategySpec, StrategySpecSchema } from "./strategy-spec.js";
 export { type TrainInstruction, TrainInstructionSchema } from "./train-instruction.js";
 export { bytesToWeights, weightsToBytes } from "./weights-bytes.js";

@@ -65,3 +65,5 @@ export const ModelSpecSchema = z.strictObject({
   numClasses: positiveInt.max(1 << 16).optional(),
 });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+/** A model spec as written by a researcher: fields with defaults (activation, padding, strides…) may be omitted. */
+export type ModelSpecInput = z.input<typeof ModelSpecSchema>;

@@ -31,7 +31,7 @@ const cnn = ModelSpecSchema.parse({
 describe("layoutFromSpec", () => {
   it("gives the MLP 784-200-200-10 its closed-form 199,210 parameters", () => {
     expect(layoutLength(layoutFromSpec(mlp))).toBe(784 * 200 + 200 + 200 * 200 + 200 + 200 * 10 + 10);
-    expect(layoutFromSpec(mlp)[0]).toEqual({ name: "layer0/kernel", shape: [784, 200] });
+    expect(layoutFromSpec(mlp)[0]).toEqual({ name: "0.dense.kernel", shape: [784, 200] });
   });
 
   it("gives the FedAvg-paper CNN its 1,663,370 parameters (5·5·32+32, 5·5·32·64+64, 7·7·64·512+512, 5130)", () => {
@@ -61,7 +61,7 @@ describe("layoutFromSpec", () => {
       ],
       loss: "meanSquaredError",
     });
-    expect(layoutFromSpec(spec).at(-2)).toEqual({ name: "layer4/kernel", shape: [5 * 5 * 2, 3] });
+    expect(layoutFromSpec(spec).at(-2)).toEqual({ name: "4.dense.kernel", shape: [5 * 5 * 2, 3] });
   });
 
   it("names the layer whose input shape does not fit", () => {
@@ -70,6 +70,8 @@ describe("layoutFromSpec", () => {
       layers: [{ type: "conv2d", filters: 4, kernelSize: [3, 3] }],
       loss: "meanSquaredError",
     });
-    expect(() => layoutFromSpec(spec)).toThrow(/layer 0 \(conv2d\) needs a \[height, width, channels\] input/);
+    expect(() => layoutFromSpec(spec)).toThrow(
+      /layer 0 \(conv2d\) needs an input of shape \[height, width, channels\]/,
+    );
   });
 });

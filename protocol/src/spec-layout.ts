@@ -1,58 +1,94 @@
+import { TributaryError } from "./errors.js";
 import type { ModelLayout } from "./model-layout.js";
 import type { LayerSpec, ModelSpec } from "./model-spec.js";
 
-function pooledSize(size: number, window: number, stride: number, padding: "valid" | "same"): number {
-  return padding === "same" ? Math.ceil(size / stride) : Math.floor((size - window) / stride) + 1;
-}
-
-function nextShape(shape: number[], layer: LayerSpec, index: number): number[] {
-  switch (layer.type) {
-    case "dense":
-      return [...shape.slice(0, -1), layer.units];
-    case "conv2d":
-    case "maxPool2d": {
-      if (shape.length !== 3)
-        throw new RangeError(`layer ${index} (${layer.type}) needs a [height, width, channels] input, got [${shape}]`);
-      const [height, width, channels] = shape as [number, number, number];
-      const [kh, kw] = layer.type === "conv2d" ? layer.kernelSize : layer.poolSize;
-      const [sh, sw] = layer.type === "conv2d" ? layer.strides : (layer.strides ?? layer.poolSize);
-      const outHeight = pooledSize(height, kh, sh, layer.padding);
-      const outWidth = pooledSize(width, kw, sw, layer.padding);
-      if (outHeight < 1 || outWidth < 1) {
-        throw new RangeError(`layer ${index} (${layer.type}) shrinks [${shape}] to nothing`);
-      }
-      return [outHeight, outWidth, layer.type === "conv2d" ? layer.filters : channels];
-    }
-    case "flatten":
-      return [shape.reduce((product, dim) => product * dim, 1)];
-    case "dropout":
-    case "activation":
-      return shape;
+/** A model spec is valid by schema but cannot be built (shapes do not fit, a layer needs a rank it lacks). */
+export class ModelSpecError extends TributaryError {
+  constructor(problem: string, details: Readonly<Record<string, unknown>> = {}) {
+    super("MODEL_SPEC", `model spec cannot be built: ${problem}`, { details });
   }
 }
 
+/** Output size of a convolution or pooling window along one axis (Keras/TensorFlow rules). */
+function windowOutput(size: number, window: number, stride: number, padding: "valid" | "same"): number {
+  return padding === "same" ? Math.ceil(size / stride) : Math.floor((size - window) / stride) + 1;
+}
+
+function spatial(shape: readonly number[], index: number, layer: LayerSpec): [number, number, number] {
+  if (shape.length !== 3) {
+    throw new ModelSpecError(`layer ${index} (${layer.type}) needs an input of shape [height, width, channels]`, {
+      index,
+      inputShape: shape,
+    });
+  }
+  return shape as [number, number, number];
+}
+
 /**
- * The trainable tensors of a model spec, in order, with Keras/tfjs shapes: dense kernel `[in, units]` and bias
- * `[units]`; conv2d kernel `[kh, kw, inChannels, filters]` and bias `[filters]`. Names are `layer<i>/kernel` and
- * `layer<i>/bias`. Throws `RangeError` naming the layer when shapes do not fit.
+ * The shape (without the batch dimension) after the last layer and the trainable tensors, derived from the spec
+ * alone, so the coordinator and every trainer agree on the flat parameter layout without building the model:
+ * layer by layer, kernel then bias, with Keras/tfjs shapes (dense `[in, units]`, conv2d
+ * `[kh, kw, inChannels, filters]`). Names are `<layer index>.<type>.<kernel|bias>`, e.g. `0.dense.kernel`.
+ * Throws `ModelSpecError` naming the layer when shapes do not fit.
  */
-export function layoutFromSpec(spec: ModelSpec): ModelLayout {
+export function inferModelShapes(spec: ModelSpec): { outputShape: number[]; layout: ModelLayout } {
+  let shape: number[] = [...spec.inputShape];
   const layout: ModelLayout = [];
-  let shape = [...spec.inputShape];
   spec.layers.forEach((layer, index) => {
-    if (layer.type === "dense") {
-      const inputs = shape.at(-1) as number;
-      layout.push({ name: `layer${index}/kernel`, shape: [inputs, layer.units] });
-      if (layer.useBias) layout.push({ name: `layer${index}/bias`, shape: [layer.units] });
-    } else if (layer.type === "conv2d") {
-      const channels = shape[2];
-      if (channels === undefined)
-        throw new RangeError(`layer ${index} (conv2d) needs a [height, width, channels] input, got [${shape}]`);
-      layout.push({ name: `layer${index}/kernel`, shape: [...layer.kernelSize, channels, layer.filters] });
-      if (layer.useBias) layout.push({ name: `layer${index}/bias`, shape: [layer.filters] });
+    const prefix = `${index}.${layer.type}`;
+    switch (layer.type) {
+      case "dense": {
+        const inputs = shape[shape.length - 1] ?? 0;
+        layout.push({ name: `${prefix}.kernel`, shape: [inputs, layer.units] });
+        if (layer.useBias) layout.push({ name: `${prefix}.bias`, shape: [layer.units] });
+        shape = [...shape.slice(0, -1), layer.units];
+        break;
+      }
+      case "conv2d": {
+        const [h, w, c] = spatial(shape, index, layer);
+        const [kh, kw] = layer.kernelSize;
+        const [sh, sw] = layer.strides;
+        const oh = windowOutput(h, kh, sh, layer.padding);
+        const ow = windowOutput(w, kw, sw, layer.padding);
+        if (oh < 1 || ow < 1) throw new ModelSpecError(`layer ${index} (conv2d) kernel is larger than its input`);
+        layout.push({ name: `${prefix}.kernel`, shape: [kh, kw, c, layer.filters] });
+        if (layer.useBias) layout.push({ name: `${prefix}.bias`, shape: [layer.filters] });
+        shape = [oh, ow, layer.filters];
+        break;
+      }
+      case "maxPool2d": {
+        const [h, w, c] = spatial(shape, index, layer);
+        const [ph, pw] = layer.poolSize;
+        const [sh, sw] = layer.strides ?? layer.poolSize;
+        const oh = windowOutput(h, ph, sh, layer.padding);
+        const ow = windowOutput(w, pw, sw, layer.padding);
+        if (oh < 1 || ow < 1) throw new ModelSpecError(`layer ${index} (maxPool2d) pool is larger than its input`);
+        shape = [oh, ow, c];
+        break;
+      }
+      case "flatten":
+        shape = [shape.reduce((product, dim) => product * dim, 1)];
+        break;
+      case "dropout":
+      case "activation":
+        break;
     }
-    shape = nextShape(shape, layer, index);
   });
-  if (layout.length === 0) throw new RangeError("the model has no trainable layer");
-  return layout;
+  if (layout.length === 0) throw new ModelSpecError("the model has no trainable layer");
+  const outputs = shape[shape.length - 1] ?? 0;
+  if (spec.loss !== "meanSquaredError") {
+    if (shape.length !== 1) throw new ModelSpecError(`a classifier must end in a vector, not shape [${shape}]`);
+    if (spec.numClasses !== undefined && spec.numClasses !== outputs) {
+      throw new ModelSpecError(`the last layer has ${outputs} outputs but the spec says ${spec.numClasses} classes`, {
+        outputs,
+        numClasses: spec.numClasses,
+      });
+    }
+  }
+  return { outputShape: shape, layout };
+}
+
+/** The flat parameter layout of a model spec (see `inferModelShapes`). */
+export function layoutFromSpec(spec: ModelSpec): ModelLayout {
+  return inferModelShapes(spec).layout;
 }

@@ -1,10 +1,19 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { layoutLength, layoutOffsets } from "@tributary/protocol";
+import {
+  layoutFromSpec,
+  layoutLength,
+  layoutOffsets,
+  ModelSpecError,
+  type ModelSpecInput,
+  ModelSpecSchema,
+} from "@tributary/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildModel } from "./build-model.js";
-import { ModelSpecError, WeightsLengthError } from "./errors.js";
+import { WeightsLengthError } from "./errors.js";
 import { getFlatWeights, parameterCount, setFlatWeights } from "./flat-weights.js";
-import { type ModelSpecInput, modelLayout } from "./model-layout.js";
+
+const modelLayout = (spec: ModelSpecInput) => layoutFromSpec(ModelSpecSchema.parse(spec));
+
 import { initTrainingBackend } from "./training-backend.js";
 
 const MLP: ModelSpecInput = {

@@ -1,7 +1,13 @@
 import * as tfl from "@tensorflow/tfjs-layers";
-import { type LayerSpec, type ModelSpec, ModelSpecSchema, parseInput } from "@tributary/protocol";
-import { ModelSpecError } from "./errors.js";
-import { inferModelShapes, type ModelSpecInput } from "./model-layout.js";
+import {
+  inferModelShapes,
+  type LayerSpec,
+  type ModelSpec,
+  ModelSpecError,
+  type ModelSpecInput,
+  ModelSpecSchema,
+  parseInput,
+} from "@tributary/protocol";
 
 const specs = new WeakMap<tfl.LayersModel, ModelSpec>();
 

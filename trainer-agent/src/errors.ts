@@ -39,13 +39,6 @@ export class WeightsLengthError extends TributaryError {
   }
 }
 
-/** A model spec is valid by schema but cannot be built (shapes do not fit, a layer needs a rank it lacks). */
-export class ModelSpecError extends TributaryError {
-  constructor(problem: string, details: Readonly<Record<string, unknown>> = {}) {
-    super("MODEL_SPEC", `model spec cannot be built: ${problem}`, { details });
-  }
-}
-
 /** Training options or a dataset do not fit the model (feature size, label range, batch size). */
 export class TrainingConfigError extends TributaryError {
   constructor(problem: string, details: Readonly<Record<string, unknown>> = {}) {

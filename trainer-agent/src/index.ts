@@ -28,7 +28,6 @@ export {
   BackendUnavailableError,
   DatasetCommitmentMismatchError,
   DatasetFormatError,
-  ModelSpecError,
   TrainingConfigError,
   WeightsLengthError,
 } from "./errors.js";
@@ -37,7 +36,6 @@ export { getFlatWeights, parameterCount, setFlatWeights } from "./flat-weights.j
 export { averageMicrobatchGradients, type GradientTransform, type MicrobatchGradients } from "./gradient-transform.js";
 export { encodeIdx, IDX_TYPES, type IdxArray, type IdxTypeCode, maybeGunzip, parseIdx } from "./idx-format.js";
 export { type DatasetSource, type LoadedDataset, loadDataset, loadEnrolledDataset } from "./load-dataset.js";
-export { inferModelShapes, type ModelSpecInput, modelLayout } from "./model-layout.js";
 export { type DirichletOptions, type Partition, partitionDirichlet, partitionIid } from "./partition-dataset.js";
 export { SeededRandom } from "./seeded-random.js";
 export { type TrainLocalOptions, type TrainLocalResult, trainLocal } from "./train-local.js";

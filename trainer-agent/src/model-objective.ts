@@ -1,8 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
-import type { ModelSpec } from "@tributary/protocol";
+import { inferModelShapes, type ModelSpec } from "@tributary/protocol";
 import { type Dataset, featureSize } from "./dataset.js";
 import { TrainingConfigError } from "./errors.js";
-import { inferModelShapes } from "./model-layout.js";
 
 /** Clipping of probabilities before the log, as Keras and tfjs-layers do. */
 const EPSILON = 1e-7;
