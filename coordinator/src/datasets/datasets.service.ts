@@ -3,7 +3,7 @@ import { InjectDataSource } from "@nestjs/typeorm";
 import { AddressSchema, Bytes32Schema } from "@tributary/protocol";
 import type { DataSource } from "typeorm";
 import { z } from "zod";
-import { NotFoundError } from "../common/not-found-error.js";
+import { NotFoundError } from "../common/coordinator-errors.js";
 import { DatasetEntity } from "./dataset.entity.js";
 
 export const EnrolDatasetSchema = z.strictObject({

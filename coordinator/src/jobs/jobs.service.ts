@@ -12,7 +12,7 @@ import {
 } from "@tributary/protocol";
 import { type DataSource, In } from "typeorm";
 import { BlobStore } from "../blobs/blob-store.js";
-import { ConflictError, NotFoundError } from "../common/not-found-error.js";
+import { ConflictError, NotFoundError } from "../common/coordinator-errors.js";
 import { DatasetEntity } from "../datasets/dataset.entity.js";
 import { ModelEntity } from "../models/model.entity.js";
 import { AssignmentEntity } from "../rounds/assignment.entity.js";

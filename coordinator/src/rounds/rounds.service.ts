@@ -14,9 +14,8 @@ import {
 } from "@tributary/protocol";
 import type { DataSource } from "typeorm";
 import { BlobStore, sha256OfCid } from "../blobs/blob-store.js";
-import { ConflictError } from "../common/not-found-error.js";
-import type { JobEntity } from "../jobs/job.entity.js";
-import { JobEntity as JobTable } from "../jobs/job.entity.js";
+import { ConflictError } from "../common/coordinator-errors.js";
+import { JobEntity } from "../jobs/job.entity.js";
 import { ModelEntity } from "../models/model.entity.js";
 import { aggregateRound } from "./aggregate-round.js";
 import { AssignmentEntity } from "./assignment.entity.js";
@@ -136,7 +135,7 @@ export class RoundsService {
         ["cid"],
       );
       await manager.update(
-        JobTable,
+        JobEntity,
         { id: job.id, round: round.round, status: "running" },
         {
           round: round.round + 1,
@@ -167,7 +166,7 @@ export class RoundsService {
       );
       if (done.affected === 1) {
         await manager.update(
-          JobTable,
+          JobEntity,
           { id: job.id, status: "evaluating" },
           { status: "completed", finalMetrics: metrics },
         );
@@ -178,7 +177,7 @@ export class RoundsService {
 
   async fail(job: JobEntity, message: string): Promise<void> {
     await this.db
-      .getRepository(JobTable)
+      .getRepository(JobEntity)
       .update({ id: job.id, status: job.status }, { status: "failed", error: message });
     this.#logger.error(`job ${job.id} failed: ${message}`);
   }
