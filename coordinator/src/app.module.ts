@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from "@nestjs/common";
 import { TypeOrmModule } from "@nestjs/typeorm";
 import { BlobStore } from "./blobs/blob-store.js";
+import { chainFeature } from "./chain/chain-providers.js";
 import { COORDINATOR_CONFIG } from "./common/tokens.js";
 import type { CoordinatorConfig } from "./config/coordinator-config.js";
 import { dataSourceOptions } from "./database/data-source-options.js";
@@ -23,10 +24,19 @@ export class AppModule {
   /** The whole coordinator for one configuration and one database URL (PostgreSQL or embedded PGlite). */
   static forRoot(config: CoordinatorConfig, databaseUrl: string): DynamicModule {
     const embedded = config.databaseUrl === undefined;
+    // Empty unless `config.chain` is set: without a chain the coordinator is exactly the off-chain one.
+    const chain = chainFeature(config);
     return {
       module: AppModule,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, embedded, config.databaseSchema))],
-      controllers: [HealthController, DatasetsController, JobsController, ModelsController, TrainersController],
+      controllers: [
+        HealthController,
+        DatasetsController,
+        JobsController,
+        ModelsController,
+        TrainersController,
+        ...chain.controllers,
+      ],
       providers: [
         { provide: COORDINATOR_CONFIG, useValue: config },
         { provide: BlobStore, useValue: new BlobStore(config.dataDir) },
@@ -38,6 +48,7 @@ export class AppModule {
         UpdateIntake,
         RoundDriver,
         TrainerGateway,
+        ...chain.providers,
       ],
     };
   }

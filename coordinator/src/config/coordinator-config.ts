@@ -2,6 +2,41 @@ import path from "node:path";
 import { AddressSchema, parseInput } from "@tributary/protocol";
 import { z } from "zod";
 
+const decimalWei = z.string().regex(/^[1-9][0-9]{0,77}$/, "must be a positive decimal amount of wei");
+
+/** Where the contracts live and how the coordinator reads and writes them. Chain id: the top-level `chainId`. */
+export const ChainConfigSchema = z.strictObject({
+  /** JSON-RPC endpoint (HTTP). */
+  rpcUrl: z.url({ protocol: /^https?$/ }),
+  trainingJobs: AddressSchema,
+  datasetRegistry: AddressSchema,
+  /** The deployment's first block (`Deployment.startBlock`): the indexer starts here on an empty database. */
+  startBlock: z.number().int().nonnegative().default(0),
+  /**
+   * Blocks that must be on top of a block before the indexer reads its events or the sender counts a transaction
+   * in it as final. 0 trusts the head (local chains only).
+   */
+  confirmations: z.number().int().min(0).max(1_000).default(2),
+  /** The coordinator's account (0x + 64 hex), the `coordinator` of its on-chain jobs. Absent: read-only (no sender). */
+  senderPrivateKey: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key")
+    .optional(),
+  /** Milliseconds between polls of the indexer and ticks of the sender. */
+  pollIntervalMs: z.number().int().positive().default(2_000),
+  /** Most blocks one `eth_getLogs` call spans. */
+  maxBlockRange: z.number().int().positive().default(2_000),
+  /** A sent transaction not mined after this long is replaced by the same nonce with higher fees. */
+  bumpAfterMs: z.number().int().positive().default(60_000),
+  /** Each replacement raises maxFeePerGas and maxPriorityFeePerGas by this many percent (nodes require 10+). */
+  feeBumpPercent: z.number().int().min(10).max(1_000).default(25),
+  /** Ceiling on maxFeePerGas, in wei: bumping stops there (the transaction then waits for fees to fall). */
+  maxFeePerGasCap: decimalWei.optional(),
+  /** Longest wait between retries after RPC errors (backoff doubles from `pollIntervalMs`). */
+  maxBackoffMs: z.number().int().positive().default(30_000),
+});
+export type ChainConfig = z.infer<typeof ChainConfigSchema>;
+
 /** Everything the coordinator is configured with. Parsed once; no other file reads `process.env`. */
 export const CoordinatorConfigSchema = z.strictObject({
   /** `development` accepts simulated TEEs (the default of `npm start`); `production` refuses them. */
@@ -36,6 +71,8 @@ export const CoordinatorConfigSchema = z.strictObject({
   attestationMaxAgeS: z.number().positive().default(300),
   /** Allowlisted measurements per TEE kind; the simulator's is added automatically in development mode. */
   allowedMeasurements: z.partialRecord(z.enum(["nitro", "sgx", "tdx"]), z.array(z.string())).default({}),
+  /** The chain client (indexer and outbox sender). Absent: no chain, the coordinator runs off-chain only. */
+  chain: ChainConfigSchema.optional(),
 });
 export type CoordinatorConfig = z.infer<typeof CoordinatorConfigSchema>;
 export type CoordinatorConfigInput = z.input<typeof CoordinatorConfigSchema>;
@@ -49,11 +86,36 @@ const EnvSchema = z.object({
   TRIBUTARY_DATA_DIR: z.string().optional(),
   TRIBUTARY_CHAIN_ID: z.coerce.number().optional(),
   TRIBUTARY_VERIFYING_CONTRACT: z.string().optional(),
+  TRIBUTARY_RPC_URL: z.string().optional(),
+  TRIBUTARY_TRAINING_JOBS: z.string().optional(),
+  TRIBUTARY_DATASET_REGISTRY: z.string().optional(),
+  TRIBUTARY_CHAIN_START_BLOCK: z.coerce.number().optional(),
+  TRIBUTARY_CHAIN_CONFIRMATIONS: z.coerce.number().optional(),
+  TRIBUTARY_SENDER_KEY: z.string().optional(),
+  TRIBUTARY_CHAIN_POLL_MS: z.coerce.number().optional(),
+  TRIBUTARY_FEE_BUMP_AFTER_MS: z.coerce.number().optional(),
 });
+
+function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+}
 
 /** Reads the coordinator's environment variables; an invalid value throws naming the variable. */
 export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
   const vars = parseInput(EnvSchema, env, "environment");
+  const chain =
+    vars.TRIBUTARY_RPC_URL === undefined || vars.TRIBUTARY_RPC_URL === ""
+      ? undefined
+      : definedOnly({
+          rpcUrl: vars.TRIBUTARY_RPC_URL,
+          trainingJobs: vars.TRIBUTARY_TRAINING_JOBS,
+          datasetRegistry: vars.TRIBUTARY_DATASET_REGISTRY,
+          startBlock: vars.TRIBUTARY_CHAIN_START_BLOCK,
+          confirmations: vars.TRIBUTARY_CHAIN_CONFIRMATIONS,
+          senderPrivateKey: vars.TRIBUTARY_SENDER_KEY,
+          pollIntervalMs: vars.TRIBUTARY_CHAIN_POLL_MS,
+          bumpAfterMs: vars.TRIBUTARY_FEE_BUMP_AFTER_MS,
+        });
   const defined = Object.fromEntries(
     Object.entries({
       mode: vars.TRIBUTARY_MODE,
@@ -64,6 +126,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
       dataDir: vars.TRIBUTARY_DATA_DIR,
       chainId: vars.TRIBUTARY_CHAIN_ID,
       verifyingContract: vars.TRIBUTARY_VERIFYING_CONTRACT,
+      chain,
     }).filter(([, value]) => value !== undefined),
   );
   return parseInput(CoordinatorConfigSchema, defined, "coordinator configuration");

@@ -1,4 +1,9 @@
 import type { DataSourceOptions } from "typeorm";
+import { ChainCursorEntity } from "../chain/chain-cursor.entity.js";
+import { ChainDatasetEntity } from "../chain/chain-dataset.entity.js";
+import { ChainIntentEntity } from "../chain/chain-intent.entity.js";
+import { ChainJobEntity } from "../chain/chain-job.entity.js";
+import { ChainRoundAnchorEntity } from "../chain/chain-round-anchor.entity.js";
 import { DatasetEntity } from "../datasets/dataset.entity.js";
 import { JobEntity } from "../jobs/job.entity.js";
 import { ModelEntity } from "../models/model.entity.js";
@@ -9,6 +14,7 @@ import { ParticipantEntity } from "../trainers/participant.entity.js";
 import { TrainerEntity } from "../trainers/trainer.entity.js";
 import { EMBEDDED_POOL_SIZE } from "./embedded-postgres.js";
 import { InitialSchema1732900000000 } from "./migrations/1732900000000-initial-schema.js";
+import { Chain1733000000000 } from "./migrations/1733000000000-chain.js";
 
 export const ENTITIES = [
   DatasetEntity,
@@ -19,6 +25,11 @@ export const ENTITIES = [
   AssignmentEntity,
   UpdateEntity,
   ModelEntity,
+  ChainCursorEntity,
+  ChainDatasetEntity,
+  ChainJobEntity,
+  ChainRoundAnchorEntity,
+  ChainIntentEntity,
 ];
 
 /** Pool size against a real PostgreSQL server. */
@@ -32,7 +43,7 @@ export function dataSourceOptions(url: string, embedded: boolean, schema = "publ
     url,
     schema,
     entities: ENTITIES,
-    migrations: [InitialSchema1732900000000],
+    migrations: [InitialSchema1732900000000, Chain1733000000000],
     migrationsRun: true,
     synchronize: false,
     // Raw-SQL migrations create unqualified tables: put the schema first on the search path.

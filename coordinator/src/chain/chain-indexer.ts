@@ -1,0 +1,231 @@
+import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
+import type { Interface, Log } from "ethers";
+import { type DataSource, type EntityManager, IsNull } from "typeorm";
+import { applyChainEvent } from "./apply-chain-event.js";
+import type { ChainClient } from "./chain-client.js";
+import { ChainCursorEntity } from "./chain-cursor.entity.js";
+import { ChainIdMismatchError, describeError } from "./chain-errors.js";
+import { ChainJobEntity } from "./chain-job.entity.js";
+
+export interface ChainIndexerOptions {
+  /** First block to read on an empty database (the deployment's start block). */
+  readonly startBlock: number;
+  /** Blocks that must be on top of a block before its events are read (0: up to the head). */
+  readonly confirmations: number;
+  readonly maxBlockRange: number;
+  readonly pollIntervalMs: number;
+  readonly maxBackoffMs: number;
+  /** When set, only jobs naming this coordinator are handed to `onJobCreated` listeners. */
+  readonly coordinator?: string;
+}
+
+/** Told about an on-chain job that no coordinator job runs yet. Adopt it with `ChainIndexer.markAdopted`. */
+export type ChainJobListener = (job: ChainJobEntity) => Promise<void> | void;
+
+/** One processed range: blocks `[from, to]`, `events` logs of the two contracts in it. */
+export interface IndexedRange {
+  readonly from: number;
+  readonly to: number;
+  readonly events: number;
+}
+
+/**
+ * Follows DatasetRegistry and TrainingJobs: polls their logs from a cursor persisted in `chain_cursors`, only up
+ * to head − confirmations, in ranges of at most `maxBlockRange` blocks, and applies each range in one database
+ * transaction that also advances the cursor (so a crash repeats nothing and misses nothing; replays are
+ * harmless anyway, see `applyChainEvent`). Confirmations are its only defence against reorgs.
+ *
+ * Jobs created on chain are handed to `onJobCreated` listeners at least once: after the range creating them
+ * committed and, after a restart, for every job still without `adoptedJobId`.
+ */
+export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly #logger = new Logger("chain-indexer");
+  readonly #db: DataSource;
+  readonly #client: ChainClient;
+  readonly #options: ChainIndexerOptions;
+  readonly #listeners = new Set<ChainJobListener>();
+  readonly #dispatched = new Set<string>();
+  readonly cursorName: string;
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(db: DataSource, client: ChainClient, options: ChainIndexerOptions) {
+    this.#db = db;
+    this.#client = client;
+    this.#options = options;
+    this.cursorName =
+      `${client.chainId}:${client.trainingJobs.address}:${client.datasetRegistry.address}`.toLowerCase();
+  }
+
+  onJobCreated(listener: ChainJobListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Links an on-chain job to the coordinator job that runs it; call it in the transaction creating that job. */
+  static async markAdopted(manager: EntityManager, chainJobId: string, coordinatorJobId: string): Promise<void> {
+    await manager.update(
+      ChainJobEntity,
+      { jobId: chainJobId },
+      { adoptedJobId: coordinatorJobId, adoptionError: null },
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  /** Before the database closes (`onApplicationShutdown`), so no step runs against a closed pool. */
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  /** The first block not processed yet. */
+  async nextBlock(): Promise<number> {
+    await this.#db
+      .createQueryBuilder()
+      .insert()
+      .into(ChainCursorEntity)
+      .values({ name: this.cursorName, nextBlock: String(this.#options.startBlock) })
+      .orIgnore()
+      .execute();
+    const cursor = await this.#db.getRepository(ChainCursorEntity).findOneByOrFail({ name: this.cursorName });
+    return Number(cursor.nextBlock);
+  }
+
+  /** Processes the next range of confirmed blocks; undefined when there is none yet. */
+  async pollOnce(): Promise<IndexedRange | undefined> {
+    const head = await this.#client.provider.getBlockNumber();
+    const safe = head - this.#options.confirmations;
+    const from = await this.nextBlock();
+    if (from > safe) return undefined;
+    const to = Math.min(safe, from + this.#options.maxBlockRange - 1);
+    const logs = await this.#client.provider.getLogs({
+      address: [this.#client.trainingJobs.address, this.#client.datasetRegistry.address],
+      fromBlock: from,
+      toBlock: to,
+    });
+    logs.sort((x, y) => x.blockNumber - y.blockNumber || x.index - y.index);
+    const created = await this.#db.transaction(async (manager) => {
+      const moved = await manager.update(
+        ChainCursorEntity,
+        { name: this.cursorName, nextBlock: String(from) },
+        { nextBlock: String(to + 1) },
+      );
+      if (moved.affected !== 1) return undefined; // another indexer took this range
+      const jobs: string[] = [];
+      for (const log of logs) {
+        const event = this.#abiOf(log).parseLog({ topics: [...log.topics], data: log.data });
+        if (event === null) continue;
+        const { createdJob } = await applyChainEvent(manager, event, {
+          block: log.blockNumber,
+          logIndex: log.index,
+          txHash: log.transactionHash.toLowerCase(),
+        });
+        if (createdJob !== undefined) jobs.push(createdJob);
+      }
+      return jobs;
+    });
+    if (created === undefined) return undefined;
+    if (created.length > 0) this.#logger.log(`on-chain job(s) ${created.join(", ")} created (blocks ${from}–${to})`);
+    return { from, to, events: logs.length };
+  }
+
+  /** Processes every confirmed range, then hands unadopted jobs to the listeners. Returns the ranges processed. */
+  async catchUp(): Promise<IndexedRange[]> {
+    const ranges: IndexedRange[] = [];
+    for (let range = await this.pollOnce(); range !== undefined; range = await this.pollOnce()) ranges.push(range);
+    await this.#dispatch();
+    return ranges;
+  }
+
+  #abiOf(log: Log): Interface {
+    return log.address.toLowerCase() === this.#client.trainingJobs.address.toLowerCase()
+      ? this.#client.trainingJobs.abi
+      : this.#client.datasetRegistry.abi;
+  }
+
+  async #dispatch(): Promise<void> {
+    if (this.#listeners.size === 0) return;
+    const where = {
+      adoptedJobId: IsNull(),
+      ...(this.#options.coordinator === undefined ? {} : { coordinator: this.#options.coordinator.toLowerCase() }),
+    };
+    const jobs = await this.#db.getRepository(ChainJobEntity).find({ where, order: { jobId: "ASC" } });
+    for (const job of jobs) {
+      if (this.#dispatched.has(job.jobId)) continue;
+      this.#dispatched.add(job.jobId);
+      for (const listener of this.#listeners) {
+        try {
+          await listener(job);
+        } catch (error) {
+          // Retried at the next poll (the researcher may upload the JobSpec later); logged when the reason changes.
+          this.#dispatched.delete(job.jobId);
+          const message = String((error as Error).message).slice(0, 1_000);
+          if (message === job.adoptionError) continue;
+          this.#logger.warn(`on-chain job ${job.jobId} not adopted: ${message}`);
+          await this.#db.getRepository(ChainJobEntity).update({ jobId: job.jobId }, { adoptionError: message });
+        }
+      }
+    }
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    if (!(await this.#checkChain())) return;
+    while (this.#running) {
+      let delay = this.#options.pollIntervalMs;
+      try {
+        await this.catchUp();
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        delay = Math.min(this.#options.pollIntervalMs * 2 ** failures, this.#options.maxBackoffMs);
+        this.#logger.warn(`chain indexing delayed (retry in ${delay} ms): ${describeError(error)}`);
+      }
+      if (this.#running) await this.#sleep(delay);
+    }
+  }
+
+  /** Waits (with backoff) until the node answers; false when it serves another chain or the loop was stopped. */
+  async #checkChain(): Promise<boolean> {
+    for (let failures = 1; this.#running; failures++) {
+      try {
+        await this.#client.checkChainId();
+        return true;
+      } catch (error) {
+        if (error instanceof ChainIdMismatchError) {
+          this.#logger.error(error.message);
+          this.#running = false;
+          return false;
+        }
+        await this.#sleep(Math.min(this.#options.pollIntervalMs * 2 ** failures, this.#options.maxBackoffMs));
+      }
+    }
+    return false;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+}

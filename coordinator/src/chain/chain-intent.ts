@@ -1,0 +1,44 @@
+import { Bytes32Schema, JobIdSchema, parseInput } from "@tributary/protocol";
+import { z } from "zod";
+
+const uint256 = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "must be a non-negative decimal integer");
+const nonZeroBytes32 = Bytes32Schema.refine((value) => !/^0x0{64}$/.test(value), "must not be zero");
+
+/** `TrainingJobs.anchorRound(jobId, round, updatesRoot, modelHash)`: rounds count from 1 on chain. */
+export const AnchorRoundArgsSchema = z.strictObject({
+  jobId: JobIdSchema,
+  round: z.number().int().positive().max(65_535),
+  updatesRoot: nonZeroBytes32,
+  modelHash: nonZeroBytes32,
+});
+
+/** `TrainingJobs.finalizeJob(jobId, payoutRoot, payoutTotal)`. */
+export const FinalizeJobArgsSchema = z.strictObject({
+  jobId: JobIdSchema,
+  payoutRoot: nonZeroBytes32,
+  payoutTotal: uint256.refine((value) => value !== "0", "must be positive"),
+});
+
+/** A chain write the coordinator commits to, together with the state change that causes it. */
+export const ChainIntentSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("anchorRound"), args: AnchorRoundArgsSchema }),
+  z.strictObject({ kind: z.literal("finalizeJob"), args: FinalizeJobArgsSchema }),
+]);
+export type ChainIntent = z.infer<typeof ChainIntentSchema>;
+export type ChainIntentInput = z.input<typeof ChainIntentSchema>;
+export type ChainIntentKind = ChainIntent["kind"];
+export type ChainIntentArgs = ChainIntent["args"];
+export type AnchorRoundArgs = z.infer<typeof AnchorRoundArgsSchema>;
+export type FinalizeJobArgs = z.infer<typeof FinalizeJobArgsSchema>;
+
+/** Parses an intent at the outbox's boundary (hashes come out lower-case, as the chain returns them). */
+export function parseChainIntent(input: ChainIntentInput): ChainIntent {
+  return parseInput(ChainIntentSchema, input, "chain intent");
+}
+
+/** One intent per effect on chain: enqueuing the same effect twice is a no-op. */
+export function dedupeKey(intent: ChainIntent): string {
+  return intent.kind === "anchorRound"
+    ? `anchorRound:${intent.args.jobId}:${intent.args.round}`
+    : `finalizeJob:${intent.args.jobId}`;
+}

@@ -1,0 +1,46 @@
+import type { ChainClient } from "./chain-client.js";
+import type { ChainIntent } from "./chain-intent.js";
+
+/** What the chain already says about an intent's effect. */
+export type IntentOnChain =
+  | { readonly state: "done" }
+  | { readonly state: "not-yet" }
+  /** The chain holds another value for the same slot: sending can never succeed. */
+  | { readonly state: "conflict"; readonly name: string; readonly args: string[] };
+
+const ZERO = `0x${"0".repeat(64)}`;
+/** `ITrainingJobs.JobStatus.Finalized`. */
+const FINALIZED = 3n;
+
+/** The calldata of the intent's TrainingJobs call. */
+export function intentCalldata(client: ChainClient, intent: ChainIntent): string {
+  const abi = client.trainingJobs.abi;
+  if (intent.kind === "anchorRound") {
+    const { jobId, round, updatesRoot, modelHash } = intent.args;
+    return abi.encodeFunctionData("anchorRound", [BigInt(jobId), BigInt(round), updatesRoot, modelHash]);
+  }
+  const { jobId, payoutRoot, payoutTotal } = intent.args;
+  return abi.encodeFunctionData("finalizeJob", [BigInt(jobId), payoutRoot, BigInt(payoutTotal)]);
+}
+
+/**
+ * Reads the contract's state for the intent's slot (`getRound` for an anchor, `getJob` for a finalisation): the
+ * check the sender makes before every first send and every resend, so an effect that already happened (a crash
+ * after broadcasting, a lost record) is recognised instead of sent again. Reverts (an unknown job) propagate.
+ */
+export async function intentOnChain(client: ChainClient, intent: ChainIntent): Promise<IntentOnChain> {
+  if (intent.kind === "anchorRound") {
+    const { jobId, round, updatesRoot, modelHash } = intent.args;
+    const [anchor] = await client.readJobs("getRound", [BigInt(jobId), BigInt(round)]);
+    const [root, hash] = [String(anchor.updatesRoot).toLowerCase(), String(anchor.modelHash).toLowerCase()];
+    if (root === ZERO && hash === ZERO) return { state: "not-yet" };
+    if (root === updatesRoot && hash === modelHash) return { state: "done" };
+    return { state: "conflict", name: "RoundAnchoredWithOtherValues", args: [jobId, String(round), root, hash] };
+  }
+  const { jobId, payoutRoot, payoutTotal } = intent.args;
+  const [job] = await client.readJobs("getJob", [BigInt(jobId)]);
+  if (BigInt(job.status) !== FINALIZED) return { state: "not-yet" };
+  const [root, total] = [String(job.payoutRoot).toLowerCase(), BigInt(job.payoutTotal).toString()];
+  if (root === payoutRoot && total === payoutTotal) return { state: "done" };
+  return { state: "conflict", name: "JobFinalizedWithOtherPayout", args: [jobId, root, total] };
+}
