@@ -74,6 +74,7 @@ export {
   UpdateMetricsSchema,
 } from "./model-update.js";
 export { type InputIssue, InvalidInputError, parseInput } from "./parse.js";
+export { FEDAVG_CNN, MLP_784_200_200_10 } from "./reference-models.js";
 export {
   type Ack,
   AckSchema,

@@ -1,32 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { layoutLength } from "./model-layout.js";
 import { ModelSpecSchema } from "./model-spec.js";
+import { FEDAVG_CNN, MLP_784_200_200_10 } from "./reference-models.js";
 import { layoutFromSpec } from "./spec-layout.js";
 
-const mlp = ModelSpecSchema.parse({
-  inputShape: [784],
-  layers: [
-    { type: "dense", units: 200, activation: "relu" },
-    { type: "dense", units: 200, activation: "relu" },
-    { type: "dense", units: 10, activation: "softmax" },
-  ],
-  loss: "sparseCategoricalCrossentropy",
-});
-
-// The CNN of McMahan et al. (2017), "Communication-Efficient Learning of Deep Networks from Decentralized Data".
-const cnn = ModelSpecSchema.parse({
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: "conv2d", filters: 32, kernelSize: [5, 5], padding: "same", activation: "relu" },
-    { type: "maxPool2d", poolSize: [2, 2] },
-    { type: "conv2d", filters: 64, kernelSize: [5, 5], padding: "same", activation: "relu" },
-    { type: "maxPool2d", poolSize: [2, 2] },
-    { type: "flatten" },
-    { type: "dense", units: 512, activation: "relu" },
-    { type: "dense", units: 10, activation: "softmax" },
-  ],
-  loss: "sparseCategoricalCrossentropy",
-});
+const mlp = MLP_784_200_200_10;
+const cnn = FEDAVG_CNN;
 
 describe("layoutFromSpec", () => {
   it("gives the MLP 784-200-200-10 its closed-form 199,210 parameters", () => {

@@ -1,8 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import {
+  FEDAVG_CNN as FEDAVG_CNN_SPEC,
   layoutFromSpec,
   layoutLength,
   layoutOffsets,
+  MLP_784_200_200_10,
   ModelSpecError,
   type ModelSpecInput,
   ModelSpecSchema,
@@ -12,36 +14,13 @@ import { buildModel } from "./build-model.js";
 import { WeightsLengthError } from "./errors.js";
 import { getFlatWeights, parameterCount, setFlatWeights } from "./flat-weights.js";
 
-const modelLayout = (spec: ModelSpecInput) => layoutFromSpec(ModelSpecSchema.parse(spec));
-
 import { initTrainingBackend } from "./training-backend.js";
 
-const MLP: ModelSpecInput = {
-  inputShape: [784],
-  layers: [
-    { type: "dense", units: 200, activation: "relu" },
-    { type: "dense", units: 200, activation: "relu" },
-    { type: "dense", units: 10, activation: "softmax" },
-  ],
-  loss: "sparseCategoricalCrossentropy",
-  numClasses: 10,
-};
+const modelLayout = (spec: ModelSpecInput) => layoutFromSpec(ModelSpecSchema.parse(spec));
 
-/** The CNN of McMahan et al. 2017 (FedAvg) for 28×28 MNIST. */
-const FEDAVG_CNN: ModelSpecInput = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: "conv2d", filters: 32, kernelSize: [5, 5], padding: "same", activation: "relu" },
-    { type: "maxPool2d", poolSize: [2, 2] },
-    { type: "conv2d", filters: 64, kernelSize: [5, 5], padding: "same", activation: "relu" },
-    { type: "maxPool2d", poolSize: [2, 2] },
-    { type: "flatten" },
-    { type: "dense", units: 512, activation: "relu" },
-    { type: "dense", units: 10, activation: "softmax" },
-  ],
-  loss: "categoricalCrossentropy",
-  numClasses: 10,
-};
+const MLP: ModelSpecInput = MLP_784_200_200_10;
+/** The CNN of McMahan et al. 2017, here with a one-hot (categorical) loss to exercise that path too. */
+const FEDAVG_CNN: ModelSpecInput = { ...FEDAVG_CNN_SPEC, loss: "categoricalCrossentropy" };
 
 beforeAll(async () => {
   await initTrainingBackend({ prefer: ["wasm"], log: () => {} });

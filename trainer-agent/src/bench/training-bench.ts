@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ModelSpecInput } from "@tributary/protocol";
+import { FEDAVG_CNN, MLP_784_200_200_10, type ModelSpecInput } from "@tributary/protocol";
 import { buildModel } from "../build-model.js";
 import { type Dataset, subsetDataset } from "../dataset.js";
 import { loadDataset } from "../load-dataset.js";
@@ -23,31 +23,8 @@ const SECONDS_PER_MODEL = 12;
 const BATCH = 32;
 const FASHION = "/usr/share/datasets/fashion-mnist";
 
-const MLP: ModelSpecInput = {
-  inputShape: [784],
-  layers: [
-    { type: "dense", units: 200, activation: "relu" },
-    { type: "dense", units: 200, activation: "relu" },
-    { type: "dense", units: 10, activation: "softmax" },
-  ],
-  loss: "sparseCategoricalCrossentropy",
-  numClasses: 10,
-};
-
-const CNN: ModelSpecInput = {
-  inputShape: [28, 28, 1],
-  layers: [
-    { type: "conv2d", filters: 32, kernelSize: [5, 5], padding: "same", activation: "relu" },
-    { type: "maxPool2d", poolSize: [2, 2] },
-    { type: "conv2d", filters: 64, kernelSize: [5, 5], padding: "same", activation: "relu" },
-    { type: "maxPool2d", poolSize: [2, 2] },
-    { type: "flatten" },
-    { type: "dense", units: 512, activation: "relu" },
-    { type: "dense", units: 10, activation: "softmax" },
-  ],
-  loss: "sparseCategoricalCrossentropy",
-  numClasses: 10,
-};
+const MLP: ModelSpecInput = MLP_784_200_200_10;
+const CNN: ModelSpecInput = FEDAVG_CNN;
 
 async function loadData(work: string): Promise<{ name: string; dataset: Dataset }> {
   if (existsSync(path.join(FASHION, "train-images-idx3-ubyte.gz"))) {
