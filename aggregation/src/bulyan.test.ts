@@ -1,22 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { randomVectors } from "../test-support/random.js";
 import { bulyan } from "./bulyan.js";
 import { AggregationInputError, InvalidUpdateError } from "./errors.js";
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function randomVectors(seed: number, n: number, length: number): Float32Array[] {
-  const next = random(seed);
-  return Array.from({ length: n }, () => Float32Array.from({ length }, () => (next() - 0.5) * 4));
-}
 
 /** True when a comes before b comparing values one by one (the rules' documented tie-break). */
 function lexicographicallyBefore(a: Float32Array | undefined, b: Float32Array | undefined): boolean {

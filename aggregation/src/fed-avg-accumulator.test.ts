@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { random } from "../test-support/random.js";
 import { AggregationInputError, InvalidUpdateError } from "./errors.js";
 import { fedAvg } from "./fed-avg.js";
 import { createFedAvgAccumulator } from "./fed-avg-accumulator.js";
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Update {
   weights: Float32Array;

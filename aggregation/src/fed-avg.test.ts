@@ -1,20 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { random } from "../test-support/random.js";
 import { AggregationInputError, InvalidUpdateError } from "./errors.js";
 import { fedAvg, fedAvgParallel, type WeightedUpdate } from "./fed-avg.js";
 import { createSharedVector } from "./shared-vector.js";
 import { createUpdatePool } from "./update-pool.js";
 import { aggregationWorkerStats, startAggregationWorkers, stopAggregationWorkers } from "./worker-pool.js";
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomUpdates(seed: number, count: number, length: number, shared = false): WeightedUpdate[] {
   const next = random(seed);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { random } from "../test-support/random.js";
 import { bulyan } from "./bulyan.js";
 import { coordinateMedian } from "./coordinate-median.js";
 import { InvalidUpdateError } from "./errors.js";
@@ -21,17 +22,6 @@ const n = 20;
 const f = 4;
 const length = 2000;
 const sigma = 0.01;
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const next = random(2018);
 const mu = Float64Array.from({ length }, () => next() * 2 - 1);
