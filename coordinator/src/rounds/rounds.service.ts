@@ -25,6 +25,9 @@ import { UpdateEntity } from "./update.entity.js";
 
 const newNonce = () => `0x${randomBytes(32).toString("hex")}` as Bytes32;
 
+/** Assignment rows per INSERT: 8 parameters each stays far below PostgreSQL's 65,535 bind parameters. */
+const ASSIGN_BATCH = 1000;
+
 /**
  * The persisted transitions of a round. Each method commits one transition with a guard on the state it leaves,
  * so running it twice (after a crash, or from two callers) changes nothing the second time.
@@ -71,18 +74,22 @@ export class RoundsService {
     });
   }
 
+  /** Multi-row INSERTs of `ASSIGN_BATCH` rows: one statement per trainer made opening a round O(n) round trips. */
   async #assign(manager: DataSource["manager"], job: JobEntity, trainers: readonly string[]): Promise<void> {
-    for (const trainer of trainers) {
-      await manager.insert(AssignmentEntity, {
-        jobId: job.id,
-        round: job.round,
-        trainer,
-        nonce: newNonce(),
-        status: "pending",
-        reason: null,
-        evalMetrics: null,
-        evalExamples: null,
-      });
+    for (let start = 0; start < trainers.length; start += ASSIGN_BATCH) {
+      await manager.insert(
+        AssignmentEntity,
+        trainers.slice(start, start + ASSIGN_BATCH).map((trainer) => ({
+          jobId: job.id,
+          round: job.round,
+          trainer,
+          nonce: newNonce(),
+          status: "pending" as const,
+          reason: null,
+          evalMetrics: null,
+          evalExamples: null,
+        })),
+      );
     }
   }
 

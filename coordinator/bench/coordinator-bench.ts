@@ -1,0 +1,364 @@
+/**
+ * `npm run bench:coordinator`: per-round coordinator time with simulated trainers sending synthetic updates (no
+ * training), against raw socket.io loopback throughput measured in the same run, same process layout.
+ *
+ * Layout: this process runs the server under test (the coordinator with its database, or a plain socket.io server);
+ * one child process (`trainer-fleet-process.ts`) hosts every client socket. A round is timed from the moment the
+ * coordinator opens it (`rounds.started_at`, before its assignments are written and instructions go out) until it
+ * is aggregated (`rounds.finished_at`, status `done`). Each trainer answers its instruction at once: bytes and
+ * SHA-256 are precomputed; only the EIP-712 signature (it covers the round's nonce) is computed on arrival, in the
+ * child process, and its summed time is reported.
+ *
+ * Flags: `--postgres` requires PostgreSQL at 127.0.0.1:5432/test (default: used when reachable), `--no-postgres`,
+ * `--rounds=N` (default 3), `--scenarios=200x100000,1000x10000`, `--profile=<dir>` (CPU-profile the coordinator
+ * process during each scenario's rounds; writes `.cpuprofile` files there and prints where the time went).
+ */
+
+import { availableParallelism, loadavg } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { JobId } from "@tributary/protocol";
+import pg from "pg";
+import { register } from "tsx/esm/api";
+import { DATABASES, TEST_POSTGRES_URL } from "../test-support/databases.js";
+import { ok, until } from "../test-support/rest.js";
+import { profiled } from "./cpu-profiler.js";
+import type { FleetRoundStats } from "./fleet-messages.js";
+import { summarise } from "./profile-summary.js";
+import { queriesPerUpdate, recordQueries } from "./query-counter.js";
+import { RawSocketServer } from "./raw-socket-server.js";
+import { denseModelWithParams } from "./synthetic-updates.js";
+import { TrainerFleet } from "./trainer-fleet.js";
+
+/**
+ * The coordinator's NestJS sources need `experimentalDecorators`, which the root tsconfig that `tsx` reads by
+ * default does not set: load them through tsx with the coordinator's own tsconfig.
+ */
+const coordinatorSources = register({
+  namespace: "coordinator-bench",
+  tsconfig: fileURLToPath(new URL("../tsconfig.json", import.meta.url)),
+});
+const { createCoordinator } = (await coordinatorSources.import(
+  "../src/create-coordinator.ts",
+  import.meta.url,
+)) as typeof import("../src/create-coordinator.js");
+
+interface Scenario {
+  readonly trainers: number;
+  readonly params: number;
+}
+
+interface RoundTiming {
+  readonly roundMs: number;
+  /** Open → first and last instruction received, last update acknowledged (client side); aggregation alone. */
+  readonly firstInstructionMs: number;
+  readonly lastInstructionMs: number;
+  readonly lastSentMs: number;
+  readonly lastAckMs: number;
+  readonly aggregationMs: number;
+  readonly fleetSignMs: number;
+}
+
+/** A round as `GET /jobs/:id/rounds` reports it. */
+interface RoundRow {
+  readonly round: number;
+  readonly kind: string;
+  readonly status: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly metrics: Record<string, number>;
+}
+
+interface Result extends Scenario {
+  readonly database: "pglite" | "postgresql";
+  readonly rounds: RoundTiming[];
+  readonly rawRoundsMs: number[];
+}
+
+const MAX_UPDATE_BYTES = 64 * 1024 * 1024;
+
+function option(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+}
+
+const flag = (name: string) => process.argv.includes(`--${name}`);
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+/** Update bytes per second, in MB/s (10⁶ bytes). */
+const megabytesPerSecond = ({ trainers, params }: Scenario, ms: number) => (trainers * params * 4) / ms / 1000;
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The baseline: the same updates, clients and process layout, through a plain socket.io server (no coordinator). */
+async function rawRounds(server: RawSocketServer, scenario: Scenario, rounds: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    times.push(await server.round(`${scenario.trainers}x${scenario.params}`, scenario.trainers, round));
+  }
+  return times;
+}
+
+/**
+ * On one database: for each scenario, the raw baseline's rounds and then the coordinator's, back to back, so that
+ * both see the same machine load (this machine is shared).
+ */
+async function measure(
+  fleet: TrainerFleet,
+  raw: RawSocketServer,
+  database: (typeof DATABASES)[number],
+  scenarios: readonly Scenario[],
+  rounds: number,
+): Promise<Result[]> {
+  const db = await database.setup();
+  const coordinator = await createCoordinator({ port: 0, dataDir: db.dataDir, ...db.config }, { logger: false });
+  const results: Result[] = [];
+  try {
+    const setupStarted = performance.now();
+    const datasetIds = await fleet.connectTrainers(coordinator.url, Math.max(...scenarios.map((s) => s.trainers)));
+    process.stderr.write(
+      `  ${database.name}: ${datasetIds.length} trainers enrolled and logged in (${((performance.now() - setupStarted) / 1000).toFixed(1)} s)\n`,
+    );
+    for (const scenario of scenarios) {
+      const rawRoundsMs = await rawRounds(raw, scenario, rounds);
+      const job = await ok<{ id: JobId }>(coordinator.url, "POST", "/jobs", {
+        name: `bench ${scenario.trainers}x${scenario.params}`,
+        model: denseModelWithParams(scenario.params),
+        datasetIds: datasetIds.slice(0, scenario.trainers),
+        rounds,
+        clients: { fraction: 1, min: scenario.trainers, max: scenario.trainers },
+        strategy: { name: "fedavg" },
+        learningRate: 0.1,
+      });
+      // The fleet returns once its last update is acknowledged; then the last round is closed and aggregated. The
+      // final evaluation round is not part of the measurement: the job is cancelled instead.
+      const run = async () => {
+        const stats = await fleet.runJob(job.id, scenario.trainers, scenario.params, rounds);
+        const history = await until("the last round's aggregation", async () => {
+          const rows = await ok<RoundRow[]>(coordinator.url, "GET", `/jobs/${job.id}/rounds`);
+          const last = rows.find((row) => row.round === rounds - 1 && row.kind === "train");
+          return last?.status === "done" ? rows : undefined;
+        });
+        return { stats, history };
+      };
+      const profileDir = option("profile");
+      const profileFile = path.join(
+        profileDir ?? ".",
+        `coordinator-${database.name}-${scenario.trainers}x${scenario.params}.cpuprofile`,
+      );
+      const stopRecording = profileDir === undefined ? undefined : recordQueries();
+      const measured = profileDir === undefined ? { result: await run() } : await profiled(profileFile, run);
+      const { stats: fleetStats, history } = measured.result;
+      const queries = stopRecording?.() ?? [];
+      await ok(coordinator.url, "POST", `/jobs/${job.id}/cancel`);
+      results.push({
+        ...scenario,
+        database: database.name,
+        rounds: timings(scenario, history, fleetStats),
+        rawRoundsMs,
+      });
+      if ("profile" in measured) {
+        // Only what happened between the first round's opening and the last one's aggregation.
+        const train = history.filter((round) => round.kind === "train");
+        const from = Math.min(...train.map((round) => Date.parse(round.startedAt)));
+        const to = Math.max(...train.map((round) => Date.parse(round.finishedAt)));
+        const summary = summarise(measured.profile, {
+          fromMs: from - measured.startedAtMs,
+          toMs: to - measured.startedAtMs,
+        });
+        const statements = queriesPerUpdate(queries, from, to, scenario.trainers * rounds);
+        process.stderr.write(
+          `\n${database.name} ${scenario.trainers}×${scenario.params}, ${profileFile}\n${summary}\n${statements}\n\n`,
+        );
+      }
+    }
+    await fleet.disconnectTrainers();
+  } finally {
+    await coordinator.close();
+    await db.cleanup();
+  }
+  return results;
+}
+
+function timings(
+  scenario: Scenario,
+  history: readonly RoundRow[],
+  fleetStats: readonly FleetRoundStats[],
+): RoundTiming[] {
+  return fleetStats.map((stats) => {
+    const row = history.find((round) => round.round === stats.round && round.kind === "train");
+    if (row === undefined) throw new Error(`round ${stats.round} is missing`);
+    if (stats.accepted !== scenario.trainers || row.metrics.updates !== scenario.trainers) {
+      throw new Error(
+        `round ${stats.round}: ${stats.accepted} updates accepted, ${row.metrics.updates} aggregated, of ${scenario.trainers} (${stats.rejections.slice(0, 3).join("; ")})`,
+      );
+    }
+    const opened = Date.parse(row.startedAt);
+    return {
+      roundMs: Date.parse(row.finishedAt) - opened,
+      firstInstructionMs: stats.firstInstructionAt - opened,
+      lastInstructionMs: stats.lastInstructionAt - opened,
+      lastSentMs: stats.lastSentAt - opened,
+      lastAckMs: stats.lastAckAt - opened,
+      aggregationMs: row.metrics.aggregationMs ?? Number.NaN,
+      fleetSignMs: stats.signMs,
+    };
+  });
+}
+
+/** Right-aligned columns as wide as their widest cell. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join("  ");
+  return `${[header, ...rows].map(line).join("\n")}\n`;
+}
+
+function printTables(results: readonly Result[]): void {
+  process.stdout.write(
+    table(
+      ["trainers", "params", "database", "round ms (each)", "median", "coord MB/s", "raw ms", "raw MB/s", "ratio"],
+      results.map((result) => {
+        const roundMs = median(result.rounds.map((r) => r.roundMs));
+        const rawMs = median(result.rawRoundsMs);
+        return [
+          String(result.trainers),
+          String(result.params),
+          result.database,
+          result.rounds.map((r) => r.roundMs.toFixed(0)).join(" / "),
+          roundMs.toFixed(0),
+          megabytesPerSecond(result, roundMs).toFixed(1),
+          rawMs.toFixed(0),
+          megabytesPerSecond(result, rawMs).toFixed(1),
+          (rawMs / roundMs).toFixed(3),
+        ];
+      }),
+    ),
+  );
+  process.stdout.write(
+    [
+      "",
+      "where a round's time goes: medians, ms after the round opened. 1st/last instr: the fleet received the first/last",
+      "instruction; last sent: the fleet sent its last signed update; last ack: the coordinator accepted it; done: the",
+      "round is aggregated (= round time); aggregate: aggregation alone; sign: the fleet's summed EIP-712 signing time",
+      "(in the fleet process, on the other core). last sent ≪ last ack means the coordinator, not the fleet, was the limit.",
+      "",
+    ].join("\n"),
+  );
+  process.stdout.write(
+    table(
+      [
+        "trainers",
+        "params",
+        "database",
+        "1st instr",
+        "last instr",
+        "last sent",
+        "last ack",
+        "done",
+        "aggregate",
+        "sign",
+      ],
+      results.map((result) => {
+        const m = (pick: (r: RoundTiming) => number) => median(result.rounds.map(pick)).toFixed(0);
+        return [
+          String(result.trainers),
+          String(result.params),
+          result.database,
+          m((r) => r.firstInstructionMs),
+          m((r) => r.lastInstructionMs),
+          m((r) => r.lastSentMs),
+          m((r) => r.lastAckMs),
+          m((r) => r.roundMs),
+          m((r) => r.aggregationMs),
+          m((r) => r.fleetSignMs),
+        ];
+      }),
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(option("rounds") ?? 3);
+  const scenarios: Scenario[] = (option("scenarios") ?? "200x100000,1000x10000").split(",").map((text) => {
+    const [trainers, params] = text.split("x").map(Number);
+    return { trainers: trainers as number, params: params as number };
+  });
+  const wantPostgres = flag("postgres") || (!flag("no-postgres") && (await postgresReachable()));
+  const databases = DATABASES.filter((database) => database.name === "pglite" || wantPostgres);
+  process.stderr.write(
+    `bench:coordinator ${new Date().toISOString()}: ${scenarios.map((s) => `${s.trainers}×${s.params}`).join(", ")}; ${rounds} rounds each; databases: ${databases.map((d) => d.name).join(", ")}\n`,
+  );
+  const loadBefore = loadavg()[0] as number;
+  const fleet = TrainerFleet.start();
+  const results: Result[] = [];
+  const started = performance.now();
+  const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  const raw = await RawSocketServer.start(MAX_UPDATE_BYTES);
+  try {
+    const most = Math.max(...scenarios.map((s) => s.trainers));
+    await fleet.connectRaw(raw.url, most);
+    await until("raw clients", async () => (raw.connected >= most ? true : undefined));
+    for (const scenario of scenarios) await fleet.prepareRaw(scenario.trainers, scenario.params, rounds);
+    process.stderr.write(`  ${most} raw socket.io clients connected, updates prepared (${elapsed()})\n`);
+    for (const database of databases) {
+      results.push(...(await measure(fleet, raw, database, scenarios, rounds)));
+      process.stderr.write(`  ${database.name} done (${elapsed()})\n`);
+    }
+    await fleet.disconnect();
+  } finally {
+    await fleet.stop();
+    await raw.close();
+  }
+  const loadAfter = loadavg()[0] as number;
+  printTables(results);
+  const json = results.map((result) => {
+    const roundMs = median(result.rounds.map((r) => r.roundMs));
+    const rawMs = median(result.rawRoundsMs);
+    return {
+      trainers: result.trainers,
+      params: result.params,
+      database: result.database,
+      roundMs: Math.round(roundMs),
+      roundsMs: result.rounds.map((r) => Math.round(r.roundMs)),
+      coordinatorMBps: Number(megabytesPerSecond(result, roundMs).toFixed(2)),
+      rawSocketMs: Math.round(rawMs),
+      rawSocketMBps: Number(megabytesPerSecond(result, rawMs).toFixed(2)),
+      ratio: Number((rawMs / roundMs).toFixed(4)),
+      aggregationMs: Math.round(median(result.rounds.map((r) => r.aggregationMs))),
+      lastAckMs: Math.round(median(result.rounds.map((r) => r.lastAckMs))),
+      fleetSignMs: Math.round(median(result.rounds.map((r) => r.fleetSignMs))),
+    };
+  });
+  process.stdout.write(
+    `\nmachine load (1-minute average, ${availableParallelism()} cores): ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after\n`,
+  );
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: "coordinator",
+      date: new Date().toISOString(),
+      goalRatio: 0.5,
+      loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(loadAfter.toFixed(2)) },
+      scenarios: json,
+    })}\n`,
+  );
+}
+
+await main();

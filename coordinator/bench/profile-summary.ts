@@ -1,0 +1,106 @@
+/**
+ * Summarises a V8 `.cpuprofile` (from `node --cpu-prof` or `profiled()`) by where the self time went: by kind of
+ * work, by package or workspace file, and by function, optionally within a time window.
+ * `tsx --conditions=@tributary/source coordinator/bench/profile-summary.ts <file.cpuprofile>`.
+ */
+import { readFileSync } from "node:fs";
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+}
+
+export interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+  readonly startTime: number;
+  readonly endTime: number;
+}
+
+/** `node_modules/<pkg>` (innermost, scoped too), `<workspace>/<file>`, `node:` internals, or V8's own buckets. */
+export function bucketOf(url: string, functionName: string): string {
+  if (url === "") return functionName.startsWith("(") ? functionName : "(native)";
+  const modules = [...url.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].at(-1);
+  if (modules !== undefined) return modules[1] as string;
+  if (url.startsWith("node:")) return url;
+  if (url.startsWith("wasm://")) return "(wasm)";
+  const workspace = /\/([^/]+)\/(?:src|test-support|bench)\/([^?]*)/.exec(url);
+  if (workspace !== null) return `${workspace[1]}/${workspace[2]}`;
+  return url;
+}
+
+/** Coarse kinds of work, for the report. The only WebAssembly in the coordinator process is PGlite's. */
+const KINDS: [string, RegExp][] = [
+  ["database: PGlite (wasm + js + socket)", /^(\(wasm\)|@electric-sql\/)/],
+  ["database: TypeORM + node-postgres", /^(typeorm|pg|pg-protocol|pg-pool|pg-types|postgres-\w+|buffer-writer)$/],
+  ["signatures: ethers (EIP-712 hash, secp256k1 recovery)", /^(ethers|@noble\/|@adraffy\/)/],
+  [
+    "sockets: ws / engine.io / socket.io",
+    /^(ws|engine\.io|engine\.io-parser|socket\.io|socket\.io-parser|socket\.io-adapter)$/,
+  ],
+  ["aggregation + validation", /^aggregation\//],
+  ["coordinator code", /^coordinator\//],
+  ["NestJS / express", /^(@nestjs\/|express|router|body-parser|rxjs)/],
+  ["zod (message parsing)", /^zod$/],
+  ["node internals (streams, fs, net, crypto)", /^node:/],
+  ["native (writev, hashing, fs, copies)", /^\(native\)$/],
+  ["garbage collector", /^\(garbage collector\)$/],
+  ["idle", /^\(idle\)$/],
+];
+
+const kindOf = (bucket: string) => KINDS.find(([, pattern]) => pattern.test(bucket))?.[0] ?? "other";
+
+export interface SummaryOptions {
+  /** Only samples between these offsets from the profile's start, in milliseconds. */
+  readonly fromMs?: number;
+  readonly toMs?: number;
+  readonly top?: number;
+}
+
+export function summarise(profile: CpuProfile, options: SummaryOptions = {}): string {
+  const { fromMs = 0, toMs = Number.POSITIVE_INFINITY, top = 15 } = options;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfUs = new Map<number, number>();
+  let offsetUs = 0;
+  let windowUs = 0;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    offsetUs += delta;
+    if (offsetUs < fromMs * 1000 || offsetUs > toMs * 1000) return;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+    windowUs += delta;
+  });
+  const kinds = new Map<string, number>();
+  const buckets = new Map<string, number>();
+  const functions = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, us: number) => map.set(key, (map.get(key) ?? 0) + us);
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id);
+    if (node === undefined) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const bucket = bucketOf(url, functionName);
+    add(kinds, kindOf(bucket), us);
+    add(buckets, bucket, us);
+    add(functions, `${functionName || "(anonymous)"} ${bucket}:${lineNumber + 1}`, us);
+  }
+  const lines = [`${(windowUs / 1e6).toFixed(2)} s of samples`];
+  const table = (title: string, entries: Map<string, number>, rows: number) => {
+    lines.push(title);
+    for (const [name, us] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, rows)) {
+      lines.push(
+        `${(us / 1000).toFixed(0).padStart(8)} ms ${((100 * us) / windowUs).toFixed(1).padStart(5)}%  ${name}`,
+      );
+    }
+  };
+  table("self time by kind of work:", kinds, KINDS.length + 1);
+  table("self time by package / file:", buckets, top);
+  table("self time by function:", functions, top);
+  return lines.join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const file = process.argv[2];
+  if (file === undefined) throw new Error("usage: profile-summary.ts <file.cpuprofile>");
+  process.stdout.write(`${summarise(JSON.parse(readFileSync(file, "utf8")) as CpuProfile, { top: 30 })}\n`);
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import type { CoordinatorConfig } from "../config/coordinator-config.js";
+import type { TrainerSessions } from "../trainers/trainer-sessions.js";
+import { RoundDriver } from "./round-driver.js";
+import type { RoundsService } from "./rounds.service.js";
+
+/** A driver whose database answers "no such job" to every read, once `gate` opens; counts the reads. */
+function driverWithGatedDatabase() {
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const counter = { reads: 0 };
+  const db = {
+    getRepository: () => ({
+      findOneBy: async () => {
+        counter.reads++;
+        await gate;
+        return null;
+      },
+    }),
+  };
+  const driver = new RoundDriver(
+    db as never,
+    { tickSeconds: 1 } as CoordinatorConfig,
+    {} as TrainerSessions,
+    {} as RoundsService,
+  );
+  return { driver, counter, open };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe("RoundDriver.kick", () => {
+  it("answers a burst of kicks during a running advance with one more advance, not one per kick", async () => {
+    const { driver, counter, open } = driverWithGatedDatabase();
+    const first = driver.kick("7");
+    await settle();
+    expect(counter.reads).toBe(1); // the first advance is running, blocked on its read
+    // 1,000 updates arriving while it runs: each kicks the job.
+    const burst = Array.from({ length: 1000 }, () => driver.kick("7"));
+    open();
+    await Promise.all([first, ...burst]);
+    expect(counter.reads).toBe(2);
+  });
+
+  it("still runs an advance for a kick that comes after the previous advance started", async () => {
+    const { driver, counter, open } = driverWithGatedDatabase();
+    open();
+    await driver.kick("7");
+    await driver.kick("7");
+    const concurrent = [driver.kick("7"), driver.kick("8")];
+    await Promise.all(concurrent);
+    // Two sequential advances, then one each for two different jobs (jobs never share a queue).
+    expect(counter.reads).toBe(4);
+  });
+});
