@@ -2,6 +2,8 @@ import fc from "fast-check";
 
 /** Runs of each fuzzed invariant; `FUZZ_RUNS` overrides (CI keeps the default for a few-minute suite). */
 export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+/** `FUZZ_SEED` replays the seed a failure printed. */
+const FUZZ_SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 
 /**
  * Runs an invariant over random action sequences against the local chain and prints how many cases and
@@ -20,7 +22,7 @@ export async function fuzzInvariant<T>(
       ran += 1;
       steps += await run(scenario);
     }),
-    { numRuns, endOnFailure: true },
+    { numRuns, endOnFailure: true, ...(FUZZ_SEED === undefined ? {} : { seed: FUZZ_SEED }) },
   );
   console.log(`      fuzz: ${name}: ${ran} cases, ${steps} transactions, invariant held`);
 }
