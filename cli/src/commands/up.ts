@@ -2,6 +2,7 @@ import { parseInput } from "@tributary/protocol";
 import type { Command } from "commander";
 import { z } from "zod";
 import { isInteractive } from "../cli-env.js";
+import { ByzantineOptionSchema } from "../demo/byzantine-spec.js";
 import { STRATEGY_NAMES } from "../demo/demo-strategy.js";
 import { runDemo } from "../demo/run-demo.js";
 
@@ -14,22 +15,28 @@ const PartitionSchema = z.union([
     .refine((partition) => partition.alpha > 0, "ALPHA must be positive"),
 ]);
 
-const UpOptionsSchema = z.strictObject({
-  clients: z.coerce.number().int().min(1).max(64),
-  rounds: z.coerce.number().int().min(1).max(1000),
-  model: z.enum(["mlp", "cnn"]),
-  partition: PartitionSchema,
-  strategy: z.enum(STRATEGY_NAMES),
-  dpEpsilon: z.coerce.number().positive().max(100).optional(),
-  dataset: z.string().min(1),
-  dataDir: z.string().min(1),
-  port: z.coerce.number().int().min(0).max(65_535),
-  localEpochs: z.coerce.number().int().min(1).max(100),
-  learningRate: z.coerce.number().positive().max(10),
-  batchSize: z.coerce.number().int().min(1).max(4096),
-  exit: z.boolean(),
-  json: z.boolean(),
-});
+const UpOptionsSchema = z
+  .strictObject({
+    clients: z.coerce.number().int().min(1).max(64),
+    rounds: z.coerce.number().int().min(1).max(1000),
+    model: z.enum(["mlp", "cnn"]),
+    partition: PartitionSchema,
+    strategy: z.enum(STRATEGY_NAMES),
+    dpEpsilon: z.coerce.number().positive().max(100).optional(),
+    dataset: z.string().min(1),
+    dataDir: z.string().min(1),
+    port: z.coerce.number().int().min(0).max(65_535),
+    localEpochs: z.coerce.number().int().min(1).max(100),
+    learningRate: z.coerce.number().positive().max(10),
+    batchSize: z.coerce.number().int().min(1).max(4096),
+    exit: z.boolean(),
+    json: z.boolean(),
+    byzantine: ByzantineOptionSchema.optional(),
+  })
+  .refine((options) => options.byzantine === undefined || options.byzantine.count <= options.clients, {
+    message: "--byzantine K must not exceed --clients",
+    path: ["byzantine"],
+  });
 
 export function registerUpCommand(program: Command): void {
   program
@@ -53,6 +60,10 @@ export function registerUpCommand(program: Command): void {
     .option("--batch-size <n>", "local batch size", "32")
     .option("--exit", "stop everything when the job ends (default: keep the coordinator running)", false)
     .option("--json", "print the result as one JSON object on the last line", false)
+    .option(
+      "--byzantine <K:ATTACK>",
+      "robustness testing: the first K trainers attack (sign-flip or scale-100), e.g. 2:sign-flip",
+    )
     .action(async (raw: Record<string, unknown>) => {
       const options = parseInput(UpOptionsSchema, raw, "up options");
       const write = (text: string) => process.stdout.write(text);
@@ -63,18 +74,22 @@ export function registerUpCommand(program: Command): void {
       write(
         `\njob ${result.jobId} completed in ${result.durationS}s: accuracy ${result.accuracy === null ? "n/a" : `${(result.accuracy * 100).toFixed(2)}%`}` +
           ` (federated evaluation on held-out data), loss ${result.loss?.toFixed(4) ?? "n/a"}, ε ${result.epsilonSpent?.toFixed(3) ?? "∞ (no DP)"},` +
-          ` backend ${result.backend}, database ${result.database}\n`,
+          ` backend ${result.backend}, database ${result.database}` +
+          `${result.byzantine === undefined ? "" : `, ${result.byzantine.count} Byzantine trainers (${result.byzantine.attack})`}\n`,
       );
       const shutdown = async () => {
         await Promise.all(trainers.map((trainer) => trainer.stop()));
         await coordinator.close();
       };
+      // The summary line has exactly the fields the quick start documents; per-round detail stays in the table.
+      const { jobId, rounds, clients, accuracy, loss, epsilonSpent, backend, database, durationS } = result;
+      const summary = { jobId, rounds, clients, accuracy, loss, epsilonSpent, backend, database, durationS };
       if (options.exit) {
         await shutdown();
-        if (options.json) write(`${JSON.stringify(result)}\n`);
+        if (options.json) write(`${JSON.stringify(summary)}\n`);
         return;
       }
-      if (options.json) write(`${JSON.stringify(result)}\n`);
+      if (options.json) write(`${JSON.stringify(summary)}\n`);
       write(
         `coordinator still running at ${coordinator.url} (docs ${coordinator.url}/docs); Ctrl-C stops it and the trainers\n`,
       );

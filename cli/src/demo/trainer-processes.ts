@@ -2,7 +2,15 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
-const BIN = fileURLToPath(new URL("../../bin/tributary.js", import.meta.url));
+/**
+ * What starts `tributary`: the compiled CLI (bin/ → dist/); or, when this module itself runs from TypeScript
+ * source (tsx with the `@tributary/source` condition, as the benchmarks do), the CLI's source entry with this
+ * process's loader flags, so the trainers run the same code as the coordinator beside them and no stale build.
+ */
+const FROM_SOURCE = import.meta.url.endsWith(".ts");
+const ENTRY = FROM_SOURCE
+  ? [...process.execArgv, fileURLToPath(new URL("../main.ts", import.meta.url))]
+  : [fileURLToPath(new URL("../../bin/tributary.js", import.meta.url))];
 
 export interface TrainerEvent {
   readonly type: string;
@@ -28,7 +36,7 @@ export class TrainerProcess {
   exitedCode: number | null | undefined;
 
   constructor(options: TrainerProcessOptions) {
-    this.#child = spawn(process.execPath, [BIN, "trainer", ...options.args, "--json-events"], {
+    this.#child = spawn(process.execPath, [...ENTRY, "trainer", ...options.args, "--json-events"], {
       env: { ...process.env, TRIBUTARY_TRAINER_KEY: options.privateKey },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,0 +1,287 @@
+/**
+ * `npm run bench:federated`: federated training of the whole stack (coordinator, 10 trainer agent processes,
+ * REST jobs) on Fashion-MNIST split among 10 owners with Dirichlet(0.5) label skew. Scenarios, each its own job:
+ * the MLP under FedAvg; the MLP with DP-SGD to ε = 8 (δ = 1e-5) per dataset; 2 of 10 trainers Byzantine
+ * (sign-flip, then ×100) under FedAvg, Krum and trimmed mean; the FedAvg-paper CNN only with --cnn (too slow for
+ * this machine by default). The baseline for the robust rules is the clean MLP run of the same benchmark, read
+ * after the same number of rounds. Prints per-round test accuracy, a summary, the targets, then one JSON line.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { BYZANTINE_ATTACKS, type ByzantineAttack, type ByzantineSpec } from "../src/demo/byzantine-spec.js";
+import { type DemoJobOptions, type DemoResult, DemoSession } from "../src/demo/demo-session.js";
+import { demoStrategy, STRATEGY_NAMES } from "../src/demo/demo-strategy.js";
+import {
+  accuracyAfter,
+  accuracyByRound,
+  describeAccuracy,
+  meanAccuracyOfLast,
+  perRoundTable,
+  type ScenarioRun,
+  summaryTable,
+  type TargetCheck,
+  targetTable,
+} from "./federated-report.js";
+
+const CLIENTS = 10;
+const ALPHA = 0.5;
+const DP_EPSILON = 8;
+/** Rules the issue asks about; `--rules` may add others (e.g. multikrum, median, bulyan) or drop some. */
+const DEFAULT_RULES = ["fedavg", "krum", "trimmedmean"] as const;
+/** Rules held to the "within 3 points of the clean run" target. */
+const ROBUST_RULES: readonly string[] = ["krum", "multikrum", "trimmedmean", "median", "bulyan"];
+/** Rounds whose models are averaged for the steadier comparison next to the final one. */
+const LAST_K = 3;
+const TARGETS = { mlp: 0.85, cnn: 0.88, dpMlp: 0.78, robustGapPoints: 3 };
+const GROUPS = ["mlp", "dp", "cnn", ...BYZANTINE_ATTACKS] as const;
+const CNN_NOT_RUN =
+  "not run by default: the FedAvg-paper CNN trains at ~144 samples/s per core on tfjs-wasm, so one round over 60k images takes 3.5-7 min on this 2-core machine and 30 rounds 2-3.5 h; pass --cnn (30 rounds) or --cnn-rounds N";
+
+const count = z.coerce.number().int().positive();
+const ArgsSchema = z.strictObject({
+  quick: z.boolean().default(false),
+  rounds: count.optional(),
+  "byzantine-rounds": count.optional(),
+  cnn: z.boolean().default(false),
+  "cnn-rounds": count.optional(),
+  "learning-rate": z.coerce.number().positive().default(0.05),
+  "batch-size": count.default(32),
+  // DP-SGD: larger batches (more microbatches per noise draw) and a larger step for the clipped mean gradient.
+  "dp-learning-rate": z.coerce.number().positive().default(0.5),
+  "dp-batch-size": count.default(256),
+  "microbatch-size": count.optional(),
+  rules: z
+    .string()
+    .transform((text) => text.split(","))
+    .pipe(z.array(z.enum(STRATEGY_NAMES)).min(1))
+    .optional(),
+  only: z
+    .string()
+    .transform((text) => text.split(","))
+    .pipe(z.array(z.enum(GROUPS)))
+    .optional(),
+});
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean" },
+      rounds: { type: "string" },
+      "byzantine-rounds": { type: "string" },
+      cnn: { type: "boolean" },
+      "cnn-rounds": { type: "string" },
+      "learning-rate": { type: "string" },
+      "batch-size": { type: "string" },
+      "dp-learning-rate": { type: "string" },
+      "dp-batch-size": { type: "string" },
+      "microbatch-size": { type: "string" },
+      rules: { type: "string" },
+      only: { type: "string" },
+    },
+  });
+  const args = ArgsSchema.parse(values);
+  const mlpRounds = args.rounds ?? (args.quick ? 2 : 20);
+  const cnnRounds = args["cnn-rounds"] ?? (args.quick ? 1 : 30);
+  const groups = new Set(args.only ?? GROUPS.filter((group) => group !== "cnn"));
+  if (args.cnn || args["cnn-rounds"] !== undefined) groups.add("cnn");
+  const base = { localEpochs: 1, learningRate: args["learning-rate"], batchSize: args["batch-size"] };
+  return {
+    quick: args.quick,
+    groups,
+    rules: args.rules ?? [...DEFAULT_RULES],
+    mlp: { ...base, model: "mlp", strategy: "fedavg", rounds: mlpRounds } satisfies DemoJobOptions,
+    dp: {
+      ...base,
+      model: "mlp",
+      strategy: "fedavg",
+      rounds: mlpRounds,
+      dpEpsilon: DP_EPSILON,
+      learningRate: args["dp-learning-rate"],
+      batchSize: args["dp-batch-size"],
+    } satisfies DemoJobOptions,
+    microbatchSize: args["microbatch-size"],
+    cnn: { ...base, model: "cnn", strategy: "fedavg", rounds: cnnRounds, roundTimeoutS: 3600 } satisfies DemoJobOptions,
+    cnnReduced: cnnRounds < 30,
+    byzantineRounds: Math.min(mlpRounds, args["byzantine-rounds"] ?? (args.quick ? 2 : 10)),
+  };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const options = parseOptions();
+  const dataDir = await mkdtemp(path.join(tmpdir(), "tributary-federated-bench-"));
+  const runs: ScenarioRun[] = [];
+  let current: DemoSession | undefined;
+  const stop = async (signal: string) => {
+    process.stdout.write(`\n${signal}: stopping the trainer agents and the coordinator\n`);
+    await current?.close().catch(() => {});
+    await rm(dataDir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+
+  const session = async (label: string, byzantine: ByzantineSpec | undefined, jobs: [string, DemoJobOptions][]) => {
+    if (jobs.length === 0) return;
+    const prefix = (name: string) => (text: string) => {
+      for (const line of text.split("\n")) {
+        if (line === "" || line.includes("SIMULATED attestation")) continue;
+        process.stdout.write(`[${name}] ${line}\n`);
+      }
+    };
+    let name = label;
+    current = await DemoSession.start(
+      {
+        clients: CLIENTS,
+        partition: { kind: "dirichlet", alpha: ALPHA },
+        dataset: "fashion-mnist",
+        dataDir,
+        port: 0,
+        interactive: false,
+        // One partition for every session (it depends on the smallest shard allowed: two of the largest batches).
+        batchSize: Math.max(options.mlp.batchSize, options.dp.batchSize),
+        budgetEpsilon: DP_EPSILON,
+        allowNonPrivate: true,
+        byzantine,
+        microbatchSize: options.microbatchSize,
+      },
+      (text) => prefix(name)(text),
+    );
+    try {
+      for (const [jobName, job] of jobs) {
+        name = jobName;
+        runs.push({ name: jobName, result: await current.runJob(job) });
+      }
+    } finally {
+      await current.close();
+      current = undefined;
+    }
+  };
+
+  const honest: [string, DemoJobOptions][] = [];
+  if (options.groups.has("mlp")) honest.push(["mlp", options.mlp]);
+  if (options.groups.has("dp")) honest.push(["dp-mlp", options.dp]);
+  if (options.groups.has("cnn")) honest.push([options.cnnReduced ? "cnn-reduced" : "cnn", options.cnn]);
+  await session("honest", undefined, honest);
+  for (const attack of BYZANTINE_ATTACKS) {
+    if (!options.groups.has(attack)) continue;
+    const jobs = options.rules.map((rule): [string, DemoJobOptions] => [
+      `${attack}/${rule}`,
+      { ...options.mlp, strategy: rule, rounds: options.byzantineRounds },
+    ]);
+    await session(attack, { count: 2, attack }, jobs);
+  }
+  await rm(dataDir, { recursive: true, force: true });
+  report(options, runs, Number(((performance.now() - started) / 1000).toFixed(1)));
+}
+
+function report(options: ReturnType<typeof parseOptions>, runs: ScenarioRun[], durationS: number): void {
+  const find = (name: string): DemoResult | undefined => runs.find((run) => run.name === name)?.result;
+  const mlp = find("mlp");
+  const dp = find("dp-mlp");
+  const cnn = find("cnn") ?? find("cnn-reduced");
+  const clean = accuracyAfter(mlp, options.byzantineRounds);
+  const cleanMean = meanAccuracyOfLast(mlp, options.byzantineRounds, LAST_K);
+  const byzantine = Object.fromEntries(
+    BYZANTINE_ATTACKS.map((attack: ByzantineAttack) => [
+      attack,
+      Object.fromEntries(options.rules.map((rule) => [rule, find(`${attack}/${rule}`)?.accuracy ?? null])),
+    ]),
+  ) as Record<ByzantineAttack, Record<string, number | null>>;
+
+  const checks: TargetCheck[] = [
+    {
+      what: `MLP FedAvg, ${options.mlp.rounds} rounds`,
+      target: `≥ ${TARGETS.mlp * 100}%`,
+      measured: describeAccuracy(mlp?.accuracy),
+      met: mlp?.accuracy == null ? null : options.mlp.rounds >= 20 && mlp.accuracy >= TARGETS.mlp,
+    },
+    {
+      what: cnn === undefined ? "CNN FedAvg, 30 rounds" : `CNN FedAvg, ${options.cnn.rounds} rounds`,
+      target: `≥ ${TARGETS.cnn * 100}%`,
+      measured:
+        cnn === undefined
+          ? CNN_NOT_RUN
+          : `${describeAccuracy(cnn.accuracy)}${options.cnnReduced ? " (REDUCED run: target is for 30 rounds)" : ""}`,
+      met: cnn?.accuracy == null || options.cnnReduced ? null : cnn.accuracy >= TARGETS.cnn,
+    },
+    {
+      what: `DP-SGD MLP, ${options.dp.rounds} rounds`,
+      target: `≥ ${TARGETS.dpMlp * 100}% at ε ≤ ${DP_EPSILON}`,
+      measured: `${describeAccuracy(dp?.accuracy)}, ε ${dp?.epsilonSpent?.toFixed(3) ?? "n/a"} (δ = 1e-5)`,
+      met:
+        dp?.accuracy == null
+          ? null
+          : dp.accuracy >= TARGETS.dpMlp && dp.epsilonSpent !== null && dp.epsilonSpent <= DP_EPSILON,
+    },
+  ];
+  const points = (a: number | null, b: number | null) => (a === null || b === null ? null : (a - b) * 100);
+  const signed = (value: number | null) => (value === null ? "n/a" : `${value.toFixed(2)} points`);
+  for (const attack of BYZANTINE_ATTACKS) {
+    for (const rule of options.rules) {
+      const run = find(`${attack}/${rule}`);
+      const accuracy = run?.accuracy ?? null;
+      const gap = points(clean, accuracy);
+      const meanGap = points(cleanMean, meanAccuracyOfLast(run, options.byzantineRounds, LAST_K));
+      const robust = ROBUST_RULES.includes(rule);
+      checks.push({
+        what: `${attack} 2/10, ${rule}, ${options.byzantineRounds} rounds`,
+        target: robust ? `≤ ${TARGETS.robustGapPoints} points below clean` : "(no target)",
+        measured:
+          run === undefined
+            ? "not run"
+            : `${describeAccuracy(accuracy)} vs clean ${describeAccuracy(clean)}: gap ${signed(gap)}; mean of last ${LAST_K} models: gap ${signed(meanGap)}`,
+        met: !robust || gap === null ? null : gap <= TARGETS.robustGapPoints,
+      });
+    }
+  }
+
+  const krum = demoStrategy("krum", CLIENTS);
+  const trimmed = demoStrategy("trimmedmean", CLIENTS);
+  process.stdout.write(
+    `\nFashion-MNIST, ${CLIENTS} clients, Dirichlet(${ALPHA}); test accuracy (%) of the global model after r rounds (federated evaluation over the 10,000 test images):\n`,
+  );
+  process.stdout.write(`${perRoundTable(runs)}\n\n${summaryTable(runs)}\n\n${targetTable(checks)}\n`);
+  process.stdout.write(
+    `settings: lr ${options.mlp.learningRate}, batch ${options.mlp.batchSize}, ${options.mlp.localEpochs} local epoch; DP lr ${options.dp.learningRate}, batch ${options.dp.batchSize}, microbatch ${options.microbatchSize ?? "8 (trainer default)"}, clip 1; krum f=${"f" in krum ? krum.f : "?"}, trimmed mean trim=${"trim" in trimmed ? trimmed.trim : "?"}${options.quick ? "; QUICK smoke run" : ""}\n`,
+  );
+  const summary = {
+    dataset: "fashion-mnist",
+    clients: CLIENTS,
+    partition: `dirichlet(${ALPHA})`,
+    quick: options.quick,
+    mlpRounds: options.mlp.rounds,
+    mlpAccuracy: mlp?.accuracy ?? null,
+    cnnAccuracy: cnn === undefined || options.cnnReduced ? null : cnn.accuracy,
+    cnn:
+      cnn === undefined
+        ? { run: false, reason: CNN_NOT_RUN }
+        : { run: true, rounds: options.cnn.rounds, reduced: options.cnnReduced, accuracy: cnn.accuracy },
+    dpMlpAccuracy: dp?.accuracy ?? null,
+    dpEpsilon: dp?.epsilonSpent ?? null,
+    dpDelta: 1e-5,
+    byzantineRounds: options.byzantineRounds,
+    cleanAccuracyAtByzantineRounds: clean,
+    cleanMeanOfLast3AtByzantineRounds: cleanMean,
+    byzantine,
+    targetsMet: Object.fromEntries(checks.map((check) => [check.what, check.met])),
+    settings: {
+      learningRate: options.mlp.learningRate,
+      batchSize: options.mlp.batchSize,
+      localEpochs: options.mlp.localEpochs,
+      dpLearningRate: options.dp.learningRate,
+      dpBatchSize: options.dp.batchSize,
+      microbatchSize: options.microbatchSize ?? 8,
+      krumF: "f" in krum ? krum.f : null,
+      trim: "trim" in trimmed ? trimmed.trim : null,
+    },
+    perRound: Object.fromEntries(runs.map((run) => [run.name, accuracyByRound(run.result)])),
+    durationS,
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
+await main();
