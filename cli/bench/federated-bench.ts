@@ -211,7 +211,10 @@ function report(options: ReturnType<typeof parseOptions>, runs: ScenarioRun[], d
     {
       what: `DP-SGD MLP, ${options.dp.rounds} rounds`,
       target: `≥ ${TARGETS.dpMlp * 100}% at ε ≤ ${DP_EPSILON}`,
-      measured: `${describeAccuracy(dp?.accuracy)}, ε ${dp?.epsilonSpent?.toFixed(3) ?? "n/a"} (δ = 1e-5)`,
+      measured:
+        dp === undefined
+          ? "not run"
+          : `${describeAccuracy(dp.accuracy)}, ε ${dp.epsilonSpent?.toFixed(3) ?? "n/a"} (δ = 1e-5)`,
       met:
         dp?.accuracy == null
           ? null
