@@ -49,8 +49,10 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
   onApplicationBootstrap(): void {
     this.#io = new Server(this.adapterHost.httpAdapter.getHttpServer(), {
       maxHttpBufferSize: this.config.maxUpdateBytes + 1024 * 1024,
-      pingInterval: 10_000,
-      pingTimeout: 20_000,
+      // A trainer's event loop is busy for whole training steps (tens of seconds on a loaded machine); a short
+      // timeout dropped trainers mid-round (seen in bench:federated). Dead peers are still noticed in ~2.5 min.
+      pingInterval: 25_000,
+      pingTimeout: 120_000,
     });
     this.#io.on("connection", (socket) => this.#onConnection(socket));
   }
