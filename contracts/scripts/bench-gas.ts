@@ -5,7 +5,7 @@
 import { type Address, type Bytes32, buildPayoutTree, buildRoundTree, type RoundLeaf } from "@tributary/protocol";
 import type { ContractTransactionResponse } from "ethers";
 import { network } from "hardhat";
-import { DEFAULT_DEPLOY_OPTIONS, deploySystem } from "./deploy-system.js";
+import { DEFAULT_DEPLOY_OPTIONS, deploySystem } from "../ts/deploy-system.js";
 
 const { ethers, networkHelpers } = await network.getOrCreate();
 const signers = await ethers.getSigners();

@@ -4,8 +4,8 @@
 // deploys; every administrator role ends with the timelock.
 import { mkdir, writeFile } from "node:fs/promises";
 import { network } from "hardhat";
+import { DEFAULT_DEPLOY_OPTIONS, deploySystem } from "../ts/deploy-system.js";
 import { DEPLOYMENTS_DIR } from "../ts/deployments.js";
-import { DEFAULT_DEPLOY_OPTIONS, deploySystem } from "./deploy-system.js";
 
 const { ethers, networkName } = await network.getOrCreate();
 const [deployer] = await ethers.getSigners();

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
+import { LocalChain } from "@tributary/contracts/local-chain";
 import type { JobSpecInput } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
-import { LocalChain } from "../../test-support/local-chain.js";
 import { type OpenDatabase, openDatabase } from "../../test-support/open-database.js";
 import { BlobStore } from "../blobs/blob-store.js";
 import type { ChainConfig } from "../config/coordinator-config.js";

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { trainingJobsAbi } from "@tributary/contracts";
+import { LocalChain } from "@tributary/contracts/local-chain";
 import { Contract, type Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
-import { LocalChain } from "../../test-support/local-chain.js";
 import { type OpenDatabase, openDatabase } from "../../test-support/open-database.js";
 import { until } from "../../test-support/rest.js";
 import type { ChainConfig } from "../config/coordinator-config.js";

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
+import { LocalChain } from "@tributary/contracts/local-chain";
 import type { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
-import { LocalChain } from "../../test-support/local-chain.js";
 import { ok, request, until } from "../../test-support/rest.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
 import { ChainIndexer } from "./chain-indexer.js";

@@ -1,5 +1,5 @@
+import { DEFAULT_DEPLOY_OPTIONS, deploySystem } from "@tributary/contracts/deploy";
 import { expect } from "chai";
-import { DEFAULT_DEPLOY_OPTIONS, deploySystem } from "../../../contracts/scripts/deploy-system.js";
 import { DAY, defined, ethers, increaseTime, networkHelpers } from "../helpers/system.js";
 
 const ProposalState = { Pending: 0n, Active: 1n, Defeated: 3n, Succeeded: 4n, Queued: 5n, Executed: 7n };

@@ -1,6 +1,6 @@
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
+import { DEFAULT_DEPLOY_OPTIONS, type DeployOptions, deploySystem } from "@tributary/contracts/deploy";
 import { network } from "hardhat";
-import { DEFAULT_DEPLOY_OPTIONS, type DeployOptions, deploySystem } from "../../../contracts/scripts/deploy-system.js";
 
 /** One connection to the in-process chain shared by every contract test file (fixtures snapshot it). */
 export const { ethers, networkHelpers } = await network.getOrCreate();

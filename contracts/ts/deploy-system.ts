@@ -1,6 +1,7 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { BaseContract, ContractTransactionResponse } from "ethers";
-import { type Deployment, parseDeployment } from "../ts/deployments.js";
+import type { BaseContract } from "ethers";
+import { read, send } from "./contract-calls.js";
+import { type Deployment, parseDeployment } from "./deployments.js";
 
 const E18 = 10n ** 18n;
 const DAY = 24 * 60 * 60;
@@ -82,10 +83,6 @@ export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
   },
 };
 
-async function mined(tx: Promise<ContractTransactionResponse>): Promise<void> {
-  await (await tx).wait();
-}
-
 async function deployed<C extends BaseContract>(contract: Promise<C>): Promise<C> {
   return (await contract).waitForDeployment() as Promise<C>;
 }
@@ -140,36 +137,40 @@ export async function deploySystem(
   );
   const attestation = await deployed(ethers.deployContract("AttestationRegistry", [me], deployer));
 
+  // Every call below is the deployer's; methods are named as strings (see contract-calls.ts for why).
+  const grant = (contract: BaseContract, role: string, account: unknown) =>
+    send(contract.connect(deployer), "grantRole", role, account);
+  const renounce = (contract: BaseContract, role: string) => send(contract.connect(deployer), "renounceRole", role, me);
+  const roleOf = (contract: BaseContract, name: string) => read<string>(contract, name);
+
   // Initial supply, then the deployer gives up minting.
-  const minter = await token.MINTER_ROLE();
-  await mined(token.connect(deployer).grantRole(minter, me));
+  const minter = await roleOf(token, "MINTER_ROLE");
+  await grant(token, minter, me);
   if (options.initialSupply > 0n) {
-    await mined(token.connect(deployer).mint(options.initialHolder ?? me, options.initialSupply));
+    await send(token.connect(deployer), "mint", options.initialHolder ?? me, options.initialSupply);
   }
-  await mined(token.connect(deployer).renounceRole(minter, me));
+  await renounce(token, minter);
 
   // Wiring between contracts.
-  await mined(staking.connect(deployer).grantRole(await staking.LOCKER_ROLE(), models));
-  await mined(staking.connect(deployer).grantRole(await staking.SLASHER_ROLE(), verifier));
-  await mined(models.connect(deployer).grantRole(await models.VERIFIER_ROLE(), verifier));
+  await grant(staking, await roleOf(staking, "LOCKER_ROLE"), models);
+  await grant(staking, await roleOf(staking, "SLASHER_ROLE"), verifier);
+  await grant(models, await roleOf(models, "VERIFIER_ROLE"), verifier);
   if (options.attestationRegistrar !== undefined) {
-    await mined(
-      attestation.connect(deployer).grantRole(await attestation.REGISTRAR_ROLE(), options.attestationRegistrar),
-    );
+    await grant(attestation, await roleOf(attestation, "REGISTRAR_ROLE"), options.attestationRegistrar);
   }
-  await mined(timelock.connect(deployer).grantRole(await timelock.PROPOSER_ROLE(), governor));
-  await mined(timelock.connect(deployer).grantRole(await timelock.CANCELLER_ROLE(), governor));
+  await grant(timelock, await roleOf(timelock, "PROPOSER_ROLE"), governor);
+  await grant(timelock, await roleOf(timelock, "CANCELLER_ROLE"), governor);
 
   // Hand over: every parameter belongs to the timelock (or the given admin); the deployer keeps nothing.
   const admin = options.admin ?? (await timelock.getAddress());
   for (const contract of [token, treasury, staking, jobs, models, verifier, channels, attestation]) {
-    const adminRole = await contract.DEFAULT_ADMIN_ROLE();
+    const adminRole = await roleOf(contract, "DEFAULT_ADMIN_ROLE");
     if (admin.toLowerCase() !== me.toLowerCase()) {
-      await mined(contract.connect(deployer).grantRole(adminRole, admin));
-      await mined(contract.connect(deployer).renounceRole(adminRole, me));
+      await grant(contract, adminRole, admin);
+      await renounce(contract, adminRole);
     }
   }
-  await mined(timelock.connect(deployer).renounceRole(await timelock.DEFAULT_ADMIN_ROLE(), me));
+  await renounce(timelock, await roleOf(timelock, "DEFAULT_ADMIN_ROLE"));
 
   const { chainId } = await ethers.provider.getNetwork();
   const address = (contract: BaseContract) => contract.getAddress();
