@@ -1,23 +1,11 @@
-/**
- * A labelled dataset held in memory, record after record. Features keep the values stored in the files (0–255 for
- * 8-bit images); `featureScale` is applied when they enter a model, in one place (`batchTensors`).
- */
-export interface Dataset {
-  /** `count × product(featureShape)` values, row-major. */
-  readonly features: Float32Array;
-  /** One class index in `[0, numClasses)` per record. */
-  readonly labels: Int32Array;
-  /** Shape of one record's features, e.g. `[28, 28]` for MNIST images, `[n]` for tabular rows. */
-  readonly featureShape: readonly number[];
-  readonly numClasses: number;
-  readonly count: number;
-  /** Multiplier applied to features before training: `1/255` for 8-bit images, `1` otherwise. */
-  readonly featureScale: number;
-}
+import { featureSize, type LabelledExamples } from "@tributary/enclave-compute";
 
-export function featureSize(dataset: Pick<Dataset, "featureShape">): number {
-  return dataset.featureShape.reduce((product, dim) => product * dim, 1);
-}
+/**
+ * A labelled dataset held in memory, record after record: the model runtime's `LabelledExamples`. Features keep
+ * the values stored in the files (0–255 for 8-bit images); `featureScale` (`1/255` for 8-bit images) is applied
+ * when they enter a model.
+ */
+export type Dataset = LabelledExamples;
 
 /** Records per class, `numClasses` entries. */
 export function labelHistogram(labels: ArrayLike<number>, numClasses: number): number[] {

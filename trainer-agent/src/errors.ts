@@ -30,29 +30,12 @@ export class DatasetCommitmentMismatchError extends TributaryError {
   }
 }
 
-/** A flat parameter vector does not have the length the model's layout requires. */
-export class WeightsLengthError extends TributaryError {
-  constructor(expected: number, actual: number) {
-    super("WEIGHTS_LENGTH", `flat weights have ${actual} floats, the model has ${expected} parameters`, {
-      details: { expected, actual },
-    });
-  }
-}
-
-/** Training options or a dataset do not fit the model (feature size, label range, batch size). */
+/**
+ * Training or partitioning options are unusable (batch size, learning rate, number of clients, a gradient of the
+ * wrong length). Examples that do not fit the model raise the model runtime's `ModelInputError` instead.
+ */
 export class TrainingConfigError extends TributaryError {
   constructor(problem: string, details: Readonly<Record<string, unknown>> = {}) {
     super("TRAINING_CONFIG", problem, { details });
-  }
-}
-
-/** No tfjs backend from the requested list could be initialised. */
-export class BackendUnavailableError extends TributaryError {
-  constructor(tried: readonly { name: string; reason: string }[]) {
-    super(
-      "BACKEND_UNAVAILABLE",
-      `no training backend could be initialised (${tried.map((t) => `${t.name}: ${t.reason}`).join("; ")})`,
-      { details: { tried } },
-    );
   }
 }

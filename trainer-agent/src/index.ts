@@ -1,3 +1,19 @@
+// The model runtime (building a model from its spec, flat weights, evaluation, backend choice) moved to
+// @tributary/enclave-compute, where the coordinator can use it too; re-exported so this package's API is unchanged.
+export {
+  BACKEND_PREFERENCE,
+  BackendUnavailableError,
+  type BuildModelOptions,
+  buildModel,
+  type EvaluationResult,
+  evaluate,
+  featureSize,
+  getFlatWeights,
+  modelSpecOf,
+  parameterCount,
+  setFlatWeights,
+  WeightsLengthError,
+} from "@tributary/enclave-compute";
 export { CoordinatorApi, CoordinatorRequestError, ModelHashMismatchError } from "./agent/coordinator-api.js";
 export {
   DatasetPrivacyGuard,
@@ -12,9 +28,8 @@ export {
   TrainerAgent,
   type TrainerAgentOptions,
 } from "./agent/trainer-agent.js";
-export { type BuildModelOptions, buildModel, modelSpecOf } from "./build-model.js";
 export { canonicalJson } from "./canonical-json.js";
-export { type Dataset, featureSize, labelHistogram, subsetDataset } from "./dataset.js";
+export { type Dataset, labelHistogram, subsetDataset } from "./dataset.js";
 export {
   type DatasetManifest,
   DatasetManifestSchema,
@@ -24,15 +39,7 @@ export {
   sha256Hex,
   verifyDatasetCommitment,
 } from "./dataset-manifest.js";
-export {
-  BackendUnavailableError,
-  DatasetCommitmentMismatchError,
-  DatasetFormatError,
-  TrainingConfigError,
-  WeightsLengthError,
-} from "./errors.js";
-export { type EvaluationResult, evaluate } from "./evaluate.js";
-export { getFlatWeights, parameterCount, setFlatWeights } from "./flat-weights.js";
+export { DatasetCommitmentMismatchError, DatasetFormatError, TrainingConfigError } from "./errors.js";
 export { averageMicrobatchGradients, type GradientTransform, type MicrobatchGradients } from "./gradient-transform.js";
 export { encodeIdx, IDX_TYPES, type IdxArray, type IdxTypeCode, maybeGunzip, parseIdx } from "./idx-format.js";
 export { type DatasetSource, type LoadedDataset, loadDataset, loadEnrolledDataset } from "./load-dataset.js";
@@ -40,7 +47,6 @@ export { type DirichletOptions, type Partition, partitionDirichlet, partitionIid
 export { SeededRandom } from "./seeded-random.js";
 export { type TrainLocalOptions, type TrainLocalResult, trainLocal } from "./train-local.js";
 export {
-  BACKEND_PREFERENCE,
   type InitTrainingBackendOptions,
   initTrainingBackend,
   type TrainingBackendInfo,

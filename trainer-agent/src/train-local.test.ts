@@ -1,10 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { buildModel, evaluate, getFlatWeights, parameterCount, setFlatWeights } from "@tributary/enclave-compute";
 import type { ModelSpecInput } from "@tributary/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildModel } from "./build-model.js";
 import type { Dataset } from "./dataset.js";
-import { evaluate } from "./evaluate.js";
-import { getFlatWeights, parameterCount, setFlatWeights } from "./flat-weights.js";
 import { averageMicrobatchGradients, type MicrobatchGradients } from "./gradient-transform.js";
 import { mnistPackageDigits } from "./testing/mnist-package.js";
 import { trainLocal } from "./train-local.js";

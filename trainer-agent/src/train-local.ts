@@ -1,11 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { modelSpecOf } from "./build-model.js";
+import {
+  getFlatWeights,
+  type ModelObjective,
+  modelObjective,
+  modelSpecOf,
+  parameterCount,
+} from "@tributary/enclave-compute";
 import type { Dataset } from "./dataset.js";
 import { TrainingConfigError } from "./errors.js";
-import { getFlatWeights, parameterCount } from "./flat-weights.js";
 import type { GradientTransform } from "./gradient-transform.js";
-import { type ModelObjective, modelObjective } from "./model-objective.js";
 import { SeededRandom } from "./seeded-random.js";
 
 export interface TrainLocalOptions {

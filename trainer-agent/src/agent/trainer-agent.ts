@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { Enclave } from "@tributary/enclave-compute";
-import { attestationUserData } from "@tributary/enclave-compute";
+import { attestationUserData, buildModel, evaluate, setFlatWeights } from "@tributary/enclave-compute";
 import {
   type Ack,
   type Address,
@@ -28,10 +28,7 @@ import {
 } from "@tributary/protocol";
 import type { Wallet } from "ethers";
 import { io, type Socket } from "socket.io-client";
-import { buildModel } from "../build-model.js";
 import type { Dataset } from "../dataset.js";
-import { evaluate } from "../evaluate.js";
-import { setFlatWeights } from "../flat-weights.js";
 import { trainLocal } from "../train-local.js";
 import { CoordinatorApi } from "./coordinator-api.js";
 import type { PrivacyGuard, RoundPrivacy } from "./privacy-guard.js";

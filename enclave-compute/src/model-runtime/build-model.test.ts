@@ -13,8 +13,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildModel } from "./build-model.js";
 import { WeightsLengthError } from "./errors.js";
 import { getFlatWeights, parameterCount, setFlatWeights } from "./flat-weights.js";
-
-import { initTrainingBackend } from "./training-backend.js";
+import { initModelBackend } from "./model-backend.js";
 
 const modelLayout = (spec: ModelSpecInput) => layoutFromSpec(ModelSpecSchema.parse(spec));
 
@@ -23,7 +22,7 @@ const MLP: ModelSpecInput = MLP_784_200_200_10;
 const FEDAVG_CNN: ModelSpecInput = { ...FEDAVG_CNN_SPEC, loss: "categoricalCrossentropy" };
 
 beforeAll(async () => {
-  await initTrainingBackend({ prefer: ["wasm"], log: () => {} });
+  await initModelBackend({ prefer: ["wasm"], log: () => {} });
 });
 
 describe("modelLayout", () => {

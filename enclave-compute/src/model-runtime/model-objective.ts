@@ -1,17 +1,18 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { inferModelShapes, type ModelSpec } from "@tributary/protocol";
-import { type Dataset, featureSize } from "./dataset.js";
-import { TrainingConfigError } from "./errors.js";
+import { ModelInputError } from "./errors.js";
+import { featureSize, type LabelledExamples } from "./labelled-examples.js";
 
 /** Clipping of probabilities before the log, as Keras and tfjs-layers do. */
 const EPSILON = 1e-7;
 
 /**
- * What a model is trained to do, derived from its spec and checked against a dataset: how records become input
- * and target tensors, the per-example loss, and what counts as a correct prediction.
+ * What a model is trained to do, derived from its spec and checked against labelled examples: how examples become
+ * input and target tensors, the per-example loss, and what counts as a correct prediction. Training and
+ * evaluation share it, so a validation loss is the very loss the trainers minimise.
  */
 export interface ModelObjective {
-  /** `[n, ...inputShape]` inputs and the targets the loss compares predictions with, for the records at `indices`. */
+  /** `[n, ...inputShape]` inputs and the targets the loss compares predictions with, for the examples at `indices`. */
   batch(indices: ArrayLike<number>): { x: tf.Tensor; targets: tf.Tensor; labels: tf.Tensor1D };
   /** Per-example loss, shape `[n]`. */
   loss(targets: tf.Tensor, predictions: tf.Tensor): tf.Tensor1D;
@@ -19,20 +20,28 @@ export interface ModelObjective {
   correct(labels: tf.Tensor1D, predictions: tf.Tensor): tf.Scalar;
 }
 
-export function modelObjective(spec: ModelSpec, dataset: Dataset): ModelObjective {
+/**
+ * The objective of `spec` over `dataset`. Features enter the model reshaped row-major to `inputShape`, so only
+ * their count per example must match (`[28, 28]` images feed a `[784]` or `[28, 28, 1]` input). Throws
+ * `ModelInputError` when it differs or when the examples have more classes than the model has outputs.
+ */
+export function modelObjective(spec: ModelSpec, dataset: LabelledExamples): ModelObjective {
   const { outputShape } = inferModelShapes(spec);
   const outputs = outputShape[outputShape.length - 1] ?? 0;
   const size = featureSize(dataset);
   const inputSize = spec.inputShape.reduce((p, d) => p * d, 1);
   if (size !== inputSize) {
-    throw new TrainingConfigError(
-      `records have ${size} features (shape [${dataset.featureShape}]) but the model takes [${spec.inputShape}]`,
-      { featureShape: dataset.featureShape, inputShape: spec.inputShape },
+    throw new ModelInputError(
+      `examples have ${size} features (shape [${dataset.featureShape}]) but the model takes ${inputSize} ([${spec.inputShape}])`,
+      { expected: spec.inputShape, actual: dataset.featureShape },
     );
   }
   const oneHot = spec.loss !== "meanSquaredError" || outputs > 1;
   if (oneHot && dataset.numClasses > outputs) {
-    throw new TrainingConfigError(`the dataset has ${dataset.numClasses} classes but the model has ${outputs} outputs`);
+    throw new ModelInputError(`the examples have ${dataset.numClasses} classes but the model has ${outputs} outputs`, {
+      expected: outputs,
+      actual: dataset.numClasses,
+    });
   }
   let scratch = new Float32Array(0);
 
