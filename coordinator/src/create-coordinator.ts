@@ -4,6 +4,7 @@ import { type INestApplication, Logger, type LoggerService } from "@nestjs/commo
 import { NestFactory } from "@nestjs/core";
 import { DocumentBuilder, SwaggerModule } from "@nestjs/swagger";
 import { AppModule } from "./app.module.js";
+import type { ChainSenderHooks } from "./chain/chain-sender.js";
 import { TributaryErrorFilter } from "./common/tributary-error.filter.js";
 import { type CoordinatorConfig, type CoordinatorConfigInput, resolveConfig } from "./config/coordinator-config.js";
 import { startEmbeddedPostgres } from "./database/embedded-postgres.js";
@@ -20,6 +21,8 @@ export interface Coordinator {
 
 export interface CreateCoordinatorOptions {
   readonly logger?: LoggerService | false;
+  /** Test seams of the chain sender (fault injection: a hook that throws stops the sender like a crash). */
+  readonly chainSenderHooks?: ChainSenderHooks;
 }
 
 /** Starts a coordinator: database (embedded unless a URL is configured), migrations, REST, socket.io, rounds. */
@@ -31,7 +34,7 @@ export async function createCoordinator(
   const embedded = config.databaseUrl === undefined ? await startEmbeddedPostgres(config.dataDir) : undefined;
   const url = config.databaseUrl ?? (embedded?.url as string);
   try {
-    const app = await NestFactory.create(AppModule.forRoot(config, url), {
+    const app = await NestFactory.create(AppModule.forRoot(config, url, options.chainSenderHooks), {
       logger: options.logger ?? new Logger(),
       bodyParser: true,
     });

@@ -34,6 +34,18 @@ export {
   JobSpecSchema,
 } from "./job-spec.js";
 export {
+  type JobLedger,
+  JobLedgerSchema,
+  type LedgerLeaf,
+  LedgerLeafSchema,
+  LedgerPayoutSchema,
+  type LedgerRound,
+  LedgerRoundSchema,
+  LedgerTxSchema,
+  type PayoutProof,
+  PayoutProofSchema,
+} from "./ledger.js";
+export {
   buildPayoutTree,
   buildRoundTree,
   type LeafTree,
@@ -74,7 +86,9 @@ export {
   UpdateMetricsSchema,
 } from "./model-update.js";
 export { type InputIssue, InvalidInputError, parseInput } from "./parse.js";
+export { type Contribution, computePayouts, PayoutInputError, type PayoutPlan, payoutFee } from "./payouts.js";
 export { FEDAVG_CNN, MLP_784_200_200_10 } from "./reference-models.js";
+export { type ScoringSpec, ScoringSpecSchema } from "./scoring-spec.js";
 export {
   type Ack,
   AckSchema,
@@ -102,4 +116,11 @@ export {
 export { inferModelShapes, layoutFromSpec, ModelSpecError } from "./spec-layout.js";
 export { type StrategyName, type StrategySpec, StrategySpecSchema } from "./strategy-spec.js";
 export { type TrainInstruction, TrainInstructionSchema } from "./train-instruction.js";
+export {
+  decodeValidationSet,
+  encodeValidationSet,
+  VALIDATION_SET_VERSION,
+  type ValidationSet,
+  ValidationSetFormatError,
+} from "./validation-set.js";
 export { bytesToWeights, weightsToBytes } from "./weights-bytes.js";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DatasetIdSchema } from "./ids.js";
 import { ModelSpecSchema } from "./model-spec.js";
+import { ScoringSpecSchema } from "./scoring-spec.js";
 import { StrategySpecSchema } from "./strategy-spec.js";
 
 /** Differential privacy a job asks of every trainer (DP-SGD with per-example clipping, Abadi et al. 2016). */
@@ -50,6 +51,8 @@ export const JobSpecSchema = z.strictObject({
   maxUpdateNorm: z.number().positive().optional(),
   /** Seconds a round waits for updates before aggregating what arrived (if at least `clients.min`). */
   roundTimeoutS: z.number().positive().max(86_400).default(300),
+  /** How each round's updates are scored for payment (see `ScoringSpecSchema`). */
+  scoring: ScoringSpecSchema.default({ method: "examples" }),
 });
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;

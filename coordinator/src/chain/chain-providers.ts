@@ -2,10 +2,13 @@ import type { Provider, Type } from "@nestjs/common";
 import { getDataSourceToken } from "@nestjs/typeorm";
 import type { DataSource } from "typeorm";
 import type { ChainConfig, CoordinatorConfig } from "../config/coordinator-config.js";
+import { LedgerController } from "../ledger/ledger.controller.js";
+import { LedgerService } from "../ledger/ledger.service.js";
 import { ChainClient } from "./chain-client.js";
 import { ChainIndexer } from "./chain-indexer.js";
+import { ChainJobAdopter } from "./chain-job-adopter.js";
 import { ChainOutbox } from "./chain-outbox.js";
-import { ChainSender } from "./chain-sender.js";
+import { ChainSender, type ChainSenderHooks } from "./chain-sender.js";
 import { JobSpecsController } from "./job-specs.controller.js";
 
 /** The sender's options from the configuration. */
@@ -37,7 +40,10 @@ export function indexerOptions(chain: ChainConfig, coordinator: string | undefin
  * behaves exactly as without this module). The indexer and the sender start at application bootstrap and stop
  * at shutdown; the sender exists only with `chain.senderPrivateKey`.
  */
-export function chainFeature(config: CoordinatorConfig): { providers: Provider[]; controllers: Type[] } {
+export function chainFeature(
+  config: CoordinatorConfig,
+  senderHooks: ChainSenderHooks = {},
+): { providers: Provider[]; controllers: Type[] } {
   const chain = config.chain;
   if (chain === undefined) return { providers: [], controllers: [] };
   const providers: Provider[] = [
@@ -52,13 +58,16 @@ export function chainFeature(config: CoordinatorConfig): { providers: Provider[]
       useFactory: (db: DataSource, client: ChainClient) =>
         new ChainIndexer(db, client, indexerOptions(chain, client.wallet?.address)),
     },
+    ChainJobAdopter,
+    LedgerService,
   ];
   if (chain.senderPrivateKey !== undefined) {
     providers.push({
       provide: ChainSender,
       inject: [getDataSourceToken(), ChainClient],
-      useFactory: (db: DataSource, client: ChainClient) => new ChainSender(db, client, senderOptions(chain)),
+      useFactory: (db: DataSource, client: ChainClient) =>
+        new ChainSender(db, client, senderOptions(chain), senderHooks),
     });
   }
-  return { providers, controllers: [JobSpecsController] };
+  return { providers, controllers: [JobSpecsController, LedgerController] };
 }

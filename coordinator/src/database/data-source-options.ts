@@ -15,6 +15,7 @@ import { TrainerEntity } from "../trainers/trainer.entity.js";
 import { EMBEDDED_POOL_SIZE } from "./embedded-postgres.js";
 import { InitialSchema1732900000000 } from "./migrations/1732900000000-initial-schema.js";
 import { Chain1733000000000 } from "./migrations/1733000000000-chain.js";
+import { ContributionLedger1733100000000 } from "./migrations/1733100000000-contribution-ledger.js";
 
 export const ENTITIES = [
   DatasetEntity,
@@ -43,7 +44,7 @@ export function dataSourceOptions(url: string, embedded: boolean, schema = "publ
     url,
     schema,
     entities: ENTITIES,
-    migrations: [InitialSchema1732900000000, Chain1733000000000],
+    migrations: [InitialSchema1732900000000, Chain1733000000000, ContributionLedger1733100000000],
     migrationsRun: true,
     synchronize: false,
     // Raw-SQL migrations create unqualified tables: put the schema first on the search path.

@@ -1,9 +1,11 @@
-import { Injectable } from "@nestjs/common";
+import { Inject, Injectable } from "@nestjs/common";
 import { InjectDataSource } from "@nestjs/typeorm";
 import { AddressSchema, Bytes32Schema } from "@tributary/protocol";
 import type { DataSource } from "typeorm";
 import { z } from "zod";
-import { NotFoundError } from "../common/coordinator-errors.js";
+import { ConflictError, NotFoundError } from "../common/coordinator-errors.js";
+import { COORDINATOR_CONFIG } from "../common/tokens.js";
+import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { DatasetEntity } from "./dataset.entity.js";
 
 export const EnrolDatasetSchema = z.strictObject({
@@ -20,9 +22,18 @@ export type EnrolDataset = z.infer<typeof EnrolDatasetSchema>;
 
 @Injectable()
 export class DatasetsService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+  ) {}
 
   async enrol(input: EnrolDataset): Promise<DatasetEntity> {
+    if (this.config.chain !== undefined) {
+      // Dataset ids are DatasetRegistry's here: an off-chain id could name someone else's on-chain dataset.
+      throw new ConflictError(
+        `this coordinator knows the datasets enrolled on DatasetRegistry (${this.config.chain.datasetRegistry}): enrol there`,
+      );
+    }
     const repository = this.db.getRepository(DatasetEntity);
     return repository.save(repository.create({ ...input, metadataUri: input.metadataUri ?? null }));
   }

@@ -1,6 +1,15 @@
 import type { JobSpec, ModelLayout } from "@tributary/protocol";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
 
+/** A job's payouts: amounts are decimal strings in the payment token's smallest unit. */
+export interface JobPayout {
+  readonly payoutRoot: string;
+  readonly payoutTotal: string;
+  readonly fee: string;
+  readonly refund: string;
+  readonly leaves: readonly { trainer: string; amount: string; cumulativeScore: string }[];
+}
+
 export type JobStatus = "running" | "evaluating" | "completed" | "cancelled" | "failed";
 
 /** A training job and where it stands. `round` is the round in progress (or the next to start). */
@@ -35,6 +44,14 @@ export class JobEntity {
 
   @Column({ type: "text", nullable: true })
   error!: string | null;
+
+  /** Runs the TrainingJobs job with the same id: its rounds are anchored and its payouts posted on chain. */
+  @Column({ type: "boolean", name: "on_chain", default: false })
+  onChain!: boolean;
+
+  /** The payouts computed when the job completed (on-chain jobs), as posted with `finalizeJob`. */
+  @Column({ type: "jsonb", nullable: true })
+  payout!: JobPayout | null;
 
   @CreateDateColumn({ type: "timestamptz", name: "created_at" })
   createdAt!: Date;

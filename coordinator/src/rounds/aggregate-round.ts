@@ -19,6 +19,8 @@ export interface RoundResult {
   readonly global: Float32Array;
   /** The server optimiser's state after this round (adaptive strategies only). */
   readonly optimizerState: Uint8Array | null;
+  /** Indices (in input order) of the deltas the rule used; null when it used all of them. */
+  readonly selected: readonly number[] | null;
 }
 
 function add(global: Float32Array, delta: Float32Array): Float32Array {
@@ -49,13 +51,15 @@ export async function aggregateRound(
       const accumulator = createFedAvgAccumulator(global.length);
       for await (const { delta, numExamples } of deltas()) accumulator.add(delta, numExamples);
       const averageDelta = accumulator.result();
-      if (strategy.name === "fedavg") return { global: add(global, averageDelta), optimizerState: null };
-      return serverOptimizer(strategy, optimizerState).step(global, averageDelta);
+      if (strategy.name === "fedavg")
+        return { global: add(global, averageDelta), optimizerState: null, selected: null };
+      return { ...serverOptimizer(strategy, optimizerState).step(global, averageDelta), selected: null };
     }
     default: {
       const all: Float32Array[] = [];
       for await (const { delta } of deltas()) all.push(delta);
-      return { global: add(global, robustAggregate(strategy, all)), optimizerState: null };
+      const { aggregate, selected } = robustAggregate(strategy, all);
+      return { global: add(global, aggregate), optimizerState: null, selected };
     }
   }
 }
@@ -63,17 +67,17 @@ export async function aggregateRound(
 function robustAggregate(
   strategy: Exclude<StrategySpec, { name: "fedavg" | "fedavgm" | "fedadagrad" | "fedadam" | "fedyogi" }>,
   vectors: Float32Array[],
-): Float32Array {
+): { aggregate: Float32Array; selected: readonly number[] | null } {
   switch (strategy.name) {
     case "krum":
-      return krum(vectors, strategy.f).aggregate;
+      return krum(vectors, strategy.f);
     case "multikrum":
-      return multiKrum(vectors, strategy.f, strategy.m).aggregate;
+      return multiKrum(vectors, strategy.f, strategy.m);
     case "trimmedmean":
-      return trimmedMean(vectors, strategy.trim);
+      return { aggregate: trimmedMean(vectors, strategy.trim), selected: null };
     case "median":
-      return coordinateMedian(vectors);
+      return { aggregate: coordinateMedian(vectors), selected: null };
     case "bulyan":
-      return bulyan(vectors, strategy.f).aggregate;
+      return bulyan(vectors, strategy.f);
   }
 }

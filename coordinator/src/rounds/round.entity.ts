@@ -4,6 +4,13 @@ import { Column, Entity, PrimaryColumn } from "typeorm";
  * One federated round. `collecting`: instructions out, updates coming in; `aggregating`: the update set is
  * frozen and the new model is being computed; `done`: the new model is stored and the job has moved on.
  */
+/** What scoring a round's updates took: models evaluated on the validation set and wall time. */
+export interface RoundScoring {
+  readonly method: "examples" | "leave-one-out" | "gtg-shapley";
+  readonly evaluations: number;
+  readonly elapsedMs: number;
+}
+
 export type RoundStatus = "collecting" | "aggregating" | "done" | "failed";
 
 @Entity({ name: "rounds" })
@@ -33,6 +40,14 @@ export class RoundEntity {
   /** Aggregated metrics: federated evaluation of the input model, training loss, ε spent. */
   @Column({ type: "jsonb", nullable: true })
   metrics!: Record<string, number> | null;
+
+  /** Merkle root over the round's leaves `(trainer, updateHash, numExamples, score)`, once aggregated. */
+  @Column({ type: "text", name: "updates_root", nullable: true })
+  updatesRoot!: string | null;
+
+  /** How the round's updates were scored and what it cost. */
+  @Column({ type: "jsonb", nullable: true })
+  scoring!: RoundScoring | null;
 
   @Column({ type: "timestamptz", name: "started_at" })
   startedAt!: Date;

@@ -5,6 +5,7 @@ import type { JobEntity } from "../jobs/job.entity.js";
 import { AssignmentEntity } from "./assignment.entity.js";
 import { RoundEntity } from "./round.entity.js";
 import { RoundsService } from "./rounds.service.js";
+import type { ValidationEvaluators } from "./validation-evaluators.js";
 
 /** PostgreSQL refuses a statement with more than 65,535 bind parameters; an assignment row binds 8. */
 const MAX_ROWS_PER_STATEMENT = Math.floor(65_535 / 8);
@@ -20,7 +21,7 @@ describe("RoundsService.open", () => {
       },
     };
     const db = { transaction: async (work: (m: typeof manager) => Promise<void>) => work(manager) };
-    const rounds = new RoundsService(db as never, {} as BlobStore);
+    const rounds = new RoundsService(db as never, {} as BlobStore, {} as ValidationEvaluators);
     const trainers = Array.from({ length: 2500 }, (_, index) => `0x${index.toString(16).padStart(40, "0")}`);
     const job = { id: "3", round: 4, modelCid: "bafy", spec: { roundTimeoutS: 60 } } as unknown as JobEntity;
 

@@ -4,24 +4,32 @@ import { InjectDataSource } from "@nestjs/typeorm";
 import {
   type Address,
   type Bytes32,
+  buildPayoutTree,
+  buildRoundTree,
   bytesToWeights,
+  computePayouts,
   type EvaluateInstruction,
   type EvaluationReport,
   type JobId,
+  PayoutInputError,
   type Refusal,
   type TrainInstruction,
   weightsToBytes,
 } from "@tributary/protocol";
 import type { DataSource } from "typeorm";
 import { BlobStore, sha256OfCid } from "../blobs/blob-store.js";
+import { ChainJobEntity } from "../chain/chain-job.entity.js";
+import { enqueueChainIntent } from "../chain/chain-outbox.js";
 import { ConflictError } from "../common/coordinator-errors.js";
-import { JobEntity } from "../jobs/job.entity.js";
+import { JobEntity, type JobPayout } from "../jobs/job.entity.js";
 import { ModelEntity } from "../models/model.entity.js";
 import { aggregateRound } from "./aggregate-round.js";
 import { AssignmentEntity } from "./assignment.entity.js";
 import { RoundEntity } from "./round.entity.js";
 import { trainRoundMetrics, weightedAverage } from "./round-metrics.js";
+import { type ScoredUpdate, scoreRound } from "./score-round.js";
 import { UpdateEntity } from "./update.entity.js";
+import { ValidationEvaluators } from "./validation-evaluators.js";
 
 const newNonce = () => `0x${randomBytes(32).toString("hex")}` as Bytes32;
 
@@ -39,6 +47,7 @@ export class RoundsService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     @Inject(BlobStore) private readonly blobs: BlobStore,
+    @Inject(ValidationEvaluators) private readonly validation: ValidationEvaluators,
   ) {}
 
   /** Opens round `job.round` for the selected trainers, each with a fresh nonce. */
@@ -107,8 +116,9 @@ export class RoundsService {
   }
 
   /**
-   * Aggregates a closed training round's updates with the job's strategy, stores the new model, and moves the
-   * job to its next round (or to the final evaluation).
+   * Aggregates a closed training round's updates with the job's strategy, scores each update, stores the new
+   * model and the round's leaves, and moves the job to its next round (or to the final evaluation). For an
+   * on-chain job the round's anchor is committed to the outbox in the same transaction.
    */
   async aggregate(job: JobEntity, round: RoundEntity): Promise<void> {
     const updates = await this.db
@@ -124,18 +134,36 @@ export class RoundsService {
     const started = performance.now();
     const result = await aggregateRound(job.spec.strategy, global, state, deltas);
     const aggregationMs = performance.now() - started;
+    const rejected = new Set(
+      result.selected === null ? [] : updates.map((_, index) => index).filter((i) => !result.selected?.includes(i)),
+    );
+    const { scores, scoring } = await this.#score(job, global, updates, rejected);
+    const leaves = updates.map((update, index) => ({
+      trainer: update.trainer as Address,
+      updateHash: update.updateHash as Bytes32,
+      numExamples: BigInt(update.numExamples),
+      score: scores[index] as bigint,
+    }));
+    const updatesRoot = buildRoundTree(leaves).root;
     const bytes = weightsToBytes(result.global);
     const model = await this.blobs.put(bytes);
     const stateCid = result.optimizerState === null ? null : (await this.blobs.put(result.optimizerState)).cid;
-    const metrics = { ...trainRoundMetrics(updates), aggregationMs };
+    const metrics = { ...trainRoundMetrics(updates), aggregationMs, scoringMs: scoring.elapsedMs };
     const last = round.round + 1 >= job.spec.rounds;
     await this.db.transaction(async (manager) => {
       const done = await manager.update(
         RoundEntity,
         { jobId: job.id, round: round.round, status: "aggregating" },
-        { status: "done", outputModelCid: model.cid, metrics, finishedAt: new Date() },
+        { status: "done", outputModelCid: model.cid, metrics, updatesRoot, scoring, finishedAt: new Date() },
       );
       if (done.affected !== 1) throw new ConflictError(`round ${round.round} of job ${job.id} was already aggregated`);
+      for (const [index, update] of updates.entries()) {
+        await manager.update(
+          UpdateEntity,
+          { jobId: job.id, round: round.round, trainer: update.trainer },
+          { score: String(scores[index]), rejected: rejected.has(index) },
+        );
+      }
       await manager.upsert(
         ModelEntity,
         { cid: model.cid, jobId: job.id, round: round.round, sha256: model.sha256, byteLength: bytes.byteLength },
@@ -151,13 +179,41 @@ export class RoundsService {
           status: last ? "evaluating" : "running",
         },
       );
+      if (job.onChain) {
+        // On chain, rounds count from 1.
+        await enqueueChainIntent(manager, {
+          kind: "anchorRound",
+          args: { jobId: job.id, round: round.round + 1, updatesRoot, modelHash: model.sha256 },
+        });
+      }
     });
     this.#logger.log(
-      `job ${job.id} round ${round.round}: ${updates.length} update(s) aggregated with ${job.spec.strategy.name} in ${aggregationMs.toFixed(1)} ms`,
+      `job ${job.id} round ${round.round}: ${updates.length} update(s) aggregated with ${job.spec.strategy.name} in ${aggregationMs.toFixed(1)} ms, scored by ${scoring.method} in ${scoring.elapsedMs.toFixed(1)} ms (${scoring.evaluations} evaluation(s))${job.onChain ? `, anchor queued (root ${updatesRoot})` : ""}`,
     );
   }
 
-  /** Ends the final evaluation round: the job's result is the evaluation weighted by held-out examples. */
+  async #score(job: JobEntity, global: Float32Array, updates: readonly UpdateEntity[], rejected: Set<number>) {
+    const scoring = job.spec.scoring;
+    if (scoring.method === "examples") {
+      return scoreRound({
+        scoring,
+        global,
+        updates: updates.map(({ numExamples }) => ({ delta: global, numExamples })),
+        rejected,
+      });
+    }
+    const scored: ScoredUpdate[] = [];
+    for (const update of updates)
+      scored.push({ delta: bytesToWeights(await this.blobs.get(update.cid)), numExamples: update.numExamples });
+    const validationLoss = await this.validation.lossFor(job);
+    return scoreRound({ scoring, global, updates: scored, rejected, validationLoss });
+  }
+
+  /**
+   * Ends the final evaluation round: the job's result is the evaluation weighted by held-out examples. An
+   * on-chain job's payouts are computed from its cumulative scores and committed, with the `finalizeJob` intent
+   * that posts them, in the same transaction that completes the job.
+   */
   async finishEvaluation(job: JobEntity, round: RoundEntity): Promise<void> {
     const reports = await this.db
       .getRepository(AssignmentEntity)
@@ -165,21 +221,70 @@ export class RoundsService {
     const metrics = weightedAverage(
       reports.map((report) => ({ metrics: report.evalMetrics ?? {}, weight: report.evalExamples ?? 0 })),
     );
+    const payout = job.onChain ? await this.#payout(job) : null;
     await this.db.transaction(async (manager) => {
       const done = await manager.update(
         RoundEntity,
         { jobId: job.id, round: round.round, status: "aggregating" },
         { status: "done", metrics: { ...metrics, reports: reports.length }, finishedAt: new Date() },
       );
-      if (done.affected === 1) {
-        await manager.update(
-          JobEntity,
-          { id: job.id, status: "evaluating" },
-          { status: "completed", finalMetrics: metrics },
-        );
+      if (done.affected !== 1) return;
+      await manager.update(
+        JobEntity,
+        { id: job.id, status: "evaluating" },
+        { status: "completed", finalMetrics: metrics, payout },
+      );
+      if (payout !== null) {
+        await enqueueChainIntent(manager, {
+          kind: "finalizeJob",
+          args: { jobId: job.id, payoutRoot: payout.payoutRoot, payoutTotal: payout.payoutTotal },
+        });
       }
     });
+    await this.validation.release(job.id);
     this.#logger.log(`job ${job.id} completed: ${JSON.stringify(metrics)}`);
+    if (payout !== null) {
+      this.#logger.log(
+        `job ${job.id}: payouts to ${payout.leaves.length} contributor(s), total ${payout.payoutTotal} + fee ${payout.fee}, refund ${payout.refund}; finalizeJob queued`,
+      );
+    }
+  }
+
+  /** The payouts of an on-chain job from its escrow and its contributors' cumulative scores; null if none. */
+  async #payout(job: JobEntity): Promise<JobPayout | null> {
+    const chainJob = await this.db.getRepository(ChainJobEntity).findOneBy({ jobId: job.id });
+    if (chainJob === null) throw new ConflictError(`job ${job.id} runs on chain but its on-chain record is missing`);
+    const rows: { trainer: string; score: string }[] = await this.db
+      .getRepository(UpdateEntity)
+      .createQueryBuilder("update")
+      .select("update.trainer", "trainer")
+      .addSelect("SUM(update.score)::text", "score")
+      .where("update.job_id = :jobId", { jobId: job.id })
+      .groupBy("update.trainer")
+      .getRawMany();
+    const cumulative = new Map(rows.map((row) => [row.trainer.toLowerCase(), BigInt(row.score ?? "0")]));
+    try {
+      const plan = computePayouts({
+        escrow: BigInt(chainJob.reward),
+        feeBps: chainJob.feeBps,
+        contributions: [...cumulative].map(([trainer, score]) => ({ trainer: trainer as Address, score })),
+      });
+      return {
+        payoutRoot: buildPayoutTree(plan.leaves).root,
+        payoutTotal: String(plan.payoutTotal),
+        fee: String(plan.fee),
+        refund: String(plan.refund),
+        leaves: plan.leaves.map((leaf) => ({
+          trainer: leaf.trainer,
+          amount: String(leaf.amount),
+          cumulativeScore: String(cumulative.get(leaf.trainer) ?? 0n),
+        })),
+      };
+    } catch (error) {
+      if (!(error instanceof PayoutInputError)) throw error;
+      this.#logger.error(`job ${job.id}: no payouts can be posted (${error.message}); the researcher can reclaim`);
+      return null;
+    }
   }
 
   async fail(job: JobEntity, message: string): Promise<void> {

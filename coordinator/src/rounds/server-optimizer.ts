@@ -33,7 +33,7 @@ export function serverOptimizer(strategy: AdaptiveStrategy, state: Uint8Array | 
   const optimizer =
     state === null ? create(strategy) : restoreServerOptimizer(JSON.parse(Buffer.from(state).toString("utf8")));
   return {
-    step(global: Float32Array, averageDelta: Float32Array): RoundResult {
+    step(global: Float32Array, averageDelta: Float32Array): Omit<RoundResult, "selected"> {
       const aggregate = new Float32Array(global.length);
       for (let index = 0; index < global.length; index++)
         aggregate[index] = (global[index] as number) + (averageDelta[index] as number);

@@ -40,6 +40,14 @@ export class UpdateEntity {
   @Column({ type: "text" })
   signature!: string;
 
+  /** Share of the round, scaled by 1e18 (decimal string); null until the round is aggregated and scored. */
+  @Column({ type: "numeric", nullable: true })
+  score!: string | null;
+
+  /** The aggregation rule left this update out (e.g. Krum did not select it): its score is 0. */
+  @Column({ type: "boolean", default: false })
+  rejected!: boolean;
+
   @Column({ type: "timestamptz", name: "received_at" })
   receivedAt!: Date;
 }

@@ -19,6 +19,7 @@ import {
 } from "@tributary/protocol";
 import { verifyMessage } from "ethers";
 import type { DataSource } from "typeorm";
+import { ChainDatasetEntity } from "../chain/chain-dataset.entity.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { DatasetEntity } from "../datasets/dataset.entity.js";
@@ -61,12 +62,29 @@ export class TrainersService {
     if (signer !== login.address) {
       throw new TrainerAuthError("BAD_LOGIN_SIGNATURE", `the login signature is by ${signer}, not ${login.address}`);
     }
-    const dataset = await this.db.getRepository(DatasetEntity).findOneBy({ id: login.datasetId });
-    if (dataset === null) throw new TrainerAuthError("UNKNOWN_DATASET", `dataset ${login.datasetId} is not enrolled`);
+    await this.#checkDataset(login.address, login.datasetId);
     await this.db
       .getRepository(TrainerEntity)
       .upsert({ address: login.address, datasetId: login.datasetId, lastSeenAt: new Date() }, ["address"]);
     return { jobs: await this.openJobsFor(login.datasetId) };
+  }
+
+  /**
+   * A trainer serves a dataset enrolled with this coordinator, or one active on DatasetRegistry that it owns (the
+   * on-chain owner is who round leaves name and payouts pay, so nobody else may train on its behalf).
+   */
+  async #checkDataset(address: string, datasetId: string): Promise<void> {
+    if (await this.db.getRepository(DatasetEntity).existsBy({ id: datasetId })) return;
+    const onChain = await this.db.getRepository(ChainDatasetEntity).findOneBy({ datasetId });
+    if (onChain === null || !onChain.active) {
+      throw new TrainerAuthError("UNKNOWN_DATASET", `dataset ${datasetId} is not enrolled`);
+    }
+    if (onChain.owner !== address.toLowerCase()) {
+      throw new TrainerAuthError(
+        "NOT_DATASET_OWNER",
+        `dataset ${datasetId} is owned on DatasetRegistry by ${onChain.owner}, not ${address}`,
+      );
+    }
   }
 
   /** Running jobs that train on this dataset. */

@@ -1,0 +1,143 @@
+import { Inject, Injectable } from "@nestjs/common";
+import { InjectDataSource } from "@nestjs/typeorm";
+import {
+  type Address,
+  type Bytes32,
+  buildPayoutTree,
+  type JobLedger,
+  type LedgerRound,
+  type PayoutProof,
+} from "@tributary/protocol";
+import { type DataSource, In, Not } from "typeorm";
+import { ChainIntentEntity } from "../chain/chain-intent.entity.js";
+import { ChainJobEntity } from "../chain/chain-job.entity.js";
+import { ChainRoundAnchorEntity } from "../chain/chain-round-anchor.entity.js";
+import { NotFoundError } from "../common/coordinator-errors.js";
+import { COORDINATOR_CONFIG } from "../common/tokens.js";
+import type { CoordinatorConfig } from "../config/coordinator-config.js";
+import { JobEntity } from "../jobs/job.entity.js";
+import { ModelEntity } from "../models/model.entity.js";
+import { RoundEntity } from "../rounds/round.entity.js";
+import { UpdateEntity } from "../rounds/update.entity.js";
+
+type LedgerTx = LedgerRound["anchor"];
+
+function txOf(intent: ChainIntentEntity | undefined, anchoredTx?: string): LedgerTx {
+  if (intent === undefined) return { status: "pending", txHash: (anchoredTx ?? null) as Bytes32 | null };
+  const hash = intent.minedTxHash ?? anchoredTx ?? intent.txs.at(-1)?.hash ?? null;
+  return { status: intent.status, txHash: hash as Bytes32 | null };
+}
+
+/**
+ * The contribution ledger of on-chain jobs, for auditors: every aggregated round's leaves (with each update's
+ * dataset, ε and blob), roots and anchor transactions, and the payouts with their Merkle proofs. Built from the
+ * coordinator's own records; `tributary ledger verify` checks it against the chain.
+ */
+@Injectable()
+export class LedgerService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+  ) {}
+
+  async ledger(jobId: string): Promise<JobLedger> {
+    const { job, chainJob } = await this.#onChainJob(jobId);
+    const rounds = await this.db
+      .getRepository(RoundEntity)
+      .find({ where: { jobId, kind: "train", status: "done" }, order: { round: "ASC" } });
+    const updates = await this.db
+      .getRepository(UpdateEntity)
+      .find({
+        where: { jobId, round: In(rounds.map((round) => round.round)) },
+        order: { round: "ASC", trainer: "ASC" },
+      });
+    const models = await this.db.getRepository(ModelEntity).findBy({ jobId });
+    const keys = [...rounds.map((round) => `anchorRound:${jobId}:${round.round + 1}`), `finalizeJob:${jobId}`];
+    const intents = await this.db
+      .getRepository(ChainIntentEntity)
+      .find({ where: { dedupeKey: In(keys), status: Not("failed") }, order: { id: "ASC" } });
+    const intentByKey = new Map(intents.map((intent) => [intent.dedupeKey, intent]));
+    const anchors = await this.db.getRepository(ChainRoundAnchorEntity).findBy({ jobId });
+    const epsilonByDataset: Record<string, number | null> = {};
+    for (const update of updates) {
+      const previous = epsilonByDataset[update.datasetId];
+      epsilonByDataset[update.datasetId] =
+        update.epsilonSpent === null || previous === null ? null : Math.max(previous ?? 0, update.epsilonSpent);
+    }
+    return {
+      jobId: job.id as JobLedger["jobId"],
+      chainId: this.config.chainId,
+      trainingJobs: (this.config.chain?.trainingJobs ?? "").toLowerCase() as Address,
+      status: job.status,
+      escrow: chainJob.reward,
+      feeBps: chainJob.feeBps,
+      scoring: job.spec.scoring,
+      rounds: rounds.map((round) => {
+        const chainRound = round.round + 1;
+        const model = models.find((candidate) => candidate.cid === round.outputModelCid);
+        const anchored = anchors.find((anchor) => anchor.round === chainRound);
+        return {
+          round: chainRound,
+          updatesRoot: round.updatesRoot as Bytes32,
+          modelHash: model?.sha256 as Bytes32,
+          modelCid: round.outputModelCid as string,
+          scoring: round.scoring ?? { method: job.spec.scoring.method, evaluations: 0, elapsedMs: 0 },
+          anchor: txOf(intentByKey.get(`anchorRound:${job.id}:${chainRound}`), anchored?.txHash),
+          leaves: updates
+            .filter((update) => update.round === round.round)
+            .map((update) => ({
+              trainer: update.trainer as Address,
+              updateHash: update.updateHash as Bytes32,
+              numExamples: String(update.numExamples),
+              score: update.score ?? "0",
+              datasetId: update.datasetId as JobLedger["rounds"][number]["leaves"][number]["datasetId"],
+              epsilonSpent: update.epsilonSpent,
+              updateCid: update.cid,
+              rejected: update.rejected,
+            })),
+        };
+      }),
+      epsilonByDataset,
+      payout:
+        job.payout === null
+          ? null
+          : {
+              ...job.payout,
+              payoutRoot: job.payout.payoutRoot as Bytes32,
+              leaves: job.payout.leaves.map((leaf) => ({ ...leaf, trainer: leaf.trainer as Address })),
+              finalize: txOf(intentByKey.get(`finalizeJob:${job.id}`)),
+            },
+    } as JobLedger;
+  }
+
+  /** A contributor's payout leaf and its proof, ready for `TrainingJobs.claim`. */
+  async proof(jobId: string, trainer: Address): Promise<PayoutProof> {
+    const { job } = await this.#onChainJob(jobId);
+    if (job.payout === null) throw new NotFoundError("payout of job", jobId);
+    const leaves = job.payout.leaves.map((leaf) => ({ trainer: leaf.trainer as Address, amount: BigInt(leaf.amount) }));
+    const index = leaves.findIndex((leaf) => leaf.trainer === trainer.toLowerCase());
+    if (index < 0) throw new NotFoundError(`payout of job ${jobId} for trainer`, trainer);
+    const tree = buildPayoutTree(leaves);
+    return {
+      jobId: job.id as PayoutProof["jobId"],
+      trainer: leaves[index]?.trainer as Address,
+      amount: job.payout.leaves[index]?.amount as string,
+      payoutRoot: tree.root,
+      proof: tree.proof(index),
+    };
+  }
+
+  /** Whether `cid` is an update or model blob of the job's ledger (the only blobs served under it). */
+  async holdsBlob(jobId: string, cid: string): Promise<boolean> {
+    await this.#onChainJob(jobId);
+    if (await this.db.getRepository(UpdateEntity).existsBy({ jobId, cid })) return true;
+    return this.db.getRepository(ModelEntity).existsBy({ jobId, cid });
+  }
+
+  async #onChainJob(jobId: string): Promise<{ job: JobEntity; chainJob: ChainJobEntity }> {
+    const job = await this.db.getRepository(JobEntity).findOneBy({ id: jobId, onChain: true });
+    const chainJob = job === null ? null : await this.db.getRepository(ChainJobEntity).findOneBy({ jobId });
+    if (job === null || chainJob === null) throw new NotFoundError("on-chain job", jobId);
+    return { job, chainJob };
+  }
+}

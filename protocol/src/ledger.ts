@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { AddressSchema, Bytes32Schema, CidSchema, DatasetIdSchema, JobIdSchema } from "./ids.js";
+import { ScoringSpecSchema } from "./scoring-spec.js";
+
+const uint = z.string().regex(/^(0|[1-9][0-9]*)$/, "must be a non-negative decimal integer");
+
+/** Where a chain write stands in the coordinator's outbox; `txHash` is the transaction that carried it, once sent. */
+export const LedgerTxSchema = z.strictObject({
+  status: z.enum(["pending", "sent", "confirmed", "failed"]),
+  txHash: Bytes32Schema.nullable(),
+});
+
+/** One round leaf `(trainer, updateHash, numExamples, score)` with what the auditor needs to check it. */
+export const LedgerLeafSchema = z.strictObject({
+  trainer: AddressSchema,
+  updateHash: Bytes32Schema,
+  numExamples: uint,
+  /** Fixed-point share of the round, scaled by SCORE_SCALE (1e18). */
+  score: uint,
+  datasetId: DatasetIdSchema,
+  /** Cumulative ε of the dataset after this round, as the trainer signed it; null: trained without DP. */
+  epsilonSpent: z.number().min(0).nullable(),
+  /** Where the update's bytes are (their SHA-256 is `updateHash`). */
+  updateCid: CidSchema,
+  /** The aggregation rule left this update out (e.g. not selected by Krum): its score is 0. */
+  rejected: z.boolean(),
+});
+
+export const LedgerRoundSchema = z.strictObject({
+  /** On-chain round number (1-based, as `anchorRound` takes it). */
+  round: z.number().int().positive(),
+  updatesRoot: Bytes32Schema,
+  /** SHA-256 of the round's output model bytes (`modelCid`). */
+  modelHash: Bytes32Schema,
+  modelCid: CidSchema,
+  scoring: z.strictObject({
+    method: z.enum(["examples", "leave-one-out", "gtg-shapley"]),
+    /** Models evaluated on the validation set to score the round (0 for `examples`). */
+    evaluations: z.number().int().min(0),
+    elapsedMs: z.number().min(0),
+  }),
+  anchor: LedgerTxSchema,
+  leaves: z.array(LedgerLeafSchema).min(1),
+});
+
+export const LedgerPayoutSchema = z.strictObject({
+  payoutRoot: Bytes32Schema,
+  payoutTotal: uint,
+  fee: uint,
+  refund: uint,
+  leaves: z.array(z.strictObject({ trainer: AddressSchema, amount: uint, cumulativeScore: uint })).min(1),
+  finalize: LedgerTxSchema,
+});
+
+/** `GET /ledger/jobs/:id`: every anchored round's leaves and the payouts, for anyone to check against the chain. */
+export const JobLedgerSchema = z.strictObject({
+  jobId: JobIdSchema,
+  chainId: z.number().int().positive(),
+  trainingJobs: AddressSchema,
+  status: z.string(),
+  escrow: uint,
+  feeBps: z.number().int().min(0).max(10_000),
+  scoring: ScoringSpecSchema,
+  rounds: z.array(LedgerRoundSchema),
+  /** Highest cumulative ε each dataset reported in this job (null: it trained without DP). */
+  epsilonByDataset: z.record(z.string(), z.number().min(0).nullable()),
+  payout: LedgerPayoutSchema.nullable(),
+});
+export type JobLedger = z.infer<typeof JobLedgerSchema>;
+export type LedgerRound = z.infer<typeof LedgerRoundSchema>;
+export type LedgerLeaf = z.infer<typeof LedgerLeafSchema>;
+
+/** `GET /ledger/jobs/:id/proof/:trainer`: the payout leaf and its Merkle proof, as `TrainingJobs.claim` takes them. */
+export const PayoutProofSchema = z.strictObject({
+  jobId: JobIdSchema,
+  trainer: AddressSchema,
+  amount: uint,
+  payoutRoot: Bytes32Schema,
+  proof: z.array(Bytes32Schema),
+});
+export type PayoutProof = z.infer<typeof PayoutProofSchema>;

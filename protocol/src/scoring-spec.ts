@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { CidSchema } from "./ids.js";
+
+/**
+ * How the coordinator scores each accepted update of a round (its share of the round, anchored in the round's
+ * leaves and paid from the job's escrow at the end):
+ * - `leave-one-out`: v(all) − v(all without the update), where v is minus the validation loss of the FedAvg
+ *   aggregate on the researcher's held-out set;
+ * - `gtg-shapley`: GTG-Shapley (Liu et al. 2022), truncated Monte-Carlo Shapley values with the same utility;
+ * - `examples`: the update's share of the round's training examples (no validation set, no evaluation: what
+ *   FedAvg weighs it by, not what it added).
+ * Negative contributions count as 0 and updates the aggregation rule rejected (e.g. not selected by Krum) score
+ * exactly 0; each round's scores are normalised to sum to 1.
+ */
+export const ScoringSpecSchema = z.discriminatedUnion("method", [
+  z.strictObject({ method: z.literal("examples") }),
+  z.strictObject({
+    method: z.literal("leave-one-out"),
+    /** Blob (uploaded to the coordinator) holding the held-out set in `encodeValidationSet`'s format. */
+    validationSetCid: CidSchema,
+  }),
+  z.strictObject({
+    method: z.literal("gtg-shapley"),
+    validationSetCid: CidSchema,
+    /** Upper bound on sampled permutations per round (default max(100, 10n)). */
+    maxPermutations: z.number().int().positive().max(100_000).optional(),
+    /** ε_b and ε_i of the paper, in validation-loss units (default 1e-3 each). */
+    betweenRoundTruncation: z.number().min(0).optional(),
+    withinRoundTruncation: z.number().min(0).optional(),
+  }),
+]);
+export type ScoringSpec = z.infer<typeof ScoringSpecSchema>;
