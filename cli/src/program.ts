@@ -1,5 +1,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
+import { registerClaimCommand } from "./commands/claim.js";
+import { registerLedgerCommand } from "./commands/ledger.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
 import { registerTrainerCommand } from "./commands/trainer.js";
 import { registerUpCommand } from "./commands/up.js";
@@ -21,5 +23,7 @@ export function buildProgram(): Command {
   registerUpCommand(program);
   registerTrainerCommand(program);
   registerPrivacyCommand(program);
+  registerLedgerCommand(program);
+  registerClaimCommand(program);
   return program;
 }

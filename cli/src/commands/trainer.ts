@@ -60,7 +60,11 @@ function source(
   return { format, files: [data], numClasses };
 }
 
-async function wallet(options: TrainerOptions): Promise<Wallet> {
+/**
+ * The trainer's account: the encrypted keystore `keystore` (password in TRIBUTARY_KEYSTORE_PASSWORD) when given,
+ * else the private key in TRIBUTARY_TRAINER_KEY. Shared by every command that acts as a trainer (`claim`).
+ */
+export async function trainerWallet(options: { readonly keystore?: string | undefined }): Promise<Wallet> {
   const env = cliEnv();
   if (options.keystore !== undefined) {
     if (env.TRIBUTARY_KEYSTORE_PASSWORD === undefined) {
@@ -86,7 +90,7 @@ export async function runTrainer(raw: Record<string, unknown>): Promise<void> {
   const options = parseInput(TrainerOptionsSchema, raw, "trainer options");
   const print = (event: AgentEvent | { type: string; [key: string]: unknown }) =>
     process.stdout.write(options.jsonEvents ? `${JSON.stringify(event)}\n` : `[trainer] ${describe(event)}\n`);
-  const signer = await wallet(options);
+  const signer = await trainerWallet(options);
   const backend = await initTrainingBackend({ log: (line) => print({ type: "backend", line }) });
   const loaded = await loadDataset(source(options.format, options.data, options.labels, options));
   let train = loaded.dataset;

@@ -1,0 +1,89 @@
+import { AddressSchema, JobIdSchema, parseInput } from "@tributary/protocol";
+import type { Command } from "commander";
+import { formatUnits } from "ethers";
+import { z } from "zod";
+import { claimPayout } from "../ledger/claim-payout.js";
+import { connectRpc } from "../ledger/connect-rpc.js";
+import { fetchLedger } from "../ledger/coordinator-ledger.js";
+import { ClaimRefusedError } from "../ledger/ledger-errors.js";
+import { resolveTrainingJobs } from "../ledger/training-jobs-address.js";
+import { EXIT, exitWithUsageCode, reportUsageError } from "./exit-codes.js";
+import { DEFAULT_COORDINATOR_URL } from "./ledger.js";
+import { trainerWallet } from "./trainer.js";
+
+const ClaimOptionsSchema = z.strictObject({
+  job: JobIdSchema,
+  rpc: z.url({ message: "must be the JSON-RPC URL of the job's chain, e.g. http://127.0.0.1:8545" }),
+  coordinator: z.url({ message: "must be the coordinator's URL, e.g. http://127.0.0.1:8470" }),
+  trainingJobs: AddressSchema.optional(),
+  keystore: z.string().optional(),
+  json: z.boolean().default(false),
+});
+
+/** `tributary claim`: the trainer's payout from a finalised job; exit 0 paid, 1 refused, 2 usage/connection. */
+export async function runClaim(raw: Record<string, unknown>): Promise<void> {
+  const json = raw.json === true;
+  try {
+    const options = parseInput(ClaimOptionsSchema, raw, "claim options");
+    const wallet = await trainerWallet(options);
+    const provider = await connectRpc(options.rpc);
+    try {
+      const { chainId } = await provider.getNetwork();
+      const trainingJobs = await resolveTrainingJobs({
+        option: options.trainingJobs,
+        chainId,
+        ledgerAddress: async () => (await fetchLedger(options.coordinator, options.job)).trainingJobs,
+      });
+      const trainer = wallet.address.toLowerCase();
+      try {
+        const { amount, txHash } = await claimPayout({
+          coordinatorUrl: options.coordinator,
+          jobId: options.job,
+          signer: wallet.connect(provider),
+          trainingJobs: trainingJobs.address,
+        });
+        process.stdout.write(
+          json
+            ? `${JSON.stringify({ ok: true, jobId: options.job, trainer, amount: String(amount), txHash, trainingJobs: trainingJobs.address })}\n`
+            : `claimed ${formatUnits(amount, 18)} tokens (${amount} base units) from job ${options.job} for ${trainer}: transaction ${txHash}\n`,
+        );
+        process.exitCode = EXIT.ok;
+      } catch (error) {
+        if (!(error instanceof ClaimRefusedError)) throw error;
+        process.stderr.write(`tributary: claim refused: ${error.message}\n`);
+        if (json) {
+          process.stdout.write(
+            `${JSON.stringify({ ok: false, jobId: options.job, trainer, reason: error.reason, message: error.message })}\n`,
+          );
+        }
+        process.exitCode = EXIT.finding;
+      }
+    } finally {
+      provider.destroy();
+    }
+  } catch (error) {
+    reportUsageError(error, json);
+  }
+}
+
+export function registerClaimCommand(program: Command): void {
+  program
+    .command("claim")
+    .description(
+      "claim this trainer's payout from a finalised job, after checking the coordinator's proof against the chain (exit 0 paid, 1 refused, 2 usage/connection errors)",
+    )
+    .requiredOption("--job <id>", "the job id on TrainingJobs")
+    .requiredOption("--rpc <url>", "JSON-RPC URL of the job's chain")
+    .option("--coordinator <url>", "the coordinator serving the payout proofs", DEFAULT_COORDINATOR_URL)
+    .option(
+      "--training-jobs <address>",
+      "TrainingJobs address (default: the deployment file for the RPC's chain, else the ledger's own)",
+    )
+    .option(
+      "--keystore <file>",
+      "encrypted JSON keystore (password in TRIBUTARY_KEYSTORE_PASSWORD); else TRIBUTARY_TRAINER_KEY",
+    )
+    .option("--json", "print the result as one JSON line", false)
+    .exitOverride(exitWithUsageCode)
+    .action((options: Record<string, unknown>) => runClaim(options));
+}

@@ -1,0 +1,74 @@
+import { TributaryError } from "@tributary/protocol";
+
+/** The coordinator answered with an HTTP error: its status and the message its error body carried. */
+export class CoordinatorHttpError extends TributaryError {
+  readonly status: number;
+
+  constructor(url: string, status: number, message: string) {
+    super("COORDINATOR_HTTP", `GET ${url} answered ${status}: ${message}`, { details: { url, status } });
+    this.status = status;
+  }
+}
+
+/** The coordinator could not be reached at all (refused, reset, timed out, not HTTP). */
+export class CoordinatorUnreachableError extends TributaryError {
+  constructor(url: string, cause: unknown) {
+    super("COORDINATOR_UNREACHABLE", `cannot reach the coordinator at ${url}: ${reason(cause)}`, {
+      details: { url },
+      cause,
+    });
+  }
+}
+
+/** The JSON-RPC endpoint could not be reached or did not answer `eth_chainId`. */
+export class RpcUnreachableError extends TributaryError {
+  constructor(url: string, cause: unknown) {
+    super("RPC_UNREACHABLE", `cannot reach the JSON-RPC endpoint ${url}: ${reason(cause)}`, {
+      details: { url },
+      cause,
+    });
+  }
+}
+
+/** No contract is deployed at the TrainingJobs address given (wrong address, or another chain). */
+export class TrainingJobsNotFoundError extends TributaryError {
+  constructor(address: string, chainId: bigint) {
+    super(
+      "TRAINING_JOBS_NOT_FOUND",
+      `no contract at ${address} on chain ${chainId}: is this the TrainingJobs address?`,
+      {
+        details: { address, chainId: String(chainId) },
+      },
+    );
+  }
+}
+
+/** Why `claimPayout` refused to send a claim (each one a state the claim would revert in, or a bad proof). */
+export type ClaimRefusal =
+  | "unknown-job"
+  | "not-finalized"
+  | "claim-period-over"
+  | "already-claimed"
+  | "no-payout"
+  | "invalid-proof"
+  | "reverted";
+
+/** `claimPayout` refused before sending, or the contract reverted the claim with a known error. */
+export class ClaimRefusedError extends TributaryError {
+  readonly reason: ClaimRefusal;
+
+  constructor(reason: ClaimRefusal, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super("CLAIM_REFUSED", message, { details: { reason, ...details }, cause });
+    this.reason = reason;
+  }
+}
+
+function reason(cause: unknown): string {
+  if (cause instanceof Error) {
+    // fetch's "fetch failed" says why only in its cause: a system error code, or a message ("bad port").
+    const inner = (cause as { cause?: unknown }).cause as { code?: unknown; message?: unknown } | undefined;
+    const why = typeof inner?.code === "string" ? inner.code : inner?.message;
+    return typeof why === "string" && why.length > 0 ? `${cause.message} (${why})` : cause.message;
+  }
+  return String(cause);
+}
