@@ -1,24 +1,22 @@
 import { LocalChain } from "@tributary/contracts/local-chain";
-import {
-  buildRoundTree,
-  type DatasetId,
-  type JobId,
-  type JobLedger,
-  type PayoutProof,
-  type TrainInstruction,
-} from "@tributary/protocol";
+import { buildRoundTree, type DatasetId, type JobId, type JobLedger, type PayoutProof } from "@tributary/protocol";
 import type { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
-import { ok, request, until } from "../../test-support/rest.js";
-import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
-import { type Coordinator, type CreateCoordinatorOptions, createCoordinator } from "../create-coordinator.js";
+import {
+  connectTrainers,
+  createOnChainJob,
+  EXAMPLES,
+  evaluate,
+  intentsSettled,
+  REWARD,
+  startChainCoordinator,
+  trainRound,
+} from "../../test-support/on-chain-job.js";
+import { ok, until } from "../../test-support/rest.js";
+import type { Coordinator, CreateCoordinatorOptions } from "../create-coordinator.js";
 import { ChainIntentEntity } from "./chain-intent.entity.js";
-
-const PARAMS = 10;
-const EXAMPLES = [100, 300, 600];
-const REWARD = 1_000n * 10n ** 18n;
 
 let chain: LocalChain;
 beforeAll(async () => {
@@ -34,115 +32,26 @@ afterEach(async () => {
   cleanup = [];
 });
 
-function delta(seed: number): Float32Array {
-  return Float32Array.from({ length: PARAMS }, (_, i) => Math.sin(seed * 7 + i) / 10);
-}
-
 async function start(db: TestDatabase, sender: Wallet, options: CreateCoordinatorOptions = {}): Promise<Coordinator> {
-  const deployment = chain.system.deployment;
-  const coordinator = await createCoordinator(
-    {
-      port: 0,
-      dataDir: db.dataDir,
-      ...db.config,
-      chainId: chain.chainId,
-      chain: {
-        rpcUrl: chain.url,
-        trainingJobs: deployment.contracts.TrainingJobs,
-        datasetRegistry: deployment.contracts.DatasetRegistry,
-        startBlock: deployment.startBlock,
-        confirmations: 0,
-        senderPrivateKey: sender.privateKey,
-        pollIntervalMs: 50,
-        maxBackoffMs: 200,
-      },
-    },
-    { ...(process.env.TEST_LOGS ? {} : { logger: false }), ...options },
-  );
+  const coordinator = await startChainCoordinator(chain, db, sender, options);
   cleanup.push(() => coordinator.close());
   return coordinator;
 }
 
-/** Three data owners, each enrolling its own dataset on DatasetRegistry, and a job created on chain for them. */
-async function onChainJob(coordinator: Coordinator, sender: Wallet, rounds: number) {
-  const owners = await Promise.all(EXAMPLES.map(() => chain.fundedWallet()));
-  const datasets: DatasetId[] = [];
-  for (const owner of owners)
-    datasets.push(String(await chain.registerDataset(owner.connect(chain.provider()))) as DatasetId);
-  const { modelSpecHash } = await ok<{ modelSpecHash: string }>(coordinator.url, "POST", "/chain/job-specs", {
-    name: "on chain",
-    model: { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" },
-    datasetIds: datasets,
-    rounds,
-    learningRate: 0.1,
-    clients: { min: 3, max: 3 },
-    roundTimeoutS: 120,
-  });
-  const jobId = String(
-    await chain.createJob({
-      coordinator: sender.address,
-      rounds,
-      modelSpecHash,
-      datasetIds: datasets.map(BigInt),
-      reward: REWARD,
-    }),
-  ) as JobId;
-  return { owners, datasets, jobId };
-}
+const onChainJob = (coordinator: Coordinator, sender: Wallet, rounds: number) =>
+  createOnChainJob(chain, coordinator, sender, rounds);
 
-async function connectTrainers(coordinator: Coordinator, owners: Wallet[], datasets: DatasetId[], jobId: JobId) {
-  // Adopting the job needs its datasets indexed, so the owners' logins find them too.
-  await until("the on-chain job to be adopted", async () =>
-    (await request(coordinator.url, "GET", `/jobs/${jobId}`)).status === 200 ? true : undefined,
-  );
-  const trainers = await Promise.all(
-    owners.map((owner, index) => ScriptedTrainer.connect(coordinator.url, owner, datasets[index] as DatasetId)),
-  );
+async function connect(coordinator: Coordinator, owners: Wallet[], datasets: DatasetId[], jobId: JobId) {
+  const trainers = await connectTrainers(coordinator, owners, datasets, jobId);
   cleanup.push(async () => {
     for (const trainer of trainers) trainer.close();
   });
-  for (const trainer of trainers) expect((await trainer.join(jobId)).ok).toBe(true);
   return trainers;
-}
-
-/** Every trainer answers the round it is sent, trainer i with EXAMPLES[i] examples. */
-async function trainRound(trainers: ScriptedTrainer[], seed: number): Promise<void> {
-  const instructions = await Promise.all(trainers.map((trainer) => trainer.next()));
-  for (const [index, trainer] of trainers.entries()) {
-    const ack = await trainer.submit(
-      instructions[index]?.instruction as TrainInstruction,
-      delta(seed + index),
-      EXAMPLES[index] as number,
-    );
-    expect(ack.ok).toBe(true);
-  }
-}
-
-async function evaluate(trainers: ScriptedTrainer[], lastRound: number): Promise<void> {
-  for (const trainer of trainers) {
-    let evaluation = await trainer.next();
-    // A restarted coordinator may resend a round the trainer already answered (same nonce): it is a duplicate.
-    while (evaluation.kind === "train" && evaluation.instruction.round <= lastRound) evaluation = await trainer.next();
-    expect(evaluation.kind).toBe("evaluate");
-    await trainer.evaluate(evaluation.instruction, { evalAccuracy: 0.5 }, 10);
-  }
 }
 
 async function anchorEvents(jobId: JobId, round: number) {
   const { jobs } = chain.system.contracts;
   return jobs.queryFilter(jobs.filters.RoundAnchored(BigInt(jobId), BigInt(round)));
-}
-
-async function intentsSettled(coordinator: Coordinator, count: number) {
-  const db = coordinator.app.get(DataSource);
-  return until(
-    `${count} chain intent(s) to be confirmed`,
-    async () => {
-      const rows = await db.getRepository(ChainIntentEntity).find({ order: { id: "ASC" } });
-      return rows.length === count && rows.every((row) => row.status === "confirmed") ? rows : undefined;
-    },
-    60_000,
-  );
 }
 
 describe.each(DATABASES)("an on-chain job on $name", (database) => {
@@ -152,7 +61,7 @@ describe.each(DATABASES)("an on-chain job on $name", (database) => {
     const sender = await chain.fundedWallet();
     const coordinator = await start(db, sender);
     const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2);
-    const trainers = await connectTrainers(coordinator, owners, datasets, jobId);
+    const trainers = await connect(coordinator, owners, datasets, jobId);
     await trainRound(trainers, 1);
     await trainRound(trainers, 10);
     await evaluate(trainers, 1);
@@ -220,7 +129,7 @@ describe("anchoring through failures", () => {
     const sender = await chain.fundedWallet();
     const coordinator = await start(db, sender);
     const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2);
-    const trainers = await connectTrainers(coordinator, owners, datasets, jobId);
+    const trainers = await connect(coordinator, owners, datasets, jobId);
     await chain.stopRpc();
     try {
       await trainRound(trainers, 1);
@@ -254,7 +163,7 @@ describe("anchoring through failures", () => {
       },
     });
     const { owners, datasets, jobId } = await onChainJob(doomed, sender, 2);
-    let trainers = await connectTrainers(doomed, owners, datasets, jobId);
+    let trainers = await connect(doomed, owners, datasets, jobId);
     await trainRound(trainers, 1);
     await until("the sender to be killed", async () => (killed ? true : undefined));
     for (const trainer of trainers) trainer.close();
@@ -262,7 +171,7 @@ describe("anchoring through failures", () => {
     await (cleanup.pop() as () => Promise<void>)(); // the coordinator
 
     const restarted = await start(db, sender);
-    trainers = await connectTrainers(restarted, owners, datasets, jobId);
+    trainers = await connect(restarted, owners, datasets, jobId);
     await trainRound(trainers, 10);
     await evaluate(trainers, 1);
     const intents = await intentsSettled(restarted, 3);

@@ -1,0 +1,130 @@
+import type { LocalChain } from "@tributary/contracts/local-chain";
+import type { DatasetId, JobId, TrainInstruction } from "@tributary/protocol";
+import type { Wallet } from "ethers";
+import { DataSource } from "typeorm";
+import { expect } from "vitest";
+import { ChainIntentEntity } from "../src/chain/chain-intent.entity.js";
+import { type Coordinator, type CreateCoordinatorOptions, createCoordinator } from "../src/create-coordinator.js";
+import type { TestDatabase } from "./databases.js";
+import { ok, request, until } from "./rest.js";
+import { ScriptedTrainer } from "./scripted-trainer.js";
+
+/** Examples each of the three scripted data owners trains on. */
+export const EXAMPLES = [100, 300, 600] as const;
+export const REWARD = 1_000n * 10n ** 18n;
+const PARAMS = 10;
+
+export function delta(seed: number): Float32Array {
+  return Float32Array.from({ length: PARAMS }, (_, i) => Math.sin(seed * 7 + i) / 10);
+}
+
+/** A coordinator following `chain`'s TrainingJobs and sending from `sender`. */
+export async function startChainCoordinator(
+  chain: LocalChain,
+  db: TestDatabase,
+  sender: Wallet,
+  options: CreateCoordinatorOptions = {},
+): Promise<Coordinator> {
+  const deployment = chain.system.deployment;
+  return createCoordinator(
+    {
+      port: 0,
+      dataDir: db.dataDir,
+      ...db.config,
+      chainId: chain.chainId,
+      chain: {
+        rpcUrl: chain.url,
+        trainingJobs: deployment.contracts.TrainingJobs,
+        datasetRegistry: deployment.contracts.DatasetRegistry,
+        startBlock: deployment.startBlock,
+        confirmations: 0,
+        senderPrivateKey: sender.privateKey,
+        pollIntervalMs: 50,
+        maxBackoffMs: 200,
+      },
+    },
+    { ...(process.env.TEST_LOGS ? {} : { logger: false }), ...options },
+  );
+}
+
+/** Three data owners, each enrolling its own dataset on DatasetRegistry, and a job created on chain for them. */
+export async function createOnChainJob(chain: LocalChain, coordinator: Coordinator, sender: Wallet, rounds: number) {
+  const owners = await Promise.all(EXAMPLES.map(() => chain.fundedWallet()));
+  const datasets: DatasetId[] = [];
+  for (const owner of owners) {
+    datasets.push(String(await chain.registerDataset(owner.connect(chain.provider()))) as DatasetId);
+  }
+  const { modelSpecHash } = await ok<{ modelSpecHash: string }>(coordinator.url, "POST", "/chain/job-specs", {
+    name: "on chain",
+    model: { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" },
+    datasetIds: datasets,
+    rounds,
+    learningRate: 0.1,
+    clients: { min: 3, max: 3 },
+    roundTimeoutS: 120,
+  });
+  const jobId = String(
+    await chain.createJob({
+      coordinator: sender.address,
+      rounds,
+      modelSpecHash,
+      datasetIds: datasets.map(BigInt),
+      reward: REWARD,
+    }),
+  ) as JobId;
+  return { owners, datasets, jobId };
+}
+
+/** Waits for the coordinator to adopt the job, then connects and admits one scripted trainer per owner. */
+export async function connectTrainers(
+  coordinator: Coordinator,
+  owners: Wallet[],
+  datasets: DatasetId[],
+  jobId: JobId,
+): Promise<ScriptedTrainer[]> {
+  // Adopting the job needs its datasets indexed, so the owners' logins find them too.
+  await until("the on-chain job to be adopted", async () =>
+    (await request(coordinator.url, "GET", `/jobs/${jobId}`)).status === 200 ? true : undefined,
+  );
+  const trainers = await Promise.all(
+    owners.map((owner, index) => ScriptedTrainer.connect(coordinator.url, owner, datasets[index] as DatasetId)),
+  );
+  for (const trainer of trainers) expect((await trainer.join(jobId)).ok).toBe(true);
+  return trainers;
+}
+
+/** Every trainer answers the round it is sent, trainer i with EXAMPLES[i] examples. */
+export async function trainRound(trainers: ScriptedTrainer[], seed: number): Promise<void> {
+  const instructions = await Promise.all(trainers.map((trainer) => trainer.next()));
+  for (const [index, trainer] of trainers.entries()) {
+    const ack = await trainer.submit(
+      instructions[index]?.instruction as TrainInstruction,
+      delta(seed + index),
+      EXAMPLES[index] as number,
+    );
+    expect(ack.ok).toBe(true);
+  }
+}
+
+/** Answers the final evaluation; skips resent instructions of rounds up to `lastRound` (duplicates after a restart). */
+export async function evaluate(trainers: ScriptedTrainer[], lastRound: number): Promise<void> {
+  for (const trainer of trainers) {
+    let evaluation = await trainer.next();
+    while (evaluation.kind === "train" && evaluation.instruction.round <= lastRound) evaluation = await trainer.next();
+    expect(evaluation.kind).toBe("evaluate");
+    await trainer.evaluate(evaluation.instruction, { evalAccuracy: 0.5 }, 10);
+  }
+}
+
+/** Waits until the outbox holds exactly `count` intents, all confirmed; returns them oldest first. */
+export async function intentsSettled(coordinator: Coordinator, count: number): Promise<ChainIntentEntity[]> {
+  const db = coordinator.app.get(DataSource);
+  return until(
+    `${count} chain intent(s) to be confirmed`,
+    async () => {
+      const rows = await db.getRepository(ChainIntentEntity).find({ order: { id: "ASC" } });
+      return rows.length === count && rows.every((row) => row.status === "confirmed") ? rows : undefined;
+    },
+    60_000,
+  );
+}

@@ -1,0 +1,103 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { LocalChain } from "@tributary/contracts/local-chain";
+import type { JobLedger } from "@tributary/protocol";
+import { DataSource } from "typeorm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DATABASES } from "../../coordinator/test-support/databases.js";
+import {
+  connectTrainers,
+  createOnChainJob,
+  evaluate,
+  intentsSettled,
+  startChainCoordinator,
+  trainRound,
+} from "../../coordinator/test-support/on-chain-job.js";
+import { ok } from "../../coordinator/test-support/rest.js";
+
+const exec = promisify(execFile);
+const bin = path.resolve(import.meta.dirname, "../../cli/bin/tributary.js");
+
+interface Report {
+  ok: boolean;
+  checked: { rounds: number; leaves: number; blobs: number };
+  disagreements: { kind: string; round?: number; trainer?: string; message: string }[];
+}
+
+/** `tributary ledger verify --json`, as an auditor runs it: its exit code and its JSON report. */
+async function ledgerVerify(
+  jobId: string,
+  rpc: string,
+  coordinator: string,
+): Promise<{ code: number; report: Report }> {
+  const args = [bin, "ledger", "verify", "--job", jobId, "--rpc", rpc, "--coordinator", coordinator, "--json"];
+  try {
+    const { stdout } = await exec(process.execPath, args, { timeout: 60_000 });
+    return { code: 0, report: JSON.parse(stdout.trim().split("\n").at(-1) as string) };
+  } catch (error) {
+    const { code, stdout } = error as { code: number; stdout: string };
+    return { code, report: JSON.parse(stdout.trim().split("\n").at(-1) as string) };
+  }
+}
+
+let chain: LocalChain;
+beforeAll(async () => {
+  chain = await LocalChain.start();
+});
+afterAll(async () => {
+  await chain?.stop();
+});
+
+describe("auditing an on-chain job with tributary ledger verify", () => {
+  it("verifies the coordinator's ledger against the chain, and names the round and trainer of a leaf altered in its database", async () => {
+    const db = await (DATABASES[0] as (typeof DATABASES)[number]).setup();
+    const sender = await chain.fundedWallet();
+    const coordinator = await startChainCoordinator(chain, db, sender);
+    try {
+      const { owners, datasets, jobId } = await createOnChainJob(chain, coordinator, sender, 2);
+      const trainers = await connectTrainers(coordinator, owners, datasets, jobId);
+      await trainRound(trainers, 1);
+      await trainRound(trainers, 10);
+      await evaluate(trainers, 1);
+      await intentsSettled(coordinator, 3);
+      for (const trainer of trainers) trainer.close();
+
+      const faithful = await ledgerVerify(jobId, chain.url, coordinator.url);
+      expect(faithful.report.disagreements).toEqual([]);
+      expect(faithful).toMatchObject({ code: 0, report: { ok: true, checked: { rounds: 2, leaves: 6, blobs: 8 } } });
+
+      // The coordinator's operator quietly moves 1 % of round 2 from the first owner to the second.
+      const [first, second] = owners.map((owner) => owner.address.toLowerCase());
+      const moved = 10n ** 16n;
+      await coordinator.app.get(DataSource).transaction(async (manager) => {
+        await manager.query("UPDATE updates SET score = score - $1 WHERE job_id = $2 AND round = 1 AND trainer = $3", [
+          String(moved),
+          jobId,
+          second,
+        ]);
+        await manager.query("UPDATE updates SET score = score + $1 WHERE job_id = $2 AND round = 1 AND trainer = $3", [
+          String(moved),
+          jobId,
+          first,
+        ]);
+      });
+      const ledger = await ok<JobLedger>(coordinator.url, "GET", `/ledger/jobs/${jobId}`);
+      expect(ledger.rounds[1]?.leaves.find((leaf) => leaf.trainer === first)?.score).not.toBe(
+        ledger.rounds[0]?.leaves.find((leaf) => leaf.trainer === first)?.score,
+      );
+
+      const tampered = await ledgerVerify(jobId, chain.url, coordinator.url);
+      expect(tampered.code).toBe(1);
+      expect(tampered.report.ok).toBe(false);
+      const named = tampered.report.disagreements.filter((d) => d.round === 2);
+      expect(named.map((d) => d.kind)).toContain("round-root");
+      expect(named.some((d) => d.trainer === first)).toBe(true);
+      // Round 1 is untouched and not blamed.
+      expect(tampered.report.disagreements.some((d) => d.round === 1)).toBe(false);
+    } finally {
+      await coordinator.close();
+      await db.cleanup();
+    }
+  }, 180_000);
+});
