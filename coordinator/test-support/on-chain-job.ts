@@ -1,5 +1,5 @@
 import type { LocalChain } from "@tributary/contracts/local-chain";
-import type { DatasetId, JobId, TrainInstruction } from "@tributary/protocol";
+import type { DatasetId, JobId, StrategySpec, TrainInstruction } from "@tributary/protocol";
 import type { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { expect } from "vitest";
@@ -48,7 +48,13 @@ export async function startChainCoordinator(
 }
 
 /** Three data owners, each enrolling its own dataset on DatasetRegistry, and a job created on chain for them. */
-export async function createOnChainJob(chain: LocalChain, coordinator: Coordinator, sender: Wallet, rounds: number) {
+export async function createOnChainJob(
+  chain: LocalChain,
+  coordinator: Coordinator,
+  sender: Wallet,
+  rounds: number,
+  strategy: StrategySpec = { name: "fedavg" },
+) {
   const owners = await Promise.all(EXAMPLES.map(() => chain.fundedWallet()));
   const datasets: DatasetId[] = [];
   for (const owner of owners) {
@@ -61,6 +67,7 @@ export async function createOnChainJob(chain: LocalChain, coordinator: Coordinat
     rounds,
     learningRate: 0.1,
     clients: { min: 3, max: 3 },
+    strategy,
     roundTimeoutS: 120,
   });
   const jobId = String(

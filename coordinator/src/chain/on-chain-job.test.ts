@@ -1,5 +1,12 @@
 import { LocalChain } from "@tributary/contracts/local-chain";
-import { buildRoundTree, type DatasetId, type JobId, type JobLedger, type PayoutProof } from "@tributary/protocol";
+import {
+  buildRoundTree,
+  type DatasetId,
+  type JobId,
+  type JobLedger,
+  type PayoutProof,
+  type StrategySpec,
+} from "@tributary/protocol";
 import type { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +14,7 @@ import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
 import {
   connectTrainers,
   createOnChainJob,
+  delta,
   EXAMPLES,
   evaluate,
   intentsSettled,
@@ -38,8 +46,8 @@ async function start(db: TestDatabase, sender: Wallet, options: CreateCoordinato
   return coordinator;
 }
 
-const onChainJob = (coordinator: Coordinator, sender: Wallet, rounds: number) =>
-  createOnChainJob(chain, coordinator, sender, rounds);
+const onChainJob = (coordinator: Coordinator, sender: Wallet, rounds: number, strategy?: StrategySpec) =>
+  createOnChainJob(chain, coordinator, sender, rounds, strategy);
 
 async function connect(coordinator: Coordinator, owners: Wallet[], datasets: DatasetId[], jobId: JobId) {
   const trainers = await connectTrainers(coordinator, owners, datasets, jobId);
@@ -123,12 +131,12 @@ describe.each(DATABASES)("an on-chain job on $name", (database) => {
 describe("anchoring through failures", () => {
   const database = DATABASES[0] as (typeof DATABASES)[number];
 
-  it("with the RPC endpoint down during a round, anchors the round exactly once when it comes back", async () => {
+  it("with the RPC endpoint down during a round, anchors the round exactly once when it comes back (Krum: unselected updates score 0)", async () => {
     const db = await database.setup();
     cleanup.push(() => db.cleanup());
     const sender = await chain.fundedWallet();
     const coordinator = await start(db, sender);
-    const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2);
+    const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2, { name: "krum", f: 0 });
     const trainers = await connect(coordinator, owners, datasets, jobId);
     await chain.stopRpc();
     try {
@@ -147,6 +155,26 @@ describe("anchoring through failures", () => {
     await intentsSettled(coordinator, 3);
     expect(await anchorEvents(jobId, 1)).toHaveLength(1);
     expect(await anchorEvents(jobId, 2)).toHaveLength(1);
+
+    // Krum with f = 0 keeps one update of the closest pair (with three, its two members tie); the rest score 0.
+    const ledger = await ok<JobLedger>(coordinator.url, "GET", `/ledger/jobs/${jobId}`);
+    for (const [index, seed] of [1, 10].entries()) {
+      const deltas = owners.map((_, k) => delta(seed + k));
+      const distance = (a: Float32Array, b: Float32Array) =>
+        a.reduce((sum, x, i) => sum + (x - (b[i] as number)) ** 2, 0);
+      const nearest = deltas.map((d, k) =>
+        Math.min(...deltas.filter((_, other) => other !== k).map((e) => distance(d, e))),
+      );
+      const closest = owners
+        .filter((_, k) => nearest[k] === Math.min(...nearest))
+        .map((owner) => owner.address.toLowerCase());
+      const leaves = ledger.rounds[index]?.leaves ?? [];
+      const kept = leaves.filter((leaf) => !leaf.rejected);
+      expect(kept).toHaveLength(1);
+      expect(closest).toContain(kept[0]?.trainer);
+      expect(kept[0]?.score).toBe(String(10n ** 18n));
+      expect(leaves.filter((leaf) => leaf.rejected).map((leaf) => leaf.score)).toEqual(["0", "0"]);
+    }
   });
 
   it("killed after broadcasting a round's anchor and before recording it, anchors it exactly once after restart", async () => {

@@ -45,12 +45,10 @@ export class LedgerService {
     const rounds = await this.db
       .getRepository(RoundEntity)
       .find({ where: { jobId, kind: "train", status: "done" }, order: { round: "ASC" } });
-    const updates = await this.db
-      .getRepository(UpdateEntity)
-      .find({
-        where: { jobId, round: In(rounds.map((round) => round.round)) },
-        order: { round: "ASC", trainer: "ASC" },
-      });
+    const updates = await this.db.getRepository(UpdateEntity).find({
+      where: { jobId, round: In(rounds.map((round) => round.round)) },
+      order: { round: "ASC", trainer: "ASC" },
+    });
     const models = await this.db.getRepository(ModelEntity).findBy({ jobId });
     const keys = [...rounds.map((round) => `anchorRound:${jobId}:${round.round + 1}`), `finalizeJob:${jobId}`];
     const intents = await this.db

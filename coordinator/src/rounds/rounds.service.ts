@@ -134,9 +134,8 @@ export class RoundsService {
     const started = performance.now();
     const result = await aggregateRound(job.spec.strategy, global, state, deltas);
     const aggregationMs = performance.now() - started;
-    const rejected = new Set(
-      result.selected === null ? [] : updates.map((_, index) => index).filter((i) => !result.selected?.includes(i)),
-    );
+    const selected = result.selected === null ? null : new Set(result.selected);
+    const rejected = new Set(selected === null ? [] : [...updates.keys()].filter((index) => !selected.has(index)));
     const { scores, scoring } = await this.#score(job, global, updates, rejected);
     const leaves = updates.map((update, index) => ({
       trainer: update.trainer as Address,
@@ -157,13 +156,19 @@ export class RoundsService {
         { status: "done", outputModelCid: model.cid, metrics, updatesRoot, scoring, finishedAt: new Date() },
       );
       if (done.affected !== 1) throw new ConflictError(`round ${round.round} of job ${job.id} was already aggregated`);
-      for (const [index, update] of updates.entries()) {
-        await manager.update(
-          UpdateEntity,
-          { jobId: job.id, round: round.round, trainer: update.trainer },
-          { score: String(scores[index]), rejected: rejected.has(index) },
-        );
-      }
+      // One statement for the whole round, however many trainers answered.
+      await manager.query(
+        `UPDATE updates SET score = leaf.score::numeric, rejected = leaf.rejected
+           FROM unnest($1::text[], $2::text[], $3::boolean[]) AS leaf (trainer, score, rejected)
+          WHERE updates.job_id = $4 AND updates.round = $5 AND updates.trainer = leaf.trainer`,
+        [
+          updates.map((update) => update.trainer),
+          scores.map(String),
+          updates.map((_, index) => rejected.has(index)),
+          job.id,
+          round.round,
+        ],
+      );
       await manager.upsert(
         ModelEntity,
         { cid: model.cid, jobId: job.id, round: round.round, sha256: model.sha256, byteLength: bytes.byteLength },
