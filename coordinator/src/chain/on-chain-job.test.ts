@@ -70,6 +70,18 @@ describe.each(DATABASES)("an on-chain job on $name", (database) => {
     const coordinator = await start(db, sender);
     const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2);
     const trainers = await connect(coordinator, owners, datasets, jobId);
+    // Datasets enrolled on DatasetRegistry are known by id, with their on-chain owner and commitment.
+    const enrolled = await ok<{ owner: string; commitment: string; registry: string }>(
+      coordinator.url,
+      "GET",
+      `/datasets/${datasets[0]}`,
+    );
+    const registered = await chain.system.contracts.datasets.getDataset(BigInt(datasets[0] as string));
+    expect(enrolled).toMatchObject({
+      owner: owners[0]?.address.toLowerCase(),
+      commitment: registered.commitment,
+      registry: "DatasetRegistry",
+    });
     await trainRound(trainers, 1);
     await trainRound(trainers, 10);
     await evaluate(trainers, 1);

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from "@nestjs/common";
 import { InjectDataSource } from "@nestjs/typeorm";
-import { AddressSchema, Bytes32Schema } from "@tributary/protocol";
+import { AddressSchema, Bytes32Schema, fromFixed18 } from "@tributary/protocol";
 import type { DataSource } from "typeorm";
 import { z } from "zod";
+import { ChainDatasetEntity } from "../chain/chain-dataset.entity.js";
 import { ConflictError, NotFoundError } from "../common/coordinator-errors.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
@@ -38,13 +39,46 @@ export class DatasetsService {
     return repository.save(repository.create({ ...input, metadataUri: input.metadataUri ?? null }));
   }
 
-  list(): Promise<DatasetEntity[]> {
-    return this.db.getRepository(DatasetEntity).find({ order: { id: "ASC" } });
+  /** Every dataset this coordinator knows: enrolled with it, then enrolled on DatasetRegistry. */
+  async list(): Promise<(DatasetEntity | OnChainDataset)[]> {
+    const enrolled = await this.db.getRepository(DatasetEntity).find({ order: { id: "ASC" } });
+    const onChain = await this.db.getRepository(ChainDatasetEntity).find({ order: { datasetId: "ASC" } });
+    return [...enrolled, ...onChain.map(onChainView)];
   }
 
-  async get(id: string): Promise<DatasetEntity> {
+  async get(id: string): Promise<DatasetEntity | OnChainDataset> {
     const dataset = await this.db.getRepository(DatasetEntity).findOneBy({ id });
-    if (dataset === null) throw new NotFoundError("dataset", id);
-    return dataset;
+    if (dataset !== null) return dataset;
+    const onChain = await this.db.getRepository(ChainDatasetEntity).findOneBy({ datasetId: id });
+    if (onChain === null) throw new NotFoundError("dataset", id);
+    return onChainView(onChain);
   }
+}
+
+/** A dataset enrolled on DatasetRegistry, as its confirmed events describe it (budgets as plain numbers). */
+export interface OnChainDataset {
+  readonly id: string;
+  readonly owner: string;
+  readonly commitment: string;
+  readonly metadataUri: string;
+  /** Payment token units (wei), decimal. */
+  readonly pricePerRound: string;
+  readonly epsilonBudget: number;
+  readonly deltaBudget: number;
+  readonly active: boolean;
+  readonly registry: "DatasetRegistry";
+}
+
+function onChainView(dataset: ChainDatasetEntity): OnChainDataset {
+  return {
+    id: dataset.datasetId,
+    owner: dataset.owner,
+    commitment: dataset.commitment,
+    metadataUri: dataset.metadataUri,
+    pricePerRound: dataset.pricePerRound,
+    epsilonBudget: fromFixed18(BigInt(dataset.epsilon)),
+    deltaBudget: fromFixed18(BigInt(dataset.delta)),
+    active: dataset.active,
+    registry: "DatasetRegistry",
+  };
 }
