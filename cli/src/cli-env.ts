@@ -1,13 +1,18 @@
 import { parseInput } from "@tributary/protocol";
 import { z } from "zod";
 
+const PrivateKeySchema = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key (0x + 64 hex digits)");
+
 /** The environment variables the CLI reads, parsed once; no other CLI file reads `process.env`. */
 const CliEnvSchema = z.object({
   /** A trainer's private key (0x + 64 hex), when no keystore file is given. */
-  TRIBUTARY_TRAINER_KEY: z
-    .string()
-    .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key (0x + 64 hex digits)")
-    .optional(),
+  TRIBUTARY_TRAINER_KEY: PrivateKeySchema.optional(),
+  /** `tributary up --rpc`: the researcher's key (holds TRIB for the reward, ETH for the demo's accounts). */
+  TRIBUTARY_RESEARCHER_KEY: PrivateKeySchema.optional(),
+  /** `tributary up --rpc`: the coordinator's sender key (anchors and finalises); default a fresh funded account. */
+  TRIBUTARY_COORDINATOR_KEY: PrivateKeySchema.optional(),
   /** Password of the keystore file given with --keystore. */
   TRIBUTARY_KEYSTORE_PASSWORD: z.string().optional(),
 });

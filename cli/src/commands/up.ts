@@ -1,10 +1,14 @@
-import { parseInput } from "@tributary/protocol";
+import { parseInput, TributaryError } from "@tributary/protocol";
 import type { Command } from "commander";
+import { parseEther } from "ethers";
 import { z } from "zod";
-import { isInteractive } from "../cli-env.js";
+import { cliEnv, isInteractive } from "../cli-env.js";
 import { ByzantineOptionSchema } from "../demo/byzantine-spec.js";
+import type { DemoChainOptions } from "../demo/demo-chain.js";
 import { STRATEGY_NAMES } from "../demo/demo-strategy.js";
+import { formatSettlement, payoutsJson } from "../demo/payout-summary.js";
 import { runDemo } from "../demo/run-demo.js";
+import { EXIT } from "./exit-codes.js";
 
 const PartitionSchema = z.union([
   z.literal("iid").transform(() => ({ kind: "iid" as const })),
@@ -14,6 +18,8 @@ const PartitionSchema = z.union([
     .transform((text) => ({ kind: "dirichlet" as const, alpha: Number(text.slice("dirichlet:".length)) }))
     .refine((partition) => partition.alpha > 0, "ALPHA must be positive"),
 ]);
+
+const SCORING_METHODS = ["examples", "leave-one-out", "gtg-shapley"] as const;
 
 const UpOptionsSchema = z
   .strictObject({
@@ -32,16 +38,57 @@ const UpOptionsSchema = z
     exit: z.boolean(),
     json: z.boolean(),
     byzantine: ByzantineOptionSchema.optional(),
+    scoring: z.enum(SCORING_METHODS),
+    reward: z
+      .string()
+      .regex(/^[0-9]+(\.[0-9]{1,18})?$/, "must be an amount of TRIB, e.g. 1000 or 0.5")
+      .transform((text) => parseEther(text))
+      .refine((wei) => wei > 0n, "must be positive"),
+    chainPort: z.coerce.number().int().min(0).max(65_535),
+    rpc: z.url({ protocol: /^https?$/, message: "must be an http(s) JSON-RPC URL" }).optional(),
+    deployment: z.string().min(1).optional(),
+    confirmations: z.coerce.number().int().min(0).max(1000).optional(),
   })
   .refine((options) => options.byzantine === undefined || options.byzantine.count <= options.clients, {
     message: "--byzantine K must not exceed --clients",
     path: ["byzantine"],
+  })
+  .refine((options) => options.rpc !== undefined || options.deployment === undefined, {
+    message: "--deployment is for --rpc (the local chain deploys its own contracts)",
+    path: ["deployment"],
+  })
+  .refine((options) => options.rpc !== undefined || options.confirmations === undefined, {
+    message: "--confirmations is for --rpc (the local chain is trusted at its head)",
+    path: ["confirmations"],
   });
+type UpOptions = z.infer<typeof UpOptionsSchema>;
+
+/** The local chain by default; with `--rpc`, that chain with the researcher's (and coordinator's) keys from the environment. */
+function chainOptions(options: UpOptions): DemoChainOptions {
+  if (options.rpc === undefined) return { kind: "local", port: options.chainPort };
+  const env = cliEnv();
+  if (env.TRIBUTARY_RESEARCHER_KEY === undefined) {
+    throw new TributaryError(
+      "INVALID_INPUT",
+      "--rpc needs TRIBUTARY_RESEARCHER_KEY: the private key of an account holding TRIB for the reward and ETH for gas (TRIBUTARY_COORDINATOR_KEY optionally names the coordinator's account)",
+    );
+  }
+  return {
+    kind: "rpc",
+    rpcUrl: options.rpc,
+    deploymentFile: options.deployment,
+    researcherKey: env.TRIBUTARY_RESEARCHER_KEY,
+    coordinatorKey: env.TRIBUTARY_COORDINATOR_KEY,
+    confirmations: options.confirmations ?? 2,
+  };
+}
 
 export function registerUpCommand(program: Command): void {
   program
     .command("up")
-    .description("run the whole federated flow on this machine: coordinator, N data owners' trainer agents, one job")
+    .description(
+      "run the whole marketplace on this machine: chain, coordinator, N data owners' trainer agents, one job paid out on chain",
+    )
     .option("--clients <n>", "number of data owners (trainer agent processes)", "3")
     .option("--rounds <n>", "federated rounds", "5")
     .option("--model <mlp|cnn>", "MLP 784-200-200-10 or the FedAvg-paper CNN", "mlp")
@@ -58,6 +105,19 @@ export function registerUpCommand(program: Command): void {
     .option("--local-epochs <n>", "local epochs per round", "1")
     .option("--learning-rate <lr>", "local SGD learning rate", "0.05")
     .option("--batch-size <n>", "local batch size", "32")
+    .option(
+      "--scoring <method>",
+      `how contributions are scored and paid: ${SCORING_METHODS.join(", ")} (the last two on the researcher's held-out set)`,
+      "gtg-shapley",
+    )
+    .option("--reward <TRIB>", "reward the researcher escrows for the job", "1000")
+    .option("--chain-port <n>", "port of the local chain's JSON-RPC endpoint on 127.0.0.1 (0: any free port)", "8545")
+    .option(
+      "--rpc <url>",
+      "use this EVM chain instead of a local one (keys: TRIBUTARY_RESEARCHER_KEY, optional TRIBUTARY_COORDINATOR_KEY)",
+    )
+    .option("--deployment <file>", "with --rpc: the deployment file (default contracts/deployments/<chainId>.json)")
+    .option("--confirmations <n>", "with --rpc: blocks the coordinator waits on top of a block (default 2)")
     .option("--exit", "stop everything when the job ends (default: keep the coordinator running)", false)
     .option("--json", "print the result as one JSON object on the last line", false)
     .option(
@@ -67,36 +127,53 @@ export function registerUpCommand(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const options = parseInput(UpOptionsSchema, raw, "up options");
       const write = (text: string) => process.stdout.write(text);
-      const { result, coordinator, trainers } = await runDemo(
-        { ...options, interactive: isInteractive() && !options.json },
+      const { result, session } = await runDemo(
+        { ...options, interactive: isInteractive() && !options.json, chain: chainOptions(options) },
         write,
       );
+      const settlement = result.settlement;
       write(
         `\njob ${result.jobId} completed in ${result.durationS}s: accuracy ${result.accuracy === null ? "n/a" : `${(result.accuracy * 100).toFixed(2)}%`}` +
           ` (federated evaluation on held-out data), loss ${result.loss?.toFixed(4) ?? "n/a"}, ε ${result.epsilonSpent?.toFixed(3) ?? "∞ (no DP)"},` +
           ` backend ${result.backend}, database ${result.database}` +
           `${result.byzantine === undefined ? "" : `, ${result.byzantine.count} Byzantine trainers (${result.byzantine.attack})`}\n`,
       );
-      const shutdown = async () => {
-        await Promise.all(trainers.map((trainer) => trainer.stop()));
-        await coordinator.close();
-      };
+      if (settlement !== undefined) write(formatSettlement(result.jobId, settlement));
+      const ledgerVerified = settlement?.ledger.ok ?? false;
+      if (!ledgerVerified) process.exitCode = EXIT.finding;
       // The summary line has exactly the fields the quick start documents; per-round detail stays in the table.
       const { jobId, rounds, clients, accuracy, loss, epsilonSpent, backend, database, durationS } = result;
-      const summary = { jobId, rounds, clients, accuracy, loss, epsilonSpent, backend, database, durationS };
+      const summary = {
+        jobId,
+        rounds,
+        clients,
+        accuracy,
+        loss,
+        epsilonSpent,
+        backend,
+        database,
+        durationS,
+        chainId: settlement?.chainId ?? null,
+        ledgerVerified,
+        payouts: settlement === undefined ? [] : payoutsJson(settlement),
+      };
       if (options.exit) {
-        await shutdown();
+        await session.close();
         if (options.json) write(`${JSON.stringify(summary)}\n`);
         return;
       }
       if (options.json) write(`${JSON.stringify(summary)}\n`);
+      const coordinator = session.coordinator.url;
+      const chain = session.chain;
       write(
-        `coordinator still running at ${coordinator.url} (docs ${coordinator.url}/docs); Ctrl-C stops it and the trainers\n`,
+        `coordinator still running at ${coordinator} (docs ${coordinator}/docs)` +
+          `${chain === undefined ? "" : `, chain at ${chain.rpcUrl}; audit again with: npx tributary ledger verify --job ${jobId} --rpc ${chain.rpcUrl} --coordinator ${coordinator} --training-jobs ${chain.trainingJobs}`}` +
+          `\nCtrl-C stops ${chain?.local === true ? "them, the chain" : "it"} and the trainers\n`,
       );
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);
         process.once("SIGTERM", resolve);
       });
-      await shutdown();
+      await session.close();
     });
 }

@@ -1,18 +1,22 @@
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { type Coordinator, createCoordinator } from "@tributary/coordinator";
-import type { DatasetId, JobId, JobSpecInput } from "@tributary/protocol";
-import { loadDataset, partitionDirichlet, partitionIid, writeIdxShards } from "@tributary/trainer-agent";
-import { Wallet } from "ethers";
+import type { DatasetId, JobId, JobSpecInput, ScoringSpec } from "@tributary/protocol";
+import { loadDataset } from "@tributary/trainer-agent";
+import { parseEther, Wallet } from "ethers";
 import type { ByzantineSpec } from "./byzantine-spec.js";
-import { loadDemoDataset } from "./demo-dataset.js";
+import { DemoChain, type DemoChainOptions } from "./demo-chain.js";
 import { DEMO_MODELS } from "./demo-models.js";
-import { getJson, postJson, quietLogger } from "./demo-rest.js";
+import { getJson, getOnceThere, postBytes, postJson, quietLogger } from "./demo-rest.js";
+import { progressOf, type RoundRecord, type RoundRow, roundRecord, waitFor } from "./demo-rounds.js";
+import { type DemoOwner, type JobSettlement, settleJob } from "./demo-settlement.js";
+import { type DemoPartition, type Shards, writeShards } from "./demo-shards.js";
 import { demoStrategy } from "./demo-strategy.js";
-import { ProgressView, type RoundProgress } from "./progress-view.js";
+import { encodeDemoValidationSet } from "./demo-validation-set.js";
+import { formatTrib } from "./payout-summary.js";
+import { ProgressView } from "./progress-view.js";
 import { type TrainerEvent, TrainerProcess } from "./trainer-processes.js";
 
-export type DemoPartition = { kind: "iid" } | { kind: "dirichlet"; alpha: number };
+export type { RoundRecord } from "./demo-rounds.js";
 
 /** What stays fixed for the life of a session: the data, its owners and their trainer agents. */
 export interface DemoSessionOptions {
@@ -32,6 +36,11 @@ export interface DemoSessionOptions {
   readonly byzantine?: ByzantineSpec | undefined;
   /** Records per clipped microbatch in DP-SGD (the trainer's default when omitted). */
   readonly microbatchSize?: number | undefined;
+  /**
+   * The marketplace: datasets enrolled and jobs created, escrowed, anchored and paid out on this chain. Absent:
+   * off-chain (datasets and jobs over the coordinator's REST API, no payouts), as the federated benchmark runs.
+   */
+  readonly chain?: DemoChainOptions | undefined;
 }
 
 /** One job of a session. */
@@ -45,19 +54,10 @@ export interface DemoJobOptions {
   readonly batchSize: number;
   /** Seconds a round waits for every trainer (default 600). */
   readonly roundTimeoutS?: number | undefined;
-}
-
-/** One finished round as the coordinator reports it; `evalAccuracy` of a train round is its INPUT model's. */
-export interface RoundRecord {
-  readonly round: number;
-  readonly kind: "train" | "evaluate";
-  readonly evalAccuracy: number | null;
-  readonly evalLoss: number | null;
-  /** Mean training loss of the round's updates (train rounds only). */
-  readonly loss: number | null;
-  /** Largest cumulative ε any dataset had spent after the round (DP jobs only). */
-  readonly epsilonSpent: number | null;
-  readonly durationS: number | null;
+  /** How contributions are scored (on-chain sessions; default GTG-Shapley on the researcher's held-out set). */
+  readonly scoring?: ScoringSpec["method"] | undefined;
+  /** TRIB wei the researcher escrows (on-chain sessions; default 1,000 TRIB). */
+  readonly reward?: bigint | undefined;
 }
 
 export interface DemoResult {
@@ -72,29 +72,27 @@ export interface DemoResult {
   durationS: number;
   byzantine?: ByzantineSpec;
   perRound: RoundRecord[];
+  /** On-chain sessions: escrow, fee, each contributor's score, payout and claim, refund, ledger verification. */
+  settlement?: JobSettlement;
 }
 
-interface RoundRow {
-  round: number;
-  kind: "train" | "evaluate";
-  status: string;
-  metrics: Record<string, number> | null;
-  assignments: { status: string }[];
-  startedAt: string;
-  finishedAt: string | null;
-}
+export const DEFAULT_REWARD = parseEther("1000");
 
 /**
  * A coordinator on embedded defaults with one trainer agent process per data owner, ready to run jobs one
- * after another: the dataset is partitioned among the owners, each shard enrolled by its manifest commitment.
+ * after another. On a chain, each owner has its own account (its trainer agent's key), enrols its shard on
+ * DatasetRegistry by its manifest commitment and is paid from each job's escrow; off-chain, shards are enrolled
+ * over REST.
  */
 export class DemoSession {
   #view: ProgressView;
+  readonly #owners: DemoOwner[] = [];
 
   private constructor(
     readonly coordinator: Coordinator,
+    readonly chain: DemoChain | undefined,
     readonly trainers: TrainerProcess[],
-    private readonly datasetIds: DatasetId[],
+    private readonly shards: Shards,
     /** Training backend each trainer agent reported, by index (filled in as they start). */
     private readonly backends: ReadonlyMap<number, string>,
     private readonly options: DemoSessionOptions,
@@ -106,24 +104,38 @@ export class DemoSession {
 
   static async start(options: DemoSessionOptions, write: (text: string) => void): Promise<DemoSession> {
     const view = new ProgressView(options.interactive, write);
-    const shards = await writeShards(options, view);
+    const shards = await writeShards({ ...options, holdOutValidation: options.chain !== undefined }, view);
+    const chain = options.chain === undefined ? undefined : await DemoChain.open(options.chain);
+    if (chain !== undefined) view.note(describeChain(chain));
     // Each run keeps its own coordinator state beside its shards: a demo's trainers live and die with the run,
     // so the jobs of an earlier run must not linger in this one.
     let session: DemoSession | undefined;
     const note = (text: string) => (session === undefined ? view.note(text) : session.#view.note(text));
-    const coordinator = await createCoordinator(
-      { port: options.port, dataDir: path.join(shards.runDir, "coordinator") },
-      { logger: quietLogger(note) },
-    );
+    let coordinator: Coordinator;
+    try {
+      coordinator = await createCoordinator(
+        {
+          port: options.port,
+          dataDir: path.join(shards.runDir, "coordinator"),
+          ...(chain === undefined
+            ? {}
+            : { chainId: chain.chainId, verifyingContract: chain.trainingJobs, chain: chain.coordinatorConfig() }),
+        },
+        { logger: quietLogger(note) },
+      );
+    } catch (error) {
+      await chain?.close();
+      throw error;
+    }
     view.note(
       `coordinator: ${coordinator.url} (REST docs ${coordinator.url}/docs), database ${coordinator.database}, mode ${coordinator.config.mode}: TEE attestations are SIMULATED`,
     );
     const connected = new Set<number>();
     const backends = new Map<number, string>();
-    session = new DemoSession(coordinator, [], [], backends, options, write, view);
+    session = new DemoSession(coordinator, chain, [], shards, backends, options, write, view);
     try {
       for (let index = 0; index < options.clients; index++) {
-        await session.#addOwner(index, shards, (i, event) => {
+        await session.#addOwner(index, (i, event) => {
           if (event.type === "ready") backends.set(i, String(event.backend));
           if (event.type === "connected") connected.add(i);
           if (event.type === "error" || event.type === "refused" || event.type === "rejected") {
@@ -139,32 +151,60 @@ export class DemoSession {
     return session;
   }
 
-  /** Enrols owner `index`'s shard (its manifest commitment) and starts the owner's trainer agent process. */
-  async #addOwner(index: number, shards: Shards, onEvent: (index: number, event: TrainerEvent) => void) {
+  /**
+   * Enrols owner `index`'s shard by its manifest commitment (on DatasetRegistry from the owner's own account, or
+   * over REST off-chain) and starts the owner's trainer agent process with the owner's key.
+   */
+  async #addOwner(index: number, onEvent: (index: number, event: TrainerEvent) => void) {
     const options = this.options;
-    const files = shards.train[index] as { images: string; labels: string };
-    const evalFiles = shards.test[index] as { images: string; labels: string };
+    const files = this.shards.train[index] as { images: string; labels: string };
+    const evalFiles = this.shards.test[index] as { images: string; labels: string };
     const { commitment, dataset } = await loadDataset({ format: "idx", parts: [files], numClasses: 10 });
-    const enrolled = await postJson<{ id: DatasetId }>(this.coordinator.url, "/datasets", {
-      owner: Wallet.createRandom().address,
-      name: `owner ${index + 1} shard`,
-      commitment,
-      recordCount: dataset.count,
-      epsilonBudget: options.budgetEpsilon,
-      deltaBudget: 1e-5,
-    });
-    this.datasetIds.push(enrolled.id);
+    let owner: DemoOwner;
+    if (this.chain === undefined) {
+      const wallet = new Wallet(Wallet.createRandom().privateKey);
+      const enrolled = await postJson<{ id: DatasetId }>(this.coordinator.url, "/datasets", {
+        owner: wallet.address,
+        name: `owner ${index + 1} shard`,
+        commitment,
+        recordCount: dataset.count,
+        epsilonBudget: options.budgetEpsilon,
+        deltaBudget: 1e-5,
+      });
+      owner = { wallet, datasetId: enrolled.id };
+    } else {
+      const wallet = await this.chain.newOwner();
+      const datasetId = await this.chain.enrolDataset(wallet, {
+        commitment,
+        metadataUri: `tributary-demo:owner-${index + 1}`,
+        epsilon: options.budgetEpsilon,
+        delta: 1e-5,
+      });
+      this.#view.note(
+        `owner ${index + 1} (${wallet.address}) enrolled dataset ${datasetId} on DatasetRegistry: ${dataset.count} records, commitment ${commitment}, ε ${options.budgetEpsilon}, δ 1e-5`,
+      );
+      // The trainer agent checks its commitment against the coordinator's view of the dataset, and logs in as
+      // its on-chain owner: both need the coordinator to have indexed the enrolment first.
+      await getOnceThere(
+        this.coordinator.url,
+        `/datasets/${datasetId}`,
+        `the coordinator to index dataset ${datasetId}${this.chain.local || this.chain.confirmations === 0 ? "" : ` (it reads blocks with ${this.chain.confirmations} confirmations: a node that mines only on transactions needs --confirmations 0)`}`,
+        120_000,
+      );
+      owner = { wallet, datasetId };
+    }
+    this.#owners.push(owner);
     const attack =
       options.byzantine !== undefined && index < options.byzantine.count ? options.byzantine.attack : undefined;
     this.trainers.push(
       new TrainerProcess({
         index,
-        privateKey: Wallet.createRandom().privateKey,
+        privateKey: owner.wallet.privateKey,
         args: [
           "--coordinator",
           this.coordinator.url,
           "--dataset-id",
-          enrolled.id,
+          owner.datasetId,
           "--format",
           "idx",
           "--data",
@@ -176,7 +216,7 @@ export class DemoSession {
           "--eval-labels",
           evalFiles.labels,
           "--state-dir",
-          path.join(shards.runDir, `owner-${index + 1}`),
+          path.join(this.shards.runDir, `owner-${index + 1}`),
           "--budget-epsilon",
           String(options.budgetEpsilon),
           ...(options.allowNonPrivate ? ["--allow-non-private"] : []),
@@ -189,7 +229,12 @@ export class DemoSession {
     );
   }
 
-  /** Launches one job over REST, shows its rounds as they finish and returns its metrics once it completes. */
+  /**
+   * Launches one job, shows its rounds as they finish and returns its metrics once it completes. On a chain the
+   * researcher uploads the JobSpec (and the validation set it scores with), creates and funds the job on
+   * TrainingJobs and the coordinator adopts it; once the payouts are finalised every owner claims, the researcher
+   * reclaims the rest and the ledger is verified against the chain. Off-chain the job is created over REST.
+   */
   async runJob(job: DemoJobOptions): Promise<DemoResult> {
     const started = performance.now();
     const base = this.coordinator.url;
@@ -197,7 +242,7 @@ export class DemoSession {
     const spec: JobSpecInput = {
       name: `demo: ${job.model} on ${this.options.dataset}`,
       model: DEMO_MODELS[job.model],
-      datasetIds: this.datasetIds,
+      datasetIds: this.#owners.map((owner) => owner.datasetId),
       rounds: job.rounds,
       clients: { fraction: 1, min: this.options.clients, max: this.options.clients },
       strategy: demoStrategy(job.strategy, this.options.clients),
@@ -209,27 +254,35 @@ export class DemoSession {
           ? { mode: "off" }
           : { mode: "dp-sgd", l2NormClip: 1, targetEpsilon: job.dpEpsilon, delta: 1e-5 },
       roundTimeoutS: job.roundTimeoutS ?? 600,
+      ...(this.chain === undefined ? {} : { scoring: await this.#scoring(job) }),
     };
-    const created = await postJson<{ id: JobId }>(base, "/jobs", spec);
+    const jobId =
+      this.chain === undefined
+        ? (await postJson<{ id: JobId }>(base, "/jobs", spec)).id
+        : await this.#createOnChain(spec, job);
     this.#view.note(
-      `job ${created.id}: ${job.rounds} rounds of ${spec.strategy?.name ?? "fedavg"}, ${job.model}, ${job.dpEpsilon === undefined ? "no differential privacy" : `DP-SGD to ε = ${job.dpEpsilon} (δ = 1e-5) per dataset`}`,
+      `job ${jobId}: ${job.rounds} rounds of ${spec.strategy?.name ?? "fedavg"}, ${job.model}, ${job.dpEpsilon === undefined ? "no differential privacy" : `DP-SGD to ε = ${job.dpEpsilon} (δ = 1e-5) per dataset`}${spec.scoring === undefined ? "" : `, contributions scored by ${spec.scoring.method}`}`,
     );
 
     let final: { status: string; finalMetrics: Record<string, number> | null; error: string | null };
     for (;;) {
-      final = await getJson(base, `/jobs/${created.id}`);
-      const rounds = await getJson<RoundRow[]>(base, `/jobs/${created.id}/rounds`);
+      final = await getJson(base, `/jobs/${jobId}`);
+      const rounds = await getJson<RoundRow[]>(base, `/jobs/${jobId}/rounds`);
       for (const row of rounds) this.#view.update(progressOf(row, job.rounds));
       if (final.status === "completed" || final.status === "failed" || final.status === "cancelled") break;
       if (this.trainers.every((t) => t.exitedCode !== undefined)) throw new Error("every trainer agent exited");
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    if (final.status !== "completed") throw new Error(`job ${created.id} ${final.status}: ${final.error ?? ""}`);
-    const rounds = await getJson<RoundRow[]>(base, `/jobs/${created.id}/rounds`);
+    if (final.status !== "completed") throw new Error(`job ${jobId} ${final.status}: ${final.error ?? ""}`);
+    const rounds = await getJson<RoundRow[]>(base, `/jobs/${jobId}/rounds`);
     const lastTrain = rounds.filter((r) => r.kind === "train").at(-1);
     const byzantine = this.options.byzantine;
+    const settlement =
+      this.chain === undefined
+        ? undefined
+        : await settleJob({ coordinatorUrl: base, chain: this.chain, jobId, owners: this.#owners });
     return {
-      jobId: created.id,
+      jobId,
       rounds: job.rounds,
       clients: this.options.clients,
       accuracy: final.finalMetrics?.evalAccuracy ?? null,
@@ -240,91 +293,49 @@ export class DemoSession {
       durationS: Number(((performance.now() - started) / 1000).toFixed(1)),
       ...(byzantine === undefined || byzantine.count === 0 ? {} : { byzantine }),
       perRound: rounds.map(roundRecord),
+      ...(settlement === undefined ? {} : { settlement }),
     };
   }
 
-  /** Stops the trainer agents, then the coordinator. */
+  /** The job's scoring; validation-set methods upload the researcher's held-out records shaped for the model. */
+  async #scoring(job: DemoJobOptions): Promise<ScoringSpec> {
+    const method = job.scoring ?? "gtg-shapley";
+    if (method === "examples") return { method };
+    const records = this.shards.validation;
+    if (records === undefined) throw new Error("this session kept no validation set");
+    const bytes = encodeDemoValidationSet(records, DEMO_MODELS[job.model]);
+    const { cid } = await postBytes<{ cid: string }>(this.coordinator.url, "/validation-sets", bytes);
+    return { method, validationSetCid: cid };
+  }
+
+  /** The researcher's side: JobSpec to the coordinator, job and escrow on TrainingJobs; waits for the adoption. */
+  async #createOnChain(spec: JobSpecInput, job: DemoJobOptions): Promise<JobId> {
+    const chain = this.chain as DemoChain;
+    const base = this.coordinator.url;
+    const { modelSpecHash } = await postJson<{ modelSpecHash: string }>(base, "/chain/job-specs", spec);
+    const reward = job.reward ?? DEFAULT_REWARD;
+    const datasetIds = this.#owners.map((owner) => owner.datasetId);
+    const jobId = await chain.createJob({ modelSpecHash, datasetIds, rounds: job.rounds, reward });
+    this.#view.note(
+      `researcher ${await chain.researcher.getAddress()} created job ${jobId} on TrainingJobs, escrowing ${formatTrib(reward)} TRIB (JobSpec hash ${modelSpecHash})`,
+    );
+    await getOnceThere(base, `/jobs/${jobId}`, `the coordinator to adopt on-chain job ${jobId}`, 120_000);
+    return jobId;
+  }
+
+  /** Stops the trainer agents, then the coordinator, then the chain. */
   async close(): Promise<void> {
     await Promise.all(this.trainers.map((trainer) => trainer.stop()));
     await this.coordinator.close();
+    await this.chain?.close();
   }
 }
 
-interface Shards {
-  readonly runDir: string;
-  readonly train: readonly { images: string; labels: string }[];
-  readonly test: readonly { images: string; labels: string }[];
-}
-
-/** Loads the dataset and writes each owner's training shard (IID or Dirichlet) and held-out shard (IID). */
-async function writeShards(options: DemoSessionOptions, view: ProgressView): Promise<Shards> {
-  const data = await loadDemoDataset(options.dataset);
-  const byzantine =
-    options.byzantine === undefined || options.byzantine.count === 0
-      ? ""
-      : `, the first ${options.byzantine.count} Byzantine (${options.byzantine.attack})`;
-  view.note(
-    `dataset: ${data.name}: ${data.train.count} training and ${data.test.count} held-out records, ${options.clients} owners${byzantine}, ${describePartition(options.partition)}`,
+function describeChain(chain: DemoChain): string {
+  const { contracts } = chain.deployment;
+  return (
+    `chain: ${chain.local ? "local Hardhat/EDR node" : "JSON-RPC"} ${chain.rpcUrl} (chain id ${chain.chainId}), ` +
+    `TrainingJobs ${contracts.TrainingJobs}, DatasetRegistry ${contracts.DatasetRegistry}, TRIB ${contracts.TributaryToken}; ` +
+    `coordinator account ${chain.coordinatorWallet.address}`
   );
-  const runDir = path.resolve(options.dataDir, "demo", `run-${Date.now()}`);
-  await mkdir(runDir, { recursive: true });
-  const trainParts =
-    options.partition.kind === "iid"
-      ? partitionIid(data.train.count, options.clients, "demo-train")
-      : partitionDirichlet(data.train.labels, 10, options.clients, {
-          alpha: options.partition.alpha,
-          seed: "demo-train",
-          minRecordsPerClient: 2 * options.batchSize,
-        });
-  const train = await writeIdxShards(data.train, trainParts, runDir, { prefix: "train" });
-  const test = await writeIdxShards(data.test, partitionIid(data.test.count, options.clients, "demo-test"), runDir, {
-    prefix: "test",
-  });
-  return { runDir, train, test };
-}
-
-function describePartition(partition: DemoPartition): string {
-  return partition.kind === "iid" ? "IID split" : `Dirichlet(${partition.alpha}) label skew`;
-}
-
-function roundRecord(row: RoundRow): RoundRecord {
-  const metric = (name: string) => row.metrics?.[name] ?? null;
-  const finished = row.finishedAt === null ? null : Date.parse(row.finishedAt);
-  return {
-    round: row.round,
-    kind: row.kind,
-    evalAccuracy: metric("evalAccuracy"),
-    evalLoss: metric("evalLoss"),
-    loss: row.kind === "train" ? metric("loss") : null,
-    epsilonSpent: metric("epsilonSpent"),
-    durationS: finished === null ? null : Number(((finished - Date.parse(row.startedAt)) / 1000).toFixed(1)),
-  };
-}
-
-function progressOf(row: RoundRow, rounds: number): RoundProgress {
-  const answered = row.assignments.filter((a) => a.status === "submitted" || a.status === "evaluated").length;
-  return {
-    round: row.round,
-    rounds,
-    kind: row.kind,
-    done: answered,
-    selected: row.assignments.length,
-    metrics: row.metrics,
-    finished: row.status === "done",
-  };
-}
-
-async function waitFor(
-  check: () => boolean,
-  timeoutMs: number,
-  what: string,
-  trainers: TrainerProcess[],
-): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (trainers.some((t) => t.exitedCode !== undefined))
-      throw new Error(`a trainer agent exited while waiting for ${what}`);
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -1,7 +1,8 @@
-import type { Coordinator } from "@tributary/coordinator";
+import type { ScoringSpec } from "@tributary/protocol";
 import type { ByzantineSpec } from "./byzantine-spec.js";
-import { type DemoPartition, type DemoResult, DemoSession } from "./demo-session.js";
-import type { TrainerProcess } from "./trainer-processes.js";
+import type { DemoChainOptions } from "./demo-chain.js";
+import { type DemoResult, DemoSession } from "./demo-session.js";
+import type { DemoPartition } from "./demo-shards.js";
 
 export interface DemoOptions {
   readonly clients: number;
@@ -13,8 +14,6 @@ export interface DemoOptions {
   readonly dataset: string;
   readonly dataDir: string;
   readonly port: number;
-  readonly exit: boolean;
-  readonly json: boolean;
   readonly interactive: boolean;
   readonly localEpochs: number;
   readonly learningRate: number;
@@ -25,17 +24,24 @@ export interface DemoOptions {
   readonly microbatchSize?: number | undefined;
   /** Seconds a round waits for every trainer (default 600). */
   readonly roundTimeoutS?: number | undefined;
+  /** The chain the marketplace runs on: a local chain started for the run, or an RPC endpoint. */
+  readonly chain: DemoChainOptions;
+  readonly scoring: ScoringSpec["method"];
+  /** TRIB wei escrowed for the job. */
+  readonly reward: bigint;
 }
 
 /**
- * `npm start`: the whole federated flow on one machine. Partitions a real dataset among N data owners, starts
- * the coordinator on embedded defaults, enrols each shard (its manifest commitment), starts one trainer agent
- * process per owner, launches a job and shows each round as it trains. `durationS` counts from the start.
+ * `npm start`: the whole marketplace on one machine. Partitions a real dataset among N data owners, starts the
+ * chain (contracts deployed) and the coordinator on embedded defaults; each owner enrols its shard on chain by its
+ * manifest commitment and starts its trainer agent process; the researcher creates and funds the job on chain;
+ * each round is shown as it trains; then the owners claim their payouts, the researcher reclaims the rest and the
+ * ledger is verified against the chain. `durationS` counts from the start. The session is returned running.
  */
 export async function runDemo(
   options: DemoOptions,
   write: (text: string) => void,
-): Promise<{ result: DemoResult; coordinator: Coordinator; trainers: TrainerProcess[] }> {
+): Promise<{ result: DemoResult; session: DemoSession }> {
   const started = performance.now();
   const session = await DemoSession.start(
     {
@@ -50,6 +56,7 @@ export async function runDemo(
       allowNonPrivate: options.dpEpsilon === undefined,
       byzantine: options.byzantine,
       microbatchSize: options.microbatchSize,
+      chain: options.chain,
     },
     write,
   );
@@ -61,5 +68,5 @@ export async function runDemo(
     throw error;
   }
   result.durationS = Number(((performance.now() - started) / 1000).toFixed(1));
-  return { result, coordinator: session.coordinator, trainers: session.trainers };
+  return { result, session };
 }

@@ -36,8 +36,10 @@ export class TrainerProcess {
   exitedCode: number | null | undefined;
 
   constructor(options: TrainerProcessOptions) {
+    // The data owner's process gets its own key and none of the demo's other parties' keys.
+    const { TRIBUTARY_RESEARCHER_KEY: _researcher, TRIBUTARY_COORDINATOR_KEY: _coordinator, ...env } = process.env;
     this.#child = spawn(process.execPath, [...ENTRY, "trainer", ...options.args, "--json-events"], {
-      env: { ...process.env, TRIBUTARY_TRAINER_KEY: options.privateKey },
+      env: { ...env, TRIBUTARY_TRAINER_KEY: options.privateKey },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const lines = (stream: NodeJS.ReadableStream, json: boolean) =>

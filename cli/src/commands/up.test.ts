@@ -1,0 +1,46 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const exec = promisify(execFile);
+const bin = path.resolve(import.meta.dirname, "../../bin/tributary.js");
+
+/** Runs the built `tributary up` with `args`; none of these get as far as starting anything. */
+async function up(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const { TRIBUTARY_RESEARCHER_KEY: _, TRIBUTARY_COORDINATOR_KEY: __, ...inherited } = process.env;
+  return exec(process.execPath, [bin, "up", ...args], { env: { ...inherited, ...env } }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+}
+
+describe("tributary up options", () => {
+  it("refuses an unknown scoring method, naming the ones there are", async () => {
+    const result = await up(["--scoring", "shapley"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/scoring/);
+    expect(result.stderr).toMatch(/examples.*leave-one-out.*gtg-shapley/);
+  });
+
+  it("refuses a reward that is not an amount of TRIB", async () => {
+    const result = await up(["--reward", "0"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/reward.*must be positive/);
+  });
+
+  it("takes --deployment and --confirmations only with --rpc", async () => {
+    const deployment = await up(["--deployment", "deployments/31337.json"]);
+    expect(deployment.code).not.toBe(0);
+    expect(deployment.stderr).toContain("--deployment is for --rpc");
+    const confirmations = await up(["--confirmations", "3"]);
+    expect(confirmations.code).not.toBe(0);
+    expect(confirmations.stderr).toContain("--confirmations is for --rpc");
+  });
+
+  it("with --rpc, asks for the researcher's key in the environment (never on the command line)", async () => {
+    const result = await up(["--rpc", "http://127.0.0.1:9"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("--rpc needs TRIBUTARY_RESEARCHER_KEY");
+  });
+});

@@ -1,0 +1,284 @@
+import { readFile } from "node:fs/promises";
+import { datasetRegistryAbi, trainingJobsAbi, tributaryTokenAbi } from "@tributary/contracts";
+import { type Deployment, loadDeployment, parseDeployment } from "@tributary/contracts/deployments";
+import type { CoordinatorConfigInput } from "@tributary/coordinator";
+import { type DatasetId, type JobId, TributaryError, toFixed18 } from "@tributary/protocol";
+import {
+  Contract,
+  type ContractTransactionReceipt,
+  type ContractTransactionResponse,
+  formatUnits,
+  type JsonRpcProvider,
+  parseEther,
+  type Signer,
+  Wallet,
+} from "ethers";
+import { connectRpc } from "../ledger/connect-rpc.js";
+
+/** Where the demo's marketplace runs: a local chain started for the run (default), or any EVM JSON-RPC endpoint. */
+export type DemoChainOptions =
+  | {
+      readonly kind: "local";
+      /** Port of the local chain's JSON-RPC endpoint on 127.0.0.1 (0: any free port). */
+      readonly port: number;
+    }
+  | {
+      readonly kind: "rpc";
+      readonly rpcUrl: string;
+      /** A deployment file (`contracts/deployments/<chainId>.json` format); default: the package's for the chain. */
+      readonly deploymentFile?: string | undefined;
+      /** Pays the rewards (holds TRIB) and the owners' and coordinator's gas. */
+      readonly researcherKey: string;
+      /** The coordinator's sender; default: a fresh account the researcher funds. */
+      readonly coordinatorKey?: string | undefined;
+      /** Blocks on top of a block before the coordinator trusts it (0 for a dev node that mines per transaction). */
+      readonly confirmations: number;
+    };
+
+/** ETH each data owner gets for its enrolment and claim transactions, and the coordinator for anchors. */
+const FUNDING = {
+  local: { owner: parseEther("1"), coordinator: parseEther("10") },
+  rpc: { owner: parseEther("0.01"), coordinator: parseEther("0.05") },
+} as const;
+
+/** A data owner's on-chain description of its dataset (manifest hash, privacy budget). */
+export interface DatasetEnrolment {
+  readonly commitment: string;
+  readonly metadataUri: string;
+  readonly epsilon: number;
+  readonly delta: number;
+}
+
+/** What a researcher puts on TrainingJobs (the per-round client count lives in the JobSpec `modelSpecHash` names). */
+export interface ChainJobParams {
+  readonly modelSpecHash: string;
+  readonly datasetIds: readonly DatasetId[];
+  readonly rounds: number;
+  /** TRIB wei escrowed. */
+  readonly reward: bigint;
+}
+
+export class DemoChainError extends TributaryError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("DEMO_CHAIN", message, { details });
+  }
+}
+
+async function mined(tx: Promise<ContractTransactionResponse>, what: string): Promise<ContractTransactionReceipt> {
+  const sent = await tx;
+  const receipt = await sent.wait();
+  if (receipt === null || receipt.status !== 1) throw new DemoChainError(`${what}: transaction ${sent.hash} failed`);
+  return receipt;
+}
+
+/** The first `name` event `contract` emitted in `receipt`. */
+function emitted(contract: Contract, receipt: ContractTransactionReceipt, name: string) {
+  const address = receipt.to?.toLowerCase();
+  for (const log of receipt.logs) {
+    if (log.address.toLowerCase() !== address) continue;
+    const parsed = contract.interface.parseLog({ topics: [...log.topics], data: log.data });
+    if (parsed?.name === name) return parsed.args;
+  }
+  throw new DemoChainError(`transaction ${receipt.hash} emitted no ${name}`);
+}
+
+async function readDeployment(options: Extract<DemoChainOptions, { kind: "rpc" }>, chainId: bigint) {
+  let deployment: Deployment;
+  try {
+    deployment =
+      options.deploymentFile === undefined
+        ? await loadDeployment(chainId)
+        : parseDeployment(JSON.parse(await readFile(options.deploymentFile, "utf8")));
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    throw new DemoChainError(
+      missing && options.deploymentFile === undefined
+        ? `no deployment of Tributary is known for chain ${chainId}: deploy it (npm run deploy -w @tributary/contracts -- --network NAME) or give --deployment FILE`
+        : `--deployment ${options.deploymentFile ?? `(chain ${chainId})`}: ${(error as Error).message}`,
+    );
+  }
+  if (BigInt(deployment.chainId) !== chainId) {
+    throw new DemoChainError(
+      `the deployment describes chain ${deployment.chainId}, but ${options.rpcUrl} serves chain ${chainId}`,
+    );
+  }
+  return deployment;
+}
+
+/**
+ * The marketplace side of the demo: the chain, the deployed contracts and the two accounts that are not data
+ * owners, the researcher (pays the reward) and the coordinator (anchors rounds, finalises). The owners' accounts
+ * are made by `newOwner`. Every transaction waits to be mined, one after another, so nonces never race.
+ */
+export class DemoChain {
+  readonly #stopLocal: (() => Promise<void>) | undefined;
+  readonly #funding: { owner: bigint; coordinator: bigint };
+  readonly #token: Contract;
+  readonly #jobs: Contract;
+  readonly #datasets: Contract;
+
+  private constructor(
+    readonly rpcUrl: string,
+    readonly deployment: Deployment,
+    /** A standalone provider on the RPC endpoint, as every other party sees the chain. */
+    readonly provider: JsonRpcProvider,
+    readonly researcher: Signer,
+    readonly coordinatorWallet: Wallet,
+    readonly confirmations: number,
+    readonly local: boolean,
+    stopLocal: (() => Promise<void>) | undefined,
+  ) {
+    this.#stopLocal = stopLocal;
+    this.#funding = local ? FUNDING.local : FUNDING.rpc;
+    const { contracts } = deployment;
+    this.#token = new Contract(contracts.TributaryToken, tributaryTokenAbi, researcher);
+    this.#jobs = new Contract(contracts.TrainingJobs, trainingJobsAbi, researcher);
+    this.#datasets = new Contract(contracts.DatasetRegistry, datasetRegistryAbi, provider);
+  }
+
+  /** Starts the local chain (contracts deployed, the deployer as researcher) or connects to `--rpc`. */
+  static async open(options: DemoChainOptions): Promise<DemoChain> {
+    if (options.kind === "local") {
+      // Loaded only when used: the in-process node pulls in Hardhat.
+      const { LocalChain } = await import("@tributary/contracts/local-chain");
+      const chain = await LocalChain.start({ port: options.port }).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "EADDRINUSE") throw error;
+        throw new DemoChainError(
+          `port ${options.port} on 127.0.0.1 is taken (another chain node?): pass --chain-port 0 for any free port, or --rpc to use that node`,
+        );
+      });
+      try {
+        const coordinator = new Wallet(Wallet.createRandom().privateKey);
+        const demo = new DemoChain(
+          chain.url,
+          chain.system.deployment,
+          chain.provider(),
+          chain.deployer,
+          coordinator,
+          0,
+          true,
+          () => chain.stop(),
+        );
+        await demo.sendEther(coordinator.address, demo.#funding.coordinator);
+        return demo;
+      } catch (error) {
+        await chain.stop();
+        throw error;
+      }
+    }
+    const provider = await connectRpc(options.rpcUrl);
+    try {
+      const { chainId } = await provider.getNetwork();
+      const deployment = await readDeployment(options, chainId);
+      const researcher = new Wallet(options.researcherKey, provider);
+      const coordinator = new Wallet(options.coordinatorKey ?? Wallet.createRandom().privateKey);
+      const demo = new DemoChain(
+        options.rpcUrl,
+        deployment,
+        provider,
+        researcher,
+        coordinator,
+        options.confirmations,
+        false,
+        undefined,
+      );
+      if (options.coordinatorKey === undefined) await demo.sendEther(coordinator.address, demo.#funding.coordinator);
+      return demo;
+    } catch (error) {
+      provider.destroy();
+      throw error;
+    }
+  }
+
+  get chainId(): number {
+    return this.deployment.chainId;
+  }
+
+  get trainingJobs(): string {
+    return this.deployment.contracts.TrainingJobs;
+  }
+
+  /** The coordinator's `chain` configuration: the contracts, the sender key, and polling fit for this chain. */
+  coordinatorConfig(): NonNullable<CoordinatorConfigInput["chain"]> {
+    const { contracts, startBlock } = this.deployment;
+    return {
+      rpcUrl: this.rpcUrl,
+      trainingJobs: contracts.TrainingJobs,
+      datasetRegistry: contracts.DatasetRegistry,
+      startBlock,
+      confirmations: this.confirmations,
+      senderPrivateKey: this.coordinatorWallet.privateKey,
+      pollIntervalMs: this.local ? 200 : 1_000,
+      maxBackoffMs: this.local ? 2_000 : 30_000,
+    };
+  }
+
+  /** A new data owner's account, funded with a little ETH for its enrolment and claims, connected to the chain. */
+  async newOwner(): Promise<Wallet> {
+    const owner = new Wallet(Wallet.createRandom().privateKey, this.provider);
+    await this.sendEther(owner.address, this.#funding.owner);
+    return owner;
+  }
+
+  async sendEther(to: string, value: bigint): Promise<void> {
+    const tx = await this.researcher.sendTransaction({ to, value });
+    const receipt = await tx.wait();
+    if (receipt === null || receipt.status !== 1)
+      throw new DemoChainError(`funding ${to}: transaction ${tx.hash} failed`);
+  }
+
+  /** `owner` enrols its dataset on DatasetRegistry (ε and δ in 18-decimal fixed point); returns the registry's id. */
+  async enrolDataset(owner: Wallet, dataset: DatasetEnrolment): Promise<DatasetId> {
+    const registry = this.#datasets.connect(owner) as Contract;
+    const receipt = await mined(
+      registry.getFunction("registerDataset")(
+        dataset.commitment,
+        dataset.metadataUri,
+        0n,
+        toFixed18(dataset.epsilon),
+        toFixed18(dataset.delta),
+      ),
+      "registerDataset",
+    );
+    return String(emitted(registry, receipt, "DatasetRegistered").getValue("datasetId")) as DatasetId;
+  }
+
+  /** The researcher approves and escrows `reward` TRIB and creates the job for this coordinator; returns its id. */
+  async createJob(params: ChainJobParams): Promise<JobId> {
+    const researcher = await this.researcher.getAddress();
+    const balance = (await this.#token.getFunction("balanceOf")(researcher)) as bigint;
+    if (balance < params.reward) {
+      throw new DemoChainError(
+        `the researcher ${researcher} holds ${formatUnits(balance, 18)} TRIB, the reward is ${formatUnits(params.reward, 18)} TRIB`,
+      );
+    }
+    const { contracts } = this.deployment;
+    await mined(this.#token.getFunction("approve")(contracts.TrainingJobs, params.reward), "approve");
+    const receipt = await mined(
+      this.#jobs.getFunction("createJob")({
+        modelSpecHash: params.modelSpecHash,
+        datasetIds: params.datasetIds.map(BigInt),
+        rounds: params.rounds,
+        reward: params.reward,
+        paymentToken: contracts.TributaryToken,
+        coordinator: this.coordinatorWallet.address,
+      }),
+      "createJob",
+    );
+    return String(emitted(this.#jobs, receipt, "JobCreated").getValue("jobId")) as JobId;
+  }
+
+  /** The researcher takes back what the job does not pay out (escrow − fee − payouts); null when nothing is left. */
+  async reclaim(jobId: JobId): Promise<{ amount: bigint; txHash: string } | null> {
+    const reclaimable = (await this.#jobs.getFunction("reclaimable")(BigInt(jobId))) as bigint;
+    if (reclaimable === 0n) return null;
+    const receipt = await mined(this.#jobs.getFunction("reclaim")(BigInt(jobId)), "reclaim");
+    return { amount: emitted(this.#jobs, receipt, "Reclaimed").getValue("amount") as bigint, txHash: receipt.hash };
+  }
+
+  /** Stops the local chain (its state is gone) or disconnects from the RPC endpoint. */
+  async close(): Promise<void> {
+    this.provider.destroy();
+    await this.#stopLocal?.();
+  }
+}

@@ -1,0 +1,135 @@
+import type { Address, DatasetId, JobId, JobLedger, ScoringSpec } from "@tributary/protocol";
+import type { Wallet } from "ethers";
+import { claimPayout } from "../ledger/claim-payout.js";
+import { coordinatorBlobFetcher, fetchLedger } from "../ledger/coordinator-ledger.js";
+import type { LedgerReport } from "../ledger/ledger-report.js";
+import { TrainingJobsReader } from "../ledger/training-jobs-reader.js";
+import { verifyLedger } from "../ledger/verify-ledger.js";
+import { type DemoChain, DemoChainError } from "./demo-chain.js";
+
+/** A data owner of the session: its account (the trainer agent's key) and the dataset it enrolled. */
+export interface DemoOwner {
+  readonly wallet: Wallet;
+  readonly datasetId: DatasetId;
+}
+
+/** What one contributor got from a job. */
+export interface PayoutRow {
+  /** 1-based, as the demo numbers its owners. */
+  readonly owner: number;
+  readonly trainer: Address;
+  readonly datasetId: DatasetId;
+  /** The contributor's share of the job's cumulative scores, in [0, 1]. */
+  readonly score: number;
+  /** TRIB wei paid by its claim (0: no payout leaf, nothing claimed). */
+  readonly amount: bigint;
+  readonly claimTx: string | null;
+}
+
+/** How a finished on-chain job was paid out, as the chain records it, and the auditor's verdict on its ledger. */
+export interface JobSettlement {
+  readonly chainId: number;
+  readonly trainingJobs: string;
+  readonly scoring: ScoringSpec["method"];
+  readonly escrow: bigint;
+  readonly fee: bigint;
+  readonly payoutTotal: bigint;
+  /** Returned to the researcher by `reclaim` (escrow − fee − payouts). */
+  readonly refund: bigint;
+  readonly refundTx: string | null;
+  readonly finalizeTx: string | null;
+  readonly payouts: readonly PayoutRow[];
+  readonly ledger: LedgerReport;
+}
+
+/** Rounds anchored and payouts finalised can lag the job by a few blocks (and confirmations on a real chain). */
+const FINALISE_TIMEOUT_MS = 600_000;
+
+async function finalisedLedger(coordinatorUrl: string, jobId: JobId): Promise<JobLedger> {
+  const started = Date.now();
+  for (;;) {
+    const ledger = await fetchLedger(coordinatorUrl, jobId);
+    const status = ledger.payout?.finalize.status;
+    if (status === "confirmed") return ledger;
+    if (status === "failed") {
+      throw new DemoChainError(`the coordinator's finalizeJob for job ${jobId} failed on chain`, { jobId });
+    }
+    if (Date.now() - started > FINALISE_TIMEOUT_MS) {
+      throw new DemoChainError(
+        `job ${jobId} was not finalised on chain within ${FINALISE_TIMEOUT_MS / 1000}s (payout ${status ?? "not computed"})`,
+        { jobId },
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Each contributor's share of the cumulative scores, to 1e-12. */
+function scoreShares(ledger: JobLedger): Map<string, number> {
+  const leaves = ledger.payout?.leaves ?? [];
+  const total = leaves.reduce((sum, leaf) => sum + BigInt(leaf.cumulativeScore), 0n);
+  return new Map(
+    leaves.map((leaf) => [
+      leaf.trainer,
+      total === 0n ? 0 : Number((BigInt(leaf.cumulativeScore) * 10n ** 12n) / total) / 1e12,
+    ]),
+  );
+}
+
+/**
+ * After a job completes: waits for the coordinator's `finalizeJob` to be confirmed, has every owner claim its
+ * payout (proof checked against the chain first, `claimPayout`), has the researcher reclaim the rest, then audits
+ * the job's ledger against the chain exactly as `tributary ledger verify` does, with TrainingJobs taken from the
+ * deployment the demo itself used, not from the ledger.
+ */
+export async function settleJob(input: {
+  readonly coordinatorUrl: string;
+  readonly chain: DemoChain;
+  readonly jobId: JobId;
+  readonly owners: readonly DemoOwner[];
+}): Promise<JobSettlement> {
+  const { coordinatorUrl, chain, jobId } = input;
+  const finalised = await finalisedLedger(coordinatorUrl, jobId);
+  const amounts = new Map(finalised.payout?.leaves.map((leaf) => [leaf.trainer, BigInt(leaf.amount)]));
+  const shares = scoreShares(finalised);
+  const payouts: PayoutRow[] = [];
+  for (const [index, owner] of input.owners.entries()) {
+    const trainer = owner.wallet.address.toLowerCase() as Address;
+    const due = amounts.get(trainer) ?? 0n;
+    const claimed =
+      due === 0n
+        ? null
+        : await claimPayout({ coordinatorUrl, jobId, signer: owner.wallet, trainingJobs: chain.trainingJobs });
+    payouts.push({
+      owner: index + 1,
+      trainer,
+      datasetId: owner.datasetId,
+      score: shares.get(trainer) ?? 0,
+      amount: claimed?.amount ?? 0n,
+      claimTx: claimed?.txHash ?? null,
+    });
+  }
+  const reclaimed = await chain.reclaim(jobId);
+  const ledger = await fetchLedger(coordinatorUrl, jobId);
+  const report = await verifyLedger({
+    ledger,
+    provider: chain.provider,
+    trainingJobs: chain.trainingJobs,
+    fetchBlob: coordinatorBlobFetcher(coordinatorUrl, jobId),
+  });
+  const job = await (await TrainingJobsReader.at(chain.provider, chain.trainingJobs)).job(BigInt(jobId));
+  if (job === undefined) throw new DemoChainError(`TrainingJobs knows no job ${jobId}`, { jobId });
+  return {
+    chainId: chain.chainId,
+    trainingJobs: chain.trainingJobs,
+    scoring: ledger.scoring.method,
+    escrow: job.escrow,
+    fee: job.fee,
+    payoutTotal: job.payoutTotal,
+    refund: job.refunded,
+    refundTx: reclaimed?.txHash ?? null,
+    finalizeTx: ledger.payout?.finalize.txHash ?? null,
+    payouts,
+    ledger: report,
+  };
+}
