@@ -200,6 +200,7 @@ export class RoundsService {
   async #score(job: JobEntity, global: Float32Array, updates: readonly UpdateEntity[], rejected: Set<number>) {
     const scoring = job.spec.scoring;
     if (scoring.method === "examples") {
+      // Scored from the example counts alone: the deltas are not read (each entry names the global model).
       return scoreRound({
         scoring,
         global,
