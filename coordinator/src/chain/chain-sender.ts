@@ -315,8 +315,20 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
       return true;
     }
     if (onChain.state === "not-yet") return false;
-    if (onChain.state === "conflict") await this.#fail(row, onChain.name, onChain.args);
-    else await this.#confirm(row, "already-on-chain", null, null);
+    if (onChain.state === "conflict") {
+      await this.#fail(row, onChain.name, onChain.args);
+      return true;
+    }
+    // The effect is there: if one of our own transactions was mined since we last looked (a block can land
+    // between reading the receipts and reading the state), it is what did it, and the ledger names it.
+    for (const tx of row.txs) {
+      const receipt = await this.#client.provider.getTransactionReceipt(tx.hash);
+      if (receipt?.status === 1) {
+        await this.#confirm(row, "mined", tx.hash, receipt.blockNumber);
+        return true;
+      }
+    }
+    await this.#confirm(row, "already-on-chain", null, null);
     return true;
   }
 
