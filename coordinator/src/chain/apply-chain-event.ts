@@ -129,6 +129,12 @@ export async function applyChainEvent(
          WHERE job_id = $1 AND ${NEWER}`,
         [decimal(a.jobId), ...position, decimal(a.refund)],
       );
+      // The coordinator job running it stops with it (its escrow went back to the researcher).
+      await manager.query(
+        `UPDATE jobs SET status = 'cancelled', error = $2, updated_at = now()
+         WHERE id = $1 AND on_chain AND status IN ('running', 'evaluating')`,
+        [decimal(a.jobId), `cancelled on chain (refund ${decimal(a.refund)}) in block ${position[0]}`],
+      );
       return {};
     default:
       // Claims, reclaims, role and parameter events: not the indexer's business.

@@ -6,6 +6,7 @@ import {
   type JobLedger,
   type PayoutProof,
   type StrategySpec,
+  type TrainInstruction,
 } from "@tributary/protocol";
 import type { Wallet } from "ethers";
 import { DataSource } from "typeorm";
@@ -142,6 +143,28 @@ describe.each(DATABASES)("an on-chain job on $name", (database) => {
 
 describe("anchoring through failures", () => {
   const database = DATABASES[0] as (typeof DATABASES)[number];
+
+  it("stops a job its researcher cancels on chain, and sends its trainers nothing more", async () => {
+    const db = await database.setup();
+    cleanup.push(() => db.cleanup());
+    const sender = await chain.fundedWallet();
+    const coordinator = await start(db, sender);
+    const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2);
+    const trainers = await connect(coordinator, owners, datasets, jobId);
+    const { jobs } = chain.system.contracts;
+    await (await jobs.connect(chain.deployer).cancelJob(BigInt(jobId))).wait();
+    const cancelled = await until("the job to be cancelled", async () => {
+      const job = await ok<{ status: string; error: string | null }>(coordinator.url, "GET", `/jobs/${jobId}`);
+      return job.status === "cancelled" ? job : undefined;
+    });
+    expect(cancelled.error).toMatch(/cancelled on chain \(refund 1000000000000000000000\)/);
+    // Round 0 had been sent before the cancellation: its answers are refused, nothing is anchored.
+    const instructions = await Promise.all(trainers.map((trainer) => trainer.next()));
+    const ack = await trainers[0]?.submit(instructions[0]?.instruction as TrainInstruction, delta(1), 100);
+    expect(ack?.ok).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await coordinator.app.get(DataSource).getRepository(ChainIntentEntity).count()).toBe(0);
+  });
 
   it("with the RPC endpoint down during a round, anchors the round exactly once when it comes back (Krum: unselected updates score 0)", async () => {
     const db = await database.setup();
