@@ -6,6 +6,7 @@ import type { ChainClient } from "./chain-client.js";
 import { ChainCursorEntity } from "./chain-cursor.entity.js";
 import { ChainIdMismatchError, describeError } from "./chain-errors.js";
 import { ChainJobEntity } from "./chain-job.entity.js";
+import { PollingLoop, type StepFailure } from "./polling-loop.js";
 
 export interface ChainIndexerOptions {
   /** First block to read on an empty database (the deployment's start block). */
@@ -46,9 +47,8 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   readonly #listeners = new Set<ChainJobListener>();
   readonly #dispatched = new Set<string>();
   readonly cursorName: string;
-  #running = false;
-  #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #loop: PollingLoop;
+  #chainChecked = false;
 
   constructor(db: DataSource, client: ChainClient, options: ChainIndexerOptions) {
     this.#db = db;
@@ -56,6 +56,11 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
     this.#options = options;
     this.cursorName =
       `${client.chainId}:${client.trainingJobs.address}:${client.datasetRegistry.address}`.toLowerCase();
+    this.#loop = new PollingLoop(
+      options,
+      () => this.#step(),
+      (error, delay) => this.#failed(error, delay),
+    );
   }
 
   onJobCreated(listener: ChainJobListener): () => void {
@@ -82,15 +87,11 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop.stop();
   }
 
   /** The first block not processed yet. */
@@ -183,49 +184,22 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  async #run(): Promise<void> {
-    let failures = 0;
-    if (!(await this.#checkChain())) return;
-    while (this.#running) {
-      let delay = this.#options.pollIntervalMs;
-      try {
-        await this.catchUp();
-        failures = 0;
-      } catch (error) {
-        failures += 1;
-        delay = Math.min(this.#options.pollIntervalMs * 2 ** failures, this.#options.maxBackoffMs);
-        this.#logger.warn(`chain indexing delayed (retry in ${delay} ms): ${describeError(error)}`);
-      }
-      if (this.#running) await this.#sleep(delay);
+  /** One pass of the loop: first make sure the node serves the configured chain, then index what is confirmed. */
+  async #step(): Promise<boolean> {
+    if (!this.#chainChecked) {
+      await this.#client.checkChainId();
+      this.#chainChecked = true;
     }
-  }
-
-  /** Waits (with backoff) until the node answers; false when it serves another chain or the loop was stopped. */
-  async #checkChain(): Promise<boolean> {
-    for (let failures = 1; this.#running; failures++) {
-      try {
-        await this.#client.checkChainId();
-        return true;
-      } catch (error) {
-        if (error instanceof ChainIdMismatchError) {
-          this.#logger.error(error.message);
-          this.#running = false;
-          return false;
-        }
-        await this.#sleep(Math.min(this.#options.pollIntervalMs * 2 ** failures, this.#options.maxBackoffMs));
-      }
-    }
+    await this.catchUp();
     return false;
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
+  #failed(error: unknown, retryInMs: number): StepFailure {
+    if (error instanceof ChainIdMismatchError) {
+      this.#logger.error(error.message);
+      return "stop";
+    }
+    this.#logger.warn(`chain indexing delayed (retry in ${retryInMs} ms): ${describeError(error)}`);
+    return "retry";
   }
 }

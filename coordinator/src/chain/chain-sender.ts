@@ -7,6 +7,7 @@ import { ChainIntentEntity, type SentTransaction } from "./chain-intent.entity.j
 import type { ChainIntent } from "./chain-intent.js";
 import { bumpFees, capFees, type Fees } from "./fee-bump.js";
 import { type IntentOnChain, intentCalldata, intentOnChain } from "./intent-on-chain.js";
+import { PollingLoop, type StepFailure } from "./polling-loop.js";
 
 export interface ChainSenderOptions {
   /** Blocks on top of a transaction's block (counting it) before its intent is confirmed; at least 1 is used. */
@@ -56,9 +57,7 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
   readonly #options: ChainSenderOptions;
   readonly #hooks: ChainSenderHooks;
   readonly #listeners = new Set<(intent: ChainIntentEntity) => void>();
-  #running = false;
-  #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #loop: PollingLoop;
   #current: string | undefined;
   #chainChecked = false;
   /** Set when a hook stopped the sender. */
@@ -70,6 +69,11 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
     this.#client = client;
     this.#options = options;
     this.#hooks = hooks;
+    this.#loop = new PollingLoop(
+      options,
+      () => this.tick(),
+      (error, delay) => this.#failed(error, delay),
+    );
   }
 
   get address(): string {
@@ -92,59 +96,31 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#loop = this.#run();
+    this.#loop.start();
   }
 
   /** Stops after the step in progress. */
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#wake?.();
-    await this.#loop;
+    await this.#loop.stop();
   }
 
   /** Asks the loop to look at the outbox now (e.g. right after an enqueue committed). */
   poke(): void {
-    this.#wake?.();
+    this.#loop.wake();
   }
 
-  async #run(): Promise<void> {
-    let failures = 0;
-    while (this.#running) {
-      let delay = this.#options.pollIntervalMs;
-      try {
-        if (await this.tick()) delay = 0;
-        failures = 0;
-      } catch (error) {
-        if (error instanceof ChainIdMismatchError) {
-          this.#logger.error(error.message);
-          this.#running = false;
-          break;
-        }
-        if (error instanceof SenderCrashedError) {
-          this.crashed = error;
-          this.#running = false;
-          break;
-        }
-        failures += 1;
-        delay = Math.min(this.#options.pollIntervalMs * 2 ** failures, this.#options.maxBackoffMs);
-        this.#logger.warn(`chain write delayed (retry in ${delay} ms): ${describeError(error)}`);
-        await this.#recordError(error);
-      }
-      if (this.#running && delay > 0) await this.#sleep(delay);
+  async #failed(error: unknown, retryInMs: number): Promise<StepFailure> {
+    if (error instanceof ChainIdMismatchError) {
+      this.#logger.error(error.message);
+      return "stop";
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
+    if (error instanceof SenderCrashedError) {
+      this.crashed = error;
+      return "stop";
+    }
+    this.#logger.warn(`chain write delayed (retry in ${retryInMs} ms): ${describeError(error)}`);
+    await this.#recordError(error);
+    return "retry";
   }
 
   /**
