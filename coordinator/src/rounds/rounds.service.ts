@@ -27,7 +27,7 @@ import { aggregateRound } from "./aggregate-round.js";
 import { AssignmentEntity } from "./assignment.entity.js";
 import { RoundEntity } from "./round.entity.js";
 import { trainRoundMetrics, weightedAverage } from "./round-metrics.js";
-import { type ScoredUpdate, scoreRound } from "./score-round.js";
+import { scoreRound } from "./score-round.js";
 import { UpdateEntity } from "./update.entity.js";
 import { ValidationEvaluators } from "./validation-evaluators.js";
 
@@ -127,16 +127,28 @@ export class RoundsService {
     const global = bytesToWeights(await this.blobs.get(round.inputModelCid));
     const state = job.optimizerStateCid === null ? null : await this.blobs.get(job.optimizerStateCid);
     const blobs = this.blobs;
+    // Validation-set scoring revisits every delta, so they are read once and kept; otherwise they stream.
+    const kept: Float32Array[] | undefined = job.spec.scoring.method === "examples" ? undefined : [];
+    if (kept !== undefined) for (const update of updates) kept.push(bytesToWeights(await blobs.get(update.cid)));
     async function* deltas() {
-      for (const update of updates)
-        yield { delta: bytesToWeights(await blobs.get(update.cid)), numExamples: update.numExamples };
+      for (const [index, update] of updates.entries()) {
+        const delta = kept?.[index] ?? bytesToWeights(await blobs.get(update.cid));
+        yield { delta, numExamples: update.numExamples };
+      }
     }
     const started = performance.now();
     const result = await aggregateRound(job.spec.strategy, global, state, deltas);
     const aggregationMs = performance.now() - started;
     const selected = result.selected === null ? null : new Set(result.selected);
     const rejected = new Set(selected === null ? [] : [...updates.keys()].filter((index) => !selected.has(index)));
-    const { scores, scoring } = await this.#score(job, global, updates, rejected);
+    const { scores, scoring } = await scoreRound({
+      scoring: job.spec.scoring,
+      global,
+      numExamples: updates.map((update) => update.numExamples),
+      deltas: kept,
+      rejected,
+      validationLoss: await this.validation.lossFor(job),
+    });
     const leaves = updates.map((update, index) => ({
       trainer: update.trainer as Address,
       updateHash: update.updateHash as Bytes32,
@@ -195,24 +207,6 @@ export class RoundsService {
     this.#logger.log(
       `job ${job.id} round ${round.round}: ${updates.length} update(s) aggregated with ${job.spec.strategy.name} in ${aggregationMs.toFixed(1)} ms, scored by ${scoring.method} in ${scoring.elapsedMs.toFixed(1)} ms (${scoring.evaluations} evaluation(s))${job.onChain ? `, anchor queued (root ${updatesRoot})` : ""}`,
     );
-  }
-
-  async #score(job: JobEntity, global: Float32Array, updates: readonly UpdateEntity[], rejected: Set<number>) {
-    const scoring = job.spec.scoring;
-    if (scoring.method === "examples") {
-      // Scored from the example counts alone: the deltas are not read (each entry names the global model).
-      return scoreRound({
-        scoring,
-        global,
-        updates: updates.map(({ numExamples }) => ({ delta: global, numExamples })),
-        rejected,
-      });
-    }
-    const scored: ScoredUpdate[] = [];
-    for (const update of updates)
-      scored.push({ delta: bytesToWeights(await this.blobs.get(update.cid)), numExamples: update.numExamples });
-    const validationLoss = await this.validation.lossFor(job);
-    return scoreRound({ scoring, global, updates: scored, rejected, validationLoss });
   }
 
   /**

@@ -1,7 +1,12 @@
 import { createValidationEvaluator } from "@tributary/enclave-compute";
 import { decodeValidationSet, encodeValidationSet, type ModelSpecInput, SCORE_SCALE } from "@tributary/protocol";
 import { describe, expect, it } from "vitest";
-import { type ScoredUpdate, scoreRound } from "./score-round.js";
+import { scoreRound } from "./score-round.js";
+
+interface Update {
+  readonly delta: Float32Array;
+  readonly numExamples: number;
+}
 
 /** A softmax regression: 3 features → 3 classes; flat layout = kernel [3, 3] row-major, then bias [3]. */
 const SPEC: ModelSpecInput = {
@@ -45,7 +50,7 @@ const GLOBAL = Float32Array.from({ length: PARAMS }, (_, i) => Math.sin(i * 0.9)
 const towardsTruth = (fraction: number) =>
   Float32Array.from(GLOBAL, (value, i) => ((TRUE_WEIGHTS[i] as number) - value) * fraction);
 /** Two helpful updates of different strength, one harmful, one that the rule rejected. */
-const UPDATES: ScoredUpdate[] = [
+const UPDATES: Update[] = [
   { delta: towardsTruth(0.5), numExamples: 200 },
   { delta: towardsTruth(0.15), numExamples: 100 },
   { delta: towardsTruth(-0.6), numExamples: 100 },
@@ -56,11 +61,10 @@ const REJECTED = new Set([3]);
 /** −loss of global + FedAvg over `members`, in float64. */
 function utility(members: readonly number[]): number {
   if (members.length === 0) return -referenceLoss(GLOBAL);
-  const total = members.reduce((sum, k) => sum + (UPDATES[k] as ScoredUpdate).numExamples, 0);
+  const total = members.reduce((sum, k) => sum + (UPDATES[k] as Update).numExamples, 0);
   const model = Array.from(GLOBAL, (value, i) => {
     let step = 0;
-    for (const k of members)
-      step += ((UPDATES[k] as ScoredUpdate).delta[i] as number) * (UPDATES[k] as ScoredUpdate).numExamples;
+    for (const k of members) step += ((UPDATES[k] as Update).delta[i] as number) * (UPDATES[k] as Update).numExamples;
     return value + step / total;
   });
   return -referenceLoss(model);
@@ -86,7 +90,8 @@ describe("scoreRound", () => {
     const { scores, scoring } = await scoreRound({
       scoring: { method: "leave-one-out", validationSetCid: "unused" },
       global: GLOBAL,
-      updates: UPDATES,
+      numExamples: UPDATES.map((update) => update.numExamples),
+      deltas: UPDATES.map((update) => update.delta),
       rejected: REJECTED,
       validationLoss: await validationLoss(),
     });
@@ -106,7 +111,8 @@ describe("scoreRound", () => {
     const { scores, scoring } = await scoreRound({
       scoring: { method: "gtg-shapley", validationSetCid: "unused", withinRoundTruncation: 0 },
       global: GLOBAL,
-      updates: UPDATES,
+      numExamples: UPDATES.map((update) => update.numExamples),
+      deltas: UPDATES.map((update) => update.delta),
       rejected,
       validationLoss: await validationLoss(),
     });
@@ -127,7 +133,8 @@ describe("scoreRound", () => {
     const { scores, scoring } = await scoreRound({
       scoring: { method: "examples" },
       global: GLOBAL,
-      updates: UPDATES,
+      numExamples: UPDATES.map((update) => update.numExamples),
+      deltas: UPDATES.map((update) => update.delta),
       rejected: REJECTED,
     });
     // 200 : 100 : 100 of 400 accepted examples.

@@ -2,12 +2,6 @@ import { fedAvgSubsetUtility, gtgShapley, leaveOneOut, normaliseScores, scoresTo
 import type { ScoringSpec } from "@tributary/protocol";
 import type { RoundScoring } from "./round.entity.js";
 
-/** One accepted update of the round, as scoring sees it. */
-export interface ScoredUpdate {
-  readonly delta: Float32Array;
-  readonly numExamples: number;
-}
-
 /** Evaluates a model (flat weights in the job's layout) on the job's held-out validation set. */
 export type ValidationLoss = (weights: Float32Array) => Promise<number>;
 
@@ -27,26 +21,31 @@ export interface RoundScores {
 export async function scoreRound(input: {
   readonly scoring: ScoringSpec;
   readonly global: Float32Array;
-  readonly updates: readonly ScoredUpdate[];
+  /** Examples behind each update of the round, in the round's order. */
+  readonly numExamples: readonly number[];
+  /** The updates' deltas, in the same order: needed by the validation-set methods only. */
+  readonly deltas?: readonly Float32Array[] | undefined;
   /** Indices of rejected updates. */
   readonly rejected: ReadonlySet<number>;
   /** Required for the validation-set methods. */
   readonly validationLoss?: ValidationLoss | undefined;
 }): Promise<RoundScores> {
-  const { scoring, global, updates, rejected } = input;
+  const { scoring, global, numExamples, rejected } = input;
   const started = performance.now();
-  const accepted = updates.map((_, index) => index).filter((index) => !rejected.has(index));
-  const raw = new Float64Array(updates.length);
+  const accepted = numExamples.map((_, index) => index).filter((index) => !rejected.has(index));
+  const raw = new Float64Array(numExamples.length);
   let evaluations = 0;
   if (scoring.method === "examples" || accepted.length === 0) {
-    for (const index of accepted) raw[index] = (updates[index] as ScoredUpdate).numExamples;
+    for (const index of accepted) raw[index] = numExamples[index] as number;
   } else {
-    const validationLoss = input.validationLoss;
-    if (validationLoss === undefined) throw new Error(`${scoring.method} scoring needs the job's validation set`);
+    const { validationLoss, deltas } = input;
+    if (validationLoss === undefined || deltas === undefined) {
+      throw new Error(`${scoring.method} scoring needs the round's deltas and the job's validation set`);
+    }
     const utility = fedAvgSubsetUtility({
       global,
-      deltas: accepted.map((index) => (updates[index] as ScoredUpdate).delta),
-      numExamples: accepted.map((index) => (updates[index] as ScoredUpdate).numExamples),
+      deltas: accepted.map((index) => deltas[index] as Float32Array),
+      numExamples: accepted.map((index) => numExamples[index] as number),
       evaluate: async (weights) => -(await validationLoss(weights)),
     });
     const result =
