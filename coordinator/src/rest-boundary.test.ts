@@ -1,3 +1,4 @@
+import { encodeValidationSet } from "@tributary/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../test-support/databases.js";
 import { request } from "../test-support/rest.js";
@@ -55,6 +56,51 @@ describe.each(DATABASES)("REST boundary on $name", (database) => {
     });
     expect(krum.status).toBe(400);
     expect(krum.body.error.message).toContain("JobSpec.clients.min: krum needs at least 5 updates per round");
+  });
+
+  it("checks an uploaded validation set byte by byte, and a job's reference to it", async () => {
+    const upload = (body: Uint8Array | string, type: string) =>
+      fetch(`${coordinator.url}/validation-sets`, { method: "POST", headers: { "content-type": type }, body });
+    const garbage = await upload(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), "application/octet-stream");
+    expect(garbage.status).toBe(400);
+    expect(((await garbage.json()) as ErrorBody).error.message).toMatch(/magic.*offset 0|offset 0.*magic/i);
+    const json = await upload("{}", "application/json");
+    expect(json.status).toBe(400);
+    expect(((await json.json()) as ErrorBody).error.message).toContain("must be application/octet-stream");
+
+    const set = encodeValidationSet({
+      featureShape: [4],
+      features: Float32Array.from({ length: 12 }, (_, i) => i / 12),
+      labels: Int32Array.from([0, 1, 0]),
+    });
+    const stored = await upload(set, "application/octet-stream");
+    expect(stored.status).toBe(201);
+    const { cid, examples } = (await stored.json()) as { cid: string; examples: number };
+    expect(examples).toBe(3);
+
+    const job = (inputShape: number[], validationSetCid: string) =>
+      request<ErrorBody>(coordinator.url, "POST", "/jobs", {
+        name: "scored",
+        model: {
+          inputShape,
+          layers: [{ type: "dense", units: 2, activation: "softmax" }],
+          loss: "sparseCategoricalCrossentropy",
+        },
+        datasetIds: ["1"],
+        rounds: 1,
+        learningRate: 0.1,
+        scoring: { method: "leave-one-out", validationSetCid },
+      });
+    const missing = await job([4], "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.message).toContain(
+      "JobSpec.scoring.validationSetCid: no validation set was uploaded with this CID",
+    );
+    const misshaped = await job([5], cid);
+    expect(misshaped.status).toBe(400);
+    expect(misshaped.body.error.message).toContain(
+      "JobSpec.scoring.validationSetCid: holds 4 features, the model takes 5",
+    );
   });
 
   it("distinguishes a malformed id (400) from a missing one (404), for jobs, datasets and models", async () => {
