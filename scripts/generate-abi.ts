@@ -99,7 +99,9 @@ function renderConnect(contracts: readonly Deployable[]): string {
 function renderIndex(contracts: readonly Deployable[]): string {
   // Each contract's type, and all its file's types (structs, events) under `<Name>Types` (event names repeat).
   const types = contracts
-    .map(({ name }) => `export type { ${name} } from "./${name}.js";\nexport type * as ${name}Types from "./${name}.js";`)
+    .map(
+      ({ name }) => `export type { ${name} } from "./${name}.js";\nexport type * as ${name}Types from "./${name}.js";`,
+    )
     .join("\n");
   return `${header}\n${types}\nexport * from "./connect.js";\nexport type * from "./common.js";\n`;
 }
