@@ -3,7 +3,7 @@ import { LocalChain } from "@tributary/contracts/local-chain";
 import type { Address, PayoutProof } from "@tributary/protocol";
 import { Contract, type ContractTransactionResponse, type JsonRpcProvider } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LedgerServer, type PlayedJob, playJob, startLedgerServer } from "../../test-support/ledger-job.js";
+import { type LedgerServer, type PlayedJob, playJob, startLedgerServer } from "../test-support/ledger-job.js";
 import { claimPayout } from "./claim-payout.js";
 import { ClaimRefusedError } from "./ledger-errors.js";
 import { trainingJobsErrorName } from "./training-jobs-reader.js";

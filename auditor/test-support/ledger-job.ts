@@ -24,7 +24,8 @@ import * as Digest from "multiformats/hashes/digest";
  * Plays a coordinator against a real local chain, by hand: creates a job naming a funded wallet as coordinator,
  * builds every round's leaves from random updates with protocol's tree functions, anchors the roots, finalises
  * with computePayouts' root and total, and writes the ledger the coordinator would serve. The CIDs come from
- * multiformats (the reference implementation of CIDs), independent of the verifier's own decoder.
+ * multiformats (the reference implementation of CIDs) over node:crypto's SHA-256, so a digest the verifier reads
+ * from a CID is checked against a hash it did not compute itself.
  */
 
 /** CIDv1, raw codec (0x55), sha2-256: what an IPFS node names these bytes. */
