@@ -19,17 +19,19 @@ import {
   normaliseScores,
   type SubsetUtility,
 } from "@tributary/aggregation";
-import { createValidationEvaluator } from "@tributary/enclave-compute";
-import { decodeValidationSet, encodeValidationSet, MLP_784_200_200_10 } from "@tributary/protocol";
 import {
   buildModel,
-  type Dataset,
+  createValidationEvaluator,
   getFlatWeights,
   initTrainingBackend,
+  setFlatWeights,
+} from "@tributary/model-runtime";
+import { decodeValidationSet, encodeValidationSet, MLP_784_200_200_10 } from "@tributary/protocol";
+import {
+  type Dataset,
   labelHistogram,
   loadDataset,
   partitionDirichlet,
-  setFlatWeights,
   subsetDataset,
   trainLocal,
 } from "@tributary/trainer-agent";

@@ -1,19 +1,3 @@
-// The model runtime (building a model from its spec, flat weights, evaluation, backend choice) moved to
-// @tributary/enclave-compute, where the coordinator can use it too; re-exported so this package's API is unchanged.
-export {
-  BACKEND_PREFERENCE,
-  BackendUnavailableError,
-  type BuildModelOptions,
-  buildModel,
-  type EvaluationResult,
-  evaluate,
-  featureSize,
-  getFlatWeights,
-  modelSpecOf,
-  parameterCount,
-  setFlatWeights,
-  WeightsLengthError,
-} from "@tributary/enclave-compute";
 export { CoordinatorApi, CoordinatorRequestError, ModelHashMismatchError } from "./agent/coordinator-api.js";
 export {
   DatasetPrivacyGuard,
@@ -46,11 +30,4 @@ export { type DatasetSource, type LoadedDataset, loadDataset, loadEnrolledDatase
 export { type DirichletOptions, type Partition, partitionDirichlet, partitionIid } from "./partition-dataset.js";
 export { SeededRandom } from "./seeded-random.js";
 export { type TrainLocalOptions, type TrainLocalResult, trainLocal } from "./train-local.js";
-export {
-  type InitTrainingBackendOptions,
-  initTrainingBackend,
-  type TrainingBackendInfo,
-  type TrainingBackendName,
-} from "./training-backend.js";
-export { registerWasmTrainingKernels } from "./wasm-training-kernels.js";
 export { type WriteIdxShardsOptions, writeIdxShards } from "./write-idx-shards.js";

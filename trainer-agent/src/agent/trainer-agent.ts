@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import type { Enclave } from "@tributary/enclave-compute";
-import { attestationUserData, buildModel, evaluate, setFlatWeights } from "@tributary/enclave-compute";
+import { attestationUserData, type Enclave } from "@tributary/enclave-compute";
+import { buildModel, evaluate, setFlatWeights } from "@tributary/model-runtime";
 import {
   type Ack,
   type Address,

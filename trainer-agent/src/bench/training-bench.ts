@@ -11,13 +11,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildModel } from "@tributary/enclave-compute";
+import { buildModel, initTrainingBackend } from "@tributary/model-runtime";
 import { FEDAVG_CNN, MLP_784_200_200_10, type ModelSpecInput } from "@tributary/protocol";
 import { type Dataset, subsetDataset } from "../dataset.js";
 import { loadDataset } from "../load-dataset.js";
 import { writeMnistIdx } from "../testing/mnist-package.js";
 import { trainLocal } from "../train-local.js";
-import { initTrainingBackend } from "../training-backend.js";
 
 const SECONDS_PER_MODEL = 12;
 const BATCH = 32;
