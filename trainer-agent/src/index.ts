@@ -27,6 +27,7 @@ export { DatasetCommitmentMismatchError, DatasetFormatError, TrainingConfigError
 export { averageMicrobatchGradients, type GradientTransform, type MicrobatchGradients } from "./gradient-transform.js";
 export { encodeIdx, IDX_TYPES, type IdxArray, type IdxTypeCode, maybeGunzip, parseIdx } from "./idx-format.js";
 export { type DatasetSource, type LoadedDataset, loadDataset, loadEnrolledDataset } from "./load-dataset.js";
+export { FASHION_MNIST_DIR, loadMnistIdx, loadMnistPackage, type MnistSplit, mnistIdxFiles } from "./load-mnist.js";
 export { type DirichletOptions, type Partition, partitionDirichlet, partitionIid } from "./partition-dataset.js";
 export { SeededRandom } from "./seeded-random.js";
 export { type TrainLocalOptions, type TrainLocalResult, trainLocal } from "./train-local.js";
