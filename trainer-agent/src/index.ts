@@ -11,6 +11,7 @@ export {
   DatasetNotEnrolledAsError,
   TrainerAgent,
   type TrainerAgentOptions,
+  type UpdateTransform,
 } from "./agent/trainer-agent.js";
 export { canonicalJson } from "./canonical-json.js";
 export { type Dataset, labelHistogram, subsetDataset } from "./dataset.js";
