@@ -7,8 +7,6 @@
  * (defaults) against the baseline of the same run: exact Shapley by brute force over all 2^10 coalitions.
  * Prints a table, the per-owner values, then one JSON line.
  */
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import {
   fedAvg,
@@ -19,24 +17,28 @@ import {
   normaliseScores,
   type SubsetUtility,
 } from "@tributary/aggregation";
-import { createValidationEvaluator } from "@tributary/enclave-compute";
-import { decodeValidationSet, encodeValidationSet, MLP_784_200_200_10 } from "@tributary/protocol";
 import {
   buildModel,
-  type Dataset,
+  createValidationEvaluator,
   getFlatWeights,
   initTrainingBackend,
-  labelHistogram,
-  loadDataset,
-  partitionDirichlet,
   setFlatWeights,
+} from "@tributary/model-runtime";
+import { decodeValidationSet, encodeValidationSet, MLP_784_200_200_10 } from "@tributary/protocol";
+import {
+  type Dataset,
+  FASHION_MNIST_DIR,
+  labelHistogram,
+  loadMnistIdx,
+  type MnistSplit,
+  mnistIdxFiles,
+  partitionDirichlet,
   subsetDataset,
   trainLocal,
 } from "@tributary/trainer-agent";
 import { z } from "zod";
 import { exactShapley, l1Distance, MAX_EXACT_PLAYERS, spearman } from "./scoring-fidelity.js";
 
-const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
 const ALPHA = 0.5;
 /** The federated benchmark's local training settings. */
 const TRAINING = { epochs: 1, batchSize: 32, learningRate: 0.05 } as const;
@@ -74,10 +76,8 @@ function parseOptions() {
   };
 }
 
-async function loadSplit(split: "train" | "t10k"): Promise<Dataset> {
-  const file = (kind: string) => path.join(FASHION_MNIST_DIR, `${split}-${kind}-ubyte.gz`);
-  const parts = [{ images: file("images-idx3"), labels: file("labels-idx1") }];
-  return (await loadDataset({ format: "idx", parts, numClasses: 10 })).dataset;
+async function loadSplit(split: MnistSplit): Promise<Dataset> {
+  return (await loadMnistIdx(FASHION_MNIST_DIR, split)).dataset;
 }
 
 const firstRecords = (dataset: Dataset, records: number) =>
@@ -146,13 +146,13 @@ const grouped = (value: number) => Math.round(value).toLocaleString("en-US");
 async function main(): Promise<void> {
   const started = performance.now();
   const options = parseOptions();
-  if (!existsSync(path.join(FASHION_MNIST_DIR, "train-images-idx3-ubyte.gz"))) {
+  if (mnistIdxFiles(FASHION_MNIST_DIR, "train").images === undefined) {
     throw new Error(`Fashion-MNIST is not installed: apt-get install -y dataset-fashion-mnist (${FASHION_MNIST_DIR})`);
   }
   const backend = await initTrainingBackend();
   const fullTrain = await loadSplit("train");
   const train = options.trainRecords === undefined ? fullTrain : firstRecords(fullTrain, options.trainRecords);
-  const test = await loadSplit("t10k");
+  const test = await loadSplit("test");
   const partition = partitionDirichlet(train.labels, 10, options.clients, {
     alpha: ALPHA,
     seed: "scoring-bench",

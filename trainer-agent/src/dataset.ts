@@ -1,4 +1,4 @@
-import { featureSize, type LabelledExamples } from "@tributary/enclave-compute";
+import { featureSize, type LabelledExamples } from "@tributary/model-runtime";
 
 /**
  * A labelled dataset held in memory, record after record: the model runtime's `LabelledExamples`. Features keep

@@ -1,19 +1,3 @@
-// The model runtime (building a model from its spec, flat weights, evaluation, backend choice) moved to
-// @tributary/enclave-compute, where the coordinator can use it too; re-exported so this package's API is unchanged.
-export {
-  BACKEND_PREFERENCE,
-  BackendUnavailableError,
-  type BuildModelOptions,
-  buildModel,
-  type EvaluationResult,
-  evaluate,
-  featureSize,
-  getFlatWeights,
-  modelSpecOf,
-  parameterCount,
-  setFlatWeights,
-  WeightsLengthError,
-} from "@tributary/enclave-compute";
 export { CoordinatorApi, CoordinatorRequestError, ModelHashMismatchError } from "./agent/coordinator-api.js";
 export {
   DatasetPrivacyGuard,
@@ -27,6 +11,7 @@ export {
   DatasetNotEnrolledAsError,
   TrainerAgent,
   type TrainerAgentOptions,
+  type UpdateTransform,
 } from "./agent/trainer-agent.js";
 export { canonicalJson } from "./canonical-json.js";
 export { type Dataset, labelHistogram, subsetDataset } from "./dataset.js";
@@ -43,14 +28,8 @@ export { DatasetCommitmentMismatchError, DatasetFormatError, TrainingConfigError
 export { averageMicrobatchGradients, type GradientTransform, type MicrobatchGradients } from "./gradient-transform.js";
 export { encodeIdx, IDX_TYPES, type IdxArray, type IdxTypeCode, maybeGunzip, parseIdx } from "./idx-format.js";
 export { type DatasetSource, type LoadedDataset, loadDataset, loadEnrolledDataset } from "./load-dataset.js";
+export { FASHION_MNIST_DIR, loadMnistIdx, loadMnistPackage, type MnistSplit, mnistIdxFiles } from "./load-mnist.js";
 export { type DirichletOptions, type Partition, partitionDirichlet, partitionIid } from "./partition-dataset.js";
 export { SeededRandom } from "./seeded-random.js";
 export { type TrainLocalOptions, type TrainLocalResult, trainLocal } from "./train-local.js";
-export {
-  type InitTrainingBackendOptions,
-  initTrainingBackend,
-  type TrainingBackendInfo,
-  type TrainingBackendName,
-} from "./training-backend.js";
-export { registerWasmTrainingKernels } from "./wasm-training-kernels.js";
 export { type WriteIdxShardsOptions, writeIdxShards } from "./write-idx-shards.js";

@@ -1,12 +1,18 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { buildModel, evaluate, getFlatWeights, parameterCount, setFlatWeights } from "@tributary/enclave-compute";
+import {
+  buildModel,
+  evaluate,
+  getFlatWeights,
+  initTrainingBackend,
+  parameterCount,
+  setFlatWeights,
+} from "@tributary/model-runtime";
 import type { ModelSpecInput } from "@tributary/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Dataset } from "./dataset.js";
 import { averageMicrobatchGradients, type MicrobatchGradients } from "./gradient-transform.js";
 import { mnistPackageDigits } from "./testing/mnist-package.js";
 import { trainLocal } from "./train-local.js";
-import { initTrainingBackend } from "./training-backend.js";
 
 function mnistSlice(start: number, count: number): Dataset {
   const digits = mnistPackageDigits();

@@ -6,7 +6,7 @@ import {
   modelObjective,
   modelSpecOf,
   parameterCount,
-} from "@tributary/enclave-compute";
+} from "@tributary/model-runtime";
 import type { Dataset } from "./dataset.js";
 import { TrainingConfigError } from "./errors.js";
 import type { GradientTransform } from "./gradient-transform.js";

@@ -1,16 +1,17 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { SimulatedEnclave } from "@tributary/enclave-compute";
+import { initTrainingBackend } from "@tributary/model-runtime";
 import { type DatasetId, DatasetIdSchema, parseInput, TributaryError } from "@tributary/protocol";
 import {
   type AgentEvent,
   DatasetPrivacyGuard,
   type DatasetSource,
-  initTrainingBackend,
   loadDataset,
   SeededRandom,
   subsetDataset,
   TrainerAgent,
+  type TrainerAgentOptions,
 } from "@tributary/trainer-agent";
 import type { Command } from "commander";
 import { Wallet } from "ethers";
@@ -37,7 +38,6 @@ const TrainerOptionsSchema = z.strictObject({
   allowNonPrivate: z.boolean().default(false),
   microbatchSize: z.coerce.number().int().positive().default(8),
   jsonEvents: z.boolean().default(false),
-  attack: z.enum(["sign-flip", "scale-100"]).optional(),
 });
 type TrainerOptions = z.infer<typeof TrainerOptionsSchema>;
 
@@ -85,8 +85,11 @@ export async function trainerWallet(options: { readonly keystore?: string | unde
   return new Wallet(env.TRIBUTARY_TRAINER_KEY);
 }
 
+/** What a harness plugs into the agent from outside (the demo's Byzantine trainers: an update transform). */
+export type TrainerHooks = Pick<TrainerAgentOptions, "updateTransform">;
+
 /** `tributary trainer`: the data owner's agent, next to the data. */
-export async function runTrainer(raw: Record<string, unknown>): Promise<void> {
+export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHooks = {}): Promise<void> {
   const options = parseInput(TrainerOptionsSchema, raw, "trainer options");
   const print = (event: AgentEvent | { type: string; [key: string]: unknown }) =>
     process.stdout.write(options.jsonEvents ? `${JSON.stringify(event)}\n` : `[trainer] ${describe(event)}\n`);
@@ -121,7 +124,7 @@ export async function runTrainer(raw: Record<string, unknown>): Promise<void> {
     enclave: new SimulatedEnclave({ warn: (line) => print({ type: "warning", line }) }),
     privacy,
     onEvent: print,
-    ...(options.attack === undefined ? {} : { attack: options.attack }),
+    ...hooks,
   });
   print({
     type: "ready",
@@ -146,7 +149,8 @@ function describe(event: { type: string; [key: string]: unknown }): string {
     .join(" ")}`;
 }
 
-export function registerTrainerCommand(program: Command): void {
+/** Adds `trainer` to `program`; a harness passes `hooks` to run the same agent with something plugged in. */
+export function registerTrainerCommand(program: Command, hooks: TrainerHooks = {}): void {
   program
     .command("trainer")
     .description("run a trainer agent next to a local dataset: it joins the coordinator's jobs and trains locally")
@@ -170,6 +174,5 @@ export function registerTrainerCommand(program: Command): void {
     .option("--allow-non-private", "also train for jobs without differential privacy (ε = ∞)", false)
     .option("--microbatch-size <n>", "records per clipped microbatch in DP-SGD", "8")
     .option("--json-events", "print one JSON object per event", false)
-    .option("--attack <sign-flip|scale-100>", "robustness testing only: act as a Byzantine trainer")
-    .action((options: Record<string, unknown>) => runTrainer(options));
+    .action((options: Record<string, unknown>) => runTrainer(options, hooks));
 }

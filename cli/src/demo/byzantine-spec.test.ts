@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ByzantineOptionSchema } from "./byzantine-spec.js";
+import { ByzantineOptionSchema, byzantineTransform } from "./byzantine-spec.js";
 
 describe("--byzantine K:ATTACK", () => {
   it("reads the count and the attack", () => {
@@ -21,5 +21,14 @@ describe("--byzantine K:ATTACK", () => {
     ]) {
       expect(ByzantineOptionSchema.safeParse(text).success, text).toBe(false);
     }
+  });
+});
+
+describe("byzantineTransform", () => {
+  it("negates the update (sign-flip) or multiplies it by 100 (scale-100), leaving the honest one as it was", () => {
+    const honest = Float32Array.from([0.5, -0.25, 0, 3]);
+    expect(Array.from(byzantineTransform("sign-flip")(honest))).toEqual([-0.5, 0.25, -0, -3]);
+    expect(Array.from(byzantineTransform("scale-100")(honest))).toEqual([50, -25, 0, 300]);
+    expect(Array.from(honest)).toEqual([0.5, -0.25, 0, 3]);
   });
 });

@@ -1,6 +1,7 @@
+import type { UpdateTransform } from "@tributary/trainer-agent";
 import { z } from "zod";
 
-/** The attacks `tributary trainer --attack` can play (robustness testing only). */
+/** The attacks the demo's Byzantine trainers can play (robustness testing only). */
 export const BYZANTINE_ATTACKS = ["sign-flip", "scale-100"] as const;
 export type ByzantineAttack = (typeof BYZANTINE_ATTACKS)[number];
 
@@ -21,3 +22,12 @@ export const ByzantineOptionSchema = z
     const [count, attack] = text.split(":") as [string, ByzantineAttack];
     return { count: Number(count), attack };
   });
+
+/**
+ * The attack as the trainer agent's `updateTransform`: the honest update negated (`sign-flip`) or multiplied by
+ * 100 (`scale-100`), in a new array.
+ */
+export function byzantineTransform(attack: ByzantineAttack): UpdateTransform {
+  const factor = attack === "sign-flip" ? -1 : 100;
+  return (update) => update.map((value) => factor * value);
+}

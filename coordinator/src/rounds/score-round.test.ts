@@ -1,4 +1,4 @@
-import { createValidationEvaluator } from "@tributary/enclave-compute";
+import { createValidationEvaluator } from "@tributary/model-runtime";
 import { decodeValidationSet, encodeValidationSet, type ModelSpecInput, SCORE_SCALE } from "@tributary/protocol";
 import { describe, expect, it } from "vitest";
 import { scoreRound } from "./score-round.js";

