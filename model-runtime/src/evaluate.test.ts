@@ -4,7 +4,7 @@ import { ModelInputError } from "./errors.js";
 import { evaluate } from "./evaluate.js";
 import { setFlatWeights } from "./flat-weights.js";
 import { initModelBackend } from "./model-backend.js";
-import { type DenseReferenceLayer, denseReferenceScores } from "./testing/dense-reference.js";
+import { type DenseReferenceLayer, denseReferenceScores } from "../test-support/dense-reference.js";
 
 const LAYERS: DenseReferenceLayer[] = [
   { units: 5, activation: "relu" },

@@ -8,7 +8,7 @@ import type { DatasetId, JobId } from "@tributary/protocol";
 import { DatasetPrivacyGuard, loadDataset, TrainerAgent } from "@tributary/trainer-agent";
 import { Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeMnistIdx } from "../../trainer-agent/src/testing/mnist-package.js";
+import { writeMnistIdx } from "../../trainer-agent/test-support/mnist-package.js";
 
 // Two real trainer agents (tfjs training, DP-SGD, signed updates over socket.io) against a real coordinator on
 // embedded PGlite. One owner's budget cannot pay for the job: it must refuse before touching its data, and the

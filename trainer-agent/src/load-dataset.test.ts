@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DatasetCommitmentMismatchError, DatasetFormatError } from "./errors.js";
 import { loadDataset, loadEnrolledDataset } from "./load-dataset.js";
-import { idxBytes, type MnistIdxFiles, mnistPackageDigits, writeMnistIdx } from "./testing/mnist-package.js";
+import { idxBytes, type MnistIdxFiles, mnistPackageDigits, writeMnistIdx } from "../test-support/mnist-package.js";
 
 const TRAIN = 600;
 const TEST = 200;

@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DatasetFormatError } from "./errors.js";
 import { loadMnistIdx, loadMnistPackage, mnistIdxFiles } from "./load-mnist.js";
-import { idxBytes } from "./testing/mnist-package.js";
+import { idxBytes } from "../test-support/mnist-package.js";
 
 let dir: string;
 /** Three 2×2 "images" and their labels, written by hand: train plain, t10k gzipped. */

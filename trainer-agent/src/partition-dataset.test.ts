@@ -6,7 +6,7 @@ import { type Dataset, labelHistogram } from "./dataset.js";
 import { TrainingConfigError } from "./errors.js";
 import { loadDataset } from "./load-dataset.js";
 import { type Partition, partitionDirichlet, partitionIid } from "./partition-dataset.js";
-import { mnistPackageDigits } from "./testing/mnist-package.js";
+import { mnistPackageDigits } from "../test-support/mnist-package.js";
 import { writeIdxShards } from "./write-idx-shards.js";
 
 const digits = mnistPackageDigits();

@@ -11,7 +11,7 @@ import type { ModelSpecInput } from "@tributary/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Dataset } from "./dataset.js";
 import { averageMicrobatchGradients, type MicrobatchGradients } from "./gradient-transform.js";
-import { mnistPackageDigits } from "./testing/mnist-package.js";
+import { mnistPackageDigits } from "../test-support/mnist-package.js";
 import { trainLocal } from "./train-local.js";
 
 function mnistSlice(start: number, count: number): Dataset {

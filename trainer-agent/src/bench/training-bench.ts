@@ -15,7 +15,7 @@ import { FEDAVG_CNN, MLP_784_200_200_10, type ModelSpecInput } from "@tributary/
 import { type Dataset, subsetDataset } from "../dataset.js";
 import { loadDataset } from "../load-dataset.js";
 import { FASHION_MNIST_DIR, loadMnistIdx, mnistIdxFiles } from "../load-mnist.js";
-import { writeMnistIdx } from "../testing/mnist-package.js";
+import { writeMnistIdx } from "../../test-support/mnist-package.js";
 import { trainLocal } from "../train-local.js";
 
 const SECONDS_PER_MODEL = 12;

