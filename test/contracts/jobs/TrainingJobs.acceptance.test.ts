@@ -114,7 +114,9 @@ describe("TrainingJobs acceptance and per-job stale timeout (issue 12, item 10)"
       // A running job likewise: its anchor time plus its own timeout, not the new one.
       const running = await createJob(system);
       expect((await jobs.getJob(running)).staleJobTimeout).to.equal(DAY);
-      await jobs.connect(gov).setParameters({ protocolFeeBps: 250n, claimPeriod: 30n * DAY, staleJobTimeout: 365n * DAY });
+      await jobs
+        .connect(gov)
+        .setParameters({ protocolFeeBps: 250n, claimPeriod: 30n * DAY, staleJobTimeout: 365n * DAY });
       await anchorRounds(system, running, 1);
       await increaseTime(DAY + 1n);
       await expect(jobs.connect(researcher).cancelJob(running)).to.emit(jobs, "JobCancelled");

@@ -34,7 +34,12 @@ describe("ModelRegistry licences and revenue", () => {
     it("sells a free licence without moving tokens", async () => {
       const f = await modelsFixture();
       await f.models.connect(f.provider).registerModel(modelParams(f, { licensePrice: 0n }));
-      await expect(f.models.connect(f.buyer).purchaseLicense(1n, 0n)).to.changeTokenBalance(ethers, f.usdc, f.buyer, 0n);
+      await expect(f.models.connect(f.buyer).purchaseLicense(1n, 0n)).to.changeTokenBalance(
+        ethers,
+        f.usdc,
+        f.buyer,
+        0n,
+      );
       expect(await f.models.hasLicense(1n, f.buyer.address)).to.equal(true);
     });
 

@@ -145,14 +145,21 @@ describe("ModelRegistry stake accounting under slashes (issue 12, item 6)", () =
           });
         }
         // A plain reference model of the provider, written here from the specification.
-        const ref = { active: units(5_000), unbonding: 0n, slashed: 0n, stakes: [...declared], live: [true, true, true] };
+        const ref = {
+          active: units(5_000),
+          unbonding: 0n,
+          slashed: 0n,
+          stakes: [...declared],
+          live: [true, true, true],
+        };
         const locked = () => ref.stakes.reduce((sum, s) => sum + s, 0n);
         let txs = 0;
         for (const step of steps) {
           txs += 1;
           if (step.kind === "slash") {
             const i = step.model;
-            const fromModel = ref.live[i] ? (step.amount < (ref.stakes[i] ?? 0n) ? step.amount : (ref.stakes[i] ?? 0n)) : 0n;
+            const own = ref.live[i] ? (ref.stakes[i] ?? 0n) : 0n;
+            const fromModel = step.amount < own ? step.amount : own;
             ref.stakes[i] = (ref.stakes[i] ?? 0n) - fromModel;
             const free = ref.active - locked();
             const fromActive = step.amount < free ? step.amount : free;
