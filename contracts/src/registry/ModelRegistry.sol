@@ -39,7 +39,8 @@ contract ModelRegistry is IModelRegistry, AccessControl, ReentrancyGuardTransien
     uint256 private _modelCount;
     Parameters private _parameters;
 
-    /// @param staking_ The staking contract whose stake models lock (this contract needs its `LOCKER_ROLE`).
+    /// @param staking_ The staking contract whose stake models lock (this contract needs its `LOCKER_ROLE` and
+    /// `SLASHER_ROLE`).
     /// @param jobs_ The training jobs contract models reference.
     /// @param treasury_ The treasury receiving licence fees.
     /// @param parameters_ The initial governance parameters.

@@ -38,7 +38,7 @@ contract OptimisticVerifier is IOptimisticVerifier, AccessControl, ReentrancyGua
     Parameters private _parameters;
 
     /// @param modelRegistry_ The model registry (this contract needs its `VERIFIER_ROLE`).
-    /// @param staking_ The staking contract (this contract needs its `SLASHER_ROLE`); bonds are in its token.
+    /// @param staking_ The staking contract (bonds are in its token; slashes go through the model registry).
     /// @param treasury_ The treasury receiving the non-winner share of forfeited bonds.
     /// @param parameters_ The initial governance parameters.
     /// @param committee_ The initial committee (may be empty: governance appoints it later).
