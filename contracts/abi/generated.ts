@@ -1252,6 +1252,27 @@ export const modelRegistryAbi = [
     "inputs": [
       {
         "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "price",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
+      }
+    ],
+    "name": "ModelRegistryPriceAboveMax",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
       },
@@ -1470,6 +1491,37 @@ export const modelRegistryAbi = [
       }
     ],
     "name": "ModelRegistered",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "fromModelStake",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "slashed",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "stakeLeft",
+        "type": "uint256"
+      }
+    ],
+    "name": "ModelSlashed",
     "type": "event"
   },
   {
@@ -2097,6 +2149,11 @@ export const modelRegistryAbi = [
         "internalType": "uint256",
         "name": "modelId",
         "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "maxPrice",
+        "type": "uint256"
       }
     ],
     "name": "purchaseLicense",
@@ -2285,6 +2342,35 @@ export const modelRegistryAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "winner",
+        "type": "address"
+      }
+    ],
+    "name": "slashModel",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "slashed",
+        "type": "uint256"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes4",
         "name": "interfaceId",
         "type": "bytes4"
@@ -2404,6 +2490,11 @@ export const optimisticVerifierAbi = [
         "internalType": "struct IOptimisticVerifier.Parameters",
         "name": "parameters_",
         "type": "tuple"
+      },
+      {
+        "internalType": "address[]",
+        "name": "committee_",
+        "type": "address[]"
       },
       {
         "internalType": "address",
@@ -2796,6 +2887,38 @@ export const optimisticVerifierAbi = [
   {
     "inputs": [
       {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      },
+      {
+        "internalType": "address",
+        "name": "requester",
+        "type": "address"
+      }
+    ],
+    "name": "OptimisticVerifierSelfRequest",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "committeeThreshold",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint256",
+        "name": "committeeSize",
+        "type": "uint256"
+      }
+    ],
+    "name": "OptimisticVerifierThresholdAboveCommittee",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "token",
         "type": "address"
@@ -2828,6 +2951,17 @@ export const optimisticVerifierAbi = [
   {
     "inputs": [],
     "name": "OptimisticVerifierZeroHash",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "modelId",
+        "type": "uint256"
+      }
+    ],
+    "name": "OptimisticVerifierZeroPayment",
     "type": "error"
   },
   {
@@ -3240,6 +3374,19 @@ export const optimisticVerifierAbi = [
         "internalType": "bytes32",
         "name": "",
         "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [],
+    "name": "VOID_PENALTY_BPS",
+    "outputs": [
+      {
+        "internalType": "uint256",
+        "name": "",
+        "type": "uint256"
       }
     ],
     "stateMutability": "view",
@@ -5792,6 +5939,17 @@ export const trainingJobsAbi = [
         "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
+      }
+    ],
+    "name": "TrainingJobsAlreadyAccepted",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
       },
       {
         "internalType": "address",
@@ -6129,6 +6287,31 @@ export const trainingJobsAbi = [
         "type": "uint256"
       },
       {
+        "indexed": true,
+        "internalType": "address",
+        "name": "coordinator",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "staleAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "JobAccepted",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
+      },
+      {
         "indexed": false,
         "internalType": "uint256",
         "name": "refund",
@@ -6193,6 +6376,12 @@ export const trainingJobsAbi = [
         "indexed": false,
         "internalType": "uint256",
         "name": "feeBps",
+        "type": "uint256"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "staleJobTimeout",
         "type": "uint256"
       }
     ],
@@ -6429,6 +6618,19 @@ export const trainingJobsAbi = [
         "internalType": "uint256",
         "name": "jobId",
         "type": "uint256"
+      }
+    ],
+    "name": "acceptJob",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint256",
+        "name": "jobId",
+        "type": "uint256"
       },
       {
         "internalType": "uint256",
@@ -6617,6 +6819,11 @@ export const trainingJobsAbi = [
             "type": "uint40"
           },
           {
+            "internalType": "bool",
+            "name": "accepted",
+            "type": "bool"
+          },
+          {
             "internalType": "address",
             "name": "paymentToken",
             "type": "address"
@@ -6630,6 +6837,11 @@ export const trainingJobsAbi = [
             "internalType": "uint16",
             "name": "feeBps",
             "type": "uint16"
+          },
+          {
+            "internalType": "uint40",
+            "name": "staleJobTimeout",
+            "type": "uint40"
           },
           {
             "internalType": "bytes32",

@@ -14,7 +14,13 @@ if (!deployer || !researcher || !coordinator || !provider || !buyer || !challeng
   throw new Error("not enough accounts");
 
 const E18 = 10n ** 18n;
-const { contracts } = await deploySystem(ethers, deployer, { ...DEFAULT_DEPLOY_OPTIONS, admin: deployer.address });
+// A committee of two (the default threshold) so the committee dispute measured below can open.
+const committee = [randomAddress(), randomAddress()];
+const { contracts } = await deploySystem(ethers, deployer, {
+  ...DEFAULT_DEPLOY_OPTIONS,
+  admin: deployer.address,
+  committee,
+});
 const { token, datasets, jobs, models, staking, verifier, channels } = contracts;
 const usdc = await ethers.deployContract("MockERC20", ["USD Coin", "USDC", 6]);
 
@@ -103,7 +109,7 @@ const registerModel = await gasOf(
   }),
 );
 await usdc.connect(buyer).approve(models, ethers.MaxUint256);
-const purchaseLicense = await gasOf(models.connect(buyer).purchaseLicense(1n));
+const purchaseLicense = await gasOf(models.connect(buyer).purchaseLicense(1n, 100n * E18));
 
 await usdc.connect(buyer).approve(verifier, ethers.MaxUint256);
 await verifier.connect(buyer).createTask(1n, ethers.id("input"), usdc, 10n * E18);

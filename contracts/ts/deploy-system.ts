@@ -52,6 +52,11 @@ export interface DeployOptions {
     quorumPercent: bigint;
     timelockDelay: bigint;
   };
+  /**
+   * The verifier's initial committee of re-executors (default: none; governance appoints it later). Committee
+   * disputes open only once the committee has `verifier.committeeThreshold` members.
+   */
+  readonly committee?: readonly string[];
   /** Granted `REGISTRAR_ROLE` on the attestation registry (the coordinator's attestation service), if given. */
   readonly attestationRegistrar?: string;
   /**
@@ -111,9 +116,9 @@ async function mined(tx: Promise<ContractTransactionResponse>): Promise<void> {
 }
 
 /**
- * Deploys the whole system from `deployer`, wires the roles between contracts (the model registry locks stake,
- * the verifier slashes and reports reputation, the governor proposes to the timelock), then hands every
- * administrator role to `options.admin` (default: the timelock) and renounces the deployer's.
+ * Deploys the whole system from `deployer`, wires the roles between contracts (the model registry locks and
+ * slashes stake, the verifier reports lost disputes and reputation to it, the governor proposes to the timelock),
+ * then hands every administrator role to `options.admin` (default: the timelock) and renounces the deployer's.
  */
 export async function deploySystem(
   ethers: HardhatEthers,
@@ -177,7 +182,11 @@ export async function deploySystem(
     deployer,
   );
   const verifier = await deployed(
-    ethers.deployContract("OptimisticVerifier", [models, staking, treasury, options.verifier, me], deployer),
+    ethers.deployContract(
+      "OptimisticVerifier",
+      [models, staking, treasury, options.verifier, [...(options.committee ?? [])], me],
+      deployer,
+    ),
     connectOptimisticVerifier,
     deployer,
   );
@@ -201,7 +210,7 @@ export async function deploySystem(
 
   // Wiring between contracts.
   await mined(staking.grantRole(await staking.LOCKER_ROLE(), models));
-  await mined(staking.grantRole(await staking.SLASHER_ROLE(), verifier));
+  await mined(staking.grantRole(await staking.SLASHER_ROLE(), models));
   await mined(models.grantRole(await models.VERIFIER_ROLE(), verifier));
   if (options.attestationRegistrar !== undefined) {
     await mined(attestation.grantRole(await attestation.REGISTRAR_ROLE(), options.attestationRegistrar));

@@ -23,9 +23,9 @@ export declare namespace IModelRegistry {
     }
 
   export interface ModelRegistryInterface extends Interface {
-    getFunction(nameOrSignature: "DEFAULT_ADMIN_ROLE" | "MAX_FEE_BPS" | "REPUTATION_PENALTY" | "VERIFIER_ROLE" | "claimContributorRevenue" | "contributorClaimed" | "contributorPool" | "deactivateModel" | "getModel" | "getRoleAdmin" | "grantRole" | "hasLicense" | "hasRole" | "isProviderApproved" | "modelCount" | "parameters" | "pendingRevenue" | "purchaseLicense" | "recordOutcome" | "registerModel" | "renounceRole" | "revokeRole" | "setParameters" | "setProviderApproval" | "supportsInterface" | "updateModel" | "withdrawRevenue"): FunctionFragment;
+    getFunction(nameOrSignature: "DEFAULT_ADMIN_ROLE" | "MAX_FEE_BPS" | "REPUTATION_PENALTY" | "VERIFIER_ROLE" | "claimContributorRevenue" | "contributorClaimed" | "contributorPool" | "deactivateModel" | "getModel" | "getRoleAdmin" | "grantRole" | "hasLicense" | "hasRole" | "isProviderApproved" | "modelCount" | "parameters" | "pendingRevenue" | "purchaseLicense" | "recordOutcome" | "registerModel" | "renounceRole" | "revokeRole" | "setParameters" | "setProviderApproval" | "slashModel" | "supportsInterface" | "updateModel" | "withdrawRevenue"): FunctionFragment;
 
-    getEvent(nameOrSignatureOrTopic: "ContributorRevenueClaimed" | "LicensePurchased" | "ModelDeactivated" | "ModelRegistered" | "ModelUpdated" | "ParametersUpdated" | "ProviderApprovalUpdated" | "ReputationUpdated" | "RevenueWithdrawn" | "RoleAdminChanged" | "RoleGranted" | "RoleRevoked"): EventFragment;
+    getEvent(nameOrSignatureOrTopic: "ContributorRevenueClaimed" | "LicensePurchased" | "ModelDeactivated" | "ModelRegistered" | "ModelSlashed" | "ModelUpdated" | "ParametersUpdated" | "ProviderApprovalUpdated" | "ReputationUpdated" | "RevenueWithdrawn" | "RoleAdminChanged" | "RoleGranted" | "RoleRevoked"): EventFragment;
 
     encodeFunctionData(functionFragment: 'DEFAULT_ADMIN_ROLE', values?: undefined): string;
 encodeFunctionData(functionFragment: 'MAX_FEE_BPS', values?: undefined): string;
@@ -44,13 +44,14 @@ encodeFunctionData(functionFragment: 'isProviderApproved', values: [BigNumberish
 encodeFunctionData(functionFragment: 'modelCount', values?: undefined): string;
 encodeFunctionData(functionFragment: 'parameters', values?: undefined): string;
 encodeFunctionData(functionFragment: 'pendingRevenue', values: [AddressLike, AddressLike]): string;
-encodeFunctionData(functionFragment: 'purchaseLicense', values: [BigNumberish]): string;
+encodeFunctionData(functionFragment: 'purchaseLicense', values: [BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'recordOutcome', values: [BigNumberish, boolean]): string;
 encodeFunctionData(functionFragment: 'registerModel', values: [IModelRegistry.ModelParamsStruct]): string;
 encodeFunctionData(functionFragment: 'renounceRole', values: [BytesLike, AddressLike]): string;
 encodeFunctionData(functionFragment: 'revokeRole', values: [BytesLike, AddressLike]): string;
 encodeFunctionData(functionFragment: 'setParameters', values: [IModelRegistry.ParametersStruct]): string;
 encodeFunctionData(functionFragment: 'setProviderApproval', values: [BigNumberish, AddressLike, boolean]): string;
+encodeFunctionData(functionFragment: 'slashModel', values: [BigNumberish, BigNumberish, AddressLike]): string;
 encodeFunctionData(functionFragment: 'supportsInterface', values: [BytesLike]): string;
 encodeFunctionData(functionFragment: 'updateModel', values: [BigNumberish, string, BigNumberish, BigNumberish]): string;
 encodeFunctionData(functionFragment: 'withdrawRevenue', values: [AddressLike]): string;
@@ -79,6 +80,7 @@ decodeFunctionResult(functionFragment: 'renounceRole', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'revokeRole', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'setParameters', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'setProviderApproval', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'slashModel', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'supportsInterface', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'updateModel', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'withdrawRevenue', data: BytesLike): Result;
@@ -125,6 +127,18 @@ decodeFunctionResult(functionFragment: 'withdrawRevenue', data: BytesLike): Resu
       export type InputTuple = [modelId: BigNumberish, provider: AddressLike, jobId: BigNumberish, modelHash: BytesLike, modelURI: string, endpoint: string, pricePerToken: BigNumberish, licensePrice: BigNumberish, paymentToken: AddressLike, stake: BigNumberish];
       export type OutputTuple = [modelId: bigint, provider: string, jobId: bigint, modelHash: string, modelURI: string, endpoint: string, pricePerToken: bigint, licensePrice: bigint, paymentToken: string, stake: bigint];
       export interface OutputObject {modelId: bigint, provider: string, jobId: bigint, modelHash: string, modelURI: string, endpoint: string, pricePerToken: bigint, licensePrice: bigint, paymentToken: string, stake: bigint };
+      export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
+      export type Filter = TypedDeferredTopicFilter<Event>
+      export type Log = TypedEventLog<Event>
+      export type LogDescription = TypedLogDescription<Event>
+    }
+
+  
+
+    export namespace ModelSlashedEvent {
+      export type InputTuple = [modelId: BigNumberish, fromModelStake: BigNumberish, slashed: BigNumberish, stakeLeft: BigNumberish];
+      export type OutputTuple = [modelId: bigint, fromModelStake: bigint, slashed: bigint, stakeLeft: bigint];
+      export interface OutputObject {modelId: bigint, fromModelStake: bigint, slashed: bigint, stakeLeft: bigint };
       export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
       export type Filter = TypedDeferredTopicFilter<Event>
       export type Log = TypedEventLog<Event>
@@ -400,7 +414,7 @@ decodeFunctionResult(functionFragment: 'withdrawRevenue', data: BytesLike): Resu
 
     
     purchaseLicense: TypedContractMethod<
-      [modelId: BigNumberish, ],
+      [modelId: BigNumberish, maxPrice: BigNumberish, ],
       [void],
       'nonpayable'
     >
@@ -450,6 +464,14 @@ decodeFunctionResult(functionFragment: 'withdrawRevenue', data: BytesLike): Resu
     setProviderApproval: TypedContractMethod<
       [jobId: BigNumberish, provider: AddressLike, approved: boolean, ],
       [void],
+      'nonpayable'
+    >
+    
+
+    
+    slashModel: TypedContractMethod<
+      [modelId: BigNumberish, amount: BigNumberish, winner: AddressLike, ],
+      [bigint],
       'nonpayable'
     >
     
@@ -567,7 +589,7 @@ getFunction(nameOrSignature: 'pendingRevenue'): TypedContractMethod<
       'view'
     >;
 getFunction(nameOrSignature: 'purchaseLicense'): TypedContractMethod<
-      [modelId: BigNumberish, ],
+      [modelId: BigNumberish, maxPrice: BigNumberish, ],
       [void],
       'nonpayable'
     >;
@@ -601,6 +623,11 @@ getFunction(nameOrSignature: 'setProviderApproval'): TypedContractMethod<
       [void],
       'nonpayable'
     >;
+getFunction(nameOrSignature: 'slashModel'): TypedContractMethod<
+      [modelId: BigNumberish, amount: BigNumberish, winner: AddressLike, ],
+      [bigint],
+      'nonpayable'
+    >;
 getFunction(nameOrSignature: 'supportsInterface'): TypedContractMethod<
       [interfaceId: BytesLike, ],
       [boolean],
@@ -621,6 +648,7 @@ getFunction(nameOrSignature: 'withdrawRevenue'): TypedContractMethod<
 getEvent(key: 'LicensePurchased'): TypedContractEvent<LicensePurchasedEvent.InputTuple, LicensePurchasedEvent.OutputTuple, LicensePurchasedEvent.OutputObject>;
 getEvent(key: 'ModelDeactivated'): TypedContractEvent<ModelDeactivatedEvent.InputTuple, ModelDeactivatedEvent.OutputTuple, ModelDeactivatedEvent.OutputObject>;
 getEvent(key: 'ModelRegistered'): TypedContractEvent<ModelRegisteredEvent.InputTuple, ModelRegisteredEvent.OutputTuple, ModelRegisteredEvent.OutputObject>;
+getEvent(key: 'ModelSlashed'): TypedContractEvent<ModelSlashedEvent.InputTuple, ModelSlashedEvent.OutputTuple, ModelSlashedEvent.OutputObject>;
 getEvent(key: 'ModelUpdated'): TypedContractEvent<ModelUpdatedEvent.InputTuple, ModelUpdatedEvent.OutputTuple, ModelUpdatedEvent.OutputObject>;
 getEvent(key: 'ParametersUpdated'): TypedContractEvent<ParametersUpdatedEvent.InputTuple, ParametersUpdatedEvent.OutputTuple, ParametersUpdatedEvent.OutputObject>;
 getEvent(key: 'ProviderApprovalUpdated'): TypedContractEvent<ProviderApprovalUpdatedEvent.InputTuple, ProviderApprovalUpdatedEvent.OutputTuple, ProviderApprovalUpdatedEvent.OutputObject>;
@@ -646,6 +674,10 @@ getEvent(key: 'RoleRevoked'): TypedContractEvent<RoleRevokedEvent.InputTuple, Ro
 
       'ModelRegistered(uint256,address,uint256,bytes32,string,string,uint256,uint256,address,uint256)': TypedContractEvent<ModelRegisteredEvent.InputTuple, ModelRegisteredEvent.OutputTuple, ModelRegisteredEvent.OutputObject>;
       ModelRegistered: TypedContractEvent<ModelRegisteredEvent.InputTuple, ModelRegisteredEvent.OutputTuple, ModelRegisteredEvent.OutputObject>;
+    
+
+      'ModelSlashed(uint256,uint256,uint256,uint256)': TypedContractEvent<ModelSlashedEvent.InputTuple, ModelSlashedEvent.OutputTuple, ModelSlashedEvent.OutputObject>;
+      ModelSlashed: TypedContractEvent<ModelSlashedEvent.InputTuple, ModelSlashedEvent.OutputTuple, ModelSlashedEvent.OutputObject>;
     
 
       'ModelUpdated(uint256,string,uint256,uint256)': TypedContractEvent<ModelUpdatedEvent.InputTuple, ModelUpdatedEvent.OutputTuple, ModelUpdatedEvent.OutputObject>;

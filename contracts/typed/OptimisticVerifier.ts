@@ -18,11 +18,12 @@ export declare namespace IOptimisticVerifier {
     }
 
   export interface OptimisticVerifierInterface extends Interface {
-    getFunction(nameOrSignature: "DEFAULT_ADMIN_ROLE" | "cancelTask" | "committeeSize" | "createTask" | "dispute" | "finalizeTask" | "getRoleAdmin" | "getTask" | "grantRole" | "hasRole" | "hasVoted" | "isCommitteeMember" | "owed" | "parameters" | "proofVerifier" | "renounceRole" | "resolveTimeout" | "resolveWithProof" | "revokeRole" | "setCommitteeMember" | "setParameters" | "setProofVerifier" | "submitResult" | "supportsInterface" | "taskCount" | "vote" | "withdraw"): FunctionFragment;
+    getFunction(nameOrSignature: "DEFAULT_ADMIN_ROLE" | "VOID_PENALTY_BPS" | "cancelTask" | "committeeSize" | "createTask" | "dispute" | "finalizeTask" | "getRoleAdmin" | "getTask" | "grantRole" | "hasRole" | "hasVoted" | "isCommitteeMember" | "owed" | "parameters" | "proofVerifier" | "renounceRole" | "resolveTimeout" | "resolveWithProof" | "revokeRole" | "setCommitteeMember" | "setParameters" | "setProofVerifier" | "submitResult" | "supportsInterface" | "taskCount" | "vote" | "withdraw"): FunctionFragment;
 
     getEvent(nameOrSignatureOrTopic: "CommitteeMemberUpdated" | "Disputed" | "ParametersUpdated" | "ProofVerifierUpdated" | "ResultSubmitted" | "RoleAdminChanged" | "RoleGranted" | "RoleRevoked" | "TaskCancelled" | "TaskCreated" | "TaskFinalized" | "VoteCast" | "Withdrawn"): EventFragment;
 
     encodeFunctionData(functionFragment: 'DEFAULT_ADMIN_ROLE', values?: undefined): string;
+encodeFunctionData(functionFragment: 'VOID_PENALTY_BPS', values?: undefined): string;
 encodeFunctionData(functionFragment: 'cancelTask', values: [BigNumberish]): string;
 encodeFunctionData(functionFragment: 'committeeSize', values?: undefined): string;
 encodeFunctionData(functionFragment: 'createTask', values: [BigNumberish, BytesLike, AddressLike, BigNumberish]): string;
@@ -51,6 +52,7 @@ encodeFunctionData(functionFragment: 'vote', values: [BigNumberish, boolean]): s
 encodeFunctionData(functionFragment: 'withdraw', values: [AddressLike]): string;
 
     decodeFunctionResult(functionFragment: 'DEFAULT_ADMIN_ROLE', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'VOID_PENALTY_BPS', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'cancelTask', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'committeeSize', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'createTask', data: BytesLike): Result;
@@ -278,6 +280,14 @@ decodeFunctionResult(functionFragment: 'withdraw', data: BytesLike): Result;
     
 
     
+    VOID_PENALTY_BPS: TypedContractMethod<
+      [],
+      [bigint],
+      'view'
+    >
+    
+
+    
     cancelTask: TypedContractMethod<
       [taskId: BigNumberish, ],
       [void],
@@ -491,6 +501,11 @@ decodeFunctionResult(functionFragment: 'withdraw', data: BytesLike): Result;
     getFunction(nameOrSignature: 'DEFAULT_ADMIN_ROLE'): TypedContractMethod<
       [],
       [string],
+      'view'
+    >;
+getFunction(nameOrSignature: 'VOID_PENALTY_BPS'): TypedContractMethod<
+      [],
+      [bigint],
       'view'
     >;
 getFunction(nameOrSignature: 'cancelTask'): TypedContractMethod<

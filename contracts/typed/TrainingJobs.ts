@@ -16,9 +16,9 @@ export declare namespace ITrainingJobs {
     export type JobParamsStructOutput = [modelSpecHash: string, datasetIds: bigint[], rounds: bigint, reward: bigint, paymentToken: string, coordinator: string] & {modelSpecHash: string, datasetIds: bigint[], rounds: bigint, reward: bigint, paymentToken: string, coordinator: string }
   
 
-    export type JobStruct = {coordinator: AddressLike, rounds: BigNumberish, roundsAnchored: BigNumberish, status: BigNumberish, lastActivityAt: BigNumberish, paymentToken: AddressLike, claimDeadline: BigNumberish, feeBps: BigNumberish, payoutRoot: BytesLike, payoutTotal: BigNumberish, claimed: BigNumberish, researcher: AddressLike, escrow: BigNumberish, fee: BigNumberish, refunded: BigNumberish, modelSpecHash: BytesLike}
+    export type JobStruct = {coordinator: AddressLike, rounds: BigNumberish, roundsAnchored: BigNumberish, status: BigNumberish, lastActivityAt: BigNumberish, accepted: boolean, paymentToken: AddressLike, claimDeadline: BigNumberish, feeBps: BigNumberish, staleJobTimeout: BigNumberish, payoutRoot: BytesLike, payoutTotal: BigNumberish, claimed: BigNumberish, researcher: AddressLike, escrow: BigNumberish, fee: BigNumberish, refunded: BigNumberish, modelSpecHash: BytesLike}
 
-    export type JobStructOutput = [coordinator: string, rounds: bigint, roundsAnchored: bigint, status: bigint, lastActivityAt: bigint, paymentToken: string, claimDeadline: bigint, feeBps: bigint, payoutRoot: string, payoutTotal: bigint, claimed: bigint, researcher: string, escrow: bigint, fee: bigint, refunded: bigint, modelSpecHash: string] & {coordinator: string, rounds: bigint, roundsAnchored: bigint, status: bigint, lastActivityAt: bigint, paymentToken: string, claimDeadline: bigint, feeBps: bigint, payoutRoot: string, payoutTotal: bigint, claimed: bigint, researcher: string, escrow: bigint, fee: bigint, refunded: bigint, modelSpecHash: string }
+    export type JobStructOutput = [coordinator: string, rounds: bigint, roundsAnchored: bigint, status: bigint, lastActivityAt: bigint, accepted: boolean, paymentToken: string, claimDeadline: bigint, feeBps: bigint, staleJobTimeout: bigint, payoutRoot: string, payoutTotal: bigint, claimed: bigint, researcher: string, escrow: bigint, fee: bigint, refunded: bigint, modelSpecHash: string] & {coordinator: string, rounds: bigint, roundsAnchored: bigint, status: bigint, lastActivityAt: bigint, accepted: boolean, paymentToken: string, claimDeadline: bigint, feeBps: bigint, staleJobTimeout: bigint, payoutRoot: string, payoutTotal: bigint, claimed: bigint, researcher: string, escrow: bigint, fee: bigint, refunded: bigint, modelSpecHash: string }
   
 
     export type RoundAnchorStruct = {updatesRoot: BytesLike, modelHash: BytesLike}
@@ -28,12 +28,13 @@ export declare namespace ITrainingJobs {
     }
 
   export interface TrainingJobsInterface extends Interface {
-    getFunction(nameOrSignature: "DEFAULT_ADMIN_ROLE" | "MAX_FEE_BPS" | "anchorRound" | "cancelJob" | "claim" | "createJob" | "datasetRegistry" | "finalizeJob" | "getJob" | "getJobDatasets" | "getRoleAdmin" | "getRound" | "grantRole" | "hasRole" | "isClaimed" | "jobCount" | "parameters" | "reclaim" | "reclaimable" | "renounceRole" | "revokeRole" | "setParameters" | "supportsInterface" | "treasury"): FunctionFragment;
+    getFunction(nameOrSignature: "DEFAULT_ADMIN_ROLE" | "MAX_FEE_BPS" | "acceptJob" | "anchorRound" | "cancelJob" | "claim" | "createJob" | "datasetRegistry" | "finalizeJob" | "getJob" | "getJobDatasets" | "getRoleAdmin" | "getRound" | "grantRole" | "hasRole" | "isClaimed" | "jobCount" | "parameters" | "reclaim" | "reclaimable" | "renounceRole" | "revokeRole" | "setParameters" | "supportsInterface" | "treasury"): FunctionFragment;
 
-    getEvent(nameOrSignatureOrTopic: "Claimed" | "JobCancelled" | "JobCreated" | "JobFinalized" | "ParametersUpdated" | "Reclaimed" | "RoleAdminChanged" | "RoleGranted" | "RoleRevoked" | "RoundAnchored"): EventFragment;
+    getEvent(nameOrSignatureOrTopic: "Claimed" | "JobAccepted" | "JobCancelled" | "JobCreated" | "JobFinalized" | "ParametersUpdated" | "Reclaimed" | "RoleAdminChanged" | "RoleGranted" | "RoleRevoked" | "RoundAnchored"): EventFragment;
 
     encodeFunctionData(functionFragment: 'DEFAULT_ADMIN_ROLE', values?: undefined): string;
 encodeFunctionData(functionFragment: 'MAX_FEE_BPS', values?: undefined): string;
+encodeFunctionData(functionFragment: 'acceptJob', values: [BigNumberish]): string;
 encodeFunctionData(functionFragment: 'anchorRound', values: [BigNumberish, BigNumberish, BytesLike, BytesLike]): string;
 encodeFunctionData(functionFragment: 'cancelJob', values: [BigNumberish]): string;
 encodeFunctionData(functionFragment: 'claim', values: [BigNumberish, AddressLike, BigNumberish, BytesLike[]]): string;
@@ -59,6 +60,7 @@ encodeFunctionData(functionFragment: 'treasury', values?: undefined): string;
 
     decodeFunctionResult(functionFragment: 'DEFAULT_ADMIN_ROLE', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'MAX_FEE_BPS', data: BytesLike): Result;
+decodeFunctionResult(functionFragment: 'acceptJob', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'anchorRound', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'cancelJob', data: BytesLike): Result;
 decodeFunctionResult(functionFragment: 'claim', data: BytesLike): Result;
@@ -96,6 +98,18 @@ decodeFunctionResult(functionFragment: 'treasury', data: BytesLike): Result;
 
   
 
+    export namespace JobAcceptedEvent {
+      export type InputTuple = [jobId: BigNumberish, coordinator: AddressLike, staleAt: BigNumberish];
+      export type OutputTuple = [jobId: bigint, coordinator: string, staleAt: bigint];
+      export interface OutputObject {jobId: bigint, coordinator: string, staleAt: bigint };
+      export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
+      export type Filter = TypedDeferredTopicFilter<Event>
+      export type Log = TypedEventLog<Event>
+      export type LogDescription = TypedLogDescription<Event>
+    }
+
+  
+
     export namespace JobCancelledEvent {
       export type InputTuple = [jobId: BigNumberish, refund: BigNumberish];
       export type OutputTuple = [jobId: bigint, refund: bigint];
@@ -109,9 +123,9 @@ decodeFunctionResult(functionFragment: 'treasury', data: BytesLike): Result;
   
 
     export namespace JobCreatedEvent {
-      export type InputTuple = [jobId: BigNumberish, researcher: AddressLike, coordinator: AddressLike, paymentToken: AddressLike, modelSpecHash: BytesLike, datasetIds: BigNumberish[], rounds: BigNumberish, reward: BigNumberish, feeBps: BigNumberish];
-      export type OutputTuple = [jobId: bigint, researcher: string, coordinator: string, paymentToken: string, modelSpecHash: string, datasetIds: bigint[], rounds: bigint, reward: bigint, feeBps: bigint];
-      export interface OutputObject {jobId: bigint, researcher: string, coordinator: string, paymentToken: string, modelSpecHash: string, datasetIds: bigint[], rounds: bigint, reward: bigint, feeBps: bigint };
+      export type InputTuple = [jobId: BigNumberish, researcher: AddressLike, coordinator: AddressLike, paymentToken: AddressLike, modelSpecHash: BytesLike, datasetIds: BigNumberish[], rounds: BigNumberish, reward: BigNumberish, feeBps: BigNumberish, staleJobTimeout: BigNumberish];
+      export type OutputTuple = [jobId: bigint, researcher: string, coordinator: string, paymentToken: string, modelSpecHash: string, datasetIds: bigint[], rounds: bigint, reward: bigint, feeBps: bigint, staleJobTimeout: bigint];
+      export interface OutputObject {jobId: bigint, researcher: string, coordinator: string, paymentToken: string, modelSpecHash: string, datasetIds: bigint[], rounds: bigint, reward: bigint, feeBps: bigint, staleJobTimeout: bigint };
       export type Event = TypedContractEvent<InputTuple, OutputTuple, OutputObject>
       export type Filter = TypedDeferredTopicFilter<Event>
       export type Log = TypedEventLog<Event>
@@ -250,6 +264,14 @@ decodeFunctionResult(functionFragment: 'treasury', data: BytesLike): Result;
       [],
       [bigint],
       'view'
+    >
+    
+
+    
+    acceptJob: TypedContractMethod<
+      [jobId: BigNumberish, ],
+      [void],
+      'nonpayable'
     >
     
 
@@ -442,6 +464,11 @@ getFunction(nameOrSignature: 'MAX_FEE_BPS'): TypedContractMethod<
       [bigint],
       'view'
     >;
+getFunction(nameOrSignature: 'acceptJob'): TypedContractMethod<
+      [jobId: BigNumberish, ],
+      [void],
+      'nonpayable'
+    >;
 getFunction(nameOrSignature: 'anchorRound'): TypedContractMethod<
       [jobId: BigNumberish, round: BigNumberish, updatesRoot: BytesLike, modelHash: BytesLike, ],
       [void],
@@ -554,6 +581,7 @@ getFunction(nameOrSignature: 'treasury'): TypedContractMethod<
     >;
 
     getEvent(key: 'Claimed'): TypedContractEvent<ClaimedEvent.InputTuple, ClaimedEvent.OutputTuple, ClaimedEvent.OutputObject>;
+getEvent(key: 'JobAccepted'): TypedContractEvent<JobAcceptedEvent.InputTuple, JobAcceptedEvent.OutputTuple, JobAcceptedEvent.OutputObject>;
 getEvent(key: 'JobCancelled'): TypedContractEvent<JobCancelledEvent.InputTuple, JobCancelledEvent.OutputTuple, JobCancelledEvent.OutputObject>;
 getEvent(key: 'JobCreated'): TypedContractEvent<JobCreatedEvent.InputTuple, JobCreatedEvent.OutputTuple, JobCreatedEvent.OutputObject>;
 getEvent(key: 'JobFinalized'): TypedContractEvent<JobFinalizedEvent.InputTuple, JobFinalizedEvent.OutputTuple, JobFinalizedEvent.OutputObject>;
@@ -570,11 +598,15 @@ getEvent(key: 'RoundAnchored'): TypedContractEvent<RoundAnchoredEvent.InputTuple
       Claimed: TypedContractEvent<ClaimedEvent.InputTuple, ClaimedEvent.OutputTuple, ClaimedEvent.OutputObject>;
     
 
+      'JobAccepted(uint256,address,uint256)': TypedContractEvent<JobAcceptedEvent.InputTuple, JobAcceptedEvent.OutputTuple, JobAcceptedEvent.OutputObject>;
+      JobAccepted: TypedContractEvent<JobAcceptedEvent.InputTuple, JobAcceptedEvent.OutputTuple, JobAcceptedEvent.OutputObject>;
+    
+
       'JobCancelled(uint256,uint256)': TypedContractEvent<JobCancelledEvent.InputTuple, JobCancelledEvent.OutputTuple, JobCancelledEvent.OutputObject>;
       JobCancelled: TypedContractEvent<JobCancelledEvent.InputTuple, JobCancelledEvent.OutputTuple, JobCancelledEvent.OutputObject>;
     
 
-      'JobCreated(uint256,address,address,address,bytes32,uint256[],uint256,uint256,uint256)': TypedContractEvent<JobCreatedEvent.InputTuple, JobCreatedEvent.OutputTuple, JobCreatedEvent.OutputObject>;
+      'JobCreated(uint256,address,address,address,bytes32,uint256[],uint256,uint256,uint256,uint256)': TypedContractEvent<JobCreatedEvent.InputTuple, JobCreatedEvent.OutputTuple, JobCreatedEvent.OutputObject>;
       JobCreated: TypedContractEvent<JobCreatedEvent.InputTuple, JobCreatedEvent.OutputTuple, JobCreatedEvent.OutputObject>;
     
 

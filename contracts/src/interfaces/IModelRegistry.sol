@@ -4,13 +4,17 @@ pragma solidity ^0.8.24;
 /// @title IModelRegistry
 /// @notice The registry of served models (the seed's registry: provider, model hash, endpoint, price per token,
 /// stake, reputation, active) and of licence sales. Registering a model locks at least the governance minimum of the
-/// provider's stake in `Staking`. A model trained by a job references it: its licence revenue is then split between
+/// provider's stake in `Staking`. The registry keeps each model's locked stake exact: a lost dispute slashes the
+/// model's own locked stake first (through `slashModel`), a model whose locked stake falls below the governance
+/// minimum is deactivated at once (it takes no new tasks and no licence sales), and deactivation unlocks only what
+/// is still locked for that model. A model trained by a job references it: its licence revenue is then split between
 /// the provider, the job's researcher and the job's contributors (pro rata to their amounts in the job's payout tree,
 /// claimable with the same Merkle proof), after the protocol fee.
 /// @dev Model ids are sequential, starting at 1. A provider may reference a job only when the job is finalised and
 /// its researcher registers the model or has approved the provider for that job. Without a job, the researcher's
 /// and the contributors' shares go to the provider. Provider and researcher revenue is credited and withdrawn (pull
-/// payments).
+/// payments). Invariant: for every provider, the sum of its models' `stake` equals the stake this registry holds
+/// locked for it in `Staking`, which never exceeds its active stake.
 interface IModelRegistry {
     /// @notice A model as stored.
     /// @param provider The inference provider serving it.
@@ -20,7 +24,8 @@ interface IModelRegistry {
     /// @param modelHash The hash of the weights.
     /// @param pricePerToken The inference price per token, in `paymentToken` units (channel payments).
     /// @param licensePrice The price of a licence (zero: free).
-    /// @param stake The stake locked for it in `Staking`.
+    /// @param stake The stake still locked for it in `Staking`: the stake registered, less what slashes took from it;
+    /// zero once deactivated.
     /// @param reputationScore Raised by verified correct results, lowered by lost disputes.
     /// @param modelURI Where the weights live (an IPFS CID).
     /// @param endpoint Where the model is served.
@@ -110,6 +115,12 @@ interface IModelRegistry {
     /// @param caller The caller.
     error ModelRegistryNotResearcher(uint256 jobId, address caller);
 
+    /// @notice The licence price is above the most the buyer agreed to pay (the price changed before the purchase).
+    /// @param modelId The model.
+    /// @param price The current licence price.
+    /// @param maxPrice The most the buyer agreed to pay.
+    error ModelRegistryPriceAboveMax(uint256 modelId, uint256 price, uint256 maxPrice);
+
     /// @notice The buyer already holds a licence for the model.
     /// @param modelId The model.
     /// @param buyer The buyer.
@@ -176,10 +187,19 @@ interface IModelRegistry {
     /// @param licensePrice The licence price.
     event ModelUpdated(uint256 indexed modelId, string endpoint, uint256 pricePerToken, uint256 licensePrice);
 
-    /// @notice A model was deactivated and its stake unlocked.
+    /// @notice A model was deactivated (by its provider, or because slashes took its stake below the minimum) and
+    /// the stake still locked for it unlocked.
     /// @param modelId The model.
     /// @param stakeUnlocked The stake unlocked.
     event ModelDeactivated(uint256 indexed modelId, uint256 stakeUnlocked);
+
+    /// @notice The verifier slashed the provider of a model for a lost dispute.
+    /// @param modelId The model.
+    /// @param fromModelStake The part of the slash taken from the model's locked stake.
+    /// @param slashed The whole amount slashed (the model's stake first, then the provider's free and unbonding
+    /// stake).
+    /// @param stakeLeft The stake still locked for the model afterwards (before any deactivation).
+    event ModelSlashed(uint256 indexed modelId, uint256 fromModelStake, uint256 slashed, uint256 stakeLeft);
 
     /// @notice A researcher approved or revoked a provider for its job's models.
     /// @param jobId The job.
@@ -244,8 +264,8 @@ interface IModelRegistry {
         uint256 licensePrice
     ) external;
 
-    /// @notice Deactivates a model for good and unlocks its stake (which stays slashable while it unbonds).
-    /// Provider only.
+    /// @notice Deactivates a model for good and unlocks the stake still locked for it (`getModel(modelId).stake`,
+    /// which slashes may have reduced); that stake stays slashable while it unbonds. Provider only.
     /// @param modelId The model.
     function deactivateModel(uint256 modelId) external;
 
@@ -256,9 +276,11 @@ interface IModelRegistry {
     function setProviderApproval(uint256 jobId, address provider, bool approved) external;
 
     /// @notice Buys a licence to an active model for the caller, paying `licensePrice` in its payment token
-    /// (approve first).
+    /// (approve first). Reverts with `ModelRegistryPriceAboveMax` when the price is above `maxPrice`, so a price
+    /// raised before the purchase is mined (front-running) charges the buyer nothing.
     /// @param modelId The model.
-    function purchaseLicense(uint256 modelId) external;
+    /// @param maxPrice The most the buyer agrees to pay (the price it saw).
+    function purchaseLicense(uint256 modelId, uint256 maxPrice) external;
 
     /// @notice Sends the caller its credited revenue in `token`.
     /// @param token The token.
@@ -283,6 +305,16 @@ interface IModelRegistry {
     /// @param modelId The model.
     /// @param correct Whether the result was correct.
     function recordOutcome(uint256 modelId, bool correct) external;
+
+    /// @notice Slashes the provider of a model for a lost dispute: takes up to `amount`, first from the stake locked
+    /// for this model (unlocked and slashed), then from the provider's free and unbonding stake; the stake other
+    /// models locked is never touched. A model left with a locked stake below `parameters().minModelStake` (or
+    /// zero) is deactivated and the rest of its stake unlocked. Only `VERIFIER_ROLE`.
+    /// @param modelId The model the dispute was lost on.
+    /// @param amount The amount to take.
+    /// @param winner The dispute's winner, paid the winner's share by `Staking`.
+    /// @return slashed The amount actually taken.
+    function slashModel(uint256 modelId, uint256 amount, address winner) external returns (uint256 slashed);
 
     /// @notice Sets the governance parameters. Governance only.
     /// @param parameters The new parameters.
@@ -330,7 +362,7 @@ interface IModelRegistry {
     /// @return The parameters.
     function parameters() external view returns (Parameters memory);
 
-    /// @notice The role allowed to record verification outcomes.
+    /// @notice The role allowed to record verification outcomes and slash models.
     /// @return The role identifier, `keccak256("VERIFIER_ROLE")`.
     function VERIFIER_ROLE() external view returns (bytes32);
 

@@ -7,11 +7,17 @@ pragma solidity ^0.8.24;
 /// dispute window anyone may dispute by posting a bond in the staking token and an alternative response hash. A
 /// dispute is resolved by the model's registered ZK verifier when it has one (the provider must prove its response
 /// before the resolution deadline), otherwise by m-of-n votes of the governance-appointed committee of staked
-/// re-executors. The loser pays: a wrong provider is slashed in `Staking` (the challenger receives the winner's
-/// share), a wrong challenger loses its bond (split between the provider and the treasury in the same proportion).
+/// re-executors. The loser pays: a wrong provider is slashed through `ModelRegistry.slashModel` (the model's locked
+/// stake first; the challenger receives the winner's share), a wrong challenger loses its bond (split between the
+/// provider and the treasury in the same proportion). A committee dispute that no side wins before the resolution
+/// deadline ends Void: the provider is paid, and the challenger gets its bond back less `VOID_PENALTY_BPS`, which is
+/// credited to the provider for the delayed payment (so a challenger cannot hold up payments for free).
 /// Undisputed results finalise after the window and release the payment. All payouts are credited and withdrawn.
+/// Tasks carry a positive payment and their requester is never the model's provider, so reputation cannot be
+/// farmed with free or self-paid tasks. The committee threshold m never exceeds the committee size n once a committee
+/// is appointed, and a committee dispute can only be opened while n >= m.
 /// @dev Task ids are sequential, starting at 1. Windows are in seconds, never blocks. A finalised task cannot be
-/// disputed. Requires `SLASHER_ROLE` on `Staking` and `VERIFIER_ROLE` on `ModelRegistry`.
+/// disputed. Requires `VERIFIER_ROLE` on `ModelRegistry` (which itself holds `SLASHER_ROLE` on `Staking`).
 interface IOptimisticVerifier {
     /// @notice Where a task stands.
     enum TaskStatus {
@@ -107,6 +113,22 @@ interface IOptimisticVerifier {
     /// @notice The payment token is the zero address.
     error OptimisticVerifierInvalidPaymentToken();
 
+    /// @notice A task's payment is zero (free tasks would let reputation be farmed).
+    /// @param modelId The model.
+    error OptimisticVerifierZeroPayment(uint256 modelId);
+
+    /// @notice The requester is the model's provider (self-paid tasks would let reputation be farmed).
+    /// @param modelId The model.
+    /// @param requester The requester.
+    error OptimisticVerifierSelfRequest(uint256 modelId, address requester);
+
+    /// @notice The committee threshold m exceeds the committee size n: every committee dispute would end Void.
+    /// Raised when parameters are set (constructor and `setParameters`) and n > 0, when a removal leaves
+    /// 0 < n < m, and when a committee dispute is opened while n < m.
+    /// @param committeeThreshold The threshold m.
+    /// @param committeeSize The committee size n.
+    error OptimisticVerifierThresholdAboveCommittee(uint256 committeeThreshold, uint256 committeeSize);
+
     /// @notice The token arrived with a different amount than requested (fee-on-transfer tokens are unsupported).
     /// @param token The token.
     /// @param expected The amount requested.
@@ -176,7 +198,7 @@ interface IOptimisticVerifier {
     /// @param minimum The minimum.
     error OptimisticVerifierInsufficientCommitteeStake(address member, uint256 stake, uint256 minimum);
 
-    /// @notice The committee member is the task's provider or challenger and may not vote on it.
+    /// @notice The committee member is the task's provider, challenger or requester and may not vote on it.
     /// @param taskId The task.
     /// @param member The member.
     error OptimisticVerifierConflictedMember(uint256 taskId, address member);
@@ -289,11 +311,11 @@ interface IOptimisticVerifier {
     event ParametersUpdated(Parameters parameters);
 
     /// @notice Creates a task on an active model and escrows `payment` of `paymentToken` from the caller (approve
-    /// first).
+    /// first). The caller may not be the model's provider.
     /// @param modelId The model.
     /// @param inputHash The hash of the request's input; non-zero.
     /// @param paymentToken The payment's token; non-zero.
-    /// @param payment The payment (may be zero).
+    /// @param payment The payment; positive.
     /// @return taskId The new task's id.
     function createTask(
         uint256 modelId,
@@ -312,7 +334,8 @@ interface IOptimisticVerifier {
     function cancelTask(uint256 taskId) external;
 
     /// @notice Disputes a submitted result within the dispute window, pulling `challengerBond` of the staking token
-    /// from the caller (approve first). Anyone but the provider.
+    /// from the caller (approve first). Anyone but the provider. A dispute the committee resolves (the model has no ZK
+    /// verifier) can only be opened while the committee has at least `committeeThreshold` members.
     /// @param taskId The task.
     /// @param alternativeResponseHash The response hash the challenger holds correct; non-zero and different from
     /// the provider's.
@@ -327,13 +350,15 @@ interface IOptimisticVerifier {
 
     /// @notice Casts a committee member's vote on a dispute; the side that reaches `committeeThreshold` votes wins at
     /// once. Members with at least `minCommitteeStake` only, neither the
-    /// provider nor the challenger, once per dispute, before the resolution deadline.
+    /// provider nor the challenger nor the requester, once per dispute, before the resolution deadline.
     /// @param taskId The task.
     /// @param providerCorrect Whether re-execution reproduced the provider's response.
     function vote(uint256 taskId, bool providerCorrect) external;
 
     /// @notice Ends a dispute left unresolved after the resolution deadline: with a ZK verifier the provider failed
-    /// to prove its response and loses; with the committee the dispute is void (bond returned, payment released).
+    /// to prove its response and loses; with the committee the dispute is Void: the payment goes to the provider, and
+    /// the challenger's bond is returned less `VOID_PENALTY_BPS` of it, which is credited to the provider for the
+    /// delay.
     /// @param taskId The task.
     function resolveTimeout(uint256 taskId) external;
 
@@ -345,7 +370,9 @@ interface IOptimisticVerifier {
     /// @param token The token.
     function withdraw(address token) external;
 
-    /// @notice Adds or removes a committee member. Governance only.
+    /// @notice Adds or removes a committee member. Governance only. Adding is always allowed (while a committee is
+    /// appointed it may be smaller than the threshold; no committee dispute opens meanwhile); a removal that would
+    /// leave 0 < n < `committeeThreshold` reverts with `OptimisticVerifierThresholdAboveCommittee`.
     /// @param member The account.
     /// @param isMember Whether it should be a member.
     function setCommitteeMember(address member, bool isMember) external;
@@ -355,7 +382,9 @@ interface IOptimisticVerifier {
     /// @param proofVerifier The verifier (zero: committee).
     function setProofVerifier(uint256 modelId, address proofVerifier) external;
 
-    /// @notice Sets the governance parameters. Governance only.
+    /// @notice Sets the governance parameters. Governance only. Reverts with
+    /// `OptimisticVerifierThresholdAboveCommittee` when a committee is appointed (n > 0) and `committeeThreshold`
+    /// exceeds it.
     /// @param parameters The new parameters.
     function setParameters(Parameters calldata parameters) external;
 
@@ -397,4 +426,8 @@ interface IOptimisticVerifier {
     /// @notice The current governance parameters.
     /// @return The parameters.
     function parameters() external view returns (Parameters memory);
+
+    /// @notice The share of a challenger's bond a Void dispute costs it, credited to the provider.
+    /// @return The share in basis points (1,000 = 10 %).
+    function VOID_PENALTY_BPS() external view returns (uint256);
 }

@@ -4,10 +4,13 @@ pragma solidity ^0.8.24;
 /// @title IStaking
 /// @notice Stake of the utility token backing providers and re-executors. Unstaking goes through an unbonding delay
 /// during which the stake can still be slashed. Contracts that governance authorises may lock part of a stake (the
-/// model registry, for registered models) and slash it (the optimistic verifier); a slash pays a governance-set share
-/// to the winner of the dispute and the rest to the treasury.
-/// @dev Invariant: the contract's token balance equals `totalStaked()`, which equals the sum over accounts of
-/// `stakeOf + unbonding amount`, which equals everything staked minus everything withdrawn minus `totalSlashed()`.
+/// model registry, for registered models) and slash it (the model registry, for the model a dispute was lost on); a
+/// slash pays a governance-set share to the winner of the dispute and the rest to the treasury. A slash takes only
+/// free and unbonding stake, never locked stake: a locker that wants its locked stake slashed unlocks it first, so
+/// a slash for one model can never eat into the stake another model locked.
+/// @dev Invariants: the contract's token balance equals `totalStaked()`, which equals the sum over accounts of
+/// `stakeOf + unbonding amount`, which equals everything staked minus everything withdrawn minus `totalSlashed()`;
+/// `lockedOf(account) <= stakeOf(account)` for every account.
 interface IStaking {
     /// @notice An amount of zero was given where a positive amount is required.
     error StakingZeroAmount();
@@ -66,7 +69,7 @@ interface IStaking {
     /// @param account The slashed staker.
     /// @param slasher The authorised contract that slashed.
     /// @param winner The winner of the dispute, who received `toWinner`.
-    /// @param amount The amount taken (active stake first, then unbonding).
+    /// @param amount The amount taken (free active stake first, then unbonding).
     /// @param toWinner The part of `amount` sent to `winner`.
     /// @param toTreasury The part of `amount` sent to the treasury.
     event Slashed(
@@ -106,9 +109,10 @@ interface IStaking {
     /// @notice Sends the caller's unbonded stake to the caller once its release time has passed.
     function withdraw() external;
 
-    /// @notice Slashes up to `amount` of `account`'s stake (active first, then unbonding). Only `SLASHER_ROLE`.
+    /// @notice Slashes up to `amount` of `account`'s stake: its free (unlocked) active stake first, then its
+    /// unbonding stake. Locked stake is never taken. Only `SLASHER_ROLE`.
     /// @param account The staker to slash.
-    /// @param amount The amount to take; less is taken when the account holds less.
+    /// @param amount The amount to take; less is taken when the account's free and unbonding stake is smaller.
     /// @param winner The dispute's winner, who receives `winnerShareBps()` of the slashed amount.
     /// @return slashed The amount actually taken.
     function slash(address account, uint256 amount, address winner) external returns (uint256 slashed);
@@ -118,8 +122,7 @@ interface IStaking {
     /// @param amount The amount to lock; at most the account's free stake.
     function lock(address account, uint256 amount) external;
 
-    /// @notice Unlocks up to `amount` of `account`'s locked stake (less when a slash already reduced it).
-    /// Only `LOCKER_ROLE`.
+    /// @notice Unlocks up to `amount` of `account`'s locked stake (less when less is locked). Only `LOCKER_ROLE`.
     /// @param account The staker.
     /// @param amount The amount to unlock.
     function unlock(address account, uint256 amount) external;

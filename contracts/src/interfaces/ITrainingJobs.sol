@@ -10,6 +10,9 @@ pragma solidity ^0.8.24;
 /// `(address trainer, bytes32 updateHash, uint256 numExamples, uint256 score)` and a payout leaf is
 /// `(address trainer, uint256 amount)`. Anchoring stores two words per round, so its gas does not depend on the
 /// number of trainers. Escrow conservation: once a job is over, `claimed + refunded + fee == escrow`.
+/// Cancellation: the researcher may cancel an Open job until its coordinator accepts it (`acceptJob`); once the job
+/// is accepted or a round is anchored, only after the job has gone `staleJobTimeout` without activity. The timeout
+/// is fixed per job when it is created, so a later governance change never reaches a running job.
 interface ITrainingJobs {
     /// @notice Where a job stands.
     enum JobStatus {
@@ -41,10 +44,12 @@ interface ITrainingJobs {
     /// @param rounds The number of rounds planned.
     /// @param roundsAnchored The number of rounds anchored so far.
     /// @param status Where the job stands.
-    /// @param lastActivityAt When the job was created or its last round anchored (unix seconds).
+    /// @param lastActivityAt When the job was created, accepted or its last round anchored (unix seconds).
+    /// @param accepted Whether the coordinator accepted the job (`acceptJob`).
     /// @param paymentToken The reward's token.
     /// @param claimDeadline The end of the claim period (zero until finalised).
     /// @param feeBps The protocol fee rate fixed at creation, in basis points of the payout total.
+    /// @param staleJobTimeout The stale timeout fixed at creation, in seconds (see `Parameters`).
     /// @param payoutRoot The payout tree's root (zero until finalised).
     /// @param payoutTotal The sum of all payout leaves.
     /// @param claimed The sum claimed so far.
@@ -59,9 +64,11 @@ interface ITrainingJobs {
         uint16 roundsAnchored;
         JobStatus status;
         uint40 lastActivityAt;
+        bool accepted;
         address paymentToken;
         uint40 claimDeadline;
         uint16 feeBps;
+        uint40 staleJobTimeout;
         bytes32 payoutRoot;
         uint128 payoutTotal;
         uint128 claimed;
@@ -84,8 +91,9 @@ interface ITrainingJobs {
     /// @param protocolFeeBps The fee on payouts for jobs created from now on, in basis points (at most
     /// `MAX_FEE_BPS`).
     /// @param claimPeriod How long contributors may claim after finalisation, in seconds (1 day to 365 days).
-    /// @param staleJobTimeout How long a running job may go without an anchor before the researcher may cancel it,
-    /// in seconds (1 day to 365 days).
+    /// @param staleJobTimeout How long an accepted or running job may go without activity before the researcher may
+    /// cancel it, in seconds (1 day to 365 days); copied into each job at creation, so it applies to jobs created from
+    /// now on.
     struct Parameters {
         uint16 protocolFeeBps;
         uint40 claimPeriod;
@@ -187,10 +195,14 @@ interface ITrainingJobs {
     /// @param jobId The job.
     error TrainingJobsNothingToReclaim(uint256 jobId);
 
-    /// @notice The job can no longer be cancelled: a round was anchored and the job is not stale.
+    /// @notice The job cannot be cancelled now: it was accepted or a round was anchored, and it is not stale yet.
     /// @param jobId The job.
-    /// @param staleAt When the running job becomes cancellable (unix seconds).
+    /// @param staleAt When the job becomes cancellable (unix seconds).
     error TrainingJobsNotCancellable(uint256 jobId, uint256 staleAt);
+
+    /// @notice The coordinator already accepted the job.
+    /// @param jobId The job.
+    error TrainingJobsAlreadyAccepted(uint256 jobId);
 
     /// @notice Governance parameters out of range.
     /// @param parameters The rejected parameters.
@@ -206,6 +218,7 @@ interface ITrainingJobs {
     /// @param rounds The number of rounds.
     /// @param reward The amount escrowed.
     /// @param feeBps The protocol fee rate that applies to the job.
+    /// @param staleJobTimeout The stale timeout that applies to the job, in seconds.
     event JobCreated(
         uint256 indexed jobId,
         address indexed researcher,
@@ -215,8 +228,15 @@ interface ITrainingJobs {
         uint256[] datasetIds,
         uint256 rounds,
         uint256 reward,
-        uint256 feeBps
+        uint256 feeBps,
+        uint256 staleJobTimeout
     );
+
+    /// @notice The coordinator accepted a job: from now on the researcher can cancel it only once it is stale.
+    /// @param jobId The job.
+    /// @param coordinator The coordinator.
+    /// @param staleAt When the job becomes cancellable if nothing else happens (unix seconds).
+    event JobAccepted(uint256 indexed jobId, address indexed coordinator, uint256 staleAt);
 
     /// @notice A round was anchored.
     /// @param jobId The job.
@@ -265,7 +285,15 @@ interface ITrainingJobs {
     /// @return jobId The new job's id.
     function createJob(JobParams calldata params) external returns (uint256 jobId);
 
-    /// @notice Anchors round `round` of a job. Coordinator only; each round once, in order.
+    /// @notice Accepts an Open job: the coordinator commits to run it, and the researcher can no longer cancel it
+    /// until it has gone the job's `staleJobTimeout` without activity (so it cannot cancel right before the first
+    /// anchor, after trainers did the first round). Coordinator only, once, while the job is Open.
+    /// @param jobId The job.
+    function acceptJob(uint256 jobId) external;
+
+    /// @notice Anchors round `round` of a job. Coordinator only; each round once, in order. Works whether or not the
+    /// job was accepted: acceptance is not required (coordinators that do not call `acceptJob` yet keep working;
+    /// until they do, the researcher may cancel an Open job at any time).
     /// @param jobId The job.
     /// @param round The round; must equal `roundsAnchored + 1` and be at most `rounds`.
     /// @param updatesRoot The Merkle root over the round's update leaves; non-zero.
@@ -292,8 +320,9 @@ interface ITrainingJobs {
     /// @param jobId The job.
     function reclaim(uint256 jobId) external;
 
-    /// @notice Cancels a job and refunds its whole escrow: allowed before the first round is anchored, or when a
-    /// running job has seen no anchor for `staleJobTimeout`. Researcher only.
+    /// @notice Cancels a job and refunds its whole escrow: allowed while the job is Open and not accepted, or when an
+    /// accepted or running job has seen no activity (creation, acceptance, anchor) for the job's `staleJobTimeout`.
+    /// Researcher only.
     /// @param jobId The job.
     function cancelJob(uint256 jobId) external;
 

@@ -56,6 +56,7 @@ contract TrainingJobs is ITrainingJobs, AccessControl, ReentrancyGuardTransient 
 
         jobId = ++_jobCount;
         uint16 feeBps = _parameters.protocolFeeBps;
+        uint40 staleJobTimeout = _parameters.staleJobTimeout;
         Job storage job = _jobs[jobId];
         job.coordinator = params.coordinator;
         job.rounds = params.rounds;
@@ -63,6 +64,7 @@ contract TrainingJobs is ITrainingJobs, AccessControl, ReentrancyGuardTransient 
         job.lastActivityAt = uint40(block.timestamp);
         job.paymentToken = params.paymentToken;
         job.feeBps = feeBps;
+        job.staleJobTimeout = staleJobTimeout;
         job.researcher = msg.sender;
         job.escrow = uint128(params.reward);
         job.modelSpecHash = params.modelSpecHash;
@@ -76,7 +78,8 @@ contract TrainingJobs is ITrainingJobs, AccessControl, ReentrancyGuardTransient 
             params.datasetIds,
             params.rounds,
             params.reward,
-            feeBps
+            feeBps,
+            staleJobTimeout
         );
 
         IERC20 token = IERC20(params.paymentToken);
@@ -84,6 +87,16 @@ contract TrainingJobs is ITrainingJobs, AccessControl, ReentrancyGuardTransient 
         token.safeTransferFrom(msg.sender, address(this), params.reward);
         uint256 received = token.balanceOf(address(this)) - balanceBefore;
         if (received != params.reward) revert TrainingJobsTransferMismatch(address(token), params.reward, received);
+    }
+
+    /// @inheritdoc ITrainingJobs
+    function acceptJob(uint256 jobId) external {
+        Job storage job = _coordinatedJob(jobId);
+        if (job.status != JobStatus.Open) revert TrainingJobsInvalidStatus(jobId, job.status);
+        if (job.accepted) revert TrainingJobsAlreadyAccepted(jobId);
+        job.accepted = true;
+        job.lastActivityAt = uint40(block.timestamp);
+        emit JobAccepted(jobId, msg.sender, block.timestamp + job.staleJobTimeout);
     }
 
     /// @inheritdoc ITrainingJobs
@@ -163,9 +176,9 @@ contract TrainingJobs is ITrainingJobs, AccessControl, ReentrancyGuardTransient 
     function cancelJob(uint256 jobId) external nonReentrant {
         Job storage job = _researchedJob(jobId);
         JobStatus status = job.status;
-        if (status != JobStatus.Open) {
-            if (status != JobStatus.Running) revert TrainingJobsInvalidStatus(jobId, status);
-            uint256 staleAt = uint256(job.lastActivityAt) + _parameters.staleJobTimeout;
+        if (status != JobStatus.Open && status != JobStatus.Running) revert TrainingJobsInvalidStatus(jobId, status);
+        if (status == JobStatus.Running || job.accepted) {
+            uint256 staleAt = uint256(job.lastActivityAt) + job.staleJobTimeout;
             if (block.timestamp <= staleAt) revert TrainingJobsNotCancellable(jobId, staleAt);
         }
         uint128 refund = job.escrow;

@@ -39,7 +39,8 @@ contract ModelRegistry is IModelRegistry, AccessControl, ReentrancyGuardTransien
     uint256 private _modelCount;
     Parameters private _parameters;
 
-    /// @param staking_ The staking contract whose stake models lock (this contract needs its `LOCKER_ROLE`).
+    /// @param staking_ The staking contract whose stake models lock (this contract needs its `LOCKER_ROLE` and
+    /// `SLASHER_ROLE`).
     /// @param jobs_ The training jobs contract models reference.
     /// @param treasury_ The treasury receiving licence fees.
     /// @param parameters_ The initial governance parameters.
@@ -103,10 +104,7 @@ contract ModelRegistry is IModelRegistry, AccessControl, ReentrancyGuardTransien
 
     /// @inheritdoc IModelRegistry
     function deactivateModel(uint256 modelId) external {
-        Model storage model = _providedActive(modelId);
-        model.active = false;
-        _staking.unlock(msg.sender, model.stake);
-        emit ModelDeactivated(modelId, model.stake);
+        _deactivate(modelId, _providedActive(modelId));
     }
 
     /// @inheritdoc IModelRegistry
@@ -117,13 +115,14 @@ contract ModelRegistry is IModelRegistry, AccessControl, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IModelRegistry
-    function purchaseLicense(uint256 modelId) external nonReentrant {
+    function purchaseLicense(uint256 modelId, uint256 maxPrice) external nonReentrant {
         Model storage model = _existing(modelId);
         if (!model.active) revert ModelRegistryInactive(modelId);
+        uint256 price = model.licensePrice;
+        if (price > maxPrice) revert ModelRegistryPriceAboveMax(modelId, price, maxPrice);
         if (_licenses[modelId][msg.sender]) revert ModelRegistryAlreadyLicensed(modelId, msg.sender);
         _licenses[modelId][msg.sender] = true;
 
-        uint256 price = model.licensePrice;
         Parameters memory params = _parameters;
         uint256 fee = (price * params.protocolFeeBps) / BPS;
         uint256 researcherShare;
@@ -203,6 +202,27 @@ contract ModelRegistry is IModelRegistry, AccessControl, ReentrancyGuardTransien
     }
 
     /// @inheritdoc IModelRegistry
+    function slashModel(
+        uint256 modelId,
+        uint256 amount,
+        address winner
+    ) external onlyRole(VERIFIER_ROLE) returns (uint256 slashed) {
+        Model storage model = _existing(modelId);
+        address provider = model.provider;
+        uint256 stakeLeft = model.stake;
+        uint256 fromModel = amount < stakeLeft ? amount : stakeLeft;
+        if (fromModel != 0) {
+            stakeLeft -= fromModel;
+            model.stake = stakeLeft;
+            // Staking never slashes locked stake: release the model's share first, then slash it as free stake.
+            _staking.unlock(provider, fromModel);
+        }
+        slashed = _staking.slash(provider, amount, winner);
+        emit ModelSlashed(modelId, fromModel, slashed, stakeLeft);
+        if (model.active && (stakeLeft < _parameters.minModelStake || stakeLeft == 0)) _deactivate(modelId, model);
+    }
+
+    /// @inheritdoc IModelRegistry
     function setParameters(Parameters calldata parameters_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setParameters(parameters_);
     }
@@ -256,6 +276,15 @@ contract ModelRegistry is IModelRegistry, AccessControl, ReentrancyGuardTransien
         model = _existing(modelId);
         if (model.provider != msg.sender) revert ModelRegistryNotProvider(modelId, msg.sender);
         if (!model.active) revert ModelRegistryInactive(modelId);
+    }
+
+    /// @dev Ends a model: no new tasks or licences, and only the stake still locked for it is unlocked.
+    function _deactivate(uint256 modelId, Model storage model) private {
+        uint256 unlocked = model.stake;
+        model.active = false;
+        model.stake = 0;
+        if (unlocked != 0) _staking.unlock(model.provider, unlocked);
+        emit ModelDeactivated(modelId, unlocked);
     }
 
     function _checkJobReference(uint256 jobId, address provider) private view {

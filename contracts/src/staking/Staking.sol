@@ -98,14 +98,15 @@ contract Staking is IStaking, AccessControl, ReentrancyGuardTransient {
     ) external onlyRole(SLASHER_ROLE) nonReentrant returns (uint256 slashed) {
         if (winner == address(0)) revert StakingInvalidWinner(winner);
         Account storage staker = _accounts[account];
-        uint256 fromActive = amount < staker.active ? amount : staker.active;
+        // Locked stake is never taken here: its locker releases it first, so each lock keeps its own accounting.
+        uint256 free = staker.active - staker.locked;
+        uint256 fromActive = amount < free ? amount : free;
         uint256 fromUnbonding = amount - fromActive;
         if (fromUnbonding > staker.unbonding) fromUnbonding = staker.unbonding;
         slashed = fromActive + fromUnbonding;
         if (slashed == 0) return 0;
         staker.active -= fromActive;
         staker.unbonding -= fromUnbonding;
-        if (staker.locked > staker.active) staker.locked = staker.active;
         _totalStaked -= slashed;
         _totalSlashed += slashed;
         uint256 toWinner = (slashed * _winnerShareBps) / BPS;

@@ -16,6 +16,9 @@ import {ITreasury} from "../interfaces/ITreasury.sol";
 contract OptimisticVerifier is IOptimisticVerifier, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
+    /// @inheritdoc IOptimisticVerifier
+    uint256 public constant VOID_PENALTY_BPS = 1_000;
+
     uint256 private constant BPS = 10_000;
     uint256 private constant MIN_WINDOW = 1 minutes;
     uint256 private constant MAX_WINDOW = 30 days;
@@ -35,21 +38,24 @@ contract OptimisticVerifier is IOptimisticVerifier, AccessControl, ReentrancyGua
     Parameters private _parameters;
 
     /// @param modelRegistry_ The model registry (this contract needs its `VERIFIER_ROLE`).
-    /// @param staking_ The staking contract (this contract needs its `SLASHER_ROLE`); bonds are in its token.
+    /// @param staking_ The staking contract (bonds are in its token; slashes go through the model registry).
     /// @param treasury_ The treasury receiving the non-winner share of forfeited bonds.
     /// @param parameters_ The initial governance parameters.
+    /// @param committee_ The initial committee (may be empty: governance appoints it later).
     /// @param admin The account granted `DEFAULT_ADMIN_ROLE` (governance's timelock in production).
     constructor(
         address modelRegistry_,
         address staking_,
         address treasury_,
         Parameters memory parameters_,
+        address[] memory committee_,
         address admin
     ) {
         _models = IModelRegistry(modelRegistry_);
         _staking = IStaking(staking_);
         _treasury = ITreasury(treasury_);
         _bondToken = IERC20(IStaking(staking_).stakingToken());
+        for (uint256 i = 0; i < committee_.length; ++i) _addMember(committee_[i]);
         _setParameters(parameters_);
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
@@ -63,8 +69,10 @@ contract OptimisticVerifier is IOptimisticVerifier, AccessControl, ReentrancyGua
     ) external nonReentrant returns (uint256 taskId) {
         if (inputHash == bytes32(0)) revert OptimisticVerifierZeroHash();
         if (paymentToken == address(0)) revert OptimisticVerifierInvalidPaymentToken();
+        if (payment == 0) revert OptimisticVerifierZeroPayment(modelId);
         IModelRegistry.Model memory model = _models.getModel(modelId);
         if (!model.active) revert OptimisticVerifierModelInactive(modelId);
+        if (model.provider == msg.sender) revert OptimisticVerifierSelfRequest(modelId, msg.sender);
 
         taskId = ++_taskCount;
         uint256 deadline = block.timestamp + _parameters.responseTimeout;
@@ -114,6 +122,9 @@ contract OptimisticVerifier is IOptimisticVerifier, AccessControl, ReentrancyGua
         }
         uint256 bond = _parameters.challengerBond;
         address verifier = _proofVerifiers[task.modelId];
+        if (verifier == address(0) && _committeeSize < _parameters.committeeThreshold) {
+            revert OptimisticVerifierThresholdAboveCommittee(_parameters.committeeThreshold, _committeeSize);
+        }
         uint256 resolutionDeadline = block.timestamp + _parameters.resolutionPeriod;
         task.status = TaskStatus.Disputed;
         task.deadline = uint40(resolutionDeadline);
@@ -153,7 +164,7 @@ contract OptimisticVerifier is IOptimisticVerifier, AccessControl, ReentrancyGua
         uint256 minimum = _parameters.minCommitteeStake;
         if (memberStake < minimum)
             revert OptimisticVerifierInsufficientCommitteeStake(msg.sender, memberStake, minimum);
-        if (msg.sender == task.provider || msg.sender == task.challenger) {
+        if (msg.sender == task.provider || msg.sender == task.challenger || msg.sender == task.requester) {
             revert OptimisticVerifierConflictedMember(taskId, msg.sender);
         }
         if (_voted[taskId][msg.sender]) revert OptimisticVerifierAlreadyVoted(taskId, msg.sender);
@@ -192,15 +203,18 @@ contract OptimisticVerifier is IOptimisticVerifier, AccessControl, ReentrancyGua
     /// @inheritdoc IOptimisticVerifier
     function setCommitteeMember(address member, bool isMember) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (member == address(0)) revert OptimisticVerifierInvalidMember();
-        if (_committee[member] != isMember) {
-            _committee[member] = isMember;
-            if (isMember) {
-                ++_committeeSize;
-            } else {
-                --_committeeSize;
-            }
+        if (isMember) {
+            _addMember(member);
+        } else if (_committee[member]) {
+            uint256 size = _committeeSize - 1;
+            uint256 threshold = _parameters.committeeThreshold;
+            if (size != 0 && size < threshold) revert OptimisticVerifierThresholdAboveCommittee(threshold, size);
+            _committee[member] = false;
+            _committeeSize = size;
+            emit CommitteeMemberUpdated(member, false, size);
+        } else {
+            emit CommitteeMemberUpdated(member, false, _committeeSize);
         }
-        emit CommitteeMemberUpdated(member, isMember, _committeeSize);
     }
 
     /// @inheritdoc IOptimisticVerifier
@@ -280,7 +294,9 @@ contract OptimisticVerifier is IOptimisticVerifier, AccessControl, ReentrancyGua
         } else {
             _owed[provider][task.paymentToken] += task.payment;
             if (outcome == Outcome.Void) {
-                _owed[task.challenger][address(_bondToken)] += task.bond;
+                uint256 penalty = (task.bond * VOID_PENALTY_BPS) / BPS;
+                _owed[provider][address(_bondToken)] += penalty;
+                _owed[task.challenger][address(_bondToken)] += task.bond - penalty;
             } else if (outcome == Outcome.ProviderWon) {
                 uint256 toProvider = (task.bond * _staking.winnerShareBps()) / BPS;
                 _owed[provider][address(_bondToken)] += toProvider;
@@ -290,7 +306,7 @@ contract OptimisticVerifier is IOptimisticVerifier, AccessControl, ReentrancyGua
 
         uint256 slashed;
         if (outcome == Outcome.ChallengerWon) {
-            slashed = _staking.slash(provider, _parameters.providerSlashAmount, task.challenger);
+            slashed = _models.slashModel(task.modelId, _parameters.providerSlashAmount, task.challenger);
         }
         emit TaskFinalized(taskId, outcome, slashed);
 
@@ -309,6 +325,15 @@ contract OptimisticVerifier is IOptimisticVerifier, AccessControl, ReentrancyGua
         if (received != amount) revert OptimisticVerifierTransferMismatch(address(token), amount, received);
     }
 
+    function _addMember(address member) private {
+        if (member == address(0)) revert OptimisticVerifierInvalidMember();
+        if (!_committee[member]) {
+            _committee[member] = true;
+            ++_committeeSize;
+        }
+        emit CommitteeMemberUpdated(member, true, _committeeSize);
+    }
+
     function _setParameters(Parameters memory parameters_) private {
         if (
             !_validWindow(parameters_.disputeWindow) ||
@@ -318,6 +343,10 @@ contract OptimisticVerifier is IOptimisticVerifier, AccessControl, ReentrancyGua
             parameters_.challengerBond == 0 ||
             parameters_.providerSlashAmount == 0
         ) revert OptimisticVerifierInvalidParameters(parameters_);
+        uint256 size = _committeeSize;
+        if (size != 0 && parameters_.committeeThreshold > size) {
+            revert OptimisticVerifierThresholdAboveCommittee(parameters_.committeeThreshold, size);
+        }
         _parameters = parameters_;
         emit ParametersUpdated(parameters_);
     }

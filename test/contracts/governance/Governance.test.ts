@@ -57,7 +57,9 @@ describe("Governance (Governor + TimelockController)", () => {
     expect(await g.governor.CLOCK_MODE()).to.equal("mode=timestamp");
     // The contracts are wired to each other.
     expect(await g.staking.hasRole(await g.staking.LOCKER_ROLE(), await g.models.getAddress())).to.equal(true);
-    expect(await g.staking.hasRole(await g.staking.SLASHER_ROLE(), await g.verifier.getAddress())).to.equal(true);
+    // The registry slashes a model's own locked stake; the verifier reaches Staking only through it.
+    expect(await g.staking.hasRole(await g.staking.SLASHER_ROLE(), await g.models.getAddress())).to.equal(true);
+    expect(await g.staking.hasRole(await g.staking.SLASHER_ROLE(), await g.verifier.getAddress())).to.equal(false);
     expect(await g.models.hasRole(await g.models.VERIFIER_ROLE(), await g.verifier.getAddress())).to.equal(true);
   });
 

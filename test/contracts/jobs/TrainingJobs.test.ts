@@ -45,6 +45,7 @@ describe("TrainingJobs", () => {
           3n,
           units(1_000),
           FEE_BPS,
+          STALE,
         );
       await expect(tx).to.changeTokenBalances(ethers, usdc, [researcher, jobs], [-units(1_000), units(1_000)]);
       const job = await jobs.getJob(1n);

@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import { anchorRounds, createJob, payoutTree } from "../helpers/jobs.js";
 import { linkedModel, modelParams, modelsFixture, PRICE, split } from "../helpers/models.js";
-import { ethers, units } from "../helpers/system.js";
+import { ethers, networkHelpers as nh, units } from "../helpers/system.js";
 
 describe("ModelRegistry licences and revenue", () => {
   describe("purchaseLicense", () => {
     it("splits a licence of a job's model between provider, researcher, contributors and the fee", async () => {
       const { models, usdc, treasury, buyer, provider, researcher } = await linkedModel();
       const s = split(PRICE, true);
-      const tx = models.connect(buyer).purchaseLicense(1n);
+      const tx = models.connect(buyer).purchaseLicense(1n, PRICE);
       await expect(tx)
         .to.emit(models, "LicensePurchased")
         .withArgs(1n, buyer.address, PRICE, s.fee, s.provider, s.researcher, s.contributors);
@@ -25,7 +25,7 @@ describe("ModelRegistry licences and revenue", () => {
       const { models, usdc, buyer, provider } = f;
       await models.connect(provider).registerModel(modelParams(f));
       const s = split(PRICE, false);
-      await expect(models.connect(buyer).purchaseLicense(1n))
+      await expect(models.connect(buyer).purchaseLicense(1n, PRICE))
         .to.emit(models, "LicensePurchased")
         .withArgs(1n, buyer.address, PRICE, s.fee, PRICE - s.fee, 0n, 0n);
       expect(await models.pendingRevenue(provider.address, usdc)).to.equal(PRICE - s.fee);
@@ -34,23 +34,58 @@ describe("ModelRegistry licences and revenue", () => {
     it("sells a free licence without moving tokens", async () => {
       const f = await modelsFixture();
       await f.models.connect(f.provider).registerModel(modelParams(f, { licensePrice: 0n }));
-      await expect(f.models.connect(f.buyer).purchaseLicense(1n)).to.changeTokenBalance(ethers, f.usdc, f.buyer, 0n);
+      await expect(f.models.connect(f.buyer).purchaseLicense(1n, 0n)).to.changeTokenBalance(
+        ethers,
+        f.usdc,
+        f.buyer,
+        0n,
+      );
       expect(await f.models.hasLicense(1n, f.buyer.address)).to.equal(true);
     });
 
     it("refuses a second licence, inactive and unknown models", async () => {
       const { models, buyer, provider } = await linkedModel();
-      await models.connect(buyer).purchaseLicense(1n);
-      await expect(models.connect(buyer).purchaseLicense(1n))
+      await models.connect(buyer).purchaseLicense(1n, PRICE);
+      await expect(models.connect(buyer).purchaseLicense(1n, PRICE))
         .to.be.revertedWithCustomError(models, "ModelRegistryAlreadyLicensed")
         .withArgs(1n, buyer.address);
-      await expect(models.connect(buyer).purchaseLicense(2n))
+      await expect(models.connect(buyer).purchaseLicense(2n, PRICE))
         .to.be.revertedWithCustomError(models, "ModelRegistryUnknownModel")
         .withArgs(2n);
       await models.connect(provider).deactivateModel(1n);
-      await expect(models.connect(provider).purchaseLicense(1n))
+      await expect(models.connect(provider).purchaseLicense(1n, PRICE))
         .to.be.revertedWithCustomError(models, "ModelRegistryInactive")
         .withArgs(1n);
+    });
+
+    it("attack: a provider raising the price in the same block, before the buyer's tx, charges nothing (ModelRegistryPriceAboveMax)", async () => {
+      const { models, usdc, buyer, provider } = await linkedModel();
+      const before = await usdc.balanceOf(buyer.address);
+      // Both transactions wait in the mempool; the provider's, sent first, is mined first in the same block.
+      await ethers.provider.send("evm_setAutomine", [false]);
+      try {
+        const raise = await models.connect(provider).updateModel(1n, "https://inference.example", 3n, units(900_000));
+        const buy = await models.connect(buyer).purchaseLicense(1n, PRICE, { gasLimit: 500_000n });
+        await nh.mine(1);
+        const [raised, bought] = await Promise.all([
+          ethers.provider.getTransactionReceipt(raise.hash),
+          ethers.provider.getTransactionReceipt(buy.hash),
+        ]);
+        expect(raised?.status).to.equal(1);
+        expect(bought?.status).to.equal(0);
+        expect(bought?.blockNumber).to.equal(raised?.blockNumber);
+        expect(bought?.index).to.be.greaterThan(raised?.index ?? Number.MAX_SAFE_INTEGER);
+      } finally {
+        await ethers.provider.send("evm_setAutomine", [true]);
+      }
+      // The refusal names the current price and the buyer's maximum; the buyer paid nothing and holds no licence.
+      await expect(models.connect(buyer).purchaseLicense(1n, PRICE))
+        .to.be.revertedWithCustomError(models, "ModelRegistryPriceAboveMax")
+        .withArgs(1n, units(900_000), PRICE);
+      expect(await usdc.balanceOf(buyer.address)).to.equal(before);
+      expect(await models.hasLicense(1n, buyer.address)).to.equal(false);
+      // At the price it agrees to, the purchase goes through.
+      await expect(models.connect(buyer).purchaseLicense(1n, units(900_000))).to.emit(models, "LicensePurchased");
     });
 
     it("rejects fee-on-transfer tokens with ModelRegistryTransferMismatch", async () => {
@@ -61,7 +96,7 @@ describe("ModelRegistry licences and revenue", () => {
       await f.models
         .connect(f.provider)
         .registerModel(modelParams(f, { paymentToken: fot.target, licensePrice: 1_000n }));
-      await expect(f.models.connect(f.buyer).purchaseLicense(1n))
+      await expect(f.models.connect(f.buyer).purchaseLicense(1n, 1_000n))
         .to.be.revertedWithCustomError(f.models, "ModelRegistryTransferMismatch")
         .withArgs(await fot.getAddress(), 1_000n, 990n);
     });
@@ -70,7 +105,7 @@ describe("ModelRegistry licences and revenue", () => {
   describe("withdrawRevenue", () => {
     it("pays provider and researcher their credits once", async () => {
       const { models, usdc, buyer, provider, researcher } = await linkedModel();
-      await models.connect(buyer).purchaseLicense(1n);
+      await models.connect(buyer).purchaseLicense(1n, PRICE);
       const s = split(PRICE, true);
       for (const [account, amount] of [
         [provider, s.provider],
@@ -91,7 +126,7 @@ describe("ModelRegistry licences and revenue", () => {
   describe("claimContributorRevenue", () => {
     it("pays each contributor pool × amount / payoutTotal, and only what is new on later claims", async () => {
       const { models, usdc, buyer, stranger, alice, bob, leaves, tree } = await linkedModel();
-      await models.connect(buyer).purchaseLicense(1n);
+      await models.connect(buyer).purchaseLicense(1n, PRICE);
       const pool = split(PRICE, true).contributors;
       const aliceDue = (pool * units(600)) / units(1_000);
       const tx = models.connect(stranger).claimContributorRevenue(1n, alice.address, units(600), tree.proof(0));
@@ -103,7 +138,7 @@ describe("ModelRegistry licences and revenue", () => {
 
       // A second sale: alice gets exactly her share of the new revenue; bob his share of both.
       await usdc.connect(bob).approve(models, PRICE);
-      await models.connect(bob).purchaseLicense(1n);
+      await models.connect(bob).purchaseLicense(1n, PRICE);
       await expect(models.claimContributorRevenue(1n, alice.address, units(600), tree.proof(0))).to.changeTokenBalance(
         ethers,
         usdc,
@@ -132,7 +167,7 @@ describe("ModelRegistry licences and revenue", () => {
       ]);
       await jobs.connect(coordinator).finalizeJob(jobId, tree.root, units(1_000));
       await models.connect(researcher).registerModel(modelParams(f, { jobId }));
-      await models.connect(buyer).purchaseLicense(1n);
+      await models.connect(buyer).purchaseLicense(1n, PRICE);
       const pool = await models.contributorPool(1n);
       await expect(
         models.claimContributorRevenue(1n, alice.address, units(1_000), tree.proof(0)),
@@ -162,7 +197,7 @@ describe("ModelRegistry licences and revenue", () => {
       await evil.connect(buyer).approve(models, PRICE * 2n);
       await models.connect(researcher).setProviderApproval(jobId, provider.address, true);
       await models.connect(provider).registerModel(modelParams(f, { jobId, paymentToken: evil.target }));
-      await models.connect(buyer).purchaseLicense(1n);
+      await models.connect(buyer).purchaseLicense(1n, PRICE);
       await evil.arm(models, models.interface.encodeFunctionData("withdrawRevenue", [await evil.getAddress()]));
       await expect(models.connect(provider).withdrawRevenue(evil)).to.be.revertedWithCustomError(
         models,

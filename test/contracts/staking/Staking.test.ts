@@ -158,12 +158,23 @@ describe("Staking", () => {
       await expect(staking.connect(alice).slash(bob.address, 1n, carol.address)).not.to.emit(staking, "Slashed");
     });
 
-    it("shrinks the locked stake to what is left", async () => {
+    it("never takes locked stake: free active stake first, then unbonding, the lock stays whole", async () => {
       const { staking, alice, bob, carol } = await stakingFixture();
       await staking.connect(bob).stake(units(10));
-      await staking.connect(alice).lock(bob.address, units(10));
-      await staking.connect(alice).slash(bob.address, units(4), carol.address);
-      expect(await staking.lockedOf(bob.address)).to.equal(units(6));
+      await staking.connect(alice).lock(bob.address, units(7));
+      await staking.connect(bob).requestUnstake(units(1));
+      // 9 active (7 locked, 2 free) and 1 unbonding: a slash of 5 can take only 2 + 1.
+      expect(await staking.connect(alice).slash.staticCall(bob.address, units(5), carol.address)).to.equal(units(3));
+      await staking.connect(alice).slash(bob.address, units(5), carol.address);
+      expect(await staking.stakeOf(bob.address)).to.equal(units(7));
+      expect(await staking.lockedOf(bob.address)).to.equal(units(7));
+      expect((await staking.unbondingOf(bob.address))[0]).to.equal(0n);
+      // Fully locked: nothing more is slashable until the locker unlocks.
+      await expect(staking.connect(alice).slash(bob.address, 1n, carol.address)).not.to.emit(staking, "Slashed");
+      await staking.connect(alice).unlock(bob.address, units(2));
+      await staking.connect(alice).slash(bob.address, units(5), carol.address);
+      expect(await staking.stakeOf(bob.address)).to.equal(units(5));
+      expect(await staking.lockedOf(bob.address)).to.equal(units(5));
     });
 
     it("rejects the zero winner with StakingInvalidWinner", async () => {

@@ -90,7 +90,7 @@ describe("OptimisticVerifier disputes", () => {
         .and.to.emit(staking, "Slashed")
         .withArgs(
           provider.address,
-          await verifier.getAddress(),
+          await models.getAddress(),
           challenger.address,
           SLASH,
           toChallenger,
@@ -147,7 +147,7 @@ describe("OptimisticVerifier disputes", () => {
         .withArgs(members[1].address, units(1_000) - 1n, units(1_000));
     });
 
-    it("voids an unresolved dispute after the resolution period: bond back, payment to the provider", async () => {
+    it("voids an unresolved dispute after the resolution period: payment to the provider, bond back less the Void penalty", async () => {
       const { verifier, token, usdc, members, provider, challenger } = await disputed();
       await verifier.connect(members[0]).vote(1n, false);
       const deadline = (await verifier.getTask(1n)).deadline;
@@ -159,7 +159,10 @@ describe("OptimisticVerifier disputes", () => {
         .to.be.revertedWithCustomError(verifier, "OptimisticVerifierResolutionPeriodOver")
         .withArgs(1n, deadline);
       await expect(verifier.resolveTimeout(1n)).to.emit(verifier, "TaskFinalized").withArgs(1n, Outcome.Void, 0n);
-      expect(await verifier.owed(challenger.address, token)).to.equal(BOND);
+      // A Void dispute costs the challenger 10 % of its bond, credited to the provider for the delayed payment.
+      const penalty = BOND / 10n;
+      expect(await verifier.owed(challenger.address, token)).to.equal(BOND - penalty);
+      expect(await verifier.owed(provider.address, token)).to.equal(penalty);
       expect(await verifier.owed(provider.address, usdc)).to.equal(PAYMENT);
     });
 
