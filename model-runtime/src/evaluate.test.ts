@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { type DenseReferenceLayer, denseReferenceScores } from "../test-support/dense-reference.js";
 import { buildModel } from "./build-model.js";
 import { ModelInputError } from "./errors.js";
 import { evaluate } from "./evaluate.js";
 import { setFlatWeights } from "./flat-weights.js";
 import { initModelBackend } from "./model-backend.js";
-import { type DenseReferenceLayer, denseReferenceScores } from "../test-support/dense-reference.js";
 
 const LAYERS: DenseReferenceLayer[] = [
   { units: 5, activation: "relu" },

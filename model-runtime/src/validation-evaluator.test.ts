@@ -7,9 +7,9 @@ import {
   type ValidationSet,
 } from "@tributary/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
+import { type DenseReferenceLayer, denseReferenceScores } from "../test-support/dense-reference.js";
 import { EvaluatorDisposedError, ModelInputError, WeightsLengthError } from "./errors.js";
 import { initModelBackend } from "./model-backend.js";
-import { type DenseReferenceLayer, denseReferenceScores } from "../test-support/dense-reference.js";
 import { createValidationEvaluator } from "./validation-evaluator.js";
 
 const LAYERS: DenseReferenceLayer[] = [

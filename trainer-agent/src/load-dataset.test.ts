@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { idxBytes, type MnistIdxFiles, mnistPackageDigits, writeMnistIdx } from "../test-support/mnist-package.js";
 import { DatasetCommitmentMismatchError, DatasetFormatError } from "./errors.js";
 import { loadDataset, loadEnrolledDataset } from "./load-dataset.js";
-import { idxBytes, type MnistIdxFiles, mnistPackageDigits, writeMnistIdx } from "../test-support/mnist-package.js";
 
 const TRAIN = 600;
 const TEST = 200;

@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { idxBytes } from "../test-support/mnist-package.js";
 import { DatasetFormatError } from "./errors.js";
 import { loadMnistIdx, loadMnistPackage, mnistIdxFiles } from "./load-mnist.js";
-import { idxBytes } from "../test-support/mnist-package.js";
 
 let dir: string;
 /** Three 2×2 "images" and their labels, written by hand: train plain, t10k gzipped. */

@@ -9,9 +9,9 @@ import {
 } from "@tributary/model-runtime";
 import type { ModelSpecInput } from "@tributary/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
+import { mnistPackageDigits } from "../test-support/mnist-package.js";
 import type { Dataset } from "./dataset.js";
 import { averageMicrobatchGradients, type MicrobatchGradients } from "./gradient-transform.js";
-import { mnistPackageDigits } from "../test-support/mnist-package.js";
 import { trainLocal } from "./train-local.js";
 
 function mnistSlice(start: number, count: number): Dataset {

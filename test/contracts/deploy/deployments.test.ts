@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { DEPLOYED_CONTRACTS, loadDeployment, parseDeployment } from "@tributary/contracts/deployments";
 import { expect } from "chai";
 import { ZodError } from "zod";
-import { DEPLOYED_CONTRACTS, loadDeployment, parseDeployment } from "@tributary/contracts/deployments";
 import { ethers, loadSystem } from "../helpers/system.js";
 
 async function tempDir() {

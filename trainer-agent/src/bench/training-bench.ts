@@ -12,10 +12,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildModel, initTrainingBackend } from "@tributary/model-runtime";
 import { FEDAVG_CNN, MLP_784_200_200_10, type ModelSpecInput } from "@tributary/protocol";
+import { writeMnistIdx } from "../../test-support/mnist-package.js";
 import { type Dataset, subsetDataset } from "../dataset.js";
 import { loadDataset } from "../load-dataset.js";
 import { FASHION_MNIST_DIR, loadMnistIdx, mnistIdxFiles } from "../load-mnist.js";
-import { writeMnistIdx } from "../../test-support/mnist-package.js";
 import { trainLocal } from "../train-local.js";
 
 const SECONDS_PER_MODEL = 12;
