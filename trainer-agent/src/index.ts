@@ -44,7 +44,6 @@ export { averageMicrobatchGradients, type GradientTransform, type MicrobatchGrad
 export { encodeIdx, IDX_TYPES, type IdxArray, type IdxTypeCode, maybeGunzip, parseIdx } from "./idx-format.js";
 export { type DatasetSource, type LoadedDataset, loadDataset, loadEnrolledDataset } from "./load-dataset.js";
 export { type DirichletOptions, type Partition, partitionDirichlet, partitionIid } from "./partition-dataset.js";
-export { SeededRandom } from "./seeded-random.js";
 export { type TrainLocalOptions, type TrainLocalResult, trainLocal } from "./train-local.js";
 export {
   type InitTrainingBackendOptions,

@@ -1,14 +1,13 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { SimulatedEnclave } from "@tributary/enclave-compute";
-import { type DatasetId, DatasetIdSchema, parseInput, TributaryError } from "@tributary/protocol";
+import { type DatasetId, DatasetIdSchema, parseInput, SeededRandom, TributaryError } from "@tributary/protocol";
 import {
   type AgentEvent,
   DatasetPrivacyGuard,
   type DatasetSource,
   initTrainingBackend,
   loadDataset,
-  SeededRandom,
   subsetDataset,
   TrainerAgent,
 } from "@tributary/trainer-agent";

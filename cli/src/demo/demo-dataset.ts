@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { TributaryError } from "@tributary/protocol";
-import { type Dataset, loadDataset, SeededRandom, subsetDataset } from "@tributary/trainer-agent";
+import { SeededRandom, TributaryError } from "@tributary/protocol";
+import { type Dataset, loadDataset, subsetDataset } from "@tributary/trainer-agent";
 
 /** Where Debian's `dataset-fashion-mnist` package puts the four IDX files. */
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
