@@ -38,6 +38,33 @@ describe("server optimiser state", () => {
     expect(restoreServerOptimizer(state).steps).toBe(0);
   });
 
+  it("reads state in the version-1 JSON format a coordinator persisted earlier", () => {
+    // Built by hand from the format: float64 moments as base64 of their little-endian bytes.
+    const m = [0.1, -0.2];
+    const v = [0.01, 0.04];
+    const base64 = (values: number[]) => Buffer.from(Float64Array.from(values).buffer).toString("base64");
+    const persisted = {
+      kind: "fedadam",
+      version: 1,
+      options: { serverLr: 1, beta1: 0.5, beta2: 0.5, tau: 1, initialAccumulator: 1 },
+      steps: 3,
+      length: 2,
+      m: base64(m),
+      v: base64(v),
+    };
+    const optimizer = restoreServerOptimizer(JSON.parse(JSON.stringify(persisted)));
+    expect(optimizer.kind).toBe("fedadam");
+    expect(optimizer.steps).toBe(3);
+    // Adam from x = 0 with Δ = (1, −1): m ← 0.5·m + 0.5·Δ, v ← 0.5·v + 0.5·Δ², x ← x + m / (√v + 1).
+    const delta = [1, -1];
+    const expected = delta.map((d, i) => {
+      const mi = 0.5 * (m[i] as number) + 0.5 * d;
+      const vi = 0.5 * (v[i] as number) + 0.5 * d * d;
+      return Math.fround(mi / (Math.sqrt(vi) + 1));
+    });
+    expect(Array.from(optimizer.stepDelta(new Float32Array(2), Float32Array.from(delta)))).toEqual(expected);
+  });
+
   it("rejects malformed state", () => {
     const good = new FedYogi();
     good.stepDelta(vector(1, 4), vector(2, 4));
