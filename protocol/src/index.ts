@@ -89,6 +89,7 @@ export { type InputIssue, InvalidInputError, parseInput } from "./parse.js";
 export { type Contribution, computePayouts, PayoutInputError, type PayoutPlan, payoutFee } from "./payouts.js";
 export { FEDAVG_CNN, MLP_784_200_200_10 } from "./reference-models.js";
 export { type ScoringSpec, ScoringSpecSchema } from "./scoring-spec.js";
+export { SeededRandom } from "./seeded-random.js";
 export {
   type Ack,
   AckSchema,

@@ -30,6 +30,5 @@ export { encodeIdx, IDX_TYPES, type IdxArray, type IdxTypeCode, maybeGunzip, par
 export { type DatasetSource, type LoadedDataset, loadDataset, loadEnrolledDataset } from "./load-dataset.js";
 export { FASHION_MNIST_DIR, loadMnistIdx, loadMnistPackage, type MnistSplit, mnistIdxFiles } from "./load-mnist.js";
 export { type DirichletOptions, type Partition, partitionDirichlet, partitionIid } from "./partition-dataset.js";
-export { SeededRandom } from "./seeded-random.js";
 export { type TrainLocalOptions, type TrainLocalResult, trainLocal } from "./train-local.js";
 export { type WriteIdxShardsOptions, writeIdxShards } from "./write-idx-shards.js";

@@ -1,5 +1,5 @@
+import { SeededRandom } from "@tributary/protocol";
 import { TrainingConfigError } from "./errors.js";
-import { SeededRandom } from "./seeded-random.js";
 
 /** Record indices per client; every record appears in exactly one client's list, each list ascending. */
 export type Partition = Int32Array[];

@@ -7,10 +7,10 @@ import {
   modelSpecOf,
   parameterCount,
 } from "@tributary/model-runtime";
+import { SeededRandom } from "@tributary/protocol";
 import type { Dataset } from "./dataset.js";
 import { TrainingConfigError } from "./errors.js";
 import type { GradientTransform } from "./gradient-transform.js";
-import { SeededRandom } from "./seeded-random.js";
 
 export interface TrainLocalOptions {
   /** A model made by `buildModel` (its spec gives the loss), holding the starting (global) weights. */

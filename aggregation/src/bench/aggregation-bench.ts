@@ -5,18 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import {
-  aggregationWorkerStats,
-  coordinateMedian,
-  createFedAvgAccumulator,
-  createUpdatePool,
-  fedAvg,
-  krum,
-  startAggregationWorkers,
-  stopAggregationWorkers,
-  trimmedMean,
-  type WeightedUpdate,
-} from "../index.js";
+import { coordinateMedian, createFedAvgAccumulator, fedAvg, krum, trimmedMean, type WeightedUpdate } from "../index.js";
 
 const REPS = 5;
 const K = 100;
@@ -37,15 +26,10 @@ function filler(seed: number): () => number {
   };
 }
 
-function randomVectors(
-  count: number,
-  length: number,
-  seed: number,
-  allocate: () => Float32Array = () => new Float32Array(length),
-): Float32Array[] {
+function randomVectors(count: number, length: number, seed: number): Float32Array[] {
   const next = filler(seed);
   return Array.from({ length: count }, () => {
-    const vector = allocate();
+    const vector = new Float32Array(length);
     for (let i = 0; i < length; i++) vector[i] = next();
     return vector;
   });
@@ -130,28 +114,20 @@ function numpyFedAvgSeconds(): { seconds: number; numpy: string } | null {
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
 const gbps = (bytes: number, ms: number) => bytes / (ms / 1000) / 1e9;
 
-async function main(): Promise<void> {
-  await startAggregationWorkers();
-  // Updates as the coordinator holds them: received into an update pool (the shared vector arena).
-  const pool = createUpdatePool(P, K);
-  const inputs = randomVectors(K, P, 1, () => pool.acquire());
+function main(): void {
+  const inputs = randomVectors(K, P, 1);
   const counts = filler(2);
   const updates: WeightedUpdate[] = inputs.map((weights) => ({
     weights,
     numExamples: 1 + Math.floor((counts() + 1) * 500),
   }));
-  // The same values in ordinary Float32Arrays (the copying kernel, one thread).
-  const plainUpdates = updates.map(({ weights, numExamples }) => ({ weights: weights.slice(), numExamples }));
   const inputBytes = K * P * 4;
 
   // FedAvg and memcpy interleaved, so both see the same machine state.
   const destination = new Float32Array(P);
   let memcpyMs = Number.POSITIVE_INFINITY;
   let fedavgMs = Number.POSITIVE_INFINITY;
-  let fedavgSingleMs = Number.POSITIVE_INFINITY;
-  let fedavgPlainMs = Number.POSITIVE_INFINITY;
-  fedAvg(updates); // warm up kernels and helpers
-  fedAvg(plainUpdates);
+  fedAvg(updates); // warm up the kernel
   for (let r = 0; r < REPS; r++) {
     memcpyMs = Math.min(
       memcpyMs,
@@ -163,24 +139,12 @@ async function main(): Promise<void> {
       fedavgMs,
       best(1, () => fedAvg(updates)),
     );
-    fedavgSingleMs = Math.min(
-      fedavgSingleMs,
-      best(1, () => fedAvg(updates, { parallelThreshold: Number.POSITIVE_INFINITY })),
-    );
-    fedavgPlainMs = Math.min(
-      fedavgPlainMs,
-      best(1, () => fedAvg(plainUpdates)),
-    );
   }
-  const helperTasks = aggregationWorkerStats().helperTasks;
   const accumulatorMs = best(2, () => {
     const accumulator = createFedAvgAccumulator(P);
     for (const { weights, numExamples } of updates) accumulator.add(weights, numExamples);
     accumulator.result();
   });
-
-  pool.dispose();
-  plainUpdates.length = 0;
 
   const robust = randomVectors(ROBUST_N, ROBUST_P, 3);
   coordinateMedian(robust);
@@ -195,15 +159,12 @@ async function main(): Promise<void> {
   const krumMs = best(REPS, () => krum(krumInputs, KRUM_F));
   const naiveKrumMs = best(1, () => naiveKrum(krumInputs, KRUM_F));
 
-  await stopAggregationWorkers();
   const numpy = numpyFedAvgSeconds();
 
   const results = {
     memcpyGBps: round(gbps(inputBytes, memcpyMs)),
     fedavgGBps: round(gbps(inputBytes, fedavgMs)),
     fedavgVsMemcpy: round(memcpyMs / fedavgMs, 3),
-    fedavgSingleThreadGBps: round(gbps(inputBytes, fedavgSingleMs)),
-    fedavgPlainArraysGBps: round(gbps(inputBytes, fedavgPlainMs)),
     fedavgMs: round(fedavgMs, 1),
     accumulatorGBps: round(gbps(inputBytes, accumulatorMs)),
     medianMs: round(medianMs),
@@ -218,17 +179,7 @@ async function main(): Promise<void> {
 
   const rows: [string, string, string][] = [
     ["memcpy (TypedArray.set), 100 × 1M floats", `${memcpyMs.toFixed(1)} ms`, `${results.memcpyGBps} GB/s`],
-    ["fedAvg, 100 × 1M in an update pool, + helper", `${fedavgMs.toFixed(1)} ms`, `${results.fedavgGBps} GB/s`],
-    [
-      "fedAvg, same pool, calling thread only",
-      `${fedavgSingleMs.toFixed(1)} ms`,
-      `${results.fedavgSingleThreadGBps} GB/s`,
-    ],
-    [
-      "fedAvg, plain Float32Arrays (copy kernel)",
-      `${fedavgPlainMs.toFixed(1)} ms`,
-      `${results.fedavgPlainArraysGBps} GB/s`,
-    ],
+    ["fedAvg, 100 × 1M floats", `${fedavgMs.toFixed(1)} ms`, `${results.fedavgGBps} GB/s`],
     ["streaming accumulator, 100 adds + result", `${accumulatorMs.toFixed(1)} ms`, `${results.accumulatorGBps} GB/s`],
     [
       "numpy FedAvg as Flower's aggregate()",
@@ -244,7 +195,6 @@ async function main(): Promise<void> {
   ];
   const width = Math.max(...rows.map((row) => row[0].length));
   console.log(`aggregation benchmark — ${new Date().toISOString()}, Node ${process.version}, best of ${REPS}`);
-  console.log(`helper threads: 1 per spare core; chunks computed by helpers during the FedAvg runs: ${helperTasks}`);
   for (const [name, time, rate] of rows) console.log(`${name.padEnd(width)}  ${time.padStart(10)}  ${rate}`);
   console.log(
     `targets: fedavgVsMemcpy ≥ 0.5: ${results.fedavgVsMemcpy >= 0.5 ? "met" : "MISSED"}; ` +
@@ -254,4 +204,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(results));
 }
 
-await main();
+main();

@@ -2,13 +2,12 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { SimulatedEnclave } from "@tributary/enclave-compute";
 import { initTrainingBackend } from "@tributary/model-runtime";
-import { type DatasetId, DatasetIdSchema, parseInput, TributaryError } from "@tributary/protocol";
+import { type DatasetId, DatasetIdSchema, parseInput, SeededRandom, TributaryError } from "@tributary/protocol";
 import {
   type AgentEvent,
   DatasetPrivacyGuard,
   type DatasetSource,
   loadDataset,
-  SeededRandom,
   subsetDataset,
   TrainerAgent,
   type TrainerAgentOptions,

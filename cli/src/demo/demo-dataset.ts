@@ -1,13 +1,12 @@
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { TributaryError } from "@tributary/protocol";
+import { SeededRandom, TributaryError } from "@tributary/protocol";
 import {
   type Dataset,
   FASHION_MNIST_DIR,
   loadMnistIdx,
   loadMnistPackage,
   mnistIdxFiles,
-  SeededRandom,
   subsetDataset,
 } from "@tributary/trainer-agent";
 

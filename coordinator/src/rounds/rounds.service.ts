@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Inject, Injectable, Logger } from "@nestjs/common";
 import { InjectDataSource } from "@nestjs/typeorm";
+import { aggregateRound } from "@tributary/aggregation";
 import {
   type Address,
   type Bytes32,
@@ -23,7 +24,6 @@ import { enqueueChainIntent } from "../chain/chain-outbox.js";
 import { ConflictError } from "../common/coordinator-errors.js";
 import { JobEntity, type JobPayout } from "../jobs/job.entity.js";
 import { ModelEntity } from "../models/model.entity.js";
-import { aggregateRound } from "./aggregate-round.js";
 import { AssignmentEntity } from "./assignment.entity.js";
 import { RoundEntity } from "./round.entity.js";
 import { trainRoundMetrics, weightedAverage } from "./round-metrics.js";

@@ -1,0 +1,115 @@
+import type { StrategySpec } from "@tributary/protocol";
+import { createFedAvgAccumulator } from "../fed-avg/fed-avg-accumulator.js";
+import { bulyan } from "../robust/bulyan.js";
+import { coordinateMedian } from "../robust/coordinate-median.js";
+import { krum, multiKrum } from "../robust/krum.js";
+import { trimmedMean } from "../robust/trimmed-mean.js";
+import { FedAdagrad } from "../server-optimizers/fed-adagrad.js";
+import { FedAdam } from "../server-optimizers/fed-adam.js";
+import { FedAvgM } from "../server-optimizers/fed-avg-m.js";
+import { FedYogi } from "../server-optimizers/fed-yogi.js";
+import { restoreServerOptimizer } from "../server-optimizers/restore-server-optimizer.js";
+import type { ServerOptimizer } from "../server-optimizers/server-optimizer.js";
+
+/** One accepted update: the trainer's change to the global model and the examples it trained on. */
+export interface RoundDelta {
+  readonly delta: Float32Array;
+  readonly numExamples: number;
+}
+
+export interface RoundResult {
+  readonly global: Float32Array;
+  /** The server optimiser's state after this round (adaptive strategies only), as UTF-8 JSON. */
+  readonly optimizerState: Uint8Array | null;
+  /** Indices (in input order) of the deltas the rule used; null when it used all of them. */
+  readonly selected: readonly number[] | null;
+}
+
+type OptimizerStrategy = Extract<StrategySpec, { name: "fedavgm" | "fedadagrad" | "fedadam" | "fedyogi" }>;
+type RobustStrategy = Exclude<StrategySpec, { name: "fedavg" } | OptimizerStrategy>;
+
+function add(global: Float32Array, delta: Float32Array): Float32Array {
+  const next = new Float32Array(global.length);
+  for (let index = 0; index < global.length; index++)
+    next[index] = (global[index] as number) + (delta[index] as number);
+  return next;
+}
+
+function createServerOptimizer(strategy: OptimizerStrategy): ServerOptimizer {
+  const { name, ...options } = strategy;
+  switch (name) {
+    case "fedavgm":
+      return new FedAvgM(options);
+    case "fedadagrad":
+      return new FedAdagrad(options);
+    case "fedadam":
+      return new FedAdam(options);
+    case "fedyogi":
+      return new FedYogi(options);
+  }
+}
+
+/**
+ * The job's server optimiser (Reddi et al. 2021), restored from the state persisted after the previous round
+ * (UTF-8 JSON), so a restarted coordinator continues with the same moments; a fresh one for the first round.
+ */
+function serverOptimizer(strategy: OptimizerStrategy, state: Uint8Array | null): ServerOptimizer {
+  if (state === null) return createServerOptimizer(strategy);
+  return restoreServerOptimizer(JSON.parse(new TextDecoder().decode(state)));
+}
+
+function robustAggregate(
+  strategy: RobustStrategy,
+  vectors: Float32Array[],
+): { aggregate: Float32Array; selected: readonly number[] | null } {
+  switch (strategy.name) {
+    case "krum":
+      return krum(vectors, strategy.f);
+    case "multikrum":
+      return multiKrum(vectors, strategy.f, strategy.m);
+    case "trimmedmean":
+      return { aggregate: trimmedMean(vectors, strategy.trim), selected: null };
+    case "median":
+      return { aggregate: coordinateMedian(vectors), selected: null };
+    case "bulyan":
+      return bulyan(vectors, strategy.f);
+  }
+}
+
+/**
+ * Turns a round's deltas into the next global model with the job's strategy. FedAvg and the server optimisers
+ * stream the deltas through one accumulator (memory O(model) whatever the number of trainers) and step from
+ * the averaged delta; the robust rules need every delta at once. Robust rules are applied to deltas: Krum's
+ * distances, medians and trimmed means are unchanged by the common translation to the global model.
+ */
+export async function aggregateRound(
+  strategy: StrategySpec,
+  global: Float32Array,
+  optimizerState: Uint8Array | null,
+  deltas: () => AsyncIterable<RoundDelta>,
+): Promise<RoundResult> {
+  switch (strategy.name) {
+    case "fedavg":
+    case "fedavgm":
+    case "fedadagrad":
+    case "fedadam":
+    case "fedyogi": {
+      const accumulator = createFedAvgAccumulator(global.length);
+      for await (const { delta, numExamples } of deltas()) accumulator.add(delta, numExamples);
+      const averageDelta = accumulator.result();
+      if (strategy.name === "fedavg") {
+        return { global: add(global, averageDelta), optimizerState: null, selected: null };
+      }
+      const optimizer = serverOptimizer(strategy, optimizerState);
+      const next = optimizer.stepDelta(global, averageDelta);
+      const state = new TextEncoder().encode(JSON.stringify(optimizer.state()));
+      return { global: next, optimizerState: state, selected: null };
+    }
+    default: {
+      const all: Float32Array[] = [];
+      for await (const { delta } of deltas()) all.push(delta);
+      const { aggregate, selected } = robustAggregate(strategy, all);
+      return { global: add(global, aggregate), optimizerState: null, selected };
+    }
+  }
+}
