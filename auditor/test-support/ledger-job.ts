@@ -18,6 +18,7 @@ import {
   parseInput,
   SCORE_SCALE,
   signModelUpdate,
+  type TypedDataSigner,
   tributaryDomain,
 } from "@tributary/protocol";
 import type { ContractTransactionResponse, Wallet } from "ethers";
@@ -59,7 +60,7 @@ function shares(weights: readonly bigint[]): bigint[] {
 export async function signLeaf(
   leaf: LedgerLeaf,
   where: { jobId: bigint; chainRound: number; chainId: number; trainingJobs: string },
-  signer: Wallet,
+  signer: TypedDataSigner,
 ): Promise<Required<Pick<LedgerLeaf, "signature" | "nonce" | "delta" | "metricsHash">>> {
   const metrics = { loss: 0.25 + where.chainRound / 8, accuracy: 0.5 };
   const nonce = leaf.nonce ?? (`0x${randomBytes(32).toString("hex")}` as `0x${string}`);
@@ -75,7 +76,7 @@ export async function signLeaf(
     epsilonSpent: leaf.epsilonSpent,
     delta,
     nonce,
-  } as Parameters<typeof signModelUpdate>[2];
+  } as unknown as Parameters<typeof signModelUpdate>[2];
   const domain = tributaryDomain(where.chainId, where.trainingJobs as `0x${string}`);
   const { signature } = await signModelUpdate(signer, domain, header);
   return { signature, nonce, delta, metricsHash: metricsHash(metrics) };
