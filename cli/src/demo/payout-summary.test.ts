@@ -98,6 +98,20 @@ describe("the payout summary", () => {
     expect(text).toContain("  [payout-total] the payout total differs");
   });
 
+  it("shows the audit's warnings (simulated attestations, an unsigned ledger) under its verdict", () => {
+    const text = formatSettlement(
+      "1",
+      settlement({
+        simulatedAttestation: true,
+        warnings: [
+          { kind: "simulated-attestation", trainer: TRAINERS[0], message: `SIMULATED ATTESTATION: ${TRAINERS[0]} …` },
+        ],
+      }),
+    );
+    expect(text).toMatch(/ledger verified: OK/);
+    expect(text).toContain(`  warning: [simulated-attestation] SIMULATED ATTESTATION: ${TRAINERS[0]} …`);
+  });
+
   it("gives the JSON line's payouts with amounts as decimal wei strings", () => {
     expect(payoutsJson(settlement())).toEqual([
       { trainer: TRAINERS[0], datasetId: "1", score: 0.75, amount: "731707317073170731706" },
