@@ -16,7 +16,7 @@ export interface ResolvedTrainingJobs {
 }
 
 /** No flag and no deployment file gives the address, and the coordinator's is not to be taken. */
-export class TrainingJobsUnknownError extends TributaryError {
+class TrainingJobsUnknownError extends TributaryError {
   constructor(chainId: bigint, hint: string) {
     super(
       "TRAINING_JOBS_UNKNOWN",
