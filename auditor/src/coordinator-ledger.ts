@@ -103,8 +103,8 @@ export async function fetchPayoutProof(
 
 /**
  * Fetches `GET /ledger/jobs/:id/blobs/:cid` (the raw bytes of an update or model named in the job's ledger).
- * Returns `undefined` when the blob is not available (404, or the coordinator unreachable): an auditor counts it
- * as not checked, not as a failure. Any other HTTP error is thrown.
+ * Returns `undefined` when the blob is not available (404/410, or the coordinator unreachable); `verifyLedger`
+ * reports that as a disagreement naming the blob. Any other HTTP error is thrown (and reported the same way).
  */
 export async function fetchLedgerBlob(
   coordinatorUrl: string,

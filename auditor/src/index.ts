@@ -10,7 +10,7 @@ export {
   RpcUnreachableError,
   TrainingJobsNotFoundError,
 } from "./ledger-errors.js";
-export type { Disagreement, LedgerReport } from "./ledger-report.js";
+export type { AttestationCounts, Disagreement, LedgerReport, Warning } from "./ledger-report.js";
 export {
   JOB_STATUS,
   type JobStatusName,

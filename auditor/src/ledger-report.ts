@@ -6,21 +6,49 @@
  *   confirmed; the chain has none), `round-duplicate`, `round-root` (root recomputed from the leaves ≠ anchored),
  *   `ledger-root` (≠ the ledger's own `updatesRoot`), `model-hash`, `anchor-tx`;
  * - leaves: `leaf` (the altered leaf, named by round and trainer, when the evidence singles it out), `score-sum`,
- *   `rejected-score`, `duplicate-trainer`, `update-cid`, `update-blob`, `model-cid`, `model-blob`, `epsilon`;
+ *   `rejected-score`, `duplicate-trainer`, `update-cid`, `update-blob`, `model-cid`, `model-blob`,
+ *   `blob-unavailable` (a blob the ledger names that the coordinator does not serve), `epsilon`,
+ *   `update-signature` (the leaf is not what its trainer signed), `unsigned-leaf` (a leaf without the signature
+ *   the rest of the ledger carries);
  * - payouts: `payout-missing`, `payout-not-finalized`, `payout-recompute`, `payout-root`, `ledger-payout-root`,
  *   `payout-total`, `fee`, `refund`, `payout-amount`, `payout-leaf`, `cumulative-score`, `finalize-tx`.
+ *
+ * Rounds are numbered as the coordinator numbers them (`GET /jobs/:id/rounds`, from 0); `chainRound` is the same
+ * round as `anchorRound` numbers it on chain (round + 1).
  */
 export interface Disagreement {
   readonly kind: string;
+  /** The coordinator's round index (from 0). */
   readonly round?: number;
+  /** The round's number on chain (`round + 1`). */
+  readonly chainRound?: number;
   readonly trainer?: string;
   readonly expected?: string;
   readonly actual?: string;
   readonly message: string;
 }
 
+/**
+ * What the audit could not establish but the reader must know: `unsigned-ledger` (the coordinator serves no
+ * update signatures: too old), `simulated-attestation` (a trainer ran without a TEE), `blobs-skipped`.
+ */
+export interface Warning {
+  readonly kind: string;
+  readonly trainer?: string;
+  readonly message: string;
+}
+
+/** The attestation kinds the ledger's leaves name, counted per leaf; `unknown`: the leaf names none. */
+export interface AttestationCounts {
+  nitro: number;
+  sgx: number;
+  tdx: number;
+  simulated: number;
+  unknown: number;
+}
+
 export interface LedgerReport {
-  /** No disagreement. Blobs that could not be fetched do not make a report fail: they are counted apart. */
+  /** No disagreement. Warnings do not make a report fail. */
   readonly ok: boolean;
   readonly jobId: string;
   readonly chainId: string;
@@ -34,18 +62,52 @@ export interface LedgerReport {
     leaves: number;
     /** Update and model blobs fetched and hashed. */
     blobs: number;
-    /** Blobs that could not be fetched: not checked (not failures). */
+    /** Blobs the coordinator did not serve: each one is also a `blob-unavailable` disagreement. */
     blobsUnreachable: number;
+    /** The caller asked not to fetch blobs: none was checked. */
+    blobsSkipped: boolean;
+    /** Leaves whose update signature recovered to their trainer. */
+    signatures: number;
+    /** Leaves that carry no update signature. */
+    unsignedLeaves: number;
     /** Payout leaves compared (per contributor). */
     payouts: number;
   };
+  readonly attestations: AttestationCounts;
+  /** Some leaf's trainer joined with a simulated attestation: no hardware guarantee for its updates. */
+  readonly simulatedAttestation: boolean;
   readonly disagreements: readonly Disagreement[];
+  readonly warnings: readonly Warning[];
+}
+
+/** A disagreement as the checks state it: rounds by their chain number (`LedgerRound.round`). */
+export type Finding = Omit<Disagreement, "round" | "chainRound"> & { readonly chainRound?: number };
+
+/** `round 0 (anchored as chain round 1)`: how a report names a round where its chain number matters. */
+export function anchoredRound(chainRound: number): string {
+  return `round ${chainRound - 1} (anchored as chain round ${chainRound})`;
+}
+
+/** `round 0`: how a report names a round, given its chain number. */
+export function roundName(chainRound: number): string {
+  return `round ${chainRound - 1}`;
 }
 
 /** Collects disagreements and counts while `verifyLedger` runs. */
 export class ReportBuilder {
   readonly disagreements: Disagreement[] = [];
-  readonly checked = { rounds: 0, leaves: 0, blobs: 0, blobsUnreachable: 0, payouts: 0 };
+  readonly warnings: Warning[] = [];
+  readonly checked = {
+    rounds: 0,
+    leaves: 0,
+    blobs: 0,
+    blobsUnreachable: 0,
+    blobsSkipped: false,
+    signatures: 0,
+    unsignedLeaves: 0,
+    payouts: 0,
+  };
+  readonly attestations: AttestationCounts = { nitro: 0, sgx: 0, tdx: 0, simulated: 0, unknown: 0 };
   blockNumber: number | null = null;
 
   constructor(
@@ -54,8 +116,13 @@ export class ReportBuilder {
     readonly trainingJobs: string,
   ) {}
 
-  add(disagreement: Disagreement): void {
-    this.disagreements.push(disagreement);
+  add(finding: Finding): void {
+    const { chainRound, ...rest } = finding;
+    this.disagreements.push(chainRound === undefined ? rest : { ...rest, round: chainRound - 1, chainRound });
+  }
+
+  warn(warning: Warning): void {
+    this.warnings.push(warning);
   }
 
   /** Adds `kind` when `expected !== actual`, with both values in the report. */
@@ -64,7 +131,7 @@ export class ReportBuilder {
     expected: string,
     actual: string,
     message: string,
-    where: { round?: number; trainer?: string } = {},
+    where: { chainRound?: number; trainer?: string } = {},
   ) {
     if (expected !== actual) this.add({ kind, ...where, expected, actual, message });
   }
@@ -77,7 +144,10 @@ export class ReportBuilder {
       trainingJobs: this.trainingJobs,
       blockNumber: this.blockNumber,
       checked: { ...this.checked },
+      attestations: { ...this.attestations },
+      simulatedAttestation: this.attestations.simulated > 0,
       disagreements: [...this.disagreements],
+      warnings: [...this.warnings],
     };
   }
 }

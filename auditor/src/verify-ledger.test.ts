@@ -3,7 +3,7 @@ import { LocalChain } from "@tributary/contracts/local-chain";
 import type { JobLedger } from "@tributary/protocol";
 import type { JsonRpcProvider } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LedgerServer, type PlayedJob, playJob, startLedgerServer } from "../test-support/ledger-job.js";
+import { type LedgerServer, type PlayedJob, playJob, signLeaf, startLedgerServer } from "../test-support/ledger-job.js";
 import { coordinatorBlobFetcher, fetchLedger } from "./coordinator-ledger.js";
 import type { LedgerReport } from "./ledger-report.js";
 import { verifyLedger } from "./verify-ledger.js";
@@ -55,8 +55,20 @@ describe("verifyLedger", () => {
     expect(report.disagreements).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report).toMatchObject({ jobId: String(job.jobId), chainId: "31337" });
-    // 3 rounds × 3 leaves; 9 update blobs + 3 model blobs; one payout per trainer.
-    expect(report.checked).toEqual({ rounds: 3, leaves: 9, blobs: 12, blobsUnreachable: 0, payouts: 3 });
+    // 3 rounds × 3 leaves, each signed by its trainer; 9 update blobs + 3 model blobs; one payout per trainer.
+    expect(report.checked).toEqual({
+      rounds: 3,
+      leaves: 9,
+      blobs: 12,
+      blobsUnreachable: 0,
+      blobsSkipped: false,
+      signatures: 9,
+      unsignedLeaves: 0,
+      payouts: 3,
+    });
+    expect(report.warnings).toEqual([]);
+    expect(report.attestations).toEqual({ nitro: 0, sgx: 9, tdx: 0, simulated: 0, unknown: 0 });
+    expect(report.simulatedAttestation).toBe(false);
     expect((await audit(examplesJob)).ok).toBe(true);
   });
 
@@ -68,21 +80,22 @@ describe("verifyLedger", () => {
     expect(report.ok).toBe(false);
     const anchored = job.ledger().rounds[1]?.updatesRoot;
     expect(report.disagreements).toContainEqual(
-      expect.objectContaining({ kind: "round-root", round: 2, expected: anchored }),
+      expect.objectContaining({ kind: "round-root", round: 1, chainRound: 2, expected: anchored }),
     );
     const leaves = report.disagreements.filter((d) => d.kind === "leaf");
-    expect(leaves).toEqual([expect.objectContaining({ round: 2, trainer: altered.trainer })]);
+    expect(leaves).toEqual([expect.objectContaining({ round: 1, chainRound: 2, trainer: altered.trainer })]);
     // Only the altered trainer's payout is out of line with the amounts the chain's payout root proves.
     expect(report.disagreements.filter((d) => d.kind === "payout-amount").map((d) => d.trainer)).toEqual([
       altered.trainer,
     ]);
     expect(report.disagreements.find((d) => d.kind === "round-root")?.message).toMatch(
-      /^round 2: root recomputed from the ledger's leaves 0x[0-9a-f]{64} ≠ anchored 0x[0-9a-f]{64}/,
+      /^round 1 \(anchored as chain round 2\): root recomputed from the ledger's leaves 0x[0-9a-f]{64} ≠ anchored 0x[0-9a-f]{64}/,
     );
-    // No other round is blamed.
+    // No other round is blamed; the score is not part of what the trainer signed, so no signature fails.
     expect(new Set(report.disagreements.flatMap((d) => (d.round === undefined ? [] : [d.round])))).toEqual(
-      new Set([2]),
+      new Set([1]),
     );
+    expect(report.disagreements.some((d) => d.kind === "update-signature")).toBe(false);
   });
 
   it("names the leaf whose numExamples was altered under examples scoring (its score no longer matches)", async () => {
@@ -91,9 +104,13 @@ describe("verifyLedger", () => {
     altered.numExamples = String(BigInt(altered.numExamples) + 7n);
     const report = await audit(examplesJob, ledger);
     expect(report.ok).toBe(false);
-    expect(report.disagreements).toContainEqual(expect.objectContaining({ kind: "round-root", round: 1 }));
+    expect(report.disagreements).toContainEqual(expect.objectContaining({ kind: "round-root", round: 0 }));
     expect(report.disagreements.filter((d) => d.kind === "leaf")).toEqual([
-      expect.objectContaining({ round: 1, trainer: altered.trainer }),
+      expect.objectContaining({ round: 0, chainRound: 1, trainer: altered.trainer }),
+    ]);
+    // The trainer's signature over its numExamples names the same leaf.
+    expect(report.disagreements.filter((d) => d.kind === "update-signature")).toEqual([
+      expect.objectContaining({ round: 0, trainer: altered.trainer }),
     ]);
     // numExamples is not part of the payouts: they still agree.
     expect(report.disagreements.some((d) => d.kind.startsWith("payout"))).toBe(false);
@@ -115,23 +132,57 @@ describe("verifyLedger", () => {
     })();
     expect(report.ok).toBe(false);
     expect(report.disagreements).toEqual([
-      expect.objectContaining({ kind: "update-blob", round: 1, trainer: leaf.trainer, expected: leaf.updateHash }),
+      expect.objectContaining({ kind: "update-blob", round: 0, trainer: leaf.trainer, expected: leaf.updateHash }),
     ]);
   });
 
-  it("counts unreachable blobs as not checked, not as failures", async () => {
+  it("reports a blob the coordinator does not serve as a disagreement naming its round and CID", async () => {
     const ledger = job.ledger();
+    const round = ledger.rounds[0];
+    if (round === undefined) throw new Error("no round");
     const report = await verifyLedger({
       ledger,
       provider,
       trainingJobs: chain.system.deployment.contracts.TrainingJobs,
-      fetchBlob: async (cid) => (cid === ledger.rounds[0]?.modelCid ? undefined : job.blobs.get(cid)),
+      fetchBlob: async (cid) => (cid === round.modelCid ? undefined : job.blobs.get(cid)),
     });
-    expect(report.ok).toBe(true);
-    expect(report.checked).toMatchObject({ blobs: 11, blobsUnreachable: 1 });
-    const none = await verifyLedger({ ledger, provider, trainingJobs: chain.system.deployment.contracts.TrainingJobs });
-    expect(none.checked).toMatchObject({ blobs: 0, blobsUnreachable: 12 });
+    expect(report.ok).toBe(false);
+    expect(report.checked).toMatchObject({ blobs: 11, blobsUnreachable: 1, blobsSkipped: false });
+    expect(report.disagreements).toEqual([
+      expect.objectContaining({
+        kind: "blob-unavailable",
+        round: 0,
+        actual: round.modelCid,
+        expected: round.modelHash,
+      }),
+    ]);
+    // A fetch that throws counts the same, naming the trainer of the update.
+    const leaf = round.leaves[1];
+    if (leaf === undefined) throw new Error("no leaf");
+    const failing = await verifyLedger({
+      ledger,
+      provider,
+      trainingJobs: chain.system.deployment.contracts.TrainingJobs,
+      fetchBlob: async (cid) => {
+        if (cid === leaf.updateCid) throw new Error("connection reset");
+        return job.blobs.get(cid);
+      },
+    });
+    expect(failing.disagreements).toEqual([
+      expect.objectContaining({ kind: "blob-unavailable", round: 0, trainer: leaf.trainer, actual: leaf.updateCid }),
+    ]);
+    expect(failing.disagreements[0]?.message).toContain("connection reset");
+  });
+
+  it("without fetchBlob skips the blobs and says so", async () => {
+    const none = await verifyLedger({
+      ledger: job.ledger(),
+      provider,
+      trainingJobs: chain.system.deployment.contracts.TrainingJobs,
+    });
     expect(none.ok).toBe(true);
+    expect(none.checked).toMatchObject({ blobs: 0, blobsUnreachable: 0, blobsSkipped: true });
+    expect(none.warnings).toEqual([expect.objectContaining({ kind: "blobs-skipped" })]);
   });
 
   it("reports a leaf whose updateHash was changed: its CID no longer names it", async () => {
@@ -140,12 +191,15 @@ describe("verifyLedger", () => {
     leaf.updateHash = `0x${"11".repeat(32)}`;
     const report = await audit(job, ledger);
     expect(report.disagreements).toContainEqual(
-      expect.objectContaining({ kind: "update-cid", round: 3, trainer: leaf.trainer }),
+      expect.objectContaining({ kind: "update-cid", round: 2, trainer: leaf.trainer }),
     );
     expect(report.disagreements).toContainEqual(
-      expect.objectContaining({ kind: "update-blob", round: 3, trainer: leaf.trainer }),
+      expect.objectContaining({ kind: "update-blob", round: 2, trainer: leaf.trainer }),
     );
-    expect(report.disagreements).toContainEqual(expect.objectContaining({ kind: "round-root", round: 3 }));
+    expect(report.disagreements).toContainEqual(
+      expect.objectContaining({ kind: "update-signature", round: 2, trainer: leaf.trainer }),
+    );
+    expect(report.disagreements).toContainEqual(expect.objectContaining({ kind: "round-root", round: 2 }));
   });
 
   it("reports an anchored round missing from the ledger", async () => {
@@ -154,7 +208,7 @@ describe("verifyLedger", () => {
     const report = await audit(job, ledger);
     expect(report.ok).toBe(false);
     expect(report.disagreements).toContainEqual(
-      expect.objectContaining({ kind: "round-missing", round: 3, expected: missing?.updatesRoot }),
+      expect.objectContaining({ kind: "round-missing", round: 2, chainRound: 3, expected: missing?.updatesRoot }),
     );
     expect(report.checked.rounds).toBe(2);
   });
@@ -165,7 +219,11 @@ describe("verifyLedger", () => {
     if (extra === undefined) throw new Error("no round 3");
     ledger.rounds.push({ ...extra, round: 4 });
     const report = await audit(job, ledger);
-    expect(report.disagreements).toContainEqual(expect.objectContaining({ kind: "round-not-anchored", round: 4 }));
+    expect(report.disagreements).toContainEqual(
+      expect.objectContaining({ kind: "round-not-anchored", round: 3, chainRound: 4 }),
+    );
+    // Its leaves were signed for another round: the signatures say so too.
+    expect(report.disagreements).toContainEqual(expect.objectContaining({ kind: "update-signature", round: 3 }));
   });
 
   it("reports a wrong escrow, a wrong model hash and a ledger from another chain", async () => {
@@ -176,7 +234,7 @@ describe("verifyLedger", () => {
     expect(report.disagreements).toContainEqual(
       expect.objectContaining({ kind: "escrow", expected: String(job.escrow), actual: String(job.escrow + 1n) }),
     );
-    expect(report.disagreements).toContainEqual(expect.objectContaining({ kind: "model-hash", round: 1 }));
+    expect(report.disagreements).toContainEqual(expect.objectContaining({ kind: "model-hash", round: 0 }));
 
     const other = job.ledger();
     other.chainId = 1;
@@ -195,13 +253,32 @@ describe("verifyLedger", () => {
     const ledger = running.ledger();
     const pending = structuredClone(ledger.rounds[1]);
     if (pending === undefined) throw new Error("no round 2");
-    ledger.rounds.push({ ...pending, round: 3, anchor: { status: "pending", txHash: null } });
+    // A round the coordinator has aggregated but not yet anchored, its leaves signed for it (chain round 3).
+    const where = {
+      jobId: running.jobId,
+      chainRound: 3,
+      chainId: chain.chainId,
+      trainingJobs: chain.system.deployment.contracts.TrainingJobs,
+    };
+    const leaves = await Promise.all(
+      pending.leaves.map(async (leaf, index) => ({
+        ...leaf,
+        ...(await signLeaf(
+          { ...leaf, nonce: undefined },
+          where,
+          running.trainers[index] as (typeof running.trainers)[number],
+        )),
+      })),
+    );
+    ledger.rounds.push({ ...pending, round: 3, leaves, anchor: { status: "pending", txHash: null } });
     const report = await audit(running, ledger);
     expect(report.disagreements).toEqual([]);
     expect(report.checked).toMatchObject({ rounds: 3, leaves: 6, payouts: 0 });
     (ledger.rounds[2] as { anchor: { status: string } }).anchor.status = "confirmed";
     const claimed = await audit(running, ledger);
-    expect(claimed.disagreements).toEqual([expect.objectContaining({ kind: "round-not-anchored", round: 3 })]);
+    expect(claimed.disagreements).toEqual([
+      expect.objectContaining({ kind: "round-not-anchored", round: 2, chainRound: 3 }),
+    ]);
   });
 
   it("reports a payout leaf changed in the ledger (the scores still give the chain's root)", async () => {

@@ -1,10 +1,11 @@
-import type { JobLedger } from "@tributary/protocol";
+import type { Address, JobLedger } from "@tributary/protocol";
 import type { Provider } from "ethers";
 import { type LedgerReport, ReportBuilder } from "./ledger-report.js";
 import { TrainingJobsReader } from "./training-jobs-reader.js";
 import { type FetchBlob, verifyBlobs } from "./verify-blobs.js";
 import { verifyPayouts } from "./verify-payouts.js";
 import { verifyRounds } from "./verify-rounds.js";
+import { verifySignatures } from "./verify-signatures.js";
 
 export interface VerifyLedgerOptions {
   /** The ledger as the coordinator served it (`fetchLedger`). */
@@ -13,8 +14,11 @@ export interface VerifyLedgerOptions {
   readonly provider: Provider;
   /** The TrainingJobs contract to read (ideally from a deployment the auditor trusts, not from the ledger). */
   readonly trainingJobs: string;
-  /** Fetches a blob by CID; `undefined` (or a throw) means unreachable: counted as not checked. */
-  readonly fetchBlob?: FetchBlob;
+  /**
+   * Fetches a blob by CID; `undefined` (or a throw) means the coordinator does not serve it: a disagreement naming
+   * the round, the trainer and the CID. Leave it out to skip blobs (the report says they were not checked).
+   */
+  readonly fetchBlob?: FetchBlob | undefined;
 }
 
 /**
@@ -24,16 +28,20 @@ export interface VerifyLedgerOptions {
  *   round's root is recomputed from its leaves and compared with the anchored root and the ledger's own; model
  *   hashes and anchor transactions are compared;
  * - each leaf obeys the scoring rules (rejected → 0, scores sum to 1e18 per round, `examples` scores follow
- *   numExamples) and its CID commits to its hash; each reachable blob hashes to its leaf's updateHash or the
- *   round's modelHash;
+ *   numExamples) and its CID commits to its hash; every blob is served and hashes to its leaf's updateHash or the
+ *   round's modelHash (unless blobs are skipped);
+ * - each leaf's EIP-712 update signature (in the domain of this chain and `trainingJobs`) recovers to its trainer;
+ *   attestation kinds are counted, simulated ones flagged; a ledger without signatures is a warning;
  * - payouts are recomputed with `computePayouts` from cumulative scores and the chain's escrow and fee rate and
  *   compared with the chain's payout root and total and the ledger's payout section, per contributor.
  *
  * What it can and cannot pinpoint: the chain stores one root per round, so a changed leaf shows as that round's
  * root mismatch. The leaf itself is named when other evidence singles it out: its blob or CID (updateHash), the
  * chain-proven payout amounts (score; needs a finalised job and payout leaves matching the chain's root), or, under
- * `examples` scoring with three or more accepted leaves, the score/numExamples ratio of the others. A numExamples
- * changed under a validation-set scoring method is only seen as its round's root mismatch.
+ * `examples` scoring with three or more accepted leaves, the score/numExamples ratio of the others, and, whatever
+ * the scoring, the trainer's update signature (numExamples, updateHash, datasetId, ε). Without signatures (an
+ * older coordinator) a numExamples changed under a validation-set scoring method is only seen as its round's root
+ * mismatch.
  */
 export async function verifyLedger(options: VerifyLedgerOptions): Promise<LedgerReport> {
   const { ledger, provider } = options;
@@ -79,6 +87,7 @@ export async function verifyLedger(options: VerifyLedgerOptions): Promise<Ledger
   );
 
   const rounds = await verifyRounds(builder, reader, job, ledger);
+  verifySignatures(builder, ledger, chainId, reader.address.toLowerCase() as Address);
   checkEpsilon(builder, ledger);
   await verifyBlobs(builder, ledger, options.fetchBlob);
   await verifyPayouts(builder, reader, job, ledger, rounds);

@@ -8,7 +8,7 @@ import {
   type PayoutPlan,
 } from "@tributary/protocol";
 import { normalisedPayout } from "./leaf-attribution.js";
-import type { ReportBuilder } from "./ledger-report.js";
+import { anchoredRound, type ReportBuilder } from "./ledger-report.js";
 import type { OnChainJob, TrainingJobsReader } from "./training-jobs-reader.js";
 import type { RoundsAnalysis } from "./verify-rounds.js";
 
@@ -211,13 +211,15 @@ function comparePerContributor(
     // was altered, that is where.
     const where = inAltered.length > 0 ? inAltered : altered.length === 1 ? altered : [];
     for (const round of where) {
-      const named = report.disagreements.some((d) => d.kind === "leaf" && d.round === round && d.trainer === trainer);
+      const named = report.disagreements.some(
+        (d) => d.kind === "leaf" && d.chainRound === round && d.trainer === trainer,
+      );
       if (named) continue;
       report.add({
         kind: "leaf",
-        round,
+        chainRound: round,
         trainer,
-        message: `round ${round}: leaf of ${trainer}: the round's root recomputed from the ledger ≠ anchored, and ${trainer}'s scores disagree with the payout the chain finalised${inAltered.length > 0 ? "" : " (it has no leaf left in this round)"}`,
+        message: `${anchoredRound(round)}: leaf of ${trainer}: the round's root recomputed from the ledger ≠ anchored, and ${trainer}'s scores disagree with the payout the chain finalised${inAltered.length > 0 ? "" : " (it has no leaf left in this round)"}`,
       });
     }
   }

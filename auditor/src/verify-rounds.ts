@@ -8,7 +8,7 @@ import {
 } from "@tributary/protocol";
 import { sha256OfCid } from "./cid-digest.js";
 import { examplesOutliers } from "./leaf-attribution.js";
-import type { ReportBuilder } from "./ledger-report.js";
+import { anchoredRound, type ReportBuilder, roundName } from "./ledger-report.js";
 import type { OnChainJob, OnChainRound, TrainingJobsReader } from "./training-jobs-reader.js";
 
 /** What the round checks learnt, for the payout checks that follow. */
@@ -54,8 +54,8 @@ export async function verifyRounds(
       incomplete = true;
       report.add({
         kind: "round-duplicate",
-        round: round.round,
-        message: `round ${round.round}: listed twice in the ledger`,
+        chainRound: round.round,
+        message: `${anchoredRound(round.round)}: listed twice in the ledger`,
       });
     } else {
       byRound.set(round.round, round);
@@ -68,9 +68,9 @@ export async function verifyRounds(
     incomplete = true;
     report.add({
       kind: "round-missing",
-      round,
+      chainRound: round,
       expected: anchor.updatesRoot,
-      message: `round ${round}: anchored on chain (updates root ${anchor.updatesRoot}) but missing from the ledger`,
+      message: `${anchoredRound(round)}: anchored on chain (updates root ${anchor.updatesRoot}) but missing from the ledger`,
     });
   }
 
@@ -94,26 +94,26 @@ export async function verifyRounds(
             : ` (the ledger's own updatesRoot is ${round.updatesRoot})`;
         report.add({
           kind: "round-root",
-          round: r,
+          chainRound: r,
           expected: anchor.updatesRoot,
           actual: root,
-          message: `round ${r}: root recomputed from the ledger's leaves ${root} ≠ anchored ${anchor.updatesRoot}${note}`,
+          message: `${anchoredRound(r)}: root recomputed from the ledger's leaves ${root} ≠ anchored ${anchor.updatesRoot}${note}`,
         });
       } else if (round.updatesRoot !== root) {
         report.add({
           kind: "ledger-root",
-          round: r,
+          chainRound: r,
           expected: root,
           actual: round.updatesRoot,
-          message: `round ${r}: the ledger's updatesRoot ${round.updatesRoot} is not the root of its leaves (${root}, as anchored)`,
+          message: `${anchoredRound(r)}: the ledger's updatesRoot ${round.updatesRoot} is not the root of its leaves (${root}, as anchored)`,
         });
       }
       report.compare(
         "model-hash",
         anchor.modelHash,
         round.modelHash,
-        `round ${r}: the ledger's model hash ${round.modelHash} ≠ anchored ${anchor.modelHash}`,
-        { round: r },
+        `${anchoredRound(r)}: the ledger's model hash ${round.modelHash} ≠ anchored ${anchor.modelHash}`,
+        { chainRound: r },
       );
       await checkAnchorTx(report, reader, jobId, round, anchor);
     } else {
@@ -121,18 +121,18 @@ export async function verifyRounds(
         alteredRounds.add(r);
         report.add({
           kind: "ledger-root",
-          round: r,
+          chainRound: r,
           expected: root,
           actual: round.updatesRoot,
-          message: `round ${r}: the ledger's updatesRoot ${round.updatesRoot} is not the root of its leaves (${root})`,
+          message: `${roundName(r)}: the ledger's updatesRoot ${round.updatesRoot} is not the root of its leaves (${root})`,
         });
       }
       if (round.anchor.status === "confirmed") {
         report.add({
           kind: "round-not-anchored",
-          round: r,
+          chainRound: r,
           actual: round.updatesRoot,
-          message: `round ${r}: the ledger says its anchor was confirmed (tx ${round.anchor.txHash}) but the chain has ${job.roundsAnchored} round(s) anchored`,
+          message: `${anchoredRound(r)}: the ledger says its anchor was confirmed (tx ${round.anchor.txHash}) but the chain has ${job.roundsAnchored} round(s) anchored`,
         });
       }
     }
@@ -165,27 +165,28 @@ async function checkAnchorTx(
   if (anchored === true) return;
   report.add({
     kind: "anchor-tx",
-    round: round.round,
+    chainRound: round.round,
     actual: txHash,
     message:
       events === undefined
-        ? `round ${round.round}: the ledger's anchor transaction ${txHash} is not on chain`
-        : `round ${round.round}: the ledger's anchor transaction ${txHash} did not anchor this round of job ${jobId}`,
+        ? `${anchoredRound(round.round)}: the ledger's anchor transaction ${txHash} is not on chain`
+        : `${anchoredRound(round.round)}: the ledger's anchor transaction ${txHash} did not anchor this round of job ${jobId}`,
   });
 }
 
 /** The rules a round's leaves obey by construction, each broken rule named by round (and trainer when it can). */
 function checkLeaves(report: ReportBuilder, round: LedgerRound): void {
   const r = round.round;
+  const name = roundName(r);
   const seen = new Set<string>();
   let sum = 0n;
   for (const leaf of round.leaves) {
     if (seen.has(leaf.trainer)) {
       report.add({
         kind: "duplicate-trainer",
-        round: r,
+        chainRound: r,
         trainer: leaf.trainer,
-        message: `round ${r}: ${leaf.trainer} has more than one leaf`,
+        message: `${name}: ${leaf.trainer} has more than one leaf`,
       });
     }
     seen.add(leaf.trainer);
@@ -194,22 +195,22 @@ function checkLeaves(report: ReportBuilder, round: LedgerRound): void {
     if (leaf.rejected && score !== 0n) {
       report.add({
         kind: "rejected-score",
-        round: r,
+        chainRound: r,
         trainer: leaf.trainer,
         expected: "0",
         actual: leaf.score,
-        message: `round ${r}: leaf of ${leaf.trainer}: rejected update scored ${leaf.score} (rejected updates score 0)`,
+        message: `${name}: leaf of ${leaf.trainer}: rejected update scored ${leaf.score} (rejected updates score 0)`,
       });
     }
     const committed = sha256OfCid(leaf.updateCid);
     if (committed !== leaf.updateHash) {
       report.add({
         kind: "update-cid",
-        round: r,
+        chainRound: r,
         trainer: leaf.trainer,
         expected: leaf.updateHash,
         actual: committed ?? leaf.updateCid,
-        message: `round ${r}: leaf of ${leaf.trainer}: updateCid ${leaf.updateCid} does not name the bytes of updateHash ${leaf.updateHash}`,
+        message: `${name}: leaf of ${leaf.trainer}: updateCid ${leaf.updateCid} does not name the bytes of updateHash ${leaf.updateHash}`,
       });
     }
   }
@@ -219,17 +220,17 @@ function checkLeaves(report: ReportBuilder, round: LedgerRound): void {
     "score-sum",
     String(expectedSum),
     String(sum),
-    `round ${r}: the scores sum to ${sum}, not ${expectedSum} (each round's scores are normalised to 1e18)`,
-    { round: r },
+    `${name}: the scores sum to ${sum}, not ${expectedSum} (each round's scores are normalised to 1e18)`,
+    { chainRound: r },
   );
   const modelCommitted = sha256OfCid(round.modelCid);
   if (modelCommitted !== round.modelHash) {
     report.add({
       kind: "model-cid",
-      round: r,
+      chainRound: r,
       expected: round.modelHash,
       actual: modelCommitted ?? round.modelCid,
-      message: `round ${r}: modelCid ${round.modelCid} does not name the bytes of modelHash ${round.modelHash}`,
+      message: `${name}: modelCid ${round.modelCid} does not name the bytes of modelHash ${round.modelHash}`,
     });
   }
   if (round.scoring.method !== "examples") return;
@@ -241,10 +242,10 @@ function checkLeaves(report: ReportBuilder, round: LedgerRound): void {
     const leaf = acceptedLeaves[index] as LedgerRound["leaves"][number];
     report.add({
       kind: "leaf",
-      round: r,
+      chainRound: r,
       trainer: leaf.trainer,
       actual: `${leaf.score}/${leaf.numExamples}`,
-      message: `round ${r}: leaf of ${leaf.trainer}: score ${leaf.score} for ${leaf.numExamples} examples is not its share of the round's examples, as the other leaves' are (examples scoring)`,
+      message: `${name}: leaf of ${leaf.trainer}: score ${leaf.score} for ${leaf.numExamples} examples is not its share of the round's examples, as the other leaves' are (examples scoring)`,
     });
   }
 }

@@ -10,11 +10,16 @@ import {
   computePayouts,
   type JobLedger,
   JobLedgerSchema,
+  type LedgerLeaf,
   type LedgerRound,
+  metricsHash,
   type PayoutPlan,
   type PayoutProof,
   parseInput,
   SCORE_SCALE,
+  signModelUpdate,
+  type TypedDataSigner,
+  tributaryDomain,
 } from "@tributary/protocol";
 import type { ContractTransactionResponse, Wallet } from "ethers";
 import { CID } from "multiformats/cid";
@@ -45,6 +50,36 @@ function shares(weights: readonly bigint[]): bigint[] {
   const first = result.findIndex((share) => share > 0n);
   result[first] = (result[first] as bigint) + left;
   return result;
+}
+
+/**
+ * Signs a leaf as its trainer's agent signs the update (`signModelUpdate`, the round as the coordinator numbers
+ * it: chain round − 1) and returns the fields a coordinator serves with it. `signer` need not be the leaf's trainer:
+ * a test signs with the wrong key to play a forged ledger.
+ */
+export async function signLeaf(
+  leaf: LedgerLeaf,
+  where: { jobId: bigint; chainRound: number; chainId: number; trainingJobs: string },
+  signer: TypedDataSigner,
+): Promise<Required<Pick<LedgerLeaf, "signature" | "nonce" | "delta" | "metricsHash">>> {
+  const metrics = { loss: 0.25 + where.chainRound / 8, accuracy: 0.5 };
+  const nonce = leaf.nonce ?? (`0x${randomBytes(32).toString("hex")}` as `0x${string}`);
+  const delta = leaf.delta ?? 1e-5;
+  const header = {
+    jobId: String(where.jobId),
+    round: where.chainRound - 1,
+    trainer: leaf.trainer,
+    datasetId: leaf.datasetId,
+    numExamples: Number(leaf.numExamples),
+    updateHash: leaf.updateHash,
+    metrics,
+    epsilonSpent: leaf.epsilonSpent,
+    delta,
+    nonce,
+  } as unknown as Parameters<typeof signModelUpdate>[2];
+  const domain = tributaryDomain(where.chainId, where.trainingJobs as `0x${string}`);
+  const { signature } = await signModelUpdate(signer, domain, header);
+  return { signature, nonce, delta, metricsHash: metricsHash(metrics) };
 }
 
 export interface PlayedJob {
@@ -79,6 +114,10 @@ export async function playJob(
     scoring: "examples" | "leave-one-out";
     reward?: bigint;
     finalize?: boolean;
+    /** Each leaf carries its trainer's update signature (default) or none, as an older coordinator serves it. */
+    signed?: boolean;
+    /** The attestation kind every leaf names (default `sgx`; none when unsigned). */
+    attestationKind?: LedgerLeaf["attestationKind"];
   },
 ): Promise<PlayedJob> {
   const coordinator = await chain.fundedWallet();
@@ -104,11 +143,12 @@ export async function playJob(
           : BigInt(1 + randomInt(1_000_000)),
     );
     const scores = shares(weights);
-    const leaves = trainers.map((trainer, index) => {
+    const leaves: LedgerLeaf[] = [];
+    for (const [index, trainer] of trainers.entries()) {
       const bytes = updates[index] as Uint8Array;
       const cid = cidOf(bytes);
       blobs.set(cid, bytes);
-      return {
+      const leaf = {
         trainer: trainer.address.toLowerCase() as Address,
         updateHash: sha256Hex(bytes),
         numExamples: String(numExamples[index]),
@@ -117,8 +157,19 @@ export async function playJob(
         epsilonSpent: 0.5 * round,
         updateCid: cid,
         rejected: rejected(index),
+      } as LedgerLeaf;
+      const where = {
+        jobId,
+        chainRound: round,
+        chainId: chain.chainId,
+        trainingJobs: chain.system.deployment.contracts.TrainingJobs,
       };
-    });
+      leaves.push(
+        options.signed === false
+          ? leaf
+          : { ...leaf, ...(await signLeaf(leaf, where, trainer)), attestationKind: options.attestationKind ?? "sgx" },
+      );
+    }
     for (const leaf of leaves) {
       cumulative.set(leaf.trainer, (cumulative.get(leaf.trainer) ?? 0n) + BigInt(leaf.score));
     }

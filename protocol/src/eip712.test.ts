@@ -1,6 +1,12 @@
 import { TypedDataEncoder, Wallet } from "ethers";
 import { describe, expect, it } from "vitest";
-import { metricsHash, recoverModelUpdateSigner, signModelUpdate, tributaryDomain } from "./eip712.js";
+import {
+  metricsHash,
+  recoverModelUpdateMessageSigner,
+  recoverModelUpdateSigner,
+  signModelUpdate,
+  tributaryDomain,
+} from "./eip712.js";
 import type { Address } from "./ids.js";
 import { type ModelUpdateHeader, SignedModelUpdateSchema } from "./model-update.js";
 
@@ -29,6 +35,28 @@ describe("ModelUpdate EIP-712 signatures", () => {
     const signed = await signModelUpdate(wallet, domain, header(wallet.address));
     expect(SignedModelUpdateSchema.parse(signed)).toEqual(signed);
     expect(recoverModelUpdateSigner(domain, signed)).toBe(wallet.address.toLowerCase());
+  });
+
+  it("recovers the signer from the message fields alone (metricsHash instead of the metrics)", async () => {
+    const wallet = Wallet.createRandom();
+    const signed = await signModelUpdate(wallet, domain, header(wallet.address, { epsilonSpent: null }));
+    // The message written out by hand: ε = ∞ signs as 2^256 − 1, δ = 1e-5 as 1e13 in 18-decimal fixed point.
+    const message = {
+      jobId: 1n,
+      round: 0,
+      trainer: wallet.address.toLowerCase() as Address,
+      datasetId: 3n,
+      numExamples: 100n,
+      updateHash: `0x${"cd".repeat(32)}` as const,
+      metricsHash: metricsHash({ accuracy: 0.5, loss: 1.5 }),
+      epsilonSpent: 2n ** 256n - 1n,
+      delta: 10_000_000_000_000n,
+      nonce: `0x${"77".repeat(32)}` as const,
+    };
+    expect(recoverModelUpdateMessageSigner(domain, message, signed.signature)).toBe(wallet.address.toLowerCase());
+    expect(recoverModelUpdateMessageSigner(domain, { ...message, numExamples: 101n }, signed.signature)).not.toBe(
+      wallet.address.toLowerCase(),
+    );
   });
 
   it("binds every field: changing any one no longer recovers the trainer", async () => {

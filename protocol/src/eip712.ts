@@ -54,6 +54,11 @@ export function metricsHash(metrics: UpdateMetrics): Bytes32 {
   return keccak256(toUtf8Bytes(JSON.stringify(sorted))) as Bytes32;
 }
 
+/** ε as a `ModelUpdate` signs it: 18-decimal fixed point, `type(uint256).max` for `null` (trained without DP). */
+export function signedEpsilon(epsilonSpent: number | null): bigint {
+  return epsilonSpent === null ? MaxUint256 : toFixed18(epsilonSpent);
+}
+
 export function modelUpdateMessage(header: ModelUpdateHeader): ModelUpdateMessage {
   return {
     jobId: BigInt(header.jobId),
@@ -63,7 +68,7 @@ export function modelUpdateMessage(header: ModelUpdateHeader): ModelUpdateMessag
     numExamples: BigInt(header.numExamples),
     updateHash: header.updateHash,
     metricsHash: metricsHash(header.metrics),
-    epsilonSpent: header.epsilonSpent === null ? MaxUint256 : toFixed18(header.epsilonSpent),
+    epsilonSpent: signedEpsilon(header.epsilonSpent),
     delta: toFixed18(header.delta),
     nonce: header.nonce,
   };
@@ -94,6 +99,18 @@ export async function signModelUpdate(
 /** The address that signed this update (lower case). Compare it with `update.trainer`. */
 export function recoverModelUpdateSigner(domain: TypedDataDomain, update: SignedModelUpdate): Address {
   const { signature, ...header } = update;
-  const message = modelUpdateMessage(header) as unknown as Record<string, unknown>;
-  return verifyTypedData(domain, MODEL_UPDATE_TYPES, message, signature).toLowerCase() as Address;
+  return recoverModelUpdateMessageSigner(domain, modelUpdateMessage(header), signature);
+}
+
+/**
+ * The address (lower case) that signed a `ModelUpdate` message, for a verifier that holds the message's fields
+ * rather than the whole header (an auditor has `metricsHash`, not the metrics). Throws for a malformed signature.
+ */
+export function recoverModelUpdateMessageSigner(
+  domain: TypedDataDomain,
+  message: ModelUpdateMessage,
+  signature: string,
+): Address {
+  const value = message as unknown as Record<string, unknown>;
+  return verifyTypedData(domain, MODEL_UPDATE_TYPES, value, signature).toLowerCase() as Address;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AddressSchema, Bytes32Schema, CidSchema, DatasetIdSchema, JobIdSchema } from "./ids.js";
 import { ScoringSpecSchema } from "./scoring-spec.js";
+import { AttestationKindSchema } from "./socket-messages.js";
 
 const uint = z.string().regex(/^(0|[1-9][0-9]*)$/, "must be a non-negative decimal integer");
 
@@ -11,23 +12,53 @@ export const LedgerTxSchema = z.strictObject({
 });
 
 /** One round leaf `(trainer, updateHash, numExamples, score)` with what the auditor needs to check it. */
-export const LedgerLeafSchema = z.strictObject({
-  trainer: AddressSchema,
-  updateHash: Bytes32Schema,
-  numExamples: uint,
-  /** Fixed-point share of the round, scaled by SCORE_SCALE (1e18). */
-  score: uint,
-  datasetId: DatasetIdSchema,
-  /** Cumulative ε of the dataset after this round, as the trainer signed it; null: trained without DP. */
-  epsilonSpent: z.number().min(0).nullable(),
-  /** Where the update's bytes are (their SHA-256 is `updateHash`). */
-  updateCid: CidSchema,
-  /** The aggregation rule left this update out (e.g. not selected by Krum): its score is 0. */
-  rejected: z.boolean(),
-});
+export const LedgerLeafSchema = z
+  .strictObject({
+    trainer: AddressSchema,
+    updateHash: Bytes32Schema,
+    numExamples: uint,
+    /** Fixed-point share of the round, scaled by SCORE_SCALE (1e18). */
+    score: uint,
+    datasetId: DatasetIdSchema,
+    /** Cumulative ε of the dataset after this round, as the trainer signed it; null: trained without DP. */
+    epsilonSpent: z.number().min(0).nullable(),
+    /** Where the update's bytes are (their SHA-256 is `updateHash`). */
+    updateCid: CidSchema,
+    /** The aggregation rule left this update out (e.g. not selected by Krum): its score is 0. */
+    rejected: z.boolean(),
+    /**
+     * The trainer's EIP-712 `ModelUpdate` signature (`signModelUpdate`, domain: the ledger's chain and TrainingJobs)
+     * over this leaf's fields, the round as the coordinator numbers it (this round − 1) and the three fields below.
+     * An auditor recovers the signer and compares it with `trainer`, which attributes an altered numExamples,
+     * updateHash, datasetId or ε to its leaf. Optional: coordinators older than this field serve no signatures.
+     */
+    signature: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte hex signature")
+      .optional(),
+    /** The nonce of the train instruction the update answered, as signed (required with `signature`). */
+    nonce: Bytes32Schema.optional(),
+    /** The δ the trainer signed (required with `signature`). */
+    delta: z.number().min(0).lt(1).optional(),
+    /** `metricsHash(metrics)` of the metrics the trainer signed (required with `signature`; the metrics stay private). */
+    metricsHash: Bytes32Schema.optional(),
+    /** The kind of attestation the trainer joined the job with; `simulated` means no TEE at all. */
+    attestationKind: AttestationKindSchema.optional(),
+  })
+  .superRefine((leaf, context) => {
+    if (leaf.signature === undefined) return;
+    for (const field of ["nonce", "delta", "metricsHash"] as const) {
+      if (leaf[field] === undefined) {
+        context.addIssue({ code: "custom", path: [field], message: "is required when the leaf carries a signature" });
+      }
+    }
+  });
 
 export const LedgerRoundSchema = z.strictObject({
-  /** On-chain round number (1-based, as `anchorRound` takes it). */
+  /**
+   * On-chain round number (1-based, as `anchorRound` takes it): the coordinator's round index + 1. Reports shown to
+   * users number rounds as the coordinator does (`/jobs/:id/rounds`, from 0) and name this one as the chain round.
+   */
   round: z.number().int().positive(),
   updatesRoot: Bytes32Schema,
   /** SHA-256 of the round's output model bytes (`modelCid`). */

@@ -33,9 +33,13 @@ export type Login = z.infer<typeof LoginSchema>;
 export const JoinSchema = z.strictObject({ jobId: JobIdSchema });
 export type Join = z.infer<typeof JoinSchema>;
 
+/** The TEE an attestation comes from; `simulated` is no TEE at all (development only). */
+export const AttestationKindSchema = z.enum(["nitro", "sgx", "tdx", "simulated"]);
+export type AttestationKind = z.infer<typeof AttestationKindSchema>;
+
 export const AttestSchema = z.strictObject({
   jobId: JobIdSchema,
-  kind: z.enum(["nitro", "sgx", "tdx", "simulated"]),
+  kind: AttestationKindSchema,
   /** The raw attestation document (binary attachment). */
   document: z.instanceof(Uint8Array),
 });

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { LocalChain } from "@tributary/contracts/local-chain";
@@ -22,7 +23,8 @@ const bin = path.resolve(import.meta.dirname, "../../cli/bin/tributary.js");
 interface Report {
   ok: boolean;
   checked: { rounds: number; leaves: number; blobs: number };
-  disagreements: { kind: string; round?: number; trainer?: string; message: string }[];
+  disagreements: { kind: string; round?: number; chainRound?: number; trainer?: string; message: string }[];
+  warnings: { kind: string; message: string }[];
 }
 
 /** `tributary ledger verify --json`, as an auditor runs it: its exit code and its JSON report. */
@@ -30,8 +32,22 @@ async function ledgerVerify(
   jobId: string,
   rpc: string,
   coordinator: string,
+  trainingJobs: string,
 ): Promise<{ code: number; report: Report }> {
-  const args = [bin, "ledger", "verify", "--job", jobId, "--rpc", rpc, "--coordinator", coordinator, "--json"];
+  const args = [
+    bin,
+    "ledger",
+    "verify",
+    "--job",
+    jobId,
+    "--rpc",
+    rpc,
+    "--coordinator",
+    coordinator,
+    "--training-jobs",
+    trainingJobs,
+    "--json",
+  ];
   try {
     const { stdout } = await exec(process.execPath, args, { timeout: 60_000 });
     return { code: 0, report: JSON.parse(stdout.trim().split("\n").at(-1) as string) };
@@ -63,7 +79,8 @@ describe("auditing an on-chain job with tributary ledger verify", () => {
       await intentsSettled(coordinator, 3);
       for (const trainer of trainers) trainer.close();
 
-      const faithful = await ledgerVerify(jobId, chain.url, coordinator.url);
+      const trainingJobs = chain.system.deployment.contracts.TrainingJobs;
+      const faithful = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs);
       expect(faithful.report.disagreements).toEqual([]);
       expect(faithful).toMatchObject({ code: 0, report: { ok: true, checked: { rounds: 2, leaves: 6, blobs: 8 } } });
 
@@ -87,14 +104,32 @@ describe("auditing an on-chain job with tributary ledger verify", () => {
         ledger.rounds[0]?.leaves.find((leaf) => leaf.trainer === first)?.score,
       );
 
-      const tampered = await ledgerVerify(jobId, chain.url, coordinator.url);
+      const tampered = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs);
       expect(tampered.code).toBe(1);
       expect(tampered.report.ok).toBe(false);
-      const named = tampered.report.disagreements.filter((d) => d.round === 2);
+      // The report numbers rounds as the coordinator does (updates.round = 1 is round 1, anchored as chain round 2).
+      const named = tampered.report.disagreements.filter((d) => d.round === 1);
       expect(named.map((d) => d.kind)).toContain("round-root");
+      expect(named.every((d) => d.chainRound === 2)).toBe(true);
       expect(named.some((d) => d.trainer === first)).toBe(true);
-      // Round 1 is untouched and not blamed.
-      expect(tampered.report.disagreements.some((d) => d.round === 1)).toBe(false);
+      // Round 0 is untouched and not blamed.
+      expect(tampered.report.disagreements.some((d) => d.round === 0)).toBe(false);
+
+      // One update blob disappears from the coordinator's store, another is overwritten with other bytes (which the
+      // coordinator then refuses to serve): neither may pass as "not reachable".
+      const deleted = ledger.rounds[0]?.leaves[0];
+      const corrupted = ledger.rounds[1]?.leaves[2];
+      if (deleted === undefined || corrupted === undefined) throw new Error("fewer leaves than trainers");
+      const blobFile = (cid: string) => path.join(db.dataDir, "blobs", cid.slice(-2), cid);
+      await rm(blobFile(deleted.updateCid));
+      await writeFile(blobFile(corrupted.updateCid), new Uint8Array(40).fill(7));
+      const broken = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs);
+      expect(broken.code).toBe(1);
+      const unavailable = broken.report.disagreements.filter((d) => d.kind === "blob-unavailable");
+      expect(unavailable).toEqual([
+        expect.objectContaining({ round: 0, trainer: deleted.trainer, actual: deleted.updateCid }),
+        expect.objectContaining({ round: 1, trainer: corrupted.trainer, actual: corrupted.updateCid }),
+      ]);
     } finally {
       await coordinator.close();
       await db.cleanup();

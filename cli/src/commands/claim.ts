@@ -1,10 +1,10 @@
-import { ClaimRefusedError, claimPayout, connectRpc, fetchLedger } from "@tributary/auditor";
+import { ClaimRefusedError, claimPayout, connectRpc } from "@tributary/auditor";
 import { AddressSchema, JobIdSchema, parseInput } from "@tributary/protocol";
 import type { Command } from "commander";
 import { formatUnits } from "ethers";
 import { z } from "zod";
 import { EXIT, exitWithUsageCode, reportUsageError } from "./exit-codes.js";
-import { DEFAULT_COORDINATOR_URL } from "./ledger.js";
+import { type CommandContext, DEFAULT_COORDINATOR_URL } from "./ledger.js";
 import { trainerWallet } from "./trainer.js";
 import { resolveTrainingJobs } from "./training-jobs-address.js";
 
@@ -13,12 +13,13 @@ const ClaimOptionsSchema = z.strictObject({
   rpc: z.url({ message: "must be the JSON-RPC URL of the job's chain, e.g. http://127.0.0.1:8545" }),
   coordinator: z.url({ message: "must be the coordinator's URL, e.g. http://127.0.0.1:8470" }),
   trainingJobs: AddressSchema.optional(),
+  deployment: z.string().min(1).optional(),
   keystore: z.string().optional(),
   json: z.boolean().default(false),
 });
 
 /** `tributary claim`: the trainer's payout from a finalised job; exit 0 paid, 1 refused, 2 usage/connection. */
-export async function runClaim(raw: Record<string, unknown>): Promise<void> {
+export async function runClaim(raw: Record<string, unknown>, context: CommandContext = {}): Promise<void> {
   const json = raw.json === true;
   try {
     const options = parseInput(ClaimOptionsSchema, raw, "claim options");
@@ -26,10 +27,12 @@ export async function runClaim(raw: Record<string, unknown>): Promise<void> {
     const provider = await connectRpc(options.rpc);
     try {
       const { chainId } = await provider.getNetwork();
+      // The contract the claim is sent to comes from the user only, never from the coordinator.
       const trainingJobs = await resolveTrainingJobs({
         option: options.trainingJobs,
+        deployment: options.deployment,
         chainId,
-        ledgerAddress: async () => (await fetchLedger(options.coordinator, options.job)).trainingJobs,
+        deploymentsDir: context.deploymentsDir,
       });
       const trainer = wallet.address.toLowerCase();
       try {
@@ -72,9 +75,10 @@ export function registerClaimCommand(program: Command): void {
     .requiredOption("--job <id>", "the job id on TrainingJobs")
     .requiredOption("--rpc <url>", "JSON-RPC URL of the job's chain")
     .option("--coordinator <url>", "the coordinator serving the payout proofs", DEFAULT_COORDINATOR_URL)
+    .option("--training-jobs <address>", "TrainingJobs address (default: from the deployment file)")
     .option(
-      "--training-jobs <address>",
-      "TrainingJobs address (default: the deployment file for the RPC's chain, else the ledger's own)",
+      "--deployment <file>",
+      "deployment file to take TrainingJobs from (default: contracts/deployments/<chainId>.json)",
     )
     .option(
       "--keystore <file>",

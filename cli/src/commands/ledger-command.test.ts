@@ -1,18 +1,15 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { LocalChain } from "@tributary/contracts/local-chain";
+import { Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   type LedgerServer,
   type PlayedJob,
   playJob,
+  signLeaf,
   startLedgerServer,
 } from "../../../auditor/test-support/ledger-job.js";
-import { buildProgram } from "../program.js";
-import { resolveTrainingJobs } from "./training-jobs-address.js";
+import { jsonLine, tributary } from "../../test-support/run-tributary.js";
 
 let chain: LocalChain;
 let server: LedgerServer;
@@ -43,43 +40,6 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-class ExitCalled extends Error {
-  constructor(readonly code: number | undefined) {
-    super(`process.exit(${code})`);
-  }
-}
-
-/** Runs `tributary …args` in process through `buildProgram()`; returns its exit code and what it printed. */
-async function tributary(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  // Commander's own usage errors end in process.exit: observe the code instead of ending the test runner.
-  vi.spyOn(process, "exit").mockImplementation((code?: string | number | null) => {
-    throw new ExitCalled(code === null || code === undefined ? undefined : Number(code));
-  });
-  process.exitCode = undefined;
-  let code: number;
-  try {
-    await buildProgram().parseAsync(["node", "tributary", ...args]);
-    code = Number(process.exitCode ?? 0);
-  } catch (error) {
-    if (!(error instanceof ExitCalled)) throw error;
-    code = error.code ?? 0;
-  } finally {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  }
-  return { code, stdout, stderr };
-}
-
 const verify = (...extra: string[]) => [
   "ledger",
   "verify",
@@ -94,13 +54,6 @@ const verify = (...extra: string[]) => [
   ...extra,
 ];
 
-/** The one JSON line of `--json` output. */
-function jsonLine(stdout: string): Record<string, unknown> {
-  const lines = stdout.trim().split("\n");
-  expect(lines).toHaveLength(1);
-  return JSON.parse(lines[0] as string) as Record<string, unknown>;
-}
-
 describe("tributary ledger verify", () => {
   it("exits 0 and prints one JSON line for a faithful ledger", async () => {
     server.serve(job);
@@ -113,12 +66,17 @@ describe("tributary ledger verify", () => {
       chainId: "31337",
       trainingJobs,
       trainingJobsSource: "option",
-      checked: { rounds: 2, leaves: 6, blobs: 8, blobsUnreachable: 0, payouts: 3 },
+      checked: { rounds: 2, leaves: 6, blobs: 8, blobsUnreachable: 0, blobsSkipped: false, signatures: 6, payouts: 3 },
+      attestations: { sgx: 6, simulated: 0 },
+      simulatedAttestation: false,
       disagreements: [],
+      warnings: [],
     });
     const human = await tributary(...verify());
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain("checked 2 rounds, 6 leaves, 8 blobs (0 not reachable, not checked), 3 payouts");
+    expect(human.stdout).toContain("checked 2 rounds, 6 leaves, 8 blobs, 6 update signatures, 3 payouts");
+    expect(human.stdout).toContain("attestations: 6 sgx");
+    expect(human.stdout).not.toContain("SIMULATED");
     expect(human.stdout).toContain("OK: every root, hash and payout in the ledger agrees with the chain");
   });
 
@@ -137,7 +95,7 @@ describe("tributary ledger verify", () => {
     };
     expect(report.ok).toBe(false);
     expect(report.disagreements).toContainEqual(
-      expect.objectContaining({ kind: "leaf", round: 2, trainer: leaf.trainer }),
+      expect.objectContaining({ kind: "leaf", round: 1, chainRound: 2, trainer: leaf.trainer }),
     );
     const human = await tributary(...verify());
     expect(human.code).toBe(1);
@@ -145,8 +103,122 @@ describe("tributary ledger verify", () => {
     expect(listed).toHaveLength(report.disagreements.length);
     expect(human.stdout).toContain(`FAILED: ${report.disagreements.length} disagreements:`);
     expect(listed).toContainEqual(
-      expect.stringMatching(new RegExp(`^ {2}\\[leaf\\] round 2: leaf of ${leaf.trainer}`)),
+      expect.stringMatching(
+        new RegExp(`^ {2}\\[leaf\\] round 1 \\(anchored as chain round 2\\): leaf of ${leaf.trainer}`),
+      ),
     );
+  });
+
+  it("exits 1 naming round, trainer and CID when the coordinator has deleted an update blob", async () => {
+    server.serve(job);
+    const leaf = job.ledger().rounds[0]?.leaves[2];
+    if (leaf === undefined) throw new Error("no leaf");
+    server.state.blobs.get(String(job.jobId))?.delete(leaf.updateCid);
+    const result = await tributary(...verify("--json"));
+    expect(result.code).toBe(1);
+    const report = jsonLine(result.stdout) as { ok: boolean; checked: object; disagreements: object[] };
+    expect(report.ok).toBe(false);
+    expect(report.checked).toMatchObject({ blobs: 7, blobsUnreachable: 1, blobsSkipped: false });
+    expect(report.disagreements).toEqual([
+      expect.objectContaining({
+        kind: "blob-unavailable",
+        round: 0,
+        chainRound: 1,
+        trainer: leaf.trainer,
+        actual: leaf.updateCid,
+      }),
+    ]);
+    const human = await tributary(...verify());
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain(
+      `  [blob-unavailable] round 0: leaf of ${leaf.trainer}: update blob ${leaf.updateCid} cannot be had from the coordinator`,
+    );
+    // Asked to skip blobs, the audit passes and says the blobs were not checked.
+    const skipped = await tributary(...verify("--skip-blobs", "--json"));
+    expect(skipped.code).toBe(0);
+    expect(jsonLine(skipped.stdout)).toMatchObject({
+      ok: true,
+      checked: { blobs: 0, blobsSkipped: true },
+      warnings: [expect.objectContaining({ kind: "blobs-skipped" })],
+    });
+    const skippedHuman = await tributary(...verify("--skip-blobs"));
+    expect(skippedHuman.stdout).toContain("blobs not checked (--skip-blobs)");
+    expect(skippedHuman.stdout).toContain(
+      "OK: every root and payout in the ledger agrees with the chain (blobs not checked)",
+    );
+  });
+
+  it("exits 1 naming round, trainer and CID when the coordinator serves other bytes for an update", async () => {
+    server.serve(job);
+    const leaf = job.ledger().rounds[1]?.leaves[0];
+    if (leaf === undefined) throw new Error("no leaf");
+    const corrupt = new Uint8Array(job.blobs.get(leaf.updateCid) as Uint8Array);
+    corrupt[0] = (corrupt[0] as number) ^ 0xff;
+    server.state.blobs.get(String(job.jobId))?.set(leaf.updateCid, corrupt);
+    const result = await tributary(...verify("--json"));
+    expect(result.code).toBe(1);
+    expect(jsonLine(result.stdout).disagreements).toEqual([
+      expect.objectContaining({ kind: "update-blob", round: 1, trainer: leaf.trainer, expected: leaf.updateHash }),
+    ]);
+    const human = await tributary(...verify());
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain(
+      `  [update-blob] round 1: leaf of ${leaf.trainer}: update blob ${leaf.updateCid} has SHA-256`,
+    );
+  });
+
+  it("exits 1 naming the trainer whose update the served ledger carries a signature of the wrong key for", async () => {
+    server.serve(job);
+    const ledger = job.ledger();
+    const leaf = ledger.rounds[1]?.leaves[1];
+    if (leaf === undefined) throw new Error("no leaf");
+    const where = { jobId: job.jobId, chainRound: 2, chainId: chain.chainId, trainingJobs };
+    const wrongKey = Wallet.createRandom();
+    Object.assign(leaf, await signLeaf(leaf, where, wrongKey));
+    server.state.ledgers.set(String(job.jobId), ledger);
+    const result = await tributary(...verify("--json"));
+    expect(result.code).toBe(1);
+    expect(jsonLine(result.stdout).disagreements).toEqual([
+      expect.objectContaining({
+        kind: "update-signature",
+        round: 1,
+        trainer: leaf.trainer,
+        actual: wrongKey.address.toLowerCase(),
+      }),
+    ]);
+    const human = await tributary(...verify());
+    expect(human.stdout).toContain(
+      `  [update-signature] round 1: leaf of ${leaf.trainer}: its update signature is not`,
+    );
+  });
+
+  it("flags simulated attestations loudly, and warns about an unsigned ledger without failing", async () => {
+    const simulated = await playJob(chain, {
+      rounds: 1,
+      trainers: 2,
+      scoring: "leave-one-out",
+      attestationKind: "simulated",
+    });
+    server.serve(simulated);
+    const args = verify("--json").map((arg) => (arg === String(job.jobId) ? String(simulated.jobId) : arg));
+    const result = await tributary(...args);
+    expect(result.code).toBe(0);
+    expect(jsonLine(result.stdout)).toMatchObject({
+      ok: true,
+      simulatedAttestation: true,
+      attestations: { simulated: 2 },
+      warnings: [{ kind: "simulated-attestation" }, { kind: "simulated-attestation" }],
+    });
+    const human = await tributary(...args.filter((arg) => arg !== "--json"));
+    expect(human.stdout).toContain("attestations: 2 SIMULATED");
+    expect(human.stdout).toContain("!!! SIMULATED ATTESTATION: 2 update(s) came from trainers without a TEE");
+
+    const unsigned = await playJob(chain, { rounds: 1, trainers: 2, scoring: "leave-one-out", signed: false });
+    server.serve(unsigned);
+    const old = await tributary(...verify().map((arg) => (arg === String(job.jobId) ? String(unsigned.jobId) : arg)));
+    expect(old.code).toBe(0);
+    expect(old.stdout).toContain("no update signatures");
+    expect(old.stdout).toContain("warning: [unsigned-ledger] unsigned ledger (coordinator too old)");
   });
 
   it("exits 2 when the coordinator, the ledger or the RPC cannot be had", async () => {
@@ -206,37 +278,5 @@ describe("tributary claim", () => {
     expect(second.stderr).toMatch(
       /^tributary: claim refused: 0x[0-9a-f]{40} has already claimed its payout from job \d+/,
     );
-  });
-});
-
-describe("resolveTrainingJobs", () => {
-  it("prefers --training-jobs, then the deployment file for the chain, then the ledger's address", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "tributary-deployments-"));
-    try {
-      const deploymentsDir = pathToFileURL(`${dir}/`);
-      const fromLedger = async () => "0x00000000000000000000000000000000000000aa";
-      const option = await resolveTrainingJobs({
-        option: trainingJobs.toUpperCase().replace("0X", "0x"),
-        chainId: 31_337n,
-        ledgerAddress: fromLedger,
-        deploymentsDir,
-      });
-      expect(option).toMatchObject({ address: trainingJobs, source: "option" });
-      expect(await resolveTrainingJobs({ chainId: 31_337n, ledgerAddress: fromLedger, deploymentsDir })).toMatchObject({
-        address: "0x00000000000000000000000000000000000000aa",
-        source: "ledger",
-      });
-      await writeFile(path.join(dir, "31337.json"), JSON.stringify(chain.system.deployment));
-      expect(await resolveTrainingJobs({ chainId: 31_337n, ledgerAddress: fromLedger, deploymentsDir })).toMatchObject({
-        address: trainingJobs,
-        source: "deployment",
-      });
-      await writeFile(path.join(dir, "31337.json"), "{}");
-      await expect(
-        resolveTrainingJobs({ chainId: 31_337n, ledgerAddress: fromLedger, deploymentsDir }),
-      ).rejects.toThrow(/the deployment file for chain 31337 is unusable/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -13,23 +13,65 @@ const LedgerVerifyOptionsSchema = z.strictObject({
   rpc: z.url({ message: "must be the JSON-RPC URL of the job's chain, e.g. http://127.0.0.1:8545" }),
   coordinator: z.url({ message: "must be the coordinator's URL, e.g. http://127.0.0.1:8470" }),
   trainingJobs: AddressSchema.optional(),
+  deployment: z.string().min(1).optional(),
+  trustCoordinatorAddress: z.boolean().default(false),
+  skipBlobs: z.boolean().default(false),
   json: z.boolean().default(false),
 });
 
-/** The human report: what was read from where, what was checked, and every disagreement on its own line. */
-export function formatLedgerReport(report: LedgerReport, trainingJobs: ResolvedTrainingJobs): string {
+/** Where the default deployment files are read from (tests point it elsewhere). */
+export interface CommandContext {
+  readonly deploymentsDir?: URL;
+}
+
+/** `checked 2 rounds, 6 leaves, …`: what the audit covered. */
+function coverage(report: LedgerReport): string {
   const { checked } = report;
+  const blobs = checked.blobsSkipped
+    ? "blobs not checked (--skip-blobs)"
+    : `${checked.blobs} blobs${checked.blobsUnreachable > 0 ? ` (${checked.blobsUnreachable} not served)` : ""}`;
+  const signatures =
+    checked.unsignedLeaves === checked.leaves && checked.leaves > 0
+      ? "no update signatures"
+      : `${checked.signatures} update signatures${checked.unsignedLeaves > 0 ? ` (${checked.unsignedLeaves} leaves unsigned)` : ""}`;
+  return `checked ${checked.rounds} rounds, ${checked.leaves} leaves, ${blobs}, ${signatures}, ${checked.payouts} payouts`;
+}
+
+/** `attestations: 4 sgx, 2 SIMULATED`: the kinds the leaves name. */
+function attestationLine(report: LedgerReport): string {
+  const parts = Object.entries(report.attestations)
+    .filter(([, count]) => count > 0)
+    .map(
+      ([kind, count]) => `${count} ${kind === "simulated" ? "SIMULATED" : kind === "unknown" ? "not stated" : kind}`,
+    );
+  return `attestations: ${parts.length === 0 ? "none" : parts.join(", ")}`;
+}
+
+/** The human report: what was read from where, what was checked, warnings, and every disagreement on its own line. */
+export function formatLedgerReport(report: LedgerReport, trainingJobs: ResolvedTrainingJobs): string {
   const lines = [
     `ledger of job ${report.jobId} on chain ${report.chainId}, TrainingJobs ${report.trainingJobs} (from ${trainingJobs.from})${report.blockNumber === null ? "" : `, read at block ${report.blockNumber}`}`,
-    `checked ${checked.rounds} rounds, ${checked.leaves} leaves, ${checked.blobs} blobs (${checked.blobsUnreachable} not reachable, not checked), ${checked.payouts} payouts`,
+    "rounds are numbered as the coordinator numbers them (from 0); round N is anchored on chain as round N + 1",
+    coverage(report),
+    attestationLine(report),
   ];
   if (trainingJobs.source === "ledger") {
     lines.push(
-      "warning: the contract address is the coordinator's own claim; pass --training-jobs to audit against one you trust",
+      "warning: the contract address is the coordinator's own claim (--trust-coordinator-address); pass --training-jobs or --deployment to audit against one you trust",
     );
   }
+  if (report.simulatedAttestation) {
+    lines.push(
+      `!!! SIMULATED ATTESTATION: ${report.attestations.simulated} update(s) came from trainers without a TEE: no hardware guarantee !!!`,
+    );
+  }
+  for (const warning of report.warnings) lines.push(`warning: [${warning.kind}] ${warning.message}`);
   if (report.ok) {
-    lines.push("OK: every root, hash and payout in the ledger agrees with the chain");
+    lines.push(
+      report.checked.blobsSkipped
+        ? "OK: every root and payout in the ledger agrees with the chain (blobs not checked)"
+        : "OK: every root, hash and payout in the ledger agrees with the chain",
+    );
   } else {
     const count = report.disagreements.length;
     lines.push(`FAILED: ${count} disagreement${count === 1 ? "" : "s"}:`);
@@ -39,7 +81,7 @@ export function formatLedgerReport(report: LedgerReport, trainingJobs: ResolvedT
 }
 
 /** `tributary ledger verify`: audits a job's ledger against the chain; exit 0 agreed, 1 disagreements, 2 errors. */
-export async function runLedgerVerify(raw: Record<string, unknown>): Promise<void> {
+export async function runLedgerVerify(raw: Record<string, unknown>, context: CommandContext = {}): Promise<void> {
   try {
     const options = parseInput(LedgerVerifyOptionsSchema, raw, "ledger verify options");
     const ledger = await fetchLedger(options.coordinator, options.job);
@@ -48,14 +90,17 @@ export async function runLedgerVerify(raw: Record<string, unknown>): Promise<voi
       const { chainId } = await provider.getNetwork();
       const trainingJobs = await resolveTrainingJobs({
         option: options.trainingJobs,
+        deployment: options.deployment,
         chainId,
-        ledgerAddress: async () => ledger.trainingJobs,
+        deploymentsDir: context.deploymentsDir,
+        ledgerAddress: options.trustCoordinatorAddress ? async () => ledger.trainingJobs : undefined,
+        hint: ", or --trust-coordinator-address to audit against the address the coordinator reports",
       });
       const report = await verifyLedger({
         ledger,
         provider,
         trainingJobs: trainingJobs.address,
-        fetchBlob: coordinatorBlobFetcher(options.coordinator, ledger.jobId),
+        fetchBlob: options.skipBlobs ? undefined : coordinatorBlobFetcher(options.coordinator, ledger.jobId),
       });
       process.stdout.write(
         options.json
@@ -81,9 +126,20 @@ export function registerLedgerCommand(program: Command): void {
     .requiredOption("--job <id>", "the job id on TrainingJobs")
     .requiredOption("--rpc <url>", "JSON-RPC URL of the job's chain (the roots are read from it)")
     .option("--coordinator <url>", "the coordinator serving the ledger", DEFAULT_COORDINATOR_URL)
+    .option("--training-jobs <address>", "TrainingJobs address (default: from the deployment file)")
     .option(
-      "--training-jobs <address>",
-      "TrainingJobs address (default: the deployment file for the RPC's chain, else the ledger's own)",
+      "--deployment <file>",
+      "deployment file to take TrainingJobs from (default: contracts/deployments/<chainId>.json)",
+    )
+    .option(
+      "--trust-coordinator-address",
+      "without --training-jobs or a deployment file, audit against the TrainingJobs address the coordinator reports",
+      false,
+    )
+    .option(
+      "--skip-blobs",
+      "do not fetch and hash update and model blobs (the report says they were not checked)",
+      false,
     )
     .option("--json", "print the report as one JSON line", false)
     .exitOverride(exitWithUsageCode)

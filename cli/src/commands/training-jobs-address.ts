@@ -1,7 +1,11 @@
-import { loadDeployment } from "@tributary/contracts/deployments";
+import { readFile } from "node:fs/promises";
+import { type Deployment, loadDeployment, parseDeployment } from "@tributary/contracts/deployments";
 import { AddressSchema, parseInput, TributaryError } from "@tributary/protocol";
 
-/** Where the TrainingJobs address a report used came from: an auditor trusts `ledger` least. */
+/**
+ * Where the TrainingJobs address came from. `ledger` (the coordinator's word) only when the user asked for it
+ * with `--trust-coordinator-address`, and only for `ledger verify`: it never picks the contract a claim is sent to.
+ */
 export type TrainingJobsSource = "option" | "deployment" | "ledger";
 
 export interface ResolvedTrainingJobs {
@@ -11,18 +15,57 @@ export interface ResolvedTrainingJobs {
   readonly from: string;
 }
 
+/** No flag and no deployment file gives the address, and the coordinator's is not to be taken. */
+class TrainingJobsUnknownError extends TributaryError {
+  constructor(chainId: bigint, hint: string) {
+    super(
+      "TRAINING_JOBS_UNKNOWN",
+      `no TrainingJobs address for chain ${chainId}: no deployment file ${chainId}.json; pass --training-jobs <address> or --deployment <file>${hint} (the coordinator's word is not taken for the contract)`,
+      { details: { chainId: String(chainId) } },
+    );
+  }
+}
+
+function unusable(what: string, error: unknown): TributaryError {
+  return new TributaryError("INVALID_INPUT", `${what} is unusable: ${(error as Error).message}`, { cause: error });
+}
+
+/** `--deployment <file>`: any deployment file, which must describe the RPC's chain. */
+async function deploymentFile(file: string, chainId: bigint): Promise<Deployment> {
+  let deployment: Deployment;
+  try {
+    deployment = parseDeployment(JSON.parse(await readFile(file, "utf8")));
+  } catch (error) {
+    throw unusable(`the deployment file ${file}`, error);
+  }
+  if (BigInt(deployment.chainId) !== chainId) {
+    throw new TributaryError(
+      "INVALID_INPUT",
+      `the deployment file ${file} describes chain ${deployment.chainId}, but the RPC serves chain ${chainId}`,
+      { details: { file, chainId: String(chainId), fileChainId: deployment.chainId } },
+    );
+  }
+  return deployment;
+}
+
 /**
- * The TrainingJobs contract to audit against: `--training-jobs` when given, else the deployment file for the
- * RPC's chain id (`@tributary/contracts/deployments`), else the address the ledger itself names — the last is
- * the coordinator's word, and a report says so. A deployment file that exists but does not parse is an error.
+ * The TrainingJobs contract to use, from what the user trusts: `--training-jobs` when given, else the deployment
+ * file `--deployment`, else the deployment file for the RPC's chain id (`contracts/deployments/<chainId>.json`).
+ * The address a coordinator reports is taken only when `ledgerAddress` is given (`ledger verify
+ * --trust-coordinator-address`), and the report says so; otherwise `TrainingJobsUnknownError`. A deployment file
+ * that exists but does not parse is an error.
  */
 export async function resolveTrainingJobs(input: {
   readonly option?: string | undefined;
+  /** `--deployment <file>`. */
+  readonly deployment?: string | undefined;
   readonly chainId: bigint;
-  /** The address the job's ledger names (asked only when neither of the others gives one). */
-  readonly ledgerAddress: () => Promise<string>;
+  /** The address the job's ledger names: only when the user said to trust the coordinator for it. */
+  readonly ledgerAddress?: (() => Promise<string>) | undefined;
   /** Directory of `<chainId>.json` deployment files; default: the contracts package's. */
-  readonly deploymentsDir?: URL;
+  readonly deploymentsDir?: URL | undefined;
+  /** Appended to the "no address" error, e.g. the flag that would accept the coordinator's. */
+  readonly hint?: string;
 }): Promise<ResolvedTrainingJobs> {
   if (input.option !== undefined) {
     return {
@@ -30,6 +73,10 @@ export async function resolveTrainingJobs(input: {
       source: "option",
       from: "--training-jobs",
     };
+  }
+  if (input.deployment !== undefined) {
+    const deployment = await deploymentFile(input.deployment, input.chainId);
+    return { address: deployment.contracts.TrainingJobs, source: "deployment", from: input.deployment };
   }
   try {
     const deployment = await loadDeployment(input.chainId, input.deploymentsDir);
@@ -40,18 +87,13 @@ export async function resolveTrainingJobs(input: {
     };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw new TributaryError(
-        "INVALID_INPUT",
-        `the deployment file for chain ${input.chainId} is unusable: ${(error as Error).message}`,
-        {
-          cause: error,
-        },
-      );
+      throw unusable(`the deployment file for chain ${input.chainId}`, error);
     }
   }
+  if (input.ledgerAddress === undefined) throw new TrainingJobsUnknownError(input.chainId, input.hint ?? "");
   return {
-    address: await input.ledgerAddress(),
+    address: parseInput(AddressSchema, await input.ledgerAddress(), "the ledger's trainingJobs"),
     source: "ledger",
-    from: `the ledger itself (no deployment file for chain ${input.chainId}; pass --training-jobs to check against an address you trust)`,
+    from: `the coordinator's ledger (--trust-coordinator-address; no deployment file for chain ${input.chainId})`,
   };
 }

@@ -42,8 +42,20 @@ function settlement(report: Partial<LedgerReport> = {}): JobSettlement {
       chainId: "31337",
       trainingJobs: "0x3333333333333333333333333333333333333333",
       blockNumber: 40,
-      checked: { rounds: 2, leaves: 4, blobs: 6, blobsUnreachable: 0, payouts: 2 },
+      checked: {
+        rounds: 2,
+        leaves: 4,
+        blobs: 6,
+        blobsUnreachable: 0,
+        blobsSkipped: false,
+        signatures: 0,
+        unsignedLeaves: 4,
+        payouts: 2,
+      },
+      attestations: { nitro: 0, sgx: 0, tdx: 0, simulated: 0, unknown: 4 },
+      simulatedAttestation: false,
       disagreements: [],
+      warnings: [],
       ...report,
     },
   };
@@ -84,6 +96,20 @@ describe("the payout summary", () => {
     expect(text).toMatch(/ledger verified: FAILED, 2 disagreements/);
     expect(text).toContain("  [round-root] round 2: the root recomputed from the leaves ≠ the anchored one");
     expect(text).toContain("  [payout-total] the payout total differs");
+  });
+
+  it("shows the audit's warnings (simulated attestations, an unsigned ledger) under its verdict", () => {
+    const text = formatSettlement(
+      "1",
+      settlement({
+        simulatedAttestation: true,
+        warnings: [
+          { kind: "simulated-attestation", trainer: TRAINERS[0], message: `SIMULATED ATTESTATION: ${TRAINERS[0]} …` },
+        ],
+      }),
+    );
+    expect(text).toMatch(/ledger verified: OK/);
+    expect(text).toContain(`  warning: [simulated-attestation] SIMULATED ATTESTATION: ${TRAINERS[0]} …`);
   });
 
   it("gives the JSON line's payouts with amounts as decimal wei strings", () => {

@@ -70,5 +70,6 @@ export function formatSettlement(jobId: string, settlement: JobSettlement): stri
     lines.push(`ledger verified: FAILED, ${count(ledger.disagreements.length, "disagreement")} (${scope}):`);
     for (const disagreement of ledger.disagreements) lines.push(`  [${disagreement.kind}] ${disagreement.message}`);
   }
+  for (const warning of ledger.warnings) lines.push(`  warning: [${warning.kind}] ${warning.message}`);
   return `${lines.join("\n")}\n`;
 }
