@@ -19,7 +19,6 @@ const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
  * malicious coordinator against the real trainer agent through its public interface.
  */
 export class LyingCoordinator {
-  readonly #models = new Map<string, Uint8Array>();
   readonly #received: AgentMessage[] = [];
   readonly #waiters: { events: readonly string[]; resolve: (message: AgentMessage) => void }[] = [];
   #socket: Socket | undefined;
@@ -30,6 +29,7 @@ export class LyingCoordinator {
     readonly url: string,
     /** Job specs served at `GET /jobs/:id`; tests may change them. */
     readonly jobs: Map<string, JobSpec>,
+    private readonly models: Map<string, Uint8Array>,
   ) {}
 
   static async start(options: {
@@ -39,7 +39,7 @@ export class LyingCoordinator {
     verifyingContract?: string;
   }): Promise<LyingCoordinator> {
     const jobs = new Map<string, JobSpec>();
-    let coordinator: LyingCoordinator | undefined;
+    const models = new Map<string, Uint8Array>();
     const http = createServer((request, response) => {
       const [, kind, id] = (request.url ?? "").split("/");
       const json = (body: unknown) => {
@@ -49,7 +49,7 @@ export class LyingCoordinator {
       if (kind === "datasets" && id === options.datasetId) return json({ id, commitment: options.commitment });
       const spec = jobs.get(id ?? "");
       if (kind === "jobs" && spec !== undefined) return json({ id, spec });
-      const model = coordinator?.#models.get(id ?? "");
+      const model = models.get(id ?? "");
       if (kind === "models" && model !== undefined) return response.end(Buffer.from(model));
       response.statusCode = 404;
       response.end("not found");
@@ -57,8 +57,7 @@ export class LyingCoordinator {
     const io = new SocketServer(http, { transports: ["websocket"] });
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-    coordinator = new LyingCoordinator(http, io, url, jobs);
-    const self = coordinator;
+    const self = new LyingCoordinator(http, io, url, jobs, models);
     io.on("connection", (socket) => {
       self.#socket = socket;
       socket.onAny((event: string, ...args: unknown[]) => {
@@ -78,7 +77,7 @@ export class LyingCoordinator {
         verifyingContract: options.verifyingContract ?? `0x${"00".repeat(20)}`,
       });
     });
-    return coordinator;
+    return self;
   }
 
   #record(message: AgentMessage): void {
@@ -97,7 +96,7 @@ export class LyingCoordinator {
     const bytes = weightsToBytes(weights);
     const digest = createHash("sha256").update(bytes).digest();
     const modelCid = `b${Array.from(randomBytes(58), (byte) => BASE32[byte % 32]).join("")}`;
-    this.#models.set(modelCid, bytes);
+    this.models.set(modelCid, bytes);
     return { modelCid, modelHash: `0x${digest.toString("hex")}` as Bytes32 };
   }
 

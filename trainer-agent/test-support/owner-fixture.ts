@@ -83,6 +83,7 @@ export async function ownerAgainstLyingCoordinator(options: {
   disclosure?: OwnerDisclosurePolicy;
   admission?: JobAdmission;
   chainId?: number;
+  verifyingContract?: string;
 }): Promise<OwnerFixture> {
   const datasetId = (options.datasetId ?? "1") as DatasetId;
   const commitment = `0x${"c0".repeat(32)}` as Bytes32;
@@ -91,6 +92,7 @@ export async function ownerAgainstLyingCoordinator(options: {
     datasetId,
     commitment,
     ...(options.chainId === undefined ? {} : { chainId: options.chainId }),
+    ...(options.verifyingContract === undefined ? {} : { verifyingContract: options.verifyingContract }),
   });
   const train = watchedDataset(options.records ?? 64, (i) => i % CLASSES);
   const evalLabels = options.evalLabels ?? [0, 1, 2];
@@ -115,7 +117,11 @@ export async function ownerAgainstLyingCoordinator(options: {
     ...(options.admission === undefined ? {} : { admission: options.admission }),
     onEvent: (event) => events.push(event),
   });
-  await agent.start();
+  await agent.start().catch(async (error: unknown) => {
+    agent.stop();
+    await coordinator.close();
+    throw error;
+  });
   return {
     coordinator,
     agent,

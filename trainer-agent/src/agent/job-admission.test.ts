@@ -28,11 +28,12 @@ afterEach(async () => {
   owner = undefined;
 });
 
-async function ownerOnChain(): Promise<OwnerFixture> {
+async function ownerOnChain(verifyingContract?: string): Promise<OwnerFixture> {
   const { contracts } = chain.system.deployment;
   return ownerAgainstLyingCoordinator({
     datasetId,
     chainId: chain.chainId,
+    verifyingContract: verifyingContract ?? contracts.TrainingJobs,
     allowNonPrivate: true,
     admission: new ChainJobAdmission({
       runner: chain.provider(),
@@ -128,5 +129,9 @@ describe("item 8: the agent joins only jobs on the owner's terms, read from the 
     const join = owner.coordinator.next([SOCKET_EVENTS.join]);
     owner.coordinator.send(SOCKET_EVENTS.jobOpened, { jobId: String(jobId) });
     expect((await join).args[0]).toEqual({ jobId: String(jobId) });
+  });
+
+  it("does not log in to a coordinator whose EIP-712 domain names another contract than the owner's TrainingJobs", async () => {
+    await expect(ownerOnChain(`0x${"99".repeat(20)}`)).rejects.toMatchObject({ code: "CHAIN_MISMATCH" });
   });
 });

@@ -8,6 +8,8 @@ export interface JobAdmission {
   admit(jobId: JobId): Promise<void>;
   /** The chain the checks read (the coordinator's `hello` must name it), when there is one. */
   readonly chainId: number | undefined;
+  /** TrainingJobs on that chain: the EIP-712 `verifyingContract` the coordinator's `hello` must name. */
+  readonly trainingJobs: string | undefined;
   /** One line for the operator: what is checked. */
   readonly description: string;
 }
@@ -22,6 +24,7 @@ export class JobRefusedError extends TributaryError {
 export const OFF_CHAIN_ADMISSION: JobAdmission = {
   admit: async () => {},
   chainId: undefined,
+  trainingJobs: undefined,
   description:
     "no chain configured (--rpc): jobs are joined without checking their payment token and escrow (off-chain coordinator mode)",
 };
@@ -50,11 +53,13 @@ export class ChainJobAdmission implements JobAdmission {
   readonly #admitted = new Set<JobId>();
   readonly #allowed: Set<string>;
   readonly chainId: number;
+  readonly trainingJobs: string;
   readonly description: string;
 
   constructor(private readonly options: ChainJobAdmissionOptions) {
     this.#allowed = new Set(options.allowedTokens.map((token) => token.toLowerCase()));
     this.chainId = options.chainId;
+    this.trainingJobs = options.trainingJobs.toLowerCase();
     this.description = `jobs are checked on chain ${options.chainId} (TrainingJobs ${options.trainingJobs}): payment token in [${[...this.#allowed].join(", ")}], escrow ≥ dataset ${options.datasetId}'s price per round × rounds`;
   }
 

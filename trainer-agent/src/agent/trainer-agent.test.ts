@@ -90,6 +90,8 @@ describe("item 3: the trainer decides its own privacy", () => {
     expect(await ledgerSteps(owner)).toEqual([]);
     expect(owner.trainReads()).toBe(0);
     expect(owner.evalReads()).toBe(0);
+    // Off-chain, the operator is told that jobs' payment terms are not checked.
+    expect(owner.events).toContainEqual({ type: "notice", message: expect.stringMatching(/^no chain configured/) });
   });
 
   it("charges a spec that itself asks for batch = the whole dataset at its real cost, and refuses it when the budget cannot pay", async () => {

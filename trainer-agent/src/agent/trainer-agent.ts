@@ -162,11 +162,12 @@ export class TrainerAgent {
   async #login(hello: Hello): Promise<void> {
     this.#hello = hello;
     this.#joined = new Set();
-    const chainId = this.#admission.chainId;
-    if (chainId !== undefined && hello.chainId !== chainId) {
+    // Updates are signed under the hello's EIP-712 domain: with a chain, it must be the owner's own.
+    const { chainId, trainingJobs } = this.#admission;
+    if (chainId !== undefined && (hello.chainId !== chainId || hello.verifyingContract !== trainingJobs)) {
       throw new TributaryError(
         "CHAIN_MISMATCH",
-        `the coordinator signs for chain ${hello.chainId}, the owner's jobs are checked on chain ${chainId}`,
+        `the coordinator signs for chain ${hello.chainId} contract ${hello.verifyingContract}; the owner's jobs are on chain ${chainId} TrainingJobs ${trainingJobs}`,
       );
     }
     const socket = this.#socket as Socket;
