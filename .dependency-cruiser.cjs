@@ -9,7 +9,7 @@ const packages = {
   "model-runtime": ["protocol"],
   "enclave-compute": ["protocol"],
   auditor: ["protocol", "contracts"],
-  "trainer-agent": ["protocol", "privacy", "model-runtime", "enclave-compute"],
+  "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
   coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
   cli: [
     "protocol",

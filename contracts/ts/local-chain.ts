@@ -3,6 +3,7 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { hexlify, JsonRpcProvider, Network, randomBytes, type Signer, Wallet } from "ethers";
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import type { EthereumProvider } from "hardhat/types/providers";
+import { connectTributaryToken } from "../typed/connect.js";
 import { DEFAULT_DEPLOY_OPTIONS, type DeployedSystem, deploySystem } from "./deploy-system.js";
 import { ARTIFACTS_DIR, CACHE_DIR, ensureCompiled, findHardhatRoot } from "./hardhat-project.js";
 import { JsonRpcBridge } from "./json-rpc-bridge.js";
@@ -44,8 +45,10 @@ export interface JobOptions {
   readonly modelSpecHash?: string;
   /** Enrolled datasets; default one fresh dataset owned by the deployer. */
   readonly datasetIds?: readonly bigint[];
-  /** Escrowed reward in TRIB wei, approved and paid by the deployer. Default 1,000 TRIB. */
+  /** Escrowed reward in the payment token's smallest unit, approved and paid by the deployer. Default 1,000 TRIB. */
   readonly reward?: bigint;
+  /** An ERC-20 the deployer holds enough of (e.g. a `MockERC20` it minted); default TRIB. */
+  readonly paymentToken?: string;
 }
 
 /**
@@ -197,17 +200,19 @@ export class LocalChain {
     const { token, jobs } = this.system.contracts;
     const datasetIds = options.datasetIds ?? [await this.registerDataset()];
     const reward = options.reward ?? 1_000n * E18;
+    const paymentToken = options.paymentToken ?? (await token.getAddress());
     const params = {
       modelSpecHash: options.modelSpecHash ?? `0x${"ab".repeat(32)}`,
       datasetIds: [...datasetIds],
       rounds: options.rounds,
       reward,
-      paymentToken: await token.getAddress(),
+      paymentToken,
       coordinator: options.coordinator,
     };
     const jobsAddress = await jobs.getAddress();
     return this.#asDeployer(async () => {
-      await (await token.connect(this.deployer).approve(jobsAddress, reward)).wait();
+      // Any ERC-20 approves like TRIB does.
+      await (await connectTributaryToken(paymentToken, this.deployer).approve(jobsAddress, reward)).wait();
       const receipt = await (await jobs.connect(this.deployer).createJob(params)).wait();
       if (receipt === null) throw new Error("createJob was not mined");
       const events = await jobs.queryFilter(jobs.filters.JobCreated(), receipt.blockNumber, receipt.blockNumber);

@@ -5,7 +5,7 @@ import { type Coordinator, createCoordinator } from "@tributary/coordinator";
 import { SimulatedEnclave } from "@tributary/enclave-compute";
 import { initTrainingBackend } from "@tributary/model-runtime";
 import type { DatasetId, JobId } from "@tributary/protocol";
-import { DatasetPrivacyGuard, loadDataset, TrainerAgent } from "@tributary/trainer-agent";
+import { DatasetPrivacyGuard, EvaluationAllowance, loadDataset, TrainerAgent } from "@tributary/trainer-agent";
 import { Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeMnistIdx } from "../../trainer-agent/test-support/mnist-package.js";
@@ -76,6 +76,7 @@ async function owner(name: string, records: number, budgetEpsilon: number) {
     commitment: train.commitment,
     enclave: new SimulatedEnclave({ warn: () => {} }),
     privacy,
+    disclosure: await EvaluationAllowance.open(stateDir, dataset.id, {}),
     onEvent: (event) => events.push(event),
   });
   agents.push(agent);

@@ -1,18 +1,35 @@
 export { CoordinatorApi, CoordinatorRequestError, ModelHashMismatchError } from "./agent/coordinator-api.js";
 export {
+  DEFAULT_METRIC_PRECISION,
+  DEFAULT_UPDATE_METRICS,
+  EvaluationAllowance,
+  EvaluationRefusedError,
+  type OwnerDisclosurePolicy,
+  roundMetric,
+  UPDATE_METRICS,
+  type UpdateMetricName,
+} from "./agent/evaluation-allowance.js";
+export { checkTrainInstruction, HyperParamsMismatchError, RoundOutOfRangeError } from "./agent/instruction-checks.js";
+export {
+  ChainJobAdmission,
+  type ChainJobAdmissionOptions,
+  type JobAdmission,
+  JobRefusedError,
+  OFF_CHAIN_ADMISSION,
+} from "./agent/job-admission.js";
+export {
   DatasetPrivacyGuard,
   NonPrivateJobRefusedError,
   type OwnerPrivacyPolicy,
   type PrivacyGuard,
+  type RoundAccounting,
+  type RoundHyperParams,
   type RoundPrivacy,
+  roundAccounting,
+  UnchargedStepError,
 } from "./agent/privacy-guard.js";
-export {
-  type AgentEvent,
-  DatasetNotEnrolledAsError,
-  TrainerAgent,
-  type TrainerAgentOptions,
-  type UpdateTransform,
-} from "./agent/trainer-agent.js";
+export { DatasetNotEnrolledAsError, TrainerAgent } from "./agent/trainer-agent.js";
+export type { AgentEvent, TrainerAgentOptions, UpdateTransform } from "./agent/trainer-agent-options.js";
 export { canonicalJson } from "./canonical-json.js";
 export { type Dataset, labelHistogram, subsetDataset } from "./dataset.js";
 export {

@@ -1,7 +1,9 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const exec = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, "../../bin/tributary.js");
@@ -46,5 +48,45 @@ describe("tributary trainer", () => {
     const result = await trainer(base, { TRIBUTARY_TRAINER_KEY: "0x1234" });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/environment\.TRIBUTARY_TRAINER_KEY: must be a 32-byte hex private key/);
+  });
+
+  describe("keystore errors are one line, no stack trace", () => {
+    let dir: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), "tributary-keystore-"));
+    });
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+    const password = { TRIBUTARY_KEYSTORE_PASSWORD: "secret" };
+
+    it("names a missing keystore file", async () => {
+      const file = path.join(dir, "missing.json");
+      const result = await trainer([...base, "--keystore", file], password);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toBe(`tributary: --keystore ${file}: no such file\n`);
+    });
+
+    it("names a corrupt keystore file", async () => {
+      const file = path.join(dir, "corrupt.json");
+      await writeFile(file, "{ this is not a keystore");
+      const result = await trainer([...base, "--keystore", file], password);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^tributary: --keystore ${file.replaceAll(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not an encrypted JSON keystore this password opens \\([^\n]*\\)\\n$`,
+        ),
+      );
+    });
+  });
+
+  it("checks the owner's policy flags", async () => {
+    const key = { TRIBUTARY_TRAINER_KEY: `0x${"11".repeat(32)}` };
+    const metrics = await trainer([...base, "--update-metrics", "loss,weights"], key);
+    expect(metrics.stderr).toMatch(/trainer options\.updateMetrics\[1\]/);
+    const precision = await trainer([...base, "--metric-precision", "-1"], key);
+    expect(precision.stderr).toMatch(/trainer options\.metricPrecision/);
+    const tokens = await trainer([...base, "--payment-tokens", `0x${"22".repeat(20)}`], key);
+    expect(tokens.stderr).toBe("tributary: --payment-tokens and --deployment need --rpc (the chain to check on)\n");
   });
 });

@@ -7,15 +7,18 @@ import {
   type AgentEvent,
   DatasetPrivacyGuard,
   type DatasetSource,
+  EvaluationAllowance,
   loadDataset,
   subsetDataset,
   TrainerAgent,
   type TrainerAgentOptions,
+  UPDATE_METRICS,
 } from "@tributary/trainer-agent";
 import type { Command } from "commander";
 import { Wallet } from "ethers";
 import { z } from "zod";
 import { cliEnv } from "../cli-env.js";
+import { trainerAdmission } from "./trainer-admission.js";
 
 const positive = z.coerce.number().positive();
 
@@ -36,6 +39,16 @@ const TrainerOptionsSchema = z.strictObject({
   budgetDelta: z.coerce.number().gt(0).lt(1).default(1e-5),
   allowNonPrivate: z.boolean().default(false),
   microbatchSize: z.coerce.number().int().positive().default(8),
+  evaluations: z.coerce.number().int().nonnegative().optional(),
+  metricPrecision: z.coerce.number().int().min(0).max(15).default(4),
+  updateMetrics: z
+    .string()
+    .default("loss,accuracy")
+    .transform((list) => (list === "none" ? [] : list.split(",").map((name) => name.trim())))
+    .pipe(z.array(z.enum(UPDATE_METRICS))),
+  rpc: z.url({ message: "must be the JSON-RPC URL of the chain, e.g. http://127.0.0.1:8545" }).optional(),
+  deployment: z.string().optional(),
+  paymentTokens: z.string().optional(),
   jsonEvents: z.boolean().default(false),
 });
 type TrainerOptions = z.infer<typeof TrainerOptionsSchema>;
@@ -72,8 +85,22 @@ export async function trainerWallet(options: { readonly keystore?: string | unde
         "--keystore needs the TRIBUTARY_KEYSTORE_PASSWORD environment variable",
       );
     }
-    const json = await readFile(options.keystore, "utf8");
-    return (await Wallet.fromEncryptedJson(json, env.TRIBUTARY_KEYSTORE_PASSWORD)) as Wallet;
+    let json: string;
+    try {
+      json = await readFile(options.keystore, "utf8");
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+      throw new TributaryError("INVALID_INPUT", `--keystore ${options.keystore}: ${reason}`, { cause: error });
+    }
+    try {
+      return (await Wallet.fromEncryptedJson(json, env.TRIBUTARY_KEYSTORE_PASSWORD)) as Wallet;
+    } catch (error) {
+      throw new TributaryError(
+        "INVALID_INPUT",
+        `--keystore ${options.keystore}: not an encrypted JSON keystore this password opens (${(error as Error).message.split(" (")[0]})`,
+        { cause: error },
+      );
+    }
   }
   if (env.TRIBUTARY_TRAINER_KEY === undefined) {
     throw new TributaryError(
@@ -93,6 +120,7 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
   const print = (event: AgentEvent | { type: string; [key: string]: unknown }) =>
     process.stdout.write(options.jsonEvents ? `${JSON.stringify(event)}\n` : `[trainer] ${describe(event)}\n`);
   const signer = await trainerWallet(options);
+  const { admission, close } = await trainerAdmission(options);
   const backend = await initTrainingBackend({ log: (line) => print({ type: "backend", line }) });
   const loaded = await loadDataset(source(options.format, options.data, options.labels, options));
   let train = loaded.dataset;
@@ -113,6 +141,11 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     allowNonPrivate: options.allowNonPrivate,
     microbatchSize: options.microbatchSize,
   });
+  const disclosure = await EvaluationAllowance.open(path.resolve(options.stateDir), options.datasetId, {
+    evaluationsPerJob: options.evaluations,
+    metricPrecision: options.metricPrecision,
+    updateMetrics: options.updateMetrics,
+  });
   const agent = new TrainerAgent({
     coordinatorUrl: options.coordinator,
     wallet: signer,
@@ -122,6 +155,8 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     commitment: loaded.commitment,
     enclave: new SimulatedEnclave({ warn: (line) => print({ type: "warning", line }) }),
     privacy,
+    disclosure,
+    admission,
     onEvent: print,
     ...hooks,
   });
@@ -135,6 +170,7 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
   await agent.start();
   const stop = () => {
     agent.stop();
+    close();
     process.exit(0);
   };
   process.once("SIGINT", stop);
@@ -172,6 +208,19 @@ export function registerTrainerCommand(program: Command, hooks: TrainerHooks = {
     .option("--budget-delta <d>", "the owner's δ", "1e-5")
     .option("--allow-non-private", "also train for jobs without differential privacy (ε = ∞)", false)
     .option("--microbatch-size <n>", "records per clipped microbatch in DP-SGD", "8")
+    .option(
+      "--evaluations <n>",
+      "evaluations of coordinator-chosen models on the held-out records allowed per job (default: the job's rounds)",
+    )
+    .option("--metric-precision <digits>", "decimal places of every metric sent; 0 withholds metrics", "4")
+    .option(
+      "--update-metrics <list>",
+      `metrics an update carries, comma-separated from ${UPDATE_METRICS.join(", ")}, or none`,
+      "loss,accuracy",
+    )
+    .option("--rpc <url>", "JSON-RPC URL of the chain: each job's payment token and escrow are checked there")
+    .option("--deployment <file>", "deployment file of the contracts (default: the package's for the RPC's chain)")
+    .option("--payment-tokens <addresses>", "payment tokens the owner accepts, comma-separated (default: TRIB)")
     .option("--json-events", "print one JSON object per event", false)
     .action((options: Record<string, unknown>) => runTrainer(options, hooks));
 }

@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Coordinator, createCoordinator } from "@tributary/coordinator";
 import type { DatasetId, JobId, JobSpecInput, ScoringSpec } from "@tributary/protocol";
@@ -138,7 +139,7 @@ export class DemoSession {
         await session.#addOwner(index, (i, event) => {
           if (event.type === "ready") backends.set(i, String(event.backend));
           if (event.type === "connected") connected.add(i);
-          if (event.type === "error" || event.type === "refused" || event.type === "rejected") {
+          if (["error", "refused", "rejected", "job-refused"].includes(event.type)) {
             note(`  trainer ${i + 1} ${event.type}: ${String(event.message ?? "")}`);
           }
         });
@@ -221,12 +222,24 @@ export class DemoSession {
           String(options.budgetEpsilon),
           ...(options.allowNonPrivate ? ["--allow-non-private"] : []),
           ...(options.microbatchSize === undefined ? [] : ["--microbatch-size", String(options.microbatchSize)]),
+          ...(await this.#chainArgs()),
         ],
         attack,
         onEvent,
         onLine: (i, line) => this.#view.note(`  trainer ${i + 1}: ${line}`),
       }),
     );
+  }
+
+  /**
+   * On a chain, each owner's agent checks every job's payment token and escrow there itself: the RPC endpoint and
+   * the deployment (written once to the run directory), never the coordinator's word.
+   */
+  async #chainArgs(): Promise<string[]> {
+    if (this.chain === undefined) return [];
+    const file = path.join(this.shards.runDir, "deployment.json");
+    await writeFile(file, JSON.stringify(this.chain.deployment));
+    return ["--rpc", this.chain.rpcUrl, "--deployment", file];
   }
 
   /**

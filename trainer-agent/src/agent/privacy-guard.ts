@@ -1,12 +1,13 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
+  addGaussianNoise,
   calibrateNoiseMultiplier,
-  PrivacyBudgetExceededError,
+  clipPerExample,
   PrivacyBudgetLedger,
-  privateGradientSum,
+  type PrivacySpend,
 } from "@tributary/privacy";
-import { type JobId, type JobSpec, TributaryError } from "@tributary/protocol";
+import { type JobId, type TrainInstruction, TributaryError } from "@tributary/protocol";
 import type { GradientTransform, MicrobatchGradients } from "../gradient-transform.js";
 
 /** The owner's standing orders for one dataset. */
@@ -20,16 +21,44 @@ export interface OwnerPrivacyPolicy {
   readonly microbatchSize?: number;
 }
 
-/** What a round may do with the data, decided before any of it is read. */
+/** The hyper-parameters a round trains with: exactly the ones passed to `trainLocal`. */
+export type RoundHyperParams = TrainInstruction["hyperParams"];
+
+/** How a DP-SGD round is accounted: derived from the hyper-parameters the round runs with. */
+export interface RoundAccounting {
+  /** q = batchSize / N (capped at 1). */
+  readonly sampleRate: number;
+  /** localEpochs · ⌈N / batchSize⌉: the steps `trainLocal` takes. */
+  readonly steps: number;
+  readonly noiseMultiplier: number;
+  readonly l2NormClip: number;
+}
+
+/** What a round may do with the data, decided (and paid for) before any of it is read. */
 export interface RoundPrivacy {
   /** Options for `trainLocal`: the DP-SGD gradient transform and microbatch size (empty without DP). */
   readonly training: { gradientTransform?: GradientTransform; microbatchSize?: number };
-  /** Records the round's privacy cost on disk; returns the dataset's cumulative ε (null: not private) at δ. */
-  commit(): Promise<{ epsilonSpent: number | null; delta: number }>;
+  /** The round's accounting (null: the job is not private). */
+  readonly accounting: RoundAccounting | null;
+  /** The dataset's cumulative ε (null: not private) at δ, the round included: already charged and on disk. */
+  readonly charged: { epsilonSpent: number | null; delta: number };
 }
 
 export interface PrivacyGuard {
-  prepareRound(input: { jobId: JobId; round: number; spec: JobSpec; datasetSize: number }): Promise<RoundPrivacy>;
+  /**
+   * Charges the whole round to the dataset's budget and writes the ledger to disk, or throws (budget, owner
+   * policy) without charging; only then may the round read a record.
+   */
+  prepareRound(input: {
+    jobId: JobId;
+    round: number;
+    /** Rounds the job has (σ calibrated from a target ε is spread over all of them). */
+    rounds: number;
+    hyperParams: RoundHyperParams;
+    datasetSize: number;
+  }): Promise<RoundPrivacy>;
+  /** Whether the dataset's ε budget is used up (nothing more can be released from it). */
+  exhausted(): boolean;
 }
 
 export class NonPrivateJobRefusedError extends TributaryError {
@@ -44,11 +73,35 @@ export class NonPrivateJobRefusedError extends TributaryError {
   }
 }
 
+/** A DP-SGD round tried to take more steps than it was charged for (it is stopped before reading the batch). */
+export class UnchargedStepError extends TributaryError {
+  constructor(steps: number) {
+    super("PRIVACY_STEP_NOT_CHARGED", `the round was charged for ${steps} DP-SGD steps and tried to take more`, {
+      details: { steps },
+    });
+  }
+}
+
+/** q, steps, σ and C of a DP-SGD round, from the hyper-parameters it runs with and the local record count. */
+export function roundAccounting(
+  hyperParams: RoundHyperParams,
+  datasetSize: number,
+  noiseMultiplier: (sampleRate: number, steps: number) => number,
+): RoundAccounting {
+  const dp = hyperParams.dp;
+  if (dp.mode === "off") throw new RangeError("no accounting without DP");
+  const sampleRate = Math.min(1, hyperParams.batchSize / datasetSize);
+  const steps = hyperParams.localEpochs * Math.ceil(datasetSize / hyperParams.batchSize);
+  return { sampleRate, steps, noiseMultiplier: noiseMultiplier(sampleRate, steps), l2NormClip: dp.l2NormClip };
+}
+
 /**
- * Enforces the data owner's privacy budget on the trainer's side, where the data is: every DP-SGD round is
- * previewed against the dataset's ledger and refused (`PrivacyBudgetExceededError`) before a single record is
- * read; each step then spends on the ledger, clips the microbatch gradients and adds Gaussian noise from the
- * CSPRNG-backed sampler; the ledger is written to disk before the update leaves the machine.
+ * Enforces the data owner's privacy budget on the trainer's side, where the data is. Every DP-SGD round is
+ * accounted from the hyper-parameters it will actually train with (q = batch/N, steps = epochs·⌈N/batch⌉, the
+ * job's clipping norm and σ) and charged to the dataset's ledger, which is written to disk, before a single record
+ * is read; a round the budget cannot pay for is refused (`PrivacyBudgetExceededError`) with nothing charged.
+ * Each step then clips the microbatch gradients and adds Gaussian noise from the CSPRNG-backed sampler; a step
+ * beyond those charged is refused.
  *
  * Accounting note: local training draws fixed-size shuffled batches, and the ledger composes the Poisson-
  * subsampled Gaussian mechanism with q = batch/N — the approximation DP-SGD implementations commonly make.
@@ -78,76 +131,73 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
   }
 
   /** (ε, δ) spent so far on this dataset. */
-  spent(): { epsilon: number; delta: number } {
+  spent(): PrivacySpend {
     return this.ledger.spent(this.datasetId);
+  }
+
+  exhausted(): boolean {
+    return !(this.ledger.remaining(this.datasetId).epsilon > 0);
   }
 
   async prepareRound(input: {
     jobId: JobId;
     round: number;
-    spec: JobSpec;
+    rounds: number;
+    hyperParams: RoundHyperParams;
     datasetSize: number;
   }): Promise<RoundPrivacy> {
-    const { spec, datasetSize, jobId } = input;
-    if (spec.dp.mode === "off") {
+    const { hyperParams, datasetSize, jobId } = input;
+    const dp = hyperParams.dp;
+    if (dp.mode === "off") {
       if (this.policy.allowNonPrivate !== true) throw new NonPrivateJobRefusedError(this.datasetId, jobId);
-      return { training: {}, commit: async () => ({ epsilonSpent: null, delta: 0 }) };
+      return { training: {}, accounting: null, charged: { epsilonSpent: null, delta: 0 } };
     }
-    const dp = spec.dp;
-    const sampleRate = Math.min(1, spec.batchSize / datasetSize);
-    const stepsPerRound = spec.localEpochs * Math.ceil(datasetSize / spec.batchSize);
-    const noiseMultiplier = this.#noiseMultiplier(jobId, spec, sampleRate, stepsPerRound);
-    // Refuses here, before any record is read, if the whole round would exceed the owner's budget.
-    const after = this.ledger.previewGaussianSteps(this.datasetId, {
-      noiseMultiplier,
-      sampleRate,
-      count: stepsPerRound,
+    const accounting = roundAccounting(hyperParams, datasetSize, (sampleRate, steps) =>
+      this.#noiseMultiplier(jobId, dp, sampleRate, steps * input.rounds),
+    );
+    // Charged in full before any record is read: throws, recording nothing, if the budget cannot pay for it.
+    const charged = this.ledger.spendGaussianSteps(this.datasetId, {
+      noiseMultiplier: accounting.noiseMultiplier,
+      sampleRate: accounting.sampleRate,
+      count: accounting.steps,
     });
-    const budget = this.ledger.budget(this.datasetId);
-    if (!(after.epsilon <= budget.epsilon)) throw new PrivacyBudgetExceededError(this.datasetId, budget, after);
+    await this.#save();
     const microbatchSize = this.policy.microbatchSize ?? 8;
-    const expectedMicrobatches = spec.batchSize / microbatchSize;
+    const expectedMicrobatches = hyperParams.batchSize / microbatchSize;
+    const stddev = accounting.noiseMultiplier * accounting.l2NormClip;
+    let stepsTaken = 0;
     const gradientTransform: GradientTransform = (batch: MicrobatchGradients) => {
+      if (stepsTaken >= accounting.steps) throw new UnchargedStepError(accounting.steps);
+      stepsTaken++;
       const first = batch.gradients[0];
       if (first === undefined) throw new RangeError("a batch has at least one microbatch");
       const rows = new Float32Array(batch.gradients.length * first.length);
       for (const [row, gradient] of batch.gradients.entries()) rows.set(gradient, row * first.length);
       const out = new Float32Array(first.length);
-      privateGradientSum({
-        ledger: this.ledger,
-        datasetId: this.datasetId,
-        noiseMultiplier,
-        sampleRate,
-        clipping: dp.l2NormClip,
-        loadGradients: () => ({ perExample: rows, numExamples: batch.gradients.length }),
-        out,
-      });
+      clipPerExample(rows, batch.gradients.length, accounting.l2NormClip, out);
+      addGaussianNoise(out, stddev, { sensitivity: accounting.l2NormClip });
       for (let index = 0; index < out.length; index++) out[index] = (out[index] as number) / expectedMicrobatches;
       return out;
     };
     return {
       training: { gradientTransform, microbatchSize },
-      commit: async () => {
-        await this.#save();
-        const spent = this.spent();
-        return { epsilonSpent: spent.epsilon, delta: spent.delta };
-      },
+      accounting,
+      charged: { epsilonSpent: charged.epsilon, delta: charged.delta },
     };
   }
 
   /** σ for the job: as the job states it, or calibrated so its planned steps reach its target ε at its δ. */
-  #noiseMultiplier(jobId: string, spec: JobSpec, sampleRate: number, stepsPerRound: number): number {
-    if (spec.dp.mode === "off") throw new RangeError("no noise without DP");
+  #noiseMultiplier(
+    jobId: string,
+    dp: Extract<RoundHyperParams["dp"], { mode: "dp-sgd" }>,
+    sampleRate: number,
+    steps: number,
+  ): number {
     let sigma = this.#noiseMultipliers.get(jobId);
     if (sigma === undefined) {
       sigma =
-        spec.dp.noiseMultiplier ??
-        calibrateNoiseMultiplier({
-          targetEpsilon: spec.dp.targetEpsilon,
-          sampleRate,
-          steps: stepsPerRound * spec.rounds,
-          delta: spec.dp.delta,
-        });
+        dp.noiseMultiplier ??
+        calibrateNoiseMultiplier({ targetEpsilon: dp.targetEpsilon, sampleRate, steps, delta: dp.delta });
       this.#noiseMultipliers.set(jobId, sigma);
     }
     return sigma;

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { attestationUserData, type Enclave } from "@tributary/enclave-compute";
+import { attestationUserData } from "@tributary/enclave-compute";
 import { buildModel, evaluate, setFlatWeights } from "@tributary/model-runtime";
+import { PrivacyBudgetExceededError } from "@tributary/privacy";
 import {
   type Ack,
   type Address,
   type Bytes32,
-  type DatasetId,
   type EvaluateInstruction,
   EvaluateInstructionSchema,
   type Hello,
@@ -26,55 +26,13 @@ import {
   tributaryDomain,
   weightsToBytes,
 } from "@tributary/protocol";
-import type { Wallet } from "ethers";
 import { io, type Socket } from "socket.io-client";
-import type { Dataset } from "../dataset.js";
 import { trainLocal } from "../train-local.js";
 import { CoordinatorApi } from "./coordinator-api.js";
-import type { PrivacyGuard, RoundPrivacy } from "./privacy-guard.js";
-
-/** What the agent tells its operator (and `npm start`'s progress display). */
-export type AgentEvent =
-  | { type: "connected"; mode: Hello["mode"] }
-  | { type: "disconnected"; reason: string }
-  | { type: "joined"; jobId: JobId; simulated: boolean }
-  | {
-      type: "trained";
-      jobId: JobId;
-      round: number;
-      loss: number;
-      evalAccuracy: number;
-      epsilonSpent: number | null;
-      seconds: number;
-    }
-  | { type: "refused"; jobId: JobId; round: number; code: string; message: string }
-  | { type: "evaluated"; jobId: JobId; round: number; accuracy: number }
-  | { type: "rejected"; jobId: JobId; round: number; code: string; message: string }
-  | { type: "job-closed"; jobId: JobId; status: string }
-  | { type: "error"; message: string };
-
-export interface TrainerAgentOptions {
-  readonly coordinatorUrl: string;
-  readonly wallet: Wallet;
-  readonly datasetId: DatasetId;
-  /** The owner's training records; never leave this process. */
-  readonly train: Dataset;
-  /** Held-out records for federated evaluation of each global model. */
-  readonly evaluation: Dataset;
-  /** The commitment derived from the local files; must equal the one enrolled for `datasetId`. */
-  readonly commitment: Bytes32;
-  readonly enclave: Enclave;
-  readonly privacy: PrivacyGuard;
-  readonly onEvent?: (event: AgentEvent) => void;
-  /**
-   * Applied to each round's update (trained − global weights) before it is hashed, signed and sent; the update
-   * is sent as it is when absent. A seam for harnesses (the demo and benchmarks plug Byzantine attacks in here).
-   */
-  readonly updateTransform?: UpdateTransform;
-}
-
-/** Maps a round's update (trained − global weights, one float per parameter) to the update to send. */
-export type UpdateTransform = (update: Float32Array) => Float32Array;
+import { checkTrainInstruction } from "./instruction-checks.js";
+import { type JobAdmission, JobRefusedError, OFF_CHAIN_ADMISSION } from "./job-admission.js";
+import type { RoundPrivacy } from "./privacy-guard.js";
+import type { AgentEvent, TrainerAgentOptions } from "./trainer-agent-options.js";
 
 export class DatasetNotEnrolledAsError extends TributaryError {
   constructor(datasetId: string, enrolled: string, local: string) {
@@ -93,10 +51,16 @@ export class DatasetNotEnrolledAsError extends TributaryError {
  * (attesting from its enclave), and answers each round's instruction by training locally (with DP-SGD when the
  * job asks) and sending a signed update. It reconnects with exponential backoff and resumes: the coordinator
  * resends the instruction of a round it was selected for.
+ *
+ * It trusts the coordinator with nothing the owner has not agreed to: a job is admitted on the owner's terms
+ * (`JobAdmission`) before any record is read; a round trains only with the job spec's hyper-parameters, accounted
+ * and charged to the privacy budget from those very hyper-parameters before training; evaluations are counted
+ * against the owner's allowance, and metrics leave only as the owner allows (`EvaluationAllowance`).
  */
 export class TrainerAgent {
   readonly address: Address;
   readonly #api: CoordinatorApi;
+  readonly #admission: JobAdmission;
   readonly #models = new Map<JobId, { spec: JobSpec; model: tfl.Sequential }>();
   #socket: Socket | undefined;
   #hello: Hello | undefined;
@@ -112,6 +76,7 @@ export class TrainerAgent {
   constructor(private readonly options: TrainerAgentOptions) {
     this.address = options.wallet.address.toLowerCase() as Address;
     this.#api = new CoordinatorApi(options.coordinatorUrl);
+    this.#admission = options.admission ?? OFF_CHAIN_ADMISSION;
   }
 
   /** Checks the local data against its enrolment, then connects; resolves after the first login. */
@@ -120,6 +85,7 @@ export class TrainerAgent {
     if (enrolled !== this.options.commitment) {
       throw new DatasetNotEnrolledAsError(this.options.datasetId, enrolled, this.options.commitment);
     }
+    this.#emit({ type: "notice", message: this.#admission.description });
     const socket = io(this.options.coordinatorUrl, {
       transports: ["websocket"],
       reconnection: true,
@@ -196,6 +162,14 @@ export class TrainerAgent {
   async #login(hello: Hello): Promise<void> {
     this.#hello = hello;
     this.#joined = new Set();
+    // Updates are signed under the hello's EIP-712 domain: with a chain, it must be the owner's own.
+    const { chainId, trainingJobs } = this.#admission;
+    if (chainId !== undefined && (hello.chainId !== chainId || hello.verifyingContract !== trainingJobs)) {
+      throw new TributaryError(
+        "CHAIN_MISMATCH",
+        `the coordinator signs for chain ${hello.chainId} contract ${hello.verifyingContract}; the owner's jobs are on chain ${chainId} TrainingJobs ${trainingJobs}`,
+      );
+    }
     const socket = this.#socket as Socket;
     const signature = await this.options.wallet.signMessage(loginMessage(hello.nonce));
     const ack = await socket.emitWithAck(SOCKET_EVENTS.login, {
@@ -210,6 +184,14 @@ export class TrainerAgent {
   }
 
   async #join(jobId: JobId): Promise<void> {
+    try {
+      await this.#admission.admit(jobId);
+    } catch (error) {
+      if (!(error instanceof JobRefusedError)) throw error;
+      // Not joined, and not retried: the job's on-chain terms do not meet the owner's.
+      this.#emit({ type: "job-refused", jobId, code: error.code, message: error.message });
+      return;
+    }
     const socket = this.#socket as Socket;
     const challenge: Ack<{ nonce: Bytes32 }> = await socket.emitWithAck(SOCKET_EVENTS.join, { jobId });
     if (!challenge.ok) throw new TributaryError(challenge.code, `joining job ${jobId}: ${challenge.message}`);
@@ -236,37 +218,32 @@ export class TrainerAgent {
 
   async #train(instruction: TrainInstruction): Promise<void> {
     const started = performance.now();
-    const { jobId, round } = instruction;
-    const { spec, model } = await this.#modelFor(jobId);
-    const global = await this.#api.model(instruction.modelCid, instruction.modelHash);
-    setFlatWeights(model, global);
-    const before = evaluate(model, this.options.evaluation);
-    let roundPrivacy: RoundPrivacy;
+    const { jobId, round, nonce } = instruction;
+    const disclosure = this.options.disclosure;
+    let prepared: { model: tfl.Sequential; global: Float32Array; privacy: RoundPrivacy };
+    let before: ReturnType<typeof evaluate> | undefined;
     let result: Awaited<ReturnType<typeof trainLocal>>;
     try {
-      roundPrivacy = await this.options.privacy.prepareRound({
-        jobId,
-        round,
-        spec,
-        datasetSize: this.options.train.count,
-      });
-      result = await this.#trainLocally(instruction, model, global, roundPrivacy);
+      await this.#admission.admit(jobId);
+      const { spec, model } = await this.#modelFor(jobId);
+      // The round runs with `hyperParams` only if they are the spec's: privacy is accounted from them below.
+      checkTrainInstruction(spec, instruction);
+      const global = await this.#api.model(instruction.modelCid, instruction.modelHash);
+      const privacy = await this.#chargeRound(instruction, spec.rounds);
+      prepared = { model, global, privacy };
+      setFlatWeights(model, global);
+      // The held-out evaluation an update may carry uses the job's allowance; without one the update goes without.
+      if (disclosure.wantsUpdateEvaluation && (await disclosure.tryTake(jobId, spec.rounds, this.#budgetSpent()))) {
+        before = evaluate(model, this.options.evaluation);
+      }
+      result = await this.#trainLocally(instruction, model, global, privacy);
     } catch (error) {
-      // A refusal (budget, owner policy, bad hyper-parameters) is reported so the coordinator does not wait for us.
+      // A refusal (terms, hyper-parameters, budget, owner policy) is reported so the coordinator does not wait.
       if (!(error instanceof TributaryError)) throw error;
-      const refusal = {
-        jobId,
-        round,
-        nonce: instruction.nonce,
-        code: error.code,
-        message: error.message.slice(0, 2000),
-      };
-      const done: AgentEvent = { type: "refused", jobId, round, code: error.code, message: error.message };
-      await this.#deliver(instruction.nonce, SOCKET_EVENTS.refusal, [refusal], done);
+      await this.#refuse(jobId, round, nonce, error);
       return;
     }
-    // The privacy cost is recorded on disk before anything derived from the data leaves this process.
-    const spend = await roundPrivacy.commit();
+    const { global, privacy } = prepared;
     const delta = new Float32Array(global.length);
     for (let index = 0; index < delta.length; index++)
       delta[index] = (result.weights[index] as number) - (global[index] as number);
@@ -279,31 +256,52 @@ export class TrainerAgent {
       datasetId: this.options.datasetId,
       numExamples: result.numExamples,
       updateHash: `0x${createHash("sha256").update(bytes).digest("hex")}` as Bytes32,
-      metrics: {
-        loss: result.metrics.loss,
-        accuracy: result.metrics.accuracy,
-        evalLoss: before.loss,
-        evalAccuracy: before.accuracy,
-        evalExamples: before.numExamples,
-      },
-      epsilonSpent: spend.epsilonSpent,
-      delta: spend.delta,
-      nonce: instruction.nonce,
+      metrics: disclosure.updateMetricsOf(result.metrics, before),
+      epsilonSpent: privacy.charged.epsilonSpent,
+      delta: privacy.charged.delta,
+      nonce,
     };
     const signed = await signModelUpdate(
       this.options.wallet,
       tributaryDomain(hello.chainId, hello.verifyingContract),
       header,
     );
-    await this.#deliver(instruction.nonce, SOCKET_EVENTS.update, [signed, Buffer.from(bytes)], {
+    await this.#deliver(nonce, SOCKET_EVENTS.update, [signed, Buffer.from(bytes)], {
       type: "trained",
       jobId,
       round,
       loss: result.metrics.loss,
-      evalAccuracy: before.accuracy,
-      epsilonSpent: spend.epsilonSpent,
+      evalAccuracy: before?.accuracy ?? null,
+      epsilonSpent: privacy.charged.epsilonSpent,
       seconds: (performance.now() - started) / 1000,
     });
+  }
+
+  /** Charges the round's privacy cost (on disk) before any record is read; a job the budget refuses is marked. */
+  async #chargeRound(instruction: TrainInstruction, rounds: number): Promise<RoundPrivacy> {
+    const { jobId, round, hyperParams } = instruction;
+    try {
+      return await this.options.privacy.prepareRound({
+        jobId,
+        round,
+        rounds,
+        hyperParams,
+        datasetSize: this.options.train.count,
+      });
+    } catch (error) {
+      if (error instanceof PrivacyBudgetExceededError) await this.options.disclosure.markBudgetRefused(jobId);
+      throw error;
+    }
+  }
+
+  #budgetSpent(): boolean {
+    return this.options.privacy.exhausted();
+  }
+
+  async #refuse(jobId: JobId, round: number, nonce: string, error: TributaryError): Promise<void> {
+    const refusal = { jobId, round, nonce, code: error.code, message: error.message.slice(0, 2000) };
+    const done: AgentEvent = { type: "refused", jobId, round, code: error.code, message: error.message };
+    await this.#deliver(nonce, SOCKET_EVENTS.refusal, [refusal], done);
   }
 
   /**
@@ -338,13 +336,14 @@ export class TrainerAgent {
   }
 
   #trainLocally(instruction: TrainInstruction, model: tfl.Sequential, global: Float32Array, privacy: RoundPrivacy) {
+    const { hyperParams } = instruction;
     return trainLocal({
       model,
       dataset: this.options.train,
-      epochs: instruction.hyperParams.localEpochs,
-      batchSize: instruction.hyperParams.batchSize,
-      learningRate: instruction.hyperParams.learningRate,
-      proximalMu: instruction.hyperParams.proximalMu,
+      epochs: hyperParams.localEpochs,
+      batchSize: hyperParams.batchSize,
+      learningRate: hyperParams.learningRate,
+      proximalMu: hyperParams.proximalMu,
       globalWeights: global,
       ...privacy.training,
       seed: `${instruction.jobId}/${instruction.round}/${this.address}`,
@@ -352,22 +351,27 @@ export class TrainerAgent {
   }
 
   async #evaluate(instruction: EvaluateInstruction): Promise<void> {
-    const { model } = await this.#modelFor(instruction.jobId);
-    setFlatWeights(model, await this.#api.model(instruction.modelCid, instruction.modelHash));
-    const result = evaluate(model, this.options.evaluation);
     const { jobId, round, nonce } = instruction;
-    const report = {
-      jobId,
-      round,
-      nonce,
-      numExamples: result.numExamples,
-      metrics: { evalLoss: result.loss, evalAccuracy: result.accuracy },
-    };
-    await this.#deliver(nonce, SOCKET_EVENTS.evaluation, [report], {
-      type: "evaluated",
-      jobId,
-      round,
-      accuracy: result.accuracy,
-    });
+    const disclosure = this.options.disclosure;
+    let metrics: Record<string, number> = {};
+    let accuracy: number | null = null;
+    try {
+      await this.#admission.admit(jobId);
+      const { spec, model } = await this.#modelFor(jobId);
+      // Withheld metrics: nothing computed on the held-out records leaves, so nothing is evaluated or counted.
+      if (!disclosure.withheld) {
+        await disclosure.take(jobId, spec.rounds, this.#budgetSpent());
+        setFlatWeights(model, await this.#api.model(instruction.modelCid, instruction.modelHash));
+        const result = evaluate(model, this.options.evaluation);
+        metrics = disclosure.disclose({ evalLoss: result.loss, evalAccuracy: result.accuracy });
+        accuracy = metrics.evalAccuracy ?? null;
+      }
+    } catch (error) {
+      if (!(error instanceof TributaryError)) throw error;
+      await this.#refuse(jobId, round, nonce, error);
+      return;
+    }
+    const report = { jobId, round, nonce, numExamples: this.options.evaluation.count, metrics };
+    await this.#deliver(nonce, SOCKET_EVENTS.evaluation, [report], { type: "evaluated", jobId, round, accuracy });
   }
 }

@@ -1,0 +1,46 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { RdpAccountant } from "@tributary/privacy";
+import type { JobId } from "@tributary/protocol";
+import { afterEach, describe, expect, it } from "vitest";
+import { DatasetPrivacyGuard, type RoundHyperParams, UnchargedStepError } from "./privacy-guard.js";
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+const HYPER: RoundHyperParams = {
+  localEpochs: 3,
+  batchSize: 10,
+  learningRate: 0.1,
+  proximalMu: 0,
+  dp: { mode: "dp-sgd", l2NormClip: 2, noiseMultiplier: 1.3, targetEpsilon: 5, delta: 1e-5 },
+};
+
+describe("DatasetPrivacyGuard", () => {
+  it("charges the whole round on disk before any step runs, from the hyper-parameters given, and stops an uncharged step", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "tributary-guard-"));
+    const guard = await DatasetPrivacyGuard.open(dir, "1", { epsilon: 10, delta: 1e-5, microbatchSize: 5 });
+    // N = 95, batch 10, 3 epochs: q = 10/95, steps = 3 · ⌈95/10⌉ = 30, σ = 1.3, C = 2.
+    const round = await guard.prepareRound({
+      jobId: "1" as JobId,
+      round: 0,
+      rounds: 1,
+      hyperParams: HYPER,
+      datasetSize: 95,
+    });
+    const expected = new RdpAccountant().step(1.3, 10 / 95, 30).getEpsilon(1e-5).epsilon;
+    expect(round.charged.epsilonSpent).toBeCloseTo(expected, 12);
+    expect(round.accounting).toEqual({ sampleRate: 10 / 95, steps: 30, noiseMultiplier: 1.3, l2NormClip: 2 });
+    const onDisk = JSON.parse(await readFile(path.join(dir, "privacy-ledger-1.json"), "utf8"));
+    expect(onDisk.datasets["1"].gaussian).toEqual([{ noiseMultiplier: 1.3, sampleRate: 10 / 95, count: 30 }]);
+    const transform = round.training.gradientTransform;
+    if (transform === undefined) throw new Error("a DP round has a gradient transform");
+    const batch = { gradients: [new Float32Array([3, 4]), new Float32Array([0, 0])], sizes: [5, 5], step: 0 };
+    for (let step = 0; step < 30; step++) await transform({ ...batch, step });
+    expect(() => transform({ ...batch, step: 30 })).toThrow(UnchargedStepError);
+  });
+});

@@ -1,0 +1,57 @@
+import type { Enclave } from "@tributary/enclave-compute";
+import type { Bytes32, DatasetId, Hello, JobId } from "@tributary/protocol";
+import type { Wallet } from "ethers";
+import type { Dataset } from "../dataset.js";
+import type { EvaluationAllowance } from "./evaluation-allowance.js";
+import type { JobAdmission } from "./job-admission.js";
+import type { PrivacyGuard } from "./privacy-guard.js";
+
+/** What the agent tells its operator (and `npm start`'s progress display). Metrics here stay on this machine. */
+export type AgentEvent =
+  | { type: "connected"; mode: Hello["mode"] }
+  | { type: "disconnected"; reason: string }
+  | { type: "notice"; message: string }
+  | { type: "joined"; jobId: JobId; simulated: boolean }
+  | { type: "job-refused"; jobId: JobId; code: string; message: string }
+  | {
+      type: "trained";
+      jobId: JobId;
+      round: number;
+      loss: number;
+      /** Accuracy of the round's input model on the held-out records, when the owner lets updates carry it. */
+      evalAccuracy: number | null;
+      epsilonSpent: number | null;
+      seconds: number;
+    }
+  | { type: "refused"; jobId: JobId; round: number; code: string; message: string }
+  | { type: "evaluated"; jobId: JobId; round: number; accuracy: number | null }
+  | { type: "rejected"; jobId: JobId; round: number; code: string; message: string }
+  | { type: "job-closed"; jobId: JobId; status: string }
+  | { type: "error"; message: string };
+
+export interface TrainerAgentOptions {
+  readonly coordinatorUrl: string;
+  readonly wallet: Wallet;
+  readonly datasetId: DatasetId;
+  /** The owner's training records; never leave this process. */
+  readonly train: Dataset;
+  /** Held-out records for federated evaluation of each global model. */
+  readonly evaluation: Dataset;
+  /** The commitment derived from the local files; must equal the one enrolled for `datasetId`. */
+  readonly commitment: Bytes32;
+  readonly enclave: Enclave;
+  readonly privacy: PrivacyGuard;
+  /** The owner's evaluation allowance and metric disclosure (see `EvaluationAllowance.open`). */
+  readonly disclosure: EvaluationAllowance;
+  /** Which jobs the owner takes part in, checked before any record is read; default `OFF_CHAIN_ADMISSION`. */
+  readonly admission?: JobAdmission;
+  readonly onEvent?: (event: AgentEvent) => void;
+  /**
+   * Applied to each round's update (trained − global weights) before it is hashed, signed and sent; the update
+   * is sent as it is when absent. A seam for harnesses (the demo and benchmarks plug Byzantine attacks in here).
+   */
+  readonly updateTransform?: UpdateTransform;
+}
+
+/** Maps a round's update (trained − global weights, one float per parameter) to the update to send. */
+export type UpdateTransform = (update: Float32Array) => Float32Array;
