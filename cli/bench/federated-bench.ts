@@ -147,6 +147,7 @@ async function main(): Promise<void> {
         allowNonPrivate: true,
         byzantine,
         microbatchSize: options.microbatchSize,
+        evaluationsPerJob: Math.max(...jobs.map(([, job]) => job.rounds)) + 1,
       },
       (text) => prefix(name)(text),
     );

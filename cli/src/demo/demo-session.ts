@@ -38,6 +38,12 @@ export interface DemoSessionOptions {
   /** Records per clipped microbatch in DP-SGD (the trainer's default when omitted). */
   readonly microbatchSize?: number | undefined;
   /**
+   * Held-out evaluations each owner allows per job. The demo's owners disclose held-out loss and accuracy (to 4
+   * places) with every update so the researcher can watch each round's input model, which costs one evaluation per
+   * round, plus the job's final evaluation: give at least the longest job's rounds + 1.
+   */
+  readonly evaluationsPerJob: number;
+  /**
    * The marketplace: datasets enrolled and jobs created, escrowed, anchored and paid out on this chain. Absent:
    * off-chain (datasets and jobs over the coordinator's REST API, no payouts), as the federated benchmark runs.
    */
@@ -222,6 +228,10 @@ export class DemoSession {
           String(options.budgetEpsilon),
           ...(options.allowNonPrivate ? ["--allow-non-private"] : []),
           ...(options.microbatchSize === undefined ? [] : ["--microbatch-size", String(options.microbatchSize)]),
+          "--update-metrics",
+          "loss,accuracy,evalLoss,evalAccuracy",
+          "--evaluations",
+          String(options.evaluationsPerJob),
           ...(await this.#chainArgs()),
         ],
         attack,

@@ -56,6 +56,7 @@ export async function runDemo(
       allowNonPrivate: options.dpEpsilon === undefined,
       byzantine: options.byzantine,
       microbatchSize: options.microbatchSize,
+      evaluationsPerJob: options.rounds + 1,
       chain: options.chain,
     },
     write,
