@@ -2,6 +2,7 @@ import { keccak256, MaxUint256, type TypedDataDomain, type TypedDataField, toUtf
 import { toFixed18 } from "./fixed-point.js";
 import type { Address, Bytes32 } from "./ids.js";
 import type { ModelUpdateHeader, SignedModelUpdate, UpdateMetrics } from "./model-update.js";
+import { recoverOrThrow } from "./signature.js";
 
 /** EIP-712 domain name and version of every Tributary signature. */
 export const EIP712_NAME = "Tributary";
@@ -91,9 +92,16 @@ export async function signModelUpdate(
   return { ...header, signature };
 }
 
-/** The address that signed this update (lower case). Compare it with `update.trainer`. */
-export function recoverModelUpdateSigner(domain: TypedDataDomain, update: SignedModelUpdate): Address {
+/**
+ * The address that signed this update (lower case). Compare it with `update.trainer`. Throws
+ * `InvalidSignatureError` at `path` when no signer can be recovered from the signature.
+ */
+export function recoverModelUpdateSigner(
+  domain: TypedDataDomain,
+  update: SignedModelUpdate,
+  path = "update.signature",
+): Address {
   const { signature, ...header } = update;
   const message = modelUpdateMessage(header) as unknown as Record<string, unknown>;
-  return verifyTypedData(domain, MODEL_UPDATE_TYPES, message, signature).toLowerCase() as Address;
+  return recoverOrThrow(path, signature, () => verifyTypedData(domain, MODEL_UPDATE_TYPES, message, signature));
 }

@@ -23,6 +23,10 @@ export {
   DatasetIdSchema,
   type JobId,
   JobIdSchema,
+  MAX_BIGINT_ID,
+  MAX_CID_LENGTH,
+  RoundSchema,
+  Uint256Schema,
 } from "./ids.js";
 export {
   type ClientSelection,
@@ -32,6 +36,7 @@ export {
   type JobSpec,
   type JobSpecInput,
   JobSpecSchema,
+  MAX_MODEL_PARAMETERS,
 } from "./job-spec.js";
 export {
   type JobLedger,
@@ -90,6 +95,12 @@ export { type Contribution, computePayouts, PayoutInputError, type PayoutPlan, p
 export { FEDAVG_CNN, MLP_784_200_200_10 } from "./reference-models.js";
 export { type ScoringSpec, ScoringSpecSchema } from "./scoring-spec.js";
 export {
+  InvalidSignatureError,
+  recoverMessageSigner,
+  SignatureSchema,
+  signatureProblem,
+} from "./signature.js";
+export {
   type Ack,
   AckSchema,
   type Attest,
@@ -109,11 +120,13 @@ export {
   type Login,
   LoginSchema,
   loginMessage,
+  MAX_ATTESTATION_BYTES,
   type Refusal,
   RefusalSchema,
   SOCKET_EVENTS,
 } from "./socket-messages.js";
 export { inferModelShapes, layoutFromSpec, ModelSpecError } from "./spec-layout.js";
+export { StoredTextSchema } from "./stored-text.js";
 export { type StrategyName, type StrategySpec, StrategySpecSchema } from "./strategy-spec.js";
 export { type TrainInstruction, TrainInstructionSchema } from "./train-instruction.js";
 export {
