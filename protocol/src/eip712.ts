@@ -2,6 +2,7 @@ import { keccak256, MaxUint256, type TypedDataDomain, type TypedDataField, toUtf
 import { toFixed18 } from "./fixed-point.js";
 import type { Address, Bytes32 } from "./ids.js";
 import type { ModelUpdateHeader, SignedModelUpdate, UpdateMetrics } from "./model-update.js";
+import { recoverOrThrow } from "./signature.js";
 
 /** EIP-712 domain name and version of every Tributary signature. */
 export const EIP712_NAME = "Tributary";
@@ -96,21 +97,30 @@ export async function signModelUpdate(
   return { ...header, signature };
 }
 
-/** The address that signed this update (lower case). Compare it with `update.trainer`. */
-export function recoverModelUpdateSigner(domain: TypedDataDomain, update: SignedModelUpdate): Address {
+/**
+ * The address that signed this update (lower case). Compare it with `update.trainer`. Throws
+ * `InvalidSignatureError` at `path` when no signer can be recovered from the signature.
+ */
+export function recoverModelUpdateSigner(
+  domain: TypedDataDomain,
+  update: SignedModelUpdate,
+  path = "update.signature",
+): Address {
   const { signature, ...header } = update;
-  return recoverModelUpdateMessageSigner(domain, modelUpdateMessage(header), signature);
+  return recoverModelUpdateMessageSigner(domain, modelUpdateMessage(header), signature, path);
 }
 
 /**
  * The address (lower case) that signed a `ModelUpdate` message, for a verifier that holds the message's fields
- * rather than the whole header (an auditor has `metricsHash`, not the metrics). Throws for a malformed signature.
+ * rather than the whole header (an auditor has `metricsHash`, not the metrics). Throws `InvalidSignatureError`
+ * at `path` when no signer can be recovered from the signature.
  */
 export function recoverModelUpdateMessageSigner(
   domain: TypedDataDomain,
   message: ModelUpdateMessage,
   signature: string,
+  path = "update.signature",
 ): Address {
   const value = message as unknown as Record<string, unknown>;
-  return verifyTypedData(domain, MODEL_UPDATE_TYPES, value, signature).toLowerCase() as Address;
+  return recoverOrThrow(path, signature, () => verifyTypedData(domain, MODEL_UPDATE_TYPES, value, signature));
 }

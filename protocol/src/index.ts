@@ -25,6 +25,10 @@ export {
   DatasetIdSchema,
   type JobId,
   JobIdSchema,
+  MAX_BIGINT_ID,
+  MAX_CID_LENGTH,
+  RoundSchema,
+  Uint256Schema,
 } from "./ids.js";
 export {
   type ClientSelection,
@@ -34,6 +38,7 @@ export {
   type JobSpec,
   type JobSpecInput,
   JobSpecSchema,
+  MAX_MODEL_PARAMETERS,
 } from "./job-spec.js";
 export {
   type JobLedger,
@@ -93,6 +98,12 @@ export { FEDAVG_CNN, MLP_784_200_200_10 } from "./reference-models.js";
 export { type ScoringSpec, ScoringSpecSchema } from "./scoring-spec.js";
 export { SeededRandom } from "./seeded-random.js";
 export {
+  InvalidSignatureError,
+  recoverMessageSigner,
+  SignatureSchema,
+  signatureProblem,
+} from "./signature.js";
+export {
   type Ack,
   AckSchema,
   type Attest,
@@ -114,11 +125,13 @@ export {
   type Login,
   LoginSchema,
   loginMessage,
+  MAX_ATTESTATION_BYTES,
   type Refusal,
   RefusalSchema,
   SOCKET_EVENTS,
 } from "./socket-messages.js";
 export { inferModelShapes, layoutFromSpec, ModelSpecError } from "./spec-layout.js";
+export { StoredTextSchema } from "./stored-text.js";
 export { type StrategyName, type StrategySpec, StrategySpecSchema } from "./strategy-spec.js";
 export { type TrainInstruction, TrainInstructionSchema } from "./train-instruction.js";
 export {

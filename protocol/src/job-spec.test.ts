@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { JobSpecSchema } from "./job-spec.js";
+import { JobSpecSchema, MAX_MODEL_PARAMETERS } from "./job-spec.js";
 import { InvalidInputError, parseInput } from "./parse.js";
+import { FEDAVG_CNN, MLP_784_200_200_10 } from "./reference-models.js";
 
 const mlp = {
   inputShape: [784],
@@ -77,5 +78,64 @@ describe("JobSpec", () => {
     expect(issuesOf({ ...spec, clients: { min: 5, max: 2 } })).toEqual([
       "JobSpec.clients.min: min must not exceed max",
     ]);
+  });
+
+  it("refuses a dataset id above PostgreSQL bigint (2^63 − 1)", () => {
+    expect(issuesOf({ ...spec, datasetIds: ["1", "99999999999999999999999"] })).toEqual([
+      "JobSpec.datasetIds[1]: must be at most 9223372036854775807 (PostgreSQL bigint)",
+    ]);
+  });
+
+  it("refuses duplicate dataset ids, naming each repeated id once at its first repeat", () => {
+    expect(issuesOf({ ...spec, datasetIds: ["1", "1", "1"] })).toEqual([
+      "JobSpec.datasetIds[1]: dataset 1 is listed more than once (first at datasetIds[0])",
+    ]);
+    expect(issuesOf({ ...spec, datasetIds: ["4", "2", "9", "2", "4"] })).toEqual([
+      "JobSpec.datasetIds[3]: dataset 2 is listed more than once (first at datasetIds[1])",
+      "JobSpec.datasetIds[4]: dataset 4 is listed more than once (first at datasetIds[0])",
+    ]);
+  });
+
+  it("refuses a name PostgreSQL cannot store: a NUL character or a lone surrogate", () => {
+    expect(issuesOf({ ...spec, name: "mnist\u0000mlp" })).toEqual([
+      "JobSpec.name: must not contain the NUL character (U+0000)",
+    ]);
+    expect(issuesOf({ ...spec, name: "mnist \ud800" })).toEqual([
+      "JobSpec.name: must be well-formed Unicode (no lone UTF-16 surrogate)",
+    ]);
+    expect(parseInput(JobSpecSchema, { ...spec, name: "mnist 🙂 é" }, "JobSpec").name).toBe("mnist 🙂 é");
+  });
+
+  it("caps the model's total parameters at 2^24 even when every layer is within its own cap", () => {
+    expect(MAX_MODEL_PARAMETERS).toBe(16_777_216);
+    // Five dense 2048 → 2048 layers: 5 · (2048 · 2048 + 2048) = 20,981,760 parameters.
+    const wide = {
+      inputShape: [2048],
+      layers: Array.from({ length: 5 }, () => ({ type: "dense", units: 2048 })),
+      loss: "meanSquaredError",
+    };
+    expect(issuesOf({ ...spec, model: wide })).toEqual([
+      "JobSpec.model: the model has 20981760 parameters, more than the 16777216 a job may train",
+    ]);
+    // One dense 4096 → 4096 layer: 4096² = 2^24 exactly without bias (accepted), 2^24 + 4096 with it (refused).
+    const square = (useBias: boolean) => ({
+      inputShape: [4096],
+      layers: [{ type: "dense", units: 4096, useBias }],
+      loss: "meanSquaredError",
+    });
+    expect(parseInput(JobSpecSchema, { ...spec, model: square(false) }, "JobSpec").model.layers).toHaveLength(1);
+    expect(issuesOf({ ...spec, model: square(true) })).toEqual([
+      "JobSpec.model: the model has 16781312 parameters, more than the 16777216 a job may train",
+    ]);
+  });
+
+  it("accepts the reference models under the cap (1,663,370 and 199,210 parameters, McMahan et al. 2017)", () => {
+    expect(parseInput(JobSpecSchema, { ...spec, model: FEDAVG_CNN }, "JobSpec").model).toEqual(FEDAVG_CNN);
+    expect(parseInput(JobSpecSchema, { ...spec, model: MLP_784_200_200_10 }, "JobSpec").model).toEqual(
+      MLP_784_200_200_10,
+    );
+    // The coordinator benchmark's synthetic 1M model: dense 9,999 → 100 has (9,999 + 1) · 100 = 1,000,000.
+    const million = { inputShape: [9999], layers: [{ type: "dense", units: 100 }], loss: "meanSquaredError" };
+    expect(parseInput(JobSpecSchema, { ...spec, model: million }, "JobSpec").model.inputShape).toEqual([9999]);
   });
 });

@@ -1,8 +1,50 @@
 import { z } from "zod";
 import { DatasetIdSchema } from "./ids.js";
-import { ModelSpecSchema } from "./model-spec.js";
+import { layoutLength } from "./model-layout.js";
+import { type ModelSpec, ModelSpecSchema } from "./model-spec.js";
 import { ScoringSpecSchema } from "./scoring-spec.js";
+import { layoutFromSpec } from "./spec-layout.js";
+import { StoredTextSchema } from "./stored-text.js";
 import { StrategySpecSchema } from "./strategy-spec.js";
+
+/**
+ * Most trainable parameters a job's model may have: 2^24 = 16,777,216, i.e. 64 MiB of float32, the coordinator's
+ * default `maxUpdateBytes`, so an update of any accepted model fits through the socket's default limit. The models
+ * the project trains and benchmarks are far below it: the MLP 784-200-200-10 has 199,210 parameters, the FedAvg CNN
+ * 1,663,370 and the benchmarks' synthetic models at most 1,000,000.
+ */
+export const MAX_MODEL_PARAMETERS = 1 << 24;
+
+/** Parameters of a model spec; `undefined` when the spec cannot be built (the caller's `layoutFromSpec` says why). */
+function parameterCount(model: ModelSpec): number | undefined {
+  try {
+    return layoutLength(layoutFromSpec(model));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Dataset ids, each at most once: a dataset listed twice would still train as one trainer. */
+const DatasetIdsSchema = z
+  .array(DatasetIdSchema)
+  .min(1)
+  .max(10_000)
+  .superRefine((ids, ctx) => {
+    const first = new Map<string, number>();
+    const reported = new Set<string>();
+    ids.forEach((id, index) => {
+      const at = first.get(id);
+      if (at === undefined) first.set(id, index);
+      else if (!reported.has(id)) {
+        reported.add(id);
+        ctx.addIssue({
+          code: "custom",
+          path: [index],
+          message: `dataset ${id} is listed more than once (first at datasetIds[${at}])`,
+        });
+      }
+    });
+  });
 
 /** Differential privacy a job asks of every trainer (DP-SGD with per-example clipping, Abadi et al. 2016). */
 export const DpSpecSchema = z.discriminatedUnion("mode", [
@@ -35,9 +77,17 @@ export type ClientSelection = z.infer<typeof ClientSelectionSchema>;
 
 /** What a researcher asks for when launching a training job. */
 export const JobSpecSchema = z.strictObject({
-  name: z.string().min(1).max(200),
-  model: ModelSpecSchema,
-  datasetIds: z.array(DatasetIdSchema).min(1).max(10_000),
+  name: StoredTextSchema.min(1).max(200),
+  model: ModelSpecSchema.superRefine((model, ctx) => {
+    const count = parameterCount(model);
+    if (count !== undefined && count > MAX_MODEL_PARAMETERS) {
+      ctx.addIssue({
+        code: "custom",
+        message: `the model has ${count} parameters, more than the ${MAX_MODEL_PARAMETERS} a job may train`,
+      });
+    }
+  }),
+  datasetIds: DatasetIdsSchema,
   rounds: z.number().int().positive().max(10_000),
   clients: ClientSelectionSchema.default({ fraction: 1, min: 1, max: 1000 }),
   strategy: StrategySpecSchema.default({ name: "fedavg" }),

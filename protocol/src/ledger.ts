@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { AddressSchema, Bytes32Schema, CidSchema, DatasetIdSchema, JobIdSchema } from "./ids.js";
+import { AddressSchema, Bytes32Schema, CidSchema, DatasetIdSchema, JobIdSchema, Uint256Schema } from "./ids.js";
 import { ScoringSpecSchema } from "./scoring-spec.js";
 import { AttestationKindSchema } from "./socket-messages.js";
 
-const uint = z.string().regex(/^(0|[1-9][0-9]*)$/, "must be a non-negative decimal integer");
+/** Amounts, counts and scores, as the contracts hold them. */
+const uint = Uint256Schema;
 
 /** Where a chain write stands in the coordinator's outbox; `txHash` is the transaction that carried it, once sent. */
 export const LedgerTxSchema = z.strictObject({

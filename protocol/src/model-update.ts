@@ -1,12 +1,30 @@
 import { z } from "zod";
-import { AddressSchema, Bytes32Schema, DatasetIdSchema, JobIdSchema } from "./ids.js";
+import { AddressSchema, Bytes32Schema, DatasetIdSchema, JobIdSchema, RoundSchema } from "./ids.js";
+import { SignatureSchema } from "./signature.js";
+import { storedTextProblem } from "./stored-text.js";
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
 
-/** Training metrics a trainer reports with its update, measured on its local data. */
+const MAX_METRICS = 32;
+
+/**
+ * Training metrics a trainer reports with its update, measured on its local data: at most 32, counted before any
+ * is parsed, with names the coordinator can store (`jsonb`).
+ */
 export const UpdateMetricsSchema = z
-  .record(z.string().min(1).max(64), finite)
-  .refine((metrics) => Object.keys(metrics).length <= 32, "at most 32 metrics");
+  .custom<object>(
+    (value) => typeof value !== "object" || value === null || Object.keys(value).length <= MAX_METRICS,
+    `at most ${MAX_METRICS} metrics`,
+  )
+  .pipe(
+    z.record(z.string().min(1).max(64), finite).superRefine((metrics, ctx) => {
+      for (const name of Object.keys(metrics)) {
+        const problem = storedTextProblem(name);
+        if (problem !== undefined)
+          ctx.addIssue({ code: "custom", message: `metric ${JSON.stringify(name)} ${problem}` });
+      }
+    }),
+  );
 export type UpdateMetrics = z.infer<typeof UpdateMetricsSchema>;
 
 /**
@@ -15,7 +33,7 @@ export type UpdateMetrics = z.infer<typeof UpdateMetricsSchema>;
  */
 export const ModelUpdateHeaderSchema = z.strictObject({
   jobId: JobIdSchema,
-  round: z.number().int().nonnegative().max(0xffff_ffff),
+  round: RoundSchema,
   trainer: AddressSchema,
   datasetId: DatasetIdSchema,
   numExamples: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
@@ -34,6 +52,6 @@ export type ModelUpdateHeader = z.infer<typeof ModelUpdateHeaderSchema>;
 
 /** A header with the trainer's EIP-712 signature over it. */
 export const SignedModelUpdateSchema = ModelUpdateHeaderSchema.extend({
-  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte hex signature"),
+  signature: SignatureSchema,
 });
 export type SignedModelUpdate = z.infer<typeof SignedModelUpdateSchema>;

@@ -1,12 +1,21 @@
 import { z } from "zod";
-import { AddressSchema, Bytes32Schema, CidSchema, DatasetIdSchema, JobIdSchema } from "./ids.js";
+import { AddressSchema, Bytes32Schema, CidSchema, DatasetIdSchema, JobIdSchema, RoundSchema } from "./ids.js";
 import { UpdateMetricsSchema } from "./model-update.js";
+import { SignatureSchema } from "./signature.js";
+import { StoredTextSchema } from "./stored-text.js";
 
 /**
  * The socket.io conversation between a trainer agent and the coordinator. Event names are the keys of
  * `ServerEvents`/`ClientEvents`; every payload is parsed with the schema named here on arrival. Client events are
- * acknowledged with an `Ack`.
+ * acknowledged with an `Ack`. Every string, array and binary field in them is bounded by its schema, not only by
+ * the socket's buffer limit.
  */
+
+/**
+ * Largest attestation document accepted: 64 KiB, generous for an AWS Nitro attestation document (~5 KiB) or an
+ * SGX/TDX DCAP quote with its certificate chain (~10 KiB); the simulator's are under 2 KiB.
+ */
+export const MAX_ATTESTATION_BYTES = 64 * 1024;
 
 /** The text a trainer signs (EIP-191 personal_sign) to prove it holds its key. */
 export function loginMessage(nonce: string): string {
@@ -26,7 +35,7 @@ export type Hello = z.infer<typeof HelloSchema>;
 export const LoginSchema = z.strictObject({
   address: AddressSchema,
   datasetId: DatasetIdSchema,
-  signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, "must be a 65-byte hex signature"),
+  signature: SignatureSchema,
 });
 export type Login = z.infer<typeof LoginSchema>;
 
@@ -41,14 +50,19 @@ export const AttestSchema = z.strictObject({
   jobId: JobIdSchema,
   kind: AttestationKindSchema,
   /** The raw attestation document (binary attachment). */
-  document: z.instanceof(Uint8Array),
+  document: z
+    .instanceof(Uint8Array)
+    .refine(
+      (document) => document.byteLength <= MAX_ATTESTATION_BYTES,
+      `must be at most ${MAX_ATTESTATION_BYTES} bytes`,
+    ),
 });
 export type Attest = z.infer<typeof AttestSchema>;
 
 /** Server → client: evaluate the current global model on local held-out data; no training. */
 export const EvaluateInstructionSchema = z.strictObject({
   jobId: JobIdSchema,
-  round: z.number().int().nonnegative(),
+  round: RoundSchema,
   modelCid: CidSchema,
   modelHash: Bytes32Schema,
   deadline: z.number().int().positive(),
@@ -58,9 +72,9 @@ export type EvaluateInstruction = z.infer<typeof EvaluateInstructionSchema>;
 
 export const EvaluationReportSchema = z.strictObject({
   jobId: JobIdSchema,
-  round: z.number().int().nonnegative(),
+  round: RoundSchema,
   nonce: Bytes32Schema,
-  numExamples: z.number().int().nonnegative(),
+  numExamples: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   metrics: UpdateMetricsSchema,
 });
 export type EvaluationReport = z.infer<typeof EvaluationReportSchema>;
@@ -68,10 +82,10 @@ export type EvaluationReport = z.infer<typeof EvaluationReportSchema>;
 /** Client → server: the trainer will not train this round, and why (e.g. its privacy budget would be exceeded). */
 export const RefusalSchema = z.strictObject({
   jobId: JobIdSchema,
-  round: z.number().int().nonnegative(),
+  round: RoundSchema,
   nonce: Bytes32Schema,
-  code: z.string().min(1).max(64),
-  message: z.string().max(2000),
+  code: StoredTextSchema.min(1).max(64),
+  message: StoredTextSchema.max(2000),
 });
 export type Refusal = z.infer<typeof RefusalSchema>;
 
@@ -88,9 +102,12 @@ export type JobClosed = z.infer<typeof JobClosedSchema>;
 /** Every acknowledgement: success with a payload, or a failure with a stable code and a precise message. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; code: string; message: string };
 
+/** Longest failure message in an acknowledgement: room for an `InvalidInputError` listing many issues. */
+const MAX_ACK_MESSAGE = 64 * 1024;
+
 export const AckSchema = z.union([
   z.looseObject({ ok: z.literal(true) }),
-  z.strictObject({ ok: z.literal(false), code: z.string(), message: z.string() }),
+  z.strictObject({ ok: z.literal(false), code: z.string().max(64), message: z.string().max(MAX_ACK_MESSAGE) }),
 ]);
 
 export const SOCKET_EVENTS = {

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { Bytes32Schema, CidSchema, JobIdSchema } from "./ids.js";
+import { Bytes32Schema, CidSchema, JobIdSchema, RoundSchema } from "./ids.js";
 import { DpSpecSchema } from "./job-spec.js";
 
 /** Sent by the coordinator to each trainer selected for a round. */
 export const TrainInstructionSchema = z.strictObject({
   jobId: JobIdSchema,
-  round: z.number().int().nonnegative(),
+  round: RoundSchema,
   /** The global model to start from, content-addressed; the trainer checks the bytes against `modelHash`. */
   modelCid: CidSchema,
   /** SHA-256 of the global model's bytes. */
