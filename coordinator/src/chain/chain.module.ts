@@ -1,13 +1,13 @@
-import type { Provider, Type } from "@nestjs/common";
-import { getDataSourceToken } from "@nestjs/typeorm";
-import type { DataSource } from "typeorm";
+import { type DynamicModule, Module, type Provider } from "@nestjs/common";
 import type { ChainConfig, CoordinatorConfig } from "../config/coordinator-config.js";
-import { LedgerController } from "../ledger/ledger.controller.js";
-import { LedgerService } from "../ledger/ledger.service.js";
+import { TransactionRunner } from "../database/transaction-runner.repository.js";
 import { ChainClient } from "./chain-client.js";
+import { ChainDatasetRepository } from "./chain-dataset.repository.js";
+import { ChainIndexRepository } from "./chain-index.repository.js";
 import { ChainIndexer } from "./chain-indexer.js";
-import { ChainJobAdopter } from "./chain-job-adopter.js";
-import { ChainOutbox } from "./chain-outbox.js";
+import { ChainIntentRepository } from "./chain-intent.repository.js";
+import { ChainJobRepository } from "./chain-job.repository.js";
+import { ChainRoundAnchorRepository } from "./chain-round-anchor.repository.js";
 import { ChainSender, type ChainSenderHooks } from "./chain-sender.js";
 import { JobSpecsController } from "./job-specs.controller.js";
 
@@ -35,39 +35,50 @@ export function indexerOptions(chain: ChainConfig, coordinator: string | undefin
   };
 }
 
+/** The repositories of the chain tables, which exist with or without a chain (empty without). */
+const RECORDS = [ChainDatasetRepository, ChainJobRepository, ChainIntentRepository, ChainRoundAnchorRepository];
+
 /**
- * The chain feature's Nest providers and controllers, or none when `config.chain` is absent (the coordinator then
- * behaves exactly as without this module). The indexer and the sender start at application bootstrap and stop
- * at shutdown; the sender exists only with `chain.senderPrivateKey`.
+ * The chain: the repositories of what the indexer learnt and of the outbox (global, so that datasets, jobs,
+ * rounds, trainers and the ledger read them), and, only when `config.chain` is set, the client, the indexer, the
+ * sender and the JobSpec upload route. Without a chain configured the coordinator is exactly the off-chain one.
+ * The indexer and the sender start at application bootstrap and stop at shutdown; the sender exists only with
+ * `chain.senderPrivateKey`. Knows nothing of jobs, rounds or trainers: adoption lives in the jobs module.
  */
-export function chainFeature(
-  config: CoordinatorConfig,
-  senderHooks: ChainSenderHooks = {},
-): { providers: Provider[]; controllers: Type[] } {
-  const chain = config.chain;
-  if (chain === undefined) return { providers: [], controllers: [] };
-  const providers: Provider[] = [
-    {
-      provide: ChainClient,
-      useFactory: () => new ChainClient(chain, config.chainId),
-    },
-    ChainOutbox,
-    {
-      provide: ChainIndexer,
-      inject: [getDataSourceToken(), ChainClient],
-      useFactory: (db: DataSource, client: ChainClient) =>
-        new ChainIndexer(db, client, indexerOptions(chain, client.wallet?.address)),
-    },
-    ChainJobAdopter,
-    LedgerService,
-  ];
-  if (chain.senderPrivateKey !== undefined) {
-    providers.push({
-      provide: ChainSender,
-      inject: [getDataSourceToken(), ChainClient],
-      useFactory: (db: DataSource, client: ChainClient) =>
-        new ChainSender(db, client, senderOptions(chain), senderHooks),
-    });
+@Module({})
+export class ChainModule {
+  static forRoot(config: CoordinatorConfig, senderHooks: ChainSenderHooks = {}): DynamicModule {
+    const chain = config.chain;
+    const base = { module: ChainModule, global: true, providers: [...RECORDS] as Provider[], exports: [...RECORDS] };
+    if (chain === undefined) return base;
+    const providers: Provider[] = [
+      { provide: ChainClient, useFactory: () => new ChainClient(chain, config.chainId) },
+      ChainIndexRepository,
+      {
+        provide: ChainIndexer,
+        inject: [TransactionRunner, ChainIndexRepository, ChainJobRepository, ChainClient],
+        useFactory: (
+          transactions: TransactionRunner,
+          index: ChainIndexRepository,
+          chainJobs: ChainJobRepository,
+          client: ChainClient,
+        ) =>
+          new ChainIndexer({ transactions, index, chainJobs }, client, indexerOptions(chain, client.wallet?.address)),
+      },
+    ];
+    if (chain.senderPrivateKey !== undefined) {
+      providers.push({
+        provide: ChainSender,
+        inject: [ChainIntentRepository, ChainClient],
+        useFactory: (intents: ChainIntentRepository, client: ChainClient) =>
+          new ChainSender(intents, client, senderOptions(chain), senderHooks),
+      });
+    }
+    return {
+      ...base,
+      providers: [...base.providers, ...providers],
+      exports: [...base.exports, ChainClient, ChainIndexer],
+      controllers: [JobSpecsController],
+    };
   }
-  return { providers, controllers: [JobSpecsController, LedgerController] };
 }
