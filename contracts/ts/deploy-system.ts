@@ -1,6 +1,18 @@
 import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import type { BaseContract } from "ethers";
-import { read, send } from "./contract-calls.js";
+import type { BaseContract, ContractRunner, ContractTransactionResponse } from "ethers";
+import {
+  connectAttestationRegistry,
+  connectDatasetRegistry,
+  connectModelRegistry,
+  connectOptimisticVerifier,
+  connectPaymentChannels,
+  connectStaking,
+  connectTrainingJobs,
+  connectTreasury,
+  connectTributaryGovernor,
+  connectTributaryTimelock,
+  connectTributaryToken,
+} from "../typed/connect.js";
 import { type Deployment, parseDeployment } from "./deployments.js";
 
 const E18 = 10n ** 18n;
@@ -83,8 +95,19 @@ export const DEFAULT_DEPLOY_OPTIONS: DeployOptions = {
   },
 };
 
-async function deployed<C extends BaseContract>(contract: Promise<C>): Promise<C> {
-  return (await contract).waitForDeployment() as Promise<C>;
+/** Waits for `contract` to be deployed and returns it typed by `connect` (a `connect<Name>` of contracts/typed). */
+async function deployed<T>(
+  contract: Promise<BaseContract>,
+  connect: (address: string, runner: ContractRunner) => T,
+  runner: ContractRunner,
+): Promise<T> {
+  const deployment = await (await contract).waitForDeployment();
+  return connect(await deployment.getAddress(), runner);
+}
+
+/** Waits for a transaction to be mined. */
+async function mined(tx: Promise<ContractTransactionResponse>): Promise<void> {
+  await (await tx).wait();
 }
 
 /**
@@ -100,13 +123,19 @@ export async function deploySystem(
   const me = deployer.address;
   const startBlock = await ethers.provider.getBlockNumber();
 
-  const token = await deployed(ethers.deployContract("TributaryToken", [options.tokenCap, me], deployer));
+  const token = await deployed(
+    ethers.deployContract("TributaryToken", [options.tokenCap, me], deployer),
+    connectTributaryToken,
+    deployer,
+  );
   const timelock = await deployed(
     ethers.deployContract(
       "TributaryTimelock",
       [options.governor.timelockDelay, [], [ethers.ZeroAddress], me],
       deployer,
     ),
+    connectTributaryTimelock,
+    deployer,
   );
   const g = options.governor;
   const governor = await deployed(
@@ -115,62 +144,81 @@ export async function deploySystem(
       [token, timelock, g.votingDelay, g.votingPeriod, g.proposalThreshold, g.quorumPercent],
       deployer,
     ),
+    connectTributaryGovernor,
+    deployer,
   );
-  const treasury = await deployed(ethers.deployContract("Treasury", [token, options.treasuryBurnBps, me], deployer));
+  const treasury = await deployed(
+    ethers.deployContract("Treasury", [token, options.treasuryBurnBps, me], deployer),
+    connectTreasury,
+    deployer,
+  );
   const staking = await deployed(
     ethers.deployContract(
       "Staking",
       [token, treasury, options.unbondingDelay, options.slashWinnerShareBps, me],
       deployer,
     ),
+    connectStaking,
+    deployer,
   );
-  const datasets = await deployed(ethers.deployContract("DatasetRegistry", [], deployer));
-  const jobs = await deployed(ethers.deployContract("TrainingJobs", [datasets, treasury, options.jobs, me], deployer));
+  const datasets = await deployed(
+    ethers.deployContract("DatasetRegistry", [], deployer),
+    connectDatasetRegistry,
+    deployer,
+  );
+  const jobs = await deployed(
+    ethers.deployContract("TrainingJobs", [datasets, treasury, options.jobs, me], deployer),
+    connectTrainingJobs,
+    deployer,
+  );
   const models = await deployed(
     ethers.deployContract("ModelRegistry", [staking, jobs, treasury, options.models, me], deployer),
+    connectModelRegistry,
+    deployer,
   );
   const verifier = await deployed(
     ethers.deployContract("OptimisticVerifier", [models, staking, treasury, options.verifier, me], deployer),
+    connectOptimisticVerifier,
+    deployer,
   );
   const channels = await deployed(
     ethers.deployContract("PaymentChannels", [options.channelChallengePeriod, me], deployer),
+    connectPaymentChannels,
+    deployer,
   );
-  const attestation = await deployed(ethers.deployContract("AttestationRegistry", [me], deployer));
+  const attestation = await deployed(
+    ethers.deployContract("AttestationRegistry", [me], deployer),
+    connectAttestationRegistry,
+    deployer,
+  );
 
-  // Every call below is the deployer's; methods are named as strings (see contract-calls.ts for why).
-  const grant = (contract: BaseContract, role: string, account: unknown) =>
-    send(contract.connect(deployer), "grantRole", role, account);
-  const renounce = (contract: BaseContract, role: string) => send(contract.connect(deployer), "renounceRole", role, me);
-  const roleOf = (contract: BaseContract, name: string) => read<string>(contract, name);
-
+  // Every call below is the deployer's.
   // Initial supply, then the deployer gives up minting.
-  const minter = await roleOf(token, "MINTER_ROLE");
-  await grant(token, minter, me);
-  if (options.initialSupply > 0n) {
-    await send(token.connect(deployer), "mint", options.initialHolder ?? me, options.initialSupply);
-  }
-  await renounce(token, minter);
+  const minter = await token.MINTER_ROLE();
+  await mined(token.grantRole(minter, me));
+  if (options.initialSupply > 0n) await mined(token.mint(options.initialHolder ?? me, options.initialSupply));
+  await mined(token.renounceRole(minter, me));
 
   // Wiring between contracts.
-  await grant(staking, await roleOf(staking, "LOCKER_ROLE"), models);
-  await grant(staking, await roleOf(staking, "SLASHER_ROLE"), verifier);
-  await grant(models, await roleOf(models, "VERIFIER_ROLE"), verifier);
+  await mined(staking.grantRole(await staking.LOCKER_ROLE(), models));
+  await mined(staking.grantRole(await staking.SLASHER_ROLE(), verifier));
+  await mined(models.grantRole(await models.VERIFIER_ROLE(), verifier));
   if (options.attestationRegistrar !== undefined) {
-    await grant(attestation, await roleOf(attestation, "REGISTRAR_ROLE"), options.attestationRegistrar);
+    await mined(attestation.grantRole(await attestation.REGISTRAR_ROLE(), options.attestationRegistrar));
   }
-  await grant(timelock, await roleOf(timelock, "PROPOSER_ROLE"), governor);
-  await grant(timelock, await roleOf(timelock, "CANCELLER_ROLE"), governor);
+  await mined(timelock.grantRole(await timelock.PROPOSER_ROLE(), governor));
+  await mined(timelock.grantRole(await timelock.CANCELLER_ROLE(), governor));
 
   // Hand over: every parameter belongs to the timelock (or the given admin); the deployer keeps nothing.
   const admin = options.admin ?? (await timelock.getAddress());
   for (const contract of [token, treasury, staking, jobs, models, verifier, channels, attestation]) {
-    const adminRole = await roleOf(contract, "DEFAULT_ADMIN_ROLE");
+    const adminRole = await contract.DEFAULT_ADMIN_ROLE();
     if (admin.toLowerCase() !== me.toLowerCase()) {
-      await grant(contract, adminRole, admin);
-      await renounce(contract, adminRole);
+      await mined(contract.grantRole(adminRole, admin));
+      await mined(contract.renounceRole(adminRole, me));
     }
   }
-  await renounce(timelock, await roleOf(timelock, "DEFAULT_ADMIN_ROLE"));
+  await mined(timelock.renounceRole(await timelock.DEFAULT_ADMIN_ROLE(), me));
 
   const { chainId } = await ethers.provider.getNetwork();
   const address = (contract: BaseContract) => contract.getAddress();

@@ -3,7 +3,6 @@ import type { HardhatEthers, HardhatEthersSigner } from "@nomicfoundation/hardha
 import { hexlify, JsonRpcProvider, Network, randomBytes, type Signer, Wallet } from "ethers";
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import type { EthereumProvider } from "hardhat/types/providers";
-import { emittedId, read, send } from "./contract-calls.js";
 import { DEFAULT_DEPLOY_OPTIONS, type DeployedSystem, deploySystem } from "./deploy-system.js";
 import { ARTIFACTS_DIR, CACHE_DIR, ensureCompiled, findHardhatRoot } from "./hardhat-project.js";
 import { JsonRpcBridge } from "./json-rpc-bridge.js";
@@ -180,12 +179,12 @@ export class LocalChain {
   /** Transfers `amount` TRIB wei from the deployer's supply to `to` and waits for it to be mined. */
   async transferTokens(to: string, amount: bigint): Promise<void> {
     const { token } = this.system.contracts;
-    await this.#asDeployer(() => send(token.connect(this.deployer), "transfer", to, amount));
+    await this.#asDeployer(async () => (await token.connect(this.deployer).transfer(to, amount)).wait());
   }
 
   /** The TRIB balance of `address`, in wei. */
   async tokenBalance(address: string): Promise<bigint> {
-    return read<bigint>(this.system.contracts.token, "balanceOf", address);
+    return this.system.contracts.token.balanceOf(address);
   }
 
   /**
@@ -208,9 +207,13 @@ export class LocalChain {
     };
     const jobsAddress = await jobs.getAddress();
     return this.#asDeployer(async () => {
-      await send(token.connect(this.deployer), "approve", jobsAddress, reward);
-      const receipt = await send(jobs.connect(this.deployer), "createJob", params);
-      return emittedId(jobs, receipt, "JobCreated", "jobId");
+      await (await token.connect(this.deployer).approve(jobsAddress, reward)).wait();
+      const receipt = await (await jobs.connect(this.deployer).createJob(params)).wait();
+      if (receipt === null) throw new Error("createJob was not mined");
+      const events = await jobs.queryFilter(jobs.filters.JobCreated(), receipt.blockNumber, receipt.blockNumber);
+      const created = events.find((event) => event.transactionHash === receipt.hash);
+      if (created === undefined) throw new Error("createJob emitted no JobCreated");
+      return created.args.jobId;
     });
   }
 
@@ -225,18 +228,25 @@ export class LocalChain {
     dataset: DatasetOptions = {},
   ): Promise<bigint> {
     const { datasets } = this.system.contracts;
-    const register = () =>
-      send(
-        datasets.connect(owner),
-        "registerDataset",
-        dataset.commitment ?? hexlify(randomBytes(32)),
-        uri,
-        dataset.pricePerRound ?? 5n * E18,
-        dataset.epsilon ?? 3n * E18,
-        dataset.delta ?? 10n ** 13n,
-      );
-    const receipt = owner === this.deployer ? await this.#asDeployer(register) : await register();
-    return emittedId(datasets, receipt, "DatasetRegistered", "datasetId");
+    const register = async () => {
+      const tx = await datasets
+        .connect(owner)
+        .registerDataset(
+          dataset.commitment ?? hexlify(randomBytes(32)),
+          uri,
+          dataset.pricePerRound ?? 5n * E18,
+          dataset.epsilon ?? 3n * E18,
+          dataset.delta ?? 10n ** 13n,
+        );
+      const receipt = await tx.wait();
+      if (receipt === null) throw new Error("registerDataset was not mined");
+      const filter = datasets.filters.DatasetRegistered();
+      const events = await datasets.queryFilter(filter, receipt.blockNumber, receipt.blockNumber);
+      const registered = events.find((event) => event.transactionHash === receipt.hash);
+      if (registered === undefined) throw new Error("registerDataset emitted no DatasetRegistered");
+      return registered.args.datasetId;
+    };
+    return owner === this.deployer ? this.#asDeployer(register) : register();
   }
 
   /** Calls the node directly (in process), bypassing the RPC endpoint: works during an outage. */

@@ -1,15 +1,12 @@
+import { ClaimRefusedError, claimPayout, connectRpc, fetchLedger } from "@tributary/auditor";
 import { AddressSchema, JobIdSchema, parseInput } from "@tributary/protocol";
 import type { Command } from "commander";
 import { formatUnits } from "ethers";
 import { z } from "zod";
-import { claimPayout } from "../ledger/claim-payout.js";
-import { connectRpc } from "../ledger/connect-rpc.js";
-import { fetchLedger } from "../ledger/coordinator-ledger.js";
-import { ClaimRefusedError } from "../ledger/ledger-errors.js";
-import { resolveTrainingJobs } from "../ledger/training-jobs-address.js";
 import { EXIT, exitWithUsageCode, reportUsageError } from "./exit-codes.js";
 import { DEFAULT_COORDINATOR_URL } from "./ledger.js";
 import { trainerWallet } from "./trainer.js";
+import { resolveTrainingJobs } from "./training-jobs-address.js";
 
 const ClaimOptionsSchema = z.strictObject({
   job: JobIdSchema,

@@ -1,12 +1,9 @@
+import { connectRpc, coordinatorBlobFetcher, fetchLedger, type LedgerReport, verifyLedger } from "@tributary/auditor";
 import { AddressSchema, JobIdSchema, parseInput } from "@tributary/protocol";
 import type { Command } from "commander";
 import { z } from "zod";
-import { connectRpc } from "../ledger/connect-rpc.js";
-import { coordinatorBlobFetcher, fetchLedger } from "../ledger/coordinator-ledger.js";
-import type { LedgerReport } from "../ledger/ledger-report.js";
-import { type ResolvedTrainingJobs, resolveTrainingJobs } from "../ledger/training-jobs-address.js";
-import { verifyLedger } from "../ledger/verify-ledger.js";
 import { EXIT, exitWithUsageCode, reportUsageError } from "./exit-codes.js";
+import { type ResolvedTrainingJobs, resolveTrainingJobs } from "./training-jobs-address.js";
 
 /** Where `tributary up` and the coordinator listen by default (coordinator config `port`). */
 export const DEFAULT_COORDINATOR_URL = "http://127.0.0.1:8470";

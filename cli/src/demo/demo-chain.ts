@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { connectRpc } from "@tributary/auditor";
 import { datasetRegistryAbi, trainingJobsAbi, tributaryTokenAbi } from "@tributary/contracts";
 import { type Deployment, loadDeployment, parseDeployment } from "@tributary/contracts/deployments";
 import type { CoordinatorConfigInput } from "@tributary/coordinator";
@@ -13,7 +14,6 @@ import {
   type Signer,
   Wallet,
 } from "ethers";
-import { connectRpc } from "../ledger/connect-rpc.js";
 
 /** Where the demo's marketplace runs: a local chain started for the run (default), or any EVM JSON-RPC endpoint. */
 export type DemoChainOptions =

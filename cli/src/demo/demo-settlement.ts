@@ -1,10 +1,13 @@
+import {
+  claimPayout,
+  coordinatorBlobFetcher,
+  fetchLedger,
+  type LedgerReport,
+  TrainingJobsReader,
+  verifyLedger,
+} from "@tributary/auditor";
 import type { Address, DatasetId, JobId, JobLedger, ScoringSpec } from "@tributary/protocol";
 import type { Wallet } from "ethers";
-import { claimPayout } from "../ledger/claim-payout.js";
-import { coordinatorBlobFetcher, fetchLedger } from "../ledger/coordinator-ledger.js";
-import type { LedgerReport } from "../ledger/ledger-report.js";
-import { TrainingJobsReader } from "../ledger/training-jobs-reader.js";
-import { verifyLedger } from "../ledger/verify-ledger.js";
 import { type DemoChain, DemoChainError } from "./demo-chain.js";
 
 /** A data owner of the session: its account (the trainer agent's key) and the dataset it enrolled. */

@@ -1,5 +1,5 @@
+import type { LedgerReport } from "@tributary/auditor";
 import { describe, expect, it } from "vitest";
-import type { LedgerReport } from "../ledger/ledger-report.js";
 import type { JobSettlement } from "./demo-settlement.js";
 import { formatAmount, formatSettlement, formatTrib, payoutsJson } from "./payout-summary.js";
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { expect } from "chai";
 import { ZodError } from "zod";
-import { DEPLOYED_CONTRACTS, loadDeployment, parseDeployment } from "../../../contracts/ts/deployments.js";
+import { DEPLOYED_CONTRACTS, loadDeployment, parseDeployment } from "@tributary/contracts/deployments";
 import { ethers, loadSystem } from "../helpers/system.js";
 
 async function tempDir() {

@@ -1,6 +1,7 @@
 import { trainingJobsAbi } from "@tributary/contracts";
+import { connectTrainingJobs, type TrainingJobs, type TrainingJobsTypes } from "@tributary/contracts/typed";
 import { type Address, AddressSchema, type Bytes32, Bytes32Schema, parseInput } from "@tributary/protocol";
-import { type BlockTag, Interface, type Provider, type Result } from "ethers";
+import { type EventFragment, Interface, type Log, type Provider } from "ethers";
 import { z } from "zod";
 import { TrainingJobsNotFoundError } from "./ledger-errors.js";
 
@@ -55,7 +56,33 @@ export interface OnChainRound {
 
 const RoundSchema = z.object({ updatesRoot: Bytes32Schema, modelHash: Bytes32Schema });
 
-const abi = new Interface(trainingJobsAbi);
+/** `RoundAnchored(jobId, round, updatesRoot, modelHash)` as a transaction emitted it, parsed. */
+const RoundAnchoredSchema = z.object({
+  jobId: uint,
+  round: uint,
+  updatesRoot: Bytes32Schema,
+  modelHash: Bytes32Schema,
+});
+export type RoundAnchored = z.infer<typeof RoundAnchoredSchema>;
+
+/** `JobFinalized(jobId, payoutRoot, payoutTotal, fee, claimDeadline)` as a transaction emitted it, parsed. */
+const JobFinalizedSchema = z.object({
+  jobId: uint,
+  payoutRoot: Bytes32Schema,
+  payoutTotal: uint,
+  fee: uint,
+  claimDeadline: uint,
+});
+export type JobFinalized = z.infer<typeof JobFinalizedSchema>;
+
+/** The TrainingJobs events of one transaction that an audit compares with the ledger. */
+export interface TrainingJobsEvents {
+  readonly roundAnchored: readonly RoundAnchored[];
+  readonly jobFinalized: readonly JobFinalized[];
+}
+
+/** Decodes TrainingJobs' custom errors (the typed contracts type calls and events, not errors). */
+const errors = new Interface(trainingJobsAbi);
 
 /** The revert data of a failed `eth_call`, when the error carries it. */
 function revertData(error: unknown): string | undefined {
@@ -68,10 +95,34 @@ export function trainingJobsErrorName(error: unknown): string | undefined {
   const data = revertData(error) ?? revertData((error as { error?: unknown } | null)?.error);
   if (data === undefined) return undefined;
   try {
-    return abi.parseError(data)?.name;
+    return errors.parseError(data)?.name;
   } catch {
     return undefined;
   }
+}
+
+/** `getJob`'s struct as a plain object, field by field, for its schema. */
+function jobFields(
+  job: TrainingJobsTypes.ITrainingJobs.JobStructOutput,
+): Record<keyof z.input<typeof OnChainJobSchema>, unknown> {
+  return {
+    coordinator: job.coordinator,
+    rounds: job.rounds,
+    roundsAnchored: job.roundsAnchored,
+    status: job.status,
+    lastActivityAt: job.lastActivityAt,
+    paymentToken: job.paymentToken,
+    claimDeadline: job.claimDeadline,
+    feeBps: job.feeBps,
+    payoutRoot: job.payoutRoot,
+    payoutTotal: job.payoutTotal,
+    claimed: job.claimed,
+    researcher: job.researcher,
+    escrow: job.escrow,
+    fee: job.fee,
+    refunded: job.refunded,
+    modelSpecHash: job.modelSpecHash,
+  };
 }
 
 /**
@@ -85,6 +136,7 @@ export class TrainingJobsReader {
   /** The block every read is made at. */
   readonly blockNumber: number;
   readonly blockTimestamp: bigint;
+  readonly #contract: TrainingJobs;
 
   private constructor(provider: Provider, address: Address, chainId: bigint, blockNumber: number, timestamp: bigint) {
     this.provider = provider;
@@ -92,6 +144,7 @@ export class TrainingJobsReader {
     this.chainId = chainId;
     this.blockNumber = blockNumber;
     this.blockTimestamp = timestamp;
+    this.#contract = connectTrainingJobs(address, provider);
   }
 
   /** Pins the latest block and checks that a contract is deployed at `address` (`TrainingJobsNotFoundError`). */
@@ -105,21 +158,16 @@ export class TrainingJobsReader {
     return new TrainingJobsReader(provider, parsed, chainId, block.number, BigInt(block.timestamp));
   }
 
-  async #call(fn: string, args: readonly unknown[], blockTag: BlockTag = this.blockNumber): Promise<Result> {
-    const data = await this.provider.call({ to: this.address, data: abi.encodeFunctionData(fn, args), blockTag });
-    return abi.decodeFunctionResult(fn, data);
-  }
-
   /** The job, or `undefined` when TrainingJobs knows no job with this id (`TrainingJobsUnknownJob`). */
   async job(jobId: bigint): Promise<OnChainJob | undefined> {
-    let result: Result;
+    let result: TrainingJobsTypes.ITrainingJobs.JobStructOutput;
     try {
-      result = await this.#call("getJob", [jobId]);
+      result = await this.#contract.getJob(jobId, { blockTag: this.blockNumber });
     } catch (error) {
       if (trainingJobsErrorName(error) === "TrainingJobsUnknownJob") return undefined;
       throw error;
     }
-    const job = parseInput(OnChainJobSchema, (result[0] as Result).toObject(), `TrainingJobs.getJob(${jobId})`);
+    const job = parseInput(OnChainJobSchema, jobFields(result), `TrainingJobs.getJob(${jobId})`);
     return {
       coordinator: job.coordinator,
       researcher: job.researcher,
@@ -139,29 +187,40 @@ export class TrainingJobsReader {
 
   /** `getRound(jobId, round)` (rounds from 1); both fields are zero for a round not anchored. */
   async round(jobId: bigint, round: number): Promise<OnChainRound> {
-    const result = await this.#call("getRound", [jobId, BigInt(round)]);
-    return parseInput(RoundSchema, (result[0] as Result).toObject(), `TrainingJobs.getRound(${jobId}, ${round})`);
+    const { updatesRoot, modelHash } = await this.#contract.getRound(jobId, BigInt(round), {
+      blockTag: this.blockNumber,
+    });
+    return parseInput(RoundSchema, { updatesRoot, modelHash }, `TrainingJobs.getRound(${jobId}, ${round})`);
   }
 
   /** Whether `trainer` has claimed, read at the latest block (not the pinned one): claims happen after pinning. */
   async isClaimed(jobId: bigint, trainer: string): Promise<boolean> {
-    const [claimed] = await this.#call("isClaimed", [jobId, trainer], "latest");
+    const claimed = await this.#contract.isClaimed(jobId, trainer, { blockTag: "latest" });
     return claimed === true;
   }
 
   /**
-   * The TrainingJobs events (name and arguments) that transaction `txHash` emitted from this contract, or
-   * `undefined` when the node knows no mined transaction with that hash.
+   * The `RoundAnchored` and `JobFinalized` events that transaction `txHash` emitted from this contract, parsed, or
+   * `undefined` when the node knows no transaction with that hash mined by the pinned block.
    */
-  async eventsOf(txHash: string): Promise<{ name: string; args: Result }[] | undefined> {
+  async eventsOf(txHash: string): Promise<TrainingJobsEvents | undefined> {
     const receipt = await this.provider.getTransactionReceipt(txHash);
     if (receipt === null || receipt.blockNumber > this.blockNumber) return undefined;
-    const events: { name: string; args: Result }[] = [];
-    for (const log of receipt.logs) {
-      if (log.address.toLowerCase() !== this.address) continue;
-      const parsed = abi.parseLog({ topics: [...log.topics], data: log.data });
-      if (parsed !== null) events.push({ name: parsed.name, args: parsed.args });
-    }
-    return events;
+    const logs = receipt.logs.filter((log) => log.address.toLowerCase() === this.address);
+    const { filters } = this.#contract;
+    return {
+      roundAnchored: this.#decode(logs, filters.RoundAnchored.fragment, RoundAnchoredSchema, txHash),
+      jobFinalized: this.#decode(logs, filters.JobFinalized.fragment, JobFinalizedSchema, txHash),
+    };
+  }
+
+  /** The logs of `event` among `logs`, decoded with the ABI and parsed with `schema`. */
+  #decode<T>(logs: readonly Log[], event: EventFragment, schema: z.ZodType<T>, txHash: string): T[] {
+    return logs
+      .filter((log) => log.topics[0] === event.topicHash)
+      .map((log) => {
+        const args = this.#contract.interface.decodeEventLog(event, log.data, log.topics).toObject();
+        return parseInput(schema, args, `TrainingJobs.${event.name} in ${txHash}`);
+      });
   }
 }

@@ -1,6 +1,11 @@
-import { createHash } from "node:crypto";
 import type { JobLedger } from "@tributary/protocol";
+import { hexlify } from "ethers";
 import type { ReportBuilder } from "./ledger-report.js";
+
+/** SHA-256 as 0x-hex, through WebCrypto (native in browsers and Node alike, and fast on model-sized blobs). */
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return hexlify(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
+}
 
 export type FetchBlob = (cid: string) => Promise<Uint8Array | undefined>;
 
@@ -20,7 +25,7 @@ export async function verifyBlobs(report: ReportBuilder, ledger: JobLedger, fetc
     } catch {
       bytes = undefined;
     }
-    const hash = bytes === undefined ? undefined : `0x${createHash("sha256").update(bytes).digest("hex")}`;
+    const hash = bytes === undefined ? undefined : await sha256Hex(bytes);
     hashes.set(cid, hash);
     return hash;
   };

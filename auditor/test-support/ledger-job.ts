@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomInt } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { trainingJobsAbi } from "@tributary/contracts";
 import type { LocalChain } from "@tributary/contracts/local-chain";
+import { connectTrainingJobs } from "@tributary/contracts/typed";
 import {
   type Address,
   buildPayoutTree,
@@ -16,7 +16,7 @@ import {
   parseInput,
   SCORE_SCALE,
 } from "@tributary/protocol";
-import { Contract, type ContractTransactionResponse, type Signer, type Wallet } from "ethers";
+import type { ContractTransactionResponse, Wallet } from "ethers";
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
 
@@ -24,7 +24,8 @@ import * as Digest from "multiformats/hashes/digest";
  * Plays a coordinator against a real local chain, by hand: creates a job naming a funded wallet as coordinator,
  * builds every round's leaves from random updates with protocol's tree functions, anchors the roots, finalises
  * with computePayouts' root and total, and writes the ledger the coordinator would serve. The CIDs come from
- * multiformats (the reference implementation of CIDs), independent of the verifier's own decoder.
+ * multiformats (the reference implementation of CIDs) over node:crypto's SHA-256, so a digest the verifier reads
+ * from a CID is checked against a hash it did not compute itself.
  */
 
 /** CIDv1, raw codec (0x55), sha2-256: what an IPFS node names these bytes. */
@@ -85,11 +86,7 @@ export async function playJob(
   const escrow = options.reward ?? 1_000n * 10n ** 18n;
   const jobId = await chain.createJob({ coordinator: coordinator.address, rounds: options.rounds, reward: escrow });
   const provider = chain.provider();
-  const jobs = new Contract(
-    chain.system.deployment.contracts.TrainingJobs,
-    trainingJobsAbi,
-    coordinator.connect(provider) as Signer,
-  );
+  const jobs = connectTrainingJobs(chain.system.deployment.contracts.TrainingJobs, coordinator.connect(provider));
   const blobs = new Map<string, Uint8Array>();
   const rounds: LedgerRound[] = [];
   const cumulative = new Map<Address, bigint>();
@@ -131,7 +128,7 @@ export async function playJob(
     const root = buildRoundTree(
       leaves.map((leaf) => ({ ...leaf, numExamples: BigInt(leaf.numExamples), score: BigInt(leaf.score) })),
     ).root;
-    const txHash = await mined(jobs.getFunction("anchorRound")(jobId, round, root, sha256Hex(model)));
+    const txHash = await mined(jobs.anchorRound(jobId, round, root, sha256Hex(model)));
     rounds.push({
       round,
       updatesRoot: root,
@@ -155,7 +152,7 @@ export async function playJob(
   const tree = buildPayoutTree(plan.leaves);
   let finalizeTx: string | null = null;
   if (options.finalize !== false) {
-    finalizeTx = await mined(jobs.getFunction("finalizeJob")(jobId, tree.root, plan.payoutTotal));
+    finalizeTx = await mined(jobs.finalizeJob(jobId, tree.root, plan.payoutTotal));
   }
   provider.destroy();
   const proofs = new Map<Address, PayoutProof>();

@@ -3,7 +3,7 @@ import { InvalidInputError } from "@tributary/protocol";
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cidOf, type LedgerServer, sha256Hex, startLedgerServer } from "../../test-support/ledger-job.js";
+import { cidOf, type LedgerServer, sha256Hex, startLedgerServer } from "../test-support/ledger-job.js";
 import { sha256OfCid } from "./cid-digest.js";
 import { fetchLedger, fetchLedgerBlob, fetchPayoutProof } from "./coordinator-ledger.js";
 import { CoordinatorHttpError } from "./ledger-errors.js";

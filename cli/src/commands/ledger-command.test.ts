@@ -5,7 +5,12 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { LocalChain } from "@tributary/contracts/local-chain";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type LedgerServer, type PlayedJob, playJob, startLedgerServer } from "../../test-support/ledger-job.js";
+import {
+  type LedgerServer,
+  type PlayedJob,
+  playJob,
+  startLedgerServer,
+} from "../../../auditor/test-support/ledger-job.js";
 import { buildProgram } from "../program.js";
 import { resolveTrainingJobs } from "./training-jobs-address.js";
 

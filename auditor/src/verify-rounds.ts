@@ -159,12 +159,8 @@ async function checkAnchorTx(
   const txHash = round.anchor.txHash;
   if (txHash === null) return;
   const events = await reader.eventsOf(txHash);
-  const anchored = events?.some(
-    ({ name, args }) =>
-      name === "RoundAnchored" &&
-      args.getValue("jobId") === jobId &&
-      args.getValue("round") === BigInt(round.round) &&
-      String(args.getValue("updatesRoot")).toLowerCase() === anchor.updatesRoot,
+  const anchored = events?.roundAnchored.some(
+    (event) => event.jobId === jobId && event.round === BigInt(round.round) && event.updatesRoot === anchor.updatesRoot,
   );
   if (anchored === true) return;
   report.add({

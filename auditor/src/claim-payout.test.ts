@@ -1,9 +1,9 @@
-import { trainingJobsAbi } from "@tributary/contracts";
 import { LocalChain } from "@tributary/contracts/local-chain";
+import { connectTrainingJobs } from "@tributary/contracts/typed";
 import type { Address, PayoutProof } from "@tributary/protocol";
-import { Contract, type ContractTransactionResponse, type JsonRpcProvider } from "ethers";
+import type { JsonRpcProvider } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LedgerServer, type PlayedJob, playJob, startLedgerServer } from "../../test-support/ledger-job.js";
+import { type LedgerServer, type PlayedJob, playJob, startLedgerServer } from "../test-support/ledger-job.js";
 import { claimPayout } from "./claim-payout.js";
 import { ClaimRefusedError } from "./ledger-errors.js";
 import { trainingJobsErrorName } from "./training-jobs-reader.js";
@@ -64,7 +64,7 @@ describe("claimPayout", () => {
   });
 
   it("pays each contributor once; a second claim is refused; escrow − fee == Σ claims + refund to the wei", async () => {
-    const jobs = new Contract(trainingJobs, trainingJobsAbi, provider);
+    const jobs = connectTrainingJobs(trainingJobs, provider);
     let claimed = 0n;
     for (let i = 0; i < job.trainers.length; i++) {
       const address = job.trainers[i]?.address as string;
@@ -74,7 +74,7 @@ describe("claimPayout", () => {
       expect(received).toBe(amount);
       expect(amount).toBe(job.plan.leaves.find((leaf) => leaf.trainer === address.toLowerCase())?.amount);
       expect((await provider.getTransactionReceipt(txHash))?.status).toBe(1);
-      expect(await jobs.getFunction("isClaimed")(job.jobId, address)).toBe(true);
+      expect(await jobs.isClaimed(job.jobId, address)).toBe(true);
       claimed += received;
 
       const again = await refusal(claim(job, i));
@@ -83,20 +83,15 @@ describe("claimPayout", () => {
       expect(await chain.tokenBalance(address)).toBe(before + amount);
       // The contract itself refuses too, and its custom error is what a refused send is reported with.
       const proof = job.proofs.get(address.toLowerCase() as Address) as PayoutProof;
-      const revert = await jobs
-        .getFunction("claim")
-        .staticCall(job.jobId, address, amount, proof.proof, { from: address })
-        .then(
-          () => undefined,
-          (thrown: unknown) => thrown,
-        );
+      const revert = await jobs.claim.staticCall(job.jobId, address, amount, proof.proof, { from: address }).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
       expect(trainingJobsErrorName(revert)).toBe("TrainingJobsAlreadyClaimed");
     }
     const researcher = chain.deployer.address;
     const before = await chain.tokenBalance(researcher);
-    const reclaim = (await jobs.connect(chain.deployer).getFunction("reclaim")(
-      job.jobId,
-    )) as ContractTransactionResponse;
+    const reclaim = await jobs.connect(chain.deployer).reclaim(job.jobId);
     await reclaim.wait();
     const refund = (await chain.tokenBalance(researcher)) - before;
     // The fee TrainingJobs takes on the payout total (closed form: ⌊total · 250 / 10 000⌋ at the default 2.5 %).

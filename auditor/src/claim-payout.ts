@@ -1,6 +1,6 @@
-import { trainingJobsAbi } from "@tributary/contracts";
+import { connectTrainingJobs } from "@tributary/contracts/typed";
 import { type Bytes32, TributaryError, verifyPayoutProof } from "@tributary/protocol";
-import { Contract, type ContractTransactionResponse, type Signer } from "ethers";
+import type { ContractTransactionResponse, Signer } from "ethers";
 import { fetchPayoutProof } from "./coordinator-ledger.js";
 import { ClaimRefusedError, CoordinatorHttpError } from "./ledger-errors.js";
 import { TrainingJobsReader, trainingJobsErrorName } from "./training-jobs-reader.js";
@@ -79,10 +79,10 @@ export async function claimPayout(options: ClaimPayoutOptions): Promise<{ amount
       { jobId: String(jobId), trainer, amount: String(amount), payoutRoot: job.payoutRoot },
     );
   }
-  const contract = new Contract(reader.address, trainingJobsAbi, signer);
+  const contract = connectTrainingJobs(reader.address, signer);
   let tx: ContractTransactionResponse;
   try {
-    tx = (await contract.getFunction("claim")(jobId, trainer, amount, proof.proof)) as ContractTransactionResponse;
+    tx = await contract.claim(jobId, trainer, amount, proof.proof);
   } catch (error) {
     const name = trainingJobsErrorName(error);
     if (name === undefined) throw error;

@@ -233,12 +233,7 @@ async function checkFinalizeTx(
 ): Promise<void> {
   if (txHash === null) return;
   const events = await reader.eventsOf(txHash);
-  const finalized = events?.some(
-    ({ name, args }) =>
-      name === "JobFinalized" &&
-      args.getValue("jobId") === jobId &&
-      String(args.getValue("payoutRoot")).toLowerCase() === job.payoutRoot,
-  );
+  const finalized = events?.jobFinalized.some((event) => event.jobId === jobId && event.payoutRoot === job.payoutRoot);
   if (finalized === true) return;
   report.add({
     kind: "finalize-tx",

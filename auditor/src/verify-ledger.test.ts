@@ -3,7 +3,7 @@ import { LocalChain } from "@tributary/contracts/local-chain";
 import type { JobLedger } from "@tributary/protocol";
 import type { JsonRpcProvider } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LedgerServer, type PlayedJob, playJob, startLedgerServer } from "../../test-support/ledger-job.js";
+import { type LedgerServer, type PlayedJob, playJob, startLedgerServer } from "../test-support/ledger-job.js";
 import { coordinatorBlobFetcher, fetchLedger } from "./coordinator-ledger.js";
 import type { LedgerReport } from "./ledger-report.js";
 import { verifyLedger } from "./verify-ledger.js";

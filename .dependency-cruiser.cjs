@@ -1,0 +1,107 @@
+// The dependency rules of the repository, checked by `npm run lint` (dependency-cruiser). docs/architecture.md
+// explains them; a change to a layer here changes the document too.
+/** @type {Record<string, string[]>} each workspace and the workspaces it may import (test/ and scripts/ may import any) */
+const packages = {
+  protocol: [],
+  contracts: ["protocol"],
+  privacy: ["protocol"],
+  aggregation: ["protocol"],
+  "model-runtime": ["protocol"],
+  "enclave-compute": ["protocol"],
+  auditor: ["protocol", "contracts"],
+  "trainer-agent": ["protocol", "privacy", "model-runtime", "enclave-compute"],
+  coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
+  cli: [
+    "protocol",
+    "contracts",
+    "privacy",
+    "aggregation",
+    "model-runtime",
+    "enclave-compute",
+    "auditor",
+    "trainer-agent",
+    "coordinator",
+  ],
+};
+const names = Object.keys(packages);
+
+/**
+ * The coordinator's feature modules, lowest first: a module may import only the modules listed with it (and
+ * everything in `common`, `config`, `database`). Kept in step with the comment at the top of app.module.ts.
+ * @type {Record<string, string[]>}
+ */
+const coordinatorModules = {};
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "No import cycle between files, in any package (type-only imports included).",
+      from: {},
+      to: { circular: true },
+    },
+    ...names.map((name) => ({
+      name: `layer-${name}`,
+      severity: "error",
+      comment: `${name} may import only ${packages[name].join(", ") || "no other workspace"} (docs/architecture.md).`,
+      from: { path: `^${name}/` },
+      to: { path: `^(${names.filter((other) => other !== name && !packages[name].includes(other)).join("|")})/` },
+    })),
+    {
+      name: "no-cross-package-reexport",
+      severity: "error",
+      comment: "A package exports only its own code: no `export … from` another workspace.",
+      from: { path: `^(${names.join("|")})/` },
+      to: { path: `^(${names.join("|")})/`, pathNot: "^$1/", dependencyTypes: ["export"] },
+    },
+    {
+      name: "no-deep-package-import",
+      severity: "error",
+      comment:
+        "Another workspace is imported through its package entry points, never by a relative path (tests may reach " +
+        "another workspace's test-support/).",
+      from: { path: "^([^/]+)/" },
+      to: {
+        path: `^(${names.join("|")})/`,
+        pathNot: ["^$1/", "^[^/]+/test-support/"],
+        dependencyTypes: ["local"],
+        dependencyTypesNot: ["aliased-workspace"],
+      },
+    },
+    {
+      name: "auditor-core-is-browser-safe",
+      severity: "error",
+      comment: "The auditor library runs in a browser: no Node built-ins outside its tests and test support.",
+      from: { path: "^auditor/src/", pathNot: "\\.test\\.ts$" },
+      to: { dependencyTypes: ["core"] },
+    },
+    ...Object.entries(coordinatorModules).map(([name, allowed]) => ({
+      name: `coordinator-module-${name}`,
+      severity: "error",
+      comment: `coordinator/src/${name} may import only ${allowed.join(", ") || "no other feature module"} and common, config, database.`,
+      from: { path: `^coordinator/src/${name}/` },
+      to: {
+        path: "^coordinator/src/([^/]+)/",
+        pathNot: [`^coordinator/src/(${[name, ...allowed, "common", "config", "database"].join("|")})/`],
+      },
+    })),
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: ["(^|/)dist/", "^contracts/(artifacts|cache|types)/", "^node_modules/"] },
+    // TypeScript 7 has no compiler API for dependency-cruiser to parse with: swc parses the TypeScript sources.
+    parser: "swc",
+    tsConfig: { fileName: "tsconfig.typecheck.json" },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["@tributary/source", "import", "types", "default"],
+      extensions: [".ts", ".js", ".json"],
+      mainFields: ["main", "types"],
+    },
+    reporterOptions: {
+      dot: { collapsePattern: `^(${names.join("|")}|test|scripts)/` },
+    },
+  },
+};

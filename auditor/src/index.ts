@@ -1,0 +1,23 @@
+export { sha256OfCid } from "./cid-digest.js";
+export { type ClaimPayoutOptions, claimPayout } from "./claim-payout.js";
+export { connectRpc } from "./connect-rpc.js";
+export { coordinatorBlobFetcher, fetchLedger, fetchLedgerBlob, fetchPayoutProof } from "./coordinator-ledger.js";
+export {
+  type ClaimRefusal,
+  ClaimRefusedError,
+  CoordinatorHttpError,
+  CoordinatorUnreachableError,
+  RpcUnreachableError,
+  TrainingJobsNotFoundError,
+} from "./ledger-errors.js";
+export type { Disagreement, LedgerReport } from "./ledger-report.js";
+export {
+  JOB_STATUS,
+  type JobStatusName,
+  type OnChainJob,
+  type OnChainRound,
+  TrainingJobsReader,
+  trainingJobsErrorName,
+} from "./training-jobs-reader.js";
+export type { FetchBlob } from "./verify-blobs.js";
+export { type VerifyLedgerOptions, verifyLedger } from "./verify-ledger.js";
