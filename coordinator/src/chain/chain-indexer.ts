@@ -118,7 +118,7 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
       if (!(await this.#index.advanceCursor(tx, this.cursorName, from, to))) return undefined;
       const jobs: string[] = [];
       for (const log of logs) {
-        const decoded = this.#abiOf(log).parseLog({ topics: [...log.topics], data: log.data });
+        const decoded = this.#interfaceOf(log).parseLog({ topics: [...log.topics], data: log.data });
         // Claims, reclaims, role and parameter events: not the indexer's business.
         if (decoded === null || !isAppliedChainEvent(decoded.name)) continue;
         const args = Object.fromEntries(decoded.fragment.inputs.map((input, i) => [input.name, decoded.args[i]]));
@@ -145,10 +145,11 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
     return ranges;
   }
 
-  #abiOf(log: Log): Interface {
+  /** The interface of the contract that emitted `log` (typed: its events are named by the ABI, not by us). */
+  #interfaceOf(log: Log): Interface {
     return log.address.toLowerCase() === this.#client.trainingJobs.address.toLowerCase()
-      ? this.#client.trainingJobs.abi
-      : this.#client.datasetRegistry.abi;
+      ? this.#client.trainingJobs.contract.interface
+      : this.#client.datasetRegistry.contract.interface;
   }
 
   async #dispatch(): Promise<void> {

@@ -147,14 +147,14 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
   async #sendFirst(row: ChainIntentEntity, intent: ChainIntent): Promise<boolean> {
     if (await this.#settledByState(row, intent)) return true;
     const provider = this.#client.provider;
-    const data = intentCalldata(this.#client, intent);
+    const data = await intentCalldata(this.#client, intent);
     const to = this.#client.trainingJobs.address;
     let gas: bigint;
     try {
       gas = await provider.estimateGas({ from: this.address, to, data });
     } catch (error) {
       if (!isRevert(error)) throw error;
-      const revert = decodeRevert(error, this.#client.trainingJobs.abi);
+      const revert = decodeRevert(error, this.#client.trainingJobs.contract.interface);
       await this.#fail(
         row,
         revert?.name ?? "UnknownRevert",
@@ -294,7 +294,7 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
       onChain = await intentOnChain(this.#client, intent);
     } catch (error) {
       if (!isRevert(error)) throw error;
-      const revert = decodeRevert(error, this.#client.trainingJobs.abi);
+      const revert = decodeRevert(error, this.#client.trainingJobs.contract.interface);
       await this.#fail(row, revert?.name ?? "UnknownRevert", revert?.args ?? []);
       return true;
     }
@@ -322,12 +322,12 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
       await this.#client.provider.estimateGas({
         from: this.address,
         to: this.#client.trainingJobs.address,
-        data: intentCalldata(this.#client, intent),
+        data: await intentCalldata(this.#client, intent),
       });
       return undefined;
     } catch (error) {
       if (!isRevert(error)) throw error;
-      return decodeRevert(error, this.#client.trainingJobs.abi);
+      return decodeRevert(error, this.#client.trainingJobs.contract.interface);
     }
   }
 
