@@ -26,6 +26,7 @@ import type { ParticipantEntity } from "../jobs/participant.entity.js";
 import { ParticipantRepository } from "../jobs/participant.repository.js";
 import type { TrainerEntity } from "./trainer.entity.js";
 import { TrainerRepository } from "./trainer.repository.js";
+import { TrainerSessions } from "./trainer-sessions.js";
 
 export class TrainerAuthError extends TributaryError {
   constructor(code: string, message: string) {
@@ -48,6 +49,7 @@ export class TrainersService {
     @Inject(JobRepository) private readonly jobs: JobRepository,
     @Inject(DatasetRepository) private readonly datasets: DatasetRepository,
     @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
+    @Inject(TrainerSessions) private readonly sessions: TrainerSessions,
     @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
   ) {
     this.#policy = {
@@ -140,7 +142,9 @@ export class TrainersService {
     return this.participantRows.findByJob(jobId);
   }
 
-  list(): Promise<TrainerEntity[]> {
-    return this.trainers.list();
+  /** Every trainer that has logged in, and whether it is online now. */
+  async list(): Promise<(TrainerEntity & { online: boolean })[]> {
+    const trainers = await this.trainers.list();
+    return trainers.map((trainer) => ({ ...trainer, online: this.sessions.isOnline(trainer.address) }));
   }
 }
