@@ -1,60 +1,72 @@
-import { type DynamicModule, Module } from "@nestjs/common";
-import { TypeOrmModule } from "@nestjs/typeorm";
-import { BlobStore } from "./blobs/blob-store.js";
-import { chainFeature } from "./chain/chain-providers.js";
+/*
+ * Module layering of the coordinator, bottom to top. A folder imports only from folders below it (never sideways
+ * up, never from a folder above); the application files at the root (this module, `entities.ts`,
+ * `create-coordinator.ts`) sit on top of everything.
+ *
+ *   common, config                  errors, injection tokens, the parsed configuration
+ *   database                        data-source options, migrations, the transaction runner
+ *   blobs                           the content-addressed blob store
+ *   models, validation              model versions; validation-set uploads
+ *   chain                           the chain's mirror: repositories of the chain tables and the outbox, and (with
+ *                                   `config.chain`) client, indexer, sender. Knows nothing of jobs or rounds.
+ *   datasets                        datasets enrolled here (and on DatasetRegistry, read from chain)
+ *   jobs                            jobs, their participants, adoption of on-chain jobs (jobs → chain); port
+ *                                   JOB_ANNOUNCER
+ *   rounds                          the round state machine, driver, update intake, scoring; port
+ *                                   INSTRUCTION_SENDER
+ *   trainers                        the socket.io gateway: implements both ports with its sessions
+ *   ledger                          the contribution ledger of on-chain jobs (reads chain, jobs, rounds, models)
+ *   health                          liveness
+ *
+ * Only `*.repository.ts` files touch TypeORM (plus entities' decorators, the data-source options and the
+ * migrations); a transaction spanning modules is a `Transaction` from the `TransactionRunner`, passed to each
+ * repository. Lower modules reach the trainer gateway only through the ports it binds.
+ */
+import { type DynamicModule, Module, type Provider } from "@nestjs/common";
+import { BlobsModule } from "./blobs/blobs.module.js";
+import { ChainModule } from "./chain/chain.module.js";
 import type { ChainSenderHooks } from "./chain/chain-sender.js";
-import { COORDINATOR_CONFIG } from "./common/tokens.js";
+import { ConfigModule } from "./config/config.module.js";
 import type { CoordinatorConfig } from "./config/coordinator-config.js";
-import { dataSourceOptions } from "./database/data-source-options.js";
-import { DatasetsController } from "./datasets/datasets.controller.js";
-import { DatasetsService } from "./datasets/datasets.service.js";
-import { HealthController } from "./health.controller.js";
-import { JobsController } from "./jobs/jobs.controller.js";
-import { JobsService } from "./jobs/jobs.service.js";
-import { ModelsController } from "./models/models.controller.js";
-import { RoundDriver } from "./rounds/round-driver.js";
-import { RoundsService } from "./rounds/rounds.service.js";
-import { UpdateIntake } from "./rounds/update-intake.js";
-import { ValidationEvaluators } from "./rounds/validation-evaluators.js";
-import { TrainerGateway } from "./trainers/trainer-gateway.js";
-import { TrainerSessions } from "./trainers/trainer-sessions.js";
-import { TrainersController } from "./trainers/trainers.controller.js";
-import { TrainersService } from "./trainers/trainers.service.js";
-import { ValidationSetsController } from "./validation/validation-sets.controller.js";
+import { dataSourceOptions, typeOrmRoot } from "./database/data-source-options.js";
+import { DatabaseModule } from "./database/database.module.js";
+import { DatasetsModule } from "./datasets/datasets.module.js";
+import { ENTITIES } from "./entities.js";
+import { HealthModule } from "./health/health.module.js";
+import { ChainJobAdopter } from "./jobs/chain-job-adopter.js";
+import { JobsModule } from "./jobs/jobs.module.js";
+import { LedgerModule } from "./ledger/ledger.module.js";
+import { ModelsModule } from "./models/models.module.js";
+import { RoundsModule } from "./rounds/rounds.module.js";
+import { TrainersModule } from "./trainers/trainers.module.js";
+import { ValidationModule } from "./validation/validation.module.js";
 
 @Module({})
 export class AppModule {
   /** The whole coordinator for one configuration and one database URL (PostgreSQL or embedded PGlite). */
   static forRoot(config: CoordinatorConfig, databaseUrl: string, senderHooks?: ChainSenderHooks): DynamicModule {
     const embedded = config.databaseUrl === undefined;
-    // Empty unless `config.chain` is set: without a chain the coordinator is exactly the off-chain one.
-    const chain = chainFeature(config, senderHooks);
+    const onChain = config.chain !== undefined;
+    // Without `config.chain` the chain module holds only the (empty) chain tables' repositories: no client,
+    // indexer, sender, JobSpec route, ledger or adoption, i.e. exactly the off-chain coordinator.
+    const adoption: Provider[] = onChain ? [ChainJobAdopter] : [];
     return {
       module: AppModule,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(databaseUrl, embedded, config.databaseSchema))],
-      controllers: [
-        HealthController,
-        DatasetsController,
-        JobsController,
-        ModelsController,
-        TrainersController,
-        ValidationSetsController,
-        ...chain.controllers,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(typeOrmRoot(dataSourceOptions(ENTITIES, databaseUrl, embedded, config.databaseSchema))),
+        BlobsModule.forRoot(config.dataDir),
+        ChainModule.forRoot(config, senderHooks),
+        HealthModule,
+        ModelsModule,
+        ValidationModule,
+        DatasetsModule,
+        JobsModule,
+        RoundsModule,
+        TrainersModule,
+        ...(onChain ? [LedgerModule] : []),
       ],
-      providers: [
-        { provide: COORDINATOR_CONFIG, useValue: config },
-        { provide: BlobStore, useValue: new BlobStore(config.dataDir) },
-        DatasetsService,
-        JobsService,
-        TrainersService,
-        TrainerSessions,
-        RoundsService,
-        ValidationEvaluators,
-        UpdateIntake,
-        RoundDriver,
-        TrainerGateway,
-        ...chain.providers,
-      ],
+      providers: adoption,
     };
   }
 }

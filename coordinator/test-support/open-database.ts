@@ -1,6 +1,7 @@
 import { DataSource } from "typeorm";
 import { dataSourceOptions } from "../src/database/data-source-options.js";
 import { startEmbeddedPostgres } from "../src/database/embedded-postgres.js";
+import { ENTITIES } from "../src/entities.js";
 import type { TestDatabase } from "./databases.js";
 
 export interface OpenDatabase {
@@ -17,7 +18,7 @@ export async function openDatabase(db: TestDatabase): Promise<OpenDatabase> {
   const url = db.config.databaseUrl;
   const embedded = url === undefined ? await startEmbeddedPostgres(db.dataDir) : undefined;
   const dataSource = new DataSource(
-    dataSourceOptions(url ?? (embedded?.url as string), embedded !== undefined, db.config.databaseSchema),
+    dataSourceOptions(ENTITIES, url ?? (embedded?.url as string), embedded !== undefined, db.config.databaseSchema),
   );
   await dataSource.initialize();
   return {

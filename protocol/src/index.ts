@@ -1,4 +1,11 @@
 export {
+  CHAIN_EVENT_ARGS,
+  type ChainEvent,
+  type ChainEventName,
+  isAppliedChainEvent,
+  parseChainEvent,
+} from "./chain-events.js";
+export {
   EIP712_NAME,
   EIP712_VERSION,
   MODEL_UPDATE_TYPES,

@@ -7,11 +7,14 @@ import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
 import { type OpenDatabase, openDatabase } from "../../test-support/open-database.js";
 import { BlobStore } from "../blobs/blob-store.js";
 import type { ChainConfig } from "../config/coordinator-config.js";
+import { TransactionRunner } from "../database/transaction-runner.repository.js";
 import { ChainClient } from "./chain-client.js";
 import { ChainDatasetEntity } from "./chain-dataset.entity.js";
 import { JobSpecMismatchError, JobSpecNotFoundError } from "./chain-errors.js";
+import { ChainIndexRepository } from "./chain-index.repository.js";
 import { ChainIndexer } from "./chain-indexer.js";
 import { ChainJobEntity } from "./chain-job.entity.js";
+import { ChainJobRepository } from "./chain-job.repository.js";
 import { ChainRoundAnchorEntity } from "./chain-round-anchor.entity.js";
 import { resolveJobSpec, storeJobSpec } from "./job-spec-blob.js";
 
@@ -116,6 +119,14 @@ describe.each(DATABASES)("chain indexer on $name", (database) => {
     await db?.cleanup();
   });
 
+  function stores() {
+    return {
+      transactions: new TransactionRunner(open.dataSource),
+      index: new ChainIndexRepository(open.dataSource),
+      chainJobs: new ChainJobRepository(open.dataSource),
+    };
+  }
+
   function indexer(maxBlockRange: number) {
     const config: ChainConfig = {
       rpcUrl: chain.url,
@@ -132,7 +143,7 @@ describe.each(DATABASES)("chain indexer on $name", (database) => {
     const client = new ChainClient(config, 31_337);
     return {
       client,
-      indexer: new ChainIndexer(open.dataSource, client, { ...config, coordinator: coordinator.address }),
+      indexer: new ChainIndexer(stores(), client, { ...config, coordinator: coordinator.address }),
     };
   }
 
@@ -228,7 +239,8 @@ describe.each(DATABASES)("chain indexer on $name", (database) => {
       seen.push(job.jobId);
       const found = await resolveJobSpec(blobs, job);
       specs.set(job.jobId, found);
-      await open.dataSource.transaction((manager) => ChainIndexer.markAdopted(manager, job.jobId, "41"));
+      const { transactions, chainJobs } = stores();
+      await transactions.run((tx) => chainJobs.markAdopted(tx, job.jobId, "41"));
     });
     await first.catchUp();
     expect(seen).toEqual([good, wrongRounds, missing].map(String));

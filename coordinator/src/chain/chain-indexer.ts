@@ -1,11 +1,13 @@
 import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
+import { isAppliedChainEvent, parseChainEvent } from "@tributary/protocol";
 import type { Interface, Log } from "ethers";
-import { type DataSource, type EntityManager, IsNull } from "typeorm";
+import type { TransactionRunner } from "../database/transaction-runner.repository.js";
 import { applyChainEvent } from "./apply-chain-event.js";
 import type { ChainClient } from "./chain-client.js";
-import { ChainCursorEntity } from "./chain-cursor.entity.js";
 import { ChainIdMismatchError, describeError } from "./chain-errors.js";
-import { ChainJobEntity } from "./chain-job.entity.js";
+import type { ChainIndexRepository } from "./chain-index.repository.js";
+import type { ChainJobEntity } from "./chain-job.entity.js";
+import type { ChainJobRepository } from "./chain-job.repository.js";
 import { PollingLoop, type StepFailure } from "./polling-loop.js";
 
 export interface ChainIndexerOptions {
@@ -20,7 +22,7 @@ export interface ChainIndexerOptions {
   readonly coordinator?: string;
 }
 
-/** Told about an on-chain job that no coordinator job runs yet. Adopt it with `ChainIndexer.markAdopted`. */
+/** Told about an on-chain job that no coordinator job runs yet. Adopt it with `ChainJobRepository.markAdopted`. */
 export type ChainJobListener = (job: ChainJobEntity) => Promise<void> | void;
 
 /** One processed range: blocks `[from, to]`, `events` logs of the two contracts in it. */
@@ -41,7 +43,9 @@ export interface IndexedRange {
  */
 export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   readonly #logger = new Logger("chain-indexer");
-  readonly #db: DataSource;
+  readonly #transactions: TransactionRunner;
+  readonly #index: ChainIndexRepository;
+  readonly #chainJobs: ChainJobRepository;
   readonly #client: ChainClient;
   readonly #options: ChainIndexerOptions;
   readonly #listeners = new Set<ChainJobListener>();
@@ -50,8 +54,14 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   readonly #loop: PollingLoop;
   #chainChecked = false;
 
-  constructor(db: DataSource, client: ChainClient, options: ChainIndexerOptions) {
-    this.#db = db;
+  constructor(
+    stores: { transactions: TransactionRunner; index: ChainIndexRepository; chainJobs: ChainJobRepository },
+    client: ChainClient,
+    options: ChainIndexerOptions,
+  ) {
+    this.#transactions = stores.transactions;
+    this.#index = stores.index;
+    this.#chainJobs = stores.chainJobs;
     this.#client = client;
     this.#options = options;
     this.cursorName =
@@ -66,15 +76,6 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   onJobCreated(listener: ChainJobListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
-  }
-
-  /** Links an on-chain job to the coordinator job that runs it; call it in the transaction creating that job. */
-  static async markAdopted(manager: EntityManager, chainJobId: string, coordinatorJobId: string): Promise<void> {
-    await manager.update(
-      ChainJobEntity,
-      { jobId: chainJobId },
-      { adoptedJobId: coordinatorJobId, adoptionError: null },
-    );
   }
 
   onApplicationBootstrap(): void {
@@ -95,16 +96,8 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** The first block not processed yet. */
-  async nextBlock(): Promise<number> {
-    await this.#db
-      .createQueryBuilder()
-      .insert()
-      .into(ChainCursorEntity)
-      .values({ name: this.cursorName, nextBlock: String(this.#options.startBlock) })
-      .orIgnore()
-      .execute();
-    const cursor = await this.#db.getRepository(ChainCursorEntity).findOneByOrFail({ name: this.cursorName });
-    return Number(cursor.nextBlock);
+  nextBlock(): Promise<number> {
+    return this.#index.nextBlock(this.cursorName, this.#options.startBlock);
   }
 
   /** Processes the next range of confirmed blocks; undefined when there is none yet. */
@@ -120,18 +113,17 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
       toBlock: to,
     });
     logs.sort((x, y) => x.blockNumber - y.blockNumber || x.index - y.index);
-    const created = await this.#db.transaction(async (manager) => {
-      const moved = await manager.update(
-        ChainCursorEntity,
-        { name: this.cursorName, nextBlock: String(from) },
-        { nextBlock: String(to + 1) },
-      );
-      if (moved.affected !== 1) return undefined; // another indexer took this range
+    const created = await this.#transactions.run(async (tx) => {
+      // Another indexer took this range.
+      if (!(await this.#index.advanceCursor(tx, this.cursorName, from, to))) return undefined;
       const jobs: string[] = [];
       for (const log of logs) {
-        const event = this.#abiOf(log).parseLog({ topics: [...log.topics], data: log.data });
-        if (event === null) continue;
-        const { createdJob } = await applyChainEvent(manager, event, {
+        const decoded = this.#interfaceOf(log).parseLog({ topics: [...log.topics], data: log.data });
+        // Claims, reclaims, role and parameter events: not the indexer's business.
+        if (decoded === null || !isAppliedChainEvent(decoded.name)) continue;
+        const args = Object.fromEntries(decoded.fragment.inputs.map((input, i) => [input.name, decoded.args[i]]));
+        const event = parseChainEvent(decoded.name, args);
+        const { createdJob } = await applyChainEvent(this.#index, tx, event, {
           block: log.blockNumber,
           logIndex: log.index,
           txHash: log.transactionHash.toLowerCase(),
@@ -153,19 +145,16 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
     return ranges;
   }
 
-  #abiOf(log: Log): Interface {
+  /** The interface of the contract that emitted `log` (typed: its events are named by the ABI, not by us). */
+  #interfaceOf(log: Log): Interface {
     return log.address.toLowerCase() === this.#client.trainingJobs.address.toLowerCase()
-      ? this.#client.trainingJobs.abi
-      : this.#client.datasetRegistry.abi;
+      ? this.#client.trainingJobs.contract.interface
+      : this.#client.datasetRegistry.contract.interface;
   }
 
   async #dispatch(): Promise<void> {
     if (this.#listeners.size === 0) return;
-    const where = {
-      adoptedJobId: IsNull(),
-      ...(this.#options.coordinator === undefined ? {} : { coordinator: this.#options.coordinator.toLowerCase() }),
-    };
-    const jobs = await this.#db.getRepository(ChainJobEntity).find({ where, order: { jobId: "ASC" } });
+    const jobs = await this.#chainJobs.unadopted(this.#options.coordinator);
     for (const job of jobs) {
       if (this.#dispatched.has(job.jobId)) continue;
       this.#dispatched.add(job.jobId);
@@ -178,7 +167,7 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
           const message = String((error as Error).message).slice(0, 1_000);
           if (message === job.adoptionError) continue;
           this.#logger.warn(`on-chain job ${job.jobId} not adopted: ${message}`);
-          await this.#db.getRepository(ChainJobEntity).update({ jobId: job.jobId }, { adoptionError: message });
+          await this.#chainJobs.recordAdoptionError(job.jobId, message);
         }
       }
     }

@@ -7,11 +7,11 @@ import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
 import { type OpenDatabase, openDatabase } from "../../test-support/open-database.js";
 import { until } from "../../test-support/rest.js";
 import type { ChainConfig } from "../config/coordinator-config.js";
+import { senderOptions } from "./chain.module.js";
 import { ChainClient } from "./chain-client.js";
 import { ChainIntentConflictError } from "./chain-errors.js";
 import { ChainIntentEntity } from "./chain-intent.entity.js";
-import { enqueueChainIntent } from "./chain-outbox.js";
-import { senderOptions } from "./chain-providers.js";
+import { ChainIntentRepository, enqueueChainIntent } from "./chain-intent.repository.js";
 import { ChainSender, type ChainSenderHooks } from "./chain-sender.js";
 
 const GWEI = 10n ** 9n;
@@ -72,7 +72,12 @@ describe.each(DATABASES)("chain outbox and sender on $name", (database) => {
   function sender(wallet: Wallet, hooks: ChainSenderHooks = {}, overrides: Partial<ChainConfig> = {}) {
     const chainConfig = { ...config(wallet), ...overrides };
     const client = new ChainClient(chainConfig, 31_337);
-    const instance = new ChainSender(open.dataSource, client, senderOptions(chainConfig), hooks);
+    const instance = new ChainSender(
+      new ChainIntentRepository(open.dataSource),
+      client,
+      senderOptions(chainConfig),
+      hooks,
+    );
     cleanup.push(async () => {
       await instance.stop();
       client.destroy();

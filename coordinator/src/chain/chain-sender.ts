@@ -1,10 +1,10 @@
 import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import { keccak256, Transaction, type TransactionLike } from "ethers";
-import { type DataSource, In, type Repository } from "typeorm";
 import type { ChainClient } from "./chain-client.js";
 import { ChainIdMismatchError, type DecodedRevert, decodeRevert, describeError, isRevert } from "./chain-errors.js";
-import { ChainIntentEntity, type SentTransaction } from "./chain-intent.entity.js";
+import type { ChainIntentEntity, SentTransaction } from "./chain-intent.entity.js";
 import type { ChainIntent } from "./chain-intent.js";
+import type { ChainIntentRepository } from "./chain-intent.repository.js";
 import { bumpFees, capFees, type Fees } from "./fee-bump.js";
 import { type IntentOnChain, intentCalldata, intentOnChain } from "./intent-on-chain.js";
 import { PollingLoop, type StepFailure } from "./polling-loop.js";
@@ -52,7 +52,7 @@ const ALREADY_KNOWN = /already known|known transaction|already imported|nonce to
  */
 export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
   readonly #logger = new Logger("chain-sender");
-  readonly #intents: Repository<ChainIntentEntity>;
+  readonly #intents: ChainIntentRepository;
   readonly #client: ChainClient;
   readonly #options: ChainSenderOptions;
   readonly #hooks: ChainSenderHooks;
@@ -63,9 +63,14 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
   /** Set when a hook stopped the sender. */
   crashed: SenderCrashedError | undefined;
 
-  constructor(db: DataSource, client: ChainClient, options: ChainSenderOptions, hooks: ChainSenderHooks = {}) {
+  constructor(
+    intents: ChainIntentRepository,
+    client: ChainClient,
+    options: ChainSenderOptions,
+    hooks: ChainSenderHooks = {},
+  ) {
     if (client.wallet === undefined) throw new TypeError("the chain sender needs chain.senderPrivateKey");
-    this.#intents = db.getRepository(ChainIntentEntity);
+    this.#intents = intents;
     this.#client = client;
     this.#options = options;
     this.#hooks = hooks;
@@ -128,7 +133,7 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
    * next step should follow at once, false when there is nothing to do before the next poll.
    */
   async tick(): Promise<boolean> {
-    const row = await this.#intents.findOne({ where: { status: In(["pending", "sent"]) }, order: { id: "ASC" } });
+    const row = await this.#intents.oldestOpen();
     if (row === null) return false;
     this.#current = row.id;
     if (!this.#chainChecked) {
@@ -142,14 +147,14 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
   async #sendFirst(row: ChainIntentEntity, intent: ChainIntent): Promise<boolean> {
     if (await this.#settledByState(row, intent)) return true;
     const provider = this.#client.provider;
-    const data = intentCalldata(this.#client, intent);
+    const data = await intentCalldata(this.#client, intent);
     const to = this.#client.trainingJobs.address;
     let gas: bigint;
     try {
       gas = await provider.estimateGas({ from: this.address, to, data });
     } catch (error) {
       if (!isRevert(error)) throw error;
-      const revert = decodeRevert(error, this.#client.trainingJobs.abi);
+      const revert = decodeRevert(error, this.#client.trainingJobs.contract.interface);
       await this.#fail(
         row,
         revert?.name ?? "UnknownRevert",
@@ -198,7 +203,7 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
       // The nonce is used, yet none of our transactions has a receipt: look once more (it may just have been
       // mined), otherwise it was taken by a transaction we did not record: start over with a fresh nonce.
       for (const tx of row.txs) if ((await provider.getTransactionReceipt(tx.hash)) !== null) return true;
-      await this.#intents.update({ id: row.id, status: "sent" }, { status: "pending", nonce: null, rawTx: null });
+      await this.#intents.resetSent(row.id);
       this.#logger.warn(`intent ${row.id}: nonce ${nonce} was used by another transaction; sending again`);
       return true;
     }
@@ -225,7 +230,7 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
       if ((await provider.getTransactionCount(this.address, "pending")) < nonce) {
         // A gap below our nonce (an earlier transaction of this account was dropped): the node would never mine
         // this one. Start over with a nonce from the chain.
-        await this.#intents.update({ id: row.id, status: "sent" }, { status: "pending", nonce: null, rawTx: null });
+        await this.#intents.resetSent(row.id);
         this.#logger.warn(`intent ${row.id}: nonce ${nonce} is above the account's next nonce; signing again`);
         return true;
       }
@@ -248,11 +253,14 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
       signedAt: new Date().toISOString(),
     };
     const txs = [...row.txs, sent];
-    const recorded = await this.#intents.update(
-      { id: row.id, status: In(["pending", "sent"]) },
-      { status: "sent", sender: this.address.toLowerCase(), nonce: String(request.nonce), rawTx: raw, txs },
-    );
-    if (recorded.affected !== 1) return;
+    const recorded = await this.#intents.updateOpen(row.id, {
+      status: "sent",
+      sender: this.address.toLowerCase(),
+      nonce: String(request.nonce),
+      rawTx: raw,
+      txs,
+    });
+    if (!recorded) return;
     row.txs = txs;
     this.#logger.log(`intent ${row.id} (${row.kind}): nonce ${sent.nonce}, tx ${hash}, maxFee ${sent.maxFeePerGas}`);
     await this.#broadcast(row, raw, hash);
@@ -260,7 +268,7 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
 
   async #broadcast(row: ChainIntentEntity, raw: string, hash: string): Promise<void> {
     await this.#hook(() => this.#hooks.beforeBroadcast?.(row.id, hash));
-    await this.#intents.increment({ id: row.id }, "attempts", 1);
+    await this.#intents.incrementAttempts(row.id);
     try {
       await this.#client.provider.send("eth_sendRawTransaction", [raw]);
     } catch (error) {
@@ -268,7 +276,7 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
       if (!ALREADY_KNOWN.test((error as Error).message)) throw error;
     }
     await this.#hook(() => this.#hooks.afterBroadcast?.(row.id, hash));
-    await this.#intents.update({ id: row.id }, { lastSentAt: new Date(), lastError: null });
+    await this.#intents.update(row.id, { lastSentAt: new Date(), lastError: null });
   }
 
   async #hook(call: () => Promise<void> | void | undefined): Promise<void> {
@@ -286,7 +294,7 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
       onChain = await intentOnChain(this.#client, intent);
     } catch (error) {
       if (!isRevert(error)) throw error;
-      const revert = decodeRevert(error, this.#client.trainingJobs.abi);
+      const revert = decodeRevert(error, this.#client.trainingJobs.contract.interface);
       await this.#fail(row, revert?.name ?? "UnknownRevert", revert?.args ?? []);
       return true;
     }
@@ -314,23 +322,19 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
       await this.#client.provider.estimateGas({
         from: this.address,
         to: this.#client.trainingJobs.address,
-        data: intentCalldata(this.#client, intent),
+        data: await intentCalldata(this.#client, intent),
       });
       return undefined;
     } catch (error) {
       if (!isRevert(error)) throw error;
-      return decodeRevert(error, this.#client.trainingJobs.abi);
+      return decodeRevert(error, this.#client.trainingJobs.contract.interface);
     }
   }
 
   async #nextNonce(): Promise<number> {
     const pending = await this.#client.provider.getTransactionCount(this.address, "pending");
-    const mined = await this.#intents
-      .createQueryBuilder("intent")
-      .select("MAX(intent.nonce)", "nonce")
-      .where("intent.resolution = 'mined' AND intent.sender = :sender", { sender: this.address.toLowerCase() })
-      .getRawOne<{ nonce: string | null }>();
-    const next = mined?.nonce === null || mined?.nonce === undefined ? 0 : Number(mined.nonce) + 1;
+    const mined = await this.#intents.lastMinedNonce(this.address.toLowerCase());
+    const next = mined === undefined ? 0 : mined + 1;
     return Math.max(pending, next);
   }
 
@@ -377,19 +381,13 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async #settle(row: ChainIntentEntity, changes: Partial<ChainIntentEntity>): Promise<void> {
-    const done = await this.#intents.update(
-      { id: row.id, status: In(["pending", "sent"]) },
-      { ...changes, finishedAt: new Date() },
-    );
-    if (done.affected !== 1) return;
-    const settled = await this.#intents.findOneByOrFail({ id: row.id });
+    if (!(await this.#intents.updateOpen(row.id, { ...changes, finishedAt: new Date() }))) return;
+    const settled = await this.#intents.getOrFail(row.id);
     for (const listener of this.#listeners) listener(settled);
   }
 
   async #recordError(error: unknown): Promise<void> {
     if (this.#current === undefined) return;
-    await this.#intents
-      .update({ id: this.#current, status: In(["pending", "sent"]) }, { lastError: describeError(error) })
-      .catch(() => undefined);
+    await this.#intents.updateOpen(this.#current, { lastError: describeError(error) }).catch(() => undefined);
   }
 }

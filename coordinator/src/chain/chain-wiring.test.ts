@@ -6,10 +6,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
 import { ok, request, until } from "../../test-support/rest.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
+import { TransactionRunner } from "../database/transaction-runner.repository.js";
 import { ChainIndexer } from "./chain-indexer.js";
 import { ChainIntentEntity } from "./chain-intent.entity.js";
+import { ChainIntentRepository } from "./chain-intent.repository.js";
 import { ChainJobEntity } from "./chain-job.entity.js";
-import { ChainOutbox } from "./chain-outbox.js";
 import { ChainRoundAnchorEntity } from "./chain-round-anchor.entity.js";
 import { ChainSender } from "./chain-sender.js";
 
@@ -93,9 +94,9 @@ describe.each(DATABASES)("a coordinator configured with a chain on $name", (data
     expect(job.coordinator).toBe(wallet.address.toLowerCase());
     expect(job.datasetIds).toEqual([datasetId.toString()]);
 
-    const outbox = coordinator.app.get(ChainOutbox);
-    const { id } = await dataSource.transaction((manager) =>
-      outbox.enqueue(manager, {
+    const outbox = coordinator.app.get(ChainIntentRepository);
+    const { id } = await coordinator.app.get(TransactionRunner).run((tx) =>
+      outbox.enqueue(tx, {
         kind: "anchorRound",
         args: {
           jobId: jobId.toString() as never,

@@ -13,34 +13,36 @@ const ZERO = `0x${"0".repeat(64)}`;
 const FINALIZED = 3n;
 
 /** The calldata of the intent's TrainingJobs call. */
-export function intentCalldata(client: ChainClient, intent: ChainIntent): string {
-  const abi = client.trainingJobs.abi;
+export async function intentCalldata(client: ChainClient, intent: ChainIntent): Promise<string> {
+  const jobs = client.trainingJobs.contract;
   if (intent.kind === "anchorRound") {
     const { jobId, round, updatesRoot, modelHash } = intent.args;
-    return abi.encodeFunctionData("anchorRound", [BigInt(jobId), BigInt(round), updatesRoot, modelHash]);
+    return (await jobs.anchorRound.populateTransaction(BigInt(jobId), BigInt(round), updatesRoot, modelHash)).data;
   }
   const { jobId, payoutRoot, payoutTotal } = intent.args;
-  return abi.encodeFunctionData("finalizeJob", [BigInt(jobId), payoutRoot, BigInt(payoutTotal)]);
+  return (await jobs.finalizeJob.populateTransaction(BigInt(jobId), payoutRoot, BigInt(payoutTotal))).data;
 }
 
 /**
- * Reads the contract's state for the intent's slot (`getRound` for an anchor, `getJob` for a finalisation): the
- * check the sender makes before every first send and every resend, so an effect that already happened (a crash
- * after broadcasting, a lost record) is recognised instead of sent again. Reverts (an unknown job) propagate.
+ * Reads the contract's state for the intent's slot (`getRound` for an anchor, `getJob` for a finalisation) at
+ * the latest block: the check the sender makes before every first send and every resend, so an effect that
+ * already happened (a crash after broadcasting, a lost record) is recognised instead of sent again. Reverts (an
+ * unknown job) propagate.
  */
 export async function intentOnChain(client: ChainClient, intent: ChainIntent): Promise<IntentOnChain> {
+  const jobs = client.trainingJobs.contract;
   if (intent.kind === "anchorRound") {
     const { jobId, round, updatesRoot, modelHash } = intent.args;
-    const [anchor] = await client.readJobs("getRound", [BigInt(jobId), BigInt(round)]);
-    const [root, hash] = [String(anchor.updatesRoot).toLowerCase(), String(anchor.modelHash).toLowerCase()];
+    const anchor = await jobs.getRound(BigInt(jobId), BigInt(round));
+    const [root, hash] = [anchor.updatesRoot.toLowerCase(), anchor.modelHash.toLowerCase()];
     if (root === ZERO && hash === ZERO) return { state: "not-yet" };
     if (root === updatesRoot && hash === modelHash) return { state: "done" };
     return { state: "conflict", name: "RoundAnchoredWithOtherValues", args: [jobId, String(round), root, hash] };
   }
   const { jobId, payoutRoot, payoutTotal } = intent.args;
-  const [job] = await client.readJobs("getJob", [BigInt(jobId)]);
-  if (BigInt(job.status) !== FINALIZED) return { state: "not-yet" };
-  const [root, total] = [String(job.payoutRoot).toLowerCase(), BigInt(job.payoutTotal).toString()];
+  const job = await jobs.getJob(BigInt(jobId));
+  if (job.status !== FINALIZED) return { state: "not-yet" };
+  const [root, total] = [job.payoutRoot.toLowerCase(), job.payoutTotal.toString()];
   if (root === payoutRoot && total === payoutTotal) return { state: "done" };
   return { state: "conflict", name: "JobFinalizedWithOtherPayout", args: [jobId, root, total] };
 }

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { InjectDataSource } from "@nestjs/typeorm";
 import { AddressSchema, Bytes32Schema, fromFixed18 } from "@tributary/protocol";
-import type { DataSource } from "typeorm";
 import { z } from "zod";
-import { ChainDatasetEntity } from "../chain/chain-dataset.entity.js";
+import type { ChainDatasetEntity } from "../chain/chain-dataset.entity.js";
+import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
 import { ConflictError, NotFoundError } from "../common/coordinator-errors.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
-import { DatasetEntity } from "./dataset.entity.js";
+import type { DatasetEntity } from "./dataset.entity.js";
+import { DatasetRepository } from "./dataset.repository.js";
 
 export const EnrolDatasetSchema = z.strictObject({
   owner: AddressSchema,
@@ -24,7 +24,8 @@ export type EnrolDataset = z.infer<typeof EnrolDatasetSchema>;
 @Injectable()
 export class DatasetsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(DatasetRepository) private readonly datasets: DatasetRepository,
+    @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
   ) {}
 
@@ -35,21 +36,20 @@ export class DatasetsService {
         `this coordinator knows the datasets enrolled on DatasetRegistry (${this.config.chain.datasetRegistry}): enrol there`,
       );
     }
-    const repository = this.db.getRepository(DatasetEntity);
-    return repository.save(repository.create({ ...input, metadataUri: input.metadataUri ?? null }));
+    return this.datasets.enrol({ ...input, metadataUri: input.metadataUri ?? null });
   }
 
   /** Every dataset this coordinator knows: enrolled with it, then enrolled on DatasetRegistry. */
   async list(): Promise<(DatasetEntity | OnChainDataset)[]> {
-    const enrolled = await this.db.getRepository(DatasetEntity).find({ order: { id: "ASC" } });
-    const onChain = await this.db.getRepository(ChainDatasetEntity).find({ order: { datasetId: "ASC" } });
+    const enrolled = await this.datasets.list();
+    const onChain = await this.chainDatasets.list();
     return [...enrolled, ...onChain.map(onChainView)];
   }
 
   async get(id: string): Promise<DatasetEntity | OnChainDataset> {
-    const dataset = await this.db.getRepository(DatasetEntity).findOneBy({ id });
+    const dataset = await this.datasets.findById(id);
     if (dataset !== null) return dataset;
-    const onChain = await this.db.getRepository(ChainDatasetEntity).findOneBy({ datasetId: id });
+    const onChain = await this.chainDatasets.findById(id);
     if (onChain === null) throw new NotFoundError("dataset", id);
     return onChainView(onChain);
   }

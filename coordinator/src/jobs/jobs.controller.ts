@@ -24,12 +24,6 @@ export class JobsController {
     return this.jobs.get(parseInput(JobIdSchema, id, "job id"));
   }
 
-  @Get(":id/rounds")
-  @ApiOperation({ summary: "Rounds of a job with each selected trainer's status and metrics" })
-  rounds(@Param("id") id: string) {
-    return this.jobs.rounds(parseInput(JobIdSchema, id, "job id"));
-  }
-
   @Post(":id/cancel")
   cancel(@Param("id") id: string) {
     return this.jobs.cancel(parseInput(JobIdSchema, id, "job id"));

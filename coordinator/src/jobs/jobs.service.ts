@@ -1,5 +1,4 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { InjectDataSource } from "@nestjs/typeorm";
 import {
   decodeValidationSet,
   InvalidInputError,
@@ -12,30 +11,34 @@ import {
   SOCKET_EVENTS,
   weightsToBytes,
 } from "@tributary/protocol";
-import { type DataSource, In } from "typeorm";
 import { BlobNotFoundError, BlobStore } from "../blobs/blob-store.js";
-import { ChainDatasetEntity } from "../chain/chain-dataset.entity.js";
-import { ChainIndexer } from "../chain/chain-indexer.js";
+import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
 import type { ChainJobEntity } from "../chain/chain-job.entity.js";
+import { ChainJobRepository } from "../chain/chain-job.repository.js";
 import { resolveJobSpec } from "../chain/job-spec-blob.js";
 import { ConflictError, NotFoundError } from "../common/coordinator-errors.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
-import { DatasetEntity } from "../datasets/dataset.entity.js";
-import { ModelEntity } from "../models/model.entity.js";
-import { AssignmentEntity } from "../rounds/assignment.entity.js";
-import { RoundEntity } from "../rounds/round.entity.js";
-import { TrainerSessions } from "../trainers/trainer-sessions.js";
+import { TransactionRunner } from "../database/transaction-runner.repository.js";
+import { DatasetRepository } from "../datasets/dataset.repository.js";
+import { ModelRepository } from "../models/model.repository.js";
 import { initialModel } from "./initial-model.js";
-import { JobEntity } from "./job.entity.js";
+import type { JobEntity } from "./job.entity.js";
+import { JobRepository } from "./job.repository.js";
+import { JOB_ANNOUNCER, type JobAnnouncer } from "./job-announcer.js";
 import { minimumUpdates } from "./strategy-requirements.js";
 
 @Injectable()
 export class JobsService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
+    @Inject(JobRepository) private readonly jobs: JobRepository,
+    @Inject(ModelRepository) private readonly models: ModelRepository,
+    @Inject(DatasetRepository) private readonly datasets: DatasetRepository,
+    @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
+    @Inject(ChainJobRepository) private readonly chainJobs: ChainJobRepository,
     @Inject(BlobStore) private readonly blobs: BlobStore,
-    @Inject(TrainerSessions) private readonly sessions: TrainerSessions,
+    @Inject(JOB_ANNOUNCER) private readonly trainers: JobAnnouncer,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
   ) {}
 
@@ -48,7 +51,7 @@ export class JobsService {
     }
     const spec: JobSpec = parseInput(JobSpecSchema, input, "JobSpec");
     const layout = await this.#check(spec);
-    const known = await this.db.getRepository(DatasetEntity).countBy({ id: In(spec.datasetIds) });
+    const known = await this.datasets.countEnrolled(spec.datasetIds);
     if (known !== new Set(spec.datasetIds).size) {
       throw new InvalidInputError("JobSpec", [
         { path: "JobSpec.datasetIds", message: "names a dataset that is not enrolled" },
@@ -65,15 +68,13 @@ export class JobsService {
   async adopt(chainJob: ChainJobEntity): Promise<JobEntity> {
     const spec = await resolveJobSpec(this.blobs, chainJob);
     const layout = await this.#check(spec);
-    const active = await this.db
-      .getRepository(ChainDatasetEntity)
-      .countBy({ datasetId: In(spec.datasetIds), active: true });
+    const active = await this.chainDatasets.countActive(spec.datasetIds);
     if (active !== new Set(spec.datasetIds).size) {
       throw new InvalidInputError("JobSpec", [
         { path: "JobSpec.datasetIds", message: "names a dataset that is not active on DatasetRegistry" },
       ]);
     }
-    const existing = await this.db.getRepository(JobEntity).findOneBy({ id: chainJob.jobId });
+    const existing = await this.jobs.findById(chainJob.jobId);
     if (existing !== null) {
       throw new ConflictError(`job id ${chainJob.jobId} is already taken by an off-chain job of this coordinator`);
     }
@@ -121,69 +122,40 @@ export class JobsService {
   async #start(spec: JobSpec, layout: ModelLayout, options: { id?: string; onChain: boolean }): Promise<JobEntity> {
     const bytes = weightsToBytes(initialModel(layout));
     const { cid, sha256 } = await this.blobs.put(bytes);
-    const created = await this.db.transaction(async (manager) => {
-      let job: JobEntity;
-      if (options.id === undefined) {
-        job = await manager.save(
-          manager.create(JobEntity, {
-            spec,
-            layout,
-            status: "running",
-            round: 0,
-            modelCid: cid,
-            optimizerStateCid: null,
-            finalMetrics: null,
-            error: null,
-            onChain: options.onChain,
-            payout: null,
-          }),
-        );
-      } else {
-        // TypeORM never writes a generated primary key, so the on-chain id goes in by hand.
-        await manager.query(
-          `INSERT INTO jobs (id, spec, layout, status, round, model_cid, on_chain) VALUES ($1, $2, $3, 'running', 0, $4, $5)`,
-          [options.id, JSON.stringify(spec), JSON.stringify(layout), cid, options.onChain],
-        );
-        job = await manager.findOneByOrFail(JobEntity, { id: options.id });
-      }
-      await manager.save(
-        manager.create(ModelEntity, { cid, jobId: job.id, round: -1, sha256, byteLength: bytes.byteLength }),
-      );
-      if (options.id !== undefined) await ChainIndexer.markAdopted(manager, options.id, job.id);
+    const created = await this.transactions.run(async (tx) => {
+      const job = await this.jobs.create(tx, {
+        ...(options.id === undefined ? {} : { id: options.id }),
+        spec,
+        layout,
+        modelCid: cid,
+        onChain: options.onChain,
+      });
+      await this.models.add(tx, { cid, jobId: job.id, round: -1, sha256, byteLength: bytes.byteLength });
+      if (options.id !== undefined) await this.chainJobs.markAdopted(tx, options.id, job.id);
       return job;
     });
-    this.sessions.sendToDatasets(spec.datasetIds, SOCKET_EVENTS.jobOpened, { jobId: created.id });
+    this.trainers.sendToDatasets(spec.datasetIds, SOCKET_EVENTS.jobOpened, { jobId: created.id });
     return created;
   }
 
   list(): Promise<JobEntity[]> {
-    return this.db.getRepository(JobEntity).find({ order: { id: "ASC" } });
+    return this.jobs.list();
   }
 
   async get(id: string): Promise<JobEntity> {
-    const job = await this.db.getRepository(JobEntity).findOneBy({ id });
+    const job = await this.jobs.findById(id);
     if (job === null) throw new NotFoundError("job", id);
     return job;
   }
 
-  async rounds(id: string): Promise<(RoundEntity & { assignments: AssignmentEntity[] })[]> {
-    await this.get(id);
-    const rounds = await this.db.getRepository(RoundEntity).find({ where: { jobId: id }, order: { round: "ASC" } });
-    const assignments = await this.db.getRepository(AssignmentEntity).find({ where: { jobId: id } });
-    return rounds.map((round) => ({ ...round, assignments: assignments.filter((a) => a.round === round.round) }));
-  }
-
   /** Stops a running job; rounds in flight are abandoned and their late updates rejected. */
   async cancel(id: string): Promise<JobEntity> {
-    const result = await this.db
-      .getRepository(JobEntity)
-      .update({ id, status: In(["running", "evaluating"]) }, { status: "cancelled" });
-    if (result.affected === 0) {
+    if (!(await this.jobs.cancel(id))) {
       const job = await this.get(id);
       throw new ConflictError(`job ${id} is ${job.status} and cannot be cancelled`, { status: job.status });
     }
     const job = await this.get(id);
-    this.sessions.sendToDatasets(job.spec.datasetIds, SOCKET_EVENTS.jobClosed, { jobId: id, status: "cancelled" });
+    this.trainers.sendToDatasets(job.spec.datasetIds, SOCKET_EVENTS.jobClosed, { jobId: id, status: "cancelled" });
     return job;
   }
 }

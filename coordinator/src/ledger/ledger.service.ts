@@ -1,5 +1,4 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { InjectDataSource } from "@nestjs/typeorm";
 import {
   type Address,
   type Bytes32,
@@ -8,17 +7,19 @@ import {
   type LedgerRound,
   type PayoutProof,
 } from "@tributary/protocol";
-import { type DataSource, In, Not } from "typeorm";
-import { ChainIntentEntity } from "../chain/chain-intent.entity.js";
-import { ChainJobEntity } from "../chain/chain-job.entity.js";
-import { ChainRoundAnchorEntity } from "../chain/chain-round-anchor.entity.js";
+import type { ChainIntentEntity } from "../chain/chain-intent.entity.js";
+import { ChainIntentRepository } from "../chain/chain-intent.repository.js";
+import type { ChainJobEntity } from "../chain/chain-job.entity.js";
+import { ChainJobRepository } from "../chain/chain-job.repository.js";
+import { ChainRoundAnchorRepository } from "../chain/chain-round-anchor.repository.js";
 import { NotFoundError } from "../common/coordinator-errors.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
-import { JobEntity } from "../jobs/job.entity.js";
-import { ModelEntity } from "../models/model.entity.js";
-import { RoundEntity } from "../rounds/round.entity.js";
-import { UpdateEntity } from "../rounds/update.entity.js";
+import type { JobEntity } from "../jobs/job.entity.js";
+import { JobRepository } from "../jobs/job.repository.js";
+import { ModelRepository } from "../models/model.repository.js";
+import { RoundRepository } from "../rounds/round.repository.js";
+import { UpdateRepository } from "../rounds/update.repository.js";
 
 type LedgerTx = LedgerRound["anchor"];
 
@@ -36,26 +37,28 @@ function txOf(intent: ChainIntentEntity | undefined, anchoredTx?: string): Ledge
 @Injectable()
 export class LedgerService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(JobRepository) private readonly jobs: JobRepository,
+    @Inject(RoundRepository) private readonly rounds: RoundRepository,
+    @Inject(UpdateRepository) private readonly updates: UpdateRepository,
+    @Inject(ModelRepository) private readonly models: ModelRepository,
+    @Inject(ChainJobRepository) private readonly chainJobs: ChainJobRepository,
+    @Inject(ChainIntentRepository) private readonly intents: ChainIntentRepository,
+    @Inject(ChainRoundAnchorRepository) private readonly anchorRows: ChainRoundAnchorRepository,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
   ) {}
 
   async ledger(jobId: string): Promise<JobLedger> {
     const { job, chainJob } = await this.#onChainJob(jobId);
-    const rounds = await this.db
-      .getRepository(RoundEntity)
-      .find({ where: { jobId, kind: "train", status: "done" }, order: { round: "ASC" } });
-    const updates = await this.db.getRepository(UpdateEntity).find({
-      where: { jobId, round: In(rounds.map((round) => round.round)) },
-      order: { round: "ASC", trainer: "ASC" },
-    });
-    const models = await this.db.getRepository(ModelEntity).findBy({ jobId });
+    const rounds = await this.rounds.doneTrainingRounds(jobId);
+    const updates = await this.updates.findInRounds(
+      jobId,
+      rounds.map((round) => round.round),
+    );
+    const models = await this.models.findByJob(jobId);
     const keys = [...rounds.map((round) => `anchorRound:${jobId}:${round.round + 1}`), `finalizeJob:${jobId}`];
-    const intents = await this.db
-      .getRepository(ChainIntentEntity)
-      .find({ where: { dedupeKey: In(keys), status: Not("failed") }, order: { id: "ASC" } });
+    const intents = await this.intents.findLive(keys);
     const intentByKey = new Map(intents.map((intent) => [intent.dedupeKey, intent]));
-    const anchors = await this.db.getRepository(ChainRoundAnchorEntity).findBy({ jobId });
+    const anchors = await this.anchorRows.findByJob(jobId);
     const epsilonByDataset: Record<string, number | null> = {};
     for (const update of updates) {
       const previous = epsilonByDataset[update.datasetId];
@@ -128,13 +131,13 @@ export class LedgerService {
   /** Whether `cid` is an update or model blob of the job's ledger (the only blobs served under it). */
   async holdsBlob(jobId: string, cid: string): Promise<boolean> {
     await this.#onChainJob(jobId);
-    if (await this.db.getRepository(UpdateEntity).existsBy({ jobId, cid })) return true;
-    return this.db.getRepository(ModelEntity).existsBy({ jobId, cid });
+    if (await this.updates.holds(jobId, cid)) return true;
+    return this.models.holds(jobId, cid);
   }
 
   async #onChainJob(jobId: string): Promise<{ job: JobEntity; chainJob: ChainJobEntity }> {
-    const job = await this.db.getRepository(JobEntity).findOneBy({ id: jobId, onChain: true });
-    const chainJob = job === null ? null : await this.db.getRepository(ChainJobEntity).findOneBy({ jobId });
+    const job = await this.jobs.findOnChain(jobId);
+    const chainJob = job === null ? null : await this.chainJobs.findById(jobId);
     if (job === null || chainJob === null) throw new NotFoundError("on-chain job", jobId);
     return { job, chainJob };
   }

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
-import type { TrainerSessions } from "../trainers/trainer-sessions.js";
+import { JobRepository } from "../jobs/job.repository.js";
+import type { ParticipantRepository } from "../jobs/participant.repository.js";
+import type { AssignmentRepository } from "./assignment.repository.js";
+import type { InstructionSender } from "./instruction-sender.js";
+import { RoundRepository } from "./round.repository.js";
 import { RoundDriver } from "./round-driver.js";
 import type { RoundsService } from "./rounds.service.js";
 
@@ -21,9 +25,12 @@ function driverWithGatedDatabase() {
     }),
   };
   const driver = new RoundDriver(
-    db as never,
+    new JobRepository(db as never),
+    new RoundRepository(db as never),
+    {} as AssignmentRepository,
+    {} as ParticipantRepository,
     { tickSeconds: 1 } as CoordinatorConfig,
-    {} as TrainerSessions,
+    {} as InstructionSender,
     {} as RoundsService,
   );
   return { driver, counter, open };

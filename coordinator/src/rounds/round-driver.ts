@@ -1,15 +1,16 @@
 import { randomInt } from "node:crypto";
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
-import { InjectDataSource } from "@nestjs/typeorm";
 import { SOCKET_EVENTS } from "@tributary/protocol";
-import { type DataSource, In } from "typeorm";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
-import { JobEntity } from "../jobs/job.entity.js";
-import { ParticipantEntity } from "../trainers/participant.entity.js";
-import { TrainerSessions } from "../trainers/trainer-sessions.js";
-import { AssignmentEntity } from "./assignment.entity.js";
-import { RoundEntity } from "./round.entity.js";
+import type { JobEntity } from "../jobs/job.entity.js";
+import { JobRepository } from "../jobs/job.repository.js";
+import { ParticipantRepository } from "../jobs/participant.repository.js";
+import type { AssignmentEntity } from "./assignment.entity.js";
+import { AssignmentRepository } from "./assignment.repository.js";
+import { INSTRUCTION_SENDER, type InstructionSender } from "./instruction-sender.js";
+import type { RoundEntity } from "./round.entity.js";
+import { RoundRepository } from "./round.repository.js";
 import { RoundsService } from "./rounds.service.js";
 
 /** Uniform random sample of `count` items without replacement (Fisher–Yates on a crypto RNG). */
@@ -37,23 +38,23 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
   #stopped = false;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(JobRepository) private readonly jobs: JobRepository,
+    @Inject(RoundRepository) private readonly roundRows: RoundRepository,
+    @Inject(AssignmentRepository) private readonly assignments: AssignmentRepository,
+    @Inject(ParticipantRepository) private readonly participants: ParticipantRepository,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
-    @Inject(TrainerSessions) private readonly sessions: TrainerSessions,
+    @Inject(INSTRUCTION_SENDER) private readonly sessions: InstructionSender,
     @Inject(RoundsService) private readonly rounds: RoundsService,
   ) {}
 
   onApplicationBootstrap(): void {
     const tick = async () => {
       if (this.#stopped) return;
-      const active = await this.db
-        .getRepository(JobEntity)
-        .find({ select: { id: true }, where: { status: In(["running", "evaluating"]) } })
-        .catch((error: Error) => {
-          this.#logger.error(`tick failed: ${error.message}`);
-          return [];
-        });
-      await Promise.all(active.map((job) => this.kick(job.id)));
+      const active = await this.jobs.activeIds().catch((error: Error) => {
+        this.#logger.error(`tick failed: ${error.message}`);
+        return [];
+      });
+      await Promise.all(active.map((jobId) => this.kick(jobId)));
     };
     const schedule = (delay: number) => {
       this.#timer = setTimeout(() => {
@@ -96,11 +97,11 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
   /** Sends a trainer that (re)connected the instructions of every open round it was selected for. */
   resend(trainer: string): void {
     void (async () => {
-      const pending = await this.db.getRepository(AssignmentEntity).findBy({ trainer, status: "pending" });
+      const pending = await this.assignments.pendingFor(trainer);
       for (const assignment of pending) {
         const [job, round] = await Promise.all([
-          this.db.getRepository(JobEntity).findOneBy({ id: assignment.jobId }),
-          this.db.getRepository(RoundEntity).findOneBy({ jobId: assignment.jobId, round: assignment.round }),
+          this.jobs.findById(assignment.jobId),
+          this.roundRows.findOne(assignment.jobId, assignment.round),
         ]);
         if (job !== null && round?.status === "collecting") this.#send(job, round, assignment);
       }
@@ -109,13 +110,13 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
 
   async #advance(jobId: string): Promise<void> {
     for (;;) {
-      const job = await this.db.getRepository(JobEntity).findOneBy({ id: jobId });
+      const job = await this.jobs.findById(jobId);
       if (job === null) return;
       if (job.status === "completed" || job.status === "failed" || job.status === "cancelled") {
         this.sessions.sendToDatasets(job.spec.datasetIds, SOCKET_EVENTS.jobClosed, { jobId, status: job.status });
         return;
       }
-      const round = await this.db.getRepository(RoundEntity).findOneBy({ jobId, round: job.round });
+      const round = await this.roundRows.findOne(jobId, job.round);
       if (round === null) {
         if (!(await this.#open(job))) return;
       } else if (round.status === "collecting") {
@@ -153,7 +154,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Closes a collecting round once every selected trainer answered or the deadline passed with enough answers. */
   async #collect(job: JobEntity, round: RoundEntity): Promise<boolean> {
-    const assignments = await this.db.getRepository(AssignmentEntity).findBy({ jobId: job.id, round: round.round });
+    const assignments = await this.assignments.findByRound(job.id, round.round);
     const answered = assignments.filter((a) => a.status !== "pending").length;
     const useful = assignments.filter((a) => a.status === "submitted" || a.status === "evaluated").length;
     const needed = round.kind === "train" ? job.spec.clients.min : 1;
@@ -185,7 +186,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async #onlineParticipants(jobId: string): Promise<string[]> {
-    const participants = await this.db.getRepository(ParticipantEntity).findBy({ jobId });
+    const participants = await this.participants.findByJob(jobId);
     return participants
       .map((p) => p.trainer)
       .filter((trainer) => this.sessions.isOnline(trainer))
@@ -193,11 +194,9 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async #sendAll(job: JobEntity): Promise<void> {
-    const round = await this.db.getRepository(RoundEntity).findOneBy({ jobId: job.id, round: job.round });
+    const round = await this.roundRows.findOne(job.id, job.round);
     if (round === null) return;
-    const pending = await this.db
-      .getRepository(AssignmentEntity)
-      .findBy({ jobId: job.id, round: job.round, status: "pending" });
+    const pending = await this.assignments.pendingInRound(job.id, job.round);
     for (const assignment of pending) this.#send(job, round, assignment);
   }
 

@@ -1,10 +1,18 @@
 import { Logger } from "@nestjs/common";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { BlobStore } from "../blobs/blob-store.js";
+import type { ChainIntentRepository } from "../chain/chain-intent.repository.js";
+import type { ChainJobRepository } from "../chain/chain-job.repository.js";
+import { TransactionRunner } from "../database/transaction-runner.repository.js";
 import type { JobEntity } from "../jobs/job.entity.js";
+import type { JobRepository } from "../jobs/job.repository.js";
+import type { ModelRepository } from "../models/model.repository.js";
 import { AssignmentEntity } from "./assignment.entity.js";
+import { AssignmentRepository } from "./assignment.repository.js";
 import { RoundEntity } from "./round.entity.js";
+import { RoundRepository } from "./round.repository.js";
 import { RoundsService } from "./rounds.service.js";
+import type { UpdateRepository } from "./update.repository.js";
 import type { ValidationEvaluators } from "./validation-evaluators.js";
 
 /** PostgreSQL refuses a statement with more than 65,535 bind parameters; an assignment row binds 8. */
@@ -21,7 +29,18 @@ describe("RoundsService.open", () => {
       },
     };
     const db = { transaction: async (work: (m: typeof manager) => Promise<void>) => work(manager) };
-    const rounds = new RoundsService(db as never, {} as BlobStore, {} as ValidationEvaluators);
+    const rounds = new RoundsService(
+      new TransactionRunner(db as never),
+      new RoundRepository(db as never),
+      new AssignmentRepository(db as never),
+      {} as UpdateRepository,
+      {} as JobRepository,
+      {} as ModelRepository,
+      {} as ChainJobRepository,
+      {} as ChainIntentRepository,
+      {} as BlobStore,
+      {} as ValidationEvaluators,
+    );
     const trainers = Array.from({ length: 2500 }, (_, index) => `0x${index.toString(16).padStart(40, "0")}`);
     const job = { id: "3", round: 4, modelCid: "bafy", spec: { roundTimeoutS: 60 } } as unknown as JobEntity;
 

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { Inject, Injectable, Logger } from "@nestjs/common";
-import { InjectDataSource } from "@nestjs/typeorm";
 import { aggregateRound } from "@tributary/aggregation";
 import {
   type Address,
@@ -17,18 +16,21 @@ import {
   type TrainInstruction,
   weightsToBytes,
 } from "@tributary/protocol";
-import type { DataSource } from "typeorm";
 import { BlobStore, sha256OfCid } from "../blobs/blob-store.js";
-import { ChainJobEntity } from "../chain/chain-job.entity.js";
-import { enqueueChainIntent } from "../chain/chain-outbox.js";
-import { ConflictError } from "../common/coordinator-errors.js";
-import { JobEntity, type JobPayout } from "../jobs/job.entity.js";
-import { ModelEntity } from "../models/model.entity.js";
-import { AssignmentEntity } from "./assignment.entity.js";
-import { RoundEntity } from "./round.entity.js";
+import { ChainIntentRepository } from "../chain/chain-intent.repository.js";
+import { ChainJobRepository } from "../chain/chain-job.repository.js";
+import { ConflictError, NotFoundError } from "../common/coordinator-errors.js";
+import { type Transaction, TransactionRunner } from "../database/transaction-runner.repository.js";
+import type { JobEntity, JobPayout } from "../jobs/job.entity.js";
+import { JobRepository } from "../jobs/job.repository.js";
+import { ModelRepository } from "../models/model.repository.js";
+import type { AssignmentEntity } from "./assignment.entity.js";
+import { AssignmentRepository } from "./assignment.repository.js";
+import type { RoundEntity } from "./round.entity.js";
+import { RoundRepository } from "./round.repository.js";
 import { trainRoundMetrics, weightedAverage } from "./round-metrics.js";
 import { scoreRound } from "./score-round.js";
-import { UpdateEntity } from "./update.entity.js";
+import { UpdateRepository } from "./update.repository.js";
 import { ValidationEvaluators } from "./validation-evaluators.js";
 
 const newNonce = () => `0x${randomBytes(32).toString("hex")}` as Bytes32;
@@ -45,16 +47,31 @@ export class RoundsService {
   readonly #logger = new Logger("rounds");
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
+    @Inject(RoundRepository) private readonly rounds: RoundRepository,
+    @Inject(AssignmentRepository) private readonly assignments: AssignmentRepository,
+    @Inject(UpdateRepository) private readonly updates: UpdateRepository,
+    @Inject(JobRepository) private readonly jobs: JobRepository,
+    @Inject(ModelRepository) private readonly models: ModelRepository,
+    @Inject(ChainJobRepository) private readonly chainJobs: ChainJobRepository,
+    @Inject(ChainIntentRepository) private readonly outbox: ChainIntentRepository,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(ValidationEvaluators) private readonly validation: ValidationEvaluators,
   ) {}
 
+  /** A job's rounds with each selected trainer's assignment (404 for an unknown job). */
+  async listForJob(jobId: string): Promise<(RoundEntity & { assignments: AssignmentEntity[] })[]> {
+    if ((await this.jobs.findById(jobId)) === null) throw new NotFoundError("job", jobId);
+    const rounds = await this.rounds.listForJob(jobId);
+    const assignments = await this.assignments.findByJob(jobId);
+    return rounds.map((round) => ({ ...round, assignments: assignments.filter((a) => a.round === round.round) }));
+  }
+
   /** Opens round `job.round` for the selected trainers, each with a fresh nonce. */
   async open(job: JobEntity, kind: "train" | "evaluate", trainers: readonly string[]): Promise<void> {
     const now = new Date();
-    await this.db.transaction(async (manager) => {
-      await manager.insert(RoundEntity, {
+    await this.transactions.run(async (tx) => {
+      await this.rounds.open(tx, {
         jobId: job.id,
         round: job.round,
         status: "collecting",
@@ -66,28 +83,24 @@ export class RoundsService {
         startedAt: now,
         finishedAt: null,
       });
-      await this.#assign(manager, job, trainers);
+      await this.#assign(tx, job, trainers);
     });
     this.#logger.log(`job ${job.id} round ${job.round} (${kind}) opened for ${trainers.length} trainer(s)`);
   }
 
   /** Adds trainers to a collecting round (replacing drop-outs) and pushes its deadline out by one timeout. */
   async topUp(job: JobEntity, trainers: readonly string[]): Promise<void> {
-    await this.db.transaction(async (manager) => {
-      if (trainers.length > 0) await this.#assign(manager, job, trainers);
-      await manager.update(
-        RoundEntity,
-        { jobId: job.id, round: job.round, status: "collecting" },
-        { deadline: new Date(Date.now() + job.spec.roundTimeoutS * 1000) },
-      );
+    await this.transactions.run(async (tx) => {
+      if (trainers.length > 0) await this.#assign(tx, job, trainers);
+      await this.rounds.extendDeadline(tx, job.id, job.round, new Date(Date.now() + job.spec.roundTimeoutS * 1000));
     });
   }
 
   /** Multi-row INSERTs of `ASSIGN_BATCH` rows: one statement per trainer made opening a round O(n) round trips. */
-  async #assign(manager: DataSource["manager"], job: JobEntity, trainers: readonly string[]): Promise<void> {
+  async #assign(tx: Transaction, job: JobEntity, trainers: readonly string[]): Promise<void> {
     for (let start = 0; start < trainers.length; start += ASSIGN_BATCH) {
-      await manager.insert(
-        AssignmentEntity,
+      await this.assignments.insertMany(
+        tx,
         trainers.slice(start, start + ASSIGN_BATCH).map((trainer) => ({
           jobId: job.id,
           round: job.round,
@@ -104,14 +117,8 @@ export class RoundsService {
 
   /** Freezes the round's answers: nothing more is accepted; unanswered trainers are marked dropped. */
   async close(jobId: string, round: number): Promise<void> {
-    await this.db.transaction(async (manager) => {
-      const closed = await manager.update(
-        RoundEntity,
-        { jobId, round, status: "collecting" },
-        { status: "aggregating" },
-      );
-      if (closed.affected === 1)
-        await manager.update(AssignmentEntity, { jobId, round, status: "pending" }, { status: "dropped" });
+    await this.transactions.run(async (tx) => {
+      if (await this.rounds.close(tx, jobId, round)) await this.assignments.dropPending(tx, jobId, round);
     });
   }
 
@@ -121,9 +128,7 @@ export class RoundsService {
    * on-chain job the round's anchor is committed to the outbox in the same transaction.
    */
   async aggregate(job: JobEntity, round: RoundEntity): Promise<void> {
-    const updates = await this.db
-      .getRepository(UpdateEntity)
-      .find({ where: { jobId: job.id, round: round.round }, order: { trainer: "ASC" } });
+    const updates = await this.updates.findByRound(job.id, round.round);
     const global = bytesToWeights(await this.blobs.get(round.inputModelCid));
     const state = job.optimizerStateCid === null ? null : await this.blobs.get(job.optimizerStateCid);
     const blobs = this.blobs;
@@ -161,44 +166,35 @@ export class RoundsService {
     const stateCid = result.optimizerState === null ? null : (await this.blobs.put(result.optimizerState)).cid;
     const metrics = { ...trainRoundMetrics(updates), aggregationMs, scoringMs: scoring.elapsedMs };
     const last = round.round + 1 >= job.spec.rounds;
-    await this.db.transaction(async (manager) => {
-      const done = await manager.update(
-        RoundEntity,
-        { jobId: job.id, round: round.round, status: "aggregating" },
-        { status: "done", outputModelCid: model.cid, metrics, updatesRoot, scoring, finishedAt: new Date() },
-      );
-      if (done.affected !== 1) throw new ConflictError(`round ${round.round} of job ${job.id} was already aggregated`);
-      // One statement for the whole round, however many trainers answered.
-      await manager.query(
-        `UPDATE updates SET score = leaf.score::numeric, rejected = leaf.rejected
-           FROM unnest($1::text[], $2::text[], $3::boolean[]) AS leaf (trainer, score, rejected)
-          WHERE updates.job_id = $4 AND updates.round = $5 AND updates.trainer = leaf.trainer`,
-        [
-          updates.map((update) => update.trainer),
-          scores.map(String),
-          updates.map((_, index) => rejected.has(index)),
-          job.id,
-          round.round,
-        ],
-      );
-      await manager.upsert(
-        ModelEntity,
-        { cid: model.cid, jobId: job.id, round: round.round, sha256: model.sha256, byteLength: bytes.byteLength },
-        ["cid"],
-      );
-      await manager.update(
-        JobEntity,
-        { id: job.id, round: round.round, status: "running" },
-        {
-          round: round.round + 1,
-          modelCid: model.cid,
-          optimizerStateCid: stateCid,
-          status: last ? "evaluating" : "running",
-        },
-      );
+    await this.transactions.run(async (tx) => {
+      const done = await this.rounds.finish(tx, job.id, round.round, {
+        outputModelCid: model.cid,
+        metrics,
+        updatesRoot,
+        scoring,
+        finishedAt: new Date(),
+      });
+      if (!done) throw new ConflictError(`round ${round.round} of job ${job.id} was already aggregated`);
+      await this.updates.recordScores(tx, job.id, round.round, {
+        trainers: updates.map((update) => update.trainer),
+        scores: scores.map(String),
+        rejected: updates.map((_, index) => rejected.has(index)),
+      });
+      await this.models.put(tx, {
+        cid: model.cid,
+        jobId: job.id,
+        round: round.round,
+        sha256: model.sha256,
+        byteLength: bytes.byteLength,
+      });
+      await this.jobs.finishRound(tx, job.id, round.round, {
+        modelCid: model.cid,
+        optimizerStateCid: stateCid,
+        evaluating: last,
+      });
       if (job.onChain) {
         // On chain, rounds count from 1.
-        await enqueueChainIntent(manager, {
+        await this.outbox.enqueue(tx, {
           kind: "anchorRound",
           args: { jobId: job.id, round: round.round + 1, updatesRoot, modelHash: model.sha256 },
         });
@@ -215,27 +211,20 @@ export class RoundsService {
    * that posts them, in the same transaction that completes the job.
    */
   async finishEvaluation(job: JobEntity, round: RoundEntity): Promise<void> {
-    const reports = await this.db
-      .getRepository(AssignmentEntity)
-      .findBy({ jobId: job.id, round: round.round, status: "evaluated" });
+    const reports = await this.assignments.evaluatedInRound(job.id, round.round);
     const metrics = weightedAverage(
       reports.map((report) => ({ metrics: report.evalMetrics ?? {}, weight: report.evalExamples ?? 0 })),
     );
     const payout = job.onChain ? await this.#payout(job) : null;
-    await this.db.transaction(async (manager) => {
-      const done = await manager.update(
-        RoundEntity,
-        { jobId: job.id, round: round.round, status: "aggregating" },
-        { status: "done", metrics: { ...metrics, reports: reports.length }, finishedAt: new Date() },
-      );
-      if (done.affected !== 1) return;
-      await manager.update(
-        JobEntity,
-        { id: job.id, status: "evaluating" },
-        { status: "completed", finalMetrics: metrics, payout },
-      );
+    await this.transactions.run(async (tx) => {
+      const done = await this.rounds.finish(tx, job.id, round.round, {
+        metrics: { ...metrics, reports: reports.length },
+        finishedAt: new Date(),
+      });
+      if (!done) return;
+      await this.jobs.complete(tx, job.id, metrics, payout);
       if (payout !== null) {
-        await enqueueChainIntent(manager, {
+        await this.outbox.enqueue(tx, {
           kind: "finalizeJob",
           args: { jobId: job.id, payoutRoot: payout.payoutRoot, payoutTotal: payout.payoutTotal },
         });
@@ -252,16 +241,9 @@ export class RoundsService {
 
   /** The payouts of an on-chain job from its escrow and its contributors' cumulative scores; null if none. */
   async #payout(job: JobEntity): Promise<JobPayout | null> {
-    const chainJob = await this.db.getRepository(ChainJobEntity).findOneBy({ jobId: job.id });
+    const chainJob = await this.chainJobs.findById(job.id);
     if (chainJob === null) throw new ConflictError(`job ${job.id} runs on chain but its on-chain record is missing`);
-    const rows: { trainer: string; score: string }[] = await this.db
-      .getRepository(UpdateEntity)
-      .createQueryBuilder("update")
-      .select("update.trainer", "trainer")
-      .addSelect("SUM(update.score)::text", "score")
-      .where("update.job_id = :jobId", { jobId: job.id })
-      .groupBy("update.trainer")
-      .getRawMany();
+    const rows = await this.updates.cumulativeScores(job.id);
     const cumulative = new Map(rows.map((row) => [row.trainer.toLowerCase(), BigInt(row.score ?? "0")]));
     try {
       const plan = computePayouts({
@@ -288,38 +270,28 @@ export class RoundsService {
   }
 
   async fail(job: JobEntity, message: string): Promise<void> {
-    await this.db
-      .getRepository(JobEntity)
-      .update({ id: job.id, status: job.status }, { status: "failed", error: message });
+    await this.jobs.fail(job.id, job.status, message);
     this.#logger.error(`job ${job.id} failed: ${message}`);
   }
 
   /** A trainer declined this round (e.g. its privacy budget would be exceeded): it is not waited for. */
   async recordRefusal(trainer: Address, refusal: Refusal): Promise<void> {
-    const result = await this.db
-      .getRepository(AssignmentEntity)
-      .update(
-        { jobId: refusal.jobId, round: refusal.round, trainer, nonce: refusal.nonce, status: "pending" },
-        { status: "refused", reason: `${refusal.code}: ${refusal.message}` },
-      );
-    if (result.affected !== 1) throw new ConflictError("no pending assignment matches this refusal");
+    const key = { jobId: refusal.jobId, round: refusal.round, trainer };
+    const refused = await this.assignments.refuse(key, refusal.nonce, `${refusal.code}: ${refusal.message}`);
+    if (!refused) throw new ConflictError("no pending assignment matches this refusal");
     this.#logger.warn(
       `job ${refusal.jobId} round ${refusal.round}: ${trainer} refused (${refusal.code}): ${refusal.message}`,
     );
   }
 
   async recordEvaluation(trainer: Address, report: EvaluationReport): Promise<void> {
-    const round = await this.db.getRepository(RoundEntity).findOneBy({ jobId: report.jobId, round: report.round });
+    const round = await this.rounds.findOne(report.jobId, report.round);
     if (round?.kind !== "evaluate" || round.status !== "collecting") {
       throw new ConflictError(`round ${report.round} of job ${report.jobId} takes no evaluations`);
     }
-    const result = await this.db
-      .getRepository(AssignmentEntity)
-      .update(
-        { jobId: report.jobId, round: report.round, trainer, nonce: report.nonce, status: "pending" },
-        { status: "evaluated", evalMetrics: report.metrics, evalExamples: report.numExamples },
-      );
-    if (result.affected !== 1) throw new ConflictError("no pending assignment matches this evaluation");
+    const key = { jobId: report.jobId, round: report.round, trainer };
+    const recorded = await this.assignments.recordEvaluation(key, report.nonce, report.metrics, report.numExamples);
+    if (!recorded) throw new ConflictError("no pending assignment matches this evaluation");
   }
 
   /** What to send a selected trainer: its instruction for the round, with its own nonce. */

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { Inject, Injectable, Logger } from "@nestjs/common";
-import { InjectDataSource } from "@nestjs/typeorm";
 import { validateUpdate } from "@tributary/aggregation";
 import {
   type Address,
@@ -11,15 +10,15 @@ import {
   TributaryError,
   tributaryDomain,
 } from "@tributary/protocol";
-import type { DataSource } from "typeorm";
 import { BlobStore } from "../blobs/blob-store.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
-import { JobEntity } from "../jobs/job.entity.js";
-import { ParticipantEntity } from "../trainers/participant.entity.js";
-import { AssignmentEntity } from "./assignment.entity.js";
-import { RoundEntity } from "./round.entity.js";
-import { UpdateEntity } from "./update.entity.js";
+import { TransactionRunner } from "../database/transaction-runner.repository.js";
+import { JobRepository } from "../jobs/job.repository.js";
+import { ParticipantRepository } from "../jobs/participant.repository.js";
+import { AssignmentRepository } from "./assignment.repository.js";
+import { RoundRepository } from "./round.repository.js";
+import { UpdateRepository } from "./update.repository.js";
 import { UpdateRejectedError } from "./update-rejected-error.js";
 
 /**
@@ -32,7 +31,12 @@ export class UpdateIntake {
   readonly #logger = new Logger("updates");
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
+    @Inject(JobRepository) private readonly jobs: JobRepository,
+    @Inject(RoundRepository) private readonly rounds: RoundRepository,
+    @Inject(AssignmentRepository) private readonly assignments: AssignmentRepository,
+    @Inject(UpdateRepository) private readonly updates: UpdateRepository,
+    @Inject(ParticipantRepository) private readonly participants: ParticipantRepository,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
   ) {}
@@ -60,10 +64,10 @@ export class UpdateIntake {
 
     const key = { jobId: update.jobId, round: update.round, trainer: update.trainer };
     const [job, round, assignment, participant] = await Promise.all([
-      this.db.getRepository(JobEntity).findOneBy({ id: update.jobId }),
-      this.db.getRepository(RoundEntity).findOneBy({ jobId: update.jobId, round: update.round }),
-      this.db.getRepository(AssignmentEntity).findOneBy(key),
-      this.db.getRepository(ParticipantEntity).findOneBy({ jobId: update.jobId, trainer: update.trainer }),
+      this.jobs.findById(update.jobId),
+      this.rounds.findOne(update.jobId, update.round),
+      this.assignments.find(key),
+      this.participants.find(update.jobId, update.trainer),
     ]);
     if (job === null || job.status !== "running") {
       throw new UpdateRejectedError("job-not-running", `job ${update.jobId} is ${job?.status ?? "unknown"}`);
@@ -96,20 +100,14 @@ export class UpdateIntake {
     }
 
     const { cid } = await this.blobs.put(bytes);
-    await this.db.transaction(async (manager) => {
+    await this.transactions.run(async (tx) => {
       // Holding the round row shared means the round cannot close between this check and the insert.
-      const [locked] = (await manager.query("SELECT status FROM rounds WHERE job_id = $1 AND round = $2 FOR SHARE", [
-        update.jobId,
-        update.round,
-      ])) as { status: string }[];
-      if (locked?.status !== "collecting") throw new UpdateRejectedError("round-closed", "the round closed meanwhile");
-      const claimed = await manager.update(
-        AssignmentEntity,
-        { ...key, status: "pending" },
-        { status: "submitted", reason: null },
-      );
-      if (claimed.affected !== 1) throw new UpdateRejectedError("duplicate", "an update was already accepted");
-      await manager.insert(UpdateEntity, {
+      const status = await this.rounds.statusForShare(tx, update.jobId, update.round);
+      if (status !== "collecting") throw new UpdateRejectedError("round-closed", "the round closed meanwhile");
+      if (!(await this.assignments.claimForUpdate(tx, key))) {
+        throw new UpdateRejectedError("duplicate", "an update was already accepted");
+      }
+      await this.updates.add(tx, {
         ...key,
         datasetId: update.datasetId,
         numExamples: update.numExamples,
@@ -126,9 +124,8 @@ export class UpdateIntake {
   }
 
   async #noteRejection(update: SignedModelUpdate, reason: string): Promise<void> {
-    await this.db
-      .getRepository(AssignmentEntity)
-      .update({ jobId: update.jobId, round: update.round, trainer: update.trainer, status: "pending" }, { reason })
+    await this.assignments
+      .noteRejection({ jobId: update.jobId, round: update.round, trainer: update.trainer }, reason)
       .catch(() => undefined);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from "@nestjs/common";
 import type { Socket } from "socket.io";
+import type { InstructionSender } from "../rounds/instruction-sender.js";
 
 /** A logged-in trainer connection. */
 export interface TrainerSession {
@@ -10,10 +11,11 @@ export interface TrainerSession {
 
 /**
  * Who is online right now (in memory: a connection does not survive a restart, trainers reconnect). The
- * database holds everything that must survive; this holds only live sockets.
+ * database holds everything that must survive; this holds only live sockets. It is what the rounds' and jobs'
+ * ports (`INSTRUCTION_SENDER`, `JOB_ANNOUNCER`) send through.
  */
 @Injectable()
-export class TrainerSessions {
+export class TrainerSessions implements InstructionSender {
   readonly #byAddress = new Map<string, TrainerSession>();
 
   add(session: TrainerSession): void {

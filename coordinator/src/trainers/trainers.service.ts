@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { Inject, Injectable, Logger } from "@nestjs/common";
-import { InjectDataSource } from "@nestjs/typeorm";
 import {
   type AttestationPolicy,
   attestationUserData,
@@ -18,14 +17,16 @@ import {
   TributaryError,
 } from "@tributary/protocol";
 import { verifyMessage } from "ethers";
-import type { DataSource } from "typeorm";
-import { ChainDatasetEntity } from "../chain/chain-dataset.entity.js";
+import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
-import { DatasetEntity } from "../datasets/dataset.entity.js";
-import { JobEntity } from "../jobs/job.entity.js";
-import { ParticipantEntity } from "./participant.entity.js";
-import { TrainerEntity } from "./trainer.entity.js";
+import { DatasetRepository } from "../datasets/dataset.repository.js";
+import { JobRepository } from "../jobs/job.repository.js";
+import type { ParticipantEntity } from "../jobs/participant.entity.js";
+import { ParticipantRepository } from "../jobs/participant.repository.js";
+import type { TrainerEntity } from "./trainer.entity.js";
+import { TrainerRepository } from "./trainer.repository.js";
+import { TrainerSessions } from "./trainer-sessions.js";
 
 export class TrainerAuthError extends TributaryError {
   constructor(code: string, message: string) {
@@ -43,7 +44,12 @@ export class TrainersService {
   readonly #challenges = new Map<string, Bytes32>();
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    @Inject(TrainerRepository) private readonly trainers: TrainerRepository,
+    @Inject(ParticipantRepository) private readonly participantRows: ParticipantRepository,
+    @Inject(JobRepository) private readonly jobs: JobRepository,
+    @Inject(DatasetRepository) private readonly datasets: DatasetRepository,
+    @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
+    @Inject(TrainerSessions) private readonly sessions: TrainerSessions,
     @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
   ) {
     this.#policy = {
@@ -63,9 +69,7 @@ export class TrainersService {
       throw new TrainerAuthError("BAD_LOGIN_SIGNATURE", `the login signature is by ${signer}, not ${login.address}`);
     }
     await this.#checkDataset(login.address, login.datasetId);
-    await this.db
-      .getRepository(TrainerEntity)
-      .upsert({ address: login.address, datasetId: login.datasetId, lastSeenAt: new Date() }, ["address"]);
+    await this.trainers.recordLogin({ address: login.address, datasetId: login.datasetId, lastSeenAt: new Date() });
     return { jobs: await this.openJobsFor(login.datasetId) };
   }
 
@@ -74,8 +78,8 @@ export class TrainersService {
    * on-chain owner is who round leaves name and payouts pay, so nobody else may train on its behalf).
    */
   async #checkDataset(address: string, datasetId: string): Promise<void> {
-    if (await this.db.getRepository(DatasetEntity).existsBy({ id: datasetId })) return;
-    const onChain = await this.db.getRepository(ChainDatasetEntity).findOneBy({ datasetId });
+    if (await this.datasets.exists(datasetId)) return;
+    const onChain = await this.chainDatasets.findById(datasetId);
     if (onChain === null || !onChain.active) {
       throw new TrainerAuthError("UNKNOWN_DATASET", `dataset ${datasetId} is not enrolled`);
     }
@@ -89,14 +93,7 @@ export class TrainersService {
 
   /** Running jobs that train on this dataset. */
   async openJobsFor(datasetId: string): Promise<JobId[]> {
-    const jobs = await this.db
-      .getRepository(JobEntity)
-      .createQueryBuilder("job")
-      .select("job.id", "id")
-      .where("job.status IN ('running', 'evaluating')")
-      .andWhere("job.spec -> 'datasetIds' ? :datasetId", { datasetId })
-      .getRawMany<{ id: string }>();
-    return jobs.map((job) => job.id as JobId);
+    return (await this.jobs.openJobsFor(datasetId)) as JobId[];
   }
 
   /** Step one of joining a job: a fresh nonce the trainer's enclave must bind into its attestation. */
@@ -130,7 +127,7 @@ export class TrainersService {
     if (claims.simulated) {
       this.#logger.warn(`trainer ${trainer} joined job ${attest.jobId} with a SIMULATED attestation (no TEE)`);
     }
-    const participant = this.db.getRepository(ParticipantEntity).create({
+    return this.participantRows.admit({
       jobId: attest.jobId,
       trainer,
       datasetId,
@@ -139,15 +136,15 @@ export class TrainersService {
       measurement: claims.measurement,
       attestedAt: new Date(),
     });
-    await this.db.getRepository(ParticipantEntity).upsert(participant, ["jobId", "trainer"]);
-    return participant;
   }
 
   async participants(jobId: string): Promise<ParticipantEntity[]> {
-    return this.db.getRepository(ParticipantEntity).findBy({ jobId });
+    return this.participantRows.findByJob(jobId);
   }
 
-  list(): Promise<TrainerEntity[]> {
-    return this.db.getRepository(TrainerEntity).find({ order: { address: "ASC" } });
+  /** Every trainer that has logged in, and whether it is online now. */
+  async list(): Promise<(TrainerEntity & { online: boolean })[]> {
+    const trainers = await this.trainers.list();
+    return trainers.map((trainer) => ({ ...trainer, online: this.sessions.isOnline(trainer.address) }));
   }
 }

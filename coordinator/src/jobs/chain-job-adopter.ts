@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
-import { JobsService } from "../jobs/jobs.service.js";
-import { ChainIndexer } from "./chain-indexer.js";
-import type { ChainJobEntity } from "./chain-job.entity.js";
+import { ChainIndexer } from "../chain/chain-indexer.js";
+import type { ChainJobEntity } from "../chain/chain-job.entity.js";
+import { JobsService } from "./jobs.service.js";
 
 /**
  * Runs the jobs researchers create on TrainingJobs for this coordinator: every `JobCreated` the indexer reports

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from "@nestjs/common";
 import { ApiOperation, ApiTags } from "@nestjs/swagger";
-import { COORDINATOR_CONFIG } from "./common/tokens.js";
-import type { CoordinatorConfig } from "./config/coordinator-config.js";
+import { COORDINATOR_CONFIG } from "../common/tokens.js";
+import type { CoordinatorConfig } from "../config/coordinator-config.js";
 
 @ApiTags("health")
 @Controller("health")

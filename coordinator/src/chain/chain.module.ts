@@ -1,0 +1,84 @@
+import { type DynamicModule, Module, type Provider } from "@nestjs/common";
+import type { ChainConfig, CoordinatorConfig } from "../config/coordinator-config.js";
+import { TransactionRunner } from "../database/transaction-runner.repository.js";
+import { ChainClient } from "./chain-client.js";
+import { ChainDatasetRepository } from "./chain-dataset.repository.js";
+import { ChainIndexRepository } from "./chain-index.repository.js";
+import { ChainIndexer } from "./chain-indexer.js";
+import { ChainIntentRepository } from "./chain-intent.repository.js";
+import { ChainJobRepository } from "./chain-job.repository.js";
+import { ChainRoundAnchorRepository } from "./chain-round-anchor.repository.js";
+import { ChainSender, type ChainSenderHooks } from "./chain-sender.js";
+import { JobSpecsController } from "./job-specs.controller.js";
+
+/** The sender's options from the configuration. */
+export function senderOptions(chain: ChainConfig) {
+  return {
+    confirmations: chain.confirmations,
+    pollIntervalMs: chain.pollIntervalMs,
+    bumpAfterMs: chain.bumpAfterMs,
+    feeBumpPercent: chain.feeBumpPercent,
+    maxBackoffMs: chain.maxBackoffMs,
+    ...(chain.maxFeePerGasCap === undefined ? {} : { maxFeePerGasCap: BigInt(chain.maxFeePerGasCap) }),
+  };
+}
+
+/** The indexer's options from the configuration. */
+export function indexerOptions(chain: ChainConfig, coordinator: string | undefined) {
+  return {
+    startBlock: chain.startBlock,
+    confirmations: chain.confirmations,
+    maxBlockRange: chain.maxBlockRange,
+    pollIntervalMs: chain.pollIntervalMs,
+    maxBackoffMs: chain.maxBackoffMs,
+    ...(coordinator === undefined ? {} : { coordinator }),
+  };
+}
+
+/** The repositories of the chain tables, which exist with or without a chain (empty without). */
+const RECORDS = [ChainDatasetRepository, ChainJobRepository, ChainIntentRepository, ChainRoundAnchorRepository];
+
+/**
+ * The chain: the repositories of what the indexer learnt and of the outbox (global, so that datasets, jobs,
+ * rounds, trainers and the ledger read them), and, only when `config.chain` is set, the client, the indexer, the
+ * sender and the JobSpec upload route. Without a chain configured the coordinator is exactly the off-chain one.
+ * The indexer and the sender start at application bootstrap and stop at shutdown; the sender exists only with
+ * `chain.senderPrivateKey`. Knows nothing of jobs, rounds or trainers: adoption lives in the jobs module.
+ */
+@Module({})
+export class ChainModule {
+  static forRoot(config: CoordinatorConfig, senderHooks: ChainSenderHooks = {}): DynamicModule {
+    const chain = config.chain;
+    const base = { module: ChainModule, global: true, providers: [...RECORDS] as Provider[], exports: [...RECORDS] };
+    if (chain === undefined) return base;
+    const providers: Provider[] = [
+      { provide: ChainClient, useFactory: () => new ChainClient(chain, config.chainId) },
+      ChainIndexRepository,
+      {
+        provide: ChainIndexer,
+        inject: [TransactionRunner, ChainIndexRepository, ChainJobRepository, ChainClient],
+        useFactory: (
+          transactions: TransactionRunner,
+          index: ChainIndexRepository,
+          chainJobs: ChainJobRepository,
+          client: ChainClient,
+        ) =>
+          new ChainIndexer({ transactions, index, chainJobs }, client, indexerOptions(chain, client.wallet?.address)),
+      },
+    ];
+    if (chain.senderPrivateKey !== undefined) {
+      providers.push({
+        provide: ChainSender,
+        inject: [ChainIntentRepository, ChainClient],
+        useFactory: (intents: ChainIntentRepository, client: ChainClient) =>
+          new ChainSender(intents, client, senderOptions(chain), senderHooks),
+      });
+    }
+    return {
+      ...base,
+      providers: [...base.providers, ...providers],
+      exports: [...base.exports, ChainClient, ChainIndexer],
+      controllers: [JobSpecsController],
+    };
+  }
+}

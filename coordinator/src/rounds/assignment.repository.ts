@@ -1,0 +1,93 @@
+import { Injectable } from "@nestjs/common";
+import { InjectDataSource } from "@nestjs/typeorm";
+import type { DataSource } from "typeorm";
+import { Transaction } from "../database/transaction-runner.repository.js";
+import { AssignmentEntity } from "./assignment.entity.js";
+
+/** One trainer's place in one round. */
+export interface AssignmentKey {
+  readonly jobId: string;
+  readonly round: number;
+  readonly trainer: string;
+}
+
+/** The trainers selected for each round and how they answered (`assignments`). */
+@Injectable()
+export class AssignmentRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** One multi-row INSERT. */
+  async insertMany(tx: Transaction, rows: AssignmentEntity[]): Promise<void> {
+    await Transaction.entityManager(tx).insert(AssignmentEntity, rows);
+  }
+
+  /** Marks the round's unanswered trainers dropped. */
+  async dropPending(tx: Transaction, jobId: string, round: number): Promise<void> {
+    await Transaction.entityManager(tx).update(
+      AssignmentEntity,
+      { jobId, round, status: "pending" },
+      { status: "dropped" },
+    );
+  }
+
+  find(key: AssignmentKey): Promise<AssignmentEntity | null> {
+    return this.db.getRepository(AssignmentEntity).findOneBy({ ...key });
+  }
+
+  findByRound(jobId: string, round: number): Promise<AssignmentEntity[]> {
+    return this.db.getRepository(AssignmentEntity).findBy({ jobId, round });
+  }
+
+  findByJob(jobId: string): Promise<AssignmentEntity[]> {
+    return this.db.getRepository(AssignmentEntity).find({ where: { jobId } });
+  }
+
+  pendingInRound(jobId: string, round: number): Promise<AssignmentEntity[]> {
+    return this.db.getRepository(AssignmentEntity).findBy({ jobId, round, status: "pending" });
+  }
+
+  evaluatedInRound(jobId: string, round: number): Promise<AssignmentEntity[]> {
+    return this.db.getRepository(AssignmentEntity).findBy({ jobId, round, status: "evaluated" });
+  }
+
+  /** Every round a trainer still has to answer. */
+  pendingFor(trainer: string): Promise<AssignmentEntity[]> {
+    return this.db.getRepository(AssignmentEntity).findBy({ trainer, status: "pending" });
+  }
+
+  /** pending → refused, if the nonce matches; returns whether it did. */
+  async refuse(key: AssignmentKey, nonce: string, reason: string): Promise<boolean> {
+    const result = await this.db
+      .getRepository(AssignmentEntity)
+      .update({ ...key, nonce, status: "pending" }, { status: "refused", reason });
+    return result.affected === 1;
+  }
+
+  /** pending → evaluated with the trainer's report, if the nonce matches; returns whether it did. */
+  async recordEvaluation(
+    key: AssignmentKey,
+    nonce: string,
+    evalMetrics: Record<string, number>,
+    evalExamples: number,
+  ): Promise<boolean> {
+    const result = await this.db
+      .getRepository(AssignmentEntity)
+      .update({ ...key, nonce, status: "pending" }, { status: "evaluated", evalMetrics, evalExamples });
+    return result.affected === 1;
+  }
+
+  /** pending → submitted; false when an update was already accepted. */
+  async claimForUpdate(tx: Transaction, key: AssignmentKey): Promise<boolean> {
+    const claimed = await Transaction.entityManager(tx).update(
+      AssignmentEntity,
+      { ...key, status: "pending" },
+      { status: "submitted", reason: null },
+    );
+    return claimed.affected === 1;
+  }
+
+  /** Why the trainer's last update was rejected, while it may still send another. */
+  async noteRejection(key: AssignmentKey, reason: string): Promise<void> {
+    await this.db.getRepository(AssignmentEntity).update({ ...key, status: "pending" }, { reason });
+  }
+}

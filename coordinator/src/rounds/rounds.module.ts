@@ -1,0 +1,32 @@
+import { Module } from "@nestjs/common";
+import { JobsModule } from "../jobs/jobs.module.js";
+import { ModelsModule } from "../models/models.module.js";
+import { AssignmentRepository } from "./assignment.repository.js";
+import { RoundRepository } from "./round.repository.js";
+import { RoundDriver } from "./round-driver.js";
+import { RoundsController } from "./rounds.controller.js";
+import { RoundsService } from "./rounds.service.js";
+import { UpdateRepository } from "./update.repository.js";
+import { UpdateIntake } from "./update-intake.js";
+import { ValidationEvaluators } from "./validation-evaluators.js";
+
+/**
+ * Federated rounds: the persisted state machine (`RoundsService`), the driver that advances it, the intake of
+ * trainers' updates, contribution scoring. Reaches trainers only through the `INSTRUCTION_SENDER` port, which
+ * the trainer gateway provides.
+ */
+@Module({
+  imports: [JobsModule, ModelsModule],
+  controllers: [RoundsController],
+  providers: [
+    RoundRepository,
+    AssignmentRepository,
+    UpdateRepository,
+    ValidationEvaluators,
+    RoundsService,
+    UpdateIntake,
+    RoundDriver,
+  ],
+  exports: [RoundRepository, UpdateRepository, RoundsService, UpdateIntake, RoundDriver],
+})
+export class RoundsModule {}
