@@ -27,10 +27,22 @@ const names = Object.keys(packages);
 
 /**
  * The coordinator's feature modules, lowest first: a module may import only the modules listed with it (and
- * everything in `common`, `config`, `database`). Kept in step with the comment at the top of app.module.ts.
+ * everything in `common`, `config`, `database`). Kept in step with the comment at the top of app.module.ts. The
+ * bottom folders themselves (`common`, `config`, `database`) may import no feature module.
  * @type {Record<string, string[]>}
  */
-const coordinatorModules = {};
+const coordinatorModules = {
+  blobs: [],
+  models: ["blobs"],
+  validation: ["blobs"],
+  chain: ["blobs"],
+  datasets: ["chain"],
+  jobs: ["blobs", "chain", "datasets", "models"],
+  rounds: ["blobs", "chain", "jobs", "models"],
+  trainers: ["chain", "datasets", "jobs", "rounds"],
+  ledger: ["blobs", "chain", "jobs", "models", "rounds"],
+  health: [],
+};
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -76,6 +88,13 @@ module.exports = {
       comment: "The auditor library runs in a browser: no Node built-ins outside its tests and test support.",
       from: { path: "^auditor/src/", pathNot: "\\.test\\.ts$" },
       to: { dependencyTypes: ["core"] },
+    },
+    {
+      name: "coordinator-bottom-layers",
+      severity: "error",
+      comment: "coordinator/src/common, config and database import no feature module.",
+      from: { path: "^coordinator/src/(common|config|database)/" },
+      to: { path: "^coordinator/src/([^/]+)/", pathNot: "^coordinator/src/(common|config|database)/" },
     },
     ...Object.entries(coordinatorModules).map(([name, allowed]) => ({
       name: `coordinator-module-${name}`,
