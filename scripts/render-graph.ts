@@ -8,22 +8,11 @@ import { promisify } from "node:util";
 import { instance } from "@viz-js/viz";
 
 const root = path.resolve(import.meta.dirname, "..");
-const workspaces = [
-  "protocol",
-  "contracts",
-  "privacy",
-  "aggregation",
-  "model-runtime",
-  "enclave-compute",
-  "auditor",
-  "trainer-agent",
-  "coordinator",
-  "cli",
-];
-const present = (await import("../package.json", { with: { type: "json" } })).default.workspaces as string[];
-const sources = workspaces
-  .filter((name) => present.includes(name))
-  .flatMap((name) => (name === "contracts" ? ["contracts/abi", "contracts/ts", "contracts/typed"] : [`${name}/src`]));
+// Every workspace of the root package (the layering itself is in .dependency-cruiser.cjs).
+const workspaces = (await import("../package.json", { with: { type: "json" } })).default.workspaces as string[];
+const sources = workspaces.flatMap((name) =>
+  name === "contracts" ? ["contracts/abi", "contracts/ts", "contracts/typed"] : [`${name}/src`],
+);
 
 const { stdout: dot } = await promisify(execFile)(
   "depcruise",
