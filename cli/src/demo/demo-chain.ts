@@ -1,11 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { connectRpc } from "@tributary/auditor";
-import { datasetRegistryAbi, trainingJobsAbi, tributaryTokenAbi } from "@tributary/contracts";
 import { type Deployment, loadDeployment, parseDeployment } from "@tributary/contracts/deployments";
+import {
+  connectDatasetRegistry,
+  connectTrainingJobs,
+  connectTributaryToken,
+  type DatasetRegistry,
+  type TrainingJobs,
+  type TributaryToken,
+} from "@tributary/contracts/typed";
 import type { CoordinatorConfigInput } from "@tributary/coordinator";
 import { type DatasetId, type JobId, TributaryError, toFixed18 } from "@tributary/protocol";
 import {
-  Contract,
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
   formatUnits,
@@ -71,15 +77,15 @@ async function mined(tx: Promise<ContractTransactionResponse>, what: string): Pr
   return receipt;
 }
 
-/** The first `name` event `contract` emitted in `receipt`. */
-function emitted(contract: Contract, receipt: ContractTransactionReceipt, name: string) {
-  const address = receipt.to?.toLowerCase();
-  for (const log of receipt.logs) {
-    if (log.address.toLowerCase() !== address) continue;
-    const parsed = contract.interface.parseLog({ topics: [...log.topics], data: log.data });
-    if (parsed?.name === name) return parsed.args;
-  }
-  throw new DemoChainError(`transaction ${receipt.hash} emitted no ${name}`);
+/** The events of `receipt`'s own transaction among `events` (read back from its block with a typed filter). */
+function ofReceipt<E extends { transactionHash: string }>(
+  events: E[],
+  receipt: ContractTransactionReceipt,
+  what: string,
+) {
+  const event = events.find((candidate) => candidate.transactionHash === receipt.hash);
+  if (event === undefined) throw new DemoChainError(`transaction ${receipt.hash} emitted no ${what}`);
+  return event;
 }
 
 async function readDeployment(options: Extract<DemoChainOptions, { kind: "rpc" }>, chainId: bigint) {
@@ -113,9 +119,9 @@ async function readDeployment(options: Extract<DemoChainOptions, { kind: "rpc" }
 export class DemoChain {
   readonly #stopLocal: (() => Promise<void>) | undefined;
   readonly #funding: { owner: bigint; coordinator: bigint };
-  readonly #token: Contract;
-  readonly #jobs: Contract;
-  readonly #datasets: Contract;
+  readonly #token: TributaryToken;
+  readonly #jobs: TrainingJobs;
+  readonly #datasets: DatasetRegistry;
 
   private constructor(
     readonly rpcUrl: string,
@@ -131,9 +137,9 @@ export class DemoChain {
     this.#stopLocal = stopLocal;
     this.#funding = local ? FUNDING.local : FUNDING.rpc;
     const { contracts } = deployment;
-    this.#token = new Contract(contracts.TributaryToken, tributaryTokenAbi, researcher);
-    this.#jobs = new Contract(contracts.TrainingJobs, trainingJobsAbi, researcher);
-    this.#datasets = new Contract(contracts.DatasetRegistry, datasetRegistryAbi, provider);
+    this.#token = connectTributaryToken(contracts.TributaryToken, researcher);
+    this.#jobs = connectTrainingJobs(contracts.TrainingJobs, researcher);
+    this.#datasets = connectDatasetRegistry(contracts.DatasetRegistry, provider);
   }
 
   /** Starts the local chain (contracts deployed, the deployer as researcher) or connects to `--rpc`. */
@@ -229,9 +235,9 @@ export class DemoChain {
 
   /** `owner` enrols its dataset on DatasetRegistry (ε and δ in 18-decimal fixed point); returns the registry's id. */
   async enrolDataset(owner: Wallet, dataset: DatasetEnrolment): Promise<DatasetId> {
-    const registry = this.#datasets.connect(owner) as Contract;
+    const registry = this.#datasets.connect(owner);
     const receipt = await mined(
-      registry.getFunction("registerDataset")(
+      registry.registerDataset(
         dataset.commitment,
         dataset.metadataUri,
         0n,
@@ -240,22 +246,27 @@ export class DemoChain {
       ),
       "registerDataset",
     );
-    return String(emitted(registry, receipt, "DatasetRegistered").getValue("datasetId")) as DatasetId;
+    const events = await registry.queryFilter(
+      registry.filters.DatasetRegistered(),
+      receipt.blockNumber,
+      receipt.blockNumber,
+    );
+    return String(ofReceipt(events, receipt, "DatasetRegistered").args.datasetId) as DatasetId;
   }
 
   /** The researcher approves and escrows `reward` TRIB and creates the job for this coordinator; returns its id. */
   async createJob(params: ChainJobParams): Promise<JobId> {
     const researcher = await this.researcher.getAddress();
-    const balance = (await this.#token.getFunction("balanceOf")(researcher)) as bigint;
+    const balance = await this.#token.balanceOf(researcher);
     if (balance < params.reward) {
       throw new DemoChainError(
         `the researcher ${researcher} holds ${formatUnits(balance, 18)} TRIB, the reward is ${formatUnits(params.reward, 18)} TRIB`,
       );
     }
     const { contracts } = this.deployment;
-    await mined(this.#token.getFunction("approve")(contracts.TrainingJobs, params.reward), "approve");
+    await mined(this.#token.approve(contracts.TrainingJobs, params.reward), "approve");
     const receipt = await mined(
-      this.#jobs.getFunction("createJob")({
+      this.#jobs.createJob({
         modelSpecHash: params.modelSpecHash,
         datasetIds: params.datasetIds.map(BigInt),
         rounds: params.rounds,
@@ -265,15 +276,25 @@ export class DemoChain {
       }),
       "createJob",
     );
-    return String(emitted(this.#jobs, receipt, "JobCreated").getValue("jobId")) as JobId;
+    const events = await this.#jobs.queryFilter(
+      this.#jobs.filters.JobCreated(),
+      receipt.blockNumber,
+      receipt.blockNumber,
+    );
+    return String(ofReceipt(events, receipt, "JobCreated").args.jobId) as JobId;
   }
 
   /** The researcher takes back what the job does not pay out (escrow − fee − payouts); null when nothing is left. */
   async reclaim(jobId: JobId): Promise<{ amount: bigint; txHash: string } | null> {
-    const reclaimable = (await this.#jobs.getFunction("reclaimable")(BigInt(jobId))) as bigint;
+    const reclaimable = await this.#jobs.reclaimable(BigInt(jobId));
     if (reclaimable === 0n) return null;
-    const receipt = await mined(this.#jobs.getFunction("reclaim")(BigInt(jobId)), "reclaim");
-    return { amount: emitted(this.#jobs, receipt, "Reclaimed").getValue("amount") as bigint, txHash: receipt.hash };
+    const receipt = await mined(this.#jobs.reclaim(BigInt(jobId)), "reclaim");
+    const events = await this.#jobs.queryFilter(
+      this.#jobs.filters.Reclaimed(),
+      receipt.blockNumber,
+      receipt.blockNumber,
+    );
+    return { amount: ofReceipt(events, receipt, "Reclaimed").args.amount, txHash: receipt.hash };
   }
 
   /** Stops the local chain (its state is gone) or disconnects from the RPC endpoint. */
