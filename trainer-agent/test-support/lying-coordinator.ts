@@ -2,6 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Bytes32, type JobSpec, SOCKET_EVENTS, weightsToBytes } from "@tributary/protocol";
+import { CID } from "multiformats/cid";
+import * as Digest from "multiformats/hashes/digest";
 import { type Socket, Server as SocketServer } from "socket.io";
 
 /** Something the agent sent the coordinator: a socket event and its arguments. */
@@ -10,7 +12,8 @@ export interface AgentMessage {
   readonly args: readonly unknown[];
 }
 
-const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+const RAW_CODEC = 0x55;
+const SHA2_256 = 0x12;
 
 /**
  * Test support (not part of the package build): a coordinator that says whatever its test tells it to. It speaks
@@ -91,11 +94,11 @@ export class LyingCoordinator {
     return this.#received;
   }
 
-  /** Serves `weights` as a model; returns its (made-up) CID and the SHA-256 an instruction names. */
+  /** Serves `weights` as a model; returns its CID (CIDv1, raw, sha2-256, as a coordinator names it) and SHA-256. */
   addModel(weights: Float32Array): { modelCid: string; modelHash: Bytes32 } {
     const bytes = weightsToBytes(weights);
     const digest = createHash("sha256").update(bytes).digest();
-    const modelCid = `b${Array.from(randomBytes(58), (byte) => BASE32[byte % 32]).join("")}`;
+    const modelCid = CID.create(1, RAW_CODEC, Digest.create(SHA2_256, digest)).toString();
     this.models.set(modelCid, bytes);
     return { modelCid, modelHash: `0x${digest.toString("hex")}` as Bytes32 };
   }

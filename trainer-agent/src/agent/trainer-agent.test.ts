@@ -77,6 +77,25 @@ async function ledgerSteps(fixture: OwnerFixture): Promise<unknown[]> {
   return ledger.datasets["1"]?.gaussian ?? [];
 }
 
+describe("a coordinator that sends malformed messages", () => {
+  it("cannot crash the agent: each is reported and dropped, and the next valid instruction is answered", async () => {
+    owner = await ownerAgainstLyingCoordinator({ records: 64 });
+    const spec = fixtureSpec({ batchSize: 8, dp: DP });
+    owner.coordinator.jobs.set("7", spec);
+    owner.coordinator.send(SOCKET_EVENTS.instruction, { jobId: "7", round: 0, modelCid: "not a CID" });
+    owner.coordinator.send(SOCKET_EVENTS.evaluate, { jobId: 7 });
+    owner.coordinator.send(SOCKET_EVENTS.jobClosed, "garbage");
+    const answer = await train(owner, "7", spec, 0, 1);
+    expect(answer.event).toBe(SOCKET_EVENTS.update);
+    const errors = owner.events.filter((event) => event.type === "error").map((event) => event.message);
+    expect(errors).toEqual([
+      expect.stringMatching(/^invalid instruction: instruction\.modelCid/),
+      expect.stringMatching(/^invalid evaluate: evaluate\.jobId/),
+      expect.stringMatching(/^invalid job:closed/),
+    ]);
+  });
+});
+
 describe("item 3: the trainer decides its own privacy", () => {
   it("refuses an instruction whose batch size is not the spec's (spec 8, instruction = the whole dataset): nothing charged, no record read", async () => {
     owner = await ownerAgainstLyingCoordinator({ records: 64 });

@@ -27,6 +27,7 @@ import {
   weightsToBytes,
 } from "@tributary/protocol";
 import { io, type Socket } from "socket.io-client";
+import type { z } from "zod";
 import { trainLocal } from "../train-local.js";
 import { CoordinatorApi } from "./coordinator-api.js";
 import { checkTrainInstruction } from "./instruction-checks.js";
@@ -106,25 +107,42 @@ export class TrainerAgent {
       this.#loggedIn = Promise.withResolvers<void>();
       this.#emit({ type: "disconnected", reason });
     });
-    socket.on(SOCKET_EVENTS.jobOpened, (payload: unknown) => {
-      const { jobId } = parseInput(JobOpenedSchema, payload, "job:opened");
-      this.#joinOnce(jobId);
-    });
-    socket.on(SOCKET_EVENTS.jobClosed, (payload: unknown) => {
-      const { jobId, status } = parseInput(JobClosedSchema, payload, "job:closed");
+    this.#on(socket, SOCKET_EVENTS.jobOpened, JobOpenedSchema, "job:opened", ({ jobId }) => this.#joinOnce(jobId));
+    this.#on(socket, SOCKET_EVENTS.jobClosed, JobClosedSchema, "job:closed", ({ jobId, status }) => {
       this.#models.get(jobId)?.model.dispose();
       this.#models.delete(jobId);
       this.#emit({ type: "job-closed", jobId, status });
     });
-    socket.on(SOCKET_EVENTS.instruction, (payload: unknown) => {
-      const instruction = parseInput(TrainInstructionSchema, payload, "instruction");
+    this.#on(socket, SOCKET_EVENTS.instruction, TrainInstructionSchema, "instruction", (instruction) => {
       if (this.#firstTime(instruction.nonce)) this.#enqueue(() => this.#train(instruction));
     });
-    socket.on(SOCKET_EVENTS.evaluate, (payload: unknown) => {
-      const instruction = parseInput(EvaluateInstructionSchema, payload, "evaluate");
+    this.#on(socket, SOCKET_EVENTS.evaluate, EvaluateInstructionSchema, "evaluate", (instruction) => {
       if (this.#firstTime(instruction.nonce)) this.#enqueue(() => this.#evaluate(instruction));
     });
     await firstLogin;
+  }
+
+  /**
+   * Handles the coordinator's `event` with its payload parsed by `schema`. A malformed message is reported as an
+   * error event and dropped, never thrown: a lying coordinator cannot crash the owner's agent.
+   */
+  #on<S extends z.ZodType>(
+    socket: Socket,
+    event: string,
+    schema: S,
+    what: string,
+    handle: (message: z.output<S>) => void,
+  ): void {
+    socket.on(event, (payload: unknown) => {
+      let message: z.output<S>;
+      try {
+        message = parseInput(schema, payload, what);
+      } catch (error) {
+        this.#emit({ type: "error", message: (error as Error).message });
+        return;
+      }
+      handle(message);
+    });
   }
 
   stop(): void {
