@@ -32,6 +32,9 @@ export async function startChainCoordinator(
       dataDir: db.dataDir,
       ...db.config,
       chainId: chain.chainId,
+      // The scripted trainers attest with the TEE simulator.
+      mode: "development",
+      verifyingContract: deployment.contracts.TrainingJobs,
       chain: {
         rpcUrl: chain.url,
         trainingJobs: deployment.contracts.TrainingJobs,
