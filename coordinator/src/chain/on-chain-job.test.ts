@@ -24,6 +24,7 @@ import {
   trainRound,
 } from "../../test-support/on-chain-job.js";
 import { ok, until } from "../../test-support/rest.js";
+import type { CoordinatorConfigInput } from "../config/coordinator-config.js";
 import type { Coordinator, CreateCoordinatorOptions } from "../create-coordinator.js";
 import { ChainIntentEntity } from "./chain-intent.entity.js";
 import { ChainJobEntity } from "./chain-job.entity.js";
@@ -42,8 +43,13 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function start(db: TestDatabase, sender: Wallet, options: CreateCoordinatorOptions = {}): Promise<Coordinator> {
-  const coordinator = await startChainCoordinator(chain, db, sender, options);
+async function start(
+  db: TestDatabase,
+  sender: Wallet,
+  options: CreateCoordinatorOptions = {},
+  overrides: Partial<CoordinatorConfigInput> = {},
+): Promise<Coordinator> {
+  const coordinator = await startChainCoordinator(chain, db, sender, options, overrides);
   cleanup.push(() => coordinator.close());
   return coordinator;
 }
@@ -230,6 +236,41 @@ describe("anchoring through failures", () => {
     const accepted = await jobs.queryFilter(jobs.filters.JobAccepted(BigInt(jobId)));
     expect(accepted).toHaveLength(1);
     expect(accepted[0]?.transactionHash).toBe(intents[0]?.minedTxHash);
+  });
+
+  it("item 16: a job that cannot start fails saying why, and its researcher refunds itself through cancelJob once it is stale", async () => {
+    const db = await database.setup();
+    cleanup.push(() => db.cleanup());
+    const sender = await chain.fundedWallet();
+    const coordinator = await start(db, sender, {}, { jobStartTimeoutS: 3 });
+    // Development with a chain was asked for explicitly (the scripted trainers use the TEE simulator): loud.
+    const health = await ok<{ mode: string; warning?: string }>(coordinator.url, "GET", "/health");
+    expect(health.mode).toBe("development");
+    expect(health.warning).toMatch(/^DEVELOPMENT MODE WITH A CHAIN/);
+    const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2);
+    // clients.min is 3; only two of the three owners ever log in.
+    const trainers = await connect(coordinator, owners.slice(0, 2), datasets.slice(0, 2), jobId);
+    expect(trainers).toHaveLength(2);
+    const failed = await until("the job to fail", async () => {
+      const job = await ok<{ status: string; error: string | null }>(coordinator.url, "GET", `/jobs/${jobId}`);
+      return job.status === "failed" ? job : undefined;
+    });
+    expect(failed.error).toMatch(
+      new RegExp(
+        `^round 0 could not start after waiting 3 s \\(jobStartTimeoutS\\): 2 of the 3 admitted trainers needed \\(clients\\.min\\) are online for datasets .*; on chain: no more anchors and no finalizeJob will be sent, so the job goes stale after its staleJobTimeout without activity \\(no anchor yet: stale from \\d{4}-.*Z\\), and its researcher then refunds the escrow with TrainingJobs\\.cancelJob\\(${jobId}\\)$`,
+      ),
+    );
+    const { jobs } = chain.system.contracts;
+    // The coordinator accepted the job, so the researcher waits for the stale timeout, then takes the escrow back.
+    await expect(jobs.connect(chain.deployer).cancelJob.staticCall(BigInt(jobId))).rejects.toThrow();
+    await chain.rpc("evm_increaseTime", [14 * 24 * 3600 + 1]);
+    await chain.rpc("evm_mine");
+    const before = await chain.tokenBalance(chain.deployer.address);
+    await (await jobs.connect(chain.deployer).cancelJob(BigInt(jobId))).wait();
+    expect((await chain.tokenBalance(chain.deployer.address)) - before).toBe(REWARD);
+    // Nothing was anchored; the outbox holds only the acceptance.
+    const intents = await coordinator.app.get(DataSource).getRepository(ChainIntentEntity).find();
+    expect(intents.map((intent) => [intent.kind, intent.status])).toEqual([["acceptJob", "confirmed"]]);
   });
 
   it("with the RPC endpoint down during a round, anchors the round exactly once when it comes back (Krum: unselected updates score 0)", async () => {
