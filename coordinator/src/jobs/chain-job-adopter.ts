@@ -6,7 +6,7 @@ import { PaymentTokens } from "../chain/payment-tokens.js";
 import { JobsService } from "./jobs.service.js";
 
 /** Why an on-chain job is not adopted (kept in `chain_jobs.adoption_error`, retried at every poll). */
-export class AdoptionRefusedError extends Error {
+class AdoptionRefusedError extends Error {
   override name = "AdoptionRefusedError";
 }
 
