@@ -6,7 +6,12 @@ import { DocumentBuilder, SwaggerModule } from "@nestjs/swagger";
 import { AppModule } from "./app.module.js";
 import type { ChainSenderHooks } from "./chain/chain-sender.js";
 import { TributaryErrorFilter } from "./common/tributary-error.filter.js";
-import { type CoordinatorConfig, type CoordinatorConfigInput, resolveConfig } from "./config/coordinator-config.js";
+import {
+  type CoordinatorConfig,
+  type CoordinatorConfigInput,
+  developmentWithChain,
+  resolveConfig,
+} from "./config/coordinator-config.js";
 import { startEmbeddedPostgres } from "./database/embedded-postgres.js";
 
 export interface Coordinator {
@@ -38,6 +43,11 @@ export async function createCoordinator(
       logger: options.logger ?? new Logger(),
       bodyParser: true,
     });
+    if (developmentWithChain(config)) {
+      new Logger("config").warn(
+        "DEVELOPMENT MODE WITH A CHAIN: simulated TEE attestations are accepted for on-chain jobs (production is the default with a chain; unset mode to get it)",
+      );
+    }
     app.useGlobalFilters(new TributaryErrorFilter());
     app.enableShutdownHooks();
     const document = SwaggerModule.createDocument(

@@ -4,6 +4,7 @@ import type { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { expect } from "vitest";
 import { ChainIntentEntity } from "../src/chain/chain-intent.entity.js";
+import type { CoordinatorConfigInput } from "../src/config/coordinator-config.js";
 import { type Coordinator, type CreateCoordinatorOptions, createCoordinator } from "../src/create-coordinator.js";
 import type { TestDatabase } from "./databases.js";
 import { ok, request, until } from "./rest.js";
@@ -24,14 +25,19 @@ export async function startChainCoordinator(
   db: TestDatabase,
   sender: Wallet,
   options: CreateCoordinatorOptions = {},
+  overrides: Partial<CoordinatorConfigInput> = {},
 ): Promise<Coordinator> {
   const deployment = chain.system.deployment;
   return createCoordinator(
     {
+      ...overrides,
       port: 0,
       dataDir: db.dataDir,
       ...db.config,
       chainId: chain.chainId,
+      // The scripted trainers attest with the TEE simulator.
+      mode: "development",
+      verifyingContract: deployment.contracts.TrainingJobs,
       chain: {
         rpcUrl: chain.url,
         trainingJobs: deployment.contracts.TrainingJobs,

@@ -55,6 +55,7 @@ export const CHAIN_EVENT_ARGS = {
     reward: uint256,
     feeBps: smallUint,
   }),
+  JobAccepted: z.object({ jobId: uint256, coordinator: AddressSchema, staleAt: uint256 }),
   RoundAnchored: z.object({ jobId: uint256, round: smallUint, updatesRoot: Bytes32Schema, modelHash: Bytes32Schema }),
   JobFinalized: z.object({
     jobId: uint256,

@@ -76,7 +76,7 @@ describe("auditing an on-chain job with tributary ledger verify", () => {
       await trainRound(trainers, 1);
       await trainRound(trainers, 10);
       await evaluate(trainers, 1);
-      await intentsSettled(coordinator, 3);
+      await intentsSettled(coordinator, 4);
       for (const trainer of trainers) trainer.close();
 
       const trainingJobs = chain.system.deployment.contracts.TrainingJobs;

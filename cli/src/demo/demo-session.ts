@@ -126,7 +126,13 @@ export class DemoSession {
           dataDir: path.join(shards.runDir, "coordinator"),
           ...(chain === undefined
             ? {}
-            : { chainId: chain.chainId, verifyingContract: chain.trainingJobs, chain: chain.coordinatorConfig() }),
+            : {
+                // The demo's trainers run on the TEE simulator: development mode, asked for explicitly.
+                mode: "development" as const,
+                chainId: chain.chainId,
+                verifyingContract: chain.trainingJobs,
+                chain: chain.coordinatorConfig(),
+              }),
         },
         { logger: quietLogger(note) },
       );

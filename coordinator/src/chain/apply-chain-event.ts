@@ -28,6 +28,9 @@ export async function applyChainEvent(
       return {};
     case "JobCreated":
       return (await index.createJob(tx, at, event.args)) ? { createdJob: event.args.jobId } : {};
+    case "JobAccepted":
+      await index.acceptJob(tx, at, event.args);
+      return {};
     case "RoundAnchored":
       await index.anchorRound(tx, at, event.args);
       return {};

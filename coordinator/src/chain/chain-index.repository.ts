@@ -160,6 +160,19 @@ export class ChainIndexRepository {
     return rows.length === 1;
   }
 
+  /** Records the coordinator's acceptance (`JobAccepted`) and when the job becomes stale if nothing else happens. */
+  async acceptJob(
+    tx: Transaction,
+    at: EventPosition,
+    row: { jobId: string; coordinator: string; staleAt: string },
+  ): Promise<void> {
+    await m(tx).query(
+      `UPDATE chain_jobs SET accepted_block = $2, stale_at = $4, last_block = $2, last_log_index = $3
+       WHERE job_id = $1 AND ${NEWER}`,
+      [row.jobId, at.block, at.logIndex, row.staleAt],
+    );
+  }
+
   async anchorRound(
     tx: Transaction,
     at: EventPosition,

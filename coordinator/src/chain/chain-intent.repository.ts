@@ -68,6 +68,11 @@ export class ChainIntentRepository {
       .find({ where: { dedupeKey: In([...keys]), status: Not("failed") }, order: { id: "ASC" } });
   }
 
+  /** The newest intent of this effect, whatever its status. */
+  latest(key: string): Promise<ChainIntentEntity | null> {
+    return this.db.getRepository(ChainIntentEntity).findOne({ where: { dedupeKey: key }, order: { id: "DESC" } });
+  }
+
   /** The oldest intent still pending or sent. */
   oldestOpen(): Promise<ChainIntentEntity | null> {
     return this.db.getRepository(ChainIntentEntity).findOne({ where: { status: OPEN() }, order: { id: "ASC" } });

@@ -4,6 +4,9 @@ import { z } from "zod";
 const uint256 = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, "must be a non-negative decimal integer");
 const nonZeroBytes32 = Bytes32Schema.refine((value) => !/^0x0{64}$/.test(value), "must not be zero");
 
+/** `TrainingJobs.acceptJob(jobId)`: the coordinator commits to run the job before its first round. */
+export const AcceptJobArgsSchema = z.strictObject({ jobId: JobIdSchema });
+
 /** `TrainingJobs.anchorRound(jobId, round, updatesRoot, modelHash)`: rounds count from 1 on chain. */
 export const AnchorRoundArgsSchema = z.strictObject({
   jobId: JobIdSchema,
@@ -21,6 +24,7 @@ export const FinalizeJobArgsSchema = z.strictObject({
 
 /** A chain write the coordinator commits to, together with the state change that causes it. */
 export const ChainIntentSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("acceptJob"), args: AcceptJobArgsSchema }),
   z.strictObject({ kind: z.literal("anchorRound"), args: AnchorRoundArgsSchema }),
   z.strictObject({ kind: z.literal("finalizeJob"), args: FinalizeJobArgsSchema }),
 ]);
@@ -28,6 +32,7 @@ export type ChainIntent = z.infer<typeof ChainIntentSchema>;
 export type ChainIntentInput = z.input<typeof ChainIntentSchema>;
 export type ChainIntentKind = ChainIntent["kind"];
 export type ChainIntentArgs = ChainIntent["args"];
+export type AcceptJobArgs = z.infer<typeof AcceptJobArgsSchema>;
 export type AnchorRoundArgs = z.infer<typeof AnchorRoundArgsSchema>;
 export type FinalizeJobArgs = z.infer<typeof FinalizeJobArgsSchema>;
 
@@ -38,7 +43,17 @@ export function parseChainIntent(input: ChainIntentInput): ChainIntent {
 
 /** One intent per effect on chain: enqueuing the same effect twice is a no-op. */
 export function dedupeKey(intent: ChainIntent): string {
-  return intent.kind === "anchorRound"
-    ? `anchorRound:${intent.args.jobId}:${intent.args.round}`
-    : `finalizeJob:${intent.args.jobId}`;
+  switch (intent.kind) {
+    case "acceptJob":
+      return acceptJobKey(intent.args.jobId);
+    case "anchorRound":
+      return `anchorRound:${intent.args.jobId}:${intent.args.round}`;
+    case "finalizeJob":
+      return `finalizeJob:${intent.args.jobId}`;
+  }
+}
+
+/** The dedupe key of a job's `acceptJob` intent. */
+export function acceptJobKey(jobId: string): string {
+  return `acceptJob:${jobId}`;
 }

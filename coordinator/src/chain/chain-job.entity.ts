@@ -72,6 +72,14 @@ export class ChainJobEntity {
   @Column({ type: "integer", name: "last_log_index" })
   lastLogIndex!: number;
 
+  /** The block of the `JobAccepted` event (the coordinator's `acceptJob`), once confirmed. */
+  @Column({ type: "bigint", name: "accepted_block", nullable: true })
+  acceptedBlock!: string | null;
+
+  /** `JobAccepted.staleAt`: unix seconds from which the researcher may cancel if nothing else happened since. */
+  @Column({ type: "numeric", name: "stale_at", nullable: true })
+  staleAt!: string | null;
+
   /** The coordinator job running this on-chain job, once one was created for it. */
   @Column({ type: "bigint", name: "adopted_job_id", nullable: true })
   adoptedJobId!: string | null;

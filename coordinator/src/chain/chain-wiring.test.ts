@@ -39,6 +39,8 @@ async function start(db: TestDatabase, wallet: Wallet | undefined): Promise<Coor
       ...(wallet === undefined
         ? {}
         : {
+            mode: "development" as const,
+            verifyingContract: chain.system.deployment.contracts.TrainingJobs,
             chain: {
               rpcUrl: chain.url,
               trainingJobs: chain.system.deployment.contracts.TrainingJobs,

@@ -10,6 +10,7 @@ import { ChainJobRepository } from "./chain-job.repository.js";
 import { ChainRoundAnchorRepository } from "./chain-round-anchor.repository.js";
 import { ChainSender, type ChainSenderHooks } from "./chain-sender.js";
 import { JobSpecsController } from "./job-specs.controller.js";
+import { PaymentTokens } from "./payment-tokens.js";
 
 /** The sender's options from the configuration. */
 export function senderOptions(chain: ChainConfig) {
@@ -23,15 +24,20 @@ export function senderOptions(chain: ChainConfig) {
   };
 }
 
-/** The indexer's options from the configuration. */
-export function indexerOptions(chain: ChainConfig, coordinator: string | undefined) {
+/**
+ * The indexer's options from the configuration: only jobs naming this coordinator (`chain.coordinator`, else the
+ * sender key's address; the configuration requires one of them) are adopted.
+ */
+export function indexerOptions(chain: ChainConfig, senderAddress: string | undefined) {
+  const coordinator = chain.coordinator ?? senderAddress;
+  if (coordinator === undefined) throw new TypeError("chain.coordinator is required without chain.senderPrivateKey");
   return {
     startBlock: chain.startBlock,
     confirmations: chain.confirmations,
     maxBlockRange: chain.maxBlockRange,
     pollIntervalMs: chain.pollIntervalMs,
     maxBackoffMs: chain.maxBackoffMs,
-    ...(coordinator === undefined ? {} : { coordinator }),
+    coordinator,
   };
 }
 
@@ -55,6 +61,11 @@ export class ChainModule {
       { provide: ChainClient, useFactory: () => new ChainClient(chain, config.chainId) },
       ChainIndexRepository,
       {
+        provide: PaymentTokens,
+        inject: [ChainClient],
+        useFactory: (client: ChainClient) => new PaymentTokens(client, chain.paymentTokens),
+      },
+      {
         provide: ChainIndexer,
         inject: [TransactionRunner, ChainIndexRepository, ChainJobRepository, ChainClient],
         useFactory: (
@@ -77,7 +88,7 @@ export class ChainModule {
     return {
       ...base,
       providers: [...base.providers, ...providers],
-      exports: [...base.exports, ChainClient, ChainIndexer],
+      exports: [...base.exports, ChainClient, ChainIndexer, PaymentTokens],
       controllers: [JobSpecsController],
     };
   }

@@ -11,10 +11,14 @@ export type IntentOnChain =
 const ZERO = `0x${"0".repeat(64)}`;
 /** `ITrainingJobs.JobStatus.Finalized`. */
 const FINALIZED = 3n;
+/** `ITrainingJobs.JobStatus.Open`. */
+const OPEN = 1n;
+const STATUS_NAMES = ["None", "Open", "Running", "Finalized", "Cancelled"];
 
 /** The calldata of the intent's TrainingJobs call. */
 export async function intentCalldata(client: ChainClient, intent: ChainIntent): Promise<string> {
   const jobs = client.trainingJobs.contract;
+  if (intent.kind === "acceptJob") return (await jobs.acceptJob.populateTransaction(BigInt(intent.args.jobId))).data;
   if (intent.kind === "anchorRound") {
     const { jobId, round, updatesRoot, modelHash } = intent.args;
     return (await jobs.anchorRound.populateTransaction(BigInt(jobId), BigInt(round), updatesRoot, modelHash)).data;
@@ -24,13 +28,22 @@ export async function intentCalldata(client: ChainClient, intent: ChainIntent): 
 }
 
 /**
- * Reads the contract's state for the intent's slot (`getRound` for an anchor, `getJob` for a finalisation) at
+ * Reads the contract's state for the intent's slot (`getRound` for an anchor, `getJob` for an acceptance or a
+ * finalisation) at
  * the latest block: the check the sender makes before every first send and every resend, so an effect that
  * already happened (a crash after broadcasting, a lost record) is recognised instead of sent again. Reverts (an
  * unknown job) propagate.
  */
 export async function intentOnChain(client: ChainClient, intent: ChainIntent): Promise<IntentOnChain> {
   const jobs = client.trainingJobs.contract;
+  if (intent.kind === "acceptJob") {
+    const job = await jobs.getJob(BigInt(intent.args.jobId));
+    if (job.accepted) return { state: "done" };
+    if (job.status === OPEN) return { state: "not-yet" };
+    // Cancelled (or otherwise moved on) before the acceptance landed: it can never be accepted.
+    const status = STATUS_NAMES[Number(job.status)] ?? String(job.status);
+    return { state: "conflict", name: "JobNoLongerOpen", args: [intent.args.jobId, status] };
+  }
   if (intent.kind === "anchorRound") {
     const { jobId, round, updatesRoot, modelHash } = intent.args;
     const anchor = await jobs.getRound(BigInt(jobId), BigInt(round));

@@ -24,8 +24,10 @@ import {
   trainRound,
 } from "../../test-support/on-chain-job.js";
 import { ok, until } from "../../test-support/rest.js";
+import type { CoordinatorConfigInput } from "../config/coordinator-config.js";
 import type { Coordinator, CreateCoordinatorOptions } from "../create-coordinator.js";
 import { ChainIntentEntity } from "./chain-intent.entity.js";
+import { ChainJobEntity } from "./chain-job.entity.js";
 
 let chain: LocalChain;
 beforeAll(async () => {
@@ -41,8 +43,13 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function start(db: TestDatabase, sender: Wallet, options: CreateCoordinatorOptions = {}): Promise<Coordinator> {
-  const coordinator = await startChainCoordinator(chain, db, sender, options);
+async function start(
+  db: TestDatabase,
+  sender: Wallet,
+  options: CreateCoordinatorOptions = {},
+  overrides: Partial<CoordinatorConfigInput> = {},
+): Promise<Coordinator> {
+  const coordinator = await startChainCoordinator(chain, db, sender, options, overrides);
   cleanup.push(() => coordinator.close());
   return coordinator;
 }
@@ -86,7 +93,7 @@ describe.each(DATABASES)("an on-chain job on $name", (database) => {
     await trainRound(trainers, 1);
     await trainRound(trainers, 10);
     await evaluate(trainers, 1);
-    await intentsSettled(coordinator, 3); // two anchors and the finalisation
+    await intentsSettled(coordinator, 4); // the acceptance, two anchors and the finalisation
 
     const ledger = await ok<JobLedger>(coordinator.url, "GET", `/ledger/jobs/${jobId}`);
     const { jobs, token } = chain.system.contracts;
@@ -144,14 +151,41 @@ describe.each(DATABASES)("an on-chain job on $name", (database) => {
 describe("anchoring through failures", () => {
   const database = DATABASES[0] as (typeof DATABASES)[number];
 
-  it("stops a job its researcher cancels on chain, and sends its trainers nothing more", async () => {
+  it("accepts the job on chain before round 0: the researcher's cancelJob reverts until the job is stale, then stops the job", async () => {
     const db = await database.setup();
     cleanup.push(() => db.cleanup());
     const sender = await chain.fundedWallet();
     const coordinator = await start(db, sender);
     const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2);
     const trainers = await connect(coordinator, owners, datasets, jobId);
+    // Round 0's instructions arrive only after the acceptance is on chain.
+    const instructions = await Promise.all(trainers.map((trainer) => trainer.next()));
     const { jobs } = chain.system.contracts;
+    const accepted = await jobs.queryFilter(jobs.filters.JobAccepted(BigInt(jobId)));
+    expect(accepted).toHaveLength(1);
+    const job = await jobs.getJob(BigInt(jobId));
+    expect(job.accepted).toBe(true);
+    // The attack of item 10: the researcher front-runs the first anchor after trainers did round 1.
+    const revert = await jobs
+      .connect(chain.deployer)
+      .cancelJob.staticCall(BigInt(jobId))
+      .then(
+        () => "no revert",
+        (error: { data?: string }) => jobs.interface.parseError(error.data ?? "0x")?.name,
+      );
+    expect(revert).toBe("TrainingJobsNotCancellable");
+    // The indexer recorded the acceptance and when the job goes stale (acceptance block time + 14 days).
+    const staleAt = (accepted[0] as { args: { staleAt: bigint } }).args.staleAt;
+    const block = await chain.provider().getBlock((accepted[0] as { blockNumber: number }).blockNumber);
+    expect(staleAt).toBe(BigInt(block?.timestamp ?? 0) + 14n * 24n * 3600n);
+    const chainJob = await until("the acceptance to be indexed", async () => {
+      const row = await coordinator.app.get(DataSource).getRepository(ChainJobEntity).findOneBy({ jobId });
+      return row?.acceptedBlock === null ? undefined : row;
+    });
+    expect(chainJob?.staleAt).toBe(staleAt.toString());
+    // Once the job is stale, the researcher may cancel; the coordinator stops the job.
+    await chain.rpc("evm_increaseTime", [14 * 24 * 3600 + 1]);
+    await chain.rpc("evm_mine");
     await (await jobs.connect(chain.deployer).cancelJob(BigInt(jobId))).wait();
     const cancelled = await until("the job to be cancelled", async () => {
       const job = await ok<{ status: string; error: string | null }>(coordinator.url, "GET", `/jobs/${jobId}`);
@@ -159,11 +193,84 @@ describe("anchoring through failures", () => {
     });
     expect(cancelled.error).toMatch(/cancelled on chain \(refund 1000000000000000000000\)/);
     // Round 0 had been sent before the cancellation: its answers are refused, nothing is anchored.
-    const instructions = await Promise.all(trainers.map((trainer) => trainer.next()));
     const ack = await trainers[0]?.submit(instructions[0]?.instruction as TrainInstruction, delta(1), 100);
     expect(ack?.ok).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await coordinator.app.get(DataSource).getRepository(ChainIntentEntity).count()).toBe(0);
+    const intents = await coordinator.app.get(DataSource).getRepository(ChainIntentEntity).find();
+    expect(intents.map((intent) => intent.kind)).toEqual(["acceptJob"]);
+  });
+
+  it("killed after broadcasting acceptJob and before recording it, accepts exactly once after restart and sends round 0 only then", async () => {
+    const db = await database.setup();
+    cleanup.push(() => db.cleanup());
+    const sender = await chain.fundedWallet();
+    let killed = false;
+    const doomed = await start(db, sender, {
+      chainSenderHooks: {
+        afterBroadcast() {
+          killed = true;
+          throw new Error("killed after broadcasting");
+        },
+      },
+    });
+    const { owners, datasets, jobId } = await onChainJob(doomed, sender, 1);
+    let trainers = await connect(doomed, owners, datasets, jobId);
+    await until("the sender to be killed", async () => (killed ? true : undefined));
+    // The acceptance was broadcast but the coordinator never learnt it was confirmed: no instruction goes out.
+    await expect(trainers[0]?.next(1_000)).rejects.toThrow();
+    const waiting = await ok<{ status: string; statusMessage: string | null }>(doomed.url, "GET", `/jobs/${jobId}`);
+    expect(waiting.status).toBe("running");
+    expect(waiting.statusMessage).toMatch(/waiting for TrainingJobs\.acceptJob\(\d+\) to be confirmed on chain/);
+    for (const trainer of trainers) trainer.close();
+    await (cleanup.pop() as () => Promise<void>)(); // trainers
+    await (cleanup.pop() as () => Promise<void>)(); // the coordinator
+
+    const restarted = await start(db, sender);
+    trainers = await connect(restarted, owners, datasets, jobId);
+    await trainRound(trainers, 1);
+    await evaluate(trainers, 0);
+    const intents = await intentsSettled(restarted, 3);
+    expect(intents[0]?.kind).toBe("acceptJob");
+    expect(intents[0]?.txs).toHaveLength(1);
+    const { jobs } = chain.system.contracts;
+    const accepted = await jobs.queryFilter(jobs.filters.JobAccepted(BigInt(jobId)));
+    expect(accepted).toHaveLength(1);
+    expect(accepted[0]?.transactionHash).toBe(intents[0]?.minedTxHash);
+  });
+
+  it("item 16: a job that cannot start fails saying why, and its researcher refunds itself through cancelJob once it is stale", async () => {
+    const db = await database.setup();
+    cleanup.push(() => db.cleanup());
+    const sender = await chain.fundedWallet();
+    const coordinator = await start(db, sender, {}, { jobStartTimeoutS: 3 });
+    // Development with a chain was asked for explicitly (the scripted trainers use the TEE simulator): loud.
+    const health = await ok<{ mode: string; warning?: string }>(coordinator.url, "GET", "/health");
+    expect(health.mode).toBe("development");
+    expect(health.warning).toMatch(/^DEVELOPMENT MODE WITH A CHAIN/);
+    const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2);
+    // clients.min is 3; only two of the three owners ever log in.
+    const trainers = await connect(coordinator, owners.slice(0, 2), datasets.slice(0, 2), jobId);
+    expect(trainers).toHaveLength(2);
+    const failed = await until("the job to fail", async () => {
+      const job = await ok<{ status: string; error: string | null }>(coordinator.url, "GET", `/jobs/${jobId}`);
+      return job.status === "failed" ? job : undefined;
+    });
+    expect(failed.error).toMatch(
+      new RegExp(
+        `^round 0 could not start after waiting 3 s \\(jobStartTimeoutS\\): 2 of the 3 admitted trainers needed \\(clients\\.min\\) are online for datasets .*; on chain: no more anchors and no finalizeJob will be sent, so the job goes stale after its staleJobTimeout without activity \\(no anchor yet: stale from \\d{4}-.*Z\\), and its researcher then refunds the escrow with TrainingJobs\\.cancelJob\\(${jobId}\\)$`,
+      ),
+    );
+    const { jobs } = chain.system.contracts;
+    // The coordinator accepted the job, so the researcher waits for the stale timeout, then takes the escrow back.
+    await expect(jobs.connect(chain.deployer).cancelJob.staticCall(BigInt(jobId))).rejects.toThrow();
+    await chain.rpc("evm_increaseTime", [14 * 24 * 3600 + 1]);
+    await chain.rpc("evm_mine");
+    const before = await chain.tokenBalance(chain.deployer.address);
+    await (await jobs.connect(chain.deployer).cancelJob(BigInt(jobId))).wait();
+    expect((await chain.tokenBalance(chain.deployer.address)) - before).toBe(REWARD);
+    // Nothing was anchored; the outbox holds only the acceptance.
+    const intents = await coordinator.app.get(DataSource).getRepository(ChainIntentEntity).find();
+    expect(intents.map((intent) => [intent.kind, intent.status])).toEqual([["acceptJob", "confirmed"]]);
   });
 
   it("with the RPC endpoint down during a round, anchors the round exactly once when it comes back (Krum: unselected updates score 0)", async () => {
@@ -173,6 +280,12 @@ describe("anchoring through failures", () => {
     const coordinator = await start(db, sender);
     const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2, { name: "krum", f: 0 });
     const trainers = await connect(coordinator, owners, datasets, jobId);
+    // Round 0 opens once the job's acceptance is confirmed; the outage comes after.
+    await until("the job's acceptance to be confirmed", async () =>
+      (await coordinator.app.get(DataSource).getRepository(ChainIntentEntity).countBy({ status: "confirmed" })) === 1
+        ? true
+        : undefined,
+    );
     await chain.stopRpc();
     try {
       await trainRound(trainers, 1);
@@ -181,13 +294,15 @@ describe("anchoring through failures", () => {
         (await dataSource.getRepository(ChainIntentEntity).countBy({ kind: "anchorRound" })) === 1 ? true : undefined,
       );
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await dataSource.getRepository(ChainIntentEntity).countBy({ status: "confirmed" })).toBe(0);
+      expect(
+        await dataSource.getRepository(ChainIntentEntity).countBy({ kind: "anchorRound", status: "confirmed" }),
+      ).toBe(0);
     } finally {
       await chain.startRpc();
     }
     await trainRound(trainers, 10);
     await evaluate(trainers, 1);
-    await intentsSettled(coordinator, 3);
+    await intentsSettled(coordinator, 4);
     expect(await anchorEvents(jobId, 1)).toHaveLength(1);
     expect(await anchorEvents(jobId, 2)).toHaveLength(1);
 
@@ -217,9 +332,12 @@ describe("anchoring through failures", () => {
     cleanup.push(() => db.cleanup());
     const sender = await chain.fundedWallet();
     let killed = false;
+    let broadcasts = 0;
     const doomed = await start(db, sender, {
       chainSenderHooks: {
         afterBroadcast() {
+          // The first broadcast is the job's acceptance, the second round 1's anchor.
+          if (++broadcasts < 2) return;
           killed = true;
           throw new Error("killed after broadcasting");
         },
@@ -237,10 +355,11 @@ describe("anchoring through failures", () => {
     trainers = await connect(restarted, owners, datasets, jobId);
     await trainRound(trainers, 10);
     await evaluate(trainers, 1);
-    const intents = await intentsSettled(restarted, 3);
-    expect(intents[0]?.txs).toHaveLength(1);
+    const intents = await intentsSettled(restarted, 4);
+    expect(intents[1]?.kind).toBe("anchorRound");
+    expect(intents[1]?.txs).toHaveLength(1);
     expect(await anchorEvents(jobId, 1)).toHaveLength(1);
-    expect((await anchorEvents(jobId, 1))[0]?.transactionHash).toBe(intents[0]?.minedTxHash);
+    expect((await anchorEvents(jobId, 1))[0]?.transactionHash).toBe(intents[1]?.minedTxHash);
     expect(await anchorEvents(jobId, 2)).toHaveLength(1);
   });
 });

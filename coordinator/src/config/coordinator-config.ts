@@ -1,6 +1,9 @@
 import path from "node:path";
 import { AddressSchema, parseInput } from "@tributary/protocol";
+import { computeAddress } from "ethers";
 import { z } from "zod";
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 const decimalWei = z.string().regex(/^[1-9][0-9]{0,77}$/, "must be a positive decimal amount of wei");
 
@@ -22,6 +25,17 @@ export const ChainConfigSchema = z.strictObject({
     .string()
     .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex private key")
     .optional(),
+  /**
+   * This coordinator's address: only on-chain jobs naming it are adopted. Required without `senderPrivateKey`
+   * (a read-only coordinator must still know whose jobs it runs); with a key it must be the key's address.
+   */
+  coordinator: AddressSchema.optional(),
+  /**
+   * ERC-20 tokens an adopted job may pay in. Governance has no on-chain token allowlist yet, so this is the
+   * coordinator's own; absent, the deployment's TributaryToken (read on chain as `Treasury.burnToken()` of
+   * `TrainingJobs.treasury()`).
+   */
+  paymentTokens: z.array(AddressSchema).min(1).max(100).optional(),
   /** Milliseconds between polls of the indexer and ticks of the sender. */
   pollIntervalMs: z.number().int().positive().default(2_000),
   /** Most blocks one `eth_getLogs` call spans. */
@@ -38,9 +52,13 @@ export const ChainConfigSchema = z.strictObject({
 export type ChainConfig = z.infer<typeof ChainConfigSchema>;
 
 /** Everything the coordinator is configured with. Parsed once; no other file reads `process.env`. */
-export const CoordinatorConfigSchema = z.strictObject({
-  /** `development` accepts simulated TEEs (the default of `npm start`); `production` refuses them. */
-  mode: z.enum(["development", "production"]).default("development"),
+const CoordinatorConfigFields = z.strictObject({
+  /**
+   * `development` accepts simulated TEEs; `production` refuses them. Default: `production` when a chain is
+   * configured, `development` without one. Development with a chain must be asked for (`npm start` does, since its
+   * trainers run on the TEE simulator), and is then announced in the logs and in `/health`.
+   */
+  mode: z.enum(["development", "production"]).optional(),
   host: z.string().min(1).default("127.0.0.1"),
   /** 0 picks a free port. */
   port: z.number().int().min(0).max(65_535).default(8470),
@@ -58,7 +76,8 @@ export const CoordinatorConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default(".tributary"),
   /** The EIP-712 domain trainers sign updates under (the TrainingJobs contract once jobs come from the chain). */
   chainId: z.number().int().positive().default(31_337),
-  verifyingContract: AddressSchema.default("0x0000000000000000000000000000000000000000"),
+  /** Required with a chain, and then the chain's TrainingJobs; without a chain the zero address by default. */
+  verifyingContract: AddressSchema.optional(),
   /** Largest binary update accepted over the socket, in bytes. */
   maxUpdateBytes: z
     .number()
@@ -67,6 +86,17 @@ export const CoordinatorConfigSchema = z.strictObject({
     .default(64 * 1024 * 1024),
   /** Seconds between checks of running rounds (deadlines, quorum). */
   tickSeconds: z.number().positive().default(1),
+  /**
+   * Deadline extensions a training round may take for lack of answers (each waits one more `roundTimeoutS` for
+   * replacements) before the job fails: a dead trainer in a job whose `clients.min` is every trainer stalls it no
+   * longer than this.
+   */
+  maxDeadlineExtensions: z.number().int().min(0).max(1_000).default(3),
+  /**
+   * Seconds a job (or its next round) may wait for `clients.min` admitted trainers online, or for its on-chain
+   * acceptance, before it fails saying why. Meanwhile its `statusMessage` says what it waits for.
+   */
+  jobStartTimeoutS: z.number().positive().default(3_600),
   /** How old an attestation may be when presented, in seconds. */
   attestationMaxAgeS: z.number().positive().default(300),
   /** Allowlisted measurements per TEE kind; the simulator's is added automatically in development mode. */
@@ -74,8 +104,57 @@ export const CoordinatorConfigSchema = z.strictObject({
   /** The chain client (indexer and outbox sender). Absent: no chain, the coordinator runs off-chain only. */
   chain: ChainConfigSchema.optional(),
 });
+
+/**
+ * The configuration with defaults that fail safe: with a chain, `verifyingContract` must be given and be the
+ * chain's TrainingJobs, the coordinator's address must be known (from the sender key or `chain.coordinator`, and
+ * both agree), and the mode is `production` unless development was asked for.
+ */
+export const CoordinatorConfigSchema = CoordinatorConfigFields.superRefine((config, context) => {
+  const chain = config.chain;
+  if (chain === undefined) return;
+  if (config.verifyingContract === undefined) {
+    context.addIssue({
+      code: "custom",
+      path: ["verifyingContract"],
+      message: `is required with a chain: the chain's TrainingJobs (${chain.trainingJobs})`,
+    });
+  } else if (config.verifyingContract.toLowerCase() !== chain.trainingJobs.toLowerCase()) {
+    context.addIssue({
+      code: "custom",
+      path: ["verifyingContract"],
+      message: `must be the chain's TrainingJobs (${chain.trainingJobs}), not ${config.verifyingContract}`,
+    });
+  }
+  if (chain.senderPrivateKey === undefined && chain.coordinator === undefined) {
+    context.addIssue({
+      code: "custom",
+      path: ["chain", "coordinator"],
+      message: "is required without chain.senderPrivateKey: only jobs naming this coordinator are adopted",
+    });
+  }
+  if (chain.senderPrivateKey !== undefined && chain.coordinator !== undefined) {
+    const own = computeAddress(chain.senderPrivateKey);
+    if (own.toLowerCase() !== chain.coordinator.toLowerCase()) {
+      context.addIssue({
+        code: "custom",
+        path: ["chain", "coordinator"],
+        message: `must be the sender key's address (${own})`,
+      });
+    }
+  }
+}).transform((config) => ({
+  ...config,
+  mode: config.mode ?? (config.chain === undefined ? ("development" as const) : ("production" as const)),
+  verifyingContract: config.verifyingContract ?? ZERO_ADDRESS,
+}));
 export type CoordinatorConfig = z.infer<typeof CoordinatorConfigSchema>;
 export type CoordinatorConfigInput = z.input<typeof CoordinatorConfigSchema>;
+
+/** Development mode with a chain: it was asked for explicitly, and is announced in the logs and in `/health`. */
+export function developmentWithChain(config: CoordinatorConfig): boolean {
+  return config.mode === "development" && config.chain !== undefined;
+}
 
 const EnvSchema = z.object({
   TRIBUTARY_MODE: z.enum(["development", "production"]).optional(),
@@ -94,6 +173,11 @@ const EnvSchema = z.object({
   TRIBUTARY_SENDER_KEY: z.string().optional(),
   TRIBUTARY_CHAIN_POLL_MS: z.coerce.number().optional(),
   TRIBUTARY_FEE_BUMP_AFTER_MS: z.coerce.number().optional(),
+  TRIBUTARY_COORDINATOR_ADDRESS: z.string().optional(),
+  /** Comma-separated token addresses. */
+  TRIBUTARY_PAYMENT_TOKENS: z.string().optional(),
+  TRIBUTARY_MAX_DEADLINE_EXTENSIONS: z.coerce.number().optional(),
+  TRIBUTARY_JOB_START_TIMEOUT_S: z.coerce.number().optional(),
 });
 
 function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
@@ -115,6 +199,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
           senderPrivateKey: vars.TRIBUTARY_SENDER_KEY,
           pollIntervalMs: vars.TRIBUTARY_CHAIN_POLL_MS,
           bumpAfterMs: vars.TRIBUTARY_FEE_BUMP_AFTER_MS,
+          coordinator: vars.TRIBUTARY_COORDINATOR_ADDRESS,
+          paymentTokens: vars.TRIBUTARY_PAYMENT_TOKENS?.split(",").map((token) => token.trim()),
         });
   const defined = Object.fromEntries(
     Object.entries({
@@ -126,6 +212,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
       dataDir: vars.TRIBUTARY_DATA_DIR,
       chainId: vars.TRIBUTARY_CHAIN_ID,
       verifyingContract: vars.TRIBUTARY_VERIFYING_CONTRACT,
+      maxDeadlineExtensions: vars.TRIBUTARY_MAX_DEADLINE_EXTENSIONS,
+      jobStartTimeoutS: vars.TRIBUTARY_JOB_START_TIMEOUT_S,
       chain,
     }).filter(([, value]) => value !== undefined),
   );

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { AddressSchema, Bytes32Schema, fromFixed18 } from "@tributary/protocol";
+import { AddressSchema, Bytes32Schema, fromFixed18, StoredTextSchema } from "@tributary/protocol";
 import { z } from "zod";
 import type { ChainDatasetEntity } from "../chain/chain-dataset.entity.js";
 import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
@@ -9,13 +9,21 @@ import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import type { DatasetEntity } from "./dataset.entity.js";
 import { DatasetRepository } from "./dataset.repository.js";
 
+/** Most records a dataset may declare: the `datasets.record_count` column is a PostgreSQL `integer`. */
+const MAX_RECORD_COUNT = 2 ** 31 - 1;
+
+/** What `POST /datasets` takes; every string is storable in PostgreSQL (no NUL, well-formed Unicode). */
 export const EnrolDatasetSchema = z.strictObject({
   owner: AddressSchema,
-  name: z.string().min(1).max(200),
+  name: StoredTextSchema.min(1).max(200),
   /** SHA-256 of the dataset manifest the trainer agent derives from the files. */
   commitment: Bytes32Schema,
-  metadataUri: z.string().max(2000).optional(),
-  recordCount: z.number().int().positive(),
+  metadataUri: StoredTextSchema.max(2000).optional(),
+  recordCount: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_RECORD_COUNT, `must be at most ${MAX_RECORD_COUNT} (PostgreSQL integer)`),
   epsilonBudget: z.number().positive().max(1000),
   deltaBudget: z.number().positive().lt(1),
 });

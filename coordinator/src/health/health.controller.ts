@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from "@nestjs/common";
 import { ApiOperation, ApiTags } from "@nestjs/swagger";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
-import type { CoordinatorConfig } from "../config/coordinator-config.js";
+import { type CoordinatorConfig, developmentWithChain } from "../config/coordinator-config.js";
 
 @ApiTags("health")
 @Controller("health")
@@ -19,6 +19,12 @@ export class HealthController {
       tee: development
         ? "SIMULATED attestations accepted (development mode: no hardware guarantee)"
         : "hardware TEEs only",
+      ...(developmentWithChain(this.config)
+        ? {
+            warning:
+              "DEVELOPMENT MODE WITH A CHAIN: simulated TEE attestations are accepted for jobs that pay real tokens",
+          }
+        : {}),
     };
   }
 }

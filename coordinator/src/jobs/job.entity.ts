@@ -45,6 +45,10 @@ export class JobEntity {
   @Column({ type: "text", nullable: true })
   error!: string | null;
 
+  /** Why a running job is not moving, e.g. too few trainers online to open its next round; null when it is. */
+  @Column({ type: "text", name: "status_message", nullable: true })
+  statusMessage!: string | null;
+
   /** Runs the TrainingJobs job with the same id: its rounds are anchored and its payouts posted on chain. */
   @Column({ type: "boolean", name: "on_chain", default: false })
   onChain!: boolean;

@@ -84,6 +84,13 @@ export class JobRepository {
     return result.affected !== 0;
   }
 
+  /** Says why a running job is not moving (null: it is); only while it is running or evaluating. */
+  async setStatusMessage(id: string, message: string | null): Promise<void> {
+    await this.db
+      .getRepository(JobEntity)
+      .update({ id, status: In(["running", "evaluating"]) }, { statusMessage: message });
+  }
+
   /** Fails the job if it is still in `status`. */
   async fail(id: string, status: JobStatus, message: string): Promise<void> {
     await this.db.getRepository(JobEntity).update({ id, status }, { status: "failed", error: message });

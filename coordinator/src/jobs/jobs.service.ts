@@ -13,6 +13,7 @@ import {
 } from "@tributary/protocol";
 import { BlobNotFoundError, BlobStore } from "../blobs/blob-store.js";
 import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
+import { ChainIntentRepository } from "../chain/chain-intent.repository.js";
 import type { ChainJobEntity } from "../chain/chain-job.entity.js";
 import { ChainJobRepository } from "../chain/chain-job.repository.js";
 import { resolveJobSpec } from "../chain/job-spec-blob.js";
@@ -37,6 +38,7 @@ export class JobsService {
     @Inject(DatasetRepository) private readonly datasets: DatasetRepository,
     @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
     @Inject(ChainJobRepository) private readonly chainJobs: ChainJobRepository,
+    @Inject(ChainIntentRepository) private readonly outbox: ChainIntentRepository,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(JOB_ANNOUNCER) private readonly trainers: JobAnnouncer,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
@@ -63,7 +65,8 @@ export class JobsService {
   /**
    * Runs an on-chain job (a `JobCreated` event naming this coordinator): its JobSpec is the blob whose SHA-256 is
    * the job's `modelSpecHash`, its datasets must be active on DatasetRegistry, and the coordinator job gets the
-   * on-chain id. The job is created and marked adopted in one transaction, so it is adopted exactly once.
+   * on-chain id. The job is created, marked adopted and its `acceptJob` intent committed in one transaction, so it
+   * is adopted and accepted exactly once.
    */
   async adopt(chainJob: ChainJobEntity): Promise<JobEntity> {
     const spec = await resolveJobSpec(this.blobs, chainJob);
@@ -131,7 +134,12 @@ export class JobsService {
         onChain: options.onChain,
       });
       await this.models.add(tx, { cid, jobId: job.id, round: -1, sha256, byteLength: bytes.byteLength });
-      if (options.id !== undefined) await this.chainJobs.markAdopted(tx, options.id, job.id);
+      if (options.id !== undefined) {
+        await this.chainJobs.markAdopted(tx, options.id, job.id);
+        // Accepting on chain stops the researcher from cancelling between round 1's work and its anchor; round 0's
+        // instructions go out only once this intent is confirmed (see `RoundDriver`).
+        await this.outbox.enqueue(tx, { kind: "acceptJob", args: { jobId: job.id } });
+      }
       return job;
     });
     this.trainers.sendToDatasets(spec.datasetIds, SOCKET_EVENTS.jobOpened, { jobId: created.id });

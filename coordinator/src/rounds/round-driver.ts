@@ -135,21 +135,76 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Opens the next round if enough admitted trainers are online; returns whether it did. */
+  /**
+   * Opens the next round if it may start and enough admitted trainers are online; returns whether it did. While
+   * it cannot, the job's `statusMessage` says why; after `jobStartTimeoutS` of waiting the job fails with that
+   * reason. An on-chain job's round 0 waits for its `acceptJob` to be confirmed.
+   */
   async #open(job: JobEntity): Promise<boolean> {
+    const blocked = await this.#blocked(job);
+    if (blocked !== undefined) {
+      const since = await this.#waitingSince(job);
+      const waitedS = (Date.now() - since.getTime()) / 1000;
+      if (blocked.fatal === true || waitedS >= this.config.jobStartTimeoutS) {
+        const after =
+          blocked.fatal === true ? "" : ` after waiting ${this.config.jobStartTimeoutS} s (jobStartTimeoutS)`;
+        await this.rounds.failStalled(job, `round ${job.round} could not start${after}: ${blocked.reason}`);
+      } else {
+        await this.rounds.setStatusMessage(job, `round ${job.round} cannot start yet: ${blocked.reason}`);
+      }
+      return false;
+    }
     const online = await this.#onlineParticipants(job.id);
     const kind = job.status === "evaluating" ? "evaluate" : "train";
+    await this.rounds.setStatusMessage(job, null);
     if (kind === "train") {
       const { fraction, min, max } = job.spec.clients;
-      if (online.length < min) return false;
       const count = Math.min(max, online.length, Math.max(min, Math.round(fraction * online.length)));
       await this.rounds.open(job, kind, sample(online, count));
     } else {
-      if (online.length === 0) return false;
       await this.rounds.open(job, kind, online);
     }
     await this.#sendAll(job);
     return true;
+  }
+
+  /** Why the job's next round cannot open now (`fatal`: it never will), or undefined when it can. */
+  async #blocked(job: JobEntity): Promise<{ reason: string; fatal?: boolean } | undefined> {
+    if (job.onChain && job.round === 0 && job.status === "running") {
+      const acceptance = await this.rounds.acceptance(job);
+      if (acceptance.state === "failed") {
+        return { reason: `TrainingJobs.acceptJob(${job.id}) failed: ${acceptance.detail}`, fatal: true };
+      }
+      if (acceptance.state === "waiting") {
+        return {
+          reason: `waiting for TrainingJobs.acceptJob(${job.id}) to be confirmed on chain (${acceptance.detail})`,
+        };
+      }
+    }
+    const online = await this.#onlineParticipants(job.id);
+    if (job.status === "evaluating") {
+      return online.length > 0 ? undefined : { reason: "no admitted trainer is online to evaluate the final model" };
+    }
+    const { min } = job.spec.clients;
+    const datasets = new Set(job.spec.datasetIds).size;
+    if (datasets < min) {
+      return {
+        reason: `clients.min is ${min} but the job names only ${datasets} dataset(s) (${job.spec.datasetIds.join(", ")}), so it can never have ${min} trainers`,
+      };
+    }
+    if (online.length < min) {
+      return {
+        reason: `${online.length} of the ${min} admitted trainers needed (clients.min) are online for datasets ${job.spec.datasetIds.join(", ")}`,
+      };
+    }
+    return undefined;
+  }
+
+  /** Since when the job has waited to open its next round: its creation, or the end of its previous round. */
+  async #waitingSince(job: JobEntity): Promise<Date> {
+    if (job.round === 0) return job.createdAt;
+    const previous = await this.roundRows.findOne(job.id, job.round - 1);
+    return previous?.finishedAt ?? job.updatedAt;
   }
 
   /** Closes a collecting round once every selected trainer answered or the deadline passed with enough answers. */
@@ -177,9 +232,18 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
       );
       return false;
     }
+    if (round.extensions >= this.config.maxDeadlineExtensions) {
+      await this.rounds.failStalled(
+        job,
+        `round ${round.round}: ${useful} of the ${needed} answers needed after ${round.extensions} deadline extension(s) (maxDeadlineExtensions ${this.config.maxDeadlineExtensions}); ${assignments
+          .map((a) => `${a.trainer}: ${a.reason ?? a.status}`)
+          .join("; ")}`,
+      );
+      return false;
+    }
     await this.rounds.topUp(job, sample(fresh, missing));
     this.#logger.warn(
-      `job ${job.id} round ${round.round}: ${useful}/${needed} answers; asked ${Math.min(missing, fresh.length)} more, deadline extended`,
+      `job ${job.id} round ${round.round}: ${useful}/${needed} answers; asked ${Math.min(missing, fresh.length)} more, deadline extended (${round.extensions + 1} of ${this.config.maxDeadlineExtensions})`,
     );
     await this.#sendAll(job);
     return false;

@@ -49,6 +49,10 @@ export class RoundEntity {
   @Column({ type: "jsonb", nullable: true })
   scoring!: RoundScoring | null;
 
+  /** How many times the deadline was extended for lack of answers (the job fails past `maxDeadlineExtensions`). */
+  @Column({ type: "integer", default: 0 })
+  extensions!: number;
+
   @Column({ type: "timestamptz", name: "started_at" })
   startedAt!: Date;
 

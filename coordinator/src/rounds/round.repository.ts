@@ -9,7 +9,7 @@ import { RoundEntity, type RoundScoring } from "./round.entity.js";
 export class RoundRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async open(tx: Transaction, round: Omit<RoundEntity, "updatesRoot" | "scoring">): Promise<void> {
+  async open(tx: Transaction, round: Omit<RoundEntity, "updatesRoot" | "scoring" | "extensions">): Promise<void> {
     await Transaction.entityManager(tx).insert(RoundEntity, round);
   }
 
@@ -29,7 +29,11 @@ export class RoundRepository {
   }
 
   async extendDeadline(tx: Transaction, jobId: string, round: number, deadline: Date): Promise<void> {
-    await Transaction.entityManager(tx).update(RoundEntity, { jobId, round, status: "collecting" }, { deadline });
+    await Transaction.entityManager(tx).update(
+      RoundEntity,
+      { jobId, round, status: "collecting" },
+      { deadline, extensions: () => "extensions + 1" },
+    );
   }
 
   /** collecting → aggregating. */

@@ -17,6 +17,7 @@ import {
   weightsToBytes,
 } from "@tributary/protocol";
 import { BlobStore, sha256OfCid } from "../blobs/blob-store.js";
+import { acceptJobKey } from "../chain/chain-intent.js";
 import { ChainIntentRepository } from "../chain/chain-intent.repository.js";
 import { ChainJobRepository } from "../chain/chain-job.repository.js";
 import { ConflictError, NotFoundError } from "../common/coordinator-errors.js";
@@ -272,6 +273,48 @@ export class RoundsService {
   async fail(job: JobEntity, message: string): Promise<void> {
     await this.jobs.fail(job.id, job.status, message);
     this.#logger.error(`job ${job.id} failed: ${message}`);
+  }
+
+  /**
+   * Fails a job that cannot make progress (too few answers after every deadline extension, too few trainers to
+   * start). For an on-chain job the reason says how the researcher gets the escrow back: the coordinator cannot
+   * cancel on chain, so it posts nothing more, the job goes stale, and the researcher calls `cancelJob`.
+   */
+  async failStalled(job: JobEntity, reason: string): Promise<void> {
+    let message = reason;
+    if (job.onChain) {
+      const chainJob = await this.chainJobs.findById(job.id);
+      const staleAt =
+        chainJob?.staleAt != null && chainJob.roundsAnchored === 0
+          ? ` (no anchor yet: stale from ${new Date(Number(chainJob.staleAt) * 1000).toISOString()})`
+          : "";
+      message += `; on chain: no more anchors and no finalizeJob will be sent, so the job goes stale after its staleJobTimeout without activity${staleAt}, and its researcher then refunds the escrow with TrainingJobs.cancelJob(${job.id})`;
+    }
+    await this.jobs.setStatusMessage(job.id, null);
+    await this.fail(job, message);
+  }
+
+  /** Records why a running job is not moving (null once it moves again); writes only a change. */
+  async setStatusMessage(job: JobEntity, message: string | null): Promise<void> {
+    if (job.statusMessage === message) return;
+    await this.jobs.setStatusMessage(job.id, message);
+    if (message !== null) this.#logger.warn(`job ${job.id}: ${message}`);
+  }
+
+  /**
+   * Where an on-chain job's acceptance stands: its round 0 opens only once `acceptJob` is confirmed on chain, so
+   * the researcher can no longer cancel once trainers start working. An adopted job whose intent is missing (adopted
+   * before acceptance existed) gets it now.
+   */
+  async acceptance(job: JobEntity): Promise<{ state: "confirmed" | "waiting" | "failed"; detail: string }> {
+    const intent = await this.outbox.latest(acceptJobKey(job.id));
+    if (intent === null) {
+      await this.transactions.run((tx) => this.outbox.enqueue(tx, { kind: "acceptJob", args: { jobId: job.id } }));
+      return { state: "waiting", detail: "pending" };
+    }
+    if (intent.status === "confirmed") return { state: "confirmed", detail: "confirmed" };
+    if (intent.status === "failed") return { state: "failed", detail: intent.lastError ?? "failed" };
+    return { state: "waiting", detail: `${intent.status}${intent.lastError === null ? "" : `: ${intent.lastError}`}` };
   }
 
   /** A trainer declined this round (e.g. its privacy budget would be exceeded): it is not waited for. */

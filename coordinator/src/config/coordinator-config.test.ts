@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { configFromEnv, resolveConfig } from "./coordinator-config.js";
+
+// Hardhat's first two development accounts: a key and its address (published with Hardhat), and another address.
+const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const KEY_ADDRESS = "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266";
+const OTHER = "0x70997970c51812dc3a010c7d01b50e0d17dc79c8";
+const JOBS = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+const REGISTRY = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512";
+
+const chain = { rpcUrl: "http://127.0.0.1:8545", trainingJobs: JOBS, datasetRegistry: REGISTRY };
+
+describe("item 12: configuration defaults that fail safe", () => {
+  it("is production whenever a chain is configured, development only when asked for (or without a chain)", () => {
+    expect(resolveConfig({ verifyingContract: JOBS, chain: { ...chain, senderPrivateKey: KEY } }).mode).toBe(
+      "production",
+    );
+    expect(
+      resolveConfig({ mode: "development", verifyingContract: JOBS, chain: { ...chain, senderPrivateKey: KEY } }).mode,
+    ).toBe("development");
+    expect(resolveConfig({}).mode).toBe("development");
+    expect(
+      configFromEnv({
+        TRIBUTARY_RPC_URL: chain.rpcUrl,
+        TRIBUTARY_TRAINING_JOBS: JOBS,
+        TRIBUTARY_DATASET_REGISTRY: REGISTRY,
+        TRIBUTARY_VERIFYING_CONTRACT: JOBS,
+        TRIBUTARY_SENDER_KEY: KEY,
+      }).mode,
+    ).toBe("production");
+  });
+
+  it("refuses a chain without verifyingContract, or with one that is not its TrainingJobs", () => {
+    expect(() => resolveConfig({ chain: { ...chain, senderPrivateKey: KEY } })).toThrow(
+      `coordinator configuration.verifyingContract: is required with a chain: the chain's TrainingJobs (${JOBS})`,
+    );
+    expect(() => resolveConfig({ verifyingContract: OTHER, chain: { ...chain, senderPrivateKey: KEY } })).toThrow(
+      `coordinator configuration.verifyingContract: must be the chain's TrainingJobs (${JOBS}), not ${OTHER}`,
+    );
+    expect(() =>
+      configFromEnv({
+        TRIBUTARY_RPC_URL: chain.rpcUrl,
+        TRIBUTARY_TRAINING_JOBS: JOBS,
+        TRIBUTARY_DATASET_REGISTRY: REGISTRY,
+        TRIBUTARY_SENDER_KEY: KEY,
+      }),
+    ).toThrow(/verifyingContract: is required with a chain/);
+    // Checksummed or lower-case: the same contract.
+    expect(
+      resolveConfig({
+        verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+        chain: { ...chain, senderPrivateKey: KEY },
+      }).verifyingContract,
+    ).toBe(JOBS);
+  });
+
+  it("without a sender key requires the coordinator's address; with one, the address must be the key's", () => {
+    expect(() => resolveConfig({ verifyingContract: JOBS, chain })).toThrow(
+      "coordinator configuration.chain.coordinator: is required without chain.senderPrivateKey: only jobs naming this coordinator are adopted",
+    );
+    expect(resolveConfig({ verifyingContract: JOBS, chain: { ...chain, coordinator: OTHER } }).chain?.coordinator).toBe(
+      OTHER,
+    );
+    expect(() =>
+      resolveConfig({ verifyingContract: JOBS, chain: { ...chain, senderPrivateKey: KEY, coordinator: OTHER } }),
+    ).toThrow(/chain\.coordinator: must be the sender key's address \(0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266\)/);
+    expect(
+      resolveConfig({ verifyingContract: JOBS, chain: { ...chain, senderPrivateKey: KEY, coordinator: KEY_ADDRESS } })
+        .chain?.coordinator,
+    ).toBe(KEY_ADDRESS);
+  });
+
+  it("reads the payment-token allowlist and the liveness bounds from the environment, with their defaults", () => {
+    const env = {
+      TRIBUTARY_RPC_URL: chain.rpcUrl,
+      TRIBUTARY_TRAINING_JOBS: JOBS,
+      TRIBUTARY_DATASET_REGISTRY: REGISTRY,
+      TRIBUTARY_VERIFYING_CONTRACT: JOBS,
+      TRIBUTARY_COORDINATOR_ADDRESS: OTHER,
+    };
+    const defaults = configFromEnv(env);
+    expect(defaults.chain?.paymentTokens).toBeUndefined();
+    expect([defaults.maxDeadlineExtensions, defaults.jobStartTimeoutS]).toEqual([3, 3_600]);
+    const set = configFromEnv({
+      ...env,
+      TRIBUTARY_PAYMENT_TOKENS: `${JOBS}, ${REGISTRY}`,
+      TRIBUTARY_MAX_DEADLINE_EXTENSIONS: "5",
+      TRIBUTARY_JOB_START_TIMEOUT_S: "60",
+    });
+    expect(set.chain?.paymentTokens).toEqual([JOBS, REGISTRY]);
+    expect([set.maxDeadlineExtensions, set.jobStartTimeoutS]).toEqual([5, 60]);
+    expect(() => configFromEnv({ ...env, TRIBUTARY_PAYMENT_TOKENS: "0x12" })).toThrow(/chain\.paymentTokens\[0\]/);
+  });
+});
