@@ -1,5 +1,5 @@
 import path from "node:path";
-import { AddressSchema, parseInput } from "@tributary/protocol";
+import { AddressSchema, InvalidInputError, parseInput } from "@tributary/protocol";
 import { z } from "zod";
 
 const decimalWei = z.string().regex(/^[1-9][0-9]{0,77}$/, "must be a positive decimal amount of wei");
@@ -56,7 +56,10 @@ export const CoordinatorConfigSchema = z.strictObject({
     .default("public"),
   /** Where embedded state lives: the PGlite data directory and the content-addressed blob store. */
   dataDir: z.string().min(1).default(".tributary"),
-  /** The EIP-712 domain trainers sign updates under (the TrainingJobs contract once jobs come from the chain). */
+  /**
+   * The EIP-712 domain trainers sign updates under. With a chain it is the TrainingJobs contract (the default
+   * there; another address is refused), so the signatures in the ledger verify against the chain's domain.
+   */
   chainId: z.number().int().positive().default(31_337),
   verifyingContract: AddressSchema.default("0x0000000000000000000000000000000000000000"),
   /** Largest binary update accepted over the socket, in bytes. */
@@ -129,10 +132,26 @@ export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
       chain,
     }).filter(([, value]) => value !== undefined),
   );
-  return parseInput(CoordinatorConfigSchema, defined, "coordinator configuration");
+  return withSigningDomain(parseInput(CoordinatorConfigSchema, defined, "coordinator configuration"));
+}
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+/** With a chain, updates are signed for its TrainingJobs: the default `verifyingContract`, and the only one allowed. */
+function withSigningDomain(config: CoordinatorConfig): CoordinatorConfig {
+  if (config.chain === undefined) return config;
+  const trainingJobs = config.chain.trainingJobs;
+  if (config.verifyingContract === ZERO_ADDRESS) return { ...config, verifyingContract: trainingJobs };
+  if (config.verifyingContract.toLowerCase() === trainingJobs.toLowerCase()) return config;
+  throw new InvalidInputError("coordinator configuration", [
+    {
+      path: "coordinator configuration.verifyingContract",
+      message: `must be the chain's TrainingJobs ${trainingJobs} (updates are signed for it), not ${config.verifyingContract}`,
+    },
+  ]);
 }
 
 export function resolveConfig(input: CoordinatorConfigInput): CoordinatorConfig {
-  const config = parseInput(CoordinatorConfigSchema, input, "coordinator configuration");
+  const config = withSigningDomain(parseInput(CoordinatorConfigSchema, input, "coordinator configuration"));
   return { ...config, dataDir: path.resolve(config.dataDir) };
 }
