@@ -75,12 +75,14 @@ export class ScriptedTrainer {
     const signature = await wallet.signMessage(loginMessage(hello.nonce));
     const ack = await socket.emitWithAck(SOCKET_EVENTS.login, { address: wallet.address, datasetId, signature });
     if (!ack.ok) throw new Error(`login failed: ${ack.code}: ${ack.message}`);
+    const enclave = new SimulatedEnclave({ warn: () => {} });
+    // Constructed (listening for instructions) before anything else is awaited: login resends pending ones.
+    const trainer = new ScriptedTrainer(socket, wallet, datasetId, hello, ack.jobs as JobId[], enclave);
     if (manifest !== undefined) {
       const sent = await socket.emitWithAck(SOCKET_EVENTS.manifest, manifest);
       if (!sent.ok) throw new Error(`manifest refused: ${sent.code}: ${sent.message}`);
     }
-    const enclave = new SimulatedEnclave({ warn: () => {} });
-    return new ScriptedTrainer(socket, wallet, datasetId, hello, ack.jobs as JobId[], enclave);
+    return trainer;
   }
 
   /** Joins a job: gets the attestation challenge, attests with the simulator, returns the final ack. */

@@ -35,13 +35,14 @@ describe.each(DATABASES)("a coordinator SIGKILLed mid-round on $name", (database
 
     const wallets = [0, 1, 2].map(() => Wallet.createRandom());
     const datasets: DatasetId[] = [];
-    const manifests = wallets.map((_, index) => testManifest(100, `restart ${index}`));
+    // Committed record counts: what each trainer claims below (100, 300 and 600 examples).
+    const manifests = wallets.map((_, index) => testManifest([100, 300, 600][index] as number, `restart ${index}`));
     for (const [index, wallet] of wallets.entries()) {
       const dataset = await ok<{ id: DatasetId }>(coordinator.url, "POST", "/datasets", {
         owner: wallet.address,
         name: `shard ${index}`,
         commitment: manifests[index]?.commitment,
-        recordCount: 100,
+        recordCount: manifests[index]?.manifest.recordCount,
         epsilonBudget: 1,
         deltaBudget: 1e-5,
       });

@@ -148,7 +148,7 @@ export class UpdateIntake {
  * record count is the cap. Zero when the participant has no committed count (admitted before counts were
  * committed): it must rejoin with its manifest.
  */
-export function creditableExamples(
+function creditableExamples(
   recordCount: number | null,
   hyperParams: { readonly localEpochs: number; readonly batchSize: number },
 ): number {
