@@ -7,6 +7,7 @@ import {
   type PayoutLeaf,
   type PayoutPlan,
 } from "@tributary/protocol";
+import { readPayoutFloors } from "./dataset-prices.js";
 import { normalisedPayout } from "./leaf-attribution.js";
 import { anchoredRound, type ReportBuilder } from "./ledger-report.js";
 import type { OnChainJob, TrainingJobsReader } from "./training-jobs-reader.js";
@@ -18,11 +19,16 @@ function amounts(leaves: readonly PayoutLeaf[]): Map<Address, bigint> {
   return map;
 }
 
+type Floors = Awaited<ReturnType<typeof readPayoutFloors>>["floors"];
+
 /**
- * Recomputes the payouts from the ledger's scores with `computePayouts` and the chain's escrow and fee rate, and
- * compares them with the chain (payout root, total, fee) and with the ledger's payout section. When the ledger's
- * payout leaves are the ones the chain's root commits to, they are authentic, and each contributor's scores are
- * checked against its own authentic amount (`normalisedPayout`), which names the contributor whose leaf changed.
+ * Recomputes the payouts from the ledger's scores with `computePayouts`, the chain's escrow and fee rate, and each
+ * contributor's floor (its dataset's `pricePerRound` on DatasetRegistry at the pinned block × the rounds it took
+ * part in), and compares them with the chain (payout root, total, fee) and with the ledger's payout section. A
+ * contributor paid less than its floor (when the escrow covers the floors) is named. When the ledger's payout
+ * leaves are the ones the chain's root commits to, they are authentic, and each contributor's scores are checked
+ * against its own authentic amount (`normalisedPayout` above its floor), which names the contributor whose leaf
+ * changed.
  */
 export async function verifyPayouts(
   report: ReportBuilder,
@@ -49,7 +55,19 @@ export async function verifyPayouts(
   }
   if (!finalized && payout === null) return;
 
-  const contributions = [...rounds.cumulative].map(([trainer, score]) => ({ trainer, score }));
+  const { floors, unknown } = await readPayoutFloors(reader, ledger);
+  for (const datasetId of unknown) {
+    report.add({
+      kind: "dataset-unknown",
+      actual: datasetId,
+      message: `dataset ${datasetId} of the ledger's leaves is not on DatasetRegistry: its pricePerRound floor cannot be read (counted as 0)`,
+    });
+  }
+  const contributions = [...rounds.cumulative].map(([trainer, score]) => ({
+    trainer,
+    score,
+    floor: floors.get(trainer)?.floor ?? 0n,
+  }));
   let plan: PayoutPlan | undefined;
   try {
     plan = computePayouts({ escrow: job.escrow, feeBps: job.feeBps, contributions });
@@ -134,6 +152,8 @@ export async function verifyPayouts(
     );
   }
 
+  if (payout !== null && plan?.floorsCovered === true) checkFloors(report, floors, amounts(ledgerLeaves));
+
   if (payout !== null) {
     for (const leaf of payout.leaves) {
       const fromRounds = rounds.cumulative.get(leaf.trainer) ?? 0n;
@@ -146,7 +166,31 @@ export async function verifyPayouts(
       );
     }
   }
-  comparePerContributor(report, job, rounds, plan, recomputedRoot, ledgerLeaves, ledgerLeavesRoot);
+  comparePerContributor(report, job, rounds, floors, plan, recomputedRoot, ledgerLeaves, ledgerLeavesRoot);
+}
+
+/** Every contributor is paid at least its floor when the escrow covers the floors (`computePayouts`' rule). */
+function checkFloors(report: ReportBuilder, floors: Floors, paid: ReadonlyMap<Address, bigint>): void {
+  for (const [trainer, { floor, datasetId, price, rounds }] of [...floors].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const amount = paid.get(trainer as Address) ?? 0n;
+    if (amount >= floor) continue;
+    report.add({
+      kind: "payout-floor",
+      trainer: trainer as Address,
+      expected: String(floor),
+      actual: String(amount),
+      message: `${trainer}: the ledger pays ${amount}, below its floor ${floor}: dataset ${datasetId}'s pricePerRound ${price} on DatasetRegistry × ${rounds} round(s) it took part in`,
+    });
+  }
+}
+
+/**
+ * The payout a contributor's scores imply above its floor: the floors are paid first, and the rest of the budget
+ * is split by normalised score; when the escrow cannot cover the floors, they are scaled down pro rata.
+ */
+function impliedPayout(plan: PayoutPlan, floor: bigint, cumulativeScore: bigint, scoredRounds: number): bigint {
+  if (!plan.floorsCovered) return plan.floorTotal === 0n ? 0n : (plan.budget * floor) / plan.floorTotal;
+  return floor + normalisedPayout(plan.budget - plan.floorTotal, cumulativeScore, scoredRounds);
 }
 
 /**
@@ -160,6 +204,7 @@ function comparePerContributor(
   report: ReportBuilder,
   job: OnChainJob,
   rounds: RoundsAnalysis,
+  floors: Floors,
   plan: PayoutPlan | undefined,
   recomputedRoot: string | undefined,
   ledgerLeaves: readonly PayoutLeaf[],
@@ -193,7 +238,8 @@ function comparePerContributor(
   for (const trainer of [...trainers].sort()) {
     report.checked.payouts += 1;
     const paid = ledgerAmounts.get(trainer) ?? 0n;
-    const implied = normalisedPayout(plan.budget, rounds.cumulative.get(trainer) ?? 0n, rounds.scoredRounds);
+    const floor = floors.get(trainer)?.floor ?? 0n;
+    const implied = impliedPayout(plan, floor, rounds.cumulative.get(trainer) ?? 0n, rounds.scoredRounds);
     if (paid === implied) continue;
     implicated.push(trainer);
     report.add({

@@ -118,10 +118,27 @@ export async function playJob(
     signed?: boolean;
     /** The attestation kind every leaf names (default `sgx`; none when unsigned). */
     attestationKind?: LedgerLeaf["attestationKind"];
+    /**
+     * Each trainer's dataset's price per round on DatasetRegistry (default 5 TRIB; one for all, or one per trainer):
+     * its payout floor per round it takes part in.
+     */
+    pricePerRound?: bigint | readonly bigint[];
+    /** Play a coordinator that pays by score only, ignoring the datasets' floors (finalised on chain so). */
+    ignoreFloors?: boolean;
   },
 ): Promise<PlayedJob> {
   const coordinator = await chain.fundedWallet();
   const trainers = await chain.fundedWallets(options.trainers);
+  const priceOf = (index: number): bigint => {
+    const price = options.pricePerRound ?? 5n * 10n ** 18n;
+    return typeof price === "bigint" ? price : (price[index] as bigint);
+  };
+  const datasetIds: string[] = [];
+  for (const [index, trainer] of trainers.entries()) {
+    const pricePerRound = priceOf(index);
+    const id = await chain.registerDataset(trainer.connect(chain.provider()), "ipfs://played", { pricePerRound });
+    datasetIds.push(String(id));
+  }
   const escrow = options.reward ?? 1_000n * 10n ** 18n;
   const jobId = await chain.createJob({ coordinator: coordinator.address, rounds: options.rounds, reward: escrow });
   const provider = chain.provider();
@@ -153,7 +170,7 @@ export async function playJob(
         updateHash: sha256Hex(bytes),
         numExamples: String(numExamples[index]),
         score: String(scores[index]),
-        datasetId: String(index + 1),
+        datasetId: datasetIds[index] as string,
         epsilonSpent: 0.5 * round,
         updateCid: cid,
         rejected: rejected(index),
@@ -195,10 +212,19 @@ export async function playJob(
     } as LedgerRound);
   }
   const feeBps = 250;
+  // Floors: price × the rounds each trainer took part in (all but the last trainer's rejected last round).
+  const floorOf = (index: number) =>
+    options.ignoreFloors === true
+      ? 0n
+      : priceOf(index) * BigInt(options.rounds - (index === trainers.length - 1 && trainers.length > 1 ? 1 : 0));
   const plan = computePayouts({
     escrow,
     feeBps,
-    contributions: [...cumulative].map(([trainer, score]) => ({ trainer, score })),
+    contributions: [...cumulative].map(([trainer, score]) => ({
+      trainer,
+      score,
+      floor: floorOf(trainers.findIndex((wallet) => wallet.address.toLowerCase() === trainer)),
+    })),
   });
   const tree = buildPayoutTree(plan.leaves);
   let finalizeTx: string | null = null;
@@ -225,7 +251,7 @@ export async function playJob(
     feeBps,
     scoring: options.scoring === "examples" ? { method: "examples" } : { method: "leave-one-out", validationSetCid },
     rounds,
-    epsilonByDataset: Object.fromEntries(trainers.map((_, index) => [String(index + 1), 0.5 * options.rounds])),
+    epsilonByDataset: Object.fromEntries(datasetIds.map((id) => [id, 0.5 * options.rounds])),
     payout:
       options.finalize === false
         ? null

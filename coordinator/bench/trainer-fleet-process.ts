@@ -2,7 +2,7 @@
  * The trainer-fleet child process of `bench:coordinator`: hosts every client socket (ScriptedTrainers for the
  * coordinator, plain socket.io clients for the raw baseline) and obeys the parent's `FleetCommand`s.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import {
   type Bytes32,
   type DatasetId,
@@ -17,6 +17,7 @@ import { Wallet } from "ethers";
 import { io, type Socket } from "socket.io-client";
 import { ok } from "../test-support/rest.js";
 import { ScriptedTrainer } from "../test-support/scripted-trainer.js";
+import { testManifest } from "../test-support/test-manifest.js";
 import { type FleetCommand, type FleetReply, type FleetRoundStats, wallClockMs } from "./fleet-messages.js";
 import { type SyntheticUpdate, syntheticUpdates } from "./synthetic-updates.js";
 
@@ -47,7 +48,7 @@ async function connectTrainers(url: string, count: number): Promise<string[]> {
     ok<{ id: DatasetId }>(url, "POST", "/datasets", {
       owner: (wallets[index] as Wallet).address,
       name: `bench shard ${index}`,
-      commitment: `0x${createHash("sha256").update(`bench shard ${index}`).digest("hex")}`,
+      commitment: testManifest(100, `bench shard ${index}`).commitment,
       recordCount: 100,
       epsilonBudget: 8,
       deltaBudget: 1e-5,
@@ -55,7 +56,12 @@ async function connectTrainers(url: string, count: number): Promise<string[]> {
   );
   const enrolled = wallClockMs();
   trainers = await inBatches(count, (index) =>
-    ScriptedTrainer.connect(url, wallets[index] as Wallet, (datasets[index] as { id: DatasetId }).id),
+    ScriptedTrainer.connect(
+      url,
+      wallets[index] as Wallet,
+      (datasets[index] as { id: DatasetId }).id,
+      testManifest(100, `bench shard ${index}`).manifest,
+    ),
   );
   process.stderr.write(
     `  fleet: ${count} datasets enrolled in ${((enrolled - started) / 1000).toFixed(1)} s, trainers logged in in ${((wallClockMs() - enrolled) / 1000).toFixed(1)} s\n`,

@@ -4,6 +4,7 @@ import { ChainIntentEntity } from "./chain/chain-intent.entity.js";
 import { ChainJobEntity } from "./chain/chain-job.entity.js";
 import { ChainRoundAnchorEntity } from "./chain/chain-round-anchor.entity.js";
 import { DatasetEntity } from "./datasets/dataset.entity.js";
+import { DatasetManifestEntity } from "./datasets/dataset-manifest.entity.js";
 import { JobEntity } from "./jobs/job.entity.js";
 import { ParticipantEntity } from "./jobs/participant.entity.js";
 import { ModelEntity } from "./models/model.entity.js";
@@ -15,6 +16,7 @@ import { TrainerEntity } from "./trainers/trainer.entity.js";
 /** Every module's entities: what the data source maps (the tables themselves come from the migrations). */
 export const ENTITIES = [
   DatasetEntity,
+  DatasetManifestEntity,
   TrainerEntity,
   ParticipantEntity,
   JobEntity,

@@ -9,6 +9,7 @@ import { type Coordinator, type CreateCoordinatorOptions, createCoordinator } fr
 import type { TestDatabase } from "./databases.js";
 import { ok, request, until } from "./rest.js";
 import { ScriptedTrainer } from "./scripted-trainer.js";
+import { testManifest } from "./test-manifest.js";
 
 /** Examples each of the three scripted data owners trains on. */
 export const EXAMPLES = [100, 300, 600] as const;
@@ -17,6 +18,11 @@ const PARAMS = 10;
 
 export function delta(seed: number): Float32Array {
   return Float32Array.from({ length: PARAMS }, (_, i) => Math.sin(seed * 7 + i) / 10);
+}
+
+/** Owner `index`'s dataset manifest: EXAMPLES[index] records; its commitment is what the owner registers. */
+export function ownerManifest(owner: Wallet, index: number) {
+  return testManifest(EXAMPLES[index] as number, `on chain ${owner.address}`);
 }
 
 /** A coordinator following `chain`'s TrainingJobs and sending from `sender`. */
@@ -62,9 +68,15 @@ export async function createOnChainJob(
   strategy: StrategySpec = { name: "fedavg" },
 ) {
   const owners = await Promise.all(EXAMPLES.map(() => chain.fundedWallet()));
+  const manifests = owners.map((owner, index) => ownerManifest(owner, index));
   const datasets: DatasetId[] = [];
-  for (const owner of owners) {
-    datasets.push(String(await chain.registerDataset(owner.connect(chain.provider()))) as DatasetId);
+  for (const [index, owner] of owners.entries()) {
+    const { commitment } = manifests[index] as { commitment: string };
+    datasets.push(
+      String(
+        await chain.registerDataset(owner.connect(chain.provider()), "ipfs://dataset", { commitment }),
+      ) as DatasetId,
+    );
   }
   const { modelSpecHash } = await ok<{ modelSpecHash: string }>(coordinator.url, "POST", "/chain/job-specs", {
     name: "on chain",
@@ -100,7 +112,14 @@ export async function connectTrainers(
     (await request(coordinator.url, "GET", `/jobs/${jobId}`)).status === 200 ? true : undefined,
   );
   const trainers = await Promise.all(
-    owners.map((owner, index) => ScriptedTrainer.connect(coordinator.url, owner, datasets[index] as DatasetId)),
+    owners.map((owner, index) =>
+      ScriptedTrainer.connect(
+        coordinator.url,
+        owner,
+        datasets[index] as DatasetId,
+        ownerManifest(owner, index).manifest,
+      ),
+    ),
   );
   for (const trainer of trainers) expect((await trainer.join(jobId)).ok).toBe(true);
   return trainers;

@@ -5,6 +5,7 @@ import {
   type Address,
   type Bytes32,
   type DatasetId,
+  type DatasetManifest,
   type EvaluateInstruction,
   EvaluateInstructionSchema,
   type Hello,
@@ -59,7 +60,13 @@ export class ScriptedTrainer {
     );
   }
 
-  static async connect(url: string, wallet: Wallet, datasetId: DatasetId): Promise<ScriptedTrainer> {
+  /** Connects and logs in; then uploads the dataset's `manifest` when given (joining needs one on file). */
+  static async connect(
+    url: string,
+    wallet: Wallet,
+    datasetId: DatasetId,
+    manifest?: DatasetManifest,
+  ): Promise<ScriptedTrainer> {
     const socket = io(url, { transports: ["websocket"], reconnection: false });
     const hello = await new Promise<Hello>((resolve, reject) => {
       socket.once(SOCKET_EVENTS.hello, (payload: unknown) => resolve(HelloSchema.parse(payload)));
@@ -69,7 +76,13 @@ export class ScriptedTrainer {
     const ack = await socket.emitWithAck(SOCKET_EVENTS.login, { address: wallet.address, datasetId, signature });
     if (!ack.ok) throw new Error(`login failed: ${ack.code}: ${ack.message}`);
     const enclave = new SimulatedEnclave({ warn: () => {} });
-    return new ScriptedTrainer(socket, wallet, datasetId, hello, ack.jobs as JobId[], enclave);
+    // Constructed (listening for instructions) before anything else is awaited: login resends pending ones.
+    const trainer = new ScriptedTrainer(socket, wallet, datasetId, hello, ack.jobs as JobId[], enclave);
+    if (manifest !== undefined) {
+      const sent = await socket.emitWithAck(SOCKET_EVENTS.manifest, manifest);
+      if (!sent.ok) throw new Error(`manifest refused: ${sent.code}: ${sent.message}`);
+    }
+    return trainer;
   }
 
   /** Joins a job: gets the attestation challenge, attests with the simulator, returns the final ack. */

@@ -1,3 +1,4 @@
+export { canonicalJson } from "./canonical-json.js";
 export {
   CHAIN_EVENT_ARGS,
   type ChainEvent,
@@ -5,6 +6,13 @@ export {
   isAppliedChainEvent,
   parseChainEvent,
 } from "./chain-events.js";
+export {
+  type DatasetManifest,
+  DatasetManifestSchema,
+  type DatasetShard,
+  DatasetShardSchema,
+  manifestCommitment,
+} from "./dataset-manifest.js";
 export {
   EIP712_NAME,
   EIP712_VERSION,

@@ -113,6 +113,8 @@ export const AckSchema = z.union([
 export const SOCKET_EVENTS = {
   hello: "hello",
   login: "login",
+  /** After login: the dataset's manifest, checked against its commitment; its record count caps `numExamples`. */
+  manifest: "manifest",
   join: "join",
   attest: "attest",
   instruction: "instruction",

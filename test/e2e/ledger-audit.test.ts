@@ -22,9 +22,9 @@ const bin = path.resolve(import.meta.dirname, "../../cli/bin/tributary.js");
 
 interface Report {
   ok: boolean;
-  checked: { rounds: number; leaves: number; blobs: number };
+  checked: { rounds: number; leaves: number; blobs: number; signatures: number; unsignedLeaves: number };
   disagreements: { kind: string; round?: number; chainRound?: number; trainer?: string; message: string }[];
-  warnings: { kind: string; message: string }[];
+  warnings: { kind: string; trainer?: string; message: string }[];
 }
 
 /** `tributary ledger verify --json`, as an auditor runs it: its exit code and its JSON report. */
@@ -83,6 +83,11 @@ describe("auditing an on-chain job with tributary ledger verify", () => {
       const faithful = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs);
       expect(faithful.report.disagreements).toEqual([]);
       expect(faithful).toMatchObject({ code: 0, report: { ok: true, checked: { rounds: 2, leaves: 6, blobs: 8 } } });
+      // Every leaf carries its trainer's EIP-712 update signature, checked in the chain's TrainingJobs domain: no
+      // "unsigned ledger" warning, only the loud one about the simulated attestations the trainers joined with.
+      expect(faithful.report.checked).toMatchObject({ signatures: 6, unsignedLeaves: 0 });
+      expect(faithful.report.warnings.map((warning) => warning.kind)).not.toContain("unsigned-ledger");
+      expect(faithful.report.warnings.filter((warning) => warning.kind === "simulated-attestation")).toHaveLength(3);
 
       // The coordinator's operator quietly moves 1 % of round 2 from the first owner to the second.
       const [first, second] = owners.map((owner) => owner.address.toLowerCase());
@@ -114,6 +119,24 @@ describe("auditing an on-chain job with tributary ledger verify", () => {
       expect(named.some((d) => d.trainer === first)).toBe(true);
       // Round 0 is untouched and not blamed.
       expect(tampered.report.disagreements.some((d) => d.round === 0)).toBe(false);
+
+      // The operator inflates the third owner's numExamples in round 0: the trainer's signature no longer covers
+      // its leaf, and verify names that trainer (not only the round's root).
+      const third = owners[2]?.address.toLowerCase() as string;
+      await coordinator.app
+        .get(DataSource)
+        .query("UPDATE updates SET num_examples = num_examples * 10 WHERE job_id = $1 AND round = 0 AND trainer = $2", [
+          jobId,
+          third,
+        ]);
+      const inflated = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs);
+      expect(inflated.code).toBe(1);
+      expect(inflated.report.disagreements).toContainEqual(
+        expect.objectContaining({ kind: "update-signature", round: 0, trainer: third }),
+      );
+      expect(
+        inflated.report.disagreements.find((d) => d.kind === "update-signature" && d.trainer === third)?.message,
+      ).toMatch(/numExamples 6000/);
 
       // One update blob disappears from the coordinator's store, another is overwritten with other bytes (which the
       // coordinator then refuses to serve): neither may pass as "not reachable".

@@ -74,6 +74,7 @@ async function owner(name: string, records: number, budgetEpsilon: number) {
     train: train.dataset,
     evaluation: evaluation.dataset,
     commitment: train.commitment,
+    manifest: train.manifest,
     enclave: new SimulatedEnclave({ warn: () => {} }),
     privacy,
     disclosure: await EvaluationAllowance.open(stateDir, dataset.id, {}),

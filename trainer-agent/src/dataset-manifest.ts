@@ -1,56 +1,9 @@
 import { createHash } from "node:crypto";
-import { type Bytes32, parseInput } from "@tributary/protocol";
-import { z } from "zod";
-import { canonicalJson } from "./canonical-json.js";
+import { type DatasetManifest, manifestCommitment } from "@tributary/protocol";
 import { DatasetCommitmentMismatchError } from "./errors.js";
-
-const count = z.number().int().nonnegative();
-
-export const DatasetShardSchema = z.strictObject({
-  /** File name without directories (paths differ between machines; content is pinned by the hash). */
-  name: z.string().min(1).max(255),
-  role: z.enum(["images", "labels", "records"]),
-  /** SHA-256 of the file's bytes as stored on disk (compressed bytes for a .gz file), lower-case hex. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  bytes: count,
-});
-export type DatasetShard = z.infer<typeof DatasetShardSchema>;
-
-/**
- * What a data owner enrols: the dataset's schema and content, never its records. Its commitment (SHA-256 of the
- * canonical JSON) goes on chain; a trainer checks the files it loads against it before every job.
- */
-export const DatasetManifestSchema = z
-  .strictObject({
-    version: z.literal(1),
-    format: z.enum(["idx", "csv", "jsonl"]),
-    recordCount: count,
-    featureShape: z.array(z.number().int().positive()).min(1).max(4),
-    numClasses: z.number().int().positive().max(65_536),
-    /** Records per class; `numClasses` entries summing to `recordCount`. */
-    labelHistogram: z.array(count),
-    /** The CSV column holding the label (CSV only). */
-    labelColumn: z.string().min(1).optional(),
-    shards: z.array(DatasetShardSchema).min(1),
-  })
-  .superRefine((manifest, ctx) => {
-    if (manifest.labelHistogram.length !== manifest.numClasses) {
-      ctx.addIssue({ code: "custom", path: ["labelHistogram"], message: "needs one entry per class" });
-    }
-    if (manifest.labelHistogram.reduce((a, b) => a + b, 0) !== manifest.recordCount) {
-      ctx.addIssue({ code: "custom", path: ["labelHistogram"], message: "does not sum to recordCount" });
-    }
-  });
-export type DatasetManifest = z.infer<typeof DatasetManifestSchema>;
 
 export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
-}
-
-/** The manifest's commitment: SHA-256 of its canonical JSON (sorted keys, no whitespace), as 0x-prefixed bytes32. */
-export function manifestCommitment(manifest: DatasetManifest): Bytes32 {
-  const parsed = parseInput(DatasetManifestSchema, manifest, "DatasetManifest");
-  return `0x${sha256Hex(canonicalJson(parsed))}` as Bytes32;
 }
 
 /**

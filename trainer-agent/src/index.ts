@@ -30,17 +30,8 @@ export {
 } from "./agent/privacy-guard.js";
 export { DatasetNotEnrolledAsError, TrainerAgent } from "./agent/trainer-agent.js";
 export type { AgentEvent, TrainerAgentOptions, UpdateTransform } from "./agent/trainer-agent-options.js";
-export { canonicalJson } from "./canonical-json.js";
 export { type Dataset, labelHistogram, subsetDataset } from "./dataset.js";
-export {
-  type DatasetManifest,
-  DatasetManifestSchema,
-  type DatasetShard,
-  DatasetShardSchema,
-  manifestCommitment,
-  sha256Hex,
-  verifyDatasetCommitment,
-} from "./dataset-manifest.js";
+export { sha256Hex, verifyDatasetCommitment } from "./dataset-manifest.js";
 export { DatasetCommitmentMismatchError, DatasetFormatError, TrainingConfigError } from "./errors.js";
 export { averageMicrobatchGradients, type GradientTransform, type MicrobatchGradients } from "./gradient-transform.js";
 export { encodeIdx, IDX_TYPES, type IdxArray, type IdxTypeCode, maybeGunzip, parseIdx } from "./idx-format.js";

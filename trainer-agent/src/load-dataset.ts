@@ -1,15 +1,9 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { Bytes32 } from "@tributary/protocol";
+import { type Bytes32, type DatasetManifest, type DatasetShard, manifestCommitment } from "@tributary/protocol";
 import { parseCsv } from "./csv-dataset.js";
 import { type Dataset, labelHistogram } from "./dataset.js";
-import {
-  type DatasetManifest,
-  type DatasetShard,
-  manifestCommitment,
-  sha256Hex,
-  verifyDatasetCommitment,
-} from "./dataset-manifest.js";
+import { sha256Hex, verifyDatasetCommitment } from "./dataset-manifest.js";
 import { DatasetFormatError } from "./errors.js";
 import { parseIdxPair } from "./idx-dataset.js";
 import { parseJsonl } from "./jsonl-dataset.js";

@@ -111,6 +111,16 @@ export async function ownerAgainstLyingCoordinator(options: {
     train: train.dataset,
     evaluation: evaluation.dataset,
     commitment,
+    // The lying coordinator takes any manifest; this one is not what `commitment` hashes, and it does not check.
+    manifest: {
+      version: 1,
+      format: "jsonl",
+      recordCount: train.dataset.count,
+      featureShape: [1],
+      numClasses: 1,
+      labelHistogram: [train.dataset.count],
+      shards: [{ name: "records.jsonl", role: "records", sha256: "0".repeat(64), bytes: 0 }],
+    },
     enclave: new SimulatedEnclave({ warn: () => {} }),
     privacy,
     disclosure: await EvaluationAllowance.open(stateDir, datasetId, options.disclosure ?? {}),

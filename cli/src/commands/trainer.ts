@@ -153,6 +153,7 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     train,
     evaluation,
     commitment: loaded.commitment,
+    manifest: loaded.manifest,
     enclave: new SimulatedEnclave({ warn: (line) => print({ type: "warning", line }) }),
     privacy,
     disclosure,

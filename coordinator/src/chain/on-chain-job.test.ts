@@ -71,7 +71,7 @@ async function anchorEvents(jobId: JobId, round: number) {
 }
 
 describe.each(DATABASES)("an on-chain job on $name", (database) => {
-  it("is picked up from the chain, run, anchored round by round, paid out in proportion to the scores and claimed to the wei", async () => {
+  it("is picked up from the chain, run, anchored round by round, paid out (floors, then by score) and claimed to the wei", async () => {
     const db = await database.setup();
     cleanup.push(() => db.cleanup());
     const sender = await chain.fundedWallet();
@@ -125,8 +125,10 @@ describe.each(DATABASES)("an on-chain job on $name", (database) => {
     for (const [index, owner] of owners.entries()) {
       const proof = await ok<PayoutProof>(coordinator.url, "GET", `/ledger/jobs/${jobId}/proof/${owner.address}`);
       const amount = BigInt(proof.amount);
-      // amount = payout total · examples share, up to the float64 rounding of the round shares (~1e-16).
-      const expected = (onChain.payoutTotal * BigInt(EXAMPLES[index] as number)) / 1000n;
+      // amount = its floor (pricePerRound 5 TRIB × 2 rounds) + the rest of the payout total (after the three floors)
+      // · its examples share, up to the float64 rounding of the round shares (~1e-16).
+      const floor = 2n * 5n * 10n ** 18n;
+      const expected = floor + ((onChain.payoutTotal - 3n * floor) * BigInt(EXAMPLES[index] as number)) / 1000n;
       const error = amount > expected ? amount - expected : expected - amount;
       expect(error).toBeLessThan(onChain.payoutTotal / 10n ** 15n);
       await (

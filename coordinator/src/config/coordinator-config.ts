@@ -74,7 +74,10 @@ const CoordinatorConfigFields = z.strictObject({
     .default("public"),
   /** Where embedded state lives: the PGlite data directory and the content-addressed blob store. */
   dataDir: z.string().min(1).default(".tributary"),
-  /** The EIP-712 domain trainers sign updates under (the TrainingJobs contract once jobs come from the chain). */
+  /**
+   * The EIP-712 domain trainers sign updates under. With a chain it is the TrainingJobs contract (the default
+   * there; another address is refused), so the signatures in the ledger verify against the chain's domain.
+   */
   chainId: z.number().int().positive().default(31_337),
   /** Required with a chain, and then the chain's TrainingJobs; without a chain the zero address by default. */
   verifyingContract: AddressSchema.optional(),

@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
+import { BIGINT_COUNT } from "../database/bigint-count.js";
 
 /** A dataset a data owner enrolled: its commitment and budget. The data itself never leaves the owner. */
 @Entity({ name: "datasets" })
@@ -20,7 +21,7 @@ export class DatasetEntity {
   @Column({ type: "text", name: "metadata_uri", nullable: true })
   metadataUri!: string | null;
 
-  @Column({ type: "integer", name: "record_count" })
+  @Column({ type: "bigint", name: "record_count", transformer: BIGINT_COUNT })
   recordCount!: number;
 
   @Column({ type: "double precision", name: "epsilon_budget" })

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
+import { BIGINT_COUNT } from "../database/bigint-count.js";
 
 /** A trainer admitted to a job after its attestation verified under the coordinator's policy. */
 @Entity({ name: "participants" })
@@ -21,6 +22,13 @@ export class ParticipantEntity {
 
   @Column({ type: "text" })
   measurement!: string;
+
+  /**
+   * The record count of the dataset's manifest (checked against its commitment) when the trainer was admitted:
+   * no update may claim more examples. Null only for trainers admitted before counts were committed.
+   */
+  @Column({ type: "bigint", name: "record_count", nullable: true, transformer: BIGINT_COUNT })
+  recordCount!: number | null;
 
   @Column({ type: "timestamptz", name: "attested_at" })
   attestedAt!: Date;

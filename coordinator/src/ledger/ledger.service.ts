@@ -1,10 +1,13 @@
 import { Inject, Injectable } from "@nestjs/common";
 import {
   type Address,
+  AttestationKindSchema,
   type Bytes32,
   buildPayoutTree,
   type JobLedger,
+  type LedgerLeaf,
   type LedgerRound,
+  metricsHash,
   type PayoutProof,
 } from "@tributary/protocol";
 import type { ChainIntentEntity } from "../chain/chain-intent.entity.js";
@@ -17,8 +20,10 @@ import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import type { JobEntity } from "../jobs/job.entity.js";
 import { JobRepository } from "../jobs/job.repository.js";
+import { ParticipantRepository } from "../jobs/participant.repository.js";
 import { ModelRepository } from "../models/model.repository.js";
 import { RoundRepository } from "../rounds/round.repository.js";
+import type { UpdateEntity } from "../rounds/update.entity.js";
 import { UpdateRepository } from "../rounds/update.repository.js";
 
 type LedgerTx = LedgerRound["anchor"];
@@ -27,6 +32,30 @@ function txOf(intent: ChainIntentEntity | undefined, anchoredTx?: string): Ledge
   if (intent === undefined) return { status: "pending", txHash: (anchoredTx ?? null) as Bytes32 | null };
   const hash = intent.minedTxHash ?? anchoredTx ?? intent.txs.at(-1)?.hash ?? null;
   return { status: intent.status, txHash: hash as Bytes32 | null };
+}
+
+/**
+ * A round leaf with what an auditor needs to check it: the trainer's EIP-712 signature over the update header
+ * (with the nonce, δ and metrics hash it signed; the metrics themselves stay private) and the kind of attestation
+ * the trainer joined with. Every accepted update's row holds these, so old rounds are served signed too.
+ */
+function leafOf(update: UpdateEntity, teeKind: string | undefined): LedgerLeaf {
+  const kind = AttestationKindSchema.safeParse(teeKind);
+  return {
+    trainer: update.trainer as Address,
+    updateHash: update.updateHash as Bytes32,
+    numExamples: String(update.numExamples),
+    score: update.score ?? "0",
+    datasetId: update.datasetId as LedgerLeaf["datasetId"],
+    epsilonSpent: update.epsilonSpent,
+    updateCid: update.cid as LedgerLeaf["updateCid"],
+    rejected: update.rejected,
+    signature: update.signature,
+    nonce: update.nonce as Bytes32,
+    delta: update.delta,
+    metricsHash: metricsHash(update.metrics),
+    ...(kind.success ? { attestationKind: kind.data } : {}),
+  };
 }
 
 /**
@@ -44,6 +73,7 @@ export class LedgerService {
     @Inject(ChainJobRepository) private readonly chainJobs: ChainJobRepository,
     @Inject(ChainIntentRepository) private readonly intents: ChainIntentRepository,
     @Inject(ChainRoundAnchorRepository) private readonly anchorRows: ChainRoundAnchorRepository,
+    @Inject(ParticipantRepository) private readonly participants: ParticipantRepository,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
   ) {}
 
@@ -59,6 +89,9 @@ export class LedgerService {
     const intents = await this.intents.findLive(keys);
     const intentByKey = new Map(intents.map((intent) => [intent.dedupeKey, intent]));
     const anchors = await this.anchorRows.findByJob(jobId);
+    const teeKinds = new Map(
+      (await this.participants.findByJob(jobId)).map((participant) => [participant.trainer, participant.teeKind]),
+    );
     const epsilonByDataset: Record<string, number | null> = {};
     for (const update of updates) {
       const previous = epsilonByDataset[update.datasetId];
@@ -86,16 +119,7 @@ export class LedgerService {
           anchor: txOf(intentByKey.get(`anchorRound:${job.id}:${chainRound}`), anchored?.txHash),
           leaves: updates
             .filter((update) => update.round === round.round)
-            .map((update) => ({
-              trainer: update.trainer as Address,
-              updateHash: update.updateHash as Bytes32,
-              numExamples: String(update.numExamples),
-              score: update.score ?? "0",
-              datasetId: update.datasetId as JobLedger["rounds"][number]["leaves"][number]["datasetId"],
-              epsilonSpent: update.epsilonSpent,
-              updateCid: update.cid,
-              rejected: update.rejected,
-            })),
+            .map((update) => leafOf(update, teeKinds.get(update.trainer))),
         };
       }),
       epsilonByDataset,

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
+import { BIGINT_COUNT } from "../database/bigint-count.js";
 
 /**
  * A trainer selected for a round, with the nonce its update must echo. `pending` until it answers (a rejected
@@ -33,6 +34,6 @@ export class AssignmentEntity {
   @Column({ type: "jsonb", name: "eval_metrics", nullable: true })
   evalMetrics!: Record<string, number> | null;
 
-  @Column({ type: "integer", name: "eval_examples", nullable: true })
+  @Column({ type: "bigint", name: "eval_examples", nullable: true, transformer: BIGINT_COUNT })
   evalExamples!: number | null;
 }

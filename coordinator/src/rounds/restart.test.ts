@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { bytesToWeights, type DatasetId, type JobId, type TrainInstruction, weightsToBytes } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,6 +5,7 @@ import { CoordinatorProcess, freePort } from "../../test-support/coordinator-pro
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
 import { downloadModel, ok, until } from "../../test-support/rest.js";
 import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
+import { testManifest } from "../../test-support/test-manifest.js";
 
 const PARAMS = 10;
 const model = { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" };
@@ -35,12 +35,14 @@ describe.each(DATABASES)("a coordinator SIGKILLed mid-round on $name", (database
 
     const wallets = [0, 1, 2].map(() => Wallet.createRandom());
     const datasets: DatasetId[] = [];
+    // Committed record counts: what each trainer claims below (100, 300 and 600 examples).
+    const manifests = wallets.map((_, index) => testManifest([100, 300, 600][index] as number, `restart ${index}`));
     for (const [index, wallet] of wallets.entries()) {
       const dataset = await ok<{ id: DatasetId }>(coordinator.url, "POST", "/datasets", {
         owner: wallet.address,
         name: `shard ${index}`,
-        commitment: `0x${createHash("sha256").update(`restart ${index}`).digest("hex")}`,
-        recordCount: 100,
+        commitment: manifests[index]?.commitment,
+        recordCount: manifests[index]?.manifest.recordCount,
         epsilonBudget: 1,
         deltaBudget: 1e-5,
       });
@@ -58,7 +60,12 @@ describe.each(DATABASES)("a coordinator SIGKILLed mid-round on $name", (database
     const connect = async () => {
       const trainers = await Promise.all(
         wallets.map((wallet, i) =>
-          ScriptedTrainer.connect(coordinator.url, wallet as unknown as Wallet, datasets[i] as DatasetId),
+          ScriptedTrainer.connect(
+            coordinator.url,
+            wallet as unknown as Wallet,
+            datasets[i] as DatasetId,
+            manifests[i]?.manifest,
+          ),
         ),
       );
       cleanup.push(async () => {

@@ -1,6 +1,7 @@
 import { Logger } from "@nestjs/common";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { BlobStore } from "../blobs/blob-store.js";
+import type { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
 import type { ChainIntentRepository } from "../chain/chain-intent.repository.js";
 import type { ChainJobRepository } from "../chain/chain-job.repository.js";
 import { TransactionRunner } from "../database/transaction-runner.repository.js";
@@ -40,6 +41,7 @@ describe("RoundsService.open", () => {
       {} as ChainIntentRepository,
       {} as BlobStore,
       {} as ValidationEvaluators,
+      {} as ChainDatasetRepository,
     );
     const trainers = Array.from({ length: 2500 }, (_, index) => `0x${index.toString(16).padStart(40, "0")}`);
     const job = { id: "3", round: 4, modelCid: "bafy", spec: { roundTimeoutS: 60 } } as unknown as JobEntity;

@@ -18,6 +18,7 @@ import {
 } from "@tributary/protocol";
 import { BlobStore, sha256OfCid } from "../blobs/blob-store.js";
 import { acceptJobKey } from "../chain/chain-intent.js";
+import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
 import { ChainIntentRepository } from "../chain/chain-intent.repository.js";
 import { ChainJobRepository } from "../chain/chain-job.repository.js";
 import { ConflictError, NotFoundError } from "../common/coordinator-errors.js";
@@ -58,6 +59,7 @@ export class RoundsService {
     @Inject(ChainIntentRepository) private readonly outbox: ChainIntentRepository,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(ValidationEvaluators) private readonly validation: ValidationEvaluators,
+    @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
   ) {}
 
   /** A job's rounds with each selected trainer's assignment (404 for an unknown job). */
@@ -240,18 +242,24 @@ export class RoundsService {
     }
   }
 
-  /** The payouts of an on-chain job from its escrow and its contributors' cumulative scores; null if none. */
+  /**
+   * The payouts of an on-chain job from its escrow: each contributor's dataset's `pricePerRound` (DatasetRegistry)
+   * for every round it took part in, then the rest by cumulative score; null if none.
+   */
   async #payout(job: JobEntity): Promise<JobPayout | null> {
     const chainJob = await this.chainJobs.findById(job.id);
     if (chainJob === null) throw new ConflictError(`job ${job.id} runs on chain but its on-chain record is missing`);
-    const rows = await this.updates.cumulativeScores(job.id);
+    const rows = await this.updates.contributions(job.id);
     const cumulative = new Map(rows.map((row) => [row.trainer.toLowerCase(), BigInt(row.score ?? "0")]));
+    const contributions = await Promise.all(
+      rows.map(async (row) => {
+        const price = (await this.chainDatasets.findById(row.datasetId))?.pricePerRound ?? "0";
+        const floor = BigInt(price) * BigInt(row.rounds);
+        return { trainer: row.trainer.toLowerCase() as Address, score: BigInt(row.score ?? "0"), floor };
+      }),
+    );
     try {
-      const plan = computePayouts({
-        escrow: BigInt(chainJob.reward),
-        feeBps: chainJob.feeBps,
-        contributions: [...cumulative].map(([trainer, score]) => ({ trainer: trainer as Address, score })),
-      });
+      const plan = computePayouts({ escrow: BigInt(chainJob.reward), feeBps: chainJob.feeBps, contributions });
       return {
         payoutRoot: buildPayoutTree(plan.leaves).root,
         payoutTotal: String(plan.payoutTotal),

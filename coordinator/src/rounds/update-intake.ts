@@ -10,7 +10,7 @@ import {
   TributaryError,
   tributaryDomain,
 } from "@tributary/protocol";
-import { BlobStore } from "../blobs/blob-store.js";
+import { BlobStore, contentId } from "../blobs/blob-store.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { TransactionRunner } from "../database/transaction-runner.repository.js";
@@ -24,7 +24,7 @@ import { UpdateRejectedError } from "./update-rejected-error.js";
 /**
  * Validates and stores trainers' updates: EIP-712 signature by the logged-in trainer, selected for this round with
  * this nonce, once, for its own dataset; bytes matching the declared hash, the job's layout, finite and within
- * the norm bound. Only then is the update persisted (blob first, then the row, atomically with the assignment).
+ * the norm bound. Only then is the update persisted: the row, atomically with the assignment, then the blob before it commits.
  */
 @Injectable()
 export class UpdateIntake {
@@ -84,6 +84,13 @@ export class UpdateIntake {
     if (participant.datasetId !== update.datasetId) {
       throw new UpdateRejectedError("wrong-dataset", `joined with dataset ${participant.datasetId}`);
     }
+    const creditable = creditableExamples(participant.recordCount, job.spec);
+    if (update.numExamples > creditable) {
+      throw new UpdateRejectedError(
+        "too-many-examples",
+        `numExamples ${update.numExamples} exceeds the ${creditable} examples dataset ${update.datasetId} can have trained on (its committed record count is ${participant.recordCount ?? "unknown: rejoin with its manifest"})`,
+      );
+    }
     const hash = `0x${createHash("sha256").update(bytes).digest("hex")}`;
     if (hash !== update.updateHash) throw new UpdateRejectedError("hash-mismatch", `the bytes hash to ${hash}`);
     const length = layoutLength(job.layout);
@@ -99,7 +106,7 @@ export class UpdateIntake {
       throw error;
     }
 
-    const { cid } = await this.blobs.put(bytes);
+    const { cid } = contentId(bytes);
     await this.transactions.run(async (tx) => {
       // Holding the round row shared means the round cannot close between this check and the insert.
       const status = await this.rounds.statusForShare(tx, update.jobId, update.round);
@@ -120,6 +127,9 @@ export class UpdateIntake {
         signature: update.signature,
         receivedAt: new Date(),
       });
+      // The bytes are stored only once the row is in, inside its transaction: a refused or failed insert leaves
+      // no orphan blob, and a failed write rolls the row back.
+      await this.blobs.put(bytes);
     });
   }
 
@@ -128,4 +138,21 @@ export class UpdateIntake {
       .noteRejection({ jobId: update.jobId, round: update.round, trainer: update.trainer }, reason)
       .catch(() => undefined);
   }
+}
+
+/**
+ * The most examples an update may claim: a local step reads examples of the dataset's committed records, so an
+ * update cannot have trained on more distinct examples than the manifest's record count; and the steps the
+ * hyper-parameters allow (`localEpochs` passes of ⌈records / batchSize⌉ batches) read at most
+ * `localEpochs × ⌈records / batchSize⌉ × batchSize` examples, which is never less than the record count, so the
+ * record count is the cap. Zero when the participant has no committed count (admitted before counts were
+ * committed): it must rejoin with its manifest.
+ */
+function creditableExamples(
+  recordCount: number | null,
+  hyperParams: { readonly localEpochs: number; readonly batchSize: number },
+): number {
+  if (recordCount === null) return 0;
+  const stepped = hyperParams.localEpochs * Math.ceil(recordCount / hyperParams.batchSize) * hyperParams.batchSize;
+  return Math.min(recordCount, stepped);
 }

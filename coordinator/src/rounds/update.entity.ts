@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
+import { BIGINT_COUNT } from "../database/bigint-count.js";
 
 /** An accepted model update: the signed header; the bytes live in the blob store under `cid`. */
 @Entity({ name: "updates" })
@@ -15,7 +16,7 @@ export class UpdateEntity {
   @Column({ type: "bigint", name: "dataset_id" })
   datasetId!: string;
 
-  @Column({ type: "integer", name: "num_examples" })
+  @Column({ type: "bigint", name: "num_examples", transformer: BIGINT_COUNT })
   numExamples!: number;
 
   @Column({ type: "text", name: "update_hash" })

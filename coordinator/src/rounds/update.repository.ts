@@ -41,16 +41,24 @@ export class UpdateRepository {
     );
   }
 
-  /** Each trainer's summed score over the job (decimal strings; null when none was scored). */
-  cumulativeScores(jobId: string): Promise<{ trainer: string; score: string | null }[]> {
-    return this.db
+  /**
+   * Each trainer's contribution to the job: its summed score (decimal string; null when none was scored), its
+   * dataset, and the rounds it took part in (updates the aggregation rule did not leave out).
+   */
+  async contributions(
+    jobId: string,
+  ): Promise<{ trainer: string; score: string | null; datasetId: string; rounds: number }[]> {
+    const rows: { trainer: string; score: string | null; datasetId: string; rounds: string }[] = await this.db
       .getRepository(UpdateEntity)
       .createQueryBuilder("update")
       .select("update.trainer", "trainer")
       .addSelect("SUM(update.score)::text", "score")
+      .addSelect("MAX(update.dataset_id)::text", "datasetId")
+      .addSelect("COUNT(*) FILTER (WHERE NOT update.rejected)::text", "rounds")
       .where("update.job_id = :jobId", { jobId })
       .groupBy("update.trainer")
       .getRawMany();
+    return rows.map((row) => ({ ...row, rounds: Number(row.rounds) }));
   }
 
   /** Whether `cid` is one of the job's updates. */

@@ -6,6 +6,7 @@ import {
   type Address,
   AttestSchema,
   type Bytes32,
+  DatasetManifestSchema,
   EvaluationReportSchema,
   type Hello,
   JoinSchema,
@@ -85,6 +86,11 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
       this.#logger.log(`trainer ${login.address} (dataset ${login.datasetId}) online`);
       this.driver.resend(login.address);
       return { jobs };
+    });
+
+    this.#on(socket, SOCKET_EVENTS.manifest, async (payload) => {
+      const { datasetId } = loggedIn();
+      return this.trainers.recordManifest(datasetId, parseInput(DatasetManifestSchema, payload, "manifest"));
     });
 
     this.#on(socket, SOCKET_EVENTS.join, async (payload) => {

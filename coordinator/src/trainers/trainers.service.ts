@@ -11,9 +11,11 @@ import {
   type Address,
   type Attest,
   type Bytes32,
+  type DatasetManifest,
   type JobId,
   type Login,
   loginMessage,
+  manifestCommitment,
   TributaryError,
 } from "@tributary/protocol";
 import { verifyMessage } from "ethers";
@@ -21,6 +23,7 @@ import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { DatasetRepository } from "../datasets/dataset.repository.js";
+import { DatasetManifestRepository } from "../datasets/dataset-manifest.repository.js";
 import { JobRepository } from "../jobs/job.repository.js";
 import type { ParticipantEntity } from "../jobs/participant.entity.js";
 import { ParticipantRepository } from "../jobs/participant.repository.js";
@@ -49,6 +52,7 @@ export class TrainersService {
     @Inject(JobRepository) private readonly jobs: JobRepository,
     @Inject(DatasetRepository) private readonly datasets: DatasetRepository,
     @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
+    @Inject(DatasetManifestRepository) private readonly manifests: DatasetManifestRepository,
     @Inject(TrainerSessions) private readonly sessions: TrainerSessions,
     @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
   ) {
@@ -91,6 +95,58 @@ export class TrainersService {
     }
   }
 
+  /**
+   * Accepts the logged-in trainer's dataset manifest if it hashes to the dataset's commitment (on DatasetRegistry,
+   * or as enrolled here, where the enrolled record count must be the manifest's too) and records its record count.
+   */
+  async recordManifest(datasetId: string, manifest: DatasetManifest): Promise<{ recordCount: number }> {
+    const commitment = await this.#commitmentOf(datasetId);
+    const actual = manifestCommitment(manifest);
+    if (commitment === undefined || actual.toLowerCase() !== commitment.toLowerCase()) {
+      throw new TrainerAuthError(
+        "MANIFEST_MISMATCH",
+        `the manifest hashes to ${actual}, not to dataset ${datasetId}'s commitment ${commitment ?? "(none)"}`,
+      );
+    }
+    const enrolled = await this.datasets.findById(datasetId);
+    if (enrolled !== null && enrolled.recordCount !== manifest.recordCount) {
+      throw new TrainerAuthError(
+        "MANIFEST_MISMATCH",
+        `the manifest counts ${manifest.recordCount} records; dataset ${datasetId} was enrolled with ${enrolled.recordCount}`,
+      );
+    }
+    await this.manifests.record({
+      datasetId,
+      commitment: actual,
+      recordCount: manifest.recordCount,
+      manifest,
+      receivedAt: new Date(),
+    });
+    return { recordCount: manifest.recordCount };
+  }
+
+  async #commitmentOf(datasetId: string): Promise<string | undefined> {
+    const enrolled = await this.datasets.findById(datasetId);
+    if (enrolled !== null) return enrolled.commitment;
+    return (await this.chainDatasets.findById(datasetId))?.commitment;
+  }
+
+  /** The record count of the dataset's manifest, if one matching its current commitment was uploaded. */
+  async #committedRecordCount(datasetId: string): Promise<number> {
+    const [manifest, commitment] = await Promise.all([this.manifests.find(datasetId), this.#commitmentOf(datasetId)]);
+    if (
+      manifest === null ||
+      commitment === undefined ||
+      manifest.commitment.toLowerCase() !== commitment.toLowerCase()
+    ) {
+      throw new TrainerAuthError(
+        "MANIFEST_REQUIRED",
+        `send dataset ${datasetId}'s manifest (hashing to its commitment ${commitment ?? "(none)"}) before joining: its record count caps the examples an update may claim`,
+      );
+    }
+    return manifest.recordCount;
+  }
+
   /** Running jobs that train on this dataset. */
   async openJobsFor(datasetId: string): Promise<JobId[]> {
     return (await this.jobs.openJobsFor(datasetId)) as JobId[];
@@ -102,6 +158,7 @@ export class TrainersService {
     if (!open.includes(jobId)) {
       throw new TrainerAuthError("NOT_ELIGIBLE", `job ${jobId} is not running on dataset ${datasetId}`);
     }
+    await this.#committedRecordCount(datasetId);
     const nonce = `0x${randomBytes(32).toString("hex")}` as Bytes32;
     this.#challenges.set(`${trainer}:${jobId}`, nonce);
     return nonce;
@@ -109,6 +166,7 @@ export class TrainersService {
 
   /** Step two: verify the attestation (key, job and nonce bound) and admit the trainer to the job. */
   async admit(trainer: Address, datasetId: string, attest: Attest): Promise<ParticipantEntity> {
+    const recordCount = await this.#committedRecordCount(datasetId);
     const key = `${trainer}:${attest.jobId}`;
     const nonce = this.#challenges.get(key);
     if (nonce === undefined) throw new TrainerAuthError("NO_CHALLENGE", `ask to join job ${attest.jobId} first`);
@@ -134,6 +192,7 @@ export class TrainersService {
       teeKind: claims.kind,
       simulated: claims.simulated,
       measurement: claims.measurement,
+      recordCount,
       attestedAt: new Date(),
     });
   }

@@ -1,5 +1,4 @@
-import { type JobSpec, type TrainInstruction, TributaryError } from "@tributary/protocol";
-import { canonicalJson } from "../canonical-json.js";
+import { canonicalJson, type JobSpec, type TrainInstruction, TributaryError } from "@tributary/protocol";
 
 /** A train instruction whose hyper-parameters are not the job spec's: the round is refused before anything runs. */
 export class HyperParamsMismatchError extends TributaryError {

@@ -1,5 +1,5 @@
 import type { Enclave } from "@tributary/enclave-compute";
-import type { Bytes32, DatasetId, Hello, JobId } from "@tributary/protocol";
+import type { Bytes32, DatasetId, DatasetManifest, Hello, JobId } from "@tributary/protocol";
 import type { Wallet } from "ethers";
 import type { Dataset } from "../dataset.js";
 import type { EvaluationAllowance } from "./evaluation-allowance.js";
@@ -39,6 +39,8 @@ export interface TrainerAgentOptions {
   readonly evaluation: Dataset;
   /** The commitment derived from the local files; must equal the one enrolled for `datasetId`. */
   readonly commitment: Bytes32;
+  /** The local files' manifest (what `commitment` hashes); sent to the coordinator after every login. */
+  readonly manifest: DatasetManifest;
   readonly enclave: Enclave;
   readonly privacy: PrivacyGuard;
   /** The owner's evaluation allowance and metric disclosure (see `EvaluationAllowance.open`). */

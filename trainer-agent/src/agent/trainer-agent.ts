@@ -32,6 +32,7 @@ import { trainLocal } from "../train-local.js";
 import { CoordinatorApi } from "./coordinator-api.js";
 import { checkTrainInstruction } from "./instruction-checks.js";
 import { type JobAdmission, JobRefusedError, OFF_CHAIN_ADMISSION } from "./job-admission.js";
+import { uploadManifest } from "./manifest-upload.js";
 import type { RoundPrivacy } from "./privacy-guard.js";
 import type { AgentEvent, TrainerAgentOptions } from "./trainer-agent-options.js";
 
@@ -196,6 +197,7 @@ export class TrainerAgent {
       signature,
     });
     if (!ack.ok) throw new TributaryError(ack.code, `login refused: ${ack.message}`);
+    await uploadManifest(socket, this.options.manifest);
     this.#loggedIn.resolve();
     this.#emit({ type: "connected", mode: hello.mode });
     for (const jobId of ack.jobs as JobId[]) this.#joinOnce(jobId);
