@@ -90,9 +90,9 @@ describe.each(DATABASES)("input bounds through HTTP and the socket on $name", (d
     await refused(
       "POST",
       "/datasets",
-      { ...dataset, recordCount: 2 ** 31 },
+      { ...dataset, recordCount: 2 ** 53 },
       "dataset.recordCount",
-      "must be at most 2147483647",
+      "must be at most 9007199254740991",
     );
     expect((await request<unknown[]>(coordinator.url, "GET", "/datasets")).body).toEqual([]);
   });

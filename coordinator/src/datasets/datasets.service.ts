@@ -10,7 +10,8 @@ import type { DatasetEntity } from "./dataset.entity.js";
 import { DatasetRepository } from "./dataset.repository.js";
 
 /** Most records a dataset may declare: the `datasets.record_count` column is a PostgreSQL `integer`. */
-const MAX_RECORD_COUNT = 2 ** 31 - 1;
+/** Counts are 64-bit in the database and exact in JavaScript up to 2^53 − 1. */
+const MAX_RECORD_COUNT = Number.MAX_SAFE_INTEGER;
 
 /** What `POST /datasets` takes; every string is storable in PostgreSQL (no NUL, well-formed Unicode). */
 export const EnrolDatasetSchema = z.strictObject({
@@ -23,7 +24,7 @@ export const EnrolDatasetSchema = z.strictObject({
     .number()
     .int()
     .positive()
-    .max(MAX_RECORD_COUNT, `must be at most ${MAX_RECORD_COUNT} (PostgreSQL integer)`),
+    .max(MAX_RECORD_COUNT, `must be at most ${MAX_RECORD_COUNT} (the largest exact count)`),
   epsilonBudget: z.number().positive().max(1000),
   deltaBudget: z.number().positive().lt(1),
 });

@@ -56,7 +56,7 @@ describe("a trainer inflating numExamples (issue 12, item 2)", () => {
         expect(ack).toEqual({ ok: true, accepted: true });
       }
       await evaluate(trainers, 0);
-      await intentsSettled(coordinator, 2); // the anchor and the finalisation
+      await intentsSettled(coordinator, 3); // the acceptance, the anchor and the finalisation
 
       const ledger = await ok<JobLedger>(coordinator.url, "GET", `/ledger/jobs/${jobId}`);
       const address = attacker.address;

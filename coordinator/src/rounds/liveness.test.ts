@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
 import { ok, until } from "../../test-support/rest.js";
 import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
+import { testManifest } from "../../test-support/test-manifest.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
 
 const model = { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" };
@@ -49,11 +50,12 @@ async function start(options: {
   cleanup.push(() => coordinator.close());
   const wallets = Array.from({ length: options.datasets }, () => Wallet.createRandom());
   const datasetIds: DatasetId[] = [];
+  const manifests = wallets.map((_, index) => testManifest(100, `shard ${index}`));
   for (const [index, wallet] of wallets.entries()) {
     const dataset = await ok<{ id: DatasetId }>(coordinator.url, "POST", "/datasets", {
       owner: wallet.address,
       name: `shard ${index}`,
-      commitment: `0x${createHash("sha256").update(`shard ${index}`).digest("hex")}`,
+      commitment: manifests[index]?.commitment,
       recordCount: 100,
       epsilonBudget: 8,
       deltaBudget: 1e-5,
@@ -66,6 +68,7 @@ async function start(options: {
       coordinator.url,
       wallets[index] as unknown as Wallet,
       datasetIds[index] as DatasetId,
+      manifests[index]?.manifest,
     );
     trainers.push(trainer);
     cleanup.push(() => trainer.close());

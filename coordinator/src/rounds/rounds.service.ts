@@ -17,8 +17,8 @@ import {
   weightsToBytes,
 } from "@tributary/protocol";
 import { BlobStore, sha256OfCid } from "../blobs/blob-store.js";
-import { acceptJobKey } from "../chain/chain-intent.js";
 import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
+import { acceptJobKey } from "../chain/chain-intent.js";
 import { ChainIntentRepository } from "../chain/chain-intent.repository.js";
 import { ChainJobRepository } from "../chain/chain-job.repository.js";
 import { ConflictError, NotFoundError } from "../common/coordinator-errors.js";
