@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { DatasetId, JobId, TrainInstruction } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { afterEach, describe, expect, it } from "vitest";
