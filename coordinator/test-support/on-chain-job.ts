@@ -1,12 +1,12 @@
 import type { LocalChain } from "@tributary/contracts/local-chain";
 import type { DatasetId, JobId, StrategySpec, TrainInstruction } from "@tributary/protocol";
-import type { Wallet } from "ethers";
+import { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { expect } from "vitest";
 import { ChainIntentEntity } from "../src/chain/chain-intent.entity.js";
 import { type Coordinator, type CreateCoordinatorOptions, createCoordinator } from "../src/create-coordinator.js";
 import type { TestDatabase } from "./databases.js";
-import { ok, request, until } from "./rest.js";
+import { ok, request, signInAs, until } from "./rest.js";
 import { ScriptedTrainer } from "./scripted-trainer.js";
 
 /** Examples each of the three scripted data owners trains on. */
@@ -60,16 +60,22 @@ export async function createOnChainJob(
   for (const owner of owners) {
     datasets.push(String(await chain.registerDataset(owner.connect(chain.provider()))) as DatasetId);
   }
-  const { modelSpecHash } = await ok<{ modelSpecHash: string }>(coordinator.url, "POST", "/chain/job-specs", {
-    name: "on chain",
-    model: { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" },
-    datasetIds: datasets,
-    rounds,
-    learningRate: 0.1,
-    clients: { min: 3, max: 3 },
-    strategy,
-    roundTimeoutS: 120,
-  });
+  const { modelSpecHash } = await ok<{ modelSpecHash: string }>(
+    coordinator.url,
+    "POST",
+    "/chain/job-specs",
+    {
+      name: "on chain",
+      model: { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" },
+      datasetIds: datasets,
+      rounds,
+      learningRate: 0.1,
+      clients: { min: 3, max: 3 },
+      strategy,
+      roundTimeoutS: 120,
+    },
+    await signInAs(coordinator.url, Wallet.createRandom(), coordinator.config.chainId),
+  );
   const jobId = String(
     await chain.createJob({
       coordinator: sender.address,

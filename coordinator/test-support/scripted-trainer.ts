@@ -44,6 +44,8 @@ export class ScriptedTrainer {
     readonly hello: Hello,
     readonly jobs: JobId[],
     readonly enclave: SimulatedEnclave,
+    /** The session the login granted, for REST (`Authorization: Bearer`). */
+    readonly token: string,
   ) {
     this.address = wallet.address.toLowerCase() as Address;
     const push = (instruction: Instruction) => {
@@ -69,7 +71,7 @@ export class ScriptedTrainer {
     const ack = await socket.emitWithAck(SOCKET_EVENTS.login, { address: wallet.address, datasetId, signature });
     if (!ack.ok) throw new Error(`login failed: ${ack.code}: ${ack.message}`);
     const enclave = new SimulatedEnclave({ warn: () => {} });
-    return new ScriptedTrainer(socket, wallet, datasetId, hello, ack.jobs as JobId[], enclave);
+    return new ScriptedTrainer(socket, wallet, datasetId, hello, ack.jobs as JobId[], enclave, ack.token as string);
   }
 
   /** Joins a job: gets the attestation challenge, attests with the simulator, returns the final ack. */

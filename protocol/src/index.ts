@@ -105,6 +105,21 @@ export { FEDAVG_CNN, MLP_784_200_200_10 } from "./reference-models.js";
 export { type ScoringSpec, ScoringSpecSchema } from "./scoring-spec.js";
 export { SeededRandom } from "./seeded-random.js";
 export {
+  fetchSignInNonce,
+  type MessageSigner,
+  NonceResponseSchema,
+  type Session,
+  SessionSchema,
+  SIGN_IN_MESSAGE_TTL_MS,
+  SIGN_IN_STATEMENT,
+  SignInError,
+  type SignInMessageInput,
+  type SignInRequest,
+  SignInRequestSchema,
+  signIn,
+  signInMessage,
+} from "./sign-in.js";
+export {
   InvalidSignatureError,
   recoverMessageSigner,
   SignatureSchema,

@@ -27,12 +27,22 @@ interface Report {
   warnings: { kind: string; message: string }[];
 }
 
-/** `tributary ledger verify --json`, as an auditor runs it: its exit code and its JSON report. */
+/**
+ * Hardhat's first account (its published, well-known development key): LocalChain's deployer, which creates the
+ * jobs and so is their researcher, who may read their blobs.
+ */
+const RESEARCHER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/**
+ * `tributary ledger verify --json`, as an auditor runs it: its exit code and its JSON report. It signs in with
+ * `key` (TRIBUTARY_AUDITOR_KEY; default the researcher's) to read the job's blobs; `null`: no key.
+ */
 async function ledgerVerify(
   jobId: string,
   rpc: string,
   coordinator: string,
   trainingJobs: string,
+  key: string | null = RESEARCHER_KEY,
 ): Promise<{ code: number; report: Report }> {
   const args = [
     bin,
@@ -49,7 +59,9 @@ async function ledgerVerify(
     "--json",
   ];
   try {
-    const { stdout } = await exec(process.execPath, args, { timeout: 60_000 });
+    const env = { ...process.env, TRIBUTARY_AUDITOR_KEY: key ?? "" };
+    if (key === null) delete env.TRIBUTARY_AUDITOR_KEY;
+    const { stdout } = await exec(process.execPath, args, { timeout: 60_000, env });
     return { code: 0, report: JSON.parse(stdout.trim().split("\n").at(-1) as string) };
   } catch (error) {
     const { code, stdout } = error as { code: number; stdout: string };
@@ -83,6 +95,23 @@ describe("auditing an on-chain job with tributary ledger verify", () => {
       const faithful = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs);
       expect(faithful.report.disagreements).toEqual([]);
       expect(faithful).toMatchObject({ code: 0, report: { ok: true, checked: { rounds: 2, leaves: 6, blobs: 8 } } });
+
+      // Without a key the auditor checks what is public and says the blobs were not accessible.
+      const anonymous = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs, null);
+      expect(anonymous).toMatchObject({ code: 0, report: { ok: true, checked: { rounds: 2, leaves: 6, blobs: 0 } } });
+      expect(anonymous.report.warnings.find((w) => w.kind === "blobs-skipped")?.message).toMatch(
+        /not accessible: no TRIBUTARY_AUDITOR_KEY or --keystore/,
+      );
+      // A stranger's key signs in but may not read the job's blobs: each is reported unavailable, never passed.
+      const stranger = await ledgerVerify(
+        jobId,
+        chain.url,
+        coordinator.url,
+        trainingJobs,
+        "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+      );
+      expect(stranger.code).toBe(1);
+      expect(stranger.report.disagreements.every((d) => d.kind === "blob-unavailable")).toBe(true);
 
       // The coordinator's operator quietly moves 1 % of round 2 from the first owner to the second.
       const [first, second] = owners.map((owner) => owner.address.toLowerCase());

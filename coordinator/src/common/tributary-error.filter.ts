@@ -4,6 +4,11 @@ import type { Response } from "express";
 
 const STATUS_BY_CODE: Record<string, number> = {
   INVALID_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  SIGN_IN_REFUSED: 401,
+  FORBIDDEN: 403,
+  PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
   NOT_FOUND: 404,
   BLOB_NOT_FOUND: 404,
   CONFLICT: 409,

@@ -5,6 +5,7 @@ import { EMBEDDED_POOL_SIZE } from "./embedded-postgres.js";
 import { InitialSchema1732900000000 } from "./migrations/1732900000000-initial-schema.js";
 import { Chain1733000000000 } from "./migrations/1733000000000-chain.js";
 import { ContributionLedger1733100000000 } from "./migrations/1733100000000-contribution-ledger.js";
+import { AccessControl1733250000000 } from "./migrations/1733250000000-access-control.js";
 
 /** Pool size against a real PostgreSQL server. */
 const POSTGRES_POOL_SIZE = 10;
@@ -25,7 +26,12 @@ export function dataSourceOptions(
     url,
     schema,
     entities,
-    migrations: [InitialSchema1732900000000, Chain1733000000000, ContributionLedger1733100000000],
+    migrations: [
+      InitialSchema1732900000000,
+      Chain1733000000000,
+      ContributionLedger1733100000000,
+      AccessControl1733250000000,
+    ],
     migrationsRun: true,
     synchronize: false,
     // Raw-SQL migrations create unqualified tables: put the schema first on the search path.

@@ -4,7 +4,7 @@ import { Wallet } from "ethers";
 import { afterEach, describe, expect, it } from "vitest";
 import { CoordinatorProcess, freePort } from "../../test-support/coordinator-process.js";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
-import { downloadModel, ok, until } from "../../test-support/rest.js";
+import { downloadModel, ok, signInAs, until } from "../../test-support/rest.js";
 import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
 
 const PARAMS = 10;
@@ -20,8 +20,12 @@ function delta(seed: number): Float32Array {
   return Float32Array.from({ length: PARAMS }, (_, i) => Math.sin(seed * 7 + i) / 10);
 }
 
+const researcher = Wallet.createRandom();
+
+/** A global model, downloaded as the job's researcher (signing in afresh: a restart ends sessions). */
 async function weights(url: string, cid: string): Promise<Float64Array> {
-  return Float64Array.from(bytesToWeights((await downloadModel(url, cid)).bytes));
+  const token = await signInAs(url, researcher);
+  return Float64Array.from(bytesToWeights((await downloadModel(url, cid, token)).bytes));
 }
 
 describe.each(DATABASES)("a coordinator SIGKILLed mid-round on $name", (database) => {
@@ -36,25 +40,37 @@ describe.each(DATABASES)("a coordinator SIGKILLed mid-round on $name", (database
     const wallets = [0, 1, 2].map(() => Wallet.createRandom());
     const datasets: DatasetId[] = [];
     for (const [index, wallet] of wallets.entries()) {
-      const dataset = await ok<{ id: DatasetId }>(coordinator.url, "POST", "/datasets", {
-        owner: wallet.address,
-        name: `shard ${index}`,
-        commitment: `0x${createHash("sha256").update(`restart ${index}`).digest("hex")}`,
-        recordCount: 100,
-        epsilonBudget: 1,
-        deltaBudget: 1e-5,
-      });
+      const dataset = await ok<{ id: DatasetId }>(
+        coordinator.url,
+        "POST",
+        "/datasets",
+        {
+          owner: wallet.address.toLowerCase(),
+          name: `shard ${index}`,
+          commitment: `0x${createHash("sha256").update(`restart ${index}`).digest("hex")}`,
+          recordCount: 100,
+          epsilonBudget: 1,
+          deltaBudget: 1e-5,
+        },
+        await signInAs(coordinator.url, wallet),
+      );
       datasets.push(dataset.id);
     }
-    const job = await ok<{ id: JobId; modelCid: string }>(coordinator.url, "POST", "/jobs", {
-      name: "restart",
-      model,
-      datasetIds: datasets,
-      rounds: 2,
-      learningRate: 0.1,
-      clients: { min: 3, max: 3 },
-      roundTimeoutS: 120,
-    });
+    const job = await ok<{ id: JobId; modelCid: string }>(
+      coordinator.url,
+      "POST",
+      "/jobs",
+      {
+        name: "restart",
+        model,
+        datasetIds: datasets,
+        rounds: 2,
+        learningRate: 0.1,
+        clients: { min: 3, max: 3 },
+        roundTimeoutS: 120,
+      },
+      await signInAs(coordinator.url, researcher),
+    );
     const connect = async () => {
       const trainers = await Promise.all(
         wallets.map((wallet, i) =>

@@ -17,6 +17,7 @@ import {
   TributaryError,
 } from "@tributary/protocol";
 import { Server, type Socket } from "socket.io";
+import { AuthService } from "../auth/auth.service.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { RoundDriver } from "../rounds/round-driver.js";
@@ -44,6 +45,7 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
     @Inject(UpdateIntake) private readonly intake: UpdateIntake,
     @Inject(RoundsService) private readonly rounds: RoundsService,
     @Inject(RoundDriver) private readonly driver: RoundDriver,
+    @Inject(AuthService) private readonly auth: AuthService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -84,7 +86,9 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
       this.sessions.add({ ...session, socket });
       this.#logger.log(`trainer ${login.address} (dataset ${login.datasetId}) online`);
       this.driver.resend(login.address);
-      return { jobs };
+      // A session for the REST routes a trainer needs (the global models of the jobs it is admitted to).
+      const { token } = await this.auth.issue(login.address);
+      return { jobs, token };
     });
 
     this.#on(socket, SOCKET_EVENTS.join, async (payload) => {

@@ -14,9 +14,9 @@ import {
   type JobId,
   type Login,
   loginMessage,
+  recoverMessageSigner,
   TributaryError,
 } from "@tributary/protocol";
-import { verifyMessage } from "ethers";
 import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
@@ -64,7 +64,7 @@ export class TrainersService {
 
   /** Checks the login signature over the connection's nonce and records the trainer. */
   async login(login: Login, nonce: Bytes32): Promise<{ jobs: JobId[] }> {
-    const signer = verifyMessage(loginMessage(nonce), login.signature).toLowerCase();
+    const signer = recoverMessageSigner(loginMessage(nonce), login.signature, "login.signature");
     if (signer !== login.address) {
       throw new TrainerAuthError("BAD_LOGIN_SIGNATURE", `the login signature is by ${signer}, not ${login.address}`);
     }
@@ -74,11 +74,20 @@ export class TrainersService {
   }
 
   /**
-   * A trainer serves a dataset enrolled with this coordinator, or one active on DatasetRegistry that it owns (the
+   * A trainer serves a dataset it owns: enrolled with this coordinator by it, or active on DatasetRegistry (the
    * on-chain owner is who round leaves name and payouts pay, so nobody else may train on its behalf).
    */
   async #checkDataset(address: string, datasetId: string): Promise<void> {
-    if (await this.datasets.exists(datasetId)) return;
+    const enrolled = await this.datasets.findById(datasetId);
+    if (enrolled !== null) {
+      if (enrolled.owner.toLowerCase() !== address.toLowerCase()) {
+        throw new TrainerAuthError(
+          "NOT_DATASET_OWNER",
+          `dataset ${datasetId} is owned by ${enrolled.owner}, not ${address}: only its owner's key may train on it`,
+        );
+      }
+      return;
+    }
     const onChain = await this.chainDatasets.findById(datasetId);
     if (onChain === null || !onChain.active) {
       throw new TrainerAuthError("UNKNOWN_DATASET", `dataset ${datasetId} is not enrolled`);

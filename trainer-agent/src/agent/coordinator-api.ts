@@ -29,12 +29,21 @@ const DatasetResponseSchema = z.looseObject({ id: z.string(), commitment: z.stri
 
 /** The coordinator's REST endpoints a trainer uses: job specs, enrolled commitments, global models. */
 export class CoordinatorApi {
+  #token: string | undefined;
+
   constructor(private readonly baseUrl: string) {}
+
+  /** The bearer token the socket login granted; sent with every request from now on. */
+  setSession(token: string): void {
+    this.#token = token;
+  }
 
   async #get(path: string): Promise<Response> {
     let response: Response;
     try {
-      response = await fetch(`${this.baseUrl}${path}`);
+      response = await fetch(`${this.baseUrl}${path}`, {
+        headers: this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` },
+      });
     } catch (cause) {
       throw new CoordinatorRequestError(`GET ${path}: ${(cause as Error).message}`);
     }

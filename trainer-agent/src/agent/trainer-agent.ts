@@ -178,6 +178,8 @@ export class TrainerAgent {
       signature,
     });
     if (!ack.ok) throw new TributaryError(ack.code, `login refused: ${ack.message}`);
+    // The login's session reads the global models of the jobs this trainer is admitted to.
+    if (typeof ack.token === "string") this.#api.setSession(ack.token);
     this.#loggedIn.resolve();
     this.#emit({ type: "connected", mode: hello.mode });
     for (const jobId of ack.jobs as JobId[]) this.#joinOnce(jobId);
