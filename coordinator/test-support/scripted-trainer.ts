@@ -69,7 +69,10 @@ export class ScriptedTrainer {
     });
     const signature = await wallet.signMessage(loginMessage(hello.nonce));
     const ack = await socket.emitWithAck(SOCKET_EVENTS.login, { address: wallet.address, datasetId, signature });
-    if (!ack.ok) throw new Error(`login failed: ${ack.code}: ${ack.message}`);
+    if (!ack.ok) {
+      socket.disconnect();
+      throw new Error(`login failed: ${ack.code}: ${ack.message}`);
+    }
     const enclave = new SimulatedEnclave({ warn: () => {} });
     return new ScriptedTrainer(socket, wallet, datasetId, hello, ack.jobs as JobId[], enclave, ack.token as string);
   }

@@ -59,8 +59,8 @@ async function ledgerVerify(
     "--json",
   ];
   try {
-    const env = { ...process.env, TRIBUTARY_AUDITOR_KEY: key ?? "" };
-    if (key === null) delete env.TRIBUTARY_AUDITOR_KEY;
+    const { TRIBUTARY_AUDITOR_KEY: _inherited, ...inherited } = process.env;
+    const env = key === null ? inherited : { ...inherited, TRIBUTARY_AUDITOR_KEY: key };
     const { stdout } = await exec(process.execPath, args, { timeout: 60_000, env });
     return { code: 0, report: JSON.parse(stdout.trim().split("\n").at(-1) as string) };
   } catch (error) {
