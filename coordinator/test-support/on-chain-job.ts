@@ -100,7 +100,12 @@ export async function connectTrainers(
     (await request(coordinator.url, "GET", `/jobs/${jobId}`)).status === 200 ? true : undefined,
   );
   const trainers = await Promise.all(
-    owners.map((owner, index) => ScriptedTrainer.connect(coordinator.url, owner, datasets[index] as DatasetId)),
+    owners.map((owner, index) =>
+      ScriptedTrainer.connect(coordinator.url, owner, datasets[index] as DatasetId, {
+        chainId: coordinator.config.chainId,
+        verifyingContract: coordinator.config.chain?.trainingJobs,
+      }),
+    ),
   );
   for (const trainer of trainers) expect((await trainer.join(jobId)).ok).toBe(true);
   return trainers;

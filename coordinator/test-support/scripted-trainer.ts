@@ -10,13 +10,14 @@ import {
   type Hello,
   HelloSchema,
   type JobId,
-  loginMessage,
   type ModelUpdateHeader,
+  OFF_CHAIN_CHAIN_ID,
   type SignedModelUpdate,
   SOCKET_EVENTS,
   signModelUpdate,
   type TrainInstruction,
   TrainInstructionSchema,
+  trainerHandshakeAuth,
   tributaryDomain,
   weightsToBytes,
 } from "@tributary/protocol";
@@ -61,20 +62,35 @@ export class ScriptedTrainer {
     );
   }
 
-  static async connect(url: string, wallet: Wallet, datasetId: DatasetId): Promise<ScriptedTrainer> {
-    const socket = io(url, { transports: ["websocket"], reconnection: false });
+  /**
+   * Connects and signs in in the handshake (EIP-4361 for `url`, `chainId` and, when given, `verifyingContract`);
+   * `auth` replaces the handshake's sign-in (tests relay or forge one). Resolves on the coordinator's hello.
+   */
+  static async connect(
+    url: string,
+    wallet: Wallet,
+    datasetId: DatasetId,
+    options: { chainId?: number; verifyingContract?: string; auth?: object } = {},
+  ): Promise<ScriptedTrainer> {
+    const auth =
+      options.auth ??
+      (await trainerHandshakeAuth({
+        coordinatorUrl: url,
+        signer: wallet,
+        chainId: options.chainId ?? OFF_CHAIN_CHAIN_ID,
+        verifyingContract: options.verifyingContract,
+        datasetId,
+      }));
+    const socket = io(url, { transports: ["websocket"], reconnection: false, auth });
     const hello = await new Promise<Hello>((resolve, reject) => {
       socket.once(SOCKET_EVENTS.hello, (payload: unknown) => resolve(HelloSchema.parse(payload)));
-      socket.once("connect_error", reject);
+      socket.once("connect_error", (error: Error & { data?: { code?: string } }) => {
+        socket.disconnect();
+        reject(new Error(`login failed: ${error.data?.code ?? "CONNECT_ERROR"}: ${error.message}`));
+      });
     });
-    const signature = await wallet.signMessage(loginMessage(hello.nonce));
-    const ack = await socket.emitWithAck(SOCKET_EVENTS.login, { address: wallet.address, datasetId, signature });
-    if (!ack.ok) {
-      socket.disconnect();
-      throw new Error(`login failed: ${ack.code}: ${ack.message}`);
-    }
     const enclave = new SimulatedEnclave({ warn: () => {} });
-    return new ScriptedTrainer(socket, wallet, datasetId, hello, ack.jobs as JobId[], enclave, ack.token as string);
+    return new ScriptedTrainer(socket, wallet, datasetId, hello, hello.jobs, enclave, hello.token as string);
   }
 
   /** Joins a job: gets the attestation challenge, attests with the simulator, returns the final ack. */

@@ -108,6 +108,7 @@ export {
   fetchSignInNonce,
   type MessageSigner,
   NonceResponseSchema,
+  OFF_CHAIN_CHAIN_ID,
   type Session,
   SessionSchema,
   SIGN_IN_MESSAGE_TTL_MS,
@@ -118,6 +119,7 @@ export {
   SignInRequestSchema,
   signIn,
   signInMessage,
+  trainerHandshakeAuth,
 } from "./sign-in.js";
 export {
   InvalidSignatureError,
@@ -136,6 +138,8 @@ export {
   EvaluateInstructionSchema,
   type EvaluationReport,
   EvaluationReportSchema,
+  type HandshakeAuth,
+  HandshakeAuthSchema,
   type Hello,
   HelloSchema,
   type JobClosed,

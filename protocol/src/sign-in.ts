@@ -103,3 +103,29 @@ export async function signIn(baseUrl: string, signer: MessageSigner, chainId: nu
   });
   return parseInput(SessionSchema, await json(response, "POST /auth/siwe"), "session");
 }
+
+/**
+ * The socket.io handshake `auth` of a trainer (`HandshakeAuth`): a fresh nonce from the coordinator at
+ * `coordinatorUrl`, and a sign-in message for that URL, `chainId` and `verifyingContract` (TrainingJobs; absent
+ * off-chain), all from the trainer's own configuration, never from what the coordinator says.
+ */
+export async function trainerHandshakeAuth(options: {
+  readonly coordinatorUrl: string;
+  readonly signer: MessageSigner;
+  readonly chainId: number;
+  readonly verifyingContract?: string | undefined;
+  readonly datasetId: string;
+}): Promise<{ message: string; signature: string; datasetId: string }> {
+  const nonce = await fetchSignInNonce(options.coordinatorUrl);
+  const message = signInMessage({
+    origin: options.coordinatorUrl,
+    address: options.signer.address,
+    chainId: options.chainId,
+    nonce,
+    ...(options.verifyingContract === undefined ? {} : { verifyingContract: options.verifyingContract }),
+  });
+  return { message, signature: await options.signer.signMessage(message), datasetId: options.datasetId };
+}
+
+/** The chain id a trainer without a chain configured signs in for (the coordinator's default `chainId`). */
+export const OFF_CHAIN_CHAIN_ID = 31_337;

@@ -12,9 +12,28 @@ export interface AgentMessage {
 
 const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
+/** The CIDv1 (raw codec 0x55, sha2-256 multihash) of a digest, in multibase base32 (`b…`, RFC 4648, unpadded). */
+function rawCid(digest: Uint8Array): string {
+  const bytes = [0x01, 0x55, 0x12, 0x20, ...digest];
+  let bits = 0;
+  let value = 0;
+  let out = "b";
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
 /**
  * Test support (not part of the package build): a coordinator that says whatever its test tells it to. It speaks
- * the trainer protocol (REST for datasets, job specs and models; socket.io for hello, login, join, attest and the
+ * the trainer protocol (REST for sign-in nonces, datasets, job specs and models; socket.io with any handshake
+ * sign-in accepted, then hello, join, attest and the
  * agent's answers, all acknowledged with success) and sends the agent any instruction, so tests can play a
  * malicious coordinator against the real trainer agent through its public interface.
  */
@@ -47,6 +66,7 @@ export class LyingCoordinator {
         response.end(JSON.stringify(body));
       };
       if (kind === "datasets" && id === options.datasetId) return json({ id, commitment: options.commitment });
+      if (kind === "auth" && id === "nonce") return json({ nonce: randomBytes(16).toString("hex") });
       const spec = jobs.get(id ?? "");
       if (kind === "jobs" && spec !== undefined) return json({ id, spec });
       const model = models.get(id ?? "");
@@ -65,8 +85,7 @@ export class LyingCoordinator {
         const payload = typeof ack === "function" ? args.slice(0, -1) : args;
         self.#record({ event, args: payload });
         if (typeof ack !== "function") return;
-        if (event === SOCKET_EVENTS.login) ack({ ok: true, jobs: [] });
-        else if (event === SOCKET_EVENTS.join) ack({ ok: true, nonce: `0x${randomBytes(32).toString("hex")}` });
+        if (event === SOCKET_EVENTS.join) ack({ ok: true, nonce: `0x${randomBytes(32).toString("hex")}` });
         else if (event === SOCKET_EVENTS.attest) ack({ ok: true, simulated: true, teeKind: "simulated" });
         else ack({ ok: true });
       });
@@ -95,7 +114,7 @@ export class LyingCoordinator {
   addModel(weights: Float32Array): { modelCid: string; modelHash: Bytes32 } {
     const bytes = weightsToBytes(weights);
     const digest = createHash("sha256").update(bytes).digest();
-    const modelCid = `b${Array.from(randomBytes(58), (byte) => BASE32[byte % 32]).join("")}`;
+    const modelCid = rawCid(digest);
     this.models.set(modelCid, bytes);
     return { modelCid, modelHash: `0x${digest.toString("hex")}` as Bytes32 };
   }

@@ -7,16 +7,7 @@ import {
   SIMULATED_MEASUREMENT,
   SimulatedAttestationVerifier,
 } from "@tributary/enclave-compute";
-import {
-  type Address,
-  type Attest,
-  type Bytes32,
-  type JobId,
-  type Login,
-  loginMessage,
-  recoverMessageSigner,
-  TributaryError,
-} from "@tributary/protocol";
+import { type Address, type Attest, type Bytes32, type JobId, TributaryError } from "@tributary/protocol";
 import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
@@ -62,15 +53,14 @@ export class TrainersService {
     };
   }
 
-  /** Checks the login signature over the connection's nonce and records the trainer. */
-  async login(login: Login, nonce: Bytes32): Promise<{ jobs: JobId[] }> {
-    const signer = recoverMessageSigner(loginMessage(nonce), login.signature, "login.signature");
-    if (signer !== login.address) {
-      throw new TrainerAuthError("BAD_LOGIN_SIGNATURE", `the login signature is by ${signer}, not ${login.address}`);
-    }
-    await this.#checkDataset(login.address, login.datasetId);
-    await this.trainers.recordLogin({ address: login.address, datasetId: login.datasetId, lastSeenAt: new Date() });
-    return { jobs: await this.openJobsFor(login.datasetId) };
+  /**
+   * Records the login of a trainer whose handshake sign-in verified as `address`: it must own `datasetId`.
+   * Returns the running jobs on the dataset.
+   */
+  async login(address: Address, datasetId: string): Promise<{ jobs: JobId[] }> {
+    await this.#checkDataset(address, datasetId);
+    await this.trainers.recordLogin({ address, datasetId, lastSeenAt: new Date() });
+    return { jobs: await this.openJobsFor(datasetId) };
   }
 
   /**
@@ -121,7 +111,6 @@ export class TrainersService {
     const key = `${trainer}:${attest.jobId}`;
     const nonce = this.#challenges.get(key);
     if (nonce === undefined) throw new TrainerAuthError("NO_CHALLENGE", `ask to join job ${attest.jobId} first`);
-    this.#challenges.delete(key);
     const claims = await checkAttestation(
       {
         kind: attest.kind,
@@ -133,6 +122,8 @@ export class TrainersService {
       this.#policy,
       this.#verifiers,
     );
+    // Used up only by an attestation that verified: a malformed one leaves the challenge for the next attempt.
+    this.#challenges.delete(key);
     if (claims.simulated) {
       this.#logger.warn(`trainer ${trainer} joined job ${attest.jobId} with a SIMULATED attestation (no TEE)`);
     }
