@@ -70,7 +70,7 @@ export class ScriptedTrainer {
     url: string,
     wallet: Wallet,
     datasetId: DatasetId,
-    options: { chainId?: number; verifyingContract?: string; auth?: object } = {},
+    options: { chainId?: number; verifyingContract?: string | undefined; auth?: object } = {},
   ): Promise<ScriptedTrainer> {
     const auth =
       options.auth ??

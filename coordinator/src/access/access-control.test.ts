@@ -77,7 +77,7 @@ function decoratedRoutes(): { method: string; path: string; role: string | undef
   for (const controller of CONTROLLERS) {
     const prefix = Reflect.getMetadata(PATH_METADATA, controller) as string;
     for (const name of Object.getOwnPropertyNames(controller.prototype)) {
-      const handler = controller.prototype[name] as object;
+      const handler = (controller.prototype as unknown as Record<string, object>)[name] as object;
       const method = Reflect.getMetadata(METHOD_METADATA, handler) as number | undefined;
       if (name === "constructor" || method === undefined) continue;
       const sub = Reflect.getMetadata(PATH_METADATA, handler) as string;
