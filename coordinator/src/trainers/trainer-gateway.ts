@@ -76,15 +76,21 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
         );
       },
     });
-    io.engine.on("connection", (raw: { request: { socket: { remoteAddress?: string } }; on: (event: "close", listener: () => void) => void }) => {
-      const ip = raw.request.socket.remoteAddress ?? "unknown";
-      this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
-      raw.on("close", () => {
-        const left = (this.#perIp.get(ip) ?? 1) - 1;
-        if (left <= 0) this.#perIp.delete(ip);
-        else this.#perIp.set(ip, left);
-      });
-    });
+    io.engine.on(
+      "connection",
+      (raw: {
+        request: { socket: { remoteAddress?: string } };
+        on: (event: "close", listener: () => void) => void;
+      }) => {
+        const ip = raw.request.socket.remoteAddress ?? "unknown";
+        this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
+        raw.on("close", () => {
+          const left = (this.#perIp.get(ip) ?? 1) - 1;
+          if (left <= 0) this.#perIp.delete(ip);
+          else this.#perIp.set(ip, left);
+        });
+      },
+    );
     // The sign-in is verified in the handshake, before the connection is accepted (no event is read before).
     io.use((socket, next) => {
       this.#authenticate(socket).then(
