@@ -119,7 +119,7 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
   /** Verifies the handshake's sign-in (this coordinator's origin, chain and contract) and the dataset's owner. */
   async #authenticate(socket: Socket): Promise<void> {
     const auth = parseInput(HandshakeAuthSchema, socket.handshake.auth, "handshake");
-    const contract = this.config.chain === undefined ? undefined : this.config.verifyingContract;
+    const contract = this.config.chain?.trainingJobs;
     const { address } = this.auth.verify(auth.message, auth.signature, contract);
     if ((this.#perAddress.get(address) ?? 0) >= this.config.maxSocketsPerAddress) {
       throw new TributaryError(
