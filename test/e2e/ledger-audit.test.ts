@@ -4,6 +4,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { LocalChain } from "@tributary/contracts/local-chain";
 import type { JobLedger } from "@tributary/protocol";
+import { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES } from "../../coordinator/test-support/databases.js";
@@ -15,7 +16,7 @@ import {
   startChainCoordinator,
   trainRound,
 } from "../../coordinator/test-support/on-chain-job.js";
-import { ok } from "../../coordinator/test-support/rest.js";
+import { ok, request, signInAs } from "../../coordinator/test-support/rest.js";
 
 const exec = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, "../../cli/bin/tributary.js");
@@ -95,6 +96,24 @@ describe("auditing an on-chain job with tributary ledger verify", () => {
       const faithful = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs);
       expect(faithful.report.disagreements).toEqual([]);
       expect(faithful).toMatchObject({ code: 0, report: { ok: true, checked: { rounds: 2, leaves: 6, blobs: 8 } } });
+
+      // Item 1 on chain: the chain is the job's authority. Its researcher is told to cancel on TrainingJobs (409),
+      // a stranger is refused (403), an anonymous caller too (401); the job is not cancelled.
+      const cancel = `/jobs/${jobId}/cancel`;
+      const researcherToken = await signInAs(coordinator.url, new Wallet(RESEARCHER_KEY), chain.chainId);
+      const strangerToken = await signInAs(coordinator.url, Wallet.createRandom(), chain.chainId);
+      expect((await request(coordinator.url, "POST", cancel)).status).toBe(401);
+      expect((await request(coordinator.url, "POST", cancel, undefined, strangerToken)).status).toBe(403);
+      const byResearcher = await request<{ error: { message: string } }>(
+        coordinator.url,
+        "POST",
+        cancel,
+        undefined,
+        researcherToken,
+      );
+      expect(byResearcher.status).toBe(409);
+      expect(byResearcher.body.error.message).toMatch(/cancels it there with cancelJob/);
+      expect((await ok<{ status: string }>(coordinator.url, "GET", `/jobs/${jobId}`)).status).not.toBe("cancelled");
 
       // Without a key the auditor checks what is public and says the blobs were not accessible.
       const anonymous = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs, null);
