@@ -4,21 +4,21 @@ import { METHOD_METADATA, PATH_METADATA } from "@nestjs/common/constants.js";
 import { type DatasetId, encodeValidationSet, type JobId, type TrainInstruction } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
-import { ok, request, signInAs, until } from "../../test-support/rest.js";
-import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
-import { AuthController } from "../auth/auth.controller.js";
-import { JobSpecsController } from "../chain/job-specs.controller.js";
-import { ACCESS_ROLE } from "../common/access.decorator.js";
-import { type Coordinator, createCoordinator } from "../create-coordinator.js";
-import { DatasetsController } from "../datasets/datasets.controller.js";
-import { HealthController } from "../health/health.controller.js";
-import { JobsController } from "../jobs/jobs.controller.js";
-import { LedgerController } from "../ledger/ledger.controller.js";
-import { ModelsController } from "../models/models.controller.js";
-import { RoundsController } from "../rounds/rounds.controller.js";
-import { TrainersController } from "../trainers/trainers.controller.js";
-import { ValidationSetsController } from "../validation/validation-sets.controller.js";
+import { DATABASES, type TestDatabase } from "../test-support/databases.js";
+import { ok, request, signInAs, until } from "../test-support/rest.js";
+import { ScriptedTrainer } from "../test-support/scripted-trainer.js";
+import { AuthController } from "./auth/auth.controller.js";
+import { JobSpecsController } from "./chain/job-specs.controller.js";
+import { ACCESS_ROLE } from "./common/access.decorator.js";
+import { type Coordinator, createCoordinator } from "./create-coordinator.js";
+import { DatasetsController } from "./datasets/datasets.controller.js";
+import { HealthController } from "./health/health.controller.js";
+import { JobsController } from "./jobs/jobs.controller.js";
+import { LedgerController } from "./ledger/ledger.controller.js";
+import { ModelsController } from "./models/models.controller.js";
+import { RoundsController } from "./rounds/rounds.controller.js";
+import { TrainersController } from "./trainers/trainers.controller.js";
+import { ValidationSetsController } from "./validation/validation-sets.controller.js";
 
 interface Row {
   readonly method: string;
@@ -43,7 +43,7 @@ async function status(url: string, method: string, body: unknown, token: string 
 
 /** The REST table of docs/access-control.md, parsed: the reference the code is checked against. */
 async function documentedRoutes(): Promise<Row[]> {
-  const text = await readFile(new URL("../../../docs/access-control.md", import.meta.url), "utf8");
+  const text = await readFile(new URL("../../docs/access-control.md", import.meta.url), "utf8");
   const section = text.split("## REST routes")[1]?.split("\n## ")[0] ?? "";
   return section
     .split("\n")
