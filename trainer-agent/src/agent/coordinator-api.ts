@@ -31,21 +31,33 @@ const DatasetResponseSchema = z.looseObject({ id: z.string(), commitment: z.stri
 export class CoordinatorApi {
   #token: string | undefined;
 
-  constructor(private readonly baseUrl: string) {}
+  /** `renew` signs in afresh (EIP-4361) when a session has expired; without it an expired session fails. */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly renew?: () => Promise<string>,
+  ) {}
 
   /** The bearer token the socket login granted; sent with every request from now on. */
   setSession(token: string): void {
     this.#token = token;
   }
 
-  async #get(path: string): Promise<Response> {
-    let response: Response;
+  async #fetch(path: string): Promise<Response> {
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      return await fetch(`${this.baseUrl}${path}`, {
         headers: this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` },
       });
     } catch (cause) {
       throw new CoordinatorRequestError(`GET ${path}: ${(cause as Error).message}`);
+    }
+  }
+
+  async #get(path: string): Promise<Response> {
+    let response = await this.#fetch(path);
+    if (response.status === 401 && this.#token !== undefined && this.renew !== undefined) {
+      await response.body?.cancel();
+      this.#token = await this.renew();
+      response = await this.#fetch(path);
     }
     if (!response.ok)
       throw new CoordinatorRequestError(`GET ${path} → HTTP ${response.status}: ${await response.text()}`);

@@ -19,6 +19,7 @@ import {
   OFF_CHAIN_CHAIN_ID,
   parseInput,
   SOCKET_EVENTS,
+  signIn,
   signModelUpdate,
   type TrainInstruction,
   TrainInstructionSchema,
@@ -76,7 +77,12 @@ export class TrainerAgent {
 
   constructor(private readonly options: TrainerAgentOptions) {
     this.address = options.wallet.address.toLowerCase() as Address;
-    this.#api = new CoordinatorApi(options.coordinatorUrl);
+    // A session outlives no restart and expires: on a 401 the agent signs in again with its own key.
+    this.#api = new CoordinatorApi(
+      options.coordinatorUrl,
+      async () =>
+        (await signIn(options.coordinatorUrl, options.wallet, this.#admission.chainId ?? OFF_CHAIN_CHAIN_ID)).token,
+    );
     this.#admission = options.admission ?? OFF_CHAIN_ADMISSION;
   }
 
