@@ -37,11 +37,13 @@ const coordinatorModules = {
   validation: ["blobs"],
   chain: ["blobs"],
   datasets: ["chain"],
-  jobs: ["blobs", "chain", "datasets", "models"],
+  auth: [],
+  jobs: ["blobs", "chain", "datasets", "models", "validation"],
   rounds: ["blobs", "chain", "jobs", "models"],
-  trainers: ["chain", "datasets", "jobs", "rounds"],
+  trainers: ["auth", "chain", "datasets", "jobs", "rounds"],
   ledger: ["blobs", "chain", "jobs", "models", "rounds"],
   health: [],
+  access: ["auth", "blobs", "chain", "datasets", "jobs", "models", "rounds", "validation"],
 };
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -20,9 +20,12 @@ function endpoint(coordinatorUrl: string, path: string): string {
   return `${coordinatorUrl.replace(/\/+$/, "")}${path}`;
 }
 
-async function get(url: string): Promise<Response> {
+async function get(url: string, token?: string): Promise<Response> {
   try {
-    return await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    return await fetch(url, {
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
+    });
   } catch (error) {
     throw new CoordinatorUnreachableError(url, error);
   }
@@ -105,16 +108,19 @@ export async function fetchPayoutProof(
  * Fetches `GET /ledger/jobs/:id/blobs/:cid` (the raw bytes of an update or model named in the job's ledger).
  * Returns `undefined` when the blob is not available (404/410, or the coordinator unreachable); `verifyLedger`
  * reports that as a disagreement naming the blob. Any other HTTP error is thrown (and reported the same way).
+ * Update and model blobs are readable only by the job's researcher, its named auditors and (updates) their
+ * trainers: pass the bearer `token` of such a session (`signIn` from protocol).
  */
 export async function fetchLedgerBlob(
   coordinatorUrl: string,
   jobId: JobId | string,
   cid: string,
+  token?: string,
 ): Promise<Uint8Array | undefined> {
   const url = endpoint(coordinatorUrl, `/ledger/jobs/${jobId}/blobs/${encodeURIComponent(cid)}`);
   let response: Response;
   try {
-    response = await get(url);
+    response = await get(url, token);
   } catch (error) {
     if (error instanceof CoordinatorUnreachableError) return undefined;
     throw error;
@@ -127,10 +133,11 @@ export async function fetchLedgerBlob(
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/** `fetchBlob` for `verifyLedger`: the job's blobs from the coordinator that served the ledger. */
+/** `fetchBlob` for `verifyLedger`: the job's blobs from the coordinator that served the ledger, as `token`'s holder. */
 export function coordinatorBlobFetcher(
   coordinatorUrl: string,
   jobId: JobId | string,
+  token?: string,
 ): (cid: string) => Promise<Uint8Array | undefined> {
-  return (cid) => fetchLedgerBlob(coordinatorUrl, jobId, cid);
+  return (cid) => fetchLedgerBlob(coordinatorUrl, jobId, cid, token);
 }

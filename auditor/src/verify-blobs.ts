@@ -20,12 +20,17 @@ type Fetched = { readonly hash: string } | { readonly missing: string };
  * `fetchBlob` the caller asked to skip blobs, and the report says none was checked. One blob at a time: updates
  * can be large, and memory matters more than the minutes of an audit.
  */
-export async function verifyBlobs(report: ReportBuilder, ledger: JobLedger, fetchBlob: FetchBlob | undefined) {
+export async function verifyBlobs(
+  report: ReportBuilder,
+  ledger: JobLedger,
+  fetchBlob: FetchBlob | undefined,
+  skippedBecause = "--skip-blobs",
+) {
   if (fetchBlob === undefined) {
     report.checked.blobsSkipped = true;
     report.warn({
       kind: "blobs-skipped",
-      message: "blobs were not checked (--skip-blobs): update and model bytes were neither fetched nor hashed",
+      message: `blobs were not checked (${skippedBecause}): update and model bytes were neither fetched nor hashed`,
     });
     return;
   }

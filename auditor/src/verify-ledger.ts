@@ -19,6 +19,8 @@ export interface VerifyLedgerOptions {
    * the round, the trainer and the CID. Leave it out to skip blobs (the report says they were not checked).
    */
   readonly fetchBlob?: FetchBlob | undefined;
+  /** Why blobs are skipped when `fetchBlob` is absent, for the report (default: `--skip-blobs`). */
+  readonly blobsSkippedBecause?: string | undefined;
 }
 
 /**
@@ -89,7 +91,7 @@ export async function verifyLedger(options: VerifyLedgerOptions): Promise<Ledger
   const rounds = await verifyRounds(builder, reader, job, ledger);
   verifySignatures(builder, ledger, chainId, reader.address.toLowerCase() as Address);
   checkEpsilon(builder, ledger);
-  await verifyBlobs(builder, ledger, options.fetchBlob);
+  await verifyBlobs(builder, ledger, options.fetchBlob, options.blobsSkippedBecause);
   await verifyPayouts(builder, reader, job, ledger, rounds);
   return builder.finish();
 }

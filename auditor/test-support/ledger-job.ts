@@ -301,12 +301,24 @@ function notFound(message: string): { status: number; body: string } {
   return { status: 404, body: JSON.stringify({ error: { code: "NOT_FOUND", message } }) };
 }
 
-/** A tiny HTTP server answering the coordinator's three ledger routes from `state`. */
+/** A tiny HTTP server answering the coordinator's three ledger routes from `state`, and its sign-in routes. */
 export async function startLedgerServer(): Promise<LedgerServer> {
   const state: ServedState = { ledgers: new Map(), proofs: new Map(), blobs: new Map() };
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? "").split("?")[0] as string;
     const parts = path.split("/").filter((part) => part.length > 0);
+    // Sign-in, as the coordinator answers it (any signed message is accepted here: not what is under test).
+    if (parts[0] === "auth" && parts[1] === "nonce") {
+      response
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ nonce: "0123456789abcdef" }));
+      return;
+    }
+    if (parts[0] === "auth" && parts[1] === "siwe") {
+      const session = { token: "test-session", address: `0x${"00".repeat(20)}`, expiresAt: new Date().toISOString() };
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(session));
+      return;
+    }
     if (parts[0] !== "ledger" || parts[1] !== "jobs" || parts[2] === undefined) {
       const answer = notFound(`no route ${path}`);
       response.writeHead(answer.status, { "content-type": "application/json" }).end(answer.body);

@@ -13,6 +13,8 @@ const CliEnvSchema = z.object({
   TRIBUTARY_RESEARCHER_KEY: PrivateKeySchema.optional(),
   /** `tributary up --rpc`: the coordinator's sender key (anchors and finalises); default a fresh funded account. */
   TRIBUTARY_COORDINATOR_KEY: PrivateKeySchema.optional(),
+  /** `tributary ledger verify`: the key of the job's researcher or a named auditor, to read the job's blobs. */
+  TRIBUTARY_AUDITOR_KEY: PrivateKeySchema.optional(),
   /** Password of the keystore file given with --keystore. */
   TRIBUTARY_KEYSTORE_PASSWORD: z.string().optional(),
 });

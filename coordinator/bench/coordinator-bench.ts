@@ -14,14 +14,16 @@
  * process during each scenario's rounds; writes `.cpuprofile` files there and prints where the time went).
  */
 
+import { randomBytes } from "node:crypto";
 import { availableParallelism, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { JobId } from "@tributary/protocol";
+import { Wallet } from "ethers";
 import pg from "pg";
 import { register } from "tsx/esm/api";
 import { DATABASES, TEST_POSTGRES_URL } from "../test-support/databases.js";
-import { ok, until } from "../test-support/rest.js";
+import { ok, signInAs, until } from "../test-support/rest.js";
 import { profiled } from "./cpu-profiler.js";
 import type { FleetRoundStats } from "./fleet-messages.js";
 import { summarise } from "./profile-summary.js";
@@ -129,7 +131,18 @@ async function measure(
   rounds: number,
 ): Promise<Result[]> {
   const db = await database.setup();
-  const coordinator = await createCoordinator({ port: 0, dataDir: db.dataDir, ...db.config }, { logger: false });
+  // One machine plays the whole fleet: one IP, so the per-IP limits are lifted for the measurement.
+  const coordinator = await createCoordinator(
+    {
+      port: 0,
+      dataDir: db.dataDir,
+      requestsPerMinute: 1_000_000,
+      maxSocketsPerIp: 100_000,
+      ...db.config,
+    },
+    { logger: false },
+  );
+  const researcherToken = await signInAs(coordinator.url, new Wallet(`0x${randomBytes(32).toString("hex")}`));
   const results: Result[] = [];
   try {
     const setupStarted = performance.now();
@@ -139,15 +152,21 @@ async function measure(
     );
     for (const scenario of scenarios) {
       const rawRoundsMs = await rawRounds(raw, scenario, rounds);
-      const job = await ok<{ id: JobId }>(coordinator.url, "POST", "/jobs", {
-        name: `bench ${scenario.trainers}x${scenario.params}`,
-        model: denseModelWithParams(scenario.params),
-        datasetIds: datasetIds.slice(0, scenario.trainers),
-        rounds,
-        clients: { fraction: 1, min: scenario.trainers, max: scenario.trainers },
-        strategy: { name: "fedavg" },
-        learningRate: 0.1,
-      });
+      const job = await ok<{ id: JobId }>(
+        coordinator.url,
+        "POST",
+        "/jobs",
+        {
+          name: `bench ${scenario.trainers}x${scenario.params}`,
+          model: denseModelWithParams(scenario.params),
+          datasetIds: datasetIds.slice(0, scenario.trainers),
+          rounds,
+          clients: { fraction: 1, min: scenario.trainers, max: scenario.trainers },
+          strategy: { name: "fedavg" },
+          learningRate: 0.1,
+        },
+        researcherToken,
+      );
       // The fleet returns once its last update is acknowledged; then the last round is closed and aggregated. The
       // final evaluation round is not part of the measurement: the job is cancelled instead.
       const run = async () => {
@@ -168,7 +187,7 @@ async function measure(
       const measured = profileDir === undefined ? { result: await run() } : await profiled(profileFile, run);
       const { stats: fleetStats, history } = measured.result;
       const queries = stopRecording?.() ?? [];
-      await ok(coordinator.url, "POST", `/jobs/${job.id}/cancel`);
+      await ok(coordinator.url, "POST", `/jobs/${job.id}/cancel`, undefined, researcherToken);
       results.push({
         ...scenario,
         database: database.name,

@@ -15,7 +15,7 @@ import {
 } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { io, type Socket } from "socket.io-client";
-import { ok } from "../test-support/rest.js";
+import { ok, signInAs } from "../test-support/rest.js";
 import { ScriptedTrainer } from "../test-support/scripted-trainer.js";
 import { testManifest } from "../test-support/test-manifest.js";
 import { type FleetCommand, type FleetReply, type FleetRoundStats, wallClockMs } from "./fleet-messages.js";
@@ -44,24 +44,27 @@ async function connectTrainers(url: string, count: number): Promise<string[]> {
   const started = wallClockMs();
   // Raw private keys: `Wallet.createRandom()` derives from a mnemonic (PBKDF2), far too slow for 1,000.
   const wallets = Array.from({ length: count }, () => new Wallet(`0x${randomBytes(32).toString("hex")}`));
-  const datasets = await inBatches(count, (index) =>
-    ok<{ id: DatasetId }>(url, "POST", "/datasets", {
-      owner: (wallets[index] as Wallet).address,
-      name: `bench shard ${index}`,
-      commitment: testManifest(100, `bench shard ${index}`).commitment,
-      recordCount: 100,
-      epsilonBudget: 8,
-      deltaBudget: 1e-5,
-    }),
+  const datasets = await inBatches(count, async (index) =>
+    ok<{ id: DatasetId }>(
+      url,
+      "POST",
+      "/datasets",
+      {
+        owner: (wallets[index] as Wallet).address,
+        name: `bench shard ${index}`,
+        commitment: testManifest(100, `bench shard ${index}`).commitment,
+        recordCount: 100,
+        epsilonBudget: 8,
+        deltaBudget: 1e-5,
+      },
+      await signInAs(url, wallets[index] as Wallet),
+    ),
   );
   const enrolled = wallClockMs();
   trainers = await inBatches(count, (index) =>
-    ScriptedTrainer.connect(
-      url,
-      wallets[index] as Wallet,
-      (datasets[index] as { id: DatasetId }).id,
-      testManifest(100, `bench shard ${index}`).manifest,
-    ),
+    ScriptedTrainer.connect(url, wallets[index] as Wallet, (datasets[index] as { id: DatasetId }).id, {
+      manifest: testManifest(100, `bench shard ${index}`).manifest,
+    }),
   );
   process.stderr.write(
     `  fleet: ${count} datasets enrolled in ${((enrolled - started) / 1000).toFixed(1)} s, trainers logged in in ${((wallClockMs() - enrolled) / 1000).toFixed(1)} s\n`,

@@ -17,15 +17,23 @@
  *   trainers                        the socket.io gateway: implements both ports with its sessions
  *   ledger                          the contribution ledger of on-chain jobs (reads chain, jobs, rounds, models)
  *   health                          liveness
+ *   auth                            sign-in (EIP-4361) and session tokens; imports no feature module
+ *   access                          the roles the global access guard asks for (binds ACCESS_POLICY)
  *
  * Only `*.repository.ts` files touch TypeORM (plus entities' decorators, the data-source options and the
  * migrations); a transaction spanning modules is a `Transaction` from the `TransactionRunner`, passed to each
  * repository. Lower modules reach the trainer gateway only through the ports it binds.
  */
 import { type DynamicModule, Module, type Provider } from "@nestjs/common";
+import { APP_GUARD } from "@nestjs/core";
+import { ThrottlerModule } from "@nestjs/throttler";
+import { AccessModule } from "./access/access.module.js";
+import { AuthModule } from "./auth/auth.module.js";
 import { BlobsModule } from "./blobs/blobs.module.js";
 import { ChainModule } from "./chain/chain.module.js";
 import type { ChainSenderHooks } from "./chain/chain-sender.js";
+import { AccessGuard } from "./common/access.guard.js";
+import { CallerThrottlerGuard } from "./common/caller-throttler.guard.js";
 import { ConfigModule } from "./config/config.module.js";
 import type { CoordinatorConfig } from "./config/coordinator-config.js";
 import { dataSourceOptions, typeOrmRoot } from "./database/data-source-options.js";
@@ -65,8 +73,16 @@ export class AppModule {
         RoundsModule,
         TrainersModule,
         ...(onChain ? [LedgerModule] : []),
+        AuthModule,
+        AccessModule,
+        ThrottlerModule.forRoot([{ name: "requests", ttl: 60_000, limit: config.requestsPerMinute }]),
       ],
-      providers: adoption,
+      // The access guard runs first (it sets the caller), then the rate limit (per caller, else per IP).
+      providers: [
+        ...adoption,
+        { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_GUARD, useClass: CallerThrottlerGuard },
+      ],
     };
   }
 }

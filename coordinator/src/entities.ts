@@ -12,6 +12,7 @@ import { AssignmentEntity } from "./rounds/assignment.entity.js";
 import { RoundEntity } from "./rounds/round.entity.js";
 import { UpdateEntity } from "./rounds/update.entity.js";
 import { TrainerEntity } from "./trainers/trainer.entity.js";
+import { ValidationSetEntity } from "./validation/validation-set.entity.js";
 
 /** Every module's entities: what the data source maps (the tables themselves come from the migrations). */
 export const ENTITIES = [
@@ -29,4 +30,5 @@ export const ENTITIES = [
   ChainJobEntity,
   ChainRoundAnchorEntity,
   ChainIntentEntity,
+  ValidationSetEntity,
 ];

@@ -1,7 +1,8 @@
 import { encodeValidationSet } from "@tributary/protocol";
+import { Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../test-support/databases.js";
-import { request } from "../test-support/rest.js";
+import { request, signInAs } from "../test-support/rest.js";
 import { type Coordinator, createCoordinator } from "./create-coordinator.js";
 
 interface ErrorBody {
@@ -11,10 +12,13 @@ interface ErrorBody {
 describe.each(DATABASES)("REST boundary on $name", (database) => {
   let db: TestDatabase;
   let coordinator: Coordinator;
+  /** A signed-in researcher's session. */
+  let token: string;
 
   beforeAll(async () => {
     db = await database.setup();
     coordinator = await createCoordinator({ port: 0, dataDir: db.dataDir, ...db.config }, { logger: false });
+    token = await signInAs(coordinator.url, Wallet.createRandom());
   });
 
   afterAll(async () => {
@@ -23,13 +27,19 @@ describe.each(DATABASES)("REST boundary on $name", (database) => {
   });
 
   it("answers a malformed job with 400 naming every bad field, and stores nothing", async () => {
-    const response = await request<ErrorBody>(coordinator.url, "POST", "/jobs", {
-      name: "",
-      model: { inputShape: [4], layers: [{ type: "dense", units: -2 }], loss: "meanSquaredError" },
-      datasetIds: ["01"],
-      rounds: 0,
-      learningRate: 0.1,
-    });
+    const response = await request<ErrorBody>(
+      coordinator.url,
+      "POST",
+      "/jobs",
+      {
+        name: "",
+        model: { inputShape: [4], layers: [{ type: "dense", units: -2 }], loss: "meanSquaredError" },
+        datasetIds: ["01"],
+        rounds: 0,
+        learningRate: 0.1,
+      },
+      token,
+    );
     expect(response.status).toBe(400);
     expect(response.body.error.code).toBe("INVALID_INPUT");
     for (const path of ["JobSpec.name", "JobSpec.model.layers[0].units", "JobSpec.datasetIds[0]", "JobSpec.rounds"]) {
@@ -45,22 +55,38 @@ describe.each(DATABASES)("REST boundary on $name", (database) => {
       rounds: 1,
       learningRate: 0.1,
     };
-    const unknown = await request<ErrorBody>(coordinator.url, "POST", "/jobs", { ...base, datasetIds: ["424242"] });
+    const unknown = await request<ErrorBody>(
+      coordinator.url,
+      "POST",
+      "/jobs",
+      { ...base, datasetIds: ["424242"] },
+      token,
+    );
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toContain("JobSpec.datasetIds: names a dataset that is not enrolled");
-    const krum = await request<ErrorBody>(coordinator.url, "POST", "/jobs", {
-      ...base,
-      datasetIds: ["1"],
-      strategy: { name: "krum", f: 1 },
-      clients: { min: 3 },
-    });
+    const krum = await request<ErrorBody>(
+      coordinator.url,
+      "POST",
+      "/jobs",
+      {
+        ...base,
+        datasetIds: ["1"],
+        strategy: { name: "krum", f: 1 },
+        clients: { min: 3 },
+      },
+      token,
+    );
     expect(krum.status).toBe(400);
     expect(krum.body.error.message).toContain("JobSpec.clients.min: krum needs at least 5 updates per round");
   });
 
   it("checks an uploaded validation set byte by byte, and a job's reference to it", async () => {
     const upload = (body: Uint8Array | string, type: string) =>
-      fetch(`${coordinator.url}/validation-sets`, { method: "POST", headers: { "content-type": type }, body });
+      fetch(`${coordinator.url}/validation-sets`, {
+        method: "POST",
+        headers: { "content-type": type, authorization: `Bearer ${token}` },
+        body,
+      });
     const garbage = await upload(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), "application/octet-stream");
     expect(garbage.status).toBe(400);
     expect(((await garbage.json()) as ErrorBody).error.message).toMatch(/magic.*offset 0|offset 0.*magic/i);
@@ -79,18 +105,24 @@ describe.each(DATABASES)("REST boundary on $name", (database) => {
     expect(examples).toBe(3);
 
     const job = (inputShape: number[], validationSetCid: string) =>
-      request<ErrorBody>(coordinator.url, "POST", "/jobs", {
-        name: "scored",
-        model: {
-          inputShape,
-          layers: [{ type: "dense", units: 2, activation: "softmax" }],
-          loss: "sparseCategoricalCrossentropy",
+      request<ErrorBody>(
+        coordinator.url,
+        "POST",
+        "/jobs",
+        {
+          name: "scored",
+          model: {
+            inputShape,
+            layers: [{ type: "dense", units: 2, activation: "softmax" }],
+            loss: "sparseCategoricalCrossentropy",
+          },
+          datasetIds: ["1"],
+          rounds: 1,
+          learningRate: 0.1,
+          scoring: { method: "leave-one-out", validationSetCid },
         },
-        datasetIds: ["1"],
-        rounds: 1,
-        learningRate: 0.1,
-        scoring: { method: "leave-one-out", validationSetCid },
-      });
+        token,
+      );
     const missing = await job([4], "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
     expect(missing.status).toBe(400);
     expect(missing.body.error.message).toContain(

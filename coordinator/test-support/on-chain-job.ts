@@ -1,13 +1,13 @@
 import type { LocalChain } from "@tributary/contracts/local-chain";
 import type { DatasetId, JobId, StrategySpec, TrainInstruction } from "@tributary/protocol";
-import type { Wallet } from "ethers";
+import { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { expect } from "vitest";
 import { ChainIntentEntity } from "../src/chain/chain-intent.entity.js";
 import type { CoordinatorConfigInput } from "../src/config/coordinator-config.js";
 import { type Coordinator, type CreateCoordinatorOptions, createCoordinator } from "../src/create-coordinator.js";
 import type { TestDatabase } from "./databases.js";
-import { ok, request, until } from "./rest.js";
+import { ok, request, signInAs, until } from "./rest.js";
 import { ScriptedTrainer } from "./scripted-trainer.js";
 import { testManifest } from "./test-manifest.js";
 
@@ -78,16 +78,22 @@ export async function createOnChainJob(
       ) as DatasetId,
     );
   }
-  const { modelSpecHash } = await ok<{ modelSpecHash: string }>(coordinator.url, "POST", "/chain/job-specs", {
-    name: "on chain",
-    model: { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" },
-    datasetIds: datasets,
-    rounds,
-    learningRate: 0.1,
-    clients: { min: 3, max: 3 },
-    strategy,
-    roundTimeoutS: 120,
-  });
+  const { modelSpecHash } = await ok<{ modelSpecHash: string }>(
+    coordinator.url,
+    "POST",
+    "/chain/job-specs",
+    {
+      name: "on chain",
+      model: { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" },
+      datasetIds: datasets,
+      rounds,
+      learningRate: 0.1,
+      clients: { min: 3, max: 3 },
+      strategy,
+      roundTimeoutS: 120,
+    },
+    await signInAs(coordinator.url, Wallet.createRandom(), coordinator.config.chainId),
+  );
   const jobId = String(
     await chain.createJob({
       coordinator: sender.address,
@@ -113,12 +119,11 @@ export async function connectTrainers(
   );
   const trainers = await Promise.all(
     owners.map((owner, index) =>
-      ScriptedTrainer.connect(
-        coordinator.url,
-        owner,
-        datasets[index] as DatasetId,
-        ownerManifest(owner, index).manifest,
-      ),
+      ScriptedTrainer.connect(coordinator.url, owner, datasets[index] as DatasetId, {
+        chainId: coordinator.config.chainId,
+        verifyingContract: coordinator.config.chain?.trainingJobs,
+        manifest: ownerManifest(owner, index).manifest,
+      }),
     ),
   );
   for (const trainer of trainers) expect((await trainer.join(jobId)).ok).toBe(true);

@@ -11,13 +11,14 @@ import {
   type Hello,
   HelloSchema,
   type JobId,
-  loginMessage,
   type ModelUpdateHeader,
+  OFF_CHAIN_CHAIN_ID,
   type SignedModelUpdate,
   SOCKET_EVENTS,
   signModelUpdate,
   type TrainInstruction,
   TrainInstructionSchema,
+  trainerHandshakeAuth,
   tributaryDomain,
   weightsToBytes,
 } from "@tributary/protocol";
@@ -45,6 +46,8 @@ export class ScriptedTrainer {
     readonly hello: Hello,
     readonly jobs: JobId[],
     readonly enclave: SimulatedEnclave,
+    /** The session the login granted, for REST (`Authorization: Bearer`). */
+    readonly token: string,
   ) {
     this.address = wallet.address.toLowerCase() as Address;
     const push = (instruction: Instruction) => {
@@ -60,26 +63,44 @@ export class ScriptedTrainer {
     );
   }
 
-  /** Connects and logs in; then uploads the dataset's `manifest` when given (joining needs one on file). */
+  /**
+   * Connects and signs in in the handshake (EIP-4361 for `url`, `chainId` and, when given, `verifyingContract`);
+   * `auth` replaces the handshake's sign-in (tests relay or forge one). Resolves on the coordinator's hello, then
+   * uploads the dataset's `manifest` when given (joining needs one on file).
+   */
   static async connect(
     url: string,
     wallet: Wallet,
     datasetId: DatasetId,
-    manifest?: DatasetManifest,
+    options: {
+      chainId?: number;
+      verifyingContract?: string | undefined;
+      auth?: object;
+      manifest?: DatasetManifest | undefined;
+    } = {},
   ): Promise<ScriptedTrainer> {
-    const socket = io(url, { transports: ["websocket"], reconnection: false });
+    const auth =
+      options.auth ??
+      (await trainerHandshakeAuth({
+        coordinatorUrl: url,
+        signer: wallet,
+        chainId: options.chainId ?? OFF_CHAIN_CHAIN_ID,
+        verifyingContract: options.verifyingContract,
+        datasetId,
+      }));
+    const socket = io(url, { transports: ["websocket"], reconnection: false, auth });
     const hello = await new Promise<Hello>((resolve, reject) => {
       socket.once(SOCKET_EVENTS.hello, (payload: unknown) => resolve(HelloSchema.parse(payload)));
-      socket.once("connect_error", reject);
+      socket.once("connect_error", (error: Error & { data?: { code?: string } }) => {
+        socket.disconnect();
+        reject(new Error(`login failed: ${error.data?.code ?? "CONNECT_ERROR"}: ${error.message}`));
+      });
     });
-    const signature = await wallet.signMessage(loginMessage(hello.nonce));
-    const ack = await socket.emitWithAck(SOCKET_EVENTS.login, { address: wallet.address, datasetId, signature });
-    if (!ack.ok) throw new Error(`login failed: ${ack.code}: ${ack.message}`);
     const enclave = new SimulatedEnclave({ warn: () => {} });
-    // Constructed (listening for instructions) before anything else is awaited: login resends pending ones.
-    const trainer = new ScriptedTrainer(socket, wallet, datasetId, hello, ack.jobs as JobId[], enclave);
-    if (manifest !== undefined) {
-      const sent = await socket.emitWithAck(SOCKET_EVENTS.manifest, manifest);
+    // Constructed (listening for instructions) before anything else is awaited.
+    const trainer = new ScriptedTrainer(socket, wallet, datasetId, hello, hello.jobs, enclave, hello.token as string);
+    if (options.manifest !== undefined) {
+      const sent = await socket.emitWithAck(SOCKET_EVENTS.manifest, options.manifest);
       if (!sent.ok) throw new Error(`manifest refused: ${sent.code}: ${sent.message}`);
     }
     return trainer;

@@ -113,6 +113,23 @@ export { FEDAVG_CNN, MLP_784_200_200_10 } from "./reference-models.js";
 export { type ScoringSpec, ScoringSpecSchema } from "./scoring-spec.js";
 export { SeededRandom } from "./seeded-random.js";
 export {
+  fetchSignInNonce,
+  type MessageSigner,
+  NonceResponseSchema,
+  OFF_CHAIN_CHAIN_ID,
+  type Session,
+  SessionSchema,
+  SIGN_IN_MESSAGE_TTL_MS,
+  SIGN_IN_STATEMENT,
+  SignInError,
+  type SignInMessageInput,
+  type SignInRequest,
+  SignInRequestSchema,
+  signIn,
+  signInMessage,
+  trainerHandshakeAuth,
+} from "./sign-in.js";
+export {
   InvalidSignatureError,
   recoverMessageSigner,
   SignatureSchema,
@@ -129,6 +146,8 @@ export {
   EvaluateInstructionSchema,
   type EvaluationReport,
   EvaluationReportSchema,
+  type HandshakeAuth,
+  HandshakeAuthSchema,
   type Hello,
   HelloSchema,
   type JobClosed,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DatasetIdSchema } from "./ids.js";
+import { AddressSchema, DatasetIdSchema } from "./ids.js";
 import { layoutLength } from "./model-layout.js";
 import { type ModelSpec, ModelSpecSchema } from "./model-spec.js";
 import { ScoringSpecSchema } from "./scoring-spec.js";
@@ -103,6 +103,11 @@ export const JobSpecSchema = z.strictObject({
   roundTimeoutS: z.number().positive().max(86_400).default(300),
   /** How each round's updates are scored for payment (see `ScoringSpecSchema`). */
   scoring: ScoringSpecSchema.default({ method: "examples" }),
+  /**
+   * Addresses the researcher names as auditors: besides the researcher and the trainer that sent it, they may read
+   * the job's raw update blobs (and verify the ledger against them).
+   */
+  auditors: z.array(AddressSchema).max(32).optional(),
 });
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;

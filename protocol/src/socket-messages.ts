@@ -22,13 +22,37 @@ export function loginMessage(nonce: string): string {
   return `Tributary trainer login\nnonce: ${nonce}`;
 }
 
-/** Server → client, on connect: the login challenge and what the coordinator is. */
+/**
+ * Client → server, in the socket.io handshake (`auth`): a signed EIP-4361 message (protocol's `signInMessage`, built
+ * from the trainer's own configuration: the coordinator's URL, its chain id and TrainingJobs) over a nonce from
+ * `GET /auth/nonce`, and the dataset the trainer serves. The coordinator verifies it before accepting the
+ * connection, so nothing is read from an unauthenticated socket.
+ */
+export const HandshakeAuthSchema = z.strictObject({
+  message: z.string().min(1).max(4096),
+  signature: z.string().max(200),
+  datasetId: DatasetIdSchema,
+});
+export type HandshakeAuth = z.infer<typeof HandshakeAuthSchema>;
+
+/** Most job ids a hello lists. */
+const MAX_HELLO_JOBS = 10_000;
+
+/**
+ * Server → client, once the handshake is accepted: what the coordinator is, who the trainer is logged in as, the
+ * running jobs on its dataset, and a session token for REST (the global models of its jobs).
+ */
 export const HelloSchema = z.strictObject({
+  /** A fresh random value (kept for older clients; attestation challenges come from `join`). */
   nonce: Bytes32Schema,
   mode: z.enum(["development", "production"]),
   /** EIP-712 domain parameters trainers sign updates under. */
   chainId: z.number().int().positive(),
   verifyingContract: AddressSchema,
+  address: AddressSchema.optional(),
+  datasetId: DatasetIdSchema.optional(),
+  jobs: z.array(JobIdSchema).max(MAX_HELLO_JOBS).default([]),
+  token: z.string().max(4096).optional(),
 });
 export type Hello = z.infer<typeof HelloSchema>;
 
@@ -112,6 +136,7 @@ export const AckSchema = z.union([
 
 export const SOCKET_EVENTS = {
   hello: "hello",
+  /** Superseded by the handshake's sign-in: a coordinator answers it with an error acknowledgement. */
   login: "login",
   /** After login: the dataset's manifest, checked against its commitment; its record count caps `numExamples`. */
   manifest: "manifest",

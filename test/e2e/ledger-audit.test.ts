@@ -4,6 +4,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { LocalChain } from "@tributary/contracts/local-chain";
 import type { JobLedger } from "@tributary/protocol";
+import { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES } from "../../coordinator/test-support/databases.js";
@@ -15,7 +16,7 @@ import {
   startChainCoordinator,
   trainRound,
 } from "../../coordinator/test-support/on-chain-job.js";
-import { ok } from "../../coordinator/test-support/rest.js";
+import { ok, request, signInAs } from "../../coordinator/test-support/rest.js";
 
 const exec = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, "../../cli/bin/tributary.js");
@@ -27,12 +28,22 @@ interface Report {
   warnings: { kind: string; trainer?: string; message: string }[];
 }
 
-/** `tributary ledger verify --json`, as an auditor runs it: its exit code and its JSON report. */
+/**
+ * Hardhat's first account (its published, well-known development key): LocalChain's deployer, which creates the
+ * jobs and so is their researcher, who may read their blobs.
+ */
+const RESEARCHER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/**
+ * `tributary ledger verify --json`, as an auditor runs it: its exit code and its JSON report. It signs in with
+ * `key` (TRIBUTARY_AUDITOR_KEY; default the researcher's) to read the job's blobs; `null`: no key.
+ */
 async function ledgerVerify(
   jobId: string,
   rpc: string,
   coordinator: string,
   trainingJobs: string,
+  key: string | null = RESEARCHER_KEY,
 ): Promise<{ code: number; report: Report }> {
   const args = [
     bin,
@@ -49,7 +60,9 @@ async function ledgerVerify(
     "--json",
   ];
   try {
-    const { stdout } = await exec(process.execPath, args, { timeout: 60_000 });
+    const { TRIBUTARY_AUDITOR_KEY: _inherited, ...inherited } = process.env;
+    const env = key === null ? inherited : { ...inherited, TRIBUTARY_AUDITOR_KEY: key };
+    const { stdout } = await exec(process.execPath, args, { timeout: 60_000, env });
     return { code: 0, report: JSON.parse(stdout.trim().split("\n").at(-1) as string) };
   } catch (error) {
     const { code, stdout } = error as { code: number; stdout: string };
@@ -88,6 +101,41 @@ describe("auditing an on-chain job with tributary ledger verify", () => {
       expect(faithful.report.checked).toMatchObject({ signatures: 6, unsignedLeaves: 0 });
       expect(faithful.report.warnings.map((warning) => warning.kind)).not.toContain("unsigned-ledger");
       expect(faithful.report.warnings.filter((warning) => warning.kind === "simulated-attestation")).toHaveLength(3);
+
+      // Item 1 on chain: the chain is the job's authority. Its researcher is told to cancel on TrainingJobs (409),
+      // a stranger is refused (403), an anonymous caller too (401); the job is not cancelled.
+      const cancel = `/jobs/${jobId}/cancel`;
+      const researcherToken = await signInAs(coordinator.url, new Wallet(RESEARCHER_KEY), chain.chainId);
+      const strangerToken = await signInAs(coordinator.url, Wallet.createRandom(), chain.chainId);
+      expect((await request(coordinator.url, "POST", cancel)).status).toBe(401);
+      expect((await request(coordinator.url, "POST", cancel, undefined, strangerToken)).status).toBe(403);
+      const byResearcher = await request<{ error: { message: string } }>(
+        coordinator.url,
+        "POST",
+        cancel,
+        undefined,
+        researcherToken,
+      );
+      expect(byResearcher.status).toBe(409);
+      expect(byResearcher.body.error.message).toMatch(/cancels it there with cancelJob/);
+      expect((await ok<{ status: string }>(coordinator.url, "GET", `/jobs/${jobId}`)).status).not.toBe("cancelled");
+
+      // Without a key the auditor checks what is public and says the blobs were not accessible.
+      const anonymous = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs, null);
+      expect(anonymous).toMatchObject({ code: 0, report: { ok: true, checked: { rounds: 2, leaves: 6, blobs: 0 } } });
+      expect(anonymous.report.warnings.find((w) => w.kind === "blobs-skipped")?.message).toMatch(
+        /not accessible: no TRIBUTARY_AUDITOR_KEY or --keystore/,
+      );
+      // A stranger's key signs in but may not read the job's blobs: each is reported unavailable, never passed.
+      const stranger = await ledgerVerify(
+        jobId,
+        chain.url,
+        coordinator.url,
+        trainingJobs,
+        "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+      );
+      expect(stranger.code).toBe(1);
+      expect(stranger.report.disagreements.every((d) => d.kind === "blob-unavailable")).toBe(true);
 
       // The coordinator's operator quietly moves 1 % of round 2 from the first owner to the second.
       const [first, second] = owners.map((owner) => owner.address.toLowerCase());

@@ -4,7 +4,7 @@ import path from "node:path";
 import { type Coordinator, createCoordinator } from "@tributary/coordinator";
 import { SimulatedEnclave } from "@tributary/enclave-compute";
 import { initTrainingBackend } from "@tributary/model-runtime";
-import type { DatasetId, JobId } from "@tributary/protocol";
+import { type DatasetId, type JobId, signIn } from "@tributary/protocol";
 import { DatasetPrivacyGuard, EvaluationAllowance, loadDataset, TrainerAgent } from "@tributary/trainer-agent";
 import { Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,10 +33,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function post<T>(url: string, body: unknown): Promise<T> {
+/** POST as `signer`, signed in with EIP-4361 (owners enrol their datasets, the researcher creates jobs). */
+async function post<T>(url: string, body: unknown, signer: Wallet): Promise<T> {
+  const { token } = await signIn(coordinator.url, signer, coordinator.config.chainId);
   const response = await fetch(`${coordinator.url}${url}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
@@ -52,14 +54,18 @@ async function owner(name: string, records: number, budgetEpsilon: number) {
   const train = await loadDataset({ format: "idx", parts: [files.train], numClasses: 10 });
   const evaluation = await loadDataset({ format: "idx", parts: [files.test], numClasses: 10 });
   const wallet = Wallet.createRandom() as unknown as Wallet;
-  const dataset = await post<{ id: DatasetId }>("/datasets", {
-    owner: wallet.address,
-    name,
-    commitment: train.commitment,
-    recordCount: train.dataset.count,
-    epsilonBudget: budgetEpsilon,
-    deltaBudget: 1e-5,
-  });
+  const dataset = await post<{ id: DatasetId }>(
+    "/datasets",
+    {
+      owner: wallet.address,
+      name,
+      commitment: train.commitment,
+      recordCount: train.dataset.count,
+      epsilonBudget: budgetEpsilon,
+      deltaBudget: 1e-5,
+    },
+    wallet,
+  );
   const stateDir = path.join(dir, name, "state");
   const privacy = await DatasetPrivacyGuard.open(stateDir, dataset.id, {
     epsilon: budgetEpsilon,
@@ -95,23 +101,27 @@ describe("trainer agents against a coordinator", () => {
   it("trains with DP-SGD within the job's ε, and an owner whose budget is too small refuses without spending", async () => {
     const rich = await owner("rich", 320, 8);
     const poor = await owner("poor", 200, 0.5);
-    const job = await post<{ id: JobId }>("/jobs", {
-      name: "dp job",
-      model: {
-        inputShape: [784],
-        layers: [
-          { type: "dense", units: 32, activation: "relu" },
-          { type: "dense", units: 10, activation: "softmax" },
-        ],
-        loss: "sparseCategoricalCrossentropy",
+    const job = await post<{ id: JobId }>(
+      "/jobs",
+      {
+        name: "dp job",
+        model: {
+          inputShape: [784],
+          layers: [
+            { type: "dense", units: 32, activation: "relu" },
+            { type: "dense", units: 10, activation: "softmax" },
+          ],
+          loss: "sparseCategoricalCrossentropy",
+        },
+        datasetIds: [rich.dataset, poor.dataset],
+        rounds: 1,
+        clients: { min: 1, max: 2 },
+        learningRate: 0.1,
+        batchSize: 32,
+        dp: { mode: "dp-sgd", l2NormClip: 1, targetEpsilon: 4, delta: 1e-5 },
       },
-      datasetIds: [rich.dataset, poor.dataset],
-      rounds: 1,
-      clients: { min: 1, max: 2 },
-      learningRate: 0.1,
-      batchSize: 32,
-      dp: { mode: "dp-sgd", l2NormClip: 1, targetEpsilon: 4, delta: 1e-5 },
-    });
+      Wallet.createRandom() as unknown as Wallet,
+    );
 
     let status = "";
     for (let waited = 0; waited < 120_000 && status !== "completed" && status !== "failed"; waited += 250) {

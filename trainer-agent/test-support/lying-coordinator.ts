@@ -15,9 +15,15 @@ export interface AgentMessage {
 const RAW_CODEC = 0x55;
 const SHA2_256 = 0x12;
 
+/** The CIDv1 (raw codec, sha2-256 multihash) of a digest, as a coordinator names a model. */
+function rawCid(digest: Uint8Array): string {
+  return CID.create(1, RAW_CODEC, Digest.create(SHA2_256, digest)).toString();
+}
+
 /**
  * Test support (not part of the package build): a coordinator that says whatever its test tells it to. It speaks
- * the trainer protocol (REST for datasets, job specs and models; socket.io for hello, login, join, attest and the
+ * the trainer protocol (REST for sign-in nonces, datasets, job specs and models; socket.io with any handshake
+ * sign-in accepted, then hello, join, attest and the
  * agent's answers, all acknowledged with success) and sends the agent any instruction, so tests can play a
  * malicious coordinator against the real trainer agent through its public interface.
  */
@@ -50,6 +56,7 @@ export class LyingCoordinator {
         response.end(JSON.stringify(body));
       };
       if (kind === "datasets" && id === options.datasetId) return json({ id, commitment: options.commitment });
+      if (kind === "auth" && id === "nonce") return json({ nonce: randomBytes(16).toString("hex") });
       const spec = jobs.get(id ?? "");
       if (kind === "jobs" && spec !== undefined) return json({ id, spec });
       const model = models.get(id ?? "");
@@ -68,8 +75,7 @@ export class LyingCoordinator {
         const payload = typeof ack === "function" ? args.slice(0, -1) : args;
         self.#record({ event, args: payload });
         if (typeof ack !== "function") return;
-        if (event === SOCKET_EVENTS.login) ack({ ok: true, jobs: [] });
-        else if (event === SOCKET_EVENTS.join) ack({ ok: true, nonce: `0x${randomBytes(32).toString("hex")}` });
+        if (event === SOCKET_EVENTS.join) ack({ ok: true, nonce: `0x${randomBytes(32).toString("hex")}` });
         else if (event === SOCKET_EVENTS.attest) ack({ ok: true, simulated: true, teeKind: "simulated" });
         else ack({ ok: true });
       });
@@ -98,7 +104,7 @@ export class LyingCoordinator {
   addModel(weights: Float32Array): { modelCid: string; modelHash: Bytes32 } {
     const bytes = weightsToBytes(weights);
     const digest = createHash("sha256").update(bytes).digest();
-    const modelCid = CID.create(1, RAW_CODEC, Digest.create(SHA2_256, digest)).toString();
+    const modelCid = rawCid(digest);
     this.models.set(modelCid, bytes);
     return { modelCid, modelHash: `0x${digest.toString("hex")}` as Bytes32 };
   }

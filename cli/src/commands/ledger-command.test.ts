@@ -1,7 +1,7 @@
 import { createServer } from "node:net";
 import { LocalChain } from "@tributary/contracts/local-chain";
 import { Wallet } from "ethers";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   type LedgerServer,
   type PlayedJob,
@@ -10,6 +10,9 @@ import {
   startLedgerServer,
 } from "../../../auditor/test-support/ledger-job.js";
 import { jsonLine, tributary } from "../../test-support/run-tributary.js";
+
+/** An auditor's key (any fixed 32-byte key). */
+const AUDITOR_KEY = `0x${"42".repeat(32)}`;
 
 let chain: LocalChain;
 let server: LedgerServer;
@@ -32,6 +35,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await chain?.stop();
+});
+
+beforeEach(() => {
+  // The auditor signs in to read blobs (any key: the served ledger's blobs are not access-checked here).
+  vi.stubEnv("TRIBUTARY_AUDITOR_KEY", AUDITOR_KEY);
 });
 
 afterEach(() => {

@@ -1,8 +1,11 @@
 import { connectRpc, coordinatorBlobFetcher, fetchLedger, type LedgerReport, verifyLedger } from "@tributary/auditor";
-import { AddressSchema, JobIdSchema, parseInput } from "@tributary/protocol";
+import { AddressSchema, JobIdSchema, parseInput, signIn } from "@tributary/protocol";
 import type { Command } from "commander";
+import { Wallet } from "ethers";
 import { z } from "zod";
+import { cliEnv } from "../cli-env.js";
 import { EXIT, exitWithUsageCode, reportUsageError } from "./exit-codes.js";
+import { trainerWallet } from "./trainer.js";
 import { type ResolvedTrainingJobs, resolveTrainingJobs } from "./training-jobs-address.js";
 
 /** Where `tributary up` and the coordinator listen by default (coordinator config `port`). */
@@ -16,6 +19,7 @@ const LedgerVerifyOptionsSchema = z.strictObject({
   deployment: z.string().min(1).optional(),
   trustCoordinatorAddress: z.boolean().default(false),
   skipBlobs: z.boolean().default(false),
+  keystore: z.string().optional(),
   json: z.boolean().default(false),
 });
 
@@ -24,11 +28,28 @@ export interface CommandContext {
   readonly deploymentsDir?: URL;
 }
 
+/** Why blobs were not checked when the auditor has no key to sign in with. */
+export const NO_KEY_REASON =
+  "not accessible: no TRIBUTARY_AUDITOR_KEY or --keystore to sign in as the job's researcher or a named auditor";
+
+/**
+ * The key to read blobs with: the keystore given with --keystore (password in TRIBUTARY_KEYSTORE_PASSWORD), else
+ * TRIBUTARY_AUDITOR_KEY, else none (only public data is checked). Never from argv.
+ */
+async function auditorWallet(keystore: string | undefined): Promise<Wallet | undefined> {
+  if (keystore !== undefined) return trainerWallet({ keystore });
+  const key = cliEnv().TRIBUTARY_AUDITOR_KEY;
+  return key === undefined ? undefined : new Wallet(key);
+}
+
 /** `checked 2 rounds, 6 leaves, …`: what the audit covered. */
 function coverage(report: LedgerReport): string {
   const { checked } = report;
+  const skippedBecause = report.warnings.find((warning) => warning.kind === "blobs-skipped")?.message ?? "";
   const blobs = checked.blobsSkipped
-    ? "blobs not checked (--skip-blobs)"
+    ? skippedBecause.includes(NO_KEY_REASON)
+      ? `blobs not checked (${NO_KEY_REASON})`
+      : "blobs not checked (--skip-blobs)"
     : `${checked.blobs} blobs${checked.blobsUnreachable > 0 ? ` (${checked.blobsUnreachable} not served)` : ""}`;
   const signatures =
     checked.unsignedLeaves === checked.leaves && checked.leaves > 0
@@ -96,11 +117,18 @@ export async function runLedgerVerify(raw: Record<string, unknown>, context: Com
         ledgerAddress: options.trustCoordinatorAddress ? async () => ledger.trainingJobs : undefined,
         hint: ", or --trust-coordinator-address to audit against the address the coordinator reports",
       });
+      const wallet = options.skipBlobs ? undefined : await auditorWallet(options.keystore);
+      const token =
+        wallet === undefined ? undefined : (await signIn(options.coordinator, wallet, Number(chainId))).token;
       const report = await verifyLedger({
         ledger,
         provider,
         trainingJobs: trainingJobs.address,
-        fetchBlob: options.skipBlobs ? undefined : coordinatorBlobFetcher(options.coordinator, ledger.jobId),
+        fetchBlob:
+          options.skipBlobs || token === undefined
+            ? undefined
+            : coordinatorBlobFetcher(options.coordinator, ledger.jobId, token),
+        blobsSkippedBecause: options.skipBlobs ? undefined : NO_KEY_REASON,
       });
       process.stdout.write(
         options.json
@@ -140,6 +168,10 @@ export function registerLedgerCommand(program: Command): void {
       "--skip-blobs",
       "do not fetch and hash update and model blobs (the report says they were not checked)",
       false,
+    )
+    .option(
+      "--keystore <file>",
+      "sign in to read the job's blobs with this encrypted JSON keystore (password in TRIBUTARY_KEYSTORE_PASSWORD); else TRIBUTARY_AUDITOR_KEY; without either only public data is checked",
     )
     .option("--json", "print the report as one JSON line", false)
     .exitOverride(exitWithUsageCode)

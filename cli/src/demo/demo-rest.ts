@@ -1,5 +1,9 @@
 import type { LoggerService } from "@nestjs/common";
 
+function auth(token: string | undefined): Record<string, string> {
+  return token === undefined ? {} : { authorization: `Bearer ${token}` };
+}
+
 /** GET `base + url` as JSON; a non-2xx answer throws with the coordinator's message. */
 export async function getJson<T>(base: string, url: string): Promise<T> {
   const response = await fetch(`${base}${url}`);
@@ -7,11 +11,14 @@ export async function getJson<T>(base: string, url: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-/** POST `body` as JSON to `base + url`; a non-2xx answer throws with the coordinator's message. */
-export async function postJson<T>(base: string, url: string, body: unknown): Promise<T> {
+/**
+ * POST `body` as JSON to `base + url` as the holder of session `token` (`signIn` from protocol); a non-2xx answer
+ * throws with the coordinator's message.
+ */
+export async function postJson<T>(base: string, url: string, body: unknown, token?: string): Promise<T> {
   const response = await fetch(`${base}${url}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...auth(token) },
     body: JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`POST ${url} → ${response.status}: ${await response.text()}`);
@@ -19,10 +26,10 @@ export async function postJson<T>(base: string, url: string, body: unknown): Pro
 }
 
 /** POST raw `bytes` (application/octet-stream) to `base + url`; a non-2xx answer throws with the coordinator's message. */
-export async function postBytes<T>(base: string, url: string, bytes: Uint8Array): Promise<T> {
+export async function postBytes<T>(base: string, url: string, bytes: Uint8Array, token?: string): Promise<T> {
   const response = await fetch(`${base}${url}`, {
     method: "POST",
-    headers: { "content-type": "application/octet-stream" },
+    headers: { "content-type": "application/octet-stream", ...auth(token) },
     body: bytes,
   });
   if (!response.ok) throw new Error(`POST ${url} → ${response.status}: ${await response.text()}`);

@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Coordinator, createCoordinator } from "@tributary/coordinator";
-import type { DatasetId, JobId, JobSpecInput, ScoringSpec } from "@tributary/protocol";
+import { type DatasetId, type JobId, type JobSpecInput, type ScoringSpec, signIn } from "@tributary/protocol";
 import { loadDataset } from "@tributary/trainer-agent";
 import { parseEther, Wallet } from "ethers";
 import type { ByzantineSpec } from "./byzantine-spec.js";
@@ -94,6 +94,8 @@ export const DEFAULT_REWARD = parseEther("1000");
 export class DemoSession {
   #view: ProgressView;
   readonly #owners: DemoOwner[] = [];
+  /** The researcher of off-chain jobs (on a chain it is the chain's researcher account). */
+  readonly #offChainResearcher = Wallet.createRandom();
 
   private constructor(
     readonly coordinator: Coordinator,
@@ -176,14 +178,21 @@ export class DemoSession {
     let owner: DemoOwner;
     if (this.chain === undefined) {
       const wallet = new Wallet(Wallet.createRandom().privateKey);
-      const enrolled = await postJson<{ id: DatasetId }>(this.coordinator.url, "/datasets", {
-        owner: wallet.address,
-        name: `owner ${index + 1} shard`,
-        commitment,
-        recordCount: dataset.count,
-        epsilonBudget: options.budgetEpsilon,
-        deltaBudget: 1e-5,
-      });
+      // The owner signs in (EIP-4361) and enrols its own dataset: the coordinator records it as the owner.
+      const { token } = await signIn(this.coordinator.url, wallet, this.coordinator.config.chainId);
+      const enrolled = await postJson<{ id: DatasetId }>(
+        this.coordinator.url,
+        "/datasets",
+        {
+          owner: wallet.address,
+          name: `owner ${index + 1} shard`,
+          commitment,
+          recordCount: dataset.count,
+          epsilonBudget: options.budgetEpsilon,
+          deltaBudget: 1e-5,
+        },
+        token,
+      );
       owner = { wallet, datasetId: enrolled.id };
     } else {
       const wallet = await this.chain.newOwner();
@@ -287,7 +296,7 @@ export class DemoSession {
     };
     const jobId =
       this.chain === undefined
-        ? (await postJson<{ id: JobId }>(base, "/jobs", spec)).id
+        ? (await postJson<{ id: JobId }>(base, "/jobs", spec, await this.#researcherToken())).id
         : await this.#createOnChain(spec, job);
     this.#view.note(
       `job ${jobId}: ${job.rounds} rounds of ${spec.strategy?.name ?? "fedavg"}, ${job.model}, ${job.dpEpsilon === undefined ? "no differential privacy" : `DP-SGD to ε = ${job.dpEpsilon} (δ = 1e-5) per dataset`}${spec.scoring === undefined ? "" : `, contributions scored by ${spec.scoring.method}`}`,
@@ -309,7 +318,13 @@ export class DemoSession {
     const settlement =
       this.chain === undefined
         ? undefined
-        : await settleJob({ coordinatorUrl: base, chain: this.chain, jobId, owners: this.#owners });
+        : await settleJob({
+            coordinatorUrl: base,
+            chain: this.chain,
+            jobId,
+            owners: this.#owners,
+            researcherToken: await this.#researcherToken(),
+          });
     return {
       jobId,
       rounds: job.rounds,
@@ -326,6 +341,16 @@ export class DemoSession {
     };
   }
 
+  /**
+   * A fresh session of the researcher (EIP-4361 sign-in with its key; off-chain a key of this session): it creates
+   * jobs and uploads validation sets, and reads the job's models and blobs to verify the ledger.
+   */
+  async #researcherToken(): Promise<string> {
+    const signer = this.chain?.researcher ?? this.#offChainResearcher;
+    const researcher = { address: await signer.getAddress(), signMessage: (text: string) => signer.signMessage(text) };
+    return (await signIn(this.coordinator.url, researcher, this.coordinator.config.chainId)).token;
+  }
+
   /** The job's scoring; validation-set methods upload the researcher's held-out records shaped for the model. */
   async #scoring(job: DemoJobOptions): Promise<ScoringSpec> {
     const method = job.scoring ?? "gtg-shapley";
@@ -333,7 +358,12 @@ export class DemoSession {
     const records = this.shards.validation;
     if (records === undefined) throw new Error("this session kept no validation set");
     const bytes = encodeDemoValidationSet(records, DEMO_MODELS[job.model]);
-    const { cid } = await postBytes<{ cid: string }>(this.coordinator.url, "/validation-sets", bytes);
+    const { cid } = await postBytes<{ cid: string }>(
+      this.coordinator.url,
+      "/validation-sets",
+      bytes,
+      await this.#researcherToken(),
+    );
     return { method, validationSetCid: cid };
   }
 
@@ -341,7 +371,12 @@ export class DemoSession {
   async #createOnChain(spec: JobSpecInput, job: DemoJobOptions): Promise<JobId> {
     const chain = this.chain as DemoChain;
     const base = this.coordinator.url;
-    const { modelSpecHash } = await postJson<{ modelSpecHash: string }>(base, "/chain/job-specs", spec);
+    const { modelSpecHash } = await postJson<{ modelSpecHash: string }>(
+      base,
+      "/chain/job-specs",
+      spec,
+      await this.#researcherToken(),
+    );
     const reward = job.reward ?? DEFAULT_REWARD;
     const datasetIds = this.#owners.map((owner) => owner.datasetId);
     const jobId = await chain.createJob({ modelSpecHash, datasetIds, rounds: job.rounds, reward });

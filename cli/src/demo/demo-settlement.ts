@@ -90,8 +90,10 @@ export async function settleJob(input: {
   readonly chain: DemoChain;
   readonly jobId: JobId;
   readonly owners: readonly DemoOwner[];
+  /** The researcher's session: the job's update and model blobs are readable by the researcher. */
+  readonly researcherToken: string;
 }): Promise<JobSettlement> {
-  const { coordinatorUrl, chain, jobId } = input;
+  const { coordinatorUrl, chain, jobId, researcherToken } = input;
   const finalised = await finalisedLedger(coordinatorUrl, jobId);
   const amounts = new Map(finalised.payout?.leaves.map((leaf) => [leaf.trainer, BigInt(leaf.amount)]));
   const shares = scoreShares(finalised);
@@ -118,7 +120,7 @@ export async function settleJob(input: {
     ledger,
     provider: chain.provider,
     trainingJobs: chain.trainingJobs,
-    fetchBlob: coordinatorBlobFetcher(coordinatorUrl, jobId),
+    fetchBlob: coordinatorBlobFetcher(coordinatorUrl, jobId, researcherToken),
   });
   const job = await (await TrainingJobsReader.at(chain.provider, chain.trainingJobs)).job(BigInt(jobId));
   if (job === undefined) throw new DemoChainError(`TrainingJobs knows no job ${jobId}`, { jobId });

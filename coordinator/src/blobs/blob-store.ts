@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Bytes32, type Cid, TributaryError } from "@tributary/protocol";
 import { CID } from "multiformats/cid";
@@ -19,6 +19,12 @@ export class BlobCorruptedError extends TributaryError {
     super("BLOB_CORRUPTED", `blob ${cid} on disk no longer matches its CID (sha-256 ${actual})`, {
       details: { cid, actual },
     });
+  }
+}
+
+export class BlobTooLargeError extends TributaryError {
+  constructor(limit: number) {
+    super("PAYLOAD_TOO_LARGE", `the upload is larger than ${limit} bytes`, { details: { limit } });
   }
 }
 
@@ -61,6 +67,38 @@ export class BlobStore {
     return id;
   }
 
+  /**
+   * Streams bytes to disk (never all in memory) and stores them by CID. More than `maxBytes` throws
+   * `BlobTooLargeError` and leaves no file behind.
+   */
+  async putStream(source: AsyncIterable<Uint8Array>, maxBytes: number): Promise<{ cid: Cid; sha256: Bytes32 }> {
+    await mkdir(this.#dir, { recursive: true });
+    const temp = path.join(this.#dir, `upload.${randomUUID()}.tmp`);
+    const hash = createHash("sha256");
+    let size = 0;
+    try {
+      const out = await open(temp, "w");
+      try {
+        for await (const chunk of source) {
+          size += chunk.byteLength;
+          if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
+          hash.update(chunk);
+          await out.write(chunk);
+        }
+      } finally {
+        await out.close();
+      }
+      const digest = hash.digest();
+      const cid = CID.create(1, RAW_CODEC, Digest.create(SHA2_256, digest)).toString() as Cid;
+      const file = this.#path(cid);
+      await mkdir(path.dirname(file), { recursive: true });
+      await rename(temp, file);
+      return { cid, sha256: `0x${digest.toString("hex")}` as Bytes32 };
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
   async get(cid: string): Promise<Buffer> {
     const bytes = await readFile(this.#path(cid)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") throw new BlobNotFoundError(cid);
@@ -69,6 +107,14 @@ export class BlobStore {
     const actual = contentId(bytes);
     if (actual.cid !== cid) throw new BlobCorruptedError(cid, actual.sha256);
     return bytes;
+  }
+
+  /** Whether a blob is stored under `cid` (without reading it). */
+  async has(cid: string): Promise<boolean> {
+    return stat(this.#path(cid)).then(
+      () => true,
+      () => false,
+    );
   }
 
   async delete(cid: string): Promise<void> {

@@ -4,7 +4,7 @@ import type { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
-import { ok, request, until } from "../../test-support/rest.js";
+import { ok, request, signInAs, until } from "../../test-support/rest.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
 import { TransactionRunner } from "../database/transaction-runner.repository.js";
 import { ChainIndexer } from "./chain-indexer.js";
@@ -68,13 +68,19 @@ describe.each(DATABASES)("a coordinator configured with a chain on $name", (data
     const dataSource = coordinator.app.get(DataSource);
 
     const datasetId = await chain.registerDataset();
-    const uploaded = await ok<{ modelSpecHash: string; cid: string }>(coordinator.url, "POST", "/chain/job-specs", {
-      name: "wired",
-      model: { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" },
-      datasetIds: [datasetId.toString()],
-      rounds: 2,
-      learningRate: 0.1,
-    });
+    const uploaded = await ok<{ modelSpecHash: string; cid: string }>(
+      coordinator.url,
+      "POST",
+      "/chain/job-specs",
+      {
+        name: "wired",
+        model: { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" },
+        datasetIds: [datasetId.toString()],
+        rounds: 2,
+        learningRate: 0.1,
+      },
+      await signInAs(coordinator.url, wallet, coordinator.config.chainId),
+    );
 
     await chain.stopRpc();
     const jobId = await chain.createJob({

@@ -11,3 +11,24 @@ export class ConflictError extends TributaryError {
     super("CONFLICT", message, { details });
   }
 }
+
+/** No valid session: the request carries no bearer token, or a bad or expired one (HTTP 401). */
+export class UnauthenticatedError extends TributaryError {
+  constructor(message: string) {
+    super("UNAUTHENTICATED", message);
+  }
+}
+
+/** Signed in, but not in the role the route needs (HTTP 403). */
+export class ForbiddenError extends TributaryError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("FORBIDDEN", message, { details });
+  }
+}
+
+/** A request body larger than the configured maximum (HTTP 413). */
+export class PayloadTooLargeError extends TributaryError {
+  constructor(what: string, limit: number) {
+    super("PAYLOAD_TOO_LARGE", `${what} is larger than ${limit} bytes`, { details: { limit } });
+  }
+}

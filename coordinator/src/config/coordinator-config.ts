@@ -104,6 +104,29 @@ const CoordinatorConfigFields = z.strictObject({
   attestationMaxAgeS: z.number().positive().default(300),
   /** Allowlisted measurements per TEE kind; the simulator's is added automatically in development mode. */
   allowedMeasurements: z.partialRecord(z.enum(["nitro", "sgx", "tdx"]), z.array(z.string())).default({}),
+  /**
+   * The origin clients reach this coordinator at (scheme://host:port): sign-in messages must name it. Absent: the
+   * address it listens on, `http://host:port`.
+   */
+  publicOrigin: z.url({ protocol: /^https?$/ }).optional(),
+  /** HMAC key (0x + 64 hex) of session tokens; absent: a random key per process (sessions end with a restart). */
+  sessionSecret: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex key")
+    .optional(),
+  /** Seconds a session token from `POST /auth/siwe` is valid. */
+  sessionTtlS: z.number().int().positive().max(86_400).default(3_600),
+  /** Largest validation set accepted by `POST /validation-sets`, in bytes (streamed to disk). */
+  maxValidationSetBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+  /** REST requests allowed per minute per signed-in address, or per IP address without a session. */
+  requestsPerMinute: z.number().int().positive().default(1_200),
+  /** Socket connections open at once per IP address, and per signed-in address. */
+  maxSocketsPerIp: z.number().int().positive().default(256),
+  maxSocketsPerAddress: z.number().int().positive().default(4),
   /** The chain client (indexer and outbox sender). Absent: no chain, the coordinator runs off-chain only. */
   chain: ChainConfigSchema.optional(),
 });
@@ -181,6 +204,13 @@ const EnvSchema = z.object({
   TRIBUTARY_PAYMENT_TOKENS: z.string().optional(),
   TRIBUTARY_MAX_DEADLINE_EXTENSIONS: z.coerce.number().optional(),
   TRIBUTARY_JOB_START_TIMEOUT_S: z.coerce.number().optional(),
+  TRIBUTARY_PUBLIC_ORIGIN: z.string().optional(),
+  TRIBUTARY_SESSION_SECRET: z.string().optional(),
+  TRIBUTARY_SESSION_TTL_S: z.coerce.number().optional(),
+  TRIBUTARY_MAX_VALIDATION_SET_BYTES: z.coerce.number().optional(),
+  TRIBUTARY_REQUESTS_PER_MINUTE: z.coerce.number().optional(),
+  TRIBUTARY_MAX_SOCKETS_PER_IP: z.coerce.number().optional(),
+  TRIBUTARY_MAX_SOCKETS_PER_ADDRESS: z.coerce.number().optional(),
 });
 
 function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
@@ -217,6 +247,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
       verifyingContract: vars.TRIBUTARY_VERIFYING_CONTRACT,
       maxDeadlineExtensions: vars.TRIBUTARY_MAX_DEADLINE_EXTENSIONS,
       jobStartTimeoutS: vars.TRIBUTARY_JOB_START_TIMEOUT_S,
+      publicOrigin: vars.TRIBUTARY_PUBLIC_ORIGIN,
+      sessionSecret: vars.TRIBUTARY_SESSION_SECRET,
+      sessionTtlS: vars.TRIBUTARY_SESSION_TTL_S,
+      maxValidationSetBytes: vars.TRIBUTARY_MAX_VALIDATION_SET_BYTES,
+      requestsPerMinute: vars.TRIBUTARY_REQUESTS_PER_MINUTE,
+      maxSocketsPerIp: vars.TRIBUTARY_MAX_SOCKETS_PER_IP,
+      maxSocketsPerAddress: vars.TRIBUTARY_MAX_SOCKETS_PER_ADDRESS,
       chain,
     }).filter(([, value]) => value !== undefined),
   );

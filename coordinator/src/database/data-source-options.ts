@@ -6,6 +6,7 @@ import { InitialSchema1732900000000 } from "./migrations/1732900000000-initial-s
 import { Chain1733000000000 } from "./migrations/1733000000000-chain.js";
 import { ContributionLedger1733100000000 } from "./migrations/1733100000000-contribution-ledger.js";
 import { Liveness1733200000000 } from "./migrations/1733200000000-liveness.js";
+import { AccessControl1733250000000 } from "./migrations/1733250000000-access-control.js";
 import { CommittedCounts1733300000000 } from "./migrations/1733300000000-committed-counts.js";
 
 /** Pool size against a real PostgreSQL server. */
@@ -32,6 +33,7 @@ export function dataSourceOptions(
       Chain1733000000000,
       ContributionLedger1733100000000,
       Liveness1733200000000,
+      AccessControl1733250000000,
       CommittedCounts1733300000000,
     ],
     migrationsRun: true,

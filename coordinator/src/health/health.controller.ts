@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from "@nestjs/common";
 import { ApiOperation, ApiTags } from "@nestjs/swagger";
+import { Access } from "../common/access.decorator.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import { type CoordinatorConfig, developmentWithChain } from "../config/coordinator-config.js";
 
@@ -9,6 +10,7 @@ export class HealthController {
   constructor(@Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig) {}
 
   @Get()
+  @Access("anyone")
   @ApiOperation({ summary: "Liveness, mode and whether TEE attestations may be simulated" })
   health() {
     const development = this.config.mode === "development";

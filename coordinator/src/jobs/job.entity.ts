@@ -53,6 +53,10 @@ export class JobEntity {
   @Column({ type: "boolean", name: "on_chain", default: false })
   onChain!: boolean;
 
+  /** Who may cancel the job and read its models: the signed-in creator, or the job's creator on TrainingJobs. */
+  @Column({ type: "text", nullable: true })
+  researcher!: string | null;
+
   /** The payouts computed when the job completed (on-chain jobs), as posted with `finalizeJob`. */
   @Column({ type: "jsonb", nullable: true })
   payout!: JobPayout | null;

@@ -49,7 +49,14 @@ export class JobRepository {
    */
   async create(
     tx: Transaction,
-    job: { id?: string; spec: JobSpec; layout: ModelLayout; modelCid: string; onChain: boolean },
+    job: {
+      id?: string;
+      spec: JobSpec;
+      layout: ModelLayout;
+      modelCid: string;
+      onChain: boolean;
+      researcher: string;
+    },
   ): Promise<JobEntity> {
     const manager = Transaction.entityManager(tx);
     if (job.id === undefined) {
@@ -64,14 +71,15 @@ export class JobRepository {
           finalMetrics: null,
           error: null,
           onChain: job.onChain,
+          researcher: job.researcher,
           payout: null,
         }),
       );
     }
     // TypeORM never writes a generated primary key, so the on-chain id goes in by hand.
     await manager.query(
-      `INSERT INTO jobs (id, spec, layout, status, round, model_cid, on_chain) VALUES ($1, $2, $3, 'running', 0, $4, $5)`,
-      [job.id, JSON.stringify(job.spec), JSON.stringify(job.layout), job.modelCid, job.onChain],
+      `INSERT INTO jobs (id, spec, layout, status, round, model_cid, on_chain, researcher) VALUES ($1, $2, $3, 'running', 0, $4, $5, $6)`,
+      [job.id, JSON.stringify(job.spec), JSON.stringify(job.layout), job.modelCid, job.onChain, job.researcher],
     );
     return manager.findOneByOrFail(JobEntity, { id: job.id });
   }

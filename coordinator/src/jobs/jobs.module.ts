@@ -1,6 +1,7 @@
 import { Module } from "@nestjs/common";
 import { DatasetsModule } from "../datasets/datasets.module.js";
 import { ModelsModule } from "../models/models.module.js";
+import { ValidationModule } from "../validation/validation.module.js";
 import { JobRepository } from "./job.repository.js";
 import { JobsController } from "./jobs.controller.js";
 import { JobsService } from "./jobs.service.js";
@@ -12,7 +13,7 @@ import { ParticipantRepository } from "./participant.repository.js";
  * through the `JOB_ANNOUNCER` port, which the trainer gateway provides.
  */
 @Module({
-  imports: [DatasetsModule, ModelsModule],
+  imports: [DatasetsModule, ModelsModule, ValidationModule],
   controllers: [JobsController],
   providers: [JobRepository, ParticipantRepository, JobsService],
   exports: [JobRepository, ParticipantRepository, JobsService],

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from "@nestjs/common";
 import {
+  type Address,
   decodeValidationSet,
   InvalidInputError,
   type JobSpec,
@@ -17,12 +18,13 @@ import { ChainIntentRepository } from "../chain/chain-intent.repository.js";
 import type { ChainJobEntity } from "../chain/chain-job.entity.js";
 import { ChainJobRepository } from "../chain/chain-job.repository.js";
 import { resolveJobSpec } from "../chain/job-spec-blob.js";
-import { ConflictError, NotFoundError } from "../common/coordinator-errors.js";
+import { ConflictError, ForbiddenError, NotFoundError } from "../common/coordinator-errors.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { TransactionRunner } from "../database/transaction-runner.repository.js";
 import { DatasetRepository } from "../datasets/dataset.repository.js";
 import { ModelRepository } from "../models/model.repository.js";
+import { ValidationSetRepository } from "../validation/validation-set.repository.js";
 import { initialModel } from "./initial-model.js";
 import type { JobEntity } from "./job.entity.js";
 import { JobRepository } from "./job.repository.js";
@@ -40,12 +42,16 @@ export class JobsService {
     @Inject(ChainJobRepository) private readonly chainJobs: ChainJobRepository,
     @Inject(ChainIntentRepository) private readonly outbox: ChainIntentRepository,
     @Inject(BlobStore) private readonly blobs: BlobStore,
+    @Inject(ValidationSetRepository) private readonly validationSets: ValidationSetRepository,
     @Inject(JOB_ANNOUNCER) private readonly trainers: JobAnnouncer,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
   ) {}
 
-  /** Creates an off-chain job from a researcher's spec: checks it, stores the initial model, and starts it. */
-  async create(input: JobSpecInput): Promise<JobEntity> {
+  /**
+   * Creates an off-chain job from a signed-in researcher's spec: checks it (a validation set it names must be one
+   * the researcher uploaded), stores the initial model, and starts it.
+   */
+  async create(input: JobSpecInput, researcher: Address): Promise<JobEntity> {
     if (this.config.chain !== undefined) {
       throw new ConflictError(
         `this coordinator runs jobs created on TrainingJobs (${this.config.chain.trainingJobs}): upload the JobSpec to POST /chain/job-specs and create the job on chain with the modelSpecHash it returns`,
@@ -53,13 +59,21 @@ export class JobsService {
     }
     const spec: JobSpec = parseInput(JobSpecSchema, input, "JobSpec");
     const layout = await this.#check(spec);
+    if (spec.scoring.method !== "examples") {
+      const uploaders = await this.validationSets.uploaders(spec.scoring.validationSetCid);
+      if (!uploaders.includes(researcher)) {
+        throw new ForbiddenError(
+          `validation set ${spec.scoring.validationSetCid} was not uploaded by ${researcher}: upload it yourself (POST /validation-sets)`,
+        );
+      }
+    }
     const known = await this.datasets.countEnrolled(spec.datasetIds);
     if (known !== new Set(spec.datasetIds).size) {
       throw new InvalidInputError("JobSpec", [
         { path: "JobSpec.datasetIds", message: "names a dataset that is not enrolled" },
       ]);
     }
-    return this.#start(spec, layout, { onChain: false });
+    return this.#start(spec, layout, { onChain: false, researcher });
   }
 
   /**
@@ -81,7 +95,7 @@ export class JobsService {
     if (existing !== null) {
       throw new ConflictError(`job id ${chainJob.jobId} is already taken by an off-chain job of this coordinator`);
     }
-    return this.#start(spec, layout, { id: chainJob.jobId, onChain: true });
+    return this.#start(spec, layout, { id: chainJob.jobId, onChain: true, researcher: chainJob.researcher });
   }
 
   /** What every new job must satisfy beyond its schema; returns the model's layout. */
@@ -122,7 +136,11 @@ export class JobsService {
     }
   }
 
-  async #start(spec: JobSpec, layout: ModelLayout, options: { id?: string; onChain: boolean }): Promise<JobEntity> {
+  async #start(
+    spec: JobSpec,
+    layout: ModelLayout,
+    options: { id?: string; onChain: boolean; researcher: string },
+  ): Promise<JobEntity> {
     const bytes = weightsToBytes(initialModel(layout));
     const { cid, sha256 } = await this.blobs.put(bytes);
     const created = await this.transactions.run(async (tx) => {
@@ -132,6 +150,7 @@ export class JobsService {
         layout,
         modelCid: cid,
         onChain: options.onChain,
+        researcher: options.researcher.toLowerCase(),
       });
       await this.models.add(tx, { cid, jobId: job.id, round: -1, sha256, byteLength: bytes.byteLength });
       if (options.id !== undefined) {
@@ -158,6 +177,13 @@ export class JobsService {
 
   /** Stops a running job; rounds in flight are abandoned and their late updates rejected. */
   async cancel(id: string): Promise<JobEntity> {
+    const existing = await this.get(id);
+    if (existing.onChain) {
+      throw new ConflictError(
+        `job ${id} runs on TrainingJobs, which is its authority: its researcher cancels it there with cancelJob, and the coordinator follows the chain`,
+        { onChain: true },
+      );
+    }
     if (!(await this.jobs.cancel(id))) {
       const job = await this.get(id);
       throw new ConflictError(`job ${id} is ${job.status} and cannot be cancelled`, { status: job.status });

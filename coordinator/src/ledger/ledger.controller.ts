@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from "@nestjs/swagger";
 import { AddressSchema, CidSchema, JobIdSchema, parseInput } from "@tributary/protocol";
 import type { Response } from "express";
 import { BlobStore, sha256OfCid } from "../blobs/blob-store.js";
+import { Access } from "../common/access.decorator.js";
 import { NotFoundError } from "../common/coordinator-errors.js";
 import { LedgerService } from "./ledger.service.js";
 
@@ -16,6 +17,7 @@ export class LedgerController {
   ) {}
 
   @Get(":id")
+  @Access("anyone")
   @ApiOperation({
     summary: "A job's ledger: rounds, leaves, roots, anchor transactions, scores, ε per dataset, payouts",
   })
@@ -24,6 +26,7 @@ export class LedgerController {
   }
 
   @Get(":id/proof/:trainer")
+  @Access("anyone")
   @ApiOperation({ summary: "A contributor's payout leaf and Merkle proof, as TrainingJobs.claim takes them" })
   proof(@Param("id") id: string, @Param("trainer") trainer: string) {
     return this.ledgers.proof(
@@ -33,6 +36,7 @@ export class LedgerController {
   }
 
   @Get(":id/blobs/:cid")
+  @Access("blob-reader")
   @ApiOperation({ summary: "The bytes of an update or model named in the job's ledger (SHA-256 = its leaf hash)" })
   async blob(@Param("id") id: string, @Param("cid") cid: string, @Res() response: Response): Promise<void> {
     const jobId = parseInput(JobIdSchema, id, "job id");

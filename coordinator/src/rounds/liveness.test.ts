@@ -67,7 +67,7 @@ async function start(options: {
       coordinator.url,
       wallets[index] as unknown as Wallet,
       datasetIds[index] as DatasetId,
-      manifests[index]?.manifest,
+      { manifest: manifests[index]?.manifest },
     );
     trainers.push(trainer);
     cleanup.push(() => trainer.close());

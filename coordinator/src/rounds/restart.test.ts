@@ -3,7 +3,7 @@ import { Wallet } from "ethers";
 import { afterEach, describe, expect, it } from "vitest";
 import { CoordinatorProcess, freePort } from "../../test-support/coordinator-process.js";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
-import { downloadModel, ok, until } from "../../test-support/rest.js";
+import { downloadModel, ok, signInAs, until } from "../../test-support/rest.js";
 import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
 import { testManifest } from "../../test-support/test-manifest.js";
 
@@ -20,8 +20,12 @@ function delta(seed: number): Float32Array {
   return Float32Array.from({ length: PARAMS }, (_, i) => Math.sin(seed * 7 + i) / 10);
 }
 
+const researcher = Wallet.createRandom();
+
+/** A global model, downloaded as the job's researcher (signing in afresh: a restart ends sessions). */
 async function weights(url: string, cid: string): Promise<Float64Array> {
-  return Float64Array.from(bytesToWeights((await downloadModel(url, cid)).bytes));
+  const token = await signInAs(url, researcher);
+  return Float64Array.from(bytesToWeights((await downloadModel(url, cid, token)).bytes));
 }
 
 describe.each(DATABASES)("a coordinator SIGKILLed mid-round on $name", (database) => {
@@ -38,34 +42,43 @@ describe.each(DATABASES)("a coordinator SIGKILLed mid-round on $name", (database
     // Committed record counts: what each trainer claims below (100, 300 and 600 examples).
     const manifests = wallets.map((_, index) => testManifest([100, 300, 600][index] as number, `restart ${index}`));
     for (const [index, wallet] of wallets.entries()) {
-      const dataset = await ok<{ id: DatasetId }>(coordinator.url, "POST", "/datasets", {
-        owner: wallet.address,
-        name: `shard ${index}`,
-        commitment: manifests[index]?.commitment,
-        recordCount: manifests[index]?.manifest.recordCount,
-        epsilonBudget: 1,
-        deltaBudget: 1e-5,
-      });
+      const dataset = await ok<{ id: DatasetId }>(
+        coordinator.url,
+        "POST",
+        "/datasets",
+        {
+          owner: wallet.address.toLowerCase(),
+          name: `shard ${index}`,
+          commitment: manifests[index]?.commitment,
+          recordCount: manifests[index]?.manifest.recordCount,
+          epsilonBudget: 1,
+          deltaBudget: 1e-5,
+        },
+        await signInAs(coordinator.url, wallet),
+      );
       datasets.push(dataset.id);
     }
-    const job = await ok<{ id: JobId; modelCid: string }>(coordinator.url, "POST", "/jobs", {
-      name: "restart",
-      model,
-      datasetIds: datasets,
-      rounds: 2,
-      learningRate: 0.1,
-      clients: { min: 3, max: 3 },
-      roundTimeoutS: 120,
-    });
+    const job = await ok<{ id: JobId; modelCid: string }>(
+      coordinator.url,
+      "POST",
+      "/jobs",
+      {
+        name: "restart",
+        model,
+        datasetIds: datasets,
+        rounds: 2,
+        learningRate: 0.1,
+        clients: { min: 3, max: 3 },
+        roundTimeoutS: 120,
+      },
+      await signInAs(coordinator.url, researcher),
+    );
     const connect = async () => {
       const trainers = await Promise.all(
         wallets.map((wallet, i) =>
-          ScriptedTrainer.connect(
-            coordinator.url,
-            wallet as unknown as Wallet,
-            datasets[i] as DatasetId,
-            manifests[i]?.manifest,
-          ),
+          ScriptedTrainer.connect(coordinator.url, wallet as unknown as Wallet, datasets[i] as DatasetId, {
+            manifest: manifests[i]?.manifest,
+          }),
         ),
       );
       cleanup.push(async () => {

@@ -3,7 +3,7 @@ import { bytesToWeights, type DatasetId, type JobId, type TrainInstruction, weig
 import { Wallet } from "ethers";
 import { afterEach, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
-import { downloadModel, ok, until } from "../../test-support/rest.js";
+import { downloadModel, ok, signInAs, until } from "../../test-support/rest.js";
 import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
 import { testManifest } from "../../test-support/test-manifest.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
@@ -19,6 +19,8 @@ interface Env {
 }
 
 let env: Env | undefined;
+/** The session of the researcher who created the job under test. */
+let researcherToken: string | undefined;
 
 afterEach(async () => {
   if (env === undefined) return;
@@ -51,29 +53,38 @@ async function start(
   for (let index = 0; index < trainerCount; index++) {
     const wallet = Wallet.createRandom();
     const { manifest, commitment } = testManifest(100 * (index + 1), `shard ${index}`);
-    const dataset = await ok<{ id: DatasetId }>(coordinator.url, "POST", "/datasets", {
-      owner: wallet.address,
-      name: `shard ${index}`,
-      commitment,
-      recordCount: 100 * (index + 1),
-      epsilonBudget: 8,
-      deltaBudget: 1e-5,
-    });
+    const dataset = await ok<{ id: DatasetId }>(
+      coordinator.url,
+      "POST",
+      "/datasets",
+      {
+        owner: wallet.address.toLowerCase(),
+        name: `shard ${index}`,
+        commitment,
+        recordCount: 100 * (index + 1),
+        epsilonBudget: 8,
+        deltaBudget: 1e-5,
+      },
+      await signInAs(coordinator.url, wallet),
+    );
     datasetIds.push(dataset.id);
-    trainers.push(await ScriptedTrainer.connect(coordinator.url, wallet as unknown as Wallet, dataset.id, manifest));
+    trainers.push(
+      await ScriptedTrainer.connect(coordinator.url, wallet as unknown as Wallet, dataset.id, { manifest }),
+    );
   }
-  const created = await ok<{ id: JobId; modelCid: string }>(coordinator.url, "POST", "/jobs", {
-    name: "test job",
-    model,
-    datasetIds,
-    learningRate: 0.1,
-    ...job,
-  });
+  researcherToken = await signInAs(coordinator.url, Wallet.createRandom());
+  const created = await ok<{ id: JobId; modelCid: string }>(
+    coordinator.url,
+    "POST",
+    "/jobs",
+    { name: "test job", model, datasetIds, learningRate: 0.1, ...job },
+    researcherToken,
+  );
   return { coordinator, trainers, jobId: created.id, initialCid: created.modelCid };
 }
 
 async function globalModel(coordinator: Coordinator, cid: string): Promise<Float64Array> {
-  return Float64Array.from(bytesToWeights((await downloadModel(coordinator.url, cid)).bytes));
+  return Float64Array.from(bytesToWeights((await downloadModel(coordinator.url, cid, researcherToken)).bytes));
 }
 
 function randomDelta(scale = 0.1): Float32Array {
@@ -109,7 +120,7 @@ describe.each(DATABASES)("federated rounds on $name", (database) => {
         const { kind, instruction } = await trainer.next();
         expect(kind).toBe("train");
         expect(instruction.round).toBe(round);
-        const download = await downloadModel(coordinator.url, instruction.modelCid);
+        const download = await downloadModel(coordinator.url, instruction.modelCid, trainer.token);
         expect(`0x${createHash("sha256").update(download.bytes).digest("hex")}`).toBe(instruction.modelHash);
         const delta = randomDelta();
         const examples = 100 * (index + 1);

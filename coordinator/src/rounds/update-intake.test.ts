@@ -47,12 +47,9 @@ async function enrol(coordinator: Coordinator, records: number, tag: string) {
 }
 
 async function connect(coordinator: Coordinator, dataset: Awaited<ReturnType<typeof enrol>>, withManifest = true) {
-  const trainer = await ScriptedTrainer.connect(
-    coordinator.url,
-    dataset.wallet,
-    dataset.id,
-    withManifest ? dataset.manifest : undefined,
-  );
+  const trainer = await ScriptedTrainer.connect(coordinator.url, dataset.wallet, dataset.id, {
+    manifest: withManifest ? dataset.manifest : undefined,
+  });
   cleanup.push(async () => trainer.close());
   return trainer;
 }

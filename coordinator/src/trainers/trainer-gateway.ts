@@ -6,11 +6,13 @@ import {
   type Address,
   AttestSchema,
   type Bytes32,
+  type DatasetId,
   DatasetManifestSchema,
   EvaluationReportSchema,
+  HandshakeAuthSchema,
   type Hello,
+  type JobId,
   JoinSchema,
-  LoginSchema,
   parseInput,
   RefusalSchema,
   SignedModelUpdateSchema,
@@ -18,6 +20,7 @@ import {
   TributaryError,
 } from "@tributary/protocol";
 import { Server, type Socket } from "socket.io";
+import { AuthService } from "../auth/auth.service.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { RoundDriver } from "../rounds/round-driver.js";
@@ -28,6 +31,13 @@ import { TrainersService } from "./trainers.service.js";
 
 type AckFn = (response: Ack) => void;
 
+/** A connection whose handshake sign-in verified. */
+interface LoggedIn {
+  readonly address: Address;
+  readonly datasetId: string;
+  readonly jobs: JobId[];
+}
+
 /**
  * The socket.io endpoint trainers connect to. Every inbound payload is parsed with its protocol schema; every
  * reply is an `Ack` with a stable code and a precise message. Updates arrive as binary attachments.
@@ -36,6 +46,8 @@ type AckFn = (response: Ack) => void;
 export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly #logger = new Logger("gateway");
   #io: Server | undefined;
+  readonly #perIp = new Map<string, number>();
+  readonly #perAddress = new Map<string, number>();
 
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
@@ -45,62 +57,123 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
     @Inject(UpdateIntake) private readonly intake: UpdateIntake,
     @Inject(RoundsService) private readonly rounds: RoundsService,
     @Inject(RoundDriver) private readonly driver: RoundDriver,
+    @Inject(AuthService) private readonly auth: AuthService,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.#io = new Server(this.adapterHost.httpAdapter.getHttpServer(), {
+    const io = new Server(this.adapterHost.httpAdapter.getHttpServer(), {
       maxHttpBufferSize: this.config.maxUpdateBytes + 1024 * 1024,
       // A trainer's event loop is busy for whole training steps (tens of seconds on a loaded machine); a short
       // timeout dropped trainers mid-round (seen in bench:federated). Dead peers are still noticed in ~2.5 min.
       pingInterval: 25_000,
       pingTimeout: 120_000,
+      // Connections per IP address are capped before anything is read from them.
+      allowRequest: (request, callback) => {
+        const ip = request.socket.remoteAddress ?? "unknown";
+        const open = this.#perIp.get(ip) ?? 0;
+        callback(
+          open < this.config.maxSocketsPerIp ? null : "TOO_MANY_CONNECTIONS",
+          open < this.config.maxSocketsPerIp,
+        );
+      },
     });
-    this.#io.on("connection", (socket) => this.#onConnection(socket));
+    io.engine.on(
+      "connection",
+      (raw: {
+        request: { socket: { remoteAddress?: string } };
+        on: (event: "close", listener: () => void) => void;
+      }) => {
+        const ip = raw.request.socket.remoteAddress ?? "unknown";
+        this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
+        raw.on("close", () => {
+          const left = (this.#perIp.get(ip) ?? 1) - 1;
+          if (left <= 0) this.#perIp.delete(ip);
+          else this.#perIp.set(ip, left);
+        });
+      },
+    );
+    // The sign-in is verified in the handshake, before the connection is accepted (no event is read before).
+    io.use((socket, next) => {
+      this.#authenticate(socket).then(
+        () => next(),
+        (error: unknown) => {
+          const refused = error instanceof TributaryError ? error : undefined;
+          if (refused === undefined) {
+            this.#logger.error(`handshake failed: ${(error as Error).stack ?? String(error)}`);
+          } else {
+            this.#logger.warn(`handshake from ${socket.handshake.address} refused: ${refused.message}`);
+          }
+          const failure = new Error(refused?.message ?? "internal error") as Error & { data?: unknown };
+          failure.data = { code: refused?.code ?? "INTERNAL" };
+          next(failure);
+        },
+      );
+    });
+    io.on("connection", (socket) => this.#onConnection(socket));
+    this.#io = io;
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.#io?.close();
   }
 
+  /** Verifies the handshake's sign-in (this coordinator's origin, chain and contract) and the dataset's owner. */
+  async #authenticate(socket: Socket): Promise<void> {
+    const auth = parseInput(HandshakeAuthSchema, socket.handshake.auth, "handshake");
+    const contract = this.config.chain?.trainingJobs;
+    const { address } = this.auth.verify(auth.message, auth.signature, contract);
+    if ((this.#perAddress.get(address) ?? 0) >= this.config.maxSocketsPerAddress) {
+      throw new TributaryError(
+        "TOO_MANY_CONNECTIONS",
+        `${address} already has ${this.config.maxSocketsPerAddress} connections`,
+      );
+    }
+    const { jobs } = await this.trainers.login(address, auth.datasetId);
+    const session: LoggedIn = { address, datasetId: auth.datasetId, jobs };
+    socket.data.session = session;
+  }
+
   #onConnection(socket: Socket): void {
-    const nonce = `0x${randomBytes(32).toString("hex")}` as Bytes32;
-    let session: { address: Address; datasetId: string } | undefined;
-    const hello: Hello = {
-      nonce,
-      mode: this.config.mode,
-      chainId: this.config.chainId,
-      verifyingContract: this.config.verifyingContract,
-    };
-    socket.emit(SOCKET_EVENTS.hello, hello);
-
-    const loggedIn = () => {
-      if (session === undefined) throw new TributaryError("NOT_LOGGED_IN", "log in before anything else");
-      return session;
-    };
-
-    this.#on(socket, SOCKET_EVENTS.login, async (payload) => {
-      const login = parseInput(LoginSchema, payload, "login");
-      const { jobs } = await this.trainers.login(login, nonce);
-      session = { address: login.address, datasetId: login.datasetId };
-      this.sessions.add({ ...session, socket });
-      this.#logger.log(`trainer ${login.address} (dataset ${login.datasetId}) online`);
-      this.driver.resend(login.address);
-      return { jobs };
+    const session = socket.data.session as LoggedIn;
+    const { address, datasetId } = session;
+    this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+    const handled = new Set<string>([
+      SOCKET_EVENTS.manifest,
+      SOCKET_EVENTS.join,
+      SOCKET_EVENTS.attest,
+      SOCKET_EVENTS.update,
+      SOCKET_EVENTS.refusal,
+      SOCKET_EVENTS.evaluation,
+    ]);
+    // Every event the coordinator does not handle is answered, so a client never waits for its own timeout.
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (handled.has(event)) return;
+      const ack = args.at(-1);
+      if (typeof ack !== "function") return;
+      (ack as AckFn)(
+        event === SOCKET_EVENTS.login
+          ? {
+              ok: false,
+              code: "LOGIN_IN_HANDSHAKE",
+              message: "sign in in the socket.io handshake (auth), not with login",
+            }
+          : { ok: false, code: "UNKNOWN_EVENT", message: `unknown event ${JSON.stringify(event.slice(0, 64))}` },
+      );
     });
 
     this.#on(socket, SOCKET_EVENTS.manifest, async (payload) => {
-      const { datasetId } = loggedIn();
+      const { datasetId } = session;
       return this.trainers.recordManifest(datasetId, parseInput(DatasetManifestSchema, payload, "manifest"));
     });
 
     this.#on(socket, SOCKET_EVENTS.join, async (payload) => {
-      const { address, datasetId } = loggedIn();
+      const { address, datasetId } = session;
       const { jobId } = parseInput(JoinSchema, payload, "join");
       return { nonce: await this.trainers.challenge(address, datasetId, jobId) };
     });
 
     this.#on(socket, SOCKET_EVENTS.attest, async (payload) => {
-      const { address, datasetId } = loggedIn();
+      const { address, datasetId } = session;
       const attest = parseInput(AttestSchema, payload, "attest");
       const participant = await this.trainers.admit(address, datasetId, attest);
       this.driver.kick(attest.jobId);
@@ -109,7 +182,7 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
     });
 
     this.#on(socket, SOCKET_EVENTS.update, async (header, bytes) => {
-      const { address } = loggedIn();
+      const { address } = session;
       const update = parseInput(SignedModelUpdateSchema, header, "update header");
       if (!(bytes instanceof Uint8Array)) {
         throw new TributaryError("MISSING_BYTES", "the update's weights must follow the header as a binary attachment");
@@ -120,7 +193,7 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
     });
 
     this.#on(socket, SOCKET_EVENTS.refusal, async (payload) => {
-      const { address } = loggedIn();
+      const { address } = session;
       const refusal = parseInput(RefusalSchema, payload, "refusal");
       await this.rounds.recordRefusal(address, refusal);
       this.driver.kick(refusal.jobId);
@@ -128,7 +201,7 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
     });
 
     this.#on(socket, SOCKET_EVENTS.evaluation, async (payload) => {
-      const { address } = loggedIn();
+      const { address } = session;
       const report = parseInput(EvaluationReportSchema, payload, "evaluation");
       await this.rounds.recordEvaluation(address, report);
       this.driver.kick(report.jobId);
@@ -136,9 +209,33 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
     });
 
     socket.on("disconnect", (why) => {
+      const left = (this.#perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.#perAddress.delete(address);
+      else this.#perAddress.set(address, left);
       const gone = this.sessions.remove(socket.id);
       if (gone !== undefined) this.#logger.log(`trainer ${gone.address} offline (${why})`);
     });
+
+    this.sessions.add({ address, datasetId, socket });
+    this.#logger.log(`trainer ${address} (dataset ${datasetId}) online`);
+    // A session for the REST routes a trainer needs (the global models of the jobs it is admitted to).
+    this.auth.issue(address).then(
+      ({ token }) => {
+        const hello: Hello = {
+          nonce: `0x${randomBytes(32).toString("hex")}` as Bytes32,
+          mode: this.config.mode,
+          chainId: this.config.chainId,
+          verifyingContract: this.config.verifyingContract,
+          address,
+          datasetId: datasetId as DatasetId,
+          jobs: session.jobs,
+          token,
+        };
+        socket.emit(SOCKET_EVENTS.hello, hello);
+        this.driver.resend(address);
+      },
+      (error: unknown) => this.#logger.error(`session for ${address}: ${String(error)}`),
+    );
   }
 
   /** Registers a handler whose result (or typed error) is sent back as the event's acknowledgement. */

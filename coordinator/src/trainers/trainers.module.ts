@@ -1,4 +1,5 @@
 import { Global, Module } from "@nestjs/common";
+import { AuthModule } from "../auth/auth.module.js";
 import { DatasetsModule } from "../datasets/datasets.module.js";
 import { JOB_ANNOUNCER } from "../jobs/job-announcer.js";
 import { JobsModule } from "../jobs/jobs.module.js";
@@ -17,7 +18,7 @@ import { TrainersService } from "./trainers.service.js";
  */
 @Global()
 @Module({
-  imports: [DatasetsModule, JobsModule, RoundsModule],
+  imports: [AuthModule, DatasetsModule, JobsModule, RoundsModule],
   controllers: [TrainersController],
   providers: [
     TrainerRepository,

@@ -13,12 +13,9 @@ import {
   type Bytes32,
   type DatasetManifest,
   type JobId,
-  type Login,
-  loginMessage,
   manifestCommitment,
   TributaryError,
 } from "@tributary/protocol";
-import { verifyMessage } from "ethers";
 import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
@@ -66,23 +63,31 @@ export class TrainersService {
     };
   }
 
-  /** Checks the login signature over the connection's nonce and records the trainer. */
-  async login(login: Login, nonce: Bytes32): Promise<{ jobs: JobId[] }> {
-    const signer = verifyMessage(loginMessage(nonce), login.signature).toLowerCase();
-    if (signer !== login.address) {
-      throw new TrainerAuthError("BAD_LOGIN_SIGNATURE", `the login signature is by ${signer}, not ${login.address}`);
-    }
-    await this.#checkDataset(login.address, login.datasetId);
-    await this.trainers.recordLogin({ address: login.address, datasetId: login.datasetId, lastSeenAt: new Date() });
-    return { jobs: await this.openJobsFor(login.datasetId) };
+  /**
+   * Records the login of a trainer whose handshake sign-in verified as `address`: it must own `datasetId`.
+   * Returns the running jobs on the dataset.
+   */
+  async login(address: Address, datasetId: string): Promise<{ jobs: JobId[] }> {
+    await this.#checkDataset(address, datasetId);
+    await this.trainers.recordLogin({ address, datasetId, lastSeenAt: new Date() });
+    return { jobs: await this.openJobsFor(datasetId) };
   }
 
   /**
-   * A trainer serves a dataset enrolled with this coordinator, or one active on DatasetRegistry that it owns (the
+   * A trainer serves a dataset it owns: enrolled with this coordinator by it, or active on DatasetRegistry (the
    * on-chain owner is who round leaves name and payouts pay, so nobody else may train on its behalf).
    */
   async #checkDataset(address: string, datasetId: string): Promise<void> {
-    if (await this.datasets.exists(datasetId)) return;
+    const enrolled = await this.datasets.findById(datasetId);
+    if (enrolled !== null) {
+      if (enrolled.owner.toLowerCase() !== address.toLowerCase()) {
+        throw new TrainerAuthError(
+          "NOT_DATASET_OWNER",
+          `dataset ${datasetId} is owned by ${enrolled.owner}, not ${address}: only its owner's key may train on it`,
+        );
+      }
+      return;
+    }
     const onChain = await this.chainDatasets.findById(datasetId);
     if (onChain === null || !onChain.active) {
       throw new TrainerAuthError("UNKNOWN_DATASET", `dataset ${datasetId} is not enrolled`);
@@ -170,7 +175,6 @@ export class TrainersService {
     const key = `${trainer}:${attest.jobId}`;
     const nonce = this.#challenges.get(key);
     if (nonce === undefined) throw new TrainerAuthError("NO_CHALLENGE", `ask to join job ${attest.jobId} first`);
-    this.#challenges.delete(key);
     const claims = await checkAttestation(
       {
         kind: attest.kind,
@@ -182,6 +186,8 @@ export class TrainersService {
       this.#policy,
       this.#verifiers,
     );
+    // Used up only by an attestation that verified: a malformed one leaves the challenge for the next attempt.
+    this.#challenges.delete(key);
     if (claims.simulated) {
       this.#logger.warn(`trainer ${trainer} joined job ${attest.jobId} with a SIMULATED attestation (no TEE)`);
     }

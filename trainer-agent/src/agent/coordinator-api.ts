@@ -29,14 +29,35 @@ const DatasetResponseSchema = z.looseObject({ id: z.string(), commitment: z.stri
 
 /** The coordinator's REST endpoints a trainer uses: job specs, enrolled commitments, global models. */
 export class CoordinatorApi {
-  constructor(private readonly baseUrl: string) {}
+  #token: string | undefined;
 
-  async #get(path: string): Promise<Response> {
-    let response: Response;
+  /** `renew` signs in afresh (EIP-4361) when a session has expired; without it an expired session fails. */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly renew?: () => Promise<string>,
+  ) {}
+
+  /** The bearer token the socket login granted; sent with every request from now on. */
+  setSession(token: string): void {
+    this.#token = token;
+  }
+
+  async #fetch(path: string): Promise<Response> {
     try {
-      response = await fetch(`${this.baseUrl}${path}`);
+      return await fetch(`${this.baseUrl}${path}`, {
+        headers: this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` },
+      });
     } catch (cause) {
       throw new CoordinatorRequestError(`GET ${path}: ${(cause as Error).message}`);
+    }
+  }
+
+  async #get(path: string): Promise<Response> {
+    let response = await this.#fetch(path);
+    if (response.status === 401 && this.#token !== undefined && this.renew !== undefined) {
+      await response.body?.cancel();
+      this.#token = await this.renew();
+      response = await this.#fetch(path);
     }
     if (!response.ok)
       throw new CoordinatorRequestError(`GET ${path} → HTTP ${response.status}: ${await response.text()}`);

@@ -15,14 +15,16 @@ import {
   type JobId,
   JobOpenedSchema,
   type JobSpec,
-  loginMessage,
   type ModelUpdateHeader,
+  OFF_CHAIN_CHAIN_ID,
   parseInput,
   SOCKET_EVENTS,
+  signIn,
   signModelUpdate,
   type TrainInstruction,
   TrainInstructionSchema,
   TributaryError,
+  trainerHandshakeAuth,
   tributaryDomain,
   weightsToBytes,
 } from "@tributary/protocol";
@@ -77,7 +79,12 @@ export class TrainerAgent {
 
   constructor(private readonly options: TrainerAgentOptions) {
     this.address = options.wallet.address.toLowerCase() as Address;
-    this.#api = new CoordinatorApi(options.coordinatorUrl);
+    // A session outlives no restart and expires: on a 401 the agent signs in again with its own key.
+    this.#api = new CoordinatorApi(
+      options.coordinatorUrl,
+      async () =>
+        (await signIn(options.coordinatorUrl, options.wallet, this.#admission.chainId ?? OFF_CHAIN_CHAIN_ID)).token,
+    );
     this.#admission = options.admission ?? OFF_CHAIN_ADMISSION;
   }
 
@@ -89,6 +96,20 @@ export class TrainerAgent {
     }
     this.#emit({ type: "notice", message: this.#admission.description });
     const socket = io(this.options.coordinatorUrl, {
+      // Signed in in the handshake, afresh on every (re)connection, for the coordinator URL, chain and TrainingJobs
+      // of this agent's own configuration (never what the coordinator says): a login cannot be relayed elsewhere.
+      auth: (deliver: (auth: object) => void) => {
+        trainerHandshakeAuth({
+          coordinatorUrl: this.options.coordinatorUrl,
+          signer: this.options.wallet,
+          chainId: this.#admission.chainId ?? OFF_CHAIN_CHAIN_ID,
+          verifyingContract: this.#admission.trainingJobs,
+          datasetId: this.options.datasetId,
+        }).then(deliver, (error: Error) => {
+          this.#emit({ type: "error", message: `sign-in: ${error.message}` });
+          deliver({});
+        });
+      },
       transports: ["websocket"],
       reconnection: true,
       reconnectionDelay: 500,
@@ -97,6 +118,14 @@ export class TrainerAgent {
     });
     this.#socket = socket;
     const firstLogin = new Promise<void>((resolve, reject) => {
+      // A refused sign-in (wrong key for the dataset, a coordinator at another origin…) is final, not retried.
+      socket.on("connect_error", (error: Error & { data?: { code?: unknown } }) => {
+        if (typeof error.data?.code !== "string") return;
+        socket.disconnect();
+        const refused = new TributaryError(error.data.code, `login refused: ${error.message}`);
+        this.#emit({ type: "error", message: refused.message });
+        reject(refused);
+      });
       socket.on(SOCKET_EVENTS.hello, (payload: unknown) => {
         this.#login(parseInput(HelloSchema, payload, "hello")).then(resolve, (error: Error) => {
           this.#emit({ type: "error", message: error.message });
@@ -189,18 +218,12 @@ export class TrainerAgent {
         `the coordinator signs for chain ${hello.chainId} contract ${hello.verifyingContract}; the owner's jobs are on chain ${chainId} TrainingJobs ${trainingJobs}`,
       );
     }
-    const socket = this.#socket as Socket;
-    const signature = await this.options.wallet.signMessage(loginMessage(hello.nonce));
-    const ack = await socket.emitWithAck(SOCKET_EVENTS.login, {
-      address: this.address,
-      datasetId: this.options.datasetId,
-      signature,
-    });
-    if (!ack.ok) throw new TributaryError(ack.code, `login refused: ${ack.message}`);
-    await uploadManifest(socket, this.options.manifest);
+    // The hello follows an accepted handshake sign-in; its session reads the global models of this trainer's jobs.
+    if (hello.token !== undefined) this.#api.setSession(hello.token);
+    await uploadManifest(this.#socket as Socket, this.options.manifest);
     this.#loggedIn.resolve();
     this.#emit({ type: "connected", mode: hello.mode });
-    for (const jobId of ack.jobs as JobId[]) this.#joinOnce(jobId);
+    for (const jobId of hello.jobs) this.#joinOnce(jobId);
   }
 
   async #join(jobId: JobId): Promise<void> {
