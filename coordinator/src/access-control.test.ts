@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../test-support/databases.js";
 import { ok, request, signInAs, until } from "../test-support/rest.js";
 import { ScriptedTrainer } from "../test-support/scripted-trainer.js";
+import { testManifest } from "../test-support/test-manifest.js";
 import { AuthController } from "./auth/auth.controller.js";
 import { JobSpecsController } from "./chain/job-specs.controller.js";
 import { ACCESS_ROLE } from "./common/access.decorator.js";
@@ -19,6 +20,9 @@ import { ModelsController } from "./models/models.controller.js";
 import { RoundsController } from "./rounds/rounds.controller.js";
 import { TrainersController } from "./trainers/trainers.controller.js";
 import { ValidationSetsController } from "./validation/validation-sets.controller.js";
+
+/** The owner's dataset: its manifest (uploaded by the trainer) and the commitment it is enrolled with. */
+const OWNED = testManifest(10, "owned");
 
 interface Row {
   readonly method: string;
@@ -138,8 +142,8 @@ describe.each(DATABASES)("access control through the REST surface on $name", (da
         {
           owner: owner.address,
           name: "owned",
-          commitment: `0x${createHash("sha256").update("owned").digest("hex")}`,
-          recordCount: 10,
+          commitment: OWNED.commitment,
+          recordCount: OWNED.manifest.recordCount,
           epsilonBudget: 8,
           deltaBudget: 1e-5,
         },
@@ -174,7 +178,9 @@ describe.each(DATABASES)("access control through the REST surface on $name", (da
     );
     jobId = job.id;
     modelCid = job.modelCid;
-    trainer = await ScriptedTrainer.connect(coordinator.url, owner as unknown as Wallet, datasetId);
+    trainer = await ScriptedTrainer.connect(coordinator.url, owner as unknown as Wallet, datasetId, {
+      manifest: OWNED.manifest,
+    });
     expect((await trainer.join(jobId)).ok).toBe(true);
     const { instruction } = await trainer.next();
     const delta = Float32Array.from({ length: 10 }, (_, i) => i / 100);

@@ -1,15 +1,15 @@
-import { loginMessage, SOCKET_EVENTS } from "@tributary/protocol";
+import { OFF_CHAIN_CHAIN_ID, trainerHandshakeAuth } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../test-support/databases.js";
-import { request } from "../test-support/rest.js";
+import { request, signInAs } from "../test-support/rest.js";
 import { type Coordinator, createCoordinator } from "./create-coordinator.js";
 
 /**
  * Items 14 and 17: inputs that used to pass validation and then fail inside (500/`INTERNAL`) are refused at the
- * boundary with 400 naming the bound, through HTTP and the trainers' socket. Requests are anonymous: the input is
- * parsed before any authorisation, so a malformed id is a 400 whoever sends it.
+ * boundary with 400 naming the bound, through HTTP and the trainers' socket. Requests are signed in (as a
+ * stranger: routes that need a role parse their input before they look it up).
  */
 interface ErrorBody {
   error: { code: string; message: string };
@@ -23,10 +23,13 @@ const model = { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "m
 describe.each(DATABASES)("input bounds through HTTP and the socket on $name", (database) => {
   let db: TestDatabase;
   let coordinator: Coordinator;
+  const caller = Wallet.createRandom();
+  let token: string;
 
   beforeAll(async () => {
     db = await database.setup();
     coordinator = await createCoordinator({ port: 0, dataDir: db.dataDir, ...db.config }, { logger: false });
+    token = await signInAs(coordinator.url, caller);
   });
 
   afterAll(async () => {
@@ -35,7 +38,7 @@ describe.each(DATABASES)("input bounds through HTTP and the socket on $name", (d
   });
 
   async function refused(method: "GET" | "POST", path: string, body: unknown, ...expected: string[]) {
-    const response = await request<ErrorBody>(coordinator.url, method, path, body);
+    const response = await request<ErrorBody>(coordinator.url, method, path, body, token);
     expect(response.status, `${method} ${path.slice(0, 60)}`).toBe(400);
     expect(response.body.error.code).toBe("INVALID_INPUT");
     for (const text of expected) expect(response.body.error.message).toContain(text);
@@ -73,12 +76,12 @@ describe.each(DATABASES)("input bounds through HTTP and the socket on $name", (d
   });
 
   it("refuses a 5,000-character CID with 400 (no ENAMETOOLONG from the blob store)", async () => {
-    await refused("GET", `/models/b${"a".repeat(4_999)}`, undefined, "model CID", "must be at most 100 characters");
+    await refused("GET", `/models/b${"a".repeat(4_999)}`, undefined, "blob CID", "must be at most 100 characters");
   });
 
   it("refuses a dataset whose name holds a NUL, or whose record count does not fit the column", async () => {
     const dataset = {
-      owner: Wallet.createRandom().address,
+      owner: caller.address,
       name: "shard",
       commitment: `0x${"ab".repeat(32)}`,
       recordCount: 100,
@@ -97,24 +100,24 @@ describe.each(DATABASES)("input bounds through HTTP and the socket on $name", (d
     expect((await request<unknown[]>(coordinator.url, "GET", "/datasets")).body).toEqual([]);
   });
 
-  it("answers a socket login for a dataset id above the bound with a failed acknowledgement naming it", async () => {
-    const socket = io(coordinator.url, { transports: ["websocket"], reconnection: false });
-    try {
-      const hello = await new Promise<{ nonce: string }>((resolve, reject) => {
-        socket.once(SOCKET_EVENTS.hello, resolve);
-        socket.once("connect_error", reject);
+  it("refuses a socket handshake for a dataset id above the bound, naming it", async () => {
+    const auth = await trainerHandshakeAuth({
+      coordinatorUrl: coordinator.url,
+      signer: Wallet.createRandom(),
+      chainId: OFF_CHAIN_CHAIN_ID,
+      datasetId: HUGE_ID,
+    });
+    const refusal = await new Promise<Error>((resolve, reject) => {
+      const socket = io(coordinator.url, { transports: ["websocket"], reconnection: false, auth });
+      socket.once("connect", () => {
+        socket.disconnect();
+        reject(new Error("the handshake was accepted"));
       });
-      const wallet = Wallet.createRandom();
-      const ack = await socket.timeout(10_000).emitWithAck(SOCKET_EVENTS.login, {
-        address: wallet.address,
-        datasetId: HUGE_ID,
-        signature: await wallet.signMessage(loginMessage(hello.nonce)),
+      socket.once("connect_error", (error: Error) => {
+        socket.disconnect();
+        resolve(error);
       });
-      expect(ack.ok).toBe(false);
-      expect(ack.code).toBe("INVALID_INPUT");
-      expect(ack.message).toMatch(/datasetId: must be at most 9223372036854775807 \(PostgreSQL bigint\)/);
-    } finally {
-      socket.close();
-    }
+    });
+    expect(refusal.message).toMatch(/datasetId: must be at most 9223372036854775807 \(PostgreSQL bigint\)/);
   });
 });

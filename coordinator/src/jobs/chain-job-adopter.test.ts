@@ -1,11 +1,11 @@
 import { LocalChain } from "@tributary/contracts/local-chain";
 import type { DatasetId } from "@tributary/protocol";
-import { parseEther, type Wallet } from "ethers";
+import { parseEther, Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES } from "../../test-support/databases.js";
 import { startChainCoordinator } from "../../test-support/on-chain-job.js";
-import { ok, request, until } from "../../test-support/rest.js";
+import { ok, request, signInAs, until } from "../../test-support/rest.js";
 import { ChainJobEntity } from "../chain/chain-job.entity.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
 
@@ -27,15 +27,21 @@ const database = DATABASES[0] as (typeof DATABASES)[number];
 
 /** Uploads a two-round JobSpec for `datasets` and returns its modelSpecHash. */
 async function uploadSpec(coordinator: Coordinator, datasets: DatasetId[], rounds = 2): Promise<string> {
-  const { modelSpecHash } = await ok<{ modelSpecHash: string }>(coordinator.url, "POST", "/chain/job-specs", {
-    name: "adoption",
-    model: { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" },
-    datasetIds: datasets,
-    rounds,
-    learningRate: 0.1,
-    clients: { min: 1, max: 3 },
-    roundTimeoutS: 120,
-  });
+  const { modelSpecHash } = await ok<{ modelSpecHash: string }>(
+    coordinator.url,
+    "POST",
+    "/chain/job-specs",
+    {
+      name: "adoption",
+      model: { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" },
+      datasetIds: datasets,
+      rounds,
+      learningRate: 0.1,
+      clients: { min: 1, max: 3 },
+      roundTimeoutS: 120,
+    },
+    await signInAs(coordinator.url, Wallet.createRandom(), coordinator.config.chainId),
+  );
   return modelSpecHash;
 }
 

@@ -2,7 +2,7 @@ import type { DatasetId, JobId, TrainInstruction } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { afterEach, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
-import { ok, until } from "../../test-support/rest.js";
+import { ok, signInAs, until } from "../../test-support/rest.js";
 import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
 import { testManifest } from "../../test-support/test-manifest.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
@@ -51,14 +51,20 @@ async function start(options: {
   const datasetIds: DatasetId[] = [];
   const manifests = wallets.map((_, index) => testManifest(100, `shard ${index}`));
   for (const [index, wallet] of wallets.entries()) {
-    const dataset = await ok<{ id: DatasetId }>(coordinator.url, "POST", "/datasets", {
-      owner: wallet.address,
-      name: `shard ${index}`,
-      commitment: manifests[index]?.commitment,
-      recordCount: 100,
-      epsilonBudget: 8,
-      deltaBudget: 1e-5,
-    });
+    const dataset = await ok<{ id: DatasetId }>(
+      coordinator.url,
+      "POST",
+      "/datasets",
+      {
+        owner: wallet.address,
+        name: `shard ${index}`,
+        commitment: manifests[index]?.commitment,
+        recordCount: 100,
+        epsilonBudget: 8,
+        deltaBudget: 1e-5,
+      },
+      await signInAs(coordinator.url, wallet),
+    );
     datasetIds.push(dataset.id);
   }
   const trainers: ScriptedTrainer[] = [];
@@ -72,13 +78,19 @@ async function start(options: {
     trainers.push(trainer);
     cleanup.push(() => trainer.close());
   }
-  const created = await ok<{ id: JobId }>(coordinator.url, "POST", "/jobs", {
-    name: "liveness",
-    model,
-    datasetIds,
-    learningRate: 0.1,
-    ...options.job,
-  });
+  const created = await ok<{ id: JobId }>(
+    coordinator.url,
+    "POST",
+    "/jobs",
+    {
+      name: "liveness",
+      model,
+      datasetIds,
+      learningRate: 0.1,
+      ...options.job,
+    },
+    await signInAs(coordinator.url, Wallet.createRandom()),
+  );
   for (const trainer of trainers) expect((await trainer.join(created.id)).ok).toBe(true);
   return { coordinator, trainers, jobId: created.id };
 }

@@ -6,7 +6,7 @@ import { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { afterEach, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
-import { ok } from "../../test-support/rest.js";
+import { ok, signInAs } from "../../test-support/rest.js";
 import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
 import { testManifest } from "../../test-support/test-manifest.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
@@ -35,14 +35,20 @@ async function start(database: (typeof DATABASES)[number]): Promise<{ db: TestDa
 async function enrol(coordinator: Coordinator, records: number, tag: string) {
   const wallet = Wallet.createRandom() as unknown as Wallet;
   const { manifest, commitment } = testManifest(records, tag);
-  const { id } = await ok<{ id: DatasetId }>(coordinator.url, "POST", "/datasets", {
-    owner: wallet.address,
-    name: tag,
-    commitment,
-    recordCount: records,
-    epsilonBudget: 8,
-    deltaBudget: 1e-5,
-  });
+  const { id } = await ok<{ id: DatasetId }>(
+    coordinator.url,
+    "POST",
+    "/datasets",
+    {
+      owner: wallet.address,
+      name: tag,
+      commitment,
+      recordCount: records,
+      epsilonBudget: 8,
+      deltaBudget: 1e-5,
+    },
+    await signInAs(coordinator.url, wallet),
+  );
   return { id, wallet, manifest };
 }
 
@@ -55,15 +61,21 @@ async function connect(coordinator: Coordinator, dataset: Awaited<ReturnType<typ
 }
 
 async function createJob(coordinator: Coordinator, datasetIds: DatasetId[]): Promise<JobId> {
-  const job = await ok<{ id: JobId }>(coordinator.url, "POST", "/jobs", {
-    name: "counts",
-    model,
-    datasetIds,
-    rounds: 1,
-    learningRate: 0.1,
-    clients: { min: datasetIds.length, max: datasetIds.length },
-    roundTimeoutS: 120,
-  });
+  const job = await ok<{ id: JobId }>(
+    coordinator.url,
+    "POST",
+    "/jobs",
+    {
+      name: "counts",
+      model,
+      datasetIds,
+      rounds: 1,
+      learningRate: 0.1,
+      clients: { min: datasetIds.length, max: datasetIds.length },
+      roundTimeoutS: 120,
+    },
+    await signInAs(coordinator.url, Wallet.createRandom()),
+  );
   return job.id;
 }
 
