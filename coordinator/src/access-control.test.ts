@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { METHOD_METADATA, PATH_METADATA } from "@nestjs/common/constants.js";
 import { type DatasetId, encodeValidationSet, type JobId, type TrainInstruction } from "@tributary/protocol";

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { attestationUserData } from "@tributary/enclave-compute";
@@ -16,7 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
 import { ok, request, signInAs } from "../../test-support/rest.js";
 import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
+import { testManifest } from "../../test-support/test-manifest.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
+
+/** The owner's dataset: its manifest and the commitment it is enrolled with. */
+const SHARD = testManifest(10, "shard");
 
 /** An all-zero 65-byte signature: no signer can be recovered from it (r = 0 is outside secp256k1's 1 … n − 1). */
 const ZERO_SIGNATURE = `0x${"00".repeat(65)}`;
@@ -54,8 +57,8 @@ describe.each(DATABASES)("the trainers' socket handshake on $name", (database) =
         {
           owner: owner.address,
           name: "shard",
-          commitment: `0x${createHash("sha256").update("shard").digest("hex")}`,
-          recordCount: 10,
+          commitment: SHARD.commitment,
+          recordCount: SHARD.manifest.recordCount,
           epsilonBudget: 8,
           deltaBudget: 1e-5,
         },
@@ -172,7 +175,9 @@ describe.each(DATABASES)("the trainers' socket handshake on $name", (database) =
   });
 
   it("keeps the join challenge through a malformed attestation, so the next valid one is admitted (item 18)", async () => {
-    const trainer = await ScriptedTrainer.connect(a.url, owner as unknown as Wallet, datasetA);
+    const trainer = await ScriptedTrainer.connect(a.url, owner as unknown as Wallet, datasetA, {
+      manifest: SHARD.manifest,
+    });
     try {
       const challenge = await trainer.socket.emitWithAck("join", { jobId });
       expect(challenge.ok).toBe(true);
