@@ -11,6 +11,8 @@ export {
   DatasetManifestSchema,
   type DatasetShard,
   DatasetShardSchema,
+  manifestBytes,
+  manifestCid,
   manifestCommitment,
 } from "./dataset-manifest.js";
 export {
