@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical-json.js";
-import { manifestBytes, manifestCid, manifestCommitment } from "./dataset-manifest.js";
+import { commitmentCid, manifestBytes, manifestCid, manifestCommitment } from "./dataset-manifest.js";
 
 /** RFC 4648 base32, lower case, no padding: the multibase `b` of a CIDv1 string, written out here. */
 function base32(bytes: Uint8Array): string {
@@ -81,5 +81,6 @@ describe("canonicalJson", () => {
     // CIDv1 = multibase "b" + base32(varint version 1, raw codec 0x55, sha2-256 0x12, length 32, digest).
     expect(manifestCid(manifest)).toBe(`b${base32(Uint8Array.from([0x01, 0x55, 0x12, 0x20, ...digest]))}`);
     expect(manifestCid(manifest)).toMatch(/^bafkrei[a-z2-7]{52}$/);
+    expect(commitmentCid(manifestCommitment(manifest))).toBe(manifestCid(manifest));
   });
 });

@@ -63,7 +63,12 @@ export function manifestCommitment(manifest: DatasetManifest): Bytes32 {
  * manifest found under it can be checked against the chain without trusting whoever served it.
  */
 export function manifestCid(manifest: DatasetManifest): Cid {
+  return commitmentCid(manifestCommitment(manifest));
+}
+
+/** The CID of the manifest a commitment hashes (`manifestCid` from the commitment alone). */
+export function commitmentCid(commitment: Bytes32): Cid {
   const RAW_CODEC = 0x55;
   const SHA2_256 = 0x12;
-  return CID.create(1, RAW_CODEC, Digest.create(SHA2_256, getBytes(manifestCommitment(manifest)))).toString() as Cid;
+  return CID.create(1, RAW_CODEC, Digest.create(SHA2_256, getBytes(commitment))).toString() as Cid;
 }

@@ -7,6 +7,7 @@ export {
   parseChainEvent,
 } from "./chain-events.js";
 export {
+  commitmentCid,
   type DatasetManifest,
   DatasetManifestSchema,
   type DatasetShard,
