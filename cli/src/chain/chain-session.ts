@@ -16,7 +16,7 @@ import {
 import type { ContractRunner, JsonRpcProvider, Wallet } from "ethers";
 import { type DeploymentContext, type ResolvedDeployment, resolveDeployment } from "./deployment.js";
 
-/** The typed `connect<Name>` of every contract a deployment holds. */
+/** The generated `connect<Name>` of every contract a deployment holds (the compiler checks none is missing). */
 const CONNECT = {
   TributaryToken: connectTributaryToken,
   TributaryTimelock: connectTributaryTimelock,

@@ -1,16 +1,4 @@
-import {
-  attestationRegistryAbi,
-  datasetRegistryAbi,
-  modelRegistryAbi,
-  optimisticVerifierAbi,
-  paymentChannelsAbi,
-  stakingAbi,
-  trainingJobsAbi,
-  treasuryAbi,
-  tributaryGovernorAbi,
-  tributaryTimelockAbi,
-  tributaryTokenAbi,
-} from "@tributary/contracts";
+import * as abis from "@tributary/contracts";
 import { ErrorFragment, Interface, type Result } from "ethers";
 
 /** A custom error a contract reverted with, decoded: `StakingInsufficientStake(account=0x…, available=0, …)`. */
@@ -28,20 +16,7 @@ export interface DecodedRevert {
  */
 const ERRORS = (() => {
   const seen = new Map<string, ErrorFragment>();
-  const abis = [
-    attestationRegistryAbi,
-    datasetRegistryAbi,
-    modelRegistryAbi,
-    optimisticVerifierAbi,
-    paymentChannelsAbi,
-    stakingAbi,
-    trainingJobsAbi,
-    treasuryAbi,
-    tributaryGovernorAbi,
-    tributaryTimelockAbi,
-    tributaryTokenAbi,
-  ];
-  for (const abi of abis) {
+  for (const abi of Object.values(abis)) {
     for (const item of abi) {
       if (item.type !== "error") continue;
       const fragment = ErrorFragment.from(item);

@@ -4,11 +4,12 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { DEFAULT_DEPLOY_OPTIONS } from "@tributary/contracts/deploy";
-import { LocalChain } from "@tributary/contracts/local-chain";
+import type { LocalChain } from "@tributary/contracts/local-chain";
 import { connectStaking, connectTributaryToken } from "@tributary/contracts/typed";
 import { Command } from "commander";
 import type { JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { type DeployedChain, startDeployedChain } from "../../test-support/deployed-chain.js";
 import { captured, jsonLine, tributary } from "../../test-support/run-tributary.js";
 import { Output } from "../chain/output.js";
 import { sendAndWait } from "../chain/transactions.js";
@@ -18,6 +19,7 @@ import { registerStakeCommand } from "./stake.js";
 const E18 = 10n ** 18n;
 const DAY = 86_400;
 
+let deployed: DeployedChain;
 let chain: LocalChain;
 let provider: JsonRpcProvider;
 let dir: string;
@@ -25,18 +27,13 @@ let deploymentFile: string;
 let stakingAddress: string;
 
 beforeAll(async () => {
-  chain = await LocalChain.start();
-  provider = chain.provider();
+  deployed = await startDeployedChain();
+  ({ chain, provider, dir, deploymentFile } = deployed);
   stakingAddress = chain.system.deployment.contracts.Staking;
-  dir = await mkdtemp(path.join(tmpdir(), "tributary-stake-"));
-  deploymentFile = path.join(dir, "deployment.json");
-  await writeFile(deploymentFile, JSON.stringify(chain.system.deployment));
 });
 
 afterAll(async () => {
-  provider?.destroy();
-  await chain?.stop();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  await deployed?.stop();
 });
 
 afterEach(() => {

@@ -56,7 +56,7 @@ async function readPosition(chain: ChainSession, staking: Staking, token: TokenI
   ]);
   const chainTime = BigInt(block?.timestamp ?? 0);
   const position: StakePosition = {
-    account,
+    account: account.toLowerCase(),
     active,
     locked,
     free: active - locked,
