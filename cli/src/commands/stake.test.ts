@@ -112,6 +112,20 @@ describe("tributary stake deposit", () => {
     expect(await token().allowance(wallet.address, stakingAddress)).toBe(0n);
   });
 
+  it("names a malformed amount: not a number, zero, or finer than the token's 18 decimals", async () => {
+    await provider_(10n * E18);
+    const word = await stake("deposit", "--amount", "ten");
+    expect(word.code).toBe(2);
+    expect(word.stderr).toContain("stake deposit options.amount: must be an amount of tokens such as 100 or 12.5");
+    const zero = await stake("deposit", "--amount", "0.0");
+    expect(zero.stderr).toContain("stake deposit options.amount: must be more than zero");
+    const fine = await stake("deposit", "--amount", `0.${"0".repeat(18)}1`);
+    expect(fine.code).toBe(2);
+    expect(fine.stderr).toBe(
+      `tributary: --amount 0.${"0".repeat(18)}1: TRIB has 18 decimals, so at most 18 digits after the point\n`,
+    );
+  });
+
   it("refuses an account without ether for gas in one line", async () => {
     const wallet = await chain.fundedWallet({ ether: 0n, tokens: 10n * E18 });
     vi.stubEnv("TRIBUTARY_PROVIDER_KEY", wallet.privateKey);
