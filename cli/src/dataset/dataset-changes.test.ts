@@ -1,8 +1,10 @@
 import { LocalChain } from "@tributary/contracts/local-chain";
 import { connectDatasetRegistry, type DatasetRegistry } from "@tributary/contracts/typed";
 import type { Address, Bytes32 } from "@tributary/protocol";
-import type { JsonRpcProvider, Wallet } from "ethers";
+import { type JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Output } from "../chain/output.js";
+import { sendAndWait } from "../chain/transactions.js";
 import {
   enrolledDatasetId,
   InvalidNewOwnerError,
@@ -61,17 +63,6 @@ async function enrol(): Promise<string> {
   return enrolledDatasetId(asOwner, await mined(planEnrol(asOwner, COMMITMENT, terms)));
 }
 
-/** The name of the custom error a failed call or transaction carries, as the contract's ABI decodes it. */
-async function revertName(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    const data = (error as { data?: string }).data;
-    return data === undefined ? undefined : asOwner.interface.parseError(data)?.name;
-  }
-  throw new Error("expected a revert");
-}
-
 describe("DatasetRegistry cores", () => {
   it("enrols with ε and δ as 1e18 fixed point and reads the dataset back", async () => {
     const id = await enrol();
@@ -126,18 +117,29 @@ describe("DatasetRegistry cores", () => {
     await expect(planDeactivate(asOwner, me(), id)).rejects.toThrow(DatasetInactiveError);
   });
 
-  it("a planned change the chain overtook reverts with the contract's custom error", async () => {
+  it("a planned change the chain overtook is refused with the contract's decoded custom error, unsent", async () => {
     const id = await enrol();
     const update = await planUpdate(asOwner, me(), id, { epsilon: 1 });
+    const transfer = await planTransfer(asOwner, me(), id, stranger.address.toLowerCase() as Address);
     await mined(await planDeactivate(asOwner, me(), id));
-    expect(await revertName(update.send())).toBe("DatasetRegistryInactive");
+    const out = new Output(true, () => {}, false);
+    const nonce = await provider.getTransactionCount(owner.address);
+    await expect(sendAndWait(out, update)).rejects.toThrow(
+      `DatasetRegistry.updateDataset would revert with DatasetRegistryInactive(datasetId=${id}); nothing was sent`,
+    );
+    // Planned twice and sent twice: the second finds the dataset someone else's.
+    await mined(transfer);
+    await expect(sendAndWait(out, transfer)).rejects.toThrow(
+      `DatasetRegistry.transferDataset would revert with DatasetRegistryNotOwner(datasetId=${id}, caller=${owner.address})`,
+    );
+    expect(await provider.getTransactionCount(owner.address)).toBe(nonce + 1);
   });
 
   it("transfers (a deactivated dataset too) and lists by owner, counting datasets given away as once owned", async () => {
     const id = await enrol();
     const gone = await enrol();
     await mined(await planDeactivate(asOwner, me(), gone));
-    const to = stranger.address.toLowerCase() as Address;
+    const to = Wallet.createRandom().address.toLowerCase() as Address;
     await mined(await planTransfer(asOwner, me(), gone, to));
     expect((await readDataset(asOwner, gone)).owner).toBe(to);
     const start = chain.system.deployment.startBlock;

@@ -85,7 +85,9 @@ export async function planUpdate(
   registry: DatasetRegistry,
   caller: Address,
   id: string,
-  changes: Partial<DatasetTerms> & { readonly commitment?: Bytes32 | undefined },
+  changes: { readonly [K in keyof DatasetTerms]?: DatasetTerms[K] | undefined } & {
+    readonly commitment?: Bytes32 | undefined;
+  },
 ): Promise<PlannedCall & { before: DatasetRecord }> {
   const before = await ownedDataset(registry, id, caller);
   const commitment = changes.commitment ?? before.commitment;

@@ -7,10 +7,10 @@ import {
   fromFixed18,
   parseChainEvent,
   parseInput,
-  TributaryError,
 } from "@tributary/protocol";
 import type { Result } from "ethers";
 import { z } from "zod";
+import { RefusedError } from "../chain/run-command.js";
 
 /** A dataset as DatasetRegistry stores it, parsed (chain reads are a boundary), ε and δ as numbers too. */
 export interface DatasetRecord {
@@ -28,25 +28,28 @@ export interface DatasetRecord {
   readonly deltaFixed: bigint;
 }
 
-export class DatasetUnknownError extends TributaryError {
+/** The chain knows no dataset with this id (the command refuses: exit 1). */
+export class DatasetUnknownError extends RefusedError {
   constructor(id: string, registry: string) {
-    super("DATASET_UNKNOWN", `DatasetRegistry at ${registry} knows no dataset ${id}`, { details: { id, registry } });
+    super("DATASET_UNKNOWN", `DatasetRegistry at ${registry} knows no dataset ${id}`, { id, registry });
   }
 }
 
-export class NotDatasetOwnerError extends TributaryError {
+/** The key is not the dataset's owner: the change is refused before any gas is spent. */
+export class NotDatasetOwnerError extends RefusedError {
   constructor(id: string, owner: string, caller: string) {
     super("NOT_DATASET_OWNER", `dataset ${id} is owned by ${owner}, not by this key's ${caller}`, {
-      details: { id, owner, caller },
+      id,
+      owner,
+      caller,
     });
   }
 }
 
-export class DatasetInactiveError extends TributaryError {
+/** The dataset was deactivated (for good): it cannot be updated or deactivated again. */
+export class DatasetInactiveError extends RefusedError {
   constructor(id: string) {
-    super("DATASET_INACTIVE", `dataset ${id} is deactivated: it can no longer be changed or join jobs`, {
-      details: { id },
-    });
+    super("DATASET_INACTIVE", `dataset ${id} is deactivated: it can no longer be changed or join jobs`, { id });
   }
 }
 
