@@ -1,56 +1,33 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { LocalChain } from "@tributary/contracts/local-chain";
-import { connectDatasetRegistry } from "@tributary/contracts/typed";
-import type { JsonRpcProvider, Wallet } from "ethers";
+import type { Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { writeMnistIdx } from "../../../trainer-agent/test-support/mnist-package.js";
-import { type DeployedChain, startDeployedChain } from "../../test-support/deployed-chain.js";
-import { jsonLine, tributary } from "../../test-support/run-tributary.js";
+import { type OwnerChain, startOwnerChain } from "../../test-support/owner-chain.js";
+import { jsonLine } from "../../test-support/run-tributary.js";
 
 const E18 = 10n ** 18n;
 
-let deployed: DeployedChain;
-let chain: LocalChain;
-let provider: JsonRpcProvider;
-let dir: string;
-let deploymentFile: string;
-let dataDir: string;
-
+let env: OwnerChain;
 beforeAll(async () => {
-  deployed = await startDeployedChain();
-  ({ chain, dir, deploymentFile, provider } = deployed);
-  dataDir = path.join(dir, "mnist");
-  await writeMnistIdx(dataDir, { train: 60, test: 10 });
+  env = await startOwnerChain({ train: 60, test: 10 });
 });
-
-afterAll(async () => {
-  await deployed?.stop();
-});
-
+afterAll(() => env?.stop());
 afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-/** Acts as `wallet` from now on (TRIBUTARY_TRAINER_KEY). */
-function as(wallet: Wallet): Wallet {
-  vi.stubEnv("TRIBUTARY_TRAINER_KEY", wallet.privateKey);
-  return wallet;
-}
+const dataset = (...args: string[]) => env.dataset(...args);
+const stored = (id: string) => env.registry().getDataset(BigInt(id));
+const nonce = (wallet: Wallet) => env.provider.getTransactionCount(wallet.address);
 
-const dataset = (...args: string[]) =>
-  tributary("dataset", ...args, "--rpc", chain.url, "--deployment", deploymentFile);
-const stored = (id: string) =>
-  connectDatasetRegistry(chain.system.deployment.contracts.DatasetRegistry, provider).getDataset(BigInt(id));
-const nonce = (wallet: Wallet) => provider.getTransactionCount(wallet.address);
-
-/** A fresh owner (its key in the environment) with a fresh dataset enrolled from `dataDir`. */
+/** A fresh owner (its key in the environment) with a fresh dataset enrolled from `env.dataDir`. */
 async function enrolled(): Promise<{ owner: Wallet; id: string; commitment: string; metadataURI: string }> {
-  const owner = as(await chain.fundedWallet());
+  const owner = await env.newOwner();
   const result = await dataset(
     "enrol",
-    dataDir,
+    env.dataDir,
     "--price-per-round",
     "1",
     "--epsilon",
@@ -86,7 +63,7 @@ describe("tributary dataset update", () => {
 
   it("--dir recommits to changed files, and renames the metadata when it was the old manifest's CID", async () => {
     const { id, commitment, metadataURI } = await enrolled();
-    const copy = path.join(dir, "changed");
+    const copy = path.join(env.dir, "changed");
     // The owner's data grew by one record: other files, so another manifest.
     await writeMnistIdx(copy, { train: 61, test: 10 });
     const result = await dataset("update", id, "--dir", copy, "--json");
@@ -101,7 +78,7 @@ describe("tributary dataset update", () => {
 
   it("refuses another owner's dataset and an unknown id, before sending anything", async () => {
     const { id, owner } = await enrolled();
-    const stranger = as(await chain.fundedWallet());
+    const stranger = await env.newOwner();
     const before = await nonce(stranger);
     const result = await dataset("update", id, "--epsilon", "1", "--json");
     expect(result.code).toBe(1);
@@ -135,7 +112,7 @@ describe("tributary dataset deactivate and transfer", () => {
 
   it("transfers to another owner, after which the old key is refused and the new one may change it", async () => {
     const { id, owner } = await enrolled();
-    const next = await chain.fundedWallet();
+    const next = await env.chain.fundedWallet();
     const result = await dataset("transfer", id, "--to", next.address, "--json");
     expect(result.code).toBe(0);
     expect(jsonLine(result.stdout)).toMatchObject({
@@ -146,7 +123,7 @@ describe("tributary dataset deactivate and transfer", () => {
     const refused = await dataset("transfer", id, "--to", owner.address);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`not by this key's ${owner.address.toLowerCase()}`);
-    as(next);
+    env.actAs(next);
     const self = await dataset("transfer", id, "--to", next.address);
     expect(self.code).toBe(2);
     expect(self.stderr).toMatch(/must be another, non-zero address/);

@@ -1,50 +1,25 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import type { LocalChain } from "@tributary/contracts/local-chain";
-import { connectDatasetRegistry } from "@tributary/contracts/typed";
 import type { JobId } from "@tributary/protocol";
 import { DatasetPrivacyGuard } from "@tributary/trainer-agent";
-import type { JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { writeMnistIdx } from "../../../trainer-agent/test-support/mnist-package.js";
-import { type DeployedChain, startDeployedChain } from "../../test-support/deployed-chain.js";
-import { jsonLine, tributary } from "../../test-support/run-tributary.js";
+import { type OwnerChain, startOwnerChain } from "../../test-support/owner-chain.js";
+import { jsonLine } from "../../test-support/run-tributary.js";
 
 const E18 = 10n ** 18n;
 
-let deployed: DeployedChain;
-let chain: LocalChain;
-let provider: JsonRpcProvider;
-let dir: string;
-let deploymentFile: string;
-let dataDir: string;
-
+let env: OwnerChain;
 beforeAll(async () => {
-  deployed = await startDeployedChain();
-  ({ chain, dir, deploymentFile, provider } = deployed);
-  dataDir = path.join(dir, "mnist");
-  await writeMnistIdx(dataDir, { train: 80, test: 20 });
+  env = await startOwnerChain({ train: 80, test: 20 });
 });
-
-afterAll(async () => {
-  await deployed?.stop();
-});
-
+afterAll(() => env?.stop());
 afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-/** A data owner with its own key in TRIBUTARY_TRAINER_KEY (100 ETH, or `ether`). */
-async function owner(ether?: bigint): Promise<Wallet> {
-  const wallet = await chain.fundedWallet(ether === undefined ? {} : { ether });
-  vi.stubEnv("TRIBUTARY_TRAINER_KEY", wallet.privateKey);
-  return wallet;
-}
-
-const chainArgs = () => ["--rpc", chain.url, "--deployment", deploymentFile];
-const dataset = (...args: string[]) => tributary("dataset", ...args, ...chainArgs());
-const registry = () => connectDatasetRegistry(chain.system.deployment.contracts.DatasetRegistry, provider);
+const owner = (ether?: bigint) => env.newOwner(ether);
+const dataset = (...args: string[]) => env.dataset(...args);
 const enrolArgs = ["--price-per-round", "2.5", "--epsilon", "4", "--delta", "1e-5"];
 
 interface Enrolled {
@@ -59,21 +34,21 @@ interface Enrolled {
 describe("tributary dataset enrol", () => {
   it("registers the manifest's commitment from the owner's key and prints the trainer command", async () => {
     const wallet = await owner();
-    const result = await dataset("enrol", dataDir, ...enrolArgs, "--json");
+    const result = await dataset("enrol", env.dataDir, ...enrolArgs, "--json");
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const line = jsonLine(result.stdout) as unknown as Enrolled;
     // The commitment is the SHA-256 of the manifest file written beside the data, and it is what the chain stores.
-    const manifest = await readFile(path.join(dataDir, "tributary-manifest.json"));
+    const manifest = await readFile(path.join(env.dataDir, "tributary-manifest.json"));
     expect(line.commitment).toBe(`0x${createHash("sha256").update(manifest).digest("hex")}`);
-    const stored = await registry().getDataset(BigInt(line.datasetId));
+    const stored = await env.registry().getDataset(BigInt(line.datasetId));
     expect(stored.owner).toBe(wallet.address);
     expect(stored.commitment).toBe(line.commitment);
     expect(stored.pricePerRound).toBe(25n * 10n ** 17n);
     expect(stored.epsilon).toBe(4n * E18);
     expect(stored.delta).toBe(10n ** 13n);
     expect(stored.metadataURI).toBe(line.metadataURI);
-    expect((await provider.getTransactionReceipt(line.transactions[0]?.hash as string))?.status).toBe(1);
+    expect((await env.provider.getTransactionReceipt(line.transactions[0]?.hash as string))?.status).toBe(1);
     expect(line.trainerCommand).toEqual([
       "tributary",
       "trainer",
@@ -84,26 +59,26 @@ describe("tributary dataset enrol", () => {
       "--format",
       "idx",
       "--data",
-      path.join(dataDir, "train-images-idx3-ubyte"),
+      path.join(env.dataDir, "train-images-idx3-ubyte"),
       "--labels",
-      path.join(dataDir, "train-labels-idx1-ubyte"),
+      path.join(env.dataDir, "train-labels-idx1-ubyte"),
       "--eval-data",
-      path.join(dataDir, "t10k-images-idx3-ubyte"),
+      path.join(env.dataDir, "t10k-images-idx3-ubyte"),
       "--eval-labels",
-      path.join(dataDir, "t10k-labels-idx1-ubyte"),
+      path.join(env.dataDir, "t10k-labels-idx1-ubyte"),
       "--num-classes",
       "10",
       "--rpc",
-      chain.url,
+      env.chain.url,
       "--deployment",
-      deploymentFile,
+      env.deploymentFile,
       "--budget-epsilon",
       "4",
       "--budget-delta",
       "0.00001",
     ]);
 
-    const human = await dataset("enrol", dataDir, ...enrolArgs);
+    const human = await dataset("enrol", env.dataDir, ...enrolArgs);
     expect(human.code).toBe(0);
     expect(human.stdout).toContain(`enrolling from ${wallet.address} on chain 31337: price 2.5 TRIB per round`);
     expect(human.stdout).toMatch(/^enrol a dataset with commitment 0x[0-9a-f]{64}: transaction 0x[0-9a-f]{64}$/m);
@@ -112,46 +87,48 @@ describe("tributary dataset enrol", () => {
   });
 
   it("refuses without a key, with a keystore it cannot open, and for an account without ether", async () => {
-    const none = await dataset("enrol", dataDir, ...enrolArgs);
+    const none = await dataset("enrol", env.dataDir, ...enrolArgs);
     expect(none.code).toBe(2);
     expect(none.stderr).toBe(
       "tributary: give --keystore FILE or set TRIBUTARY_TRAINER_KEY to the trainer's (the dataset owner's) private key\n",
     );
     vi.stubEnv("TRIBUTARY_KEYSTORE_PASSWORD", "secret");
-    const missing = path.join(dir, "missing.json");
-    const keystore = await dataset("enrol", dataDir, ...enrolArgs, "--keystore", missing);
+    const missing = path.join(env.dir, "missing.json");
+    const keystore = await dataset("enrol", env.dataDir, ...enrolArgs, "--keystore", missing);
     expect(keystore.code).toBe(2);
     expect(keystore.stderr).toBe(`tributary: --keystore ${missing}: no such file\n`);
     const poor = await owner(0n);
-    const before = await provider.getTransactionCount(poor.address);
-    const broke = await dataset("enrol", dataDir, ...enrolArgs);
+    const before = await env.provider.getTransactionCount(poor.address);
+    const broke = await dataset("enrol", env.dataDir, ...enrolArgs);
     expect(broke.code).toBe(1);
     expect(broke.stderr).toMatch(
       /^tributary: DatasetRegistry\.registerDataset: the sender has too little ether to pay for the gas; nothing was sent/,
     );
-    expect(await provider.getTransactionCount(poor.address)).toBe(before);
+    expect(await env.provider.getTransactionCount(poor.address)).toBe(before);
   });
 
   it("refuses a budget the registry would refuse, and a directory that is not a dataset, before sending", async () => {
     const wallet = await owner();
-    const before = await provider.getTransactionCount(wallet.address);
-    const zero = await dataset("enrol", dataDir, "--price-per-round", "1", "--epsilon", "0", "--delta", "1e-5");
+    const before = await env.provider.getTransactionCount(wallet.address);
+    const zero = await dataset("enrol", env.dataDir, "--price-per-round", "1", "--epsilon", "0", "--delta", "1e-5");
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/^tributary: invalid dataset enrol options: dataset enrol options\.epsilon: /);
-    const delta = await dataset("enrol", dataDir, "--price-per-round", "1", "--epsilon", "1", "--delta", "1");
+    const delta = await dataset("enrol", env.dataDir, "--price-per-round", "1", "--epsilon", "1", "--delta", "1");
     expect(delta.stderr).toMatch(/dataset enrol options\.delta: /);
-    const nothing = await dataset("enrol", path.join(dir, "nowhere"), ...enrolArgs);
+    const nothing = await dataset("enrol", path.join(env.dir, "nowhere"), ...enrolArgs);
     expect(nothing.code).toBe(2);
-    expect(nothing.stderr).toBe(`tributary: ${path.join(dir, "nowhere")}: not a directory\n`);
-    expect(await provider.getTransactionCount(wallet.address)).toBe(before);
+    expect(nothing.stderr).toBe(`tributary: ${path.join(env.dir, "nowhere")}: not a directory\n`);
+    expect(await env.provider.getTransactionCount(wallet.address)).toBe(before);
   });
 });
 
 describe("tributary dataset show, list and budget", () => {
   it("shows a dataset, lists the owner's, and refuses an unknown id", async () => {
     const wallet = await owner();
-    const first = jsonLine((await dataset("enrol", dataDir, ...enrolArgs, "--json")).stdout) as unknown as Enrolled;
-    const second = jsonLine((await dataset("enrol", dataDir, ...enrolArgs, "--json")).stdout) as unknown as Enrolled;
+    const first = jsonLine((await dataset("enrol", env.dataDir, ...enrolArgs, "--json")).stdout) as unknown as Enrolled;
+    const second = jsonLine(
+      (await dataset("enrol", env.dataDir, ...enrolArgs, "--json")).stdout,
+    ) as unknown as Enrolled;
     const shown = await dataset("show", first.datasetId, "--json");
     expect(shown.code).toBe(0);
     expect(jsonLine(shown.stdout)).toMatchObject({
@@ -176,7 +153,7 @@ describe("tributary dataset show, list and budget", () => {
     const theirs = jsonLine((await dataset("list", "--owner", wallet.address, "--json")).stdout) as typeof mine;
     expect(theirs.datasets.map((d) => d.id)).toEqual([second.datasetId, first.datasetId]);
     const all = jsonLine((await dataset("list", "--all", "--limit", "1", "--json")).stdout) as typeof mine;
-    expect(all.datasets.map((d) => d.id)).toEqual([String(await registry().datasetCount())]);
+    expect(all.datasets.map((d) => d.id)).toEqual([String(await env.registry().datasetCount())]);
     const whose = await dataset("list");
     expect(whose.code).toBe(2);
     expect(whose.stderr).toMatch(/^tributary: whose datasets\? give --owner ADDRESS, --all/);
@@ -189,8 +166,10 @@ describe("tributary dataset show, list and budget", () => {
 
   it("budget compares the trainer's ledger with the enrolled budget, exit 1 when the trainer enforces more", async () => {
     await owner();
-    const enrolled = jsonLine((await dataset("enrol", dataDir, ...enrolArgs, "--json")).stdout) as unknown as Enrolled;
-    const stateDir = path.join(dir, "state");
+    const enrolled = jsonLine(
+      (await dataset("enrol", env.dataDir, ...enrolArgs, "--json")).stdout,
+    ) as unknown as Enrolled;
+    const stateDir = path.join(env.dir, "state");
     const empty = await dataset("budget", enrolled.datasetId, "--state-dir", stateDir, "--json");
     expect(empty.code).toBe(0);
     expect(jsonLine(empty.stdout)).toMatchObject({ enforced: null, spent: 0, remaining: 4, byJob: [] });

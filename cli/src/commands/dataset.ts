@@ -15,6 +15,16 @@ function withArgument(name: string, run: Run) {
 
 const KEY = " of the dataset's owner";
 
+/** `dataset NAME <id>`: a subcommand about one dataset. */
+function aboutOne(dataset: Command, name: string, description: string): Command {
+  return dataset.command(name).argument("<id>", "the dataset id on DatasetRegistry").description(description);
+}
+
+/** Adds the chain flags and the owner's key to `command`, which runs `run` with the positional `<id>`. */
+function signedByOwner(command: Command, run: Run): void {
+  addKeyOption(addChainOptions(command), "trainer", KEY).action(withArgument("id", run));
+}
+
 /** Adds `dataset enrol|show|list|update|deactivate|transfer|budget`: the data owner's DatasetRegistry commands. */
 export function registerDatasetCommand(program: Command): void {
   const dataset = program
@@ -36,10 +46,7 @@ export function registerDatasetCommand(program: Command): void {
   addDatasetDirOptions(enrol);
   addKeyOption(addChainOptions(enrol), "trainer", KEY).action(withArgument("dir", runDatasetEnrol));
 
-  const show = dataset
-    .command("show")
-    .argument("<id>", "the dataset id on DatasetRegistry")
-    .description("show a dataset as DatasetRegistry stores it");
+  const show = aboutOne(dataset, "show", "show a dataset as DatasetRegistry stores it");
   addChainOptions(show).action(withArgument("id", runDatasetShow));
 
   const list = dataset
@@ -52,37 +59,39 @@ export function registerDatasetCommand(program: Command): void {
     runDatasetList(options),
   );
 
-  const update = dataset
-    .command("update")
-    .argument("<id>", "the dataset id")
-    .description("change a dataset's manifest (--dir, after its files changed), metadata URI, price or budget")
+  const update = aboutOne(
+    dataset,
+    "update",
+    "change a dataset's manifest (--dir, after its files changed), metadata URI, price or budget",
+  )
     .option("--dir <dir>", "recompute the manifest from the data in DIR (as `dataset enrol DIR`)")
     .option("--price-per-round <amount>", "new price per round, in TRIB")
     .option("--epsilon <e>", "new ε")
     .option("--delta <d>", "new δ")
     .option("--metadata-uri <uri>", "new metadata URI");
   addDatasetDirOptions(update);
-  addKeyOption(addChainOptions(update), "trainer", KEY).action(withArgument("id", runDatasetUpdate));
+  signedByOwner(update, runDatasetUpdate);
+  signedByOwner(
+    aboutOne(
+      dataset,
+      "deactivate",
+      "deactivate a dataset for good: it joins no new job (its running jobs go on and still pay)",
+    ),
+    runDatasetDeactivate,
+  );
+  signedByOwner(
+    aboutOne(
+      dataset,
+      "transfer",
+      "transfer a dataset to another owner (whose key then runs its trainer and is paid)",
+    ).requiredOption("--to <address>", "the new owner"),
+    runDatasetTransfer,
+  );
 
-  const deactivate = dataset
-    .command("deactivate")
-    .argument("<id>", "the dataset id")
-    .description("deactivate a dataset for good: it joins no new job (its running jobs go on and still pay)");
-  addKeyOption(addChainOptions(deactivate), "trainer", KEY).action(withArgument("id", runDatasetDeactivate));
-
-  const transfer = dataset
-    .command("transfer")
-    .argument("<id>", "the dataset id")
-    .description("transfer a dataset to another owner (whose key then runs its trainer and is paid)")
-    .requiredOption("--to <address>", "the new owner");
-  addKeyOption(addChainOptions(transfer), "trainer", KEY).action(withArgument("id", runDatasetTransfer));
-
-  const budget = dataset
-    .command("budget")
-    .argument("<id>", "the dataset id")
-    .description(
-      "ε spent per job from the trainer's privacy ledger on disk, against the budget enrolled on chain (exit 1 when the trainer enforces or spent more)",
-    )
-    .option("--state-dir <dir>", "the trainer's --state-dir", ".tributary/trainer");
+  const budget = aboutOne(
+    dataset,
+    "budget",
+    "ε spent per job from the trainer's privacy ledger on disk, against the budget enrolled on chain (exit 1 when the trainer enforces or spent more)",
+  ).option("--state-dir <dir>", "the trainer's --state-dir", ".tributary/trainer");
   addChainOptions(budget).action(withArgument("id", runDatasetBudget));
 }
