@@ -81,7 +81,12 @@ describe("tributary claim --all", () => {
     expect(line.error.details.jobs.map((row) => row.outcome)).toEqual(["invalid-proof", "claimed"]);
   });
 
-  it("finds nothing for an owner without datasets, and refuses --all with --job", async () => {
+  it("finds nothing for an owner without datasets; refuses without a key, and --all with --job", async () => {
+    const keyless = await claimAll();
+    expect(keyless.code).toBe(2);
+    expect(keyless.stderr).toBe(
+      "tributary: give --keystore FILE or set TRIBUTARY_TRAINER_KEY to the trainer's (the dataset owner's) private key\n",
+    );
     const stranger = await chain.fundedWallet();
     vi.stubEnv("TRIBUTARY_TRAINER_KEY", stranger.privateKey);
     const none = await claimAll("--json");
