@@ -1,4 +1,4 @@
-import { parseInput } from "@tributary/protocol";
+import { parseInput, TributaryError } from "@tributary/protocol";
 import { z } from "zod";
 import { withChain } from "../chain/chain-session.js";
 import { ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
@@ -83,7 +83,9 @@ export function runDatasetEnrol(raw: Record<string, unknown>, context: CommandCo
         }),
       );
       const receipt = await chain.provider.getTransactionReceipt(mined.hash);
-      if (receipt === null) throw new Error(`the node has no receipt for ${mined.hash}`);
+      if (receipt === null) {
+        throw new TributaryError("CHAIN_ERROR", `the node has no receipt for the mined transaction ${mined.hash}`);
+      }
       const datasetId = enrolledDatasetId(registry, receipt);
       const indexed = await checkCoordinator(out, options, datasetId, commitment);
       const command = trainerCommand({

@@ -114,6 +114,10 @@ describe("dataset enrol's manifest", () => {
       labelColumn: "label",
       numClasses: 10,
     });
+    const nowhere = path.join(root, "no-such-dir", "m.json");
+    await expect(
+      prepareEnrolment(mixed, { ...defaults, format: "csv", data: "c.csv", manifestOut: nowhere }),
+    ).rejects.toThrow(`cannot write the manifest to ${nowhere} (ENOENT): choose another file with --manifest-out`);
     await expect(resolveDatasetDir(mixed, { ...defaults, format: "idx", data: "a.csv" })).rejects.toThrow(
       /--data of an IDX dataset needs --labels/,
     );

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { type Bytes32, type DatasetManifest, manifestBytes, manifestCid } from "@tributary/protocol";
+import { type Bytes32, type DatasetManifest, manifestBytes, manifestCid, TributaryError } from "@tributary/protocol";
 import { loadDataset } from "@tributary/trainer-agent";
 import { type DatasetDirOptions, type ResolvedDatasetDir, resolveDatasetDir } from "./dataset-dir.js";
 
@@ -31,7 +31,13 @@ export async function prepareEnrolment(
   const resolved = await resolveDatasetDir(dir, options);
   const { manifest, commitment } = await loadDataset(resolved.source);
   const manifestFile = path.resolve(options.manifestOut ?? path.join(dir, MANIFEST_FILE));
-  await writeFile(manifestFile, manifestBytes(manifest));
+  await writeFile(manifestFile, manifestBytes(manifest)).catch((error: NodeJS.ErrnoException) => {
+    throw new TributaryError(
+      "INVALID_INPUT",
+      `cannot write the manifest to ${manifestFile} (${error.code ?? error.message}): choose another file with --manifest-out`,
+      { cause: error },
+    );
+  });
   return {
     dir: resolved,
     manifest,
