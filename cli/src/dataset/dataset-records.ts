@@ -10,6 +10,7 @@ import {
 } from "@tributary/protocol";
 import type { Result } from "ethers";
 import { z } from "zod";
+import { decodeRevert } from "../chain/revert-decoder.js";
 import { RefusedError } from "../chain/run-command.js";
 
 /** A dataset as DatasetRegistry stores it, parsed (chain reads are a boundary), ε and δ as numbers too. */
@@ -69,11 +70,6 @@ export function eventArgs(log: { readonly args: unknown }): Record<string, unkno
   return (log.args as Result).toObject();
 }
 
-/** Whether a failed call reverted with DatasetRegistry's custom error `name` (ethers decodes it from the ABI). */
-function revertedWith(error: unknown, name: string): boolean {
-  return (error as { revert?: { name?: unknown } } | null)?.revert?.name === name;
-}
-
 function record(id: string, stored: DatasetRegistryTypes.IDatasetRegistry.DatasetStructOutput): DatasetRecord {
   const parsed = parseInput(
     StoredDatasetSchema,
@@ -107,7 +103,7 @@ export async function readDataset(registry: DatasetRegistry, id: string): Promis
   try {
     return record(id, await registry.getDataset(BigInt(id)));
   } catch (error) {
-    if (revertedWith(error, "DatasetRegistryUnknownDataset")) {
+    if (decodeRevert(error)?.name === "DatasetRegistryUnknownDataset") {
       throw new DatasetUnknownError(id, await registry.getAddress());
     }
     throw error;
