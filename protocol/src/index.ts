@@ -7,10 +7,13 @@ export {
   parseChainEvent,
 } from "./chain-events.js";
 export {
+  commitmentCid,
   type DatasetManifest,
   DatasetManifestSchema,
   type DatasetShard,
   DatasetShardSchema,
+  manifestBytes,
+  manifestCid,
   manifestCommitment,
 } from "./dataset-manifest.js";
 export {

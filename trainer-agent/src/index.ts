@@ -22,6 +22,8 @@ export {
   NonPrivateJobRefusedError,
   type OwnerPrivacyPolicy,
   type PrivacyGuard,
+  type PrivacyLedgerReport,
+  privacyLedgerFile,
   type RoundAccounting,
   type RoundHyperParams,
   type RoundPrivacy,
