@@ -1,13 +1,7 @@
-export { cidOfSha256, sha256OfCid } from "./cid-digest.js";
+export { sha256OfCid } from "./cid-digest.js";
 export { type ClaimPayoutOptions, claimPayout } from "./claim-payout.js";
 export { connectRpc } from "./connect-rpc.js";
-export {
-  coordinatorBlobFetcher,
-  fetchCoordinatorBlob,
-  fetchLedger,
-  fetchLedgerBlob,
-  fetchPayoutProof,
-} from "./coordinator-ledger.js";
+export { coordinatorBlobFetcher, fetchLedger, fetchLedgerBlob, fetchPayoutProof } from "./coordinator-ledger.js";
 export {
   type ClaimRefusal,
   ClaimRefusedError,
@@ -19,7 +13,7 @@ export {
 } from "./ledger-errors.js";
 export type { AttestationCounts, Disagreement, LedgerReport, RecomputeSummary, Warning } from "./ledger-report.js";
 export { fetchJobSpec, fetchValidationSet } from "./recompute-inputs.js";
-export { LOSS_PRECISION, type RecomputeScoresOptions, recomputeScores } from "./recompute-scores.js";
+export type { RecomputeScoresOptions } from "./recompute-scores.js";
 export {
   JOB_STATUS,
   type JobStatusName,

@@ -239,7 +239,7 @@ describe("recomputeScores", () => {
     const honest = await recompute(played, scoring);
     expect(honest.report.disagreements).toEqual([]);
     expect(honest.summary).toMatchObject({ rounds: 2, leaves: 6, evaluations: 0 });
-    const [first, second] = played.ledger.rounds[0]?.leaves as LedgerLeaf[];
+    const [first, second] = (played.ledger.rounds[0] as LedgerRound).leaves as [LedgerLeaf, LedgerLeaf];
     const moved = SCORE_SCALE / 1_000_000n;
     first.score = String(BigInt(first.score) + moved);
     second.score = String(BigInt(second.score) - moved);

@@ -26,7 +26,7 @@ import type { FetchBlob } from "./verify-blobs.js";
  * MLP on 2,000 examples): at most 1.4e-7 of the loss. 1e-5 leaves two orders of magnitude for other backends
  * (tfjs-node's threaded reductions) and larger sets, whose float32 sums drift roughly with √examples.
  */
-export const LOSS_PRECISION = 1e-5;
+const LOSS_PRECISION = 1e-5;
 
 /** 1e-15 of a round, in units of 1e-18: what float64 rounding can move a share computed from example counts. */
 const EXAMPLES_TOLERANCE = 1000n;
