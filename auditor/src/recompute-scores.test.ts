@@ -262,5 +262,13 @@ describe("recomputeScores", () => {
       { kind: "scores-not-recomputed", message: expect.stringMatching(/^round 0: .*names no initial model/) },
     ]);
     expect(report.disagreements).toEqual([expect.objectContaining({ kind: "scoring-spec" })]);
+
+    // An initial model whose CID and hash disagree is named (and its bytes still checked against the CID).
+    const mislabelled = { ...played.ledger, initialModelHash: `0x${"00".repeat(32)}` } as JobLedger;
+    const named = await recompute({ ...played, ledger: mislabelled }, LOO);
+    expect(named.report.disagreements).toEqual([
+      expect.objectContaining({ kind: "model-cid", actual: played.ledger.initialModelCid }),
+    ]);
+    expect(named.summary).toMatchObject({ rounds: 2, notRecomputed: 0 });
   });
 });

@@ -84,6 +84,15 @@ export async function recomputeScores(
     canonical(ledger.scoring),
     `the ledger's scoring ${canonical(ledger.scoring)} is not the job spec's ${canonical(scoring)} (the spec's hash is the job's modelSpecHash on chain): the scores are recomputed with the spec's`,
   );
+  const { initialModelCid, initialModelHash } = ledger;
+  if (initialModelCid !== undefined && sha256OfCid(initialModelCid) !== initialModelHash) {
+    report.add({
+      kind: "model-cid",
+      expected: String(initialModelHash),
+      actual: initialModelCid,
+      message: `the ledger's initialModelCid ${initialModelCid} does not name the bytes of its initialModelHash ${initialModelHash}`,
+    });
+  }
   if (scoring.method !== "examples" && options.validationLoss === undefined) {
     throw new Error(`recomputing ${scoring.method} scores needs the validation loss`);
   }
@@ -95,7 +104,7 @@ export async function recomputeScores(
   for (const [index, round] of rounds.entries()) {
     const previous = index === 0 ? undefined : rounds[index - 1];
     let startCid: string | undefined;
-    if (round.round === 1) startCid = ledger.initialModelCid;
+    if (round.round === 1) startCid = initialModelCid;
     else if (previous?.round === round.round - 1) startCid = previous.modelCid;
     if (startCid === undefined) {
       skip(
