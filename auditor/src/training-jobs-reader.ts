@@ -47,6 +47,8 @@ export interface OnChainJob {
   readonly refunded: bigint;
   /** Unix seconds; zero until finalised. */
   readonly claimDeadline: bigint;
+  /** SHA-256 of the job's JobSpec, as the researcher committed to it in `createJob`. */
+  readonly modelSpecHash: Bytes32;
 }
 
 export interface OnChainRound {
@@ -182,6 +184,7 @@ export class TrainingJobsReader {
       claimed: job.claimed,
       refunded: job.refunded,
       claimDeadline: job.claimDeadline,
+      modelSpecHash: job.modelSpecHash,
     };
   }
 

@@ -104,8 +104,9 @@ export const JobSpecSchema = z.strictObject({
   /** How each round's updates are scored for payment (see `ScoringSpecSchema`). */
   scoring: ScoringSpecSchema.default({ method: "examples" }),
   /**
-   * Addresses the researcher names as auditors: besides the researcher and the trainer that sent it, they may read
-   * the job's raw update blobs (and verify the ledger against them).
+   * Addresses the researcher names as auditors: besides the researcher (and the trainer that sent it, or the
+   * trainers admitted), they may read the job's raw update blobs, its global models and this spec, to verify the
+   * ledger against them and recompute its scores (`tributary ledger verify --recompute-scores`).
    */
   auditors: z.array(AddressSchema).max(32).optional(),
 });
