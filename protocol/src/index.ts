@@ -48,6 +48,7 @@ export {
 export {
   type ClientSelection,
   ClientSelectionSchema,
+  canonicalJobSpecBytes,
   type DpSpec,
   DpSpecSchema,
   type JobSpec,
