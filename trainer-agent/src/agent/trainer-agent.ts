@@ -223,9 +223,10 @@ export class TrainerAgent {
   async #join(jobId: JobId): Promise<void> {
     try {
       await this.#admission.admit(jobId);
+      await this.#modelFor(jobId);
     } catch (error) {
       if (!(error instanceof JobRefusedError)) throw error;
-      // Not joined, and not retried: the job's on-chain terms do not meet the owner's.
+      // Not joined, and not retried: the job's on-chain terms (or its spec) do not meet the owner's.
       this.#emit({ type: "job-refused", jobId, code: error.code, message: error.message });
       return;
     }
@@ -247,6 +248,8 @@ export class TrainerAgent {
     let entry = this.#models.get(jobId);
     if (entry === undefined) {
       const spec = await this.#api.jobSpec(jobId);
+      // A spec other than the one the job's terms commit to is refused before it is used for anything.
+      await this.#admission.checkSpec(jobId, spec);
       entry = { spec, model: buildModel(spec.model) };
       this.#models.set(jobId, entry);
     }
