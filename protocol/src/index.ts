@@ -51,6 +51,7 @@ export {
 export {
   type ClientSelection,
   ClientSelectionSchema,
+  canonicalJobSpecBytes,
   type DpSpec,
   DpSpecSchema,
   type JobSpec,
@@ -150,6 +151,7 @@ export {
   type EvaluationReport,
   EvaluationReportSchema,
   type HandshakeAuth,
+  type HandshakeAuthInput,
   HandshakeAuthSchema,
   type Hello,
   HelloSchema,
@@ -171,6 +173,16 @@ export { inferModelShapes, layoutFromSpec, ModelSpecError } from "./spec-layout.
 export { StoredTextSchema } from "./stored-text.js";
 export { type StrategyName, type StrategySpec, StrategySpecSchema } from "./strategy-spec.js";
 export { type TrainInstruction, TrainInstructionSchema } from "./train-instruction.js";
+export {
+  type HandshakeRefusal,
+  HandshakeRefusalSchema,
+  handshakeRefusalOf,
+  handshakeRefusalText,
+  parseSignInHeader,
+  SIGN_IN_HEADER,
+  signInHeaders,
+  TRAINER_TRANSPORTS,
+} from "./trainer-handshake.js";
 export {
   decodeValidationSet,
   encodeValidationSet,

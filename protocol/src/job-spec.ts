@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { canonicalJson } from "./canonical-json.js";
 import { AddressSchema, DatasetIdSchema } from "./ids.js";
 import { layoutLength } from "./model-layout.js";
 import { type ModelSpec, ModelSpecSchema } from "./model-spec.js";
@@ -112,3 +113,12 @@ export const JobSpecSchema = z.strictObject({
 });
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;
+
+/**
+ * The bytes an on-chain job's `modelSpecHash` commits to: the JobSpec as parsed (defaults filled in) in canonical
+ * JSON (keys sorted, no whitespace), UTF-8. `modelSpecHash = sha256(canonicalJobSpecBytes(spec))`: the coordinator
+ * stores these bytes for the researcher, and a trainer recomputes them from the spec it is served.
+ */
+export function canonicalJobSpecBytes(spec: JobSpec): Uint8Array {
+  return new TextEncoder().encode(canonicalJson(spec));
+}

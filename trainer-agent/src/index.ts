@@ -15,6 +15,7 @@ export {
   type ChainJobAdmissionOptions,
   type JobAdmission,
   JobRefusedError,
+  JobSpecMismatchError,
   OFF_CHAIN_ADMISSION,
 } from "./agent/job-admission.js";
 export {
