@@ -38,7 +38,7 @@ describe("tributary", () => {
       ["Data owner", ["dataset", "trainer", "claim"]],
       ["Researcher", ["privacy"]],
       ["Provider / staker", ["stake"]],
-      ["Governance", ["token"]],
+      ["Governance", ["gov", "token"]],
       ["Auditor", ["ledger"]],
       ["Keys", ["key"]],
       ["Demo", ["up"]],
@@ -50,6 +50,9 @@ describe("tributary", () => {
     for (const command of [
       ["stake", "deposit"],
       ["token", "delegate"],
+      ["gov", "propose"],
+      ["gov", "vote"],
+      ["gov", "execute"],
     ]) {
       const result = await tributary(...command, "--help");
       expect(result.code).toBe(0);

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerClaimCommand } from "./commands/claim.js";
 import { registerDatasetCommand } from "./commands/dataset.js";
+import { registerGovCommand } from "./commands/gov.js";
 import { registerKeyCommand } from "./commands/key.js";
 import { registerLedgerCommand } from "./commands/ledger.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
@@ -47,6 +48,7 @@ export function buildProgram(): Command {
   program.commandsGroup(HELP_GROUPS.provider);
   registerStakeCommand(program);
   program.commandsGroup(HELP_GROUPS.governance);
+  registerGovCommand(program);
   registerTokenCommand(program);
   program.commandsGroup(HELP_GROUPS.auditor);
   registerLedgerCommand(program);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { LocalChain } from "@tributary/contracts/local-chain";
+import { LocalChain, type LocalChainOptions } from "@tributary/contracts/local-chain";
 import type { JsonRpcProvider } from "ethers";
 
 /** A local chain with the system deployed, its deployment file as a user keeps it, and a provider to check with. */
@@ -15,9 +15,12 @@ export interface DeployedChain {
   stop(): Promise<void>;
 }
 
-/** Starts a `LocalChain` and writes its deployment file, as a chain command's test needs. */
-export async function startDeployedChain(): Promise<DeployedChain> {
-  const chain = await LocalChain.start();
+/**
+ * Starts a `LocalChain` and writes its deployment file, as a chain command's test needs; `{ governed: true }` for
+ * the production wiring, where only proposals executed by the timelock change parameters.
+ */
+export async function startDeployedChain(options: LocalChainOptions = {}): Promise<DeployedChain> {
+  const chain = await LocalChain.start(options);
   const provider = chain.provider();
   const dir = await mkdtemp(path.join(tmpdir(), "tributary-chain-command-"));
   const deploymentFile = path.join(dir, "deployment.json");

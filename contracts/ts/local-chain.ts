@@ -14,6 +14,11 @@ const E18 = 10n ** 18n;
 export interface LocalChainOptions {
   /** The TCP port of the JSON-RPC endpoint on 127.0.0.1; 0 (the default) takes any free port. */
   readonly port?: number;
+  /**
+   * Hand every administrator role to the timelock, as a production deployment does, so parameters change only
+   * through governance (default false: the deployer keeps them, so a demo or test can change parameters).
+   */
+  readonly governed?: boolean;
 }
 
 /** What to send a wallet: ether for gas and TRIB from the deployer's supply, both in wei (18 decimals). */
@@ -54,7 +59,7 @@ export interface JobOptions {
 /**
  * A local EVM chain: Hardhat 3's in-process EDR node with the whole Tributary system deployed, served over
  * JSON-RPC on 127.0.0.1 by a small HTTP bridge so other processes (coordinator, trainers) reach it like any RPC.
- * The deployer (Hardhat's first account) holds the whole TRIB supply and every admin role, and acts as the
+ * The deployer (Hardhat's first account) holds the whole TRIB supply and every admin role (the timelock holds them when started `governed`), and acts as the
  * researcher. `stopRpc()`/`startRpc()` cut and restore the endpoint (same port, same chain state, same mempool),
  * which is what an RPC outage looks like to the coordinator.
  *
@@ -69,7 +74,10 @@ export class LocalChain {
   /** The tail of the deployer's transactions: they run one after another so nonces and allowances never race. */
   #deployerQueue: Promise<unknown> = Promise.resolve();
   readonly system: DeployedSystem;
-  /** Hardhat's first account: deployed everything, holds the TRIB supply and the admin roles, is the researcher. */
+  /**
+   * Hardhat's first account: deployed everything, holds the TRIB supply and (unless `governed`) the admin roles, is
+   * the researcher.
+   */
   readonly deployer: HardhatEthersSigner;
   /** Hardhat's 20 prefunded accounts (10,000 ETH each), the deployer first. */
   readonly accounts: readonly HardhatEthersSigner[];
@@ -93,7 +101,7 @@ export class LocalChain {
 
   /**
    * Starts the node, deploys the system (administered by the deployer, not a timelock, so a demo or test can
-   * change parameters) and opens the JSON-RPC endpoint. Rejects, with the node closed again, when the port is
+   * change parameters; by the timelock with `governed`) and opens the JSON-RPC endpoint. Rejects, with the node closed again, when the port is
    * taken.
    */
   static async start(options: LocalChainOptions = {}): Promise<LocalChain> {
@@ -108,10 +116,11 @@ export class LocalChain {
     try {
       const accounts = await connection.ethers.getSigners();
       const deployer = accounts[0] as HardhatEthersSigner;
-      const system = await deploySystem(connection.ethers, deployer, {
-        ...DEFAULT_DEPLOY_OPTIONS,
-        admin: deployer.address,
-      });
+      const system = await deploySystem(
+        connection.ethers,
+        deployer,
+        options.governed === true ? DEFAULT_DEPLOY_OPTIONS : { ...DEFAULT_DEPLOY_OPTIONS, admin: deployer.address },
+      );
       const close = () => connection.close();
       const chain = new LocalChain(connection.provider, connection.ethers, close, system, accounts, options.port ?? 0);
       await chain.startRpc();
