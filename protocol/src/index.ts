@@ -55,6 +55,7 @@ export {
   JobSpecSchema,
   MAX_MODEL_PARAMETERS,
 } from "./job-spec.js";
+export { jobSpecBytes, jobSpecHash } from "./job-spec-hash.js";
 export {
   type JobLedger,
   JobLedgerSchema,

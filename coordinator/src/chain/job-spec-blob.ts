@@ -1,4 +1,4 @@
-import { type JobSpec, type JobSpecInput, JobSpecSchema, parseInput } from "@tributary/protocol";
+import { type JobSpec, type JobSpecInput, JobSpecSchema, jobSpecBytes, parseInput } from "@tributary/protocol";
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
 import { BlobNotFoundError, type BlobStore } from "../blobs/blob-store.js";
@@ -8,26 +8,6 @@ import type { ChainJobEntity } from "./chain-job.entity.js";
 const RAW_CODEC = 0x55;
 const SHA2_256 = 0x12;
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-    );
-  }
-  return value;
-}
-
-/**
- * The bytes a job's `modelSpecHash` commits to: the JobSpec as parsed (defaults filled in), serialised as JSON
- * with object keys sorted and no whitespace, UTF-8. `modelSpecHash = sha256(canonicalJobSpecBytes(spec))`.
- */
-export function canonicalJobSpecBytes(spec: JobSpec): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(canonical(spec)));
-}
-
 /** The blob-store CID (CIDv1, raw, sha2-256) whose digest is `modelSpecHash`: where the JobSpec's bytes live. */
 export function jobSpecCid(modelSpecHash: string): string {
   const digest = Buffer.from(modelSpecHash.slice(2), "hex");
@@ -35,15 +15,16 @@ export function jobSpecCid(modelSpecHash: string): string {
 }
 
 /**
- * Stores a researcher's JobSpec in the blob store in canonical form and returns the `modelSpecHash` to put in
- * `TrainingJobs.createJob` (the blob's SHA-256) and the blob's CID.
+ * Stores a researcher's JobSpec in the blob store in canonical form (protocol's `jobSpecBytes`) and returns the
+ * `modelSpecHash` to put in `TrainingJobs.createJob` (the blob's SHA-256, which the researcher can recompute with
+ * `jobSpecHash`) and the blob's CID.
  */
 export async function storeJobSpec(
   blobs: BlobStore,
   input: JobSpecInput,
 ): Promise<{ spec: JobSpec; modelSpecHash: string; cid: string }> {
   const spec = parseInput(JobSpecSchema, input, "JobSpec");
-  const { cid, sha256 } = await blobs.put(canonicalJobSpecBytes(spec));
+  const { cid, sha256 } = await blobs.put(jobSpecBytes(spec));
   return { spec, modelSpecHash: sha256, cid };
 }
 
