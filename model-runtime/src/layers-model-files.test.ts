@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { layoutFromSpec, layoutLength, type ModelSpecInput, ModelSpecSchema } from "@tributary/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileModelLoader } from "../test-support/file-model-loader.js";
 import { buildModel } from "./build-model.js";
 import { WeightsLengthError } from "./errors.js";
 import { setFlatWeights } from "./flat-weights.js";
@@ -21,28 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/**
- * A `file://` loader as tfjs-node's: reads `model.json`, then every weights file its manifest names (relative to
- * it), and hands tfjs the artifacts. Written here so the files are read the way any tfjs user would read them.
- */
-function fileLoader(modelJsonPath: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const modelJson = JSON.parse(await readFile(modelJsonPath, "utf8")) as tf.io.ModelJSON;
-      return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
-        const specs = manifest.flatMap((group) => group.weights);
-        const buffers = await Promise.all(
-          manifest.flatMap((group) =>
-            group.paths.map((file) => readFile(path.join(path.dirname(modelJsonPath), file))),
-          ),
-        );
-        const bytes = Buffer.concat(buffers);
-        return [specs, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)];
-      });
-    },
-  };
-}
 
 /** Deterministic weights of the model's length (not what any initialiser would draw). */
 function weightsFor(spec: ModelSpecInput): Float32Array {
@@ -100,7 +79,7 @@ describe("layersModelFiles", () => {
   it("writes an MLP that tf.loadLayersModel opens and that predicts what the flat weights compute in float64", async () => {
     const flat = weightsFor(MLP);
     const file = await written("mlp", MLP, flat);
-    const loaded = await tfl.loadLayersModel(fileLoader(file));
+    const loaded = await tfl.loadLayersModel(fileModelLoader(file));
     const inputs = [
       [0.5, -1, 2, 0, 0.25, -0.75],
       [1, 1, 1, 1, 1, 1],
@@ -129,7 +108,7 @@ describe("layersModelFiles", () => {
       numClasses: 4,
     };
     const flat = weightsFor(cnn);
-    const loaded = await tfl.loadLayersModel(fileLoader(await written("cnn", cnn, flat)));
+    const loaded = await tfl.loadLayersModel(fileModelLoader(await written("cnn", cnn, flat)));
     const reference = buildModel(cnn);
     setFlatWeights(reference, flat);
     const input = Float32Array.from({ length: 2 * 36 }, (_, i) => Math.cos(i) * 0.8);

@@ -4,20 +4,23 @@ import { type Coordinator, createCoordinator } from "@tributary/coordinator";
 import { type DatasetId, type JobId, type JobSpecInput, type ScoringSpec, signIn } from "@tributary/protocol";
 import { loadDataset } from "@tributary/trainer-agent";
 import { parseEther, Wallet } from "ethers";
+import { CoordinatorClient } from "../job/coordinator-client.js";
+import { ProgressView } from "../job/progress-view.js";
+import type { RoundRecord } from "../job/round-records.js";
+import { watchJob } from "../job/watch-job.js";
 import type { ByzantineSpec } from "./byzantine-spec.js";
 import { DemoChain, type DemoChainOptions } from "./demo-chain.js";
 import { DEMO_MODELS } from "./demo-models.js";
 import { getJson, getOnceThere, postBytes, postJson, quietLogger } from "./demo-rest.js";
-import { progressOf, type RoundRecord, type RoundRow, roundRecord, waitFor } from "./demo-rounds.js";
+import { waitFor } from "./demo-rounds.js";
 import { type DemoOwner, type JobSettlement, settleJob } from "./demo-settlement.js";
 import { type DemoPartition, type Shards, writeShards } from "./demo-shards.js";
 import { demoStrategy } from "./demo-strategy.js";
 import { encodeDemoValidationSet } from "./demo-validation-set.js";
 import { formatTrib } from "./payout-summary.js";
-import { ProgressView } from "./progress-view.js";
 import { type TrainerEvent, TrainerProcess } from "./trainer-processes.js";
 
-export type { RoundRecord } from "./demo-rounds.js";
+export type { RoundRecord } from "../job/round-records.js";
 
 /** What stays fixed for the life of a session: the data, its owners and their trainer agents. */
 export interface DemoSessionOptions {
@@ -302,18 +305,16 @@ export class DemoSession {
       `job ${jobId}: ${job.rounds} rounds of ${spec.strategy?.name ?? "fedavg"}, ${job.model}, ${job.dpEpsilon === undefined ? "no differential privacy" : `DP-SGD to ε = ${job.dpEpsilon} (δ = 1e-5) per dataset`}${spec.scoring === undefined ? "" : `, contributions scored by ${spec.scoring.method}`}`,
     );
 
-    let final: { status: string; finalMetrics: Record<string, number> | null; error: string | null };
-    for (;;) {
-      final = await getJson(base, `/jobs/${jobId}`);
-      const rounds = await getJson<RoundRow[]>(base, `/jobs/${jobId}/rounds`);
-      for (const row of rounds) this.#view.update(progressOf(row, job.rounds));
-      if (final.status === "completed" || final.status === "failed" || final.status === "cancelled") break;
-      if (this.trainers.every((t) => t.exitedCode !== undefined)) throw new Error("every trainer agent exited");
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    if (final.status !== "completed") throw new Error(`job ${jobId} ${final.status}: ${final.error ?? ""}`);
-    const rounds = await getJson<RoundRow[]>(base, `/jobs/${jobId}/rounds`);
-    const lastTrain = rounds.filter((r) => r.kind === "train").at(-1);
+    const outcome = await watchJob({
+      coordinator: new CoordinatorClient(base),
+      jobId,
+      sink: this.#view,
+      chain:
+        this.chain === undefined ? undefined : { provider: this.chain.provider, trainingJobs: this.chain.trainingJobs },
+      pollMs: 250,
+      abort: () => (this.trainers.every((t) => t.exitedCode !== undefined) ? "every trainer agent exited" : undefined),
+    });
+    if (outcome.status !== "completed") throw new Error(`job ${jobId} ${outcome.status}: ${outcome.reason ?? ""}`);
     const byzantine = this.options.byzantine;
     const settlement =
       this.chain === undefined
@@ -329,14 +330,14 @@ export class DemoSession {
       jobId,
       rounds: job.rounds,
       clients: this.options.clients,
-      accuracy: final.finalMetrics?.evalAccuracy ?? null,
-      loss: final.finalMetrics?.evalLoss ?? null,
-      epsilonSpent: lastTrain?.metrics?.epsilonSpent ?? null,
+      accuracy: outcome.accuracy,
+      loss: outcome.loss,
+      epsilonSpent: outcome.epsilonSpent,
       backend: [...new Set(this.backends.values())].join(",") || "unknown",
       database: this.coordinator.database,
       durationS: Number(((performance.now() - started) / 1000).toFixed(1)),
       ...(byzantine === undefined || byzantine.count === 0 ? {} : { byzantine }),
-      perRound: rounds.map(roundRecord),
+      perRound: [...outcome.perRound],
       ...(settlement === undefined ? {} : { settlement }),
     };
   }
