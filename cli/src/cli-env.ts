@@ -15,10 +15,20 @@ const CliEnvSchema = z.object({
   TRIBUTARY_COORDINATOR_KEY: PrivateKeySchema.optional(),
   /** `tributary ledger verify`: the key of the job's researcher or a named auditor, to read the job's blobs. */
   TRIBUTARY_AUDITOR_KEY: PrivateKeySchema.optional(),
-  /** Password of the keystore file given with --keystore. */
+  /** `tributary stake …`: a model provider's or staker's key. */
+  TRIBUTARY_PROVIDER_KEY: PrivateKeySchema.optional(),
+  /** `tributary token …` (and governance): a token holder's key, which delegates and votes. */
+  TRIBUTARY_VOTER_KEY: PrivateKeySchema.optional(),
+  /** Password of the keystore file given with --keystore (and of the file `tributary key new|import` writes). */
   TRIBUTARY_KEYSTORE_PASSWORD: z.string().optional(),
 });
 export type CliEnv = z.infer<typeof CliEnvSchema>;
+
+/** The environment variables that hold a private key (`tributary key import --from-env` takes one of these). */
+export type KeyEnvName = Extract<keyof CliEnv, `TRIBUTARY_${string}_KEY`>;
+export const KEY_ENV_NAMES = Object.keys(CliEnvSchema.shape).filter((name): name is KeyEnvName =>
+  /^TRIBUTARY_[A-Z]+_KEY$/.test(name),
+);
 
 export function cliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   return parseInput(CliEnvSchema, env, "environment");

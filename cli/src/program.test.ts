@@ -24,10 +24,39 @@ describe("tributary", () => {
     expect(result.stdout.trim()).toBe(version);
   });
 
-  it("describes itself with --help", async () => {
+  it("describes itself with --help, its commands grouped by the role that runs them", async () => {
     const result = await tributary("--help");
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: tributary \[options\]/);
+    // Each group heading, in order, followed by the commands listed under it (up to the next blank line).
+    const groups = [...result.stdout.matchAll(/^([A-Z][^\n]*):\n((?: {2}[^\n]*\n)+)/gm)].map(([, heading, body]) => [
+      heading,
+      [...(body ?? "").matchAll(/^ {2}([a-z][\w-]*)/gm)].map(([, name]) => name),
+    ]);
+    expect(groups).toEqual([
+      ["Options", []],
+      ["Data owner", ["trainer", "claim"]],
+      ["Researcher", ["privacy"]],
+      ["Provider / staker", ["stake"]],
+      ["Governance", ["token"]],
+      ["Auditor", ["ledger"]],
+      ["Keys", ["key"]],
+      ["Demo", ["up"]],
+      ["Commands", ["help"]],
+    ]);
+  });
+
+  it("lists each chain command's shared flags in its help", async () => {
+    for (const command of [
+      ["stake", "deposit"],
+      ["token", "delegate"],
+    ]) {
+      const result = await tributary(...command, "--help");
+      expect(result.code).toBe(0);
+      for (const flag of ["--rpc <url>", "--deployment <file>", "--json", "--keystore <file>"]) {
+        expect(result.stdout).toContain(flag);
+      }
+    }
   });
 
   it("exits non-zero naming an unknown option", async () => {

@@ -1,8 +1,11 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerClaimCommand } from "./commands/claim.js";
+import { registerKeyCommand } from "./commands/key.js";
 import { registerLedgerCommand } from "./commands/ledger.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
+import { registerStakeCommand } from "./commands/stake.js";
+import { registerTokenCommand } from "./commands/token.js";
 import { registerTrainerCommand } from "./commands/trainer.js";
 import { registerUpCommand } from "./commands/up.js";
 
@@ -10,8 +13,22 @@ const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
 
 /**
+ * The roles `tributary --help` groups its commands by, in the order it lists them. A new command registers under
+ * its role's group below (each person runs only their own commands, with their own key).
+ */
+export const HELP_GROUPS = {
+  dataOwner: "Data owner:",
+  researcher: "Researcher:",
+  provider: "Provider / staker:",
+  governance: "Governance:",
+  auditor: "Auditor:",
+  keys: "Keys:",
+  demo: "Demo:",
+} as const;
+
+/**
  * Builds the `tributary` command tree. Each subcommand lives in `commands/<name>.ts` and exports a
- * `register<Name>Command(program)` function that adds itself here.
+ * `register<Name>Command(program)` function that adds itself here, under its role's help group.
  */
 export function buildProgram(): Command {
   const program = new Command()
@@ -20,10 +37,21 @@ export function buildProgram(): Command {
     .version(version, "-v, --version", "print the version")
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
-  registerUpCommand(program);
+  program.commandsGroup(HELP_GROUPS.dataOwner);
   registerTrainerCommand(program);
-  registerPrivacyCommand(program);
-  registerLedgerCommand(program);
   registerClaimCommand(program);
+  program.commandsGroup(HELP_GROUPS.researcher);
+  registerPrivacyCommand(program);
+  program.commandsGroup(HELP_GROUPS.provider);
+  registerStakeCommand(program);
+  program.commandsGroup(HELP_GROUPS.governance);
+  registerTokenCommand(program);
+  program.commandsGroup(HELP_GROUPS.auditor);
+  registerLedgerCommand(program);
+  program.commandsGroup(HELP_GROUPS.keys);
+  registerKeyCommand(program);
+  program.commandsGroup(HELP_GROUPS.demo);
+  registerUpCommand(program);
+  program.commandsGroup("");
   return program;
 }

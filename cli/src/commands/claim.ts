@@ -3,18 +3,18 @@ import { AddressSchema, JobIdSchema, parseInput } from "@tributary/protocol";
 import type { Command } from "commander";
 import { formatUnits } from "ethers";
 import { z } from "zod";
+import { addCoordinatorOption, type CommandContext, CoordinatorOptionsShape } from "../chain/command-options.js";
+import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { EXIT, exitWithUsageCode, reportUsageError } from "./exit-codes.js";
-import { type CommandContext, DEFAULT_COORDINATOR_URL } from "./ledger.js";
-import { trainerWallet } from "./trainer.js";
 import { resolveTrainingJobs } from "./training-jobs-address.js";
 
 const ClaimOptionsSchema = z.strictObject({
   job: JobIdSchema,
   rpc: z.url({ message: "must be the JSON-RPC URL of the job's chain, e.g. http://127.0.0.1:8545" }),
-  coordinator: z.url({ message: "must be the coordinator's URL, e.g. http://127.0.0.1:8470" }),
+  ...CoordinatorOptionsShape,
   trainingJobs: AddressSchema.optional(),
   deployment: z.string().min(1).optional(),
-  keystore: z.string().optional(),
+  ...KeyOptionsShape,
   json: z.boolean().default(false),
 });
 
@@ -23,7 +23,7 @@ export async function runClaim(raw: Record<string, unknown>, context: CommandCon
   const json = raw.json === true;
   try {
     const options = parseInput(ClaimOptionsSchema, raw, "claim options");
-    const wallet = await trainerWallet(options);
+    const wallet = await walletFor("trainer", options);
     const provider = await connectRpc(options.rpc);
     try {
       const { chainId } = await provider.getNetwork();
@@ -67,22 +67,18 @@ export async function runClaim(raw: Record<string, unknown>, context: CommandCon
 }
 
 export function registerClaimCommand(program: Command): void {
-  program
+  const claim = program
     .command("claim")
     .description(
       "claim this trainer's payout from a finalised job, after checking the coordinator's proof against the chain (exit 0 paid, 1 refused, 2 usage/connection errors)",
     )
     .requiredOption("--job <id>", "the job id on TrainingJobs")
-    .requiredOption("--rpc <url>", "JSON-RPC URL of the job's chain")
-    .option("--coordinator <url>", "the coordinator serving the payout proofs", DEFAULT_COORDINATOR_URL)
+    .requiredOption("--rpc <url>", "JSON-RPC URL of the job's chain");
+  addKeyOption(addCoordinatorOption(claim, "the payout proofs"), "trainer")
     .option("--training-jobs <address>", "TrainingJobs address (default: from the deployment file)")
     .option(
       "--deployment <file>",
       "deployment file to take TrainingJobs from (default: contracts/deployments/<chainId>.json)",
-    )
-    .option(
-      "--keystore <file>",
-      "encrypted JSON keystore (password in TRIBUTARY_KEYSTORE_PASSWORD); else TRIBUTARY_TRAINER_KEY",
     )
     .option("--json", "print the result as one JSON line", false)
     .exitOverride(exitWithUsageCode)

@@ -1,46 +1,27 @@
 import { connectRpc, coordinatorBlobFetcher, fetchLedger, type LedgerReport, verifyLedger } from "@tributary/auditor";
 import { AddressSchema, JobIdSchema, parseInput, signIn } from "@tributary/protocol";
 import type { Command } from "commander";
-import { Wallet } from "ethers";
 import { z } from "zod";
-import { cliEnv } from "../cli-env.js";
+import { addCoordinatorOption, type CommandContext, CoordinatorOptionsShape } from "../chain/command-options.js";
+import { addKeyOption, KeyOptionsShape, optionalWalletFor } from "../chain/wallet-options.js";
 import { EXIT, exitWithUsageCode, reportUsageError } from "./exit-codes.js";
-import { trainerWallet } from "./trainer.js";
 import { type ResolvedTrainingJobs, resolveTrainingJobs } from "./training-jobs-address.js";
-
-/** Where `tributary up` and the coordinator listen by default (coordinator config `port`). */
-export const DEFAULT_COORDINATOR_URL = "http://127.0.0.1:8470";
 
 const LedgerVerifyOptionsSchema = z.strictObject({
   job: JobIdSchema,
   rpc: z.url({ message: "must be the JSON-RPC URL of the job's chain, e.g. http://127.0.0.1:8545" }),
-  coordinator: z.url({ message: "must be the coordinator's URL, e.g. http://127.0.0.1:8470" }),
+  ...CoordinatorOptionsShape,
   trainingJobs: AddressSchema.optional(),
   deployment: z.string().min(1).optional(),
   trustCoordinatorAddress: z.boolean().default(false),
   skipBlobs: z.boolean().default(false),
-  keystore: z.string().optional(),
+  ...KeyOptionsShape,
   json: z.boolean().default(false),
 });
-
-/** Where the default deployment files are read from (tests point it elsewhere). */
-export interface CommandContext {
-  readonly deploymentsDir?: URL;
-}
 
 /** Why blobs were not checked when the auditor has no key to sign in with. */
 export const NO_KEY_REASON =
   "not accessible: no TRIBUTARY_AUDITOR_KEY or --keystore to sign in as the job's researcher or a named auditor";
-
-/**
- * The key to read blobs with: the keystore given with --keystore (password in TRIBUTARY_KEYSTORE_PASSWORD), else
- * TRIBUTARY_AUDITOR_KEY, else none (only public data is checked). Never from argv.
- */
-async function auditorWallet(keystore: string | undefined): Promise<Wallet | undefined> {
-  if (keystore !== undefined) return trainerWallet({ keystore });
-  const key = cliEnv().TRIBUTARY_AUDITOR_KEY;
-  return key === undefined ? undefined : new Wallet(key);
-}
 
 /** `checked 2 rounds, 6 leaves, …`: what the audit covered. */
 function coverage(report: LedgerReport): string {
@@ -117,7 +98,7 @@ export async function runLedgerVerify(raw: Record<string, unknown>, context: Com
         ledgerAddress: options.trustCoordinatorAddress ? async () => ledger.trainingJobs : undefined,
         hint: ", or --trust-coordinator-address to audit against the address the coordinator reports",
       });
-      const wallet = options.skipBlobs ? undefined : await auditorWallet(options.keystore);
+      const wallet = options.skipBlobs ? undefined : await optionalWalletFor("auditor", options);
       const token =
         wallet === undefined ? undefined : (await signIn(options.coordinator, wallet, Number(chainId))).token;
       const report = await verifyLedger({
@@ -146,14 +127,18 @@ export async function runLedgerVerify(raw: Record<string, unknown>, context: Com
 
 export function registerLedgerCommand(program: Command): void {
   const ledger = program.command("ledger").description("audit a training job's on-chain accounting");
-  ledger
+  const verify = ledger
     .command("verify")
     .description(
       "check a job's ledger against the chain: roots recomputed from the leaves, blobs hashed, payouts recomputed (exit 0 agreed, 1 disagreements, 2 usage/connection errors)",
     )
     .requiredOption("--job <id>", "the job id on TrainingJobs")
-    .requiredOption("--rpc <url>", "JSON-RPC URL of the job's chain (the roots are read from it)")
-    .option("--coordinator <url>", "the coordinator serving the ledger", DEFAULT_COORDINATOR_URL)
+    .requiredOption("--rpc <url>", "JSON-RPC URL of the job's chain (the roots are read from it)");
+  addKeyOption(
+    addCoordinatorOption(verify, "the ledger"),
+    "auditor",
+    " to sign in with and read the job's blobs (without a key only public data is checked)",
+  )
     .option("--training-jobs <address>", "TrainingJobs address (default: from the deployment file)")
     .option(
       "--deployment <file>",
@@ -168,10 +153,6 @@ export function registerLedgerCommand(program: Command): void {
       "--skip-blobs",
       "do not fetch and hash update and model blobs (the report says they were not checked)",
       false,
-    )
-    .option(
-      "--keystore <file>",
-      "sign in to read the job's blobs with this encrypted JSON keystore (password in TRIBUTARY_KEYSTORE_PASSWORD); else TRIBUTARY_AUDITOR_KEY; without either only public data is checked",
     )
     .option("--json", "print the report as one JSON line", false)
     .exitOverride(exitWithUsageCode)

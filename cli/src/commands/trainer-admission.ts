@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { connectRpc } from "@tributary/auditor";
-import { type Deployment, loadDeployment, parseDeployment } from "@tributary/contracts/deployments";
 import { AddressSchema, parseInput, TributaryError } from "@tributary/protocol";
 import { ChainJobAdmission, type JobAdmission, OFF_CHAIN_ADMISSION } from "@tributary/trainer-agent";
+import { resolveDeployment } from "../chain/deployment.js";
 
 export interface TrainerChainOptions {
   readonly rpc?: string | undefined;
@@ -10,29 +9,6 @@ export interface TrainerChainOptions {
   /** Comma-separated token addresses; default the deployment's TRIB. */
   readonly paymentTokens?: string | undefined;
   readonly datasetId: string;
-}
-
-async function deploymentFor(file: string | undefined, chainId: bigint): Promise<Deployment> {
-  let deployment: Deployment;
-  try {
-    deployment =
-      file === undefined ? await loadDeployment(chainId) : parseDeployment(JSON.parse(await readFile(file, "utf8")));
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new TributaryError(
-      "INVALID_INPUT",
-      missing && file === undefined
-        ? `no deployment of Tributary is known for chain ${chainId}: give --deployment FILE`
-        : `--deployment ${file ?? `(chain ${chainId})`}: ${(error as Error).message}`,
-    );
-  }
-  if (BigInt(deployment.chainId) !== chainId) {
-    throw new TributaryError(
-      "INVALID_INPUT",
-      `the deployment describes chain ${deployment.chainId}, but --rpc serves chain ${chainId}`,
-    );
-  }
-  return deployment;
 }
 
 /**
@@ -52,7 +28,7 @@ export async function trainerAdmission(options: TrainerChainOptions): Promise<{
   const provider = await connectRpc(options.rpc);
   try {
     const { chainId } = await provider.getNetwork();
-    const deployment = await deploymentFor(options.deployment, chainId);
+    const { deployment } = await resolveDeployment(options.deployment, chainId);
     const allowedTokens =
       options.paymentTokens === undefined
         ? [deployment.contracts.TributaryToken]

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { SimulatedEnclave } from "@tributary/enclave-compute";
 import { initTrainingBackend } from "@tributary/model-runtime";
@@ -15,9 +14,8 @@ import {
   UPDATE_METRICS,
 } from "@tributary/trainer-agent";
 import type { Command } from "commander";
-import { Wallet } from "ethers";
 import { z } from "zod";
-import { cliEnv } from "../cli-env.js";
+import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { trainerAdmission } from "./trainer-admission.js";
 
 const positive = z.coerce.number().positive();
@@ -33,7 +31,7 @@ const TrainerOptionsSchema = z.strictObject({
   evalLabels: z.string().optional(),
   evalFraction: z.coerce.number().gt(0).lt(1).default(0.1),
   numClasses: z.coerce.number().int().min(2).default(10),
-  keystore: z.string().optional(),
+  ...KeyOptionsShape,
   stateDir: z.string().default(".tributary/trainer"),
   budgetEpsilon: positive.default(10),
   budgetDelta: z.coerce.number().gt(0).lt(1).default(1e-5),
@@ -72,45 +70,6 @@ function source(
   return { format, files: [data], numClasses };
 }
 
-/**
- * The trainer's account: the encrypted keystore `keystore` (password in TRIBUTARY_KEYSTORE_PASSWORD) when given,
- * else the private key in TRIBUTARY_TRAINER_KEY. Shared by every command that acts as a trainer (`claim`).
- */
-export async function trainerWallet(options: { readonly keystore?: string | undefined }): Promise<Wallet> {
-  const env = cliEnv();
-  if (options.keystore !== undefined) {
-    if (env.TRIBUTARY_KEYSTORE_PASSWORD === undefined) {
-      throw new TributaryError(
-        "INVALID_INPUT",
-        "--keystore needs the TRIBUTARY_KEYSTORE_PASSWORD environment variable",
-      );
-    }
-    let json: string;
-    try {
-      json = await readFile(options.keystore, "utf8");
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-      throw new TributaryError("INVALID_INPUT", `--keystore ${options.keystore}: ${reason}`, { cause: error });
-    }
-    try {
-      return (await Wallet.fromEncryptedJson(json, env.TRIBUTARY_KEYSTORE_PASSWORD)) as Wallet;
-    } catch (error) {
-      throw new TributaryError(
-        "INVALID_INPUT",
-        `--keystore ${options.keystore}: not an encrypted JSON keystore this password opens (${(error as Error).message.split(" (")[0]})`,
-        { cause: error },
-      );
-    }
-  }
-  if (env.TRIBUTARY_TRAINER_KEY === undefined) {
-    throw new TributaryError(
-      "INVALID_INPUT",
-      "give --keystore FILE or set TRIBUTARY_TRAINER_KEY to the trainer's private key",
-    );
-  }
-  return new Wallet(env.TRIBUTARY_TRAINER_KEY);
-}
-
 /** What a harness plugs into the agent from outside (the demo's Byzantine trainers: an update transform). */
 export type TrainerHooks = Pick<TrainerAgentOptions, "updateTransform">;
 
@@ -119,7 +78,7 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
   const options = parseInput(TrainerOptionsSchema, raw, "trainer options");
   const print = (event: AgentEvent | { type: string; [key: string]: unknown }) =>
     process.stdout.write(options.jsonEvents ? `${JSON.stringify(event)}\n` : `[trainer] ${describe(event)}\n`);
-  const signer = await trainerWallet(options);
+  const signer = await walletFor("trainer", options);
   const { admission, close } = await trainerAdmission(options);
   const backend = await initTrainingBackend({ log: (line) => print({ type: "backend", line }) });
   const loaded = await loadDataset(source(options.format, options.data, options.labels, options));
@@ -187,7 +146,7 @@ function describe(event: { type: string; [key: string]: unknown }): string {
 
 /** Adds `trainer` to `program`; a harness passes `hooks` to run the same agent with something plugged in. */
 export function registerTrainerCommand(program: Command, hooks: TrainerHooks = {}): void {
-  program
+  const trainer = program
     .command("trainer")
     .description("run a trainer agent next to a local dataset: it joins the coordinator's jobs and trains locally")
     .requiredOption("--coordinator <url>", "the coordinator's URL")
@@ -199,11 +158,8 @@ export function registerTrainerCommand(program: Command, hooks: TrainerHooks = {
     .option("--eval-data <file>", "held-out records for evaluating global models")
     .option("--eval-labels <file>", "IDX labels of the held-out records")
     .option("--eval-fraction <f>", "hold out this fraction of --data when --eval-data is absent", "0.1")
-    .option("--num-classes <n>", "number of classes", "10")
-    .option(
-      "--keystore <file>",
-      "encrypted JSON keystore (password in TRIBUTARY_KEYSTORE_PASSWORD); else TRIBUTARY_TRAINER_KEY",
-    )
+    .option("--num-classes <n>", "number of classes", "10");
+  addKeyOption(trainer, "trainer")
     .option("--state-dir <dir>", "where the privacy ledger is kept", ".tributary/trainer")
     .option("--budget-epsilon <e>", "total ε this dataset may spend", "10")
     .option("--budget-delta <d>", "the owner's δ", "1e-5")

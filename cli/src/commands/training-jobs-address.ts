@@ -1,6 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { type Deployment, loadDeployment, parseDeployment } from "@tributary/contracts/deployments";
 import { AddressSchema, parseInput, TributaryError } from "@tributary/protocol";
+import { type DeploymentContext, findDeployment } from "../chain/deployment.js";
 
 /**
  * Where the TrainingJobs address came from. `ledger` (the coordinator's word) only when the user asked for it
@@ -26,47 +25,24 @@ class TrainingJobsUnknownError extends TributaryError {
   }
 }
 
-function unusable(what: string, error: unknown): TributaryError {
-  return new TributaryError("INVALID_INPUT", `${what} is unusable: ${(error as Error).message}`, { cause: error });
-}
-
-/** `--deployment <file>`: any deployment file, which must describe the RPC's chain. */
-async function deploymentFile(file: string, chainId: bigint): Promise<Deployment> {
-  let deployment: Deployment;
-  try {
-    deployment = parseDeployment(JSON.parse(await readFile(file, "utf8")));
-  } catch (error) {
-    throw unusable(`the deployment file ${file}`, error);
-  }
-  if (BigInt(deployment.chainId) !== chainId) {
-    throw new TributaryError(
-      "INVALID_INPUT",
-      `the deployment file ${file} describes chain ${deployment.chainId}, but the RPC serves chain ${chainId}`,
-      { details: { file, chainId: String(chainId), fileChainId: deployment.chainId } },
-    );
-  }
-  return deployment;
-}
-
 /**
  * The TrainingJobs contract to use, from what the user trusts: `--training-jobs` when given, else the deployment
- * file `--deployment`, else the deployment file for the RPC's chain id (`contracts/deployments/<chainId>.json`).
- * The address a coordinator reports is taken only when `ledgerAddress` is given (`ledger verify
- * --trust-coordinator-address`), and the report says so; otherwise `TrainingJobsUnknownError`. A deployment file
- * that exists but does not parse is an error.
+ * file `--deployment`, else the deployment file for the RPC's chain id (`contracts/deployments/<chainId>.json`;
+ * see `findDeployment`). The address a coordinator reports is taken only when `ledgerAddress` is given (`ledger
+ * verify --trust-coordinator-address`), and the report says so; otherwise `TrainingJobsUnknownError`.
  */
-export async function resolveTrainingJobs(input: {
-  readonly option?: string | undefined;
-  /** `--deployment <file>`. */
-  readonly deployment?: string | undefined;
-  readonly chainId: bigint;
-  /** The address the job's ledger names: only when the user said to trust the coordinator for it. */
-  readonly ledgerAddress?: (() => Promise<string>) | undefined;
-  /** Directory of `<chainId>.json` deployment files; default: the contracts package's. */
-  readonly deploymentsDir?: URL | undefined;
-  /** Appended to the "no address" error, e.g. the flag that would accept the coordinator's. */
-  readonly hint?: string;
-}): Promise<ResolvedTrainingJobs> {
+export async function resolveTrainingJobs(
+  input: DeploymentContext & {
+    readonly option?: string | undefined;
+    /** `--deployment <file>`. */
+    readonly deployment?: string | undefined;
+    readonly chainId: bigint;
+    /** The address the job's ledger names: only when the user said to trust the coordinator for it. */
+    readonly ledgerAddress?: (() => Promise<string>) | undefined;
+    /** Appended to the "no address" error, e.g. the flag that would accept the coordinator's. */
+    readonly hint?: string;
+  },
+): Promise<ResolvedTrainingJobs> {
   if (input.option !== undefined) {
     return {
       address: parseInput(AddressSchema, input.option, "--training-jobs"),
@@ -74,21 +50,13 @@ export async function resolveTrainingJobs(input: {
       from: "--training-jobs",
     };
   }
-  if (input.deployment !== undefined) {
-    const deployment = await deploymentFile(input.deployment, input.chainId);
-    return { address: deployment.contracts.TrainingJobs, source: "deployment", from: input.deployment };
-  }
-  try {
-    const deployment = await loadDeployment(input.chainId, input.deploymentsDir);
+  const found = await findDeployment(input.deployment, input.chainId, input);
+  if (found !== undefined) {
     return {
-      address: deployment.contracts.TrainingJobs,
+      address: found.deployment.contracts.TrainingJobs,
       source: "deployment",
-      from: `deployment file for chain ${input.chainId}`,
+      from: input.deployment ?? `deployment file for chain ${input.chainId}`,
     };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw unusable(`the deployment file for chain ${input.chainId}`, error);
-    }
   }
   if (input.ledgerAddress === undefined) throw new TrainingJobsUnknownError(input.chainId, input.hint ?? "");
   return {

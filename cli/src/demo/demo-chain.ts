@@ -1,6 +1,5 @@
-import { readFile } from "node:fs/promises";
 import { connectRpc } from "@tributary/auditor";
-import { type Deployment, loadDeployment, parseDeployment } from "@tributary/contracts/deployments";
+import type { Deployment } from "@tributary/contracts/deployments";
 import {
   connectDatasetRegistry,
   connectTrainingJobs,
@@ -20,6 +19,7 @@ import {
   type Signer,
   Wallet,
 } from "ethers";
+import { resolveDeployment } from "../chain/deployment.js";
 
 /** Where the demo's marketplace runs: a local chain started for the run (default), or any EVM JSON-RPC endpoint. */
 export type DemoChainOptions =
@@ -88,29 +88,6 @@ function ofReceipt<E extends { transactionHash: string }>(
   return event;
 }
 
-async function readDeployment(options: Extract<DemoChainOptions, { kind: "rpc" }>, chainId: bigint) {
-  let deployment: Deployment;
-  try {
-    deployment =
-      options.deploymentFile === undefined
-        ? await loadDeployment(chainId)
-        : parseDeployment(JSON.parse(await readFile(options.deploymentFile, "utf8")));
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new DemoChainError(
-      missing && options.deploymentFile === undefined
-        ? `no deployment of Tributary is known for chain ${chainId}: deploy it (npm run deploy -w @tributary/contracts -- --network NAME) or give --deployment FILE`
-        : `--deployment ${options.deploymentFile ?? `(chain ${chainId})`}: ${(error as Error).message}`,
-    );
-  }
-  if (BigInt(deployment.chainId) !== chainId) {
-    throw new DemoChainError(
-      `the deployment describes chain ${deployment.chainId}, but ${options.rpcUrl} serves chain ${chainId}`,
-    );
-  }
-  return deployment;
-}
-
 /**
  * The marketplace side of the demo: the chain, the deployed contracts and the two accounts that are not data
  * owners, the researcher (pays the reward) and the coordinator (anchors rounds, finalises). The owners' accounts
@@ -175,7 +152,7 @@ export class DemoChain {
     const provider = await connectRpc(options.rpcUrl);
     try {
       const { chainId } = await provider.getNetwork();
-      const deployment = await readDeployment(options, chainId);
+      const { deployment } = await resolveDeployment(options.deploymentFile, chainId);
       const researcher = new Wallet(options.researcherKey, provider);
       const coordinator = new Wallet(options.coordinatorKey ?? Wallet.createRandom().privateKey);
       const demo = new DemoChain(

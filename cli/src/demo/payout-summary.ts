@@ -1,3 +1,4 @@
+import { formatTable } from "../chain/output.js";
 import type { JobSettlement } from "./demo-settlement.js";
 
 /** TRIB wei as TRIB, rounded to 6 decimals, trailing zeros dropped. */
@@ -24,16 +25,6 @@ export function payoutsJson(settlement: JobSettlement) {
   }));
 }
 
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = (rows[0] ?? []).map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
-  return rows.map((row) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-      .join("  ")
-      .trimEnd(),
-  );
-}
-
 /**
  * The marketplace part of the summary: one row per data owner (its share of the job's cumulative contribution
  * scores, its payout and the claim transaction), where the escrow went, and the ledger verification's verdict with
@@ -55,7 +46,7 @@ export function formatSettlement(jobId: string, settlement: JobSettlement): stri
   const { ledger } = settlement;
   const lines = [
     `payouts of job ${jobId} on chain ${settlement.chainId} (contributions scored by ${settlement.scoring}, cumulative over the rounds):`,
-    ...table(rows).map((line) => `  ${line}`),
+    ...formatTable(rows).map((line) => `  ${line}`),
     `escrow ${formatAmount(settlement.escrow)} = ${formatAmount(paid)} claimed by the owners + ${formatAmount(settlement.fee)} protocol fee + ${formatAmount(settlement.refund)} refunded to the researcher` +
       `${settlement.escrow === paid + settlement.fee + settlement.refund ? "" : " (DOES NOT ADD UP)"}` +
       `${settlement.refundTx === null ? "" : ` (reclaim tx ${settlement.refundTx})`}`,

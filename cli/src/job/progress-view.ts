@@ -1,3 +1,5 @@
+import { progressBar } from "../chain/output.js";
+
 /** What the demo shows about one round while it runs. */
 export interface RoundProgress {
   readonly round: number;
@@ -7,13 +9,6 @@ export interface RoundProgress {
   readonly selected: number;
   readonly metrics: Readonly<Record<string, number>> | null;
   readonly finished: boolean;
-}
-
-const WIDTH = 20;
-
-function bar(done: number, total: number): string {
-  const filled = total === 0 ? 0 : Math.round((done / total) * WIDTH);
-  return `[${"#".repeat(filled)}${"-".repeat(WIDTH - filled)}]`;
 }
 
 function metric(
@@ -32,7 +27,7 @@ export function formatRound(progress: RoundProgress): string {
       ? "final eval "
       : `round ${String(progress.round + 1).padStart(String(progress.rounds).length)}/${progress.rounds}`;
   const parts = [
-    `${label} ${bar(progress.done, progress.selected)} ${progress.done}/${progress.selected} trainers`,
+    `${label} ${progressBar(progress.done, progress.selected)} ${progress.done}/${progress.selected} trainers`,
     metric(progress.metrics, "loss", (v) => `loss ${v.toFixed(4)}`),
     metric(
       progress.metrics,

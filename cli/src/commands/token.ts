@@ -1,0 +1,106 @@
+import { AddressSchema, parseInput, TributaryError } from "@tributary/protocol";
+import type { Command } from "commander";
+import { ZeroAddress } from "ethers";
+import { z } from "zod";
+import { type ChainSession, withChain } from "../chain/chain-session.js";
+import { addChainOptions, ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
+import { runCommand } from "../chain/run-command.js";
+import { formatToken, tokenInfo } from "../chain/spend.js";
+import { sendAndWait } from "../chain/transactions.js";
+import { addKeyOption, KeyOptionsShape, optionalWalletFor, walletFor } from "../chain/wallet-options.js";
+
+const base = { ...ChainOptionsShape, ...KeyOptionsShape };
+const BalanceOptionsSchema = z.strictObject({ ...base, address: AddressSchema.optional() });
+const DelegateOptionsSchema = z.strictObject({ ...base, to: AddressSchema.optional() });
+
+/** An account's TRIB as TributaryToken reports it: balance, voting power, and whom its votes go to. */
+async function holding(chain: ChainSession, account: string) {
+  const token = await chain.contract("TributaryToken");
+  const [info, balance, votes, delegate] = await Promise.all([
+    tokenInfo(await token.getAddress(), chain.provider),
+    token.balanceOf(account),
+    token.getVotes(account),
+    token.delegates(account),
+  ]);
+  return { token: info, account, balance, votes, delegate: delegate === ZeroAddress ? null : delegate.toLowerCase() };
+}
+
+type Holding = Awaited<ReturnType<typeof holding>>;
+
+function holdingRows(held: Holding): string[][] {
+  const delegate =
+    held.delegate === null
+      ? "nobody: its tokens count for no votes until it delegates (`tributary token delegate` delegates to itself)"
+      : held.delegate === held.account
+        ? `${held.delegate} (itself)`
+        : held.delegate;
+  return [
+    ["balance", formatToken(held.balance, held.token)],
+    ["voting power", `${formatToken(held.votes, held.token)} (delegated to this account)`],
+    ["votes go to", delegate],
+  ];
+}
+
+function runBalance(raw: Record<string, unknown>, context: CommandContext): Promise<void> {
+  return runCommand(raw, async (out) => {
+    const options = parseInput(BalanceOptionsSchema, raw, "token balance options");
+    const account = options.address ?? (await optionalWalletFor("voter", options, out))?.address.toLowerCase();
+    if (account === undefined) {
+      throw new TributaryError("INVALID_INPUT", "give --address ADDR, or --keystore FILE or TRIBUTARY_VOTER_KEY");
+    }
+    await withChain(options, context, async (chain) => {
+      const held = await holding(chain, account);
+      out.say(`${held.token.symbol} (${held.token.address}) of ${account} on chain ${chain.chainId}:`);
+      out.table(holdingRows(held));
+      out.done({ action: "token balance", chainId: chain.chainId, ...held });
+    });
+  });
+}
+
+function runDelegate(raw: Record<string, unknown>, context: CommandContext): Promise<void> {
+  return runCommand(raw, async (out) => {
+    const options = parseInput(DelegateOptionsSchema, raw, "token delegate options");
+    const wallet = await walletFor("voter", options, out);
+    await withChain(options, context, async (chain) => {
+      const token = await chain.contract("TributaryToken", wallet);
+      const self = wallet.address.toLowerCase();
+      const to = options.to ?? self;
+      const before = await holding(chain, self);
+      out.say(
+        `token delegate gives the voting power of ${self}'s ${formatToken(before.balance, before.token)} (and of what it receives later) to ${to === self ? `${to} (itself)` : to}; it moves no tokens and spends only gas`,
+      );
+      const delegation = await sendAndWait(out, {
+        description: `delegate votes to ${to}`,
+        call: `${before.token.symbol}.delegate`,
+        send: () => token.delegate(to),
+      });
+      const after = await holding(chain, self);
+      const votes = await token.getVotes(to);
+      out.say(`${to} now has ${formatToken(votes, after.token)} of voting power`);
+      out.table(holdingRows(after));
+      out.done({
+        action: "token delegate",
+        chainId: chain.chainId,
+        ...after,
+        delegatee: { address: to, votes },
+        transactions: [delegation],
+      });
+    });
+  });
+}
+
+/** `tributary token balance|delegate`: TRIB holdings and the delegation of their votes (TributaryToken, ERC20Votes). */
+export function registerTokenCommand(program: Command, context: CommandContext = {}): void {
+  const token = program.command("token").description("TRIB balance, voting power and vote delegation");
+  addKeyOption(addChainOptions(token.command("balance").description("an account's TRIB, votes and delegate")), "voter")
+    .option("--address <address>", "the account to show (default: the key's)")
+    .action((options: Record<string, unknown>) => runBalance(options, context));
+  addKeyOption(
+    addChainOptions(
+      token.command("delegate").description("delegate the key's TRIB votes (to itself by default), so they count"),
+    ),
+    "voter",
+  )
+    .option("--to <address>", "the delegatee (default: the key's own address)")
+    .action((options: Record<string, unknown>) => runDelegate(options, context));
+}
