@@ -36,7 +36,7 @@ describe("tributary", () => {
     expect(groups).toEqual([
       ["Options", []],
       ["Data owner", ["trainer", "claim"]],
-      ["Researcher", ["privacy"]],
+      ["Researcher", ["job", "privacy"]],
       ["Provider / staker", ["stake"]],
       ["Governance", ["token"]],
       ["Auditor", ["ledger"]],
@@ -50,6 +50,8 @@ describe("tributary", () => {
     for (const command of [
       ["stake", "deposit"],
       ["token", "delegate"],
+      ["job", "create"],
+      ["job", "cancel"],
     ]) {
       const result = await tributary(...command, "--help");
       expect(result.code).toBe(0);

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerClaimCommand } from "./commands/claim.js";
+import { registerJobCommand } from "./commands/job.js";
 import { registerKeyCommand } from "./commands/key.js";
 import { registerLedgerCommand } from "./commands/ledger.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerTrainerCommand(program);
   registerClaimCommand(program);
   program.commandsGroup(HELP_GROUPS.researcher);
+  registerJobCommand(program);
   registerPrivacyCommand(program);
   program.commandsGroup(HELP_GROUPS.provider);
   registerStakeCommand(program);

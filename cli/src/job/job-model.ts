@@ -9,17 +9,17 @@ import {
   jobSpecHash,
   layoutFromSpec,
   layoutLength,
-  TributaryError,
   weightsToBytes,
 } from "@tributary/protocol";
+import { RefusedError } from "../chain/run-command.js";
 import type { CoordinatorClient } from "./coordinator-client.js";
 import { JobViewSchema } from "./coordinator-views.js";
 import type { WatchedChain } from "./watch-job.js";
 
 /** The job's final model is not there yet, or what was served does not match what the chain or its CID commit to. */
-export class JobModelError extends TributaryError {
+export class JobModelError extends RefusedError {
   constructor(code: "MODEL_NOT_READY" | "MODEL_MISMATCH", message: string, details: Record<string, unknown> = {}) {
-    super(code, message, { details });
+    super(code, message, details);
   }
 }
 

@@ -1,6 +1,7 @@
 import { CoordinatorHttpError, type OnChainJob, TrainingJobsReader } from "@tributary/auditor";
 import { type JobId, TributaryError } from "@tributary/protocol";
 import type { Provider } from "ethers";
+import { RefusedError } from "../chain/run-command.js";
 import type { CoordinatorClient } from "./coordinator-client.js";
 import { type CoordinatorJobStatus, isFinished, JobViewSchema, RoundListSchema } from "./coordinator-views.js";
 import type { RoundProgress } from "./progress-view.js";
@@ -55,9 +56,9 @@ export interface WatchJobOptions {
 }
 
 /** The job is known neither to the coordinator nor (when given) to TrainingJobs. */
-export class UnknownJobError extends TributaryError {
+export class UnknownJobError extends RefusedError {
   constructor(jobId: string, where: string) {
-    super("UNKNOWN_JOB", `no job ${jobId} ${where}`, { details: { jobId } });
+    super("UNKNOWN_JOB", `no job ${jobId} ${where}`, { jobId });
   }
 }
 
