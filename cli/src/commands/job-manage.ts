@@ -55,7 +55,7 @@ function reportRows(report: JobReport): string[][] {
   if ("job" in report.coordinator) {
     const job = report.coordinator.job;
     const metrics = job.finalMetrics;
-    rows.push(["coordinator", job.status, `"${job.spec.name}", round ${job.round}`]);
+    rows.push(["at the coordinator", job.status, `"${job.spec.name}", round ${job.round}`]);
     if (metrics !== null) {
       rows.push([
         "final metrics",
@@ -68,7 +68,7 @@ function reportRows(report: JobReport): string[][] {
     if (job.error !== null) rows.push(["error", job.error, ""]);
     if (job.statusMessage != null) rows.push(["note", job.statusMessage, ""]);
   } else {
-    rows.push(["coordinator", "—", report.coordinator.unavailable]);
+    rows.push(["at the coordinator", "—", report.coordinator.unavailable]);
   }
   return rows;
 }
