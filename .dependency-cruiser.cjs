@@ -8,7 +8,7 @@ const packages = {
   aggregation: ["protocol"],
   "model-runtime": ["protocol"],
   "enclave-compute": ["protocol"],
-  auditor: ["protocol", "contracts"],
+  auditor: ["protocol", "contracts", "aggregation"],
   "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
   coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
   cli: [

@@ -9,6 +9,12 @@ export { type FedAvgSubsetUtilityInput, fedAvgSubsetUtility } from "./scoring/fe
 export { type GtgShapleyOptions, type GtgShapleyResult, gtgShapley } from "./scoring/gtg-shapley.js";
 export { type LeaveOneOutResult, leaveOneOut } from "./scoring/leave-one-out.js";
 export { type NormaliseScoresOptions, normaliseScores } from "./scoring/normalise-scores.js";
+export {
+  type ScoreContributionsInput,
+  type ScoredContributions,
+  scoreContributions,
+  type ValidationLoss,
+} from "./scoring/score-contributions.js";
 export { scoresToFixed18 } from "./scoring/scores-to-fixed18.js";
 export type { SubsetUtility } from "./scoring/subset-utility.js";
 export { aggregateRound, type RoundDelta, type RoundResult } from "./strategy/aggregate-round.js";

@@ -141,3 +141,16 @@ export function coordinatorBlobFetcher(
 ): (cid: string) => Promise<Uint8Array | undefined> {
   return (cid) => fetchLedgerBlob(coordinatorUrl, jobId, cid, token);
 }
+
+/**
+ * Fetches `GET /models/:cid` (any blob the caller may read: a job spec, a validation set, a global model) as
+ * `token`'s holder. Throws `CoordinatorHttpError` with the coordinator's status and message (401 without a
+ * session, 403 when the caller may not read it, 404 when there is no such blob) and `CoordinatorUnreachableError`
+ * when nothing answers.
+ */
+export async function fetchCoordinatorBlob(coordinatorUrl: string, cid: string, token?: string): Promise<Uint8Array> {
+  const url = endpoint(coordinatorUrl, `/models/${encodeURIComponent(cid)}`);
+  const response = await get(url, token);
+  if (!response.ok) throw new CoordinatorHttpError(url, response.status, await coordinatorErrorMessage(response));
+  return new Uint8Array(await response.arrayBuffer());
+}

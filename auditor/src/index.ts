@@ -13,10 +13,13 @@ export {
   ClaimRefusedError,
   CoordinatorHttpError,
   CoordinatorUnreachableError,
+  RecomputeInputError,
   RpcUnreachableError,
   TrainingJobsNotFoundError,
 } from "./ledger-errors.js";
-export type { AttestationCounts, Disagreement, LedgerReport, Warning } from "./ledger-report.js";
+export type { AttestationCounts, Disagreement, LedgerReport, RecomputeSummary, Warning } from "./ledger-report.js";
+export { fetchJobSpec, fetchValidationSet } from "./recompute-inputs.js";
+export type { RecomputeScoresOptions } from "./recompute-scores.js";
 export {
   JOB_STATUS,
   type JobStatusName,

@@ -72,3 +72,10 @@ function reason(cause: unknown): string {
   }
   return String(cause);
 }
+
+/** What `--recompute-scores` needs (the job spec, the validation set) cannot be had, or is not what it must be. */
+export class RecomputeInputError extends TributaryError {
+  constructor(message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super("RECOMPUTE_INPUT", message, { details, cause });
+  }
+}

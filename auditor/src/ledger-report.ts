@@ -11,7 +11,10 @@
  *   `update-signature` (the leaf is not what its trainer signed), `unsigned-leaf` (a leaf without the signature
  *   the rest of the ledger carries);
  * - payouts: `payout-missing`, `payout-not-finalized`, `payout-recompute`, `payout-root`, `ledger-payout-root`,
- *   `payout-total`, `fee`, `refund`, `payout-amount`, `payout-leaf`, `cumulative-score`, `finalize-tx`.
+ *   `payout-total`, `fee`, `refund`, `payout-amount`, `payout-leaf`, `cumulative-score`, `finalize-tx`;
+ * - recomputed scores (`--recompute-scores`): `score-recomputed` (a leaf's anchored score is not what its round's
+ *   inputs score; `expected` is the recomputed score), `score-inputs` (a round's updates cannot be scored at all),
+ *   `scoring-spec` (the ledger's scoring is not the job spec's).
  *
  * Rounds are numbered as the coordinator numbers them (`GET /jobs/:id/rounds`, from 0); `chainRound` is the same
  * round as `anchorRound` numbers it on chain (round + 1).
@@ -30,7 +33,9 @@ export interface Disagreement {
 
 /**
  * What the audit could not establish but the reader must know: `unsigned-ledger` (the coordinator serves no
- * update signatures: too old), `simulated-attestation` (a trainer ran without a TEE), `blobs-skipped`.
+ * update signatures: too old), `simulated-attestation` (a trainer ran without a TEE), `blobs-skipped`, and with
+ * `--recompute-scores` `scores-not-recomputed` (a round's inputs cannot be had) and `scores-imprecise` (a round's
+ * contributions are within the validation loss's precision).
  */
 export interface Warning {
   readonly kind: string;
@@ -45,6 +50,18 @@ export interface AttestationCounts {
   tdx: number;
   simulated: number;
   unknown: number;
+}
+
+/** What recomputing the scores covered (`--recompute-scores`). */
+export interface RecomputeSummary {
+  readonly method: "examples" | "leave-one-out" | "gtg-shapley";
+  /** Rounds whose scores were recomputed and compared. */
+  rounds: number;
+  leaves: number;
+  /** Models evaluated on the validation set. */
+  evaluations: number;
+  /** Rounds that could not be recomputed (each one a warning or a disagreement saying why). */
+  notRecomputed: number;
 }
 
 export interface LedgerReport {
@@ -74,6 +91,8 @@ export interface LedgerReport {
     payouts: number;
   };
   readonly attestations: AttestationCounts;
+  /** What recomputing the scores covered; null when it was not asked for. */
+  readonly recomputed: RecomputeSummary | null;
   /** Some leaf's trainer joined with a simulated attestation: no hardware guarantee for its updates. */
   readonly simulatedAttestation: boolean;
   readonly disagreements: readonly Disagreement[];
@@ -109,6 +128,7 @@ export class ReportBuilder {
   };
   readonly attestations: AttestationCounts = { nitro: 0, sgx: 0, tdx: 0, simulated: 0, unknown: 0 };
   blockNumber: number | null = null;
+  recomputed: RecomputeSummary | null = null;
 
   constructor(
     readonly jobId: string,
@@ -145,6 +165,7 @@ export class ReportBuilder {
       blockNumber: this.blockNumber,
       checked: { ...this.checked },
       attestations: { ...this.attestations },
+      recomputed: this.recomputed === null ? null : { ...this.recomputed },
       simulatedAttestation: this.attestations.simulated > 0,
       disagreements: [...this.disagreements],
       warnings: [...this.warnings],

@@ -1,11 +1,6 @@
 import type { JobLedger } from "@tributary/protocol";
-import { hexlify } from "ethers";
+import { sha256Hex } from "./cid-digest.js";
 import { type ReportBuilder, roundName } from "./ledger-report.js";
-
-/** SHA-256 as 0x-hex, through WebCrypto (native in browsers and Node alike, and fast on model-sized blobs). */
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return hexlify(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
-}
 
 /** Fetches a blob by CID; `undefined` when it is not there (a thrown error counts the same). */
 export type FetchBlob = (cid: string) => Promise<Uint8Array | undefined>;

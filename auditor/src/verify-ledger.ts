@@ -1,6 +1,7 @@
 import type { Address, JobLedger } from "@tributary/protocol";
 import type { Provider } from "ethers";
 import { type LedgerReport, ReportBuilder } from "./ledger-report.js";
+import { type RecomputeScoresOptions, recomputeScores } from "./recompute-scores.js";
 import { TrainingJobsReader } from "./training-jobs-reader.js";
 import { type FetchBlob, verifyBlobs } from "./verify-blobs.js";
 import { verifyPayouts } from "./verify-payouts.js";
@@ -21,6 +22,12 @@ export interface VerifyLedgerOptions {
   readonly fetchBlob?: FetchBlob | undefined;
   /** Why blobs are skipped when `fetchBlob` is absent, for the report (default: `--skip-blobs`). */
   readonly blobsSkippedBecause?: string | undefined;
+  /**
+   * Recompute every round's scores from its inputs and compare them with the anchored leaves
+   * (`recomputeScores`; needs `fetchBlob`). The scoring comes from the job spec, the loss from the published
+   * validation set: the caller evaluates the model (the auditor library runs no model itself).
+   */
+  readonly recomputeScores?: RecomputeScoresOptions | undefined;
 }
 
 /**
@@ -35,7 +42,9 @@ export interface VerifyLedgerOptions {
  * - each leaf's EIP-712 update signature (in the domain of this chain and `trainingJobs`) recovers to its trainer;
  *   attestation kinds are counted, simulated ones flagged; a ledger without signatures is a warning;
  * - payouts are recomputed with `computePayouts` from cumulative scores and the chain's escrow and fee rate and
- *   compared with the chain's payout root and total and the ledger's payout section, per contributor.
+ *   compared with the chain's payout root and total and the ledger's payout section, per contributor;
+ * - with `recomputeScores`, each round's scores are recomputed from its starting model, its update blobs, its
+ *   leaves' example counts and rejections and the validation set, and compared with each anchored leaf's score.
  *
  * What it can and cannot pinpoint: the chain stores one root per round, so a changed leaf shows as that round's
  * root mismatch. The leaf itself is named when other evidence singles it out: its blob or CID (updateHash), the
@@ -93,6 +102,10 @@ export async function verifyLedger(options: VerifyLedgerOptions): Promise<Ledger
   checkEpsilon(builder, ledger);
   await verifyBlobs(builder, ledger, options.fetchBlob, options.blobsSkippedBecause);
   await verifyPayouts(builder, reader, job, ledger, rounds);
+  if (options.recomputeScores !== undefined) {
+    if (options.fetchBlob === undefined) throw new Error("recomputing the scores needs the blobs (fetchBlob)");
+    builder.recomputed = await recomputeScores(builder, ledger, options.fetchBlob, options.recomputeScores);
+  }
   return builder.finish();
 }
 

@@ -125,10 +125,13 @@ export async function playJob(
     pricePerRound?: bigint | readonly bigint[];
     /** Play a coordinator that pays by score only, ignoring the datasets' floors (finalised on chain so). */
     ignoreFloors?: boolean;
+    /** Funded accounts to be the first trainers (each enrols a fresh dataset); the rest are new. */
+    owners?: readonly Wallet[];
   },
 ): Promise<PlayedJob> {
   const coordinator = await chain.fundedWallet();
-  const trainers = await chain.fundedWallets(options.trainers);
+  const given = options.owners ?? [];
+  const trainers = [...given, ...(await chain.fundedWallets(options.trainers - given.length))];
   const priceOf = (index: number): bigint => {
     const price = options.pricePerRound ?? 5n * 10n ** 18n;
     return typeof price === "bigint" ? price : (price[index] as bigint);
@@ -140,7 +143,12 @@ export async function playJob(
     datasetIds.push(String(id));
   }
   const escrow = options.reward ?? 1_000n * 10n ** 18n;
-  const jobId = await chain.createJob({ coordinator: coordinator.address, rounds: options.rounds, reward: escrow });
+  const jobId = await chain.createJob({
+    coordinator: coordinator.address,
+    rounds: options.rounds,
+    reward: escrow,
+    datasetIds: datasetIds.map(BigInt),
+  });
   const provider = chain.provider();
   const jobs = connectTrainingJobs(chain.system.deployment.contracts.TrainingJobs, coordinator.connect(provider));
   const blobs = new Map<string, Uint8Array>();

@@ -35,7 +35,7 @@ describe("tributary", () => {
     ]);
     expect(groups).toEqual([
       ["Options", []],
-      ["Data owner", ["trainer", "claim"]],
+      ["Data owner", ["dataset", "trainer", "claim"]],
       ["Researcher", ["job", "privacy"]],
       ["Provider / staker", ["stake"]],
       ["Governance", ["token"]],

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerClaimCommand } from "./commands/claim.js";
+import { registerDatasetCommand } from "./commands/dataset.js";
 import { registerJobCommand } from "./commands/job.js";
 import { registerKeyCommand } from "./commands/key.js";
 import { registerLedgerCommand } from "./commands/ledger.js";
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(text) });
   program.commandsGroup(HELP_GROUPS.dataOwner);
+  registerDatasetCommand(program);
   registerTrainerCommand(program);
   registerClaimCommand(program);
   program.commandsGroup(HELP_GROUPS.researcher);

@@ -116,7 +116,13 @@ describe.each(DATABASES)("access control through the REST surface on $name", (da
   const researcher = Wallet.createRandom();
   const owner = Wallet.createRandom();
   const stranger = Wallet.createRandom();
-  const tokens: Record<"researcher" | "owner" | "stranger", string> = { researcher: "", owner: "", stranger: "" };
+  const auditor = Wallet.createRandom();
+  const tokens: Record<"researcher" | "owner" | "stranger" | "auditor", string> = {
+    researcher: "",
+    owner: "",
+    stranger: "",
+    auditor: "",
+  };
   let datasetId: DatasetId;
   let jobId: JobId;
   let validationCid: string;
@@ -133,6 +139,7 @@ describe.each(DATABASES)("access control through the REST surface on $name", (da
     tokens.researcher = await signInAs(coordinator.url, researcher);
     tokens.owner = await signInAs(coordinator.url, owner);
     tokens.stranger = await signInAs(coordinator.url, stranger);
+    tokens.auditor = await signInAs(coordinator.url, auditor);
     datasetId = (
       await ok<{ id: DatasetId }>(
         coordinator.url,
@@ -172,6 +179,7 @@ describe.each(DATABASES)("access control through the REST surface on $name", (da
         learningRate: 0.1,
         clients: { min: 1, max: 1 },
         scoring: { method: "leave-one-out", validationSetCid: validationCid },
+        auditors: [auditor.address],
       },
       tokens.researcher,
     );
@@ -291,6 +299,11 @@ describe.each(DATABASES)("access control through the REST surface on $name", (da
     expect(await get(updateCid, tokens.owner)).toBe(200);
     expect(await get(modelCid, tokens.owner)).toBe(200);
     expect(await get(validationCid, tokens.owner)).toBe(403);
+    // An auditor the spec names reads the updates and the global models (to recompute the scores), but not the
+    // held-out set before the job completes.
+    expect(await get(updateCid, tokens.auditor)).toBe(200);
+    expect(await get(modelCid, tokens.auditor)).toBe(200);
+    expect(await get(validationCid, tokens.auditor)).toBe(403);
   });
 
   it("refuses a stranger's key logging in for someone else's dataset (item 8)", async () => {

@@ -5,6 +5,7 @@ import { NestFactory } from "@nestjs/core";
 import { DocumentBuilder, SwaggerModule } from "@nestjs/swagger";
 import { AppModule } from "./app.module.js";
 import type { ChainSenderHooks } from "./chain/chain-sender.js";
+import { BoundedHeadExpressAdapter } from "./common/bounded-head-express-adapter.js";
 import { TributaryErrorFilter } from "./common/tributary-error.filter.js";
 import {
   type CoordinatorConfig,
@@ -39,10 +40,11 @@ export async function createCoordinator(
   const embedded = config.databaseUrl === undefined ? await startEmbeddedPostgres(config.dataDir) : undefined;
   const url = config.databaseUrl ?? (embedded?.url as string);
   try {
-    const app = await NestFactory.create(AppModule.forRoot(config, url, options.chainSenderHooks), {
-      logger: options.logger ?? new Logger(),
-      bodyParser: true,
-    });
+    const app = await NestFactory.create(
+      AppModule.forRoot(config, url, options.chainSenderHooks),
+      new BoundedHeadExpressAdapter(config.maxHandshakeBytes),
+      { logger: options.logger ?? new Logger(), bodyParser: true },
+    );
     if (developmentWithChain(config)) {
       new Logger("config").warn(
         "DEVELOPMENT MODE WITH A CHAIN: simulated TEE attestations are accepted for on-chain jobs (production is the default with a chain; unset mode to get it)",

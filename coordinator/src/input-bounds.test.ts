@@ -1,9 +1,9 @@
-import { OFF_CHAIN_CHAIN_ID, trainerHandshakeAuth } from "@tributary/protocol";
+import { type HandshakeRefusal, OFF_CHAIN_CHAIN_ID, trainerHandshakeAuth } from "@tributary/protocol";
 import { Wallet } from "ethers";
-import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../test-support/databases.js";
 import { request, signInAs } from "../test-support/rest.js";
+import { handshakeResult } from "../test-support/trainer-socket.js";
 import { type Coordinator, createCoordinator } from "./create-coordinator.js";
 
 /**
@@ -107,17 +107,10 @@ describe.each(DATABASES)("input bounds through HTTP and the socket on $name", (d
       chainId: OFF_CHAIN_CHAIN_ID,
       datasetId: HUGE_ID,
     });
-    const refusal = await new Promise<Error>((resolve, reject) => {
-      const socket = io(coordinator.url, { transports: ["websocket"], reconnection: false, auth });
-      socket.once("connect", () => {
-        socket.disconnect();
-        reject(new Error("the handshake was accepted"));
-      });
-      socket.once("connect_error", (error: Error) => {
-        socket.disconnect();
-        resolve(error);
-      });
-    });
-    expect(refusal.message).toMatch(/datasetId: must be at most 9223372036854775807 \(PostgreSQL bigint\)/);
+    const refusal = await handshakeResult(coordinator.url, auth);
+    expect(refusal).toMatchObject({ code: "INVALID_INPUT" });
+    expect((refusal as HandshakeRefusal).message).toMatch(
+      /datasetId: must be at most 9223372036854775807 \(PostgreSQL bigint\)/,
+    );
   });
 });

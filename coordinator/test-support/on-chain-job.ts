@@ -1,5 +1,5 @@
 import type { LocalChain } from "@tributary/contracts/local-chain";
-import type { DatasetId, JobId, StrategySpec, TrainInstruction } from "@tributary/protocol";
+import type { DatasetId, JobId, JobSpecInput, StrategySpec, TrainInstruction } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { expect } from "vitest";
@@ -59,13 +59,17 @@ export async function startChainCoordinator(
   );
 }
 
-/** Three data owners, each enrolling its own dataset on DatasetRegistry, and a job created on chain for them. */
+/**
+ * Three data owners, each enrolling its own dataset on DatasetRegistry, and a job created on chain for them (by the
+ * chain's deployer, its researcher). `spec` adds to the JobSpec, e.g. its scoring and auditors.
+ */
 export async function createOnChainJob(
   chain: LocalChain,
   coordinator: Coordinator,
   sender: Wallet,
   rounds: number,
   strategy: StrategySpec = { name: "fedavg" },
+  spec: Pick<JobSpecInput, "scoring" | "auditors"> = {},
 ) {
   const owners = await Promise.all(EXAMPLES.map(() => chain.fundedWallet()));
   const manifests = owners.map((owner, index) => ownerManifest(owner, index));
@@ -91,6 +95,7 @@ export async function createOnChainJob(
       clients: { min: 3, max: 3 },
       strategy,
       roundTimeoutS: 120,
+      ...spec,
     },
     await signInAs(coordinator.url, Wallet.createRandom(), coordinator.config.chainId),
   );
@@ -130,13 +135,17 @@ export async function connectTrainers(
   return trainers;
 }
 
-/** Every trainer answers the round it is sent, trainer i with EXAMPLES[i] examples. */
-export async function trainRound(trainers: ScriptedTrainer[], seed: number): Promise<void> {
+/** Every trainer answers the round it is sent, trainer i with EXAMPLES[i] examples and `deltas[i]` (default delta(seed + i)). */
+export async function trainRound(
+  trainers: ScriptedTrainer[],
+  seed: number,
+  deltas: readonly Float32Array[] = trainers.map((_, index) => delta(seed + index)),
+): Promise<void> {
   const instructions = await Promise.all(trainers.map((trainer) => trainer.next()));
   for (const [index, trainer] of trainers.entries()) {
     const ack = await trainer.submit(
       instructions[index]?.instruction as TrainInstruction,
-      delta(seed + index),
+      deltas[index] as Float32Array,
       EXAMPLES[index] as number,
     );
     expect(ack.ok).toBe(true);

@@ -10,6 +10,7 @@ import {
   EvaluateInstructionSchema,
   type Hello,
   HelloSchema,
+  handshakeRefusalOf,
   type JobId,
   type ModelUpdateHeader,
   OFF_CHAIN_CHAIN_ID,
@@ -23,7 +24,8 @@ import {
   weightsToBytes,
 } from "@tributary/protocol";
 import type { Wallet } from "ethers";
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
+import { type SignInAttempt, trainerSocket } from "./trainer-socket.js";
 
 export type Instruction =
   | { kind: "train"; instruction: TrainInstruction }
@@ -75,7 +77,7 @@ export class ScriptedTrainer {
     options: {
       chainId?: number;
       verifyingContract?: string | undefined;
-      auth?: object;
+      auth?: SignInAttempt;
       manifest?: DatasetManifest | undefined;
     } = {},
   ): Promise<ScriptedTrainer> {
@@ -88,12 +90,13 @@ export class ScriptedTrainer {
         verifyingContract: options.verifyingContract,
         datasetId,
       }));
-    const socket = io(url, { transports: ["websocket"], reconnection: false, auth });
+    const socket = trainerSocket(url, auth);
     const hello = await new Promise<Hello>((resolve, reject) => {
       socket.once(SOCKET_EVENTS.hello, (payload: unknown) => resolve(HelloSchema.parse(payload)));
-      socket.once("connect_error", (error: Error & { data?: { code?: string } }) => {
+      socket.once("connect_error", (error: Error) => {
         socket.disconnect();
-        reject(new Error(`login failed: ${error.data?.code ?? "CONNECT_ERROR"}: ${error.message}`));
+        const refusal = handshakeRefusalOf(error);
+        reject(new Error(`login failed: ${refusal?.code ?? "CONNECT_ERROR"}: ${refusal?.message ?? error.message}`));
       });
     });
     const enclave = new SimulatedEnclave({ warn: () => {} });

@@ -19,6 +19,7 @@ export { GaussianStepHistory, type GaussianSteps, GaussianStepsSchema } from "./
 export { l2Norm } from "./l2-norm.js";
 export { equalPerLayerClipNorms, type LayerSegments, layerSegments, perLayerSensitivity } from "./layer-segments.js";
 export {
+  type LabelledSpend,
   type PrivacyBudget,
   PrivacyBudgetLedger,
   type PrivacyBudgetLedgerOptions,

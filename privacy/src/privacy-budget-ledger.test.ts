@@ -51,6 +51,44 @@ describe("PrivacyBudgetLedger", () => {
     expect(ledger.remaining("9").epsilon).toBeCloseTo(1.2, 12);
   });
 
+  it("keeps what each label (job) spent on its own, across spends and a restore", () => {
+    // Opacus accountants_test.py: σ = 1.5, q = 0.04, 2250 steps spend ε = 7.32911 at δ = 1e-5.
+    const opacus = 7.32911117143;
+    const ledger = new PrivacyBudgetLedger();
+    ledger.register("3", { epsilon: 20, delta: 1e-5 });
+    const steps = { noiseMultiplier: 1.5, sampleRate: 0.04, count: 1125 };
+    ledger.spendGaussianSteps("3", steps, "job-a");
+    ledger.spendGaussianSteps("3", steps, "job-a");
+    ledger.spendGaussianSteps("3", { ...steps, count: 2250 }, "job-b");
+    const restored = PrivacyBudgetLedger.fromJSON(JSON.parse(JSON.stringify(ledger)));
+    const byLabel = restored.spentByLabel("3");
+    expect(byLabel.map(({ label, spends }) => [label, spends])).toEqual([
+      ["job-a", 2],
+      ["job-b", 1],
+    ]);
+    for (const spent of byLabel) {
+      expect(spent.delta).toBe(1e-5);
+      expect(spent.epsilon).toBeLessThanOrEqual(opacus * (1 + 1e-9));
+      expect(spent.epsilon).toBeGreaterThan(opacus * (1 - 1e-3));
+    }
+    // The dataset's total composes all 4500 steps: more than one job's, less than their sum (RDP is subadditive).
+    const total = restored.spent("3").epsilon;
+    expect(total).toBeGreaterThan(opacus);
+    expect(total).toBeLessThan(2 * opacus * (1 - 1e-3));
+  });
+
+  it("reads a ledger written before labels (no per-label entries)", () => {
+    const state = {
+      version: 1,
+      accountant: "rdp",
+      datasets: { "4": { budget: { epsilon: 8, delta: 1e-5 }, gaussian: [], other: [] } },
+    };
+    const ledger = PrivacyBudgetLedger.fromJSON(state);
+    expect(ledger.spentByLabel("4")).toEqual([]);
+    ledger.spendGaussianSteps("4", { noiseMultiplier: 1.5, sampleRate: 0.04, count: 10 });
+    expect(ledger.spentByLabel("4")).toEqual([]);
+  });
+
   it("serialises and restores exactly", () => {
     const ledger = new PrivacyBudgetLedger();
     ledger.register("1", { epsilon: 5, delta: 1e-5 });

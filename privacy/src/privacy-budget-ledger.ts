@@ -18,9 +18,21 @@ export interface PrivacySpend {
   readonly delta: number;
 }
 
+/** What the Gaussian steps spent under one label cost on their own: ε at the budget's δ, over `spends` spends. */
+export interface LabelledSpend extends PrivacySpend {
+  readonly label: string;
+  readonly spends: number;
+}
+
 const PrivacyBudgetSchema = z.strictObject({
   epsilon: z.number().positive().refine(Number.isFinite, "must be finite"),
   delta: z.number().gt(0).lt(1),
+});
+
+/** The Gaussian steps spent under one label (e.g. a job id): how many spends, and the steps grouped by (σ, q). */
+const LabelEntrySchema = z.strictObject({
+  spends: z.number().int().positive(),
+  gaussian: z.array(GaussianStepsSchema),
 });
 
 const DatasetEntrySchema = z.strictObject({
@@ -29,6 +41,8 @@ const DatasetEntrySchema = z.strictObject({
   gaussian: z.array(GaussianStepsSchema),
   /** Other mechanisms' (ε, δ), composed by basic composition on top. */
   other: z.array(z.strictObject({ epsilon: z.number().min(0), delta: z.number().min(0).lt(1) })),
+  /** The same Gaussian steps again, by the label they were spent under (absent in ledgers written before labels). */
+  byLabel: z.record(z.string().min(1), LabelEntrySchema).optional(),
 });
 
 export const PrivacyBudgetLedgerStateSchema = z.strictObject({
@@ -67,7 +81,12 @@ export class PrivacyBudgetLedger {
   register(datasetId: string, budget: PrivacyBudget): void {
     const parsed = parseInput(PrivacyBudgetSchema, budget, "PrivacyBudget");
     const existing = this.datasets.get(datasetId);
-    const entry: DatasetEntry = { budget: parsed, gaussian: existing?.gaussian ?? [], other: existing?.other ?? [] };
+    const entry: DatasetEntry = {
+      budget: parsed,
+      gaussian: existing?.gaussian ?? [],
+      other: existing?.other ?? [],
+      ...(existing?.byLabel === undefined ? {} : { byLabel: existing.byLabel }),
+    };
     if (existing !== undefined) this.assertWithin(datasetId, entry);
     this.datasets.set(datasetId, entry);
   }
@@ -94,12 +113,38 @@ export class PrivacyBudgetLedger {
     return { epsilon: this.epsilonOf(entry), delta: entry.budget.delta };
   }
 
-  /** Spends `count` steps of the subsampled Gaussian mechanism, or throws `PrivacyBudgetExceededError`. */
-  spendGaussianSteps(datasetId: string, steps: GaussianSteps): PrivacySpend {
-    const next = this.withGaussian(this.entry(datasetId), steps);
+  /**
+   * Spends `count` steps of the subsampled Gaussian mechanism, or throws `PrivacyBudgetExceededError`. With a
+   * `label` (a job id) the steps are also recorded under it, for `spentByLabel`.
+   */
+  spendGaussianSteps(datasetId: string, steps: GaussianSteps, label?: string): PrivacySpend {
+    const entry = this.entry(datasetId);
+    let next = this.withGaussian(entry, steps);
+    if (label !== undefined) {
+      const previous = entry.byLabel?.[label];
+      const history = GaussianStepHistory.from(previous?.gaussian ?? []);
+      history.add(steps.noiseMultiplier, steps.sampleRate, steps.count);
+      const labelled = { spends: (previous?.spends ?? 0) + 1, gaussian: [...history.entries()] };
+      next = { ...next, byLabel: { ...entry.byLabel, [label]: labelled } };
+    }
     const epsilon = this.assertWithin(datasetId, next);
     this.datasets.set(datasetId, next);
     return { epsilon, delta: next.budget.delta };
+  }
+
+  /**
+   * What each label's Gaussian steps cost on their own, composed by the ledger's accountant at the budget's δ, in
+   * the order the labels were first spent under. Composition is subadditive, so these sum to at least `spent`'s
+   * Gaussian part; steps spent without a label (and other mechanisms) are in no label.
+   */
+  spentByLabel(datasetId: string): LabelledSpend[] {
+    const entry = this.entry(datasetId);
+    return Object.entries(entry.byLabel ?? {}).map(([label, labelled]) => ({
+      label,
+      spends: labelled.spends,
+      epsilon: this.gaussianEpsilon(labelled.gaussian, entry.budget.delta),
+      delta: entry.budget.delta,
+    }));
   }
 
   /** Spends an arbitrary (ε, δ)-DP release, or throws `PrivacyBudgetExceededError`. */
@@ -121,6 +166,7 @@ export class PrivacyBudgetLedger {
         budget: { ...entry.budget },
         gaussian: entry.gaussian.map((g) => ({ ...g })),
         other: entry.other.map((o) => ({ ...o })),
+        ...(entry.byLabel === undefined ? {} : { byLabel: structuredClone(entry.byLabel) }),
       };
     }
     return { version: 1, accountant: this.accountant, datasets };
@@ -155,9 +201,14 @@ export class PrivacyBudgetLedger {
     if (entry.gaussian.length === 0) return otherDelta <= entry.budget.delta ? otherEpsilon : Number.POSITIVE_INFINITY;
     const accountantDelta = entry.budget.delta - otherDelta;
     if (!(accountantDelta > 0)) return Number.POSITIVE_INFINITY;
-    const history = GaussianStepHistory.from(entry.gaussian);
+    return this.gaussianEpsilon(entry.gaussian, accountantDelta) + otherEpsilon;
+  }
+
+  /** ε of `steps` composed by the ledger's accountant at δ. */
+  private gaussianEpsilon(steps: readonly GaussianSteps[], delta: number): number {
+    const history = GaussianStepHistory.from(steps);
     const accountant = this.accountant === "prv" ? new PrvAccountant({}, history) : new RdpAccountant({}, history);
-    return accountant.getEpsilon(checkDelta(accountantDelta)).epsilon + otherEpsilon;
+    return accountant.getEpsilon(checkDelta(delta)).epsilon;
   }
 
   private assertWithin(datasetId: string, entry: DatasetEntry): number {

@@ -1,6 +1,17 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical-json.js";
-import { manifestCommitment } from "./dataset-manifest.js";
+import { commitmentCid, manifestBytes, manifestCid, manifestCommitment } from "./dataset-manifest.js";
+
+/** RFC 4648 base32, lower case, no padding: the multibase `b` of a CIDv1 string, written out here. */
+function base32(bytes: Uint8Array): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+  let bits = "";
+  for (const byte of bytes) bits += byte.toString(2).padStart(8, "0");
+  let out = "";
+  for (let i = 0; i < bits.length; i += 5) out += alphabet[Number.parseInt(bits.slice(i, i + 5).padEnd(5, "0"), 2)];
+  return out;
+}
 
 describe("canonicalJson", () => {
   it("sorts keys at every depth, keeps array order, drops undefined members, adds no whitespace", () => {
@@ -51,5 +62,25 @@ describe("canonicalJson", () => {
         shards: [{ name: "a", role: "records", sha256: "0".repeat(64), bytes: 3 }],
       }),
     ).toThrow(/does not sum to recordCount/);
+  });
+
+  it("names the manifest's canonical bytes by the CIDv1 an IPFS node gives them, whose digest is the commitment", () => {
+    const manifest = {
+      version: 1 as const,
+      format: "jsonl" as const,
+      recordCount: 2,
+      featureShape: [3],
+      numClasses: 2,
+      labelHistogram: [1, 1],
+      shards: [{ name: "r.jsonl", role: "records" as const, sha256: "ab".repeat(32), bytes: 40 }],
+    };
+    const text = canonicalJson(manifest);
+    expect(new TextDecoder().decode(manifestBytes(manifest))).toBe(text);
+    const digest = createHash("sha256").update(text).digest();
+    expect(manifestCommitment(manifest)).toBe(`0x${digest.toString("hex")}`);
+    // CIDv1 = multibase "b" + base32(varint version 1, raw codec 0x55, sha2-256 0x12, length 32, digest).
+    expect(manifestCid(manifest)).toBe(`b${base32(Uint8Array.from([0x01, 0x55, 0x12, 0x20, ...digest]))}`);
+    expect(manifestCid(manifest)).toMatch(/^bafkrei[a-z2-7]{52}$/);
+    expect(commitmentCid(manifestCommitment(manifest))).toBe(manifestCid(manifest));
   });
 });

@@ -1,7 +1,9 @@
-import { sha256, toUtf8Bytes } from "ethers";
+import { getBytes, sha256, toUtf8Bytes } from "ethers";
+import { CID } from "multiformats/cid";
+import * as Digest from "multiformats/hashes/digest";
 import { z } from "zod";
 import { canonicalJson } from "./canonical-json.js";
-import type { Bytes32 } from "./ids.js";
+import type { Bytes32, Cid } from "./ids.js";
 import { parseInput } from "./parse.js";
 
 const count = z.number().int().nonnegative();
@@ -45,8 +47,28 @@ export const DatasetManifestSchema = z
   });
 export type DatasetManifest = z.infer<typeof DatasetManifestSchema>;
 
+/** The manifest's canonical JSON (sorted keys, no whitespace) as UTF-8: the bytes its commitment hashes. */
+export function manifestBytes(manifest: DatasetManifest): Uint8Array {
+  return toUtf8Bytes(canonicalJson(parseInput(DatasetManifestSchema, manifest, "DatasetManifest")));
+}
+
 /** The manifest's commitment: SHA-256 of its canonical JSON (sorted keys, no whitespace), as 0x-prefixed bytes32. */
 export function manifestCommitment(manifest: DatasetManifest): Bytes32 {
-  const parsed = parseInput(DatasetManifestSchema, manifest, "DatasetManifest");
-  return sha256(toUtf8Bytes(canonicalJson(parsed))) as Bytes32;
+  return sha256(manifestBytes(manifest)) as Bytes32;
+}
+
+/**
+ * The IPFS CIDv1 (raw codec, sha2-256) of the manifest's canonical JSON: the name an IPFS node gives those bytes
+ * (`ipfs add --cid-version 1 --raw-leaves`, one block up to 256 KiB). Its digest is the commitment itself, so the
+ * manifest found under it can be checked against the chain without trusting whoever served it.
+ */
+export function manifestCid(manifest: DatasetManifest): Cid {
+  return commitmentCid(manifestCommitment(manifest));
+}
+
+/** The CID of the manifest a commitment hashes (`manifestCid` from the commitment alone). */
+export function commitmentCid(commitment: Bytes32): Cid {
+  const RAW_CODEC = 0x55;
+  const SHA2_256 = 0x12;
+  return CID.create(1, RAW_CODEC, Digest.create(SHA2_256, getBytes(commitment))).toString() as Cid;
 }

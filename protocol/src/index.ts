@@ -7,10 +7,13 @@ export {
   parseChainEvent,
 } from "./chain-events.js";
 export {
+  commitmentCid,
   type DatasetManifest,
   DatasetManifestSchema,
   type DatasetShard,
   DatasetShardSchema,
+  manifestBytes,
+  manifestCid,
   manifestCommitment,
 } from "./dataset-manifest.js";
 export {
@@ -48,6 +51,7 @@ export {
 export {
   type ClientSelection,
   ClientSelectionSchema,
+  canonicalJobSpecBytes,
   type DpSpec,
   DpSpecSchema,
   type JobSpec,
@@ -55,7 +59,7 @@ export {
   JobSpecSchema,
   MAX_MODEL_PARAMETERS,
 } from "./job-spec.js";
-export { jobSpecBytes, jobSpecHash } from "./job-spec-hash.js";
+export { jobSpecHash } from "./job-spec-hash.js";
 export {
   type JobLedger,
   JobLedgerSchema,
@@ -148,6 +152,7 @@ export {
   type EvaluationReport,
   EvaluationReportSchema,
   type HandshakeAuth,
+  type HandshakeAuthInput,
   HandshakeAuthSchema,
   type Hello,
   HelloSchema,
@@ -169,6 +174,16 @@ export { inferModelShapes, layoutFromSpec, ModelSpecError } from "./spec-layout.
 export { StoredTextSchema } from "./stored-text.js";
 export { type StrategyName, type StrategySpec, StrategySpecSchema } from "./strategy-spec.js";
 export { type TrainInstruction, TrainInstructionSchema } from "./train-instruction.js";
+export {
+  type HandshakeRefusal,
+  HandshakeRefusalSchema,
+  handshakeRefusalOf,
+  handshakeRefusalText,
+  parseSignInHeader,
+  SIGN_IN_HEADER,
+  signInHeaders,
+  TRAINER_TRANSPORTS,
+} from "./trainer-handshake.js";
 export {
   decodeValidationSet,
   encodeValidationSet,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { JobSpecSchema, MAX_MODEL_PARAMETERS } from "./job-spec.js";
+import { canonicalJobSpecBytes, JobSpecSchema, MAX_MODEL_PARAMETERS } from "./job-spec.js";
 import { InvalidInputError, parseInput } from "./parse.js";
 import { FEDAVG_CNN, MLP_784_200_200_10 } from "./reference-models.js";
 
@@ -22,6 +22,17 @@ const spec = {
   strategy: { name: "trimmedmean", trim: 2 },
   dp: { mode: "dp-sgd", l2NormClip: 1, targetEpsilon: 8, delta: 1e-5 },
 };
+
+/** `value` with the keys of every object in reverse order. */
+function reversedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reversedKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .reverse()
+      .map(([key, item]) => [key, reversedKeys(item)]),
+  );
+}
 
 function issuesOf(input: unknown): string[] {
   try {
@@ -137,5 +148,27 @@ describe("JobSpec", () => {
     // The coordinator benchmark's synthetic 1M model: dense 9,999 → 100 has (9,999 + 1) · 100 = 1,000,000.
     const million = { inputShape: [9999], layers: [{ type: "dense", units: 100 }], loss: "meanSquaredError" };
     expect(parseInput(JobSpecSchema, { ...spec, model: million }, "JobSpec").model.inputShape).toEqual([9999]);
+  });
+
+  it("commits to the parsed spec as canonical JSON: keys sorted at every depth, no whitespace, UTF-8", () => {
+    const input = {
+      rounds: 2,
+      name: "é",
+      learningRate: 0.1,
+      datasetIds: ["7"],
+      model: { loss: "meanSquaredError", layers: [{ units: 2, type: "dense" }], inputShape: [4] },
+    };
+    // Written out by hand from the schema's documented defaults.
+    const expected =
+      '{"batchSize":32,"clients":{"fraction":1,"max":1000,"min":1},"datasetIds":["7"],"dp":{"mode":"off"},' +
+      '"learningRate":0.1,"localEpochs":1,"model":{"inputShape":[4],"layers":[{"activation":"linear",' +
+      '"type":"dense","units":2,"useBias":true}],"loss":"meanSquaredError"},"name":"é","proximalMu":0,' +
+      '"roundTimeoutS":300,"rounds":2,"scoring":{"method":"examples"},"strategy":{"name":"fedavg"}}';
+    const bytes = canonicalJobSpecBytes(parseInput(JobSpecSchema, input, "JobSpec"));
+    expect(Buffer.from(bytes).toString("utf8")).toBe(expected);
+    expect(bytes.length).toBe(Buffer.byteLength(expected, "utf8"));
+    // What a trainer is served (keys in whatever order a database returns them, parsed again) commits the same.
+    const served = parseInput(JobSpecSchema, reversedKeys(JSON.parse(expected)), "JobSpec");
+    expect(canonicalJobSpecBytes(served)).toEqual(bytes);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { canonicalJson } from "./canonical-json.js";
 import { AddressSchema, DatasetIdSchema } from "./ids.js";
 import { layoutLength } from "./model-layout.js";
 import { type ModelSpec, ModelSpecSchema } from "./model-spec.js";
@@ -104,10 +105,20 @@ export const JobSpecSchema = z.strictObject({
   /** How each round's updates are scored for payment (see `ScoringSpecSchema`). */
   scoring: ScoringSpecSchema.default({ method: "examples" }),
   /**
-   * Addresses the researcher names as auditors: besides the researcher and the trainer that sent it, they may read
-   * the job's raw update blobs (and verify the ledger against them).
+   * Addresses the researcher names as auditors: besides the researcher (and the trainer that sent it, or the
+   * trainers admitted), they may read the job's raw update blobs, its global models and this spec, to verify the
+   * ledger against them and recompute its scores (`tributary ledger verify --recompute-scores`).
    */
   auditors: z.array(AddressSchema).max(32).optional(),
 });
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;
+
+/**
+ * The bytes an on-chain job's `modelSpecHash` commits to: the JobSpec as parsed (defaults filled in) in canonical
+ * JSON (keys sorted, no whitespace), UTF-8. `modelSpecHash = sha256(canonicalJobSpecBytes(spec))`: the coordinator
+ * stores these bytes for the researcher, and a trainer recomputes them from the spec it is served.
+ */
+export function canonicalJobSpecBytes(spec: JobSpec): Uint8Array {
+  return new TextEncoder().encode(canonicalJson(spec));
+}

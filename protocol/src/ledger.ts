@@ -93,6 +93,13 @@ export const JobLedgerSchema = z.strictObject({
   escrow: uint,
   feeBps: z.number().int().min(0).max(10_000),
   scoring: ScoringSpecSchema,
+  /**
+   * The job's round-0 starting model (each later round starts from the previous round's `modelCid`), for an
+   * auditor recomputing the scores. Optional: older coordinators do not serve it.
+   */
+  initialModelCid: CidSchema.optional(),
+  /** SHA-256 of the initial model's bytes (with `initialModelCid`). */
+  initialModelHash: Bytes32Schema.optional(),
   rounds: z.array(LedgerRoundSchema),
   /** Highest cumulative ε each dataset reported in this job (null: it trained without DP). */
   epsilonByDataset: z.record(z.string(), z.number().min(0).nullable()),

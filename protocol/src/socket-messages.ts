@@ -23,10 +23,11 @@ export function loginMessage(nonce: string): string {
 }
 
 /**
- * Client → server, in the socket.io handshake (`auth`): a signed EIP-4361 message (protocol's `signInMessage`, built
- * from the trainer's own configuration: the coordinator's URL, its chain id and TrainingJobs) over a nonce from
- * `GET /auth/nonce`, and the dataset the trainer serves. The coordinator verifies it before accepting the
- * connection, so nothing is read from an unauthenticated socket.
+ * Client → server, in the header of the HTTP request that opens the socket.io connection (`SIGN_IN_HEADER`, see
+ * `trainer-handshake.ts`): a signed EIP-4361 message (protocol's `signInMessage`, built from the trainer's own
+ * configuration: the coordinator's URL, its chain id and TrainingJobs) over a nonce from `GET /auth/nonce`, and the
+ * dataset the trainer serves. The coordinator verifies it before it opens the connection, so nothing is read from an
+ * unauthenticated peer beyond that request's head.
  */
 export const HandshakeAuthSchema = z.strictObject({
   message: z.string().min(1).max(4096),
@@ -34,6 +35,7 @@ export const HandshakeAuthSchema = z.strictObject({
   datasetId: DatasetIdSchema,
 });
 export type HandshakeAuth = z.infer<typeof HandshakeAuthSchema>;
+export type HandshakeAuthInput = z.input<typeof HandshakeAuthSchema>;
 
 /** Most job ids a hello lists. */
 const MAX_HELLO_JOBS = 10_000;

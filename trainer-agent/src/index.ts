@@ -15,6 +15,7 @@ export {
   type ChainJobAdmissionOptions,
   type JobAdmission,
   JobRefusedError,
+  JobSpecMismatchError,
   OFF_CHAIN_ADMISSION,
 } from "./agent/job-admission.js";
 export {
@@ -22,6 +23,8 @@ export {
   NonPrivateJobRefusedError,
   type OwnerPrivacyPolicy,
   type PrivacyGuard,
+  type PrivacyLedgerReport,
+  privacyLedgerFile,
   type RoundAccounting,
   type RoundHyperParams,
   type RoundPrivacy,

@@ -64,7 +64,7 @@ export class LyingCoordinator {
       response.statusCode = 404;
       response.end("not found");
     });
-    const io = new SocketServer(http, { transports: ["websocket"] });
+    const io = new SocketServer(http);
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     const self = new LyingCoordinator(http, io, url, jobs, models);

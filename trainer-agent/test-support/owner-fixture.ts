@@ -2,7 +2,14 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SimulatedEnclave } from "@tributary/enclave-compute";
-import { type Bytes32, type DatasetId, type JobSpec, type JobSpecInput, JobSpecSchema } from "@tributary/protocol";
+import {
+  type Bytes32,
+  type DatasetId,
+  type DatasetManifest,
+  type JobSpec,
+  type JobSpecInput,
+  JobSpecSchema,
+} from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { EvaluationAllowance, type OwnerDisclosurePolicy } from "../src/agent/evaluation-allowance.js";
 import type { JobAdmission } from "../src/agent/job-admission.js";
@@ -61,8 +68,8 @@ export function fixtureSpec(overrides: Partial<JobSpecInput> = {}): JobSpec {
   });
 }
 
-export interface OwnerFixture {
-  readonly coordinator: LyingCoordinator;
+/** A real trainer agent with watched datasets (not started). */
+export interface OwnerAgent {
   readonly agent: TrainerAgent;
   readonly privacy: DatasetPrivacyGuard;
   readonly events: AgentEvent[];
@@ -70,30 +77,30 @@ export interface OwnerFixture {
   /** Reads of the training records and of the held-out records. */
   readonly trainReads: () => number;
   readonly evalReads: () => number;
-  stop(): Promise<void>;
 }
 
-/** A real trainer agent for dataset `datasetId`, logged in to a lying coordinator. */
-export async function ownerAgainstLyingCoordinator(options: {
-  datasetId?: string;
-  records?: number;
-  evalLabels?: readonly number[];
-  budgetEpsilon?: number;
-  allowNonPrivate?: boolean;
-  disclosure?: OwnerDisclosurePolicy;
-  admission?: JobAdmission;
-  chainId?: number;
-  verifyingContract?: string;
-}): Promise<OwnerFixture> {
+export interface OwnerAgentOptions {
+  readonly coordinatorUrl: string;
+  readonly wallet?: Wallet;
+  readonly datasetId?: string;
+  /** The enrolled commitment and the manifest sent after login (default: a commitment the lying coordinator serves). */
+  readonly commitment?: Bytes32;
+  readonly manifest?: DatasetManifest;
+  readonly records?: number;
+  readonly evalLabels?: readonly number[];
+  readonly budgetEpsilon?: number;
+  readonly allowNonPrivate?: boolean;
+  readonly disclosure?: OwnerDisclosurePolicy;
+  readonly admission?: JobAdmission;
+}
+
+/** The commitment the lying coordinator serves for the fixture's dataset. */
+const LYING_COMMITMENT = `0x${"c0".repeat(32)}` as Bytes32;
+
+/** A real trainer agent for dataset `datasetId` of the coordinator at `coordinatorUrl`, over watched datasets. */
+export async function ownerAgent(options: OwnerAgentOptions): Promise<OwnerAgent> {
   const datasetId = (options.datasetId ?? "1") as DatasetId;
-  const commitment = `0x${"c0".repeat(32)}` as Bytes32;
   const stateDir = await mkdtemp(path.join(tmpdir(), "tributary-owner-"));
-  const coordinator = await LyingCoordinator.start({
-    datasetId,
-    commitment,
-    ...(options.chainId === undefined ? {} : { chainId: options.chainId }),
-    ...(options.verifyingContract === undefined ? {} : { verifyingContract: options.verifyingContract }),
-  });
   const train = watchedDataset(options.records ?? 64, (i) => i % CLASSES);
   const evalLabels = options.evalLabels ?? [0, 1, 2];
   const evaluation = watchedDataset(evalLabels.length, (i) => evalLabels[i] as number);
@@ -105,14 +112,14 @@ export async function ownerAgainstLyingCoordinator(options: {
   });
   const events: AgentEvent[] = [];
   const agent = new TrainerAgent({
-    coordinatorUrl: coordinator.url,
-    wallet: Wallet.createRandom() as unknown as Wallet,
+    coordinatorUrl: options.coordinatorUrl,
+    wallet: options.wallet ?? (Wallet.createRandom() as unknown as Wallet),
     datasetId,
     train: train.dataset,
     evaluation: evaluation.dataset,
-    commitment,
+    commitment: options.commitment ?? LYING_COMMITMENT,
     // The lying coordinator takes any manifest; this one is not what `commitment` hashes, and it does not check.
-    manifest: {
+    manifest: options.manifest ?? {
       version: 1,
       format: "jsonl",
       recordCount: train.dataset.count,
@@ -127,21 +134,38 @@ export async function ownerAgainstLyingCoordinator(options: {
     ...(options.admission === undefined ? {} : { admission: options.admission }),
     onEvent: (event) => events.push(event),
   });
-  await agent.start().catch(async (error: unknown) => {
-    agent.stop();
+  return { agent, privacy, events, stateDir, trainReads: train.reads, evalReads: evaluation.reads };
+}
+
+export interface OwnerFixture extends OwnerAgent {
+  readonly coordinator: LyingCoordinator;
+  stop(): Promise<void>;
+}
+
+/** A real trainer agent for dataset `datasetId`, logged in to a lying coordinator. */
+export async function ownerAgainstLyingCoordinator(
+  options: Omit<OwnerAgentOptions, "coordinatorUrl" | "commitment" | "manifest" | "wallet"> & {
+    chainId?: number;
+    verifyingContract?: string;
+  },
+): Promise<OwnerFixture> {
+  const coordinator = await LyingCoordinator.start({
+    datasetId: options.datasetId ?? "1",
+    commitment: LYING_COMMITMENT,
+    ...(options.chainId === undefined ? {} : { chainId: options.chainId }),
+    ...(options.verifyingContract === undefined ? {} : { verifyingContract: options.verifyingContract }),
+  });
+  const owner = await ownerAgent({ ...options, coordinatorUrl: coordinator.url });
+  await owner.agent.start().catch(async (error: unknown) => {
+    owner.agent.stop();
     await coordinator.close();
     throw error;
   });
   return {
+    ...owner,
     coordinator,
-    agent,
-    privacy,
-    events,
-    stateDir,
-    trainReads: train.reads,
-    evalReads: evaluation.reads,
     stop: async () => {
-      agent.stop();
+      owner.agent.stop();
       await coordinator.close();
     },
   };

@@ -1,10 +1,11 @@
 import { ClaimRefusedError, claimPayout, connectRpc } from "@tributary/auditor";
-import { AddressSchema, JobIdSchema, parseInput } from "@tributary/protocol";
+import { AddressSchema, JobIdSchema, parseInput, TributaryError } from "@tributary/protocol";
 import type { Command } from "commander";
 import { formatUnits } from "ethers";
 import { z } from "zod";
 import { addCoordinatorOption, type CommandContext, CoordinatorOptionsShape } from "../chain/command-options.js";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
+import { runClaimAll } from "./claim-all.js";
 import { EXIT, exitWithUsageCode, reportUsageError } from "./exit-codes.js";
 import { resolveTrainingJobs } from "./training-jobs-address.js";
 
@@ -18,11 +19,18 @@ const ClaimOptionsSchema = z.strictObject({
   json: z.boolean().default(false),
 });
 
-/** `tributary claim`: the trainer's payout from a finalised job; exit 0 paid, 1 refused, 2 usage/connection. */
+/**
+ * `tributary claim`: the trainer's payout from a finalised job (`--job`), or from every one (`--all`, see
+ * `runClaimAll`); exit 0 paid, 1 refused, 2 usage/connection.
+ */
 export async function runClaim(raw: Record<string, unknown>, context: CommandContext = {}): Promise<void> {
+  if (raw.all === true) return runClaimAll(raw, context);
   const json = raw.json === true;
   try {
-    const options = parseInput(ClaimOptionsSchema, raw, "claim options");
+    const { all: _all, ...rest } = raw;
+    if (rest.job === undefined)
+      throw new TributaryError("INVALID_INPUT", "give --job ID, or --all for every finalised job");
+    const options = parseInput(ClaimOptionsSchema, rest, "claim options");
     const wallet = await walletFor("trainer", options);
     const provider = await connectRpc(options.rpc);
     try {
@@ -70,9 +78,15 @@ export function registerClaimCommand(program: Command): void {
   const claim = program
     .command("claim")
     .description(
-      "claim this trainer's payout from a finalised job, after checking the coordinator's proof against the chain (exit 0 paid, 1 refused, 2 usage/connection errors)",
+      "claim this trainer's payout from a finalised job (--job) or from every finalised job that trained on its datasets (--all), after checking the coordinator's proof against the chain (exit 0 paid or skipped, 1 refused, 2 usage/connection errors)",
     )
-    .requiredOption("--job <id>", "the job id on TrainingJobs")
+    .option("--job <id>", "the job id on TrainingJobs")
+    .option(
+      "--all",
+      "every finalised job that trained on a dataset this key held (from the deployment's events)",
+      false,
+    )
+    .option("--from-block <n>", "with --all: scan events from this block (default: the deployment's start block)")
     .requiredOption("--rpc <url>", "JSON-RPC URL of the job's chain");
   addKeyOption(addCoordinatorOption(claim, "the payout proofs"), "trainer")
     .option("--training-jobs <address>", "TrainingJobs address (default: from the deployment file)")

@@ -1,10 +1,11 @@
 import { connectRpc, coordinatorBlobFetcher, fetchLedger, type LedgerReport, verifyLedger } from "@tributary/auditor";
-import { AddressSchema, JobIdSchema, parseInput, signIn } from "@tributary/protocol";
+import { AddressSchema, InvalidInputError, JobIdSchema, parseInput, signIn } from "@tributary/protocol";
 import type { Command } from "commander";
 import { z } from "zod";
 import { addCoordinatorOption, type CommandContext, CoordinatorOptionsShape } from "../chain/command-options.js";
 import { addKeyOption, KeyOptionsShape, optionalWalletFor } from "../chain/wallet-options.js";
 import { EXIT, exitWithUsageCode, reportUsageError } from "./exit-codes.js";
+import { prepareScoreRecomputation, type ScoreRecomputation } from "./score-recomputation.js";
 import { type ResolvedTrainingJobs, resolveTrainingJobs } from "./training-jobs-address.js";
 
 const LedgerVerifyOptionsSchema = z.strictObject({
@@ -16,6 +17,7 @@ const LedgerVerifyOptionsSchema = z.strictObject({
   trustCoordinatorAddress: z.boolean().default(false),
   skipBlobs: z.boolean().default(false),
   ...KeyOptionsShape,
+  recomputeScores: z.boolean().default(false),
   json: z.boolean().default(false),
 });
 
@@ -39,6 +41,18 @@ function coverage(report: LedgerReport): string {
   return `checked ${checked.rounds} rounds, ${checked.leaves} leaves, ${blobs}, ${signatures}, ${checked.payouts} payouts`;
 }
 
+/** `recomputed the scores of 2 rounds (6 leaves, 8 evaluations on the validation set, backend wasm)`. */
+function recomputeLine(report: LedgerReport, backend: string): string | undefined {
+  const done = report.recomputed;
+  if (done === null) return undefined;
+  const skipped = done.notRecomputed > 0 ? `; ${done.notRecomputed} rounds not recomputed` : "";
+  const evaluated =
+    done.method === "examples"
+      ? "examples scoring: no evaluation"
+      : `${done.evaluations} evaluations on the validation set, backend ${backend}`;
+  return `recomputed the ${done.method} scores of ${done.rounds} rounds (${done.leaves} leaves, ${evaluated})${skipped}`;
+}
+
 /** `attestations: 4 sgx, 2 SIMULATED`: the kinds the leaves name. */
 function attestationLine(report: LedgerReport): string {
   const parts = Object.entries(report.attestations)
@@ -50,11 +64,12 @@ function attestationLine(report: LedgerReport): string {
 }
 
 /** The human report: what was read from where, what was checked, warnings, and every disagreement on its own line. */
-export function formatLedgerReport(report: LedgerReport, trainingJobs: ResolvedTrainingJobs): string {
+export function formatLedgerReport(report: LedgerReport, trainingJobs: ResolvedTrainingJobs, backend = "none"): string {
   const lines = [
     `ledger of job ${report.jobId} on chain ${report.chainId}, TrainingJobs ${report.trainingJobs} (from ${trainingJobs.from})${report.blockNumber === null ? "" : `, read at block ${report.blockNumber}`}`,
     "rounds are numbered as the coordinator numbers them (from 0); round N is anchored on chain as round N + 1",
     coverage(report),
+    ...[recomputeLine(report, backend)].filter((line) => line !== undefined),
     attestationLine(report),
   ];
   if (trainingJobs.source === "ledger") {
@@ -72,7 +87,9 @@ export function formatLedgerReport(report: LedgerReport, trainingJobs: ResolvedT
     lines.push(
       report.checked.blobsSkipped
         ? "OK: every root and payout in the ledger agrees with the chain (blobs not checked)"
-        : "OK: every root, hash and payout in the ledger agrees with the chain",
+        : report.recomputed !== null
+          ? "OK: every root, hash and payout in the ledger agrees with the chain, and every score with its recomputation"
+          : "OK: every root, hash and payout in the ledger agrees with the chain",
     );
   } else {
     const count = report.disagreements.length;
@@ -86,6 +103,14 @@ export function formatLedgerReport(report: LedgerReport, trainingJobs: ResolvedT
 export async function runLedgerVerify(raw: Record<string, unknown>, context: CommandContext = {}): Promise<void> {
   try {
     const options = parseInput(LedgerVerifyOptionsSchema, raw, "ledger verify options");
+    if (options.recomputeScores && options.skipBlobs) {
+      throw new InvalidInputError("ledger verify options", [
+        {
+          path: "ledger verify options.recomputeScores",
+          message: "--recompute-scores scores the rounds from their blobs: it cannot be combined with --skip-blobs",
+        },
+      ]);
+    }
     const ledger = await fetchLedger(options.coordinator, options.job);
     const provider = await connectRpc(options.rpc);
     try {
@@ -101,22 +126,42 @@ export async function runLedgerVerify(raw: Record<string, unknown>, context: Com
       const wallet = options.skipBlobs ? undefined : await optionalWalletFor("auditor", options);
       const token =
         wallet === undefined ? undefined : (await signIn(options.coordinator, wallet, Number(chainId))).token;
-      const report = await verifyLedger({
-        ledger,
-        provider,
-        trainingJobs: trainingJobs.address,
-        fetchBlob:
-          options.skipBlobs || token === undefined
-            ? undefined
-            : coordinatorBlobFetcher(options.coordinator, ledger.jobId, token),
-        blobsSkippedBecause: options.skipBlobs ? undefined : NO_KEY_REASON,
-      });
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify({ ...report, trainingJobsSource: trainingJobs.source })}\n`
-          : formatLedgerReport(report, trainingJobs),
-      );
-      process.exitCode = report.ok ? EXIT.ok : EXIT.finding;
+      let recompute: ScoreRecomputation | undefined;
+      if (options.recomputeScores) {
+        recompute = await prepareScoreRecomputation({
+          coordinator: options.coordinator,
+          provider,
+          trainingJobs: trainingJobs.address,
+          ledger,
+          token,
+          progress: (line) => {
+            if (!options.json) process.stderr.write(`${line}\n`);
+          },
+        });
+      }
+      try {
+        const report = await verifyLedger({
+          ledger,
+          provider,
+          trainingJobs: trainingJobs.address,
+          fetchBlob:
+            options.skipBlobs || token === undefined
+              ? undefined
+              : coordinatorBlobFetcher(options.coordinator, ledger.jobId, token),
+          blobsSkippedBecause: options.skipBlobs ? undefined : NO_KEY_REASON,
+          recomputeScores: recompute?.options,
+        });
+        const backend = recompute?.backend ?? "none";
+        const recomputed = report.recomputed === null ? null : { ...report.recomputed, backend };
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ ...report, recomputed, trainingJobsSource: trainingJobs.source })}\n`
+            : formatLedgerReport(report, trainingJobs, backend),
+        );
+        process.exitCode = report.ok ? EXIT.ok : EXIT.finding;
+      } finally {
+        recompute?.dispose();
+      }
     } finally {
       provider.destroy();
     }
@@ -152,6 +197,11 @@ export function registerLedgerCommand(program: Command): void {
     .option(
       "--skip-blobs",
       "do not fetch and hash update and model blobs (the report says they were not checked)",
+      false,
+    )
+    .option(
+      "--recompute-scores",
+      "re-evaluate every round's contributions from the blobs and the job's published validation set (readable by all once the job completes) and compare them with the anchored scores: one model evaluation per coalition the job's scoring evaluated",
       false,
     )
     .option("--json", "print the report as one JSON line", false)

@@ -53,6 +53,7 @@ function settlement(report: Partial<LedgerReport> = {}): JobSettlement {
         payouts: 2,
       },
       attestations: { nitro: 0, sgx: 0, tdx: 0, simulated: 0, unknown: 4 },
+      recomputed: null,
       simulatedAttestation: false,
       disagreements: [],
       warnings: [],

@@ -45,9 +45,10 @@ export class AccessPolicyService implements AccessPolicy {
   /**
    * Whether `caller` (undefined: anonymous) may read blob `cid`:
    * - an update: the trainer that sent it, the job's researcher, the auditors the job's spec names;
-   * - a global model: the job's researcher and the trainers admitted to the job (they train on it);
+   * - a global model: the job's researcher, the trainers admitted to the job (they train on it) and the auditors
+   *   its spec names (they recompute its scores from the models and updates);
    * - a validation set: who uploaded it; everyone once a job scored on it is completed;
-   * - a job spec: the job's researcher and its admitted trainers;
+   * - a job spec: the job's researcher, its admitted trainers and its named auditors;
    * - anything else: nobody.
    * A CID with no blob is `BlobNotFoundError` (404) for everyone: a CID is a hash, it names nothing secret.
    */
@@ -56,23 +57,29 @@ export class AccessPolicyService implements AccessPolicy {
     for (const update of await this.state.updates(cid)) {
       if (caller === undefined) continue;
       if (caller === update.trainer || caller === (await this.state.researcher(update.jobId))) return true;
-      const job = await this.state.job(update.jobId);
-      if ((job?.spec.auditors ?? []).some((auditor) => auditor.toLowerCase() === caller)) return true;
+      if (await this.#namedAuditor(update.jobId, caller)) return true;
     }
     for (const jobId of await this.state.modelJobs(cid)) {
-      if (caller !== undefined && (await this.#researcherOrParticipant(jobId, caller))) return true;
+      if (caller !== undefined && (await this.#researcherParticipantOrAuditor(jobId, caller))) return true;
     }
     const scored = await this.state.jobsScoredOn(cid);
     if (scored.some((job) => job.status === "completed")) return true;
     if (caller !== undefined && (await this.validationSets.uploaders(cid)).includes(caller)) return true;
     for (const jobId of await this.state.jobsWithSpec(sha256OfCid(cid))) {
-      if (caller !== undefined && (await this.#researcherOrParticipant(jobId, caller))) return true;
+      if (caller !== undefined && (await this.#researcherParticipantOrAuditor(jobId, caller))) return true;
     }
     return false;
   }
 
-  async #researcherOrParticipant(jobId: string, caller: Address): Promise<boolean> {
+  async #researcherParticipantOrAuditor(jobId: string, caller: Address): Promise<boolean> {
     if (caller === (await this.state.researcher(jobId))) return true;
-    return (await this.state.participants(jobId)).includes(caller);
+    if ((await this.state.participants(jobId)).includes(caller)) return true;
+    return this.#namedAuditor(jobId, caller);
+  }
+
+  /** Whether the job's spec names `caller` among its auditors. */
+  async #namedAuditor(jobId: string, caller: Address): Promise<boolean> {
+    const job = await this.state.job(jobId);
+    return (job?.spec.auditors ?? []).some((auditor) => auditor.toLowerCase() === caller);
   }
 }

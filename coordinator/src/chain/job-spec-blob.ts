@@ -1,4 +1,4 @@
-import { type JobSpec, type JobSpecInput, JobSpecSchema, jobSpecBytes, parseInput } from "@tributary/protocol";
+import { canonicalJobSpecBytes, type JobSpec, type JobSpecInput, JobSpecSchema, parseInput } from "@tributary/protocol";
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
 import { BlobNotFoundError, type BlobStore } from "../blobs/blob-store.js";
@@ -15,16 +15,15 @@ export function jobSpecCid(modelSpecHash: string): string {
 }
 
 /**
- * Stores a researcher's JobSpec in the blob store in canonical form (protocol's `jobSpecBytes`) and returns the
- * `modelSpecHash` to put in `TrainingJobs.createJob` (the blob's SHA-256, which the researcher can recompute with
- * `jobSpecHash`) and the blob's CID.
+ * Stores a researcher's JobSpec in the blob store in canonical form and returns the `modelSpecHash` to put in
+ * `TrainingJobs.createJob` (the blob's SHA-256) and the blob's CID.
  */
 export async function storeJobSpec(
   blobs: BlobStore,
   input: JobSpecInput,
 ): Promise<{ spec: JobSpec; modelSpecHash: string; cid: string }> {
   const spec = parseInput(JobSpecSchema, input, "JobSpec");
-  const { cid, sha256 } = await blobs.put(jobSpecBytes(spec));
+  const { cid, sha256 } = await blobs.put(canonicalJobSpecBytes(spec));
   return { spec, modelSpecHash: sha256, cid };
 }
 

@@ -1,23 +1,11 @@
 import type { DatasetId } from "@tributary/protocol";
 import { Wallet } from "ethers";
-import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
 import { ok, request, signInAs } from "../../test-support/rest.js";
 import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
+import { handshakeOutcome } from "../../test-support/trainer-socket.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
-
-/** Opens a raw socket.io connection without a sign-in; resolves with how it ended. */
-function attempt(url: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = io(url, { transports: ["websocket"], reconnection: false, auth: {} });
-    socket.once("connect", () => resolve("connected"));
-    socket.once("connect_error", (error: Error & { data?: { code?: string } }) => {
-      socket.disconnect();
-      resolve(error.data?.code ?? error.message);
-    });
-  });
-}
 
 describe("request and connection limits (item 9)", () => {
   let db: TestDatabase;
@@ -69,13 +57,11 @@ describe("request and connection limits (item 9)", () => {
         await signInAs(limited.url, owner),
       );
       // An empty sign-in alone is refused by the handshake's check (INVALID_INPUT)…
-      expect(await attempt(limited.url)).toBe("INVALID_INPUT");
+      expect(await handshakeOutcome(limited.url, undefined)).toBe("INVALID_INPUT");
       const held = await ScriptedTrainer.connect(limited.url, owner as unknown as Wallet, dataset.id);
       try {
         // …but with the IP's one connection taken, the next is turned away before its handshake is looked at.
-        const refused = await attempt(limited.url);
-        expect(refused).not.toBe("INVALID_INPUT");
-        expect(refused).not.toBe("connected");
+        expect(await handshakeOutcome(limited.url, undefined)).toBe("TOO_MANY_CONNECTIONS");
       } finally {
         held.close();
       }

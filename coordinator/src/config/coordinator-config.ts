@@ -124,6 +124,18 @@ const CoordinatorConfigFields = z.strictObject({
     .default(64 * 1024 * 1024),
   /** REST requests allowed per minute per signed-in address, or per IP address without a session. */
   requestsPerMinute: z.number().int().positive().default(1_200),
+  /**
+   * Largest head (request line and headers) of an HTTP request, in bytes: the HTTP server's `maxHeaderSize`; a
+   * bigger one is answered 431 and its connection closed. A trainer signs in in the head of the request that opens
+   * its socket, so this is about all an unauthenticated peer can make the coordinator read before it is refused.
+   * A sign-in header takes ~1.5 KiB.
+   */
+  maxHandshakeBytes: z
+    .number()
+    .int()
+    .min(8 * 1024)
+    .max(64 * 1024)
+    .default(16 * 1024),
   /** Socket connections open at once per IP address, and per signed-in address. */
   maxSocketsPerIp: z.number().int().positive().default(256),
   maxSocketsPerAddress: z.number().int().positive().default(4),
@@ -209,6 +221,7 @@ const EnvSchema = z.object({
   TRIBUTARY_SESSION_TTL_S: z.coerce.number().optional(),
   TRIBUTARY_MAX_VALIDATION_SET_BYTES: z.coerce.number().optional(),
   TRIBUTARY_REQUESTS_PER_MINUTE: z.coerce.number().optional(),
+  TRIBUTARY_MAX_HANDSHAKE_BYTES: z.coerce.number().optional(),
   TRIBUTARY_MAX_SOCKETS_PER_IP: z.coerce.number().optional(),
   TRIBUTARY_MAX_SOCKETS_PER_ADDRESS: z.coerce.number().optional(),
 });
@@ -252,6 +265,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
       sessionTtlS: vars.TRIBUTARY_SESSION_TTL_S,
       maxValidationSetBytes: vars.TRIBUTARY_MAX_VALIDATION_SET_BYTES,
       requestsPerMinute: vars.TRIBUTARY_REQUESTS_PER_MINUTE,
+      maxHandshakeBytes: vars.TRIBUTARY_MAX_HANDSHAKE_BYTES,
       maxSocketsPerIp: vars.TRIBUTARY_MAX_SOCKETS_PER_IP,
       maxSocketsPerAddress: vars.TRIBUTARY_MAX_SOCKETS_PER_ADDRESS,
       chain,

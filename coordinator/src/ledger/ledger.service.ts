@@ -85,6 +85,7 @@ export class LedgerService {
       rounds.map((round) => round.round),
     );
     const models = await this.models.findByJob(jobId);
+    const initial = models.find((model) => model.round === -1);
     const keys = [...rounds.map((round) => `anchorRound:${jobId}:${round.round + 1}`), `finalizeJob:${jobId}`];
     const intents = await this.intents.findLive(keys);
     const intentByKey = new Map(intents.map((intent) => [intent.dedupeKey, intent]));
@@ -106,6 +107,12 @@ export class LedgerService {
       escrow: chainJob.reward,
       feeBps: chainJob.feeBps,
       scoring: job.spec.scoring,
+      ...(initial === undefined
+        ? {}
+        : {
+            initialModelCid: initial.cid as JobLedger["rounds"][number]["modelCid"],
+            initialModelHash: initial.sha256 as Bytes32,
+          }),
       rounds: rounds.map((round) => {
         const chainRound = round.round + 1;
         const model = models.find((candidate) => candidate.cid === round.outputModelCid);

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from "@nestjs/common";
+import type { ValidationLoss } from "@tributary/aggregation";
 import { createValidationEvaluator, type ValidationEvaluator } from "@tributary/model-runtime";
 import { decodeValidationSet } from "@tributary/protocol";
 import { BlobStore } from "../blobs/blob-store.js";
 import type { JobEntity } from "../jobs/job.entity.js";
-import type { ValidationLoss } from "./score-round.js";
 
 /**
  * The validation-loss functions contribution scoring uses: one model per job, built once from the job's model

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
 import {
@@ -9,12 +10,15 @@ import {
   type DatasetId,
   DatasetManifestSchema,
   EvaluationReportSchema,
-  HandshakeAuthSchema,
+  type HandshakeRefusal,
   type Hello,
+  handshakeRefusalText,
   type JobId,
   JoinSchema,
   parseInput,
+  parseSignInHeader,
   RefusalSchema,
+  SIGN_IN_HEADER,
   SignedModelUpdateSchema,
   SOCKET_EVENTS,
   TributaryError,
@@ -48,6 +52,8 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
   #io: Server | undefined;
   readonly #perIp = new Map<string, number>();
   readonly #perAddress = new Map<string, number>();
+  /** Signed-in peers, by the HTTP request that opened their connection (from allowRequest to the connection). */
+  readonly #signedIn = new WeakMap<IncomingMessage, LoggedIn>();
 
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
@@ -62,18 +68,17 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     const io = new Server(this.adapterHost.httpAdapter.getHttpServer(), {
+      // Only signed-in peers get this far: allowRequest verifies the sign-in before a WebSocket is opened or any
+      // message read, so an unauthenticated peer is read no more than its request's head (`maxHandshakeBytes`).
       maxHttpBufferSize: this.config.maxUpdateBytes + 1024 * 1024,
       // A trainer's event loop is busy for whole training steps (tens of seconds on a loaded machine); a short
       // timeout dropped trainers mid-round (seen in bench:federated). Dead peers are still noticed in ~2.5 min.
       pingInterval: 25_000,
       pingTimeout: 120_000,
-      // Connections per IP address are capped before anything is read from them.
       allowRequest: (request, callback) => {
-        const ip = request.socket.remoteAddress ?? "unknown";
-        const open = this.#perIp.get(ip) ?? 0;
-        callback(
-          open < this.config.maxSocketsPerIp ? null : "TOO_MANY_CONNECTIONS",
-          open < this.config.maxSocketsPerIp,
+        this.#admit(request).then(
+          () => callback(null, true),
+          (error: unknown) => callback(handshakeRefusalText(this.#refusal(error, request)), false),
         );
       },
     });
@@ -92,22 +97,15 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
         });
       },
     );
-    // The sign-in is verified in the handshake, before the connection is accepted (no event is read before).
+    // The session allowRequest verified for the request that opened this connection.
     io.use((socket, next) => {
-      this.#authenticate(socket).then(
-        () => next(),
-        (error: unknown) => {
-          const refused = error instanceof TributaryError ? error : undefined;
-          if (refused === undefined) {
-            this.#logger.error(`handshake failed: ${(error as Error).stack ?? String(error)}`);
-          } else {
-            this.#logger.warn(`handshake from ${socket.handshake.address} refused: ${refused.message}`);
-          }
-          const failure = new Error(refused?.message ?? "internal error") as Error & { data?: unknown };
-          failure.data = { code: refused?.code ?? "INTERNAL" };
-          next(failure);
-        },
-      );
+      const session = this.#signedIn.get(socket.request);
+      if (session === undefined) {
+        next(Object.assign(new Error("not signed in"), { data: { code: "SIGN_IN_REFUSED" } }));
+        return;
+      }
+      socket.data.session = session;
+      next();
     });
     io.on("connection", (socket) => this.#onConnection(socket));
     this.#io = io;
@@ -117,11 +115,18 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
     await this.#io?.close();
   }
 
-  /** Verifies the handshake's sign-in (this coordinator's origin, chain and contract) and the dataset's owner. */
-  async #authenticate(socket: Socket): Promise<void> {
-    const auth = parseInput(HandshakeAuthSchema, socket.handshake.auth, "handshake");
-    const contract = this.config.chain?.trainingJobs;
-    const { address } = this.auth.verify(auth.message, auth.signature, contract);
+  /**
+   * The handshake, on the HTTP request that opens a connection (engine.io's `allowRequest`): caps connections per IP
+   * address before anything else is looked at, verifies the sign-in header (this coordinator's origin, chain and
+   * contract), caps connections per address, and checks that the signer owns the dataset.
+   */
+  async #admit(request: IncomingMessage): Promise<void> {
+    const ip = request.socket.remoteAddress ?? "unknown";
+    if ((this.#perIp.get(ip) ?? 0) >= this.config.maxSocketsPerIp) {
+      throw new TributaryError("TOO_MANY_CONNECTIONS", `${ip} already has ${this.config.maxSocketsPerIp} connections`);
+    }
+    const auth = parseSignInHeader(request.headers[SIGN_IN_HEADER]);
+    const { address } = this.auth.verify(auth.message, auth.signature, this.config.chain?.trainingJobs);
     if ((this.#perAddress.get(address) ?? 0) >= this.config.maxSocketsPerAddress) {
       throw new TributaryError(
         "TOO_MANY_CONNECTIONS",
@@ -129,8 +134,17 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
       );
     }
     const { jobs } = await this.trainers.login(address, auth.datasetId);
-    const session: LoggedIn = { address, datasetId: auth.datasetId, jobs };
-    socket.data.session = session;
+    this.#signedIn.set(request, { address, datasetId: auth.datasetId, jobs });
+  }
+
+  /** What a refused handshake tells the peer: a typed error's code and message, else only that it failed. */
+  #refusal(error: unknown, request: IncomingMessage): HandshakeRefusal {
+    if (error instanceof TributaryError) {
+      this.#logger.warn(`handshake from ${request.socket.remoteAddress} refused: ${error.message}`);
+      return { code: error.code, message: error.message };
+    }
+    this.#logger.error(`handshake failed: ${(error as Error).stack ?? String(error)}`);
+    return { code: "INTERNAL", message: "internal error" };
   }
 
   #onConnection(socket: Socket): void {

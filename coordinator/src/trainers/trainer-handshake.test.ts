@@ -10,12 +10,12 @@ import {
   trainerHandshakeAuth,
 } from "@tributary/protocol";
 import { Wallet } from "ethers";
-import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
 import { ok, request, signInAs } from "../../test-support/rest.js";
 import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
 import { testManifest } from "../../test-support/test-manifest.js";
+import { handshakeOutcome } from "../../test-support/trainer-socket.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
 
 /** The owner's dataset: its manifest and the commitment it is enrolled with. */
@@ -23,21 +23,6 @@ const SHARD = testManifest(10, "shard");
 
 /** An all-zero 65-byte signature: no signer can be recovered from it (r = 0 is outside secp256k1's 1 … n − 1). */
 const ZERO_SIGNATURE = `0x${"00".repeat(65)}`;
-
-/** Attempts a raw socket.io connection with `auth`; resolves with the refusal's code, or "connected". */
-function connectWith(url: string, auth: object): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = io(url, { transports: ["websocket"], reconnection: false, auth });
-    socket.once("connect", () => {
-      socket.disconnect();
-      resolve("connected");
-    });
-    socket.once("connect_error", (error: Error & { data?: { code?: string } }) => {
-      socket.disconnect();
-      resolve(error.data?.code ?? error.message);
-    });
-  });
-}
 
 describe.each(DATABASES)("the trainers' socket handshake on $name", (database) => {
   let db: TestDatabase;
@@ -112,7 +97,7 @@ describe.each(DATABASES)("the trainers' socket handshake on $name", (database) =
       nonce: nonceAtB,
     });
     const relayed = { message, signature: await owner.signMessage(message), datasetId: "1" };
-    expect(await connectWith(b.url, relayed)).toBe("SIGN_IN_REFUSED");
+    expect(await handshakeOutcome(b.url, relayed)).toBe("SIGN_IN_REFUSED");
     // The same owner signing for B itself gets in.
     const own = await trainerHandshakeAuth({
       coordinatorUrl: b.url,
@@ -120,7 +105,7 @@ describe.each(DATABASES)("the trainers' socket handshake on $name", (database) =
       chainId: OFF_CHAIN_CHAIN_ID,
       datasetId: "1",
     });
-    expect(await connectWith(b.url, own)).toBe("connected");
+    expect(await handshakeOutcome(b.url, own)).toBe("connected");
   });
 
   it("refuses a replayed nonce and a message for another chain", async () => {
@@ -130,25 +115,27 @@ describe.each(DATABASES)("the trainers' socket handshake on $name", (database) =
       chainId: OFF_CHAIN_CHAIN_ID,
       datasetId: datasetA,
     });
-    expect(await connectWith(a.url, auth)).toBe("connected");
-    expect(await connectWith(a.url, auth)).toBe("SIGN_IN_REFUSED");
+    expect(await handshakeOutcome(a.url, auth)).toBe("connected");
+    expect(await handshakeOutcome(a.url, auth)).toBe("SIGN_IN_REFUSED");
     const otherChain = await trainerHandshakeAuth({
       coordinatorUrl: a.url,
       signer: owner,
       chainId: 1,
       datasetId: datasetA,
     });
-    expect(await connectWith(a.url, otherChain)).toBe("SIGN_IN_REFUSED");
+    expect(await handshakeOutcome(a.url, otherChain)).toBe("SIGN_IN_REFUSED");
   });
 
   it("does not let a socket without a sign-in connect at all (item 18: no idle unauthenticated sockets)", async () => {
-    expect(await connectWith(a.url, {})).toBe("INVALID_INPUT");
+    expect(await handshakeOutcome(a.url, undefined)).toBe("INVALID_INPUT");
   });
 
   it("turns an unrecoverable signature into a refused handshake and a 400, not an internal error (item 14)", async () => {
     const nonce = (await ok<{ nonce: string }>(a.url, "GET", "/auth/nonce")).nonce;
     const message = signInMessage({ origin: a.url, address: owner.address, chainId: OFF_CHAIN_CHAIN_ID, nonce });
-    expect(await connectWith(a.url, { message, signature: ZERO_SIGNATURE, datasetId: datasetA })).toBe("INVALID_INPUT");
+    expect(await handshakeOutcome(a.url, { message, signature: ZERO_SIGNATURE, datasetId: datasetA })).toBe(
+      "INVALID_INPUT",
+    );
     const rest = await request<{ error: { code: string; message: string } }>(a.url, "POST", "/auth/siwe", {
       message,
       signature: ZERO_SIGNATURE,

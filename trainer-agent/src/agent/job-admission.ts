@@ -1,11 +1,17 @@
+import { createHash } from "node:crypto";
 import { connectDatasetRegistry, connectTrainingJobs } from "@tributary/contracts/typed";
-import { type JobId, TributaryError } from "@tributary/protocol";
+import { canonicalJobSpecBytes, type JobId, type JobSpec, TributaryError } from "@tributary/protocol";
 import type { ContractRunner } from "ethers";
 
 /** Decides, before any record is read, whether the owner's dataset takes part in a job. */
 export interface JobAdmission {
   /** Resolves when the job is admitted; throws `JobRefusedError` (or a connection error) otherwise. */
   admit(jobId: JobId): Promise<void>;
+  /**
+   * Resolves when `spec`, as the coordinator served it, is the spec the job's terms commit to; throws
+   * `JobSpecMismatchError` (or a connection error) otherwise. Called before the spec is used for anything.
+   */
+  checkSpec(jobId: JobId, spec: JobSpec): Promise<void>;
   /** The chain the checks read (the coordinator's `hello` must name it), when there is one. */
   readonly chainId: number | undefined;
   /** TrainingJobs on that chain: the EIP-712 `verifyingContract` the coordinator's `hello` must name. */
@@ -15,14 +21,27 @@ export interface JobAdmission {
 }
 
 export class JobRefusedError extends TributaryError {
-  constructor(jobId: string, reason: string, details: Record<string, unknown> = {}) {
-    super("JOB_REFUSED", `job ${jobId} refused: ${reason}`, { details: { jobId, ...details } });
+  constructor(jobId: string, reason: string, details: Record<string, unknown> = {}, code = "JOB_REFUSED") {
+    super(code, `job ${jobId} refused: ${reason}`, { details: { jobId, ...details } });
+  }
+}
+
+/** The coordinator served a job spec other than the one the researcher committed to on TrainingJobs. */
+export class JobSpecMismatchError extends JobRefusedError {
+  constructor(jobId: string, reason: string, details: Record<string, unknown>) {
+    super(
+      jobId,
+      `the coordinator's job spec is not the one committed on chain: ${reason}`,
+      details,
+      "JOB_SPEC_MISMATCH",
+    );
   }
 }
 
 /** Without a chain (the off-chain coordinator mode) there are no on-chain terms to check: every job is joined. */
 export const OFF_CHAIN_ADMISSION: JobAdmission = {
   admit: async () => {},
+  checkSpec: async () => {},
   chainId: undefined,
   trainingJobs: undefined,
   description:
@@ -47,10 +66,12 @@ const RUNNING = 2n;
 /**
  * The owner's terms, read from the chain itself (not from the coordinator): the job exists on TrainingJobs, is
  * open or running, trains on the owner's dataset, pays in a token on the owner's allowlist, and escrows at least
- * the dataset's `pricePerRound` × the job's rounds. An admitted job stays admitted (its terms cannot change).
+ * the dataset's `pricePerRound` × the job's rounds. An admitted job stays admitted (its terms cannot change). The
+ * job spec the coordinator serves must be the one the job's `modelSpecHash` commits to.
  */
 export class ChainJobAdmission implements JobAdmission {
-  readonly #admitted = new Set<JobId>();
+  /** Admitted jobs, with the spec hash and rounds they commit to on chain. */
+  readonly #admitted = new Map<JobId, { modelSpecHash: string; rounds: bigint }>();
   readonly #allowed: Set<string>;
   readonly chainId: number;
   readonly trainingJobs: string;
@@ -60,7 +81,7 @@ export class ChainJobAdmission implements JobAdmission {
     this.#allowed = new Set(options.allowedTokens.map((token) => token.toLowerCase()));
     this.chainId = options.chainId;
     this.trainingJobs = options.trainingJobs.toLowerCase();
-    this.description = `jobs are checked on chain ${options.chainId} (TrainingJobs ${options.trainingJobs}): payment token in [${[...this.#allowed].join(", ")}], escrow ≥ dataset ${options.datasetId}'s price per round × rounds`;
+    this.description = `jobs are checked on chain ${options.chainId} (TrainingJobs ${options.trainingJobs}): payment token in [${[...this.#allowed].join(", ")}], escrow ≥ dataset ${options.datasetId}'s price per round × rounds, job spec = the committed modelSpecHash`;
   }
 
   async admit(jobId: JobId): Promise<void> {
@@ -92,6 +113,29 @@ export class ChainJobAdmission implements JobAdmission {
         { escrow: String(job.escrow), required: String(required) },
       );
     }
-    this.#admitted.add(jobId);
+    this.#admitted.set(jobId, { modelSpecHash: job.modelSpecHash.toLowerCase(), rounds: job.rounds });
+  }
+
+  /**
+   * The spec's canonical bytes (`canonicalJobSpecBytes`, what the researcher's `modelSpecHash` is the SHA-256 of)
+   * must hash to the job's `modelSpecHash` on chain, and the spec's rounds must be the job's.
+   */
+  async checkSpec(jobId: JobId, spec: JobSpec): Promise<void> {
+    await this.admit(jobId);
+    const committed = this.#admitted.get(jobId) as { modelSpecHash: string; rounds: bigint };
+    const served = `0x${createHash("sha256").update(canonicalJobSpecBytes(spec)).digest("hex")}`;
+    if (served !== committed.modelSpecHash) {
+      throw new JobSpecMismatchError(
+        jobId,
+        `it hashes to ${served}, TrainingJobs ${this.options.trainingJobs} commits to modelSpecHash ${committed.modelSpecHash}`,
+        { served, committed: committed.modelSpecHash },
+      );
+    }
+    if (BigInt(spec.rounds) !== committed.rounds) {
+      throw new JobSpecMismatchError(jobId, `it has ${spec.rounds} rounds, the job on chain ${committed.rounds}`, {
+        specRounds: spec.rounds,
+        chainRounds: String(committed.rounds),
+      });
+    }
   }
 }

@@ -4,6 +4,8 @@ import {
   addGaussianNoise,
   calibrateNoiseMultiplier,
   clipPerExample,
+  type LabelledSpend,
+  type PrivacyBudget,
   PrivacyBudgetLedger,
   type PrivacySpend,
 } from "@tributary/privacy";
@@ -82,6 +84,38 @@ export class UnchargedStepError extends TributaryError {
   }
 }
 
+/** A dataset's privacy ledger as the agent keeps it on disk: the budget, the total spent and each job's share. */
+export interface PrivacyLedgerReport {
+  readonly file: string;
+  /** The budget the agent enforces (its `--budget-epsilon`/`--budget-delta` when the ledger was created). */
+  readonly budget: PrivacyBudget;
+  /** Everything spent, composed. */
+  readonly spent: PrivacySpend;
+  /** Each job's DP-SGD rounds composed on their own (`label` is the job id, `spends` its rounds charged). */
+  readonly byJob: readonly LabelledSpend[];
+}
+
+/** Where the agent keeps dataset `datasetId`'s privacy ledger in its state directory. */
+export function privacyLedgerFile(stateDir: string, datasetId: string): string {
+  return path.join(stateDir, `privacy-ledger-${datasetId}.json`);
+}
+
+/** The ledger in `file`, or `undefined` when there is none; a file that is not a ledger is an error naming it. */
+async function readLedger(file: string): Promise<PrivacyBudgetLedger | undefined> {
+  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  if (text === undefined) return undefined;
+  try {
+    return PrivacyBudgetLedger.fromJSON(JSON.parse(text));
+  } catch (error) {
+    throw new TributaryError("INVALID_INPUT", `${file} is not a privacy ledger: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
 /** q, steps, σ and C of a DP-SGD round, from the hyper-parameters it runs with and the local record count. */
 export function roundAccounting(
   hyperParams: RoundHyperParams,
@@ -118,16 +152,29 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
 
   /** Opens (or creates) the ledger kept in `stateDir`; the budget is registered the first time. */
   static async open(stateDir: string, datasetId: string, policy: OwnerPrivacyPolicy): Promise<DatasetPrivacyGuard> {
-    const file = path.join(stateDir, `privacy-ledger-${datasetId}.json`);
-    const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return undefined;
-      throw error;
-    });
-    const ledger = text === undefined ? new PrivacyBudgetLedger() : PrivacyBudgetLedger.fromJSON(JSON.parse(text));
-    if (text === undefined) ledger.register(datasetId, { epsilon: policy.epsilon, delta: policy.delta });
+    const file = privacyLedgerFile(stateDir, datasetId);
+    const stored = await readLedger(file);
+    const ledger = stored ?? new PrivacyBudgetLedger();
+    if (stored === undefined) ledger.register(datasetId, { epsilon: policy.epsilon, delta: policy.delta });
     const guard = new DatasetPrivacyGuard(file, datasetId, policy, ledger);
     await guard.#save();
     return guard;
+  }
+
+  /**
+   * Reads the ledger the agent keeps for `datasetId` in `stateDir` without creating one: `undefined` when the agent
+   * has none there (it never ran for this dataset with this state directory).
+   */
+  static async readReport(stateDir: string, datasetId: string): Promise<PrivacyLedgerReport | undefined> {
+    const file = privacyLedgerFile(stateDir, datasetId);
+    const ledger = await readLedger(file);
+    if (ledger === undefined) return undefined;
+    return {
+      file,
+      budget: ledger.budget(datasetId),
+      spent: ledger.spent(datasetId),
+      byJob: ledger.spentByLabel(datasetId),
+    };
   }
 
   /** (ε, δ) spent so far on this dataset. */
@@ -156,11 +203,11 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
       this.#noiseMultiplier(jobId, dp, sampleRate, steps * input.rounds),
     );
     // Charged in full before any record is read: throws, recording nothing, if the budget cannot pay for it.
-    const charged = this.ledger.spendGaussianSteps(this.datasetId, {
-      noiseMultiplier: accounting.noiseMultiplier,
-      sampleRate: accounting.sampleRate,
-      count: accounting.steps,
-    });
+    const charged = this.ledger.spendGaussianSteps(
+      this.datasetId,
+      { noiseMultiplier: accounting.noiseMultiplier, sampleRate: accounting.sampleRate, count: accounting.steps },
+      jobId,
+    );
     await this.#save();
     const microbatchSize = this.policy.microbatchSize ?? 8;
     const expectedMicrobatches = hyperParams.batchSize / microbatchSize;

@@ -28,10 +28,11 @@ import {
   tributaryDomain,
   weightsToBytes,
 } from "@tributary/protocol";
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import type { z } from "zod";
 import { trainLocal } from "../train-local.js";
 import { CoordinatorApi } from "./coordinator-api.js";
+import { CoordinatorConnection } from "./coordinator-connection.js";
 import { checkTrainInstruction } from "./instruction-checks.js";
 import { type JobAdmission, JobRefusedError, OFF_CHAIN_ADMISSION } from "./job-admission.js";
 import { uploadManifest } from "./manifest-upload.js";
@@ -53,8 +54,8 @@ export class DatasetNotEnrolledAsError extends TributaryError {
 /**
  * The data owner's daemon: logs in to the coordinator with its key, joins the jobs that train on its dataset
  * (attesting from its enclave), and answers each round's instruction by training locally (with DP-SGD when the
- * job asks) and sending a signed update. It reconnects with exponential backoff and resumes: the coordinator
- * resends the instruction of a round it was selected for.
+ * job asks) and sending a signed update. It reconnects with exponential backoff, signing in afresh each time, and
+ * resumes: the coordinator resends the instruction of a round it was selected for.
  *
  * It trusts the coordinator with nothing the owner has not agreed to: a job is admitted on the owner's terms
  * (`JobAdmission`) before any record is read; a round trains only with the job spec's hyper-parameters, accounted
@@ -66,6 +67,7 @@ export class TrainerAgent {
   readonly #api: CoordinatorApi;
   readonly #admission: JobAdmission;
   readonly #models = new Map<JobId, { spec: JobSpec; model: tfl.Sequential }>();
+  #connection: CoordinatorConnection | undefined;
   #socket: Socket | undefined;
   #hello: Hello | undefined;
   /** Instruction nonces already taken on: the coordinator resends after reconnects; the work happens once. */
@@ -95,42 +97,33 @@ export class TrainerAgent {
       throw new DatasetNotEnrolledAsError(this.options.datasetId, enrolled, this.options.commitment);
     }
     this.#emit({ type: "notice", message: this.#admission.description });
-    const socket = io(this.options.coordinatorUrl, {
-      // Signed in in the handshake, afresh on every (re)connection, for the coordinator URL, chain and TrainingJobs
-      // of this agent's own configuration (never what the coordinator says): a login cannot be relayed elsewhere.
-      auth: (deliver: (auth: object) => void) => {
+    // Signed in in the handshake, afresh on every (re)connection, for the coordinator URL, chain and TrainingJobs
+    // of this agent's own configuration (never what the coordinator says): a login cannot be relayed elsewhere.
+    const firstLogin = Promise.withResolvers<void>();
+    const connection = new CoordinatorConnection({
+      coordinatorUrl: this.options.coordinatorUrl,
+      signIn: () =>
         trainerHandshakeAuth({
           coordinatorUrl: this.options.coordinatorUrl,
           signer: this.options.wallet,
           chainId: this.#admission.chainId ?? OFF_CHAIN_CHAIN_ID,
           verifyingContract: this.#admission.trainingJobs,
           datasetId: this.options.datasetId,
-        }).then(deliver, (error: Error) => {
-          this.#emit({ type: "error", message: `sign-in: ${error.message}` });
-          deliver({});
-        });
-      },
-      transports: ["websocket"],
-      reconnection: true,
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 10_000,
-      randomizationFactor: 0.5,
-    });
-    this.#socket = socket;
-    const firstLogin = new Promise<void>((resolve, reject) => {
+        }),
+      onError: (message) => this.#emit({ type: "error", message }),
       // A refused sign-in (wrong key for the dataset, a coordinator at another origin…) is final, not retried.
-      socket.on("connect_error", (error: Error & { data?: { code?: unknown } }) => {
-        if (typeof error.data?.code !== "string") return;
-        socket.disconnect();
-        const refused = new TributaryError(error.data.code, `login refused: ${error.message}`);
-        this.#emit({ type: "error", message: refused.message });
-        reject(refused);
-      });
-      socket.on(SOCKET_EVENTS.hello, (payload: unknown) => {
-        this.#login(parseInput(HelloSchema, payload, "hello")).then(resolve, (error: Error) => {
-          this.#emit({ type: "error", message: error.message });
-          reject(error);
-        });
+      onRefused: (error) => {
+        this.#emit({ type: "error", message: error.message });
+        firstLogin.reject(error);
+      },
+    });
+    this.#connection = connection;
+    const socket = connection.socket;
+    this.#socket = socket;
+    socket.on(SOCKET_EVENTS.hello, (payload: unknown) => {
+      this.#login(parseInput(HelloSchema, payload, "hello")).then(firstLogin.resolve, (error: Error) => {
+        this.#emit({ type: "error", message: error.message });
+        firstLogin.reject(error);
       });
     });
     socket.on("disconnect", (reason) => {
@@ -149,7 +142,8 @@ export class TrainerAgent {
     this.#on(socket, SOCKET_EVENTS.evaluate, EvaluateInstructionSchema, "evaluate", (instruction) => {
       if (this.#firstTime(instruction.nonce)) this.#enqueue(() => this.#evaluate(instruction));
     });
-    await firstLogin;
+    connection.open();
+    await firstLogin.promise;
   }
 
   /**
@@ -176,7 +170,7 @@ export class TrainerAgent {
   }
 
   stop(): void {
-    this.#socket?.disconnect();
+    this.#connection?.close();
     for (const { model } of this.#models.values()) model.dispose();
     this.#models.clear();
   }
@@ -229,9 +223,10 @@ export class TrainerAgent {
   async #join(jobId: JobId): Promise<void> {
     try {
       await this.#admission.admit(jobId);
+      await this.#modelFor(jobId);
     } catch (error) {
       if (!(error instanceof JobRefusedError)) throw error;
-      // Not joined, and not retried: the job's on-chain terms do not meet the owner's.
+      // Not joined, and not retried: the job's on-chain terms (or its spec) do not meet the owner's.
       this.#emit({ type: "job-refused", jobId, code: error.code, message: error.message });
       return;
     }
@@ -253,6 +248,8 @@ export class TrainerAgent {
     let entry = this.#models.get(jobId);
     if (entry === undefined) {
       const spec = await this.#api.jobSpec(jobId);
+      // A spec other than the one the job's terms commit to is refused before it is used for anything.
+      await this.#admission.checkSpec(jobId, spec);
       entry = { spec, model: buildModel(spec.model) };
       this.#models.set(jobId, entry);
     }

@@ -1,0 +1,40 @@
+import type { Command } from "commander";
+import { z } from "zod";
+import type { ChainSession } from "../chain/chain-session.js";
+import { type TokenInfo, tokenInfo } from "../chain/spend.js";
+
+/** A price as a person types it, in whole tokens: `5`, `0.25` or `0` (a dataset may be free). */
+export const PriceSchema = z.string().regex(/^\d+(\.\d+)?$/, "must be an amount of tokens such as 5, 0.25 or 0");
+/** ε > 0 (the registry refuses 0); large values are allowed but must fit the registry's uint128 fixed point. */
+export const EpsilonSchema = z.coerce.number().positive().max(1e20).refine(Number.isFinite, "must be finite");
+/** 0 < δ < 1: the trainer's privacy ledger needs a positive δ to account against. */
+export const DeltaSchema = z.coerce.number().gt(0).lt(1);
+
+/** `--format`, `--data`, `--labels`, `--label-column`, `--num-classes` (zod shape): how a dataset directory is read. */
+export const DatasetDirShape = {
+  format: z.enum(["idx", "csv", "jsonl"]).optional(),
+  data: z.string().min(1).optional(),
+  labels: z.string().min(1).optional(),
+  labelColumn: z.string().min(1).default("label"),
+  numClasses: z.coerce.number().int().min(2).max(65_536).default(10),
+  manifestOut: z.string().min(1).optional(),
+};
+
+/** Adds the flags of `DatasetDirShape`: the same names and meaning as `tributary trainer`'s. */
+export function addDatasetDirOptions(command: Command): Command {
+  return command
+    .option("--format <idx|csv|jsonl>", "format of the data (default: the one format the directory's files have)")
+    .option("--data <file>", "the training records, in DIR or a path (default: found by name in DIR)")
+    .option("--labels <file>", "IDX labels of --data")
+    .option("--label-column <name>", "CSV label column", "label")
+    .option("--num-classes <n>", "number of classes (as `tributary trainer --num-classes`)", "10")
+    .option("--manifest-out <file>", "where to write the manifest (default: DIR/tributary-manifest.json)");
+}
+
+/**
+ * The token a dataset's price is stated in: the deployment's TributaryToken (TRIB), the payment token every job
+ * pays in by default. A job in another token pays the same number of that token's base units.
+ */
+export async function priceToken(chain: ChainSession): Promise<TokenInfo> {
+  return tokenInfo(await chain.address("TributaryToken"), chain.provider);
+}
