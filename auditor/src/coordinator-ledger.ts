@@ -32,7 +32,7 @@ async function get(url: string, token?: string): Promise<Response> {
 }
 
 /** The message of the coordinator's error body `{ error: { message } }`, else the body text (shortened). */
-async function errorMessage(response: Response): Promise<string> {
+export async function coordinatorErrorMessage(response: Response): Promise<string> {
   const text = await response.text().catch(() => "");
   try {
     const body = JSON.parse(text) as { error?: { message?: unknown }; message?: unknown };
@@ -48,7 +48,7 @@ async function errorMessage(response: Response): Promise<string> {
 
 async function getJson(url: string, what: string): Promise<unknown> {
   const response = await get(url);
-  if (!response.ok) throw new CoordinatorHttpError(url, response.status, await errorMessage(response));
+  if (!response.ok) throw new CoordinatorHttpError(url, response.status, await coordinatorErrorMessage(response));
   const text = await response.text();
   try {
     return JSON.parse(text) as unknown;
@@ -129,7 +129,7 @@ export async function fetchLedgerBlob(
     await response.body?.cancel();
     return undefined;
   }
-  if (!response.ok) throw new CoordinatorHttpError(url, response.status, await errorMessage(response));
+  if (!response.ok) throw new CoordinatorHttpError(url, response.status, await coordinatorErrorMessage(response));
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -151,6 +151,6 @@ export function coordinatorBlobFetcher(
 export async function fetchCoordinatorBlob(coordinatorUrl: string, cid: string, token?: string): Promise<Uint8Array> {
   const url = endpoint(coordinatorUrl, `/models/${encodeURIComponent(cid)}`);
   const response = await get(url, token);
-  if (!response.ok) throw new CoordinatorHttpError(url, response.status, await errorMessage(response));
+  if (!response.ok) throw new CoordinatorHttpError(url, response.status, await coordinatorErrorMessage(response));
   return new Uint8Array(await response.arrayBuffer());
 }

@@ -1,7 +1,13 @@
 export { sha256OfCid } from "./cid-digest.js";
 export { type ClaimPayoutOptions, claimPayout } from "./claim-payout.js";
 export { connectRpc } from "./connect-rpc.js";
-export { coordinatorBlobFetcher, fetchLedger, fetchLedgerBlob, fetchPayoutProof } from "./coordinator-ledger.js";
+export {
+  coordinatorBlobFetcher,
+  coordinatorErrorMessage,
+  fetchLedger,
+  fetchLedgerBlob,
+  fetchPayoutProof,
+} from "./coordinator-ledger.js";
 export {
   type ClaimRefusal,
   ClaimRefusedError,

@@ -4,8 +4,8 @@ import { TributaryError } from "@tributary/protocol";
 export class CoordinatorHttpError extends TributaryError {
   readonly status: number;
 
-  constructor(url: string, status: number, message: string) {
-    super("COORDINATOR_HTTP", `GET ${url} answered ${status}: ${message}`, { details: { url, status } });
+  constructor(url: string, status: number, message: string, method = "GET") {
+    super("COORDINATOR_HTTP", `${method} ${url} answered ${status}: ${message}`, { details: { url, status, method } });
     this.status = status;
   }
 }

@@ -18,9 +18,11 @@ const OnChainJobSchema = z.object({
   roundsAnchored: uint,
   status: uint.refine((value) => value < BigInt(JOB_STATUS.length), "must be a JobStatus value"),
   lastActivityAt: uint,
+  accepted: z.boolean(),
   paymentToken: AddressSchema,
   claimDeadline: uint,
   feeBps: uint,
+  staleJobTimeout: uint,
   payoutRoot: Bytes32Schema,
   payoutTotal: uint,
   claimed: uint,
@@ -47,8 +49,14 @@ export interface OnChainJob {
   readonly refunded: bigint;
   /** Unix seconds; zero until finalised. */
   readonly claimDeadline: bigint;
-  /** SHA-256 of the job's JobSpec, as the researcher committed to it in `createJob`. */
+  readonly paymentToken: Address;
   readonly modelSpecHash: Bytes32;
+  /** Whether the coordinator accepted the job (`acceptJob`): from then on it is cancellable only once stale. */
+  readonly accepted: boolean;
+  /** When the job was created, accepted or last anchored (unix seconds). */
+  readonly lastActivityAt: bigint;
+  /** Seconds without activity after which an accepted or running job may be cancelled (fixed at creation). */
+  readonly staleJobTimeout: bigint;
 }
 
 export interface OnChainRound {
@@ -113,9 +121,11 @@ function jobFields(
     roundsAnchored: job.roundsAnchored,
     status: job.status,
     lastActivityAt: job.lastActivityAt,
+    accepted: job.accepted,
     paymentToken: job.paymentToken,
     claimDeadline: job.claimDeadline,
     feeBps: job.feeBps,
+    staleJobTimeout: job.staleJobTimeout,
     payoutRoot: job.payoutRoot,
     payoutTotal: job.payoutTotal,
     claimed: job.claimed,
@@ -184,7 +194,11 @@ export class TrainingJobsReader {
       claimed: job.claimed,
       refunded: job.refunded,
       claimDeadline: job.claimDeadline,
+      paymentToken: job.paymentToken,
       modelSpecHash: job.modelSpecHash,
+      accepted: job.accepted,
+      lastActivityAt: job.lastActivityAt,
+      staleJobTimeout: job.staleJobTimeout,
     };
   }
 

@@ -36,7 +36,7 @@ describe("tributary", () => {
     expect(groups).toEqual([
       ["Options", []],
       ["Data owner", ["dataset", "trainer", "claim"]],
-      ["Researcher", ["privacy"]],
+      ["Researcher", ["job", "privacy"]],
       ["Provider / staker", ["stake"]],
       ["Governance", ["gov", "token"]],
       ["Auditor", ["ledger"]],
@@ -53,6 +53,8 @@ describe("tributary", () => {
       ["gov", "propose"],
       ["gov", "vote"],
       ["gov", "execute"],
+      ["job", "create"],
+      ["job", "cancel"],
     ]) {
       const result = await tributary(...command, "--help");
       expect(result.code).toBe(0);

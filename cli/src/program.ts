@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { registerClaimCommand } from "./commands/claim.js";
 import { registerDatasetCommand } from "./commands/dataset.js";
 import { registerGovCommand } from "./commands/gov.js";
+import { registerJobCommand } from "./commands/job.js";
 import { registerKeyCommand } from "./commands/key.js";
 import { registerLedgerCommand } from "./commands/ledger.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
@@ -44,6 +45,7 @@ export function buildProgram(): Command {
   registerTrainerCommand(program);
   registerClaimCommand(program);
   program.commandsGroup(HELP_GROUPS.researcher);
+  registerJobCommand(program);
   registerPrivacyCommand(program);
   program.commandsGroup(HELP_GROUPS.provider);
   registerStakeCommand(program);

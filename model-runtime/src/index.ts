@@ -3,6 +3,7 @@ export { BackendUnavailableError, EvaluatorDisposedError, ModelInputError, Weigh
 export { type EvaluationResult, evaluate } from "./evaluate.js";
 export { getFlatWeights, parameterCount, setFlatWeights } from "./flat-weights.js";
 export { featureSize, type LabelledExamples } from "./labelled-examples.js";
+export { LAYERS_MODEL_WEIGHTS_FILE, type LayersModelFiles, layersModelFiles } from "./layers-model-files.js";
 export {
   BACKEND_PREFERENCE,
   ensureModelBackend,

@@ -114,11 +114,11 @@ export function initModelBackend(options: InitModelBackendOptions = {}): Promise
 
 /**
  * The backend chosen by the latest `initModelBackend` in this process (by whichever package called it), or,
- * when none was, the best one with the default options. tfjs has one backend per process, so a service that
- * only evaluates models calls this rather than choosing again.
+ * when none was, the best one with `options` (default: all, logged with `console.info`). tfjs has one backend per
+ * process, so a service that only evaluates models calls this rather than choosing again.
  */
-export function ensureModelBackend(): Promise<ModelBackendInfo> {
-  return latest ?? initModelBackend();
+export function ensureModelBackend(options: InitModelBackendOptions = {}): Promise<ModelBackendInfo> {
+  return latest ?? initModelBackend(options);
 }
 
 async function chooseBackend(options: InitModelBackendOptions): Promise<ModelBackendInfo> {

@@ -59,6 +59,7 @@ export {
   JobSpecSchema,
   MAX_MODEL_PARAMETERS,
 } from "./job-spec.js";
+export { jobSpecHash } from "./job-spec-hash.js";
 export {
   type JobLedger,
   JobLedgerSchema,

@@ -3,23 +3,23 @@ import type { Deployment } from "@tributary/contracts/deployments";
 import {
   connectDatasetRegistry,
   connectTrainingJobs,
-  connectTributaryToken,
   type DatasetRegistry,
   type TrainingJobs,
-  type TributaryToken,
 } from "@tributary/contracts/typed";
 import type { CoordinatorConfigInput } from "@tributary/coordinator";
 import { type DatasetId, type JobId, TributaryError, toFixed18 } from "@tributary/protocol";
 import {
   type ContractTransactionReceipt,
   type ContractTransactionResponse,
-  formatUnits,
   type JsonRpcProvider,
   parseEther,
-  type Signer,
   Wallet,
 } from "ethers";
 import { resolveDeployment } from "../chain/deployment.js";
+import type { Output } from "../chain/output.js";
+import { type TokenInfo, tokenInfo } from "../chain/spend.js";
+import type { ResearcherChain } from "../job/create-job.js";
+import { reclaimJob } from "../job/job-refunds.js";
 
 /** Where the demo's marketplace runs: a local chain started for the run (default), or any EVM JSON-RPC endpoint. */
 export type DemoChainOptions =
@@ -47,21 +47,15 @@ const FUNDING = {
   rpc: { owner: parseEther("0.01"), coordinator: parseEther("0.05") },
 } as const;
 
+/** What the local chain's deployer gives the researcher's own account: ETH for gas and funding, TRIB for rewards. */
+const LOCAL_RESEARCHER = { ether: parseEther("1000"), tokens: parseEther("10000000") } as const;
+
 /** A data owner's on-chain description of its dataset (manifest hash, privacy budget). */
 export interface DatasetEnrolment {
   readonly commitment: string;
   readonly metadataUri: string;
   readonly epsilon: number;
   readonly delta: number;
-}
-
-/** What a researcher puts on TrainingJobs (the per-round client count lives in the JobSpec `modelSpecHash` names). */
-export interface ChainJobParams {
-  readonly modelSpecHash: string;
-  readonly datasetIds: readonly DatasetId[];
-  readonly rounds: number;
-  /** TRIB wei escrowed. */
-  readonly reward: bigint;
 }
 
 export class DemoChainError extends TributaryError {
@@ -96,7 +90,6 @@ function ofReceipt<E extends { transactionHash: string }>(
 export class DemoChain {
   readonly #stopLocal: (() => Promise<void>) | undefined;
   readonly #funding: { owner: bigint; coordinator: bigint };
-  readonly #token: TributaryToken;
   readonly #jobs: TrainingJobs;
   readonly #datasets: DatasetRegistry;
 
@@ -105,7 +98,8 @@ export class DemoChain {
     readonly deployment: Deployment,
     /** A standalone provider on the RPC endpoint, as every other party sees the chain. */
     readonly provider: JsonRpcProvider,
-    readonly researcher: Signer,
+    /** Pays the rewards (and everyone's gas): its own key, connected to `provider`. */
+    readonly researcher: Wallet,
     readonly coordinatorWallet: Wallet,
     readonly confirmations: number,
     readonly local: boolean,
@@ -114,12 +108,14 @@ export class DemoChain {
     this.#stopLocal = stopLocal;
     this.#funding = local ? FUNDING.local : FUNDING.rpc;
     const { contracts } = deployment;
-    this.#token = connectTributaryToken(contracts.TributaryToken, researcher);
     this.#jobs = connectTrainingJobs(contracts.TrainingJobs, researcher);
     this.#datasets = connectDatasetRegistry(contracts.DatasetRegistry, provider);
   }
 
-  /** Starts the local chain (contracts deployed, the deployer as researcher) or connects to `--rpc`. */
+  /**
+   * Starts the local chain (contracts deployed; the researcher is a fresh account the deployer funds with ETH and
+   * TRIB) or connects to `--rpc` (the researcher's key given).
+   */
   static async open(options: DemoChainOptions): Promise<DemoChain> {
     if (options.kind === "local") {
       // Loaded only when used: the in-process node pulls in Hardhat.
@@ -132,15 +128,11 @@ export class DemoChain {
       });
       try {
         const coordinator = new Wallet(Wallet.createRandom().privateKey);
-        const demo = new DemoChain(
-          chain.url,
-          chain.system.deployment,
-          chain.provider(),
-          chain.deployer,
-          coordinator,
-          0,
-          true,
-          () => chain.stop(),
+        const provider = chain.provider();
+        const researcher = new Wallet(Wallet.createRandom().privateKey, provider);
+        await chain.fund(researcher.address, LOCAL_RESEARCHER);
+        const demo = new DemoChain(chain.url, chain.system.deployment, provider, researcher, coordinator, 0, true, () =>
+          chain.stop(),
         );
         await demo.sendEther(coordinator.address, demo.#funding.coordinator);
         return demo;
@@ -231,47 +223,29 @@ export class DemoChain {
     return String(ofReceipt(events, receipt, "DatasetRegistered").args.datasetId) as DatasetId;
   }
 
-  /** The researcher approves and escrows `reward` TRIB and creates the job for this coordinator; returns its id. */
-  async createJob(params: ChainJobParams): Promise<JobId> {
-    const researcher = await this.researcher.getAddress();
-    const balance = await this.#token.balanceOf(researcher);
-    if (balance < params.reward) {
-      throw new DemoChainError(
-        `the researcher ${researcher} holds ${formatUnits(balance, 18)} TRIB, the reward is ${formatUnits(params.reward, 18)} TRIB`,
-      );
-    }
-    const { contracts } = this.deployment;
-    await mined(this.#token.approve(contracts.TrainingJobs, params.reward), "approve");
-    const receipt = await mined(
-      this.#jobs.createJob({
-        modelSpecHash: params.modelSpecHash,
-        datasetIds: params.datasetIds.map(BigInt),
-        rounds: params.rounds,
-        reward: params.reward,
-        paymentToken: contracts.TributaryToken,
-        coordinator: this.coordinatorWallet.address,
-      }),
-      "createJob",
-    );
-    const events = await this.#jobs.queryFilter(
-      this.#jobs.filters.JobCreated(),
-      receipt.blockNumber,
-      receipt.blockNumber,
-    );
-    return String(ofReceipt(events, receipt, "JobCreated").args.jobId) as JobId;
+  /** The researcher's account and the contracts a job touches, as `tributary job create` takes them. */
+  researcherChain(): ResearcherChain {
+    return {
+      chainId: BigInt(this.chainId),
+      wallet: this.researcher,
+      trainingJobs: this.#jobs,
+      datasets: this.#datasets,
+    };
   }
 
-  /** The researcher takes back what the job does not pay out (escrow − fee − payouts); null when nothing is left. */
-  async reclaim(jobId: JobId): Promise<{ amount: bigint; txHash: string } | null> {
-    const reclaimable = await this.#jobs.reclaimable(BigInt(jobId));
-    if (reclaimable === 0n) return null;
-    const receipt = await mined(this.#jobs.reclaim(BigInt(jobId)), "reclaim");
-    const events = await this.#jobs.queryFilter(
-      this.#jobs.filters.Reclaimed(),
-      receipt.blockNumber,
-      receipt.blockNumber,
-    );
-    return { amount: ofReceipt(events, receipt, "Reclaimed").args.amount, txHash: receipt.hash };
+  /** TRIB, in which the demo's rewards are paid. */
+  paymentToken(): Promise<TokenInfo> {
+    return tokenInfo(this.deployment.contracts.TributaryToken, this.provider);
+  }
+
+  /**
+   * The researcher takes back what the job does not pay out (escrow − fee − payouts), as `tributary job reclaim`
+   * does; null when nothing is left.
+   */
+  async reclaim(out: Output, jobId: JobId): Promise<{ amount: bigint; txHash: string } | null> {
+    if ((await this.#jobs.reclaimable(BigInt(jobId))) === 0n) return null;
+    const refund = await reclaimJob(out, { wallet: this.researcher, trainingJobs: this.#jobs }, jobId);
+    return { amount: refund.amount, txHash: refund.tx.hash };
   }
 
   /** Stops the local chain (its state is gone) or disconnects from the RPC endpoint. */

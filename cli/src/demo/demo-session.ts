@@ -1,23 +1,33 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Coordinator, createCoordinator } from "@tributary/coordinator";
-import { type DatasetId, type JobId, type JobSpecInput, type ScoringSpec, signIn } from "@tributary/protocol";
-import { loadDataset } from "@tributary/trainer-agent";
+import { DatasetIdSchema, type JobId, type JobSpecInput, type ScoringSpec } from "@tributary/protocol";
+import { type Dataset, loadDataset } from "@tributary/trainer-agent";
 import { parseEther, Wallet } from "ethers";
+import { z } from "zod";
+import { Output } from "../chain/output.js";
+import { CoordinatorClient } from "../job/coordinator-client.js";
+import { JobViewSchema } from "../job/coordinator-views.js";
+import { createJob } from "../job/create-job.js";
+import { prepareJobSpec } from "../job/job-spec-file.js";
+import { ProgressView } from "../job/progress-view.js";
+import type { RoundRecord } from "../job/round-records.js";
+import { watchJob } from "../job/watch-job.js";
 import type { ByzantineSpec } from "./byzantine-spec.js";
 import { DemoChain, type DemoChainOptions } from "./demo-chain.js";
 import { DEMO_MODELS } from "./demo-models.js";
-import { getJson, getOnceThere, postBytes, postJson, quietLogger } from "./demo-rest.js";
-import { progressOf, type RoundRecord, type RoundRow, roundRecord, waitFor } from "./demo-rounds.js";
+import { waitFor } from "./demo-rounds.js";
 import { type DemoOwner, type JobSettlement, settleJob } from "./demo-settlement.js";
 import { type DemoPartition, type Shards, writeShards } from "./demo-shards.js";
 import { demoStrategy } from "./demo-strategy.js";
 import { encodeDemoValidationSet } from "./demo-validation-set.js";
-import { formatTrib } from "./payout-summary.js";
-import { ProgressView } from "./progress-view.js";
+import { quietLogger } from "./quiet-logger.js";
 import { type TrainerEvent, TrainerProcess } from "./trainer-processes.js";
 
-export type { RoundRecord } from "./demo-rounds.js";
+/** What the coordinator answers about a dataset (enrolled over REST, or indexed from DatasetRegistry). */
+const EnrolledSchema = z.object({ id: DatasetIdSchema });
+
+export type { RoundRecord } from "../job/round-records.js";
 
 /** What stays fixed for the life of a session: the data, its owners and their trainer agents. */
 export interface DemoSessionOptions {
@@ -179,9 +189,8 @@ export class DemoSession {
     if (this.chain === undefined) {
       const wallet = new Wallet(Wallet.createRandom().privateKey);
       // The owner signs in (EIP-4361) and enrols its own dataset: the coordinator records it as the owner.
-      const { token } = await signIn(this.coordinator.url, wallet, this.coordinator.config.chainId);
-      const enrolled = await postJson<{ id: DatasetId }>(
-        this.coordinator.url,
+      const client = await CoordinatorClient.signIn(this.coordinator.url, wallet, this.coordinator.config.chainId);
+      const enrolled = await client.postJson(
         "/datasets",
         {
           owner: wallet.address,
@@ -191,7 +200,8 @@ export class DemoSession {
           epsilonBudget: options.budgetEpsilon,
           deltaBudget: 1e-5,
         },
-        token,
+        EnrolledSchema,
+        "enrolled dataset",
       );
       owner = { wallet, datasetId: enrolled.id };
     } else {
@@ -207,9 +217,9 @@ export class DemoSession {
       );
       // The trainer agent checks its commitment against the coordinator's view of the dataset, and logs in as
       // its on-chain owner: both need the coordinator to have indexed the enrolment first.
-      await getOnceThere(
-        this.coordinator.url,
+      await new CoordinatorClient(this.coordinator.url).waitFor(
         `/datasets/${datasetId}`,
+        EnrolledSchema,
         `the coordinator to index dataset ${datasetId}${this.chain.local || this.chain.confirmations === 0 ? "" : ` (it reads blocks with ${this.chain.confirmations} confirmations: a node that mines only on transactions needs --confirmations 0)`}`,
         120_000,
       );
@@ -292,28 +302,26 @@ export class DemoSession {
           ? { mode: "off" }
           : { mode: "dp-sgd", l2NormClip: 1, targetEpsilon: job.dpEpsilon, delta: 1e-5 },
       roundTimeoutS: job.roundTimeoutS ?? 600,
-      ...(this.chain === undefined ? {} : { scoring: await this.#scoring(job) }),
     };
+    const researcher = await this.#researcher();
     const jobId =
       this.chain === undefined
-        ? (await postJson<{ id: JobId }>(base, "/jobs", spec, await this.#researcherToken())).id
-        : await this.#createOnChain(spec, job);
+        ? (await researcher.postJson("/jobs", spec, JobViewSchema, "job")).id
+        : await this.#createOnChain(researcher, spec, job);
     this.#view.note(
       `job ${jobId}: ${job.rounds} rounds of ${spec.strategy?.name ?? "fedavg"}, ${job.model}, ${job.dpEpsilon === undefined ? "no differential privacy" : `DP-SGD to ε = ${job.dpEpsilon} (δ = 1e-5) per dataset`}${spec.scoring === undefined ? "" : `, contributions scored by ${spec.scoring.method}`}`,
     );
 
-    let final: { status: string; finalMetrics: Record<string, number> | null; error: string | null };
-    for (;;) {
-      final = await getJson(base, `/jobs/${jobId}`);
-      const rounds = await getJson<RoundRow[]>(base, `/jobs/${jobId}/rounds`);
-      for (const row of rounds) this.#view.update(progressOf(row, job.rounds));
-      if (final.status === "completed" || final.status === "failed" || final.status === "cancelled") break;
-      if (this.trainers.every((t) => t.exitedCode !== undefined)) throw new Error("every trainer agent exited");
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    if (final.status !== "completed") throw new Error(`job ${jobId} ${final.status}: ${final.error ?? ""}`);
-    const rounds = await getJson<RoundRow[]>(base, `/jobs/${jobId}/rounds`);
-    const lastTrain = rounds.filter((r) => r.kind === "train").at(-1);
+    const outcome = await watchJob({
+      coordinator: new CoordinatorClient(base),
+      jobId,
+      sink: this.#view,
+      chain:
+        this.chain === undefined ? undefined : { provider: this.chain.provider, trainingJobs: this.chain.trainingJobs },
+      pollMs: 250,
+      abort: () => (this.trainers.every((t) => t.exitedCode !== undefined) ? "every trainer agent exited" : undefined),
+    });
+    if (outcome.status !== "completed") throw new Error(`job ${jobId} ${outcome.status}: ${outcome.reason ?? ""}`);
     const byzantine = this.options.byzantine;
     const settlement =
       this.chain === undefined
@@ -323,20 +331,21 @@ export class DemoSession {
             chain: this.chain,
             jobId,
             owners: this.#owners,
-            researcherToken: await this.#researcherToken(),
+            researcher,
+            out: this.#output(),
           });
     return {
       jobId,
       rounds: job.rounds,
       clients: this.options.clients,
-      accuracy: final.finalMetrics?.evalAccuracy ?? null,
-      loss: final.finalMetrics?.evalLoss ?? null,
-      epsilonSpent: lastTrain?.metrics?.epsilonSpent ?? null,
+      accuracy: outcome.accuracy,
+      loss: outcome.loss,
+      epsilonSpent: outcome.epsilonSpent,
       backend: [...new Set(this.backends.values())].join(",") || "unknown",
       database: this.coordinator.database,
       durationS: Number(((performance.now() - started) / 1000).toFixed(1)),
       ...(byzantine === undefined || byzantine.count === 0 ? {} : { byzantine }),
-      perRound: rounds.map(roundRecord),
+      perRound: [...outcome.perRound],
       ...(settlement === undefined ? {} : { settlement }),
     };
   }
@@ -345,46 +354,37 @@ export class DemoSession {
    * A fresh session of the researcher (EIP-4361 sign-in with its key; off-chain a key of this session): it creates
    * jobs and uploads validation sets, and reads the job's models and blobs to verify the ledger.
    */
-  async #researcherToken(): Promise<string> {
+  #researcher(): Promise<CoordinatorClient> {
     const signer = this.chain?.researcher ?? this.#offChainResearcher;
-    const researcher = { address: await signer.getAddress(), signMessage: (text: string) => signer.signMessage(text) };
-    return (await signIn(this.coordinator.url, researcher, this.coordinator.config.chainId)).token;
+    return CoordinatorClient.signIn(this.coordinator.url, signer, this.coordinator.config.chainId);
   }
 
-  /** The job's scoring; validation-set methods upload the researcher's held-out records shaped for the model. */
-  async #scoring(job: DemoJobOptions): Promise<ScoringSpec> {
-    const method = job.scoring ?? "gtg-shapley";
-    if (method === "examples") return { method };
-    const records = this.shards.validation;
-    if (records === undefined) throw new Error("this session kept no validation set");
-    const bytes = encodeDemoValidationSet(records, DEMO_MODELS[job.model]);
-    const { cid } = await postBytes<{ cid: string }>(
-      this.coordinator.url,
-      "/validation-sets",
-      bytes,
-      await this.#researcherToken(),
-    );
-    return { method, validationSetCid: cid };
+  /** Where the researcher's commands report what they spend and send: the demo's own lines. */
+  #output(): Output {
+    return new Output(false, (text) => this.#view.note(text.replace(/\n$/, "")), false);
   }
 
-  /** The researcher's side: JobSpec to the coordinator, job and escrow on TrainingJobs; waits for the adoption. */
-  async #createOnChain(spec: JobSpecInput, job: DemoJobOptions): Promise<JobId> {
+  /**
+   * The researcher's side, as `tributary job create` does it: the JobSpec (scored on the held-out records shaped
+   * for the model, unless by examples) checked, uploaded and escrowed on TrainingJobs; waits for the adoption.
+   */
+  async #createOnChain(coordinator: CoordinatorClient, spec: JobSpecInput, job: DemoJobOptions): Promise<JobId> {
     const chain = this.chain as DemoChain;
-    const base = this.coordinator.url;
-    const { modelSpecHash } = await postJson<{ modelSpecHash: string }>(
-      base,
-      "/chain/job-specs",
-      spec,
-      await this.#researcherToken(),
-    );
-    const reward = job.reward ?? DEFAULT_REWARD;
-    const datasetIds = this.#owners.map((owner) => owner.datasetId);
-    const jobId = await chain.createJob({ modelSpecHash, datasetIds, rounds: job.rounds, reward });
-    this.#view.note(
-      `researcher ${await chain.researcher.getAddress()} created job ${jobId} on TrainingJobs, escrowing ${formatTrib(reward)} TRIB (JobSpec hash ${modelSpecHash})`,
-    );
-    await getOnceThere(base, `/jobs/${jobId}`, `the coordinator to adopt on-chain job ${jobId}`, 120_000);
-    return jobId;
+    const method = job.scoring ?? "gtg-shapley";
+    const records = this.shards.validation;
+    if (method !== "examples" && records === undefined) throw new Error("this session kept no validation set");
+    const prepared = prepareJobSpec({
+      spec: { ...spec, scoring: { method } },
+      validationSet:
+        method === "examples" ? undefined : encodeDemoValidationSet(records as Dataset, DEMO_MODELS[job.model]),
+    });
+    const created = await createJob(this.#output(), await chain.researcherChain(), coordinator, {
+      prepared,
+      reward: job.reward ?? DEFAULT_REWARD,
+      token: await chain.paymentToken(),
+      approve: true,
+    });
+    return created.jobId;
   }
 
   /** Stops the trainer agents, then the coordinator, then the chain. */

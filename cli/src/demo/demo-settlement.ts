@@ -8,6 +8,8 @@ import {
 } from "@tributary/auditor";
 import type { Address, DatasetId, JobId, JobLedger, ScoringSpec } from "@tributary/protocol";
 import type { Wallet } from "ethers";
+import type { Output } from "../chain/output.js";
+import type { CoordinatorClient } from "../job/coordinator-client.js";
 import { type DemoChain, DemoChainError } from "./demo-chain.js";
 
 /** A data owner of the session: its account (the trainer agent's key) and the dataset it enrolled. */
@@ -91,9 +93,11 @@ export async function settleJob(input: {
   readonly jobId: JobId;
   readonly owners: readonly DemoOwner[];
   /** The researcher's session: the job's update and model blobs are readable by the researcher. */
-  readonly researcherToken: string;
+  readonly researcher: CoordinatorClient;
+  /** Where the researcher's reclaim reports what it sends. */
+  readonly out: Output;
 }): Promise<JobSettlement> {
-  const { coordinatorUrl, chain, jobId, researcherToken } = input;
+  const { coordinatorUrl, chain, jobId } = input;
   const finalised = await finalisedLedger(coordinatorUrl, jobId);
   const amounts = new Map(finalised.payout?.leaves.map((leaf) => [leaf.trainer, BigInt(leaf.amount)]));
   const shares = scoreShares(finalised);
@@ -114,13 +118,13 @@ export async function settleJob(input: {
       claimTx: claimed?.txHash ?? null,
     });
   }
-  const reclaimed = await chain.reclaim(jobId);
+  const reclaimed = await chain.reclaim(input.out, jobId);
   const ledger = await fetchLedger(coordinatorUrl, jobId);
   const report = await verifyLedger({
     ledger,
     provider: chain.provider,
     trainingJobs: chain.trainingJobs,
-    fetchBlob: coordinatorBlobFetcher(coordinatorUrl, jobId, researcherToken),
+    fetchBlob: coordinatorBlobFetcher(coordinatorUrl, jobId, input.researcher.token),
   });
   const job = await (await TrainingJobsReader.at(chain.provider, chain.trainingJobs)).job(BigInt(jobId));
   if (job === undefined) throw new DemoChainError(`TrainingJobs knows no job ${jobId}`, { jobId });

@@ -7,9 +7,9 @@ import {
   subsetDataset,
   writeIdxShards,
 } from "@tributary/trainer-agent";
+import type { ProgressView } from "../job/progress-view.js";
 import { loadDemoDataset } from "./demo-dataset.js";
 import { validationRecords } from "./demo-validation-set.js";
-import type { ProgressView } from "./progress-view.js";
 
 export type DemoPartition = { kind: "iid" } | { kind: "dirichlet"; alpha: number };
 

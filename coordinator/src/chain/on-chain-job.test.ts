@@ -246,9 +246,15 @@ describe("anchoring through failures", () => {
     const sender = await chain.fundedWallet();
     const coordinator = await start(db, sender, {}, { jobStartTimeoutS: 3 });
     // Development with a chain was asked for explicitly (the scripted trainers use the TEE simulator): loud.
-    const health = await ok<{ mode: string; warning?: string }>(coordinator.url, "GET", "/health");
+    const health = await ok<{ mode: string; warning?: string; chain?: object }>(coordinator.url, "GET", "/health");
     expect(health.mode).toBe("development");
     expect(health.warning).toMatch(/^DEVELOPMENT MODE WITH A CHAIN/);
+    // What a researcher's `job create` checks and names: the contract it follows, and the sender key's address.
+    expect(health.chain).toEqual({
+      chainId: chain.chainId,
+      trainingJobs: chain.system.deployment.contracts.TrainingJobs.toLowerCase(),
+      coordinator: sender.address.toLowerCase(),
+    });
     const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2);
     // clients.min is 3; only two of the three owners ever log in.
     const trainers = await connect(coordinator, owners.slice(0, 2), datasets.slice(0, 2), jobId);

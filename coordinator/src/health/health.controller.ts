@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from "@nestjs/common";
 import { ApiOperation, ApiTags } from "@nestjs/swagger";
+import { computeAddress } from "ethers";
 import { Access } from "../common/access.decorator.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import { type CoordinatorConfig, developmentWithChain } from "../config/coordinator-config.js";
@@ -11,9 +12,13 @@ export class HealthController {
 
   @Get()
   @Access("anyone")
-  @ApiOperation({ summary: "Liveness, mode and whether TEE attestations may be simulated" })
+  @ApiOperation({
+    summary:
+      "Liveness, mode, whether TEE attestations may be simulated, and with a chain the TrainingJobs it follows and the coordinator address jobs must name",
+  })
   health() {
     const development = this.config.mode === "development";
+    const chain = this.config.chain;
     return {
       status: "ok",
       mode: this.config.mode,
@@ -27,6 +32,15 @@ export class HealthController {
               "DEVELOPMENT MODE WITH A CHAIN: simulated TEE attestations are accepted for jobs that pay real tokens",
           }
         : {}),
+      ...(chain === undefined
+        ? {}
+        : {
+            chain: {
+              chainId: this.config.chainId,
+              trainingJobs: chain.trainingJobs.toLowerCase(),
+              coordinator: (chain.coordinator ?? computeAddress(chain.senderPrivateKey as string)).toLowerCase(),
+            },
+          }),
     };
   }
 }

@@ -185,7 +185,10 @@ describe("item 12: a coordinator without a sender key adopts only jobs naming it
     );
     cleanup.push(() => coordinator.close());
     // Production is the default with a chain.
-    expect((await ok<{ mode: string }>(coordinator.url, "GET", "/health")).mode).toBe("production");
+    const health = await ok<{ mode: string; chain?: { coordinator: string } }>(coordinator.url, "GET", "/health");
+    expect(health.mode).toBe("production");
+    // A read-only coordinator names the address it was configured with.
+    expect(health.chain?.coordinator).toBe(me.address.toLowerCase());
     const dataset = String(await chain.registerDataset()) as DatasetId;
     const modelSpecHash = await uploadSpec(coordinator, [dataset]);
     const forOther = await chain.createJob({
