@@ -7,16 +7,10 @@ import {
   verifyLedger,
 } from "@tributary/auditor";
 import type { Address, DatasetId, JobId, JobLedger, ScoringSpec } from "@tributary/protocol";
-import type { Wallet } from "ethers";
 import type { Output } from "../chain/output.js";
 import type { CoordinatorClient } from "../job/coordinator-client.js";
 import { type DemoChain, DemoChainError } from "./demo-chain.js";
-
-/** A data owner of the session: its account (the trainer agent's key) and the dataset it enrolled. */
-export interface DemoOwner {
-  readonly wallet: Wallet;
-  readonly datasetId: DatasetId;
-}
+import type { DemoOwner } from "./demo-owners.js";
 
 /** What one contributor got from a job. */
 export interface PayoutRow {

@@ -1,7 +1,8 @@
 import type { ScoringSpec } from "@tributary/protocol";
 import type { ByzantineSpec } from "./byzantine-spec.js";
 import type { DemoChainOptions } from "./demo-chain.js";
-import { type DemoResult, DemoSession } from "./demo-session.js";
+import { DemoSession } from "./demo-session.js";
+import type { DemoResult } from "./demo-session-options.js";
 import type { DemoPartition } from "./demo-shards.js";
 
 export interface DemoOptions {
