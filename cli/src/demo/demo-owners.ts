@@ -1,137 +1,146 @@
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Coordinator } from "@tributary/coordinator";
-import { type DatasetId, DatasetIdSchema } from "@tributary/protocol";
-import { loadDataset } from "@tributary/trainer-agent";
+import { type DatasetId, DatasetIdSchema, parseInput } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { z } from "zod";
+import { Output } from "../chain/output.js";
+import type { ResolvedDatasetDir } from "../dataset/dataset-dir.js";
+import { enrolDataset, prepareEnrolment, trainerCommand } from "../dataset/dataset-enrolment.js";
 import { CoordinatorClient } from "../job/coordinator-client.js";
-import type { DemoChain } from "./demo-chain.js";
+import { type DemoChain, DemoChainError } from "./demo-chain.js";
 
-/** What the coordinator answers about a dataset (enrolled over REST, or indexed from DatasetRegistry). */
+/** What the coordinator answers about a dataset enrolled over REST. */
 const EnrolledSchema = z.object({ id: DatasetIdSchema });
 
-/** A data owner of the session: its account (the trainer agent's key) and the dataset it enrolled. */
+/** How the demo's owners read their directories: `tributary dataset enrol`'s defaults (the format found by name). */
+const READ_AS = { labelColumn: "label", numClasses: 10 } as const;
+/** δ of every owner's budget. */
+const DELTA = 1e-5;
+/** How long an owner waits for the coordinator to index its enrolment before its trainer could sign in. */
+const INDEXING_TIMEOUT_MS = 120_000;
+
+/** A data owner of the session: its account (the trainer agent's key), its data and the dataset it enrolled. */
 export interface DemoOwner {
   readonly wallet: Wallet;
   readonly datasetId: DatasetId;
+  /** Its directory resolved to the files its trainer reads, as `dataset enrol` resolved it. */
+  readonly dir: ResolvedDatasetDir;
 }
 
-/** What every owner of the session tells its trainer agent (see `DemoSessionOptions`). */
+/** What every owner of the session states and tells its trainer agent (see `DemoSessionOptions`). */
 export interface OwnerPolicy {
   readonly budgetEpsilon: number;
+  /** TRIB wei asked per round (on a chain). */
+  readonly pricePerRound: bigint;
   readonly allowNonPrivate: boolean;
   readonly microbatchSize?: number | undefined;
   readonly evaluationsPerJob: number;
 }
 
-/** An owner's IDX files: what it trains on and its held-out records. */
-export interface OwnerFiles {
-  readonly train: { readonly images: string; readonly labels: string };
-  readonly test: { readonly images: string; readonly labels: string };
-}
-
 /**
- * Enrols owner `index`'s shard by its manifest commitment: on DatasetRegistry from the owner's own account, or
- * over REST off-chain.
+ * Owner `index` enrols the data in its directory as a data owner does. On a chain, from a fresh account of its own
+ * and through `tributary dataset enrol`'s core (`enrolDataset`: the manifest and commitment computed by the
+ * trainer's loader from the owner's files, registered on DatasetRegistry with its price and ε/δ budget, then waiting
+ * until the coordinator has indexed it, since its trainer signs in as the dataset's on-chain owner). Off-chain, it
+ * signs in (EIP-4361) and enrols the same manifest's commitment over REST.
  */
 export async function enrolOwner(input: {
   readonly index: number;
-  readonly files: OwnerFiles;
+  readonly dir: string;
   readonly coordinator: Coordinator;
   readonly chain: DemoChain | undefined;
-  readonly budgetEpsilon: number;
+  readonly policy: OwnerPolicy;
   readonly note: (line: string) => void;
 }): Promise<DemoOwner> {
-  const { index, coordinator, chain } = input;
-  const { commitment, dataset } = await loadDataset({ format: "idx", parts: [input.files.train], numClasses: 10 });
+  const { index, coordinator, chain, policy } = input;
+  const name = `owner ${index + 1}`;
   if (chain === undefined) {
     const wallet = new Wallet(Wallet.createRandom().privateKey);
-    // The owner signs in (EIP-4361) and enrols its own dataset: the coordinator records it as the owner.
+    const prepared = await prepareEnrolment(input.dir, READ_AS);
     const client = await CoordinatorClient.signIn(coordinator.url, wallet, coordinator.config.chainId);
     const enrolled = await client.postJson(
       "/datasets",
       {
         owner: wallet.address,
-        name: `owner ${index + 1} shard`,
-        commitment,
-        recordCount: dataset.count,
-        epsilonBudget: input.budgetEpsilon,
-        deltaBudget: 1e-5,
+        name: `${name} shard`,
+        commitment: prepared.commitment,
+        recordCount: prepared.manifest.recordCount,
+        epsilonBudget: policy.budgetEpsilon,
+        deltaBudget: DELTA,
       },
       EnrolledSchema,
       "enrolled dataset",
     );
-    return { wallet, datasetId: enrolled.id };
+    return { wallet, datasetId: enrolled.id, dir: prepared.dir };
   }
   const wallet = await chain.newOwner();
-  const datasetId = await chain.enrolDataset(wallet, {
-    commitment,
-    metadataUri: `tributary-demo:owner-${index + 1}`,
-    epsilon: input.budgetEpsilon,
-    delta: 1e-5,
+  // The owner's command lines, as `tributary dataset enrol` prints them, marked with whose they are.
+  const out = new Output(false, (text) => input.note(`${name}: ${text.replace(/\n$/, "")}`), false);
+  const enrolled = await enrolDataset(out, chain.ownerChain(wallet), {
+    dir: input.dir,
+    read: READ_AS,
+    pricePerRound: policy.pricePerRound,
+    token: await chain.paymentToken(),
+    epsilon: policy.budgetEpsilon,
+    delta: DELTA,
+    coordinator: { url: coordinator.url, timeoutMs: INDEXING_TIMEOUT_MS },
   });
-  input.note(
-    `owner ${index + 1} (${wallet.address}) enrolled dataset ${datasetId} on DatasetRegistry: ${dataset.count} records, commitment ${commitment}, ε ${input.budgetEpsilon}, δ 1e-5`,
-  );
-  // The trainer agent checks its commitment against the coordinator's view of the dataset, and logs in as
-  // its on-chain owner: both need the coordinator to have indexed the enrolment first.
-  await new CoordinatorClient(coordinator.url).waitFor(
-    `/datasets/${datasetId}`,
-    EnrolledSchema,
-    `the coordinator to index dataset ${datasetId}${chain.local || chain.confirmations === 0 ? "" : ` (it reads blocks with ${chain.confirmations} confirmations: a node that mines only on transactions needs --confirmations 0)`}`,
-    120_000,
-  );
-  return { wallet, datasetId };
+  if (enrolled.indexed !== true) {
+    throw new DemoChainError(
+      `the coordinator did not index dataset ${enrolled.datasetId} within ${INDEXING_TIMEOUT_MS / 1000}s${chain.local || chain.confirmations === 0 ? "" : ` (it reads blocks with ${chain.confirmations} confirmations: a node that mines only on transactions needs --confirmations 0)`}`,
+      { datasetId: enrolled.datasetId },
+    );
+  }
+  input.note(`${name} (${wallet.address}) enrolled dataset ${enrolled.datasetId} on DatasetRegistry`);
+  const datasetId = parseInput(DatasetIdSchema, enrolled.datasetId, "DatasetRegistered.datasetId");
+  return { wallet, datasetId, dir: enrolled.prepared.dir };
 }
 
 /**
- * The `tributary trainer` flags of owner `index`'s agent. On a chain, each owner's agent checks every job's payment
- * token and escrow there itself: the RPC endpoint and the deployment (written to the run directory), never the
- * coordinator's word.
+ * The `tributary trainer` flags of owner `index`'s agent. On a chain they are the command `dataset enrol` prints
+ * (`trainerCommand`: the owner's files, and the RPC endpoint and deployment where the agent checks each job's
+ * payment token and escrow itself, never on the coordinator's word); off-chain, the same files. Then the demo's
+ * own: state directory, disclosure and evaluations.
  */
-export async function ownerTrainerArgs(input: {
+export function ownerTrainerArgs(input: {
   readonly index: number;
   readonly owner: DemoOwner;
-  readonly files: OwnerFiles;
   readonly coordinatorUrl: string;
-  readonly chain: DemoChain | undefined;
+  /** On a chain: its RPC endpoint and the deployment file the owners' agents read. */
+  readonly chain: { readonly rpcUrl: string; readonly deploymentFile: string } | undefined;
   readonly runDir: string;
-  readonly options: OwnerPolicy;
-}): Promise<string[]> {
-  const { files, options } = input;
+  readonly policy: OwnerPolicy;
+}): string[] {
+  const { owner, policy, chain } = input;
+  const serve =
+    chain === undefined
+      ? [
+          "--coordinator",
+          input.coordinatorUrl,
+          "--dataset-id",
+          owner.datasetId,
+          ...owner.dir.trainerArgs,
+          "--budget-epsilon",
+          String(policy.budgetEpsilon),
+        ]
+      : trainerCommand({
+          datasetId: owner.datasetId,
+          dir: owner.dir,
+          coordinator: input.coordinatorUrl,
+          rpc: chain.rpcUrl,
+          deployment: chain.deploymentFile,
+          epsilon: policy.budgetEpsilon,
+          delta: DELTA,
+        }).slice(2);
   return [
-    "--coordinator",
-    input.coordinatorUrl,
-    "--dataset-id",
-    input.owner.datasetId,
-    "--format",
-    "idx",
-    "--data",
-    files.train.images,
-    "--labels",
-    files.train.labels,
-    "--eval-data",
-    files.test.images,
-    "--eval-labels",
-    files.test.labels,
+    ...serve,
     "--state-dir",
     path.join(input.runDir, `owner-${input.index + 1}`),
-    "--budget-epsilon",
-    String(options.budgetEpsilon),
-    ...(options.allowNonPrivate ? ["--allow-non-private"] : []),
-    ...(options.microbatchSize === undefined ? [] : ["--microbatch-size", String(options.microbatchSize)]),
+    ...(policy.allowNonPrivate ? ["--allow-non-private"] : []),
+    ...(policy.microbatchSize === undefined ? [] : ["--microbatch-size", String(policy.microbatchSize)]),
     "--update-metrics",
     "loss,accuracy,evalLoss,evalAccuracy",
     "--evaluations",
-    String(options.evaluationsPerJob),
-    ...(await chainArgs(input.chain, input.runDir)),
+    String(policy.evaluationsPerJob),
   ];
-}
-
-async function chainArgs(chain: DemoChain | undefined, runDir: string): Promise<string[]> {
-  if (chain === undefined) return [];
-  const file = path.join(runDir, "deployment.json");
-  await writeFile(file, JSON.stringify(chain.deployment));
-  return ["--rpc", chain.rpcUrl, "--deployment", file];
 }

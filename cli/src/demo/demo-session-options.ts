@@ -17,6 +17,8 @@ export interface DemoSessionOptions {
   readonly batchSize: number;
   /** Total ε each owner's trainer agent lets its dataset spend (δ = 1e-5), across all jobs of the session. */
   readonly budgetEpsilon: number;
+  /** TRIB wei each owner asks per round it trains (on-chain sessions; default 0): paid before the split by score. */
+  readonly pricePerRound?: bigint | undefined;
   /** Whether the owners also train for jobs without differential privacy. */
   readonly allowNonPrivate: boolean;
   /** Robustness testing: the first `count` trainer agents send attacked updates. */

@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Coordinator, createCoordinator } from "@tributary/coordinator";
 import { Wallet } from "ethers";
@@ -98,45 +99,51 @@ export class DemoSession {
   }
 
   /**
-   * Enrols owner `index`'s shard by its manifest commitment (on DatasetRegistry from the owner's own account, or
-   * over REST off-chain) and starts the owner's trainer agent process with the owner's key.
+   * Owner `index` enrols its directory as `tributary dataset enrol` does (on DatasetRegistry from its own account,
+   * or over REST off-chain) and starts its trainer agent process, the command `dataset enrol` prints, with its key.
    */
   async #addOwner(index: number, onEvent: (index: number, event: TrainerEvent) => void) {
     const options = this.options;
-    const files = {
-      train: this.shards.train[index] as { images: string; labels: string },
-      test: this.shards.test[index] as { images: string; labels: string },
-    };
+    const policy = { ...options, pricePerRound: options.pricePerRound ?? 0n };
     const owner = await enrolOwner({
       index,
-      files,
+      dir: this.shards.owners[index] as string,
       coordinator: this.coordinator,
       chain: this.chain,
-      budgetEpsilon: options.budgetEpsilon,
+      policy,
       note: (line) => this.#view.note(line),
     });
     this.#owners.push(owner);
     const attack =
       options.byzantine !== undefined && index < options.byzantine.count ? options.byzantine.attack : undefined;
-    const args = await ownerTrainerArgs({
-      index,
-      owner,
-      files,
-      coordinatorUrl: this.coordinator.url,
-      chain: this.chain,
-      runDir: this.shards.runDir,
-      options,
-    });
     this.trainers.push(
       new TrainerProcess({
         index,
         privateKey: owner.wallet.privateKey,
-        args,
+        args: ownerTrainerArgs({
+          index,
+          owner,
+          coordinatorUrl: this.coordinator.url,
+          chain: await this.#ownersChain(),
+          runDir: this.shards.runDir,
+          policy,
+        }),
         attack,
         onEvent,
         onLine: (i, line) => this.#view.note(`  trainer ${i + 1}: ${line}`),
       }),
     );
+  }
+
+  /**
+   * On a chain, where the owners' agents check each job themselves: the RPC endpoint and the deployment, written
+   * to the run directory as an owner would keep its deployment file.
+   */
+  async #ownersChain(): Promise<{ rpcUrl: string; deploymentFile: string } | undefined> {
+    if (this.chain === undefined) return undefined;
+    const deploymentFile = path.join(this.shards.runDir, "deployment.json");
+    await writeFile(deploymentFile, JSON.stringify(this.chain.deployment));
+    return { rpcUrl: this.chain.rpcUrl, deploymentFile };
   }
 
   /**
