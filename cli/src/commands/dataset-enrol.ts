@@ -62,8 +62,6 @@ export function runDatasetEnrol(raw: Record<string, unknown>, context: CommandCo
         coordinator: options.coordinator ?? "URL",
         rpc: options.rpc,
         deployment: options.deployment,
-        epsilon: options.epsilon,
-        delta: options.delta,
       });
       const lines = [
         `enrolled dataset ${datasetId} (owner ${wallet.address.toLowerCase()})`,

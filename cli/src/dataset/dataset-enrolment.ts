@@ -151,15 +151,16 @@ export async function enrolDataset(out: Output, chain: OwnerChain, request: Enro
   return { prepared, datasetId, transaction, indexed };
 }
 
-/** The `tributary trainer` command that serves an enrolled dataset (the key comes from the environment or --keystore). */
+/**
+ * The `tributary trainer` command that serves an enrolled dataset (the key comes from the environment or
+ * --keystore; with --rpc the trainer enforces the ε/δ budget the dataset enrolled, so it takes no budget flags).
+ */
 export function trainerCommand(input: {
   readonly datasetId: string;
   readonly dir: ResolvedDatasetDir;
   readonly coordinator: string;
   readonly rpc: string;
   readonly deployment?: string | undefined;
-  readonly epsilon: number;
-  readonly delta: number;
 }): string[] {
   return [
     "tributary",
@@ -172,9 +173,5 @@ export function trainerCommand(input: {
     "--rpc",
     input.rpc,
     ...(input.deployment === undefined ? [] : ["--deployment", input.deployment]),
-    "--budget-epsilon",
-    String(input.epsilon),
-    "--budget-delta",
-    String(input.delta),
   ];
 }

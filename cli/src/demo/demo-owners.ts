@@ -98,9 +98,10 @@ export async function enrolOwner(input: {
 
 /**
  * The `tributary trainer` flags of owner `index`'s agent. On a chain they are the command `dataset enrol` prints
- * (`trainerCommand`: the owner's files, and the RPC endpoint and deployment where the agent checks each job's
- * payment token and escrow itself, never on the coordinator's word); off-chain, the same files. Then the demo's
- * own: state directory, disclosure and evaluations.
+ * (`trainerCommand`: the owner's files, and the RPC endpoint and deployment where the agent reads the budget the
+ * dataset enrolled and checks each job's payment token and escrow itself, never on the coordinator's word);
+ * off-chain, the same files and the budget as a flag. Then the demo's own: state directory, disclosure and
+ * evaluations.
  */
 export function ownerTrainerArgs(input: {
   readonly index: number;
@@ -129,8 +130,6 @@ export function ownerTrainerArgs(input: {
           coordinator: input.coordinatorUrl,
           rpc: chain.rpcUrl,
           deployment: chain.deploymentFile,
-          epsilon: policy.budgetEpsilon,
-          delta: DELTA,
         }).slice(2);
   return [
     ...serve,
