@@ -8,6 +8,7 @@ export {
   fetchLedgerBlob,
   fetchPayoutProof,
 } from "./coordinator-ledger.js";
+export { readPayoutFloors } from "./dataset-prices.js";
 export {
   type ClaimRefusal,
   ClaimRefusedError,

@@ -12,7 +12,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { BYZANTINE_ATTACKS, type ByzantineAttack, type ByzantineSpec } from "../src/demo/byzantine-spec.js";
-import { type DemoJobOptions, type DemoResult, DemoSession } from "../src/demo/demo-session.js";
+import { DemoSession } from "../src/demo/demo-session.js";
+import type { DemoJobOptions, DemoResult } from "../src/demo/demo-session-options.js";
 import { demoStrategy, STRATEGY_NAMES } from "../src/demo/demo-strategy.js";
 import {
   accuracyAfter,

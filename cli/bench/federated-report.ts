@@ -1,4 +1,4 @@
-import type { DemoResult } from "../src/demo/demo-session.js";
+import type { DemoResult } from "../src/demo/demo-session-options.js";
 
 /** One finished scenario of the benchmark: a job and what it was for. */
 export interface ScenarioRun {

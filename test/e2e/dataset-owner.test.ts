@@ -13,7 +13,8 @@ import { writeMnistIdx } from "../../trainer-agent/test-support/mnist-package.js
 // A data owner's own flow, as separate `tributary` processes against a real coordinator following a real chain:
 // `dataset enrol DIR` registers the manifest's commitment on DatasetRegistry, the `tributary trainer` command it
 // prints signs in and has its manifest accepted; after the files change, that trainer is refused until
-// `dataset update --dir` recommits to them.
+// `dataset update --dir` recommits to them. The trainer enforces the ε/δ budget the dataset enrolled, or a smaller
+// one the owner gives, never a larger one.
 
 const exec = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, "../../cli/bin/tributary.js");
@@ -57,7 +58,7 @@ async function tributary(...args: string[]): Promise<Record<string, unknown>> {
  * Runs the printed trainer command until it reports `connected` (signed in, manifest accepted) or exits; returns
  * which, and what it printed on stderr.
  */
-function runTrainer(command: readonly string[]): Promise<{ connected: boolean; stderr: string }> {
+function runTrainer(command: readonly string[]): Promise<{ connected: boolean; stderr: string; code: number | null }> {
   const args = [...command.slice(2), "--json-events", "--state-dir", path.join(deployed.dir, "trainer-state")];
   const child = spawn(process.execPath, [bin, "trainer", ...args], {
     env: ownerEnv(),
@@ -72,10 +73,10 @@ function runTrainer(command: readonly string[]): Promise<{ connected: boolean; s
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
       if (line.startsWith("{") && (JSON.parse(line) as { type: string }).type === "connected") {
         child.kill("SIGTERM");
-        resolve({ connected: true, stderr });
+        resolve({ connected: true, stderr, code: null });
       }
     });
-    child.once("exit", () => resolve({ connected: false, stderr }));
+    child.once("exit", (code) => resolve({ connected: false, stderr, code }));
   });
 }
 
@@ -125,5 +126,47 @@ describe("a data owner's enrolment, served by the real trainer", () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect((await runTrainer(command)).connected).toBe(true);
+  });
+
+  it("serves with the budget the dataset enrolled, a smaller one if the owner asks, and refuses a larger one", async () => {
+    const dir = path.join(deployed.dir, "budget-data");
+    await writeMnistIdx(dir, { train: 48, test: 16 });
+    const enrolled = await tributary(
+      "dataset",
+      "enrol",
+      dir,
+      "--price-per-round",
+      "0",
+      "--epsilon",
+      "3",
+      "--delta",
+      "1e-6",
+      "--coordinator",
+      coordinator.url,
+    );
+    const id = String(enrolled.datasetId);
+    const command = enrolled.trainerCommand as string[];
+    expect(command).not.toContain("--budget-epsilon");
+    const stateDir = path.join(deployed.dir, "trainer-state");
+    const enforced = async () => (await tributary("dataset", "budget", id, "--state-dir", stateDir)).enforced;
+
+    // No budget flag: the trainer enforces what DatasetRegistry holds for the dataset.
+    expect((await runTrainer(command)).connected).toBe(true);
+    expect(await enforced()).toEqual({ epsilon: 3, delta: 1e-6 });
+
+    // More than enrolled, in ε or in δ: refused in one line before the trainer reads its data or signs in.
+    const larger = await runTrainer([...command, "--budget-epsilon", "3.5"]);
+    expect(larger).toMatchObject({ connected: false, code: 1 });
+    expect(larger.stderr).toBe(
+      `tributary: --budget-epsilon 3.5 is more than dataset ${id} enrolled on DatasetRegistry (ε 3, δ 0.000001): the trainer may enforce a smaller budget, never a larger one (omit --budget-epsilon to enforce the enrolled one)\n`,
+    );
+    const looser = await runTrainer([...command, "--budget-delta", "1e-5"]);
+    expect(looser.stderr).toMatch(/^tributary: --budget-delta 0\.00001 is more than dataset \d+ enrolled/);
+    expect(await enforced()).toEqual({ epsilon: 3, delta: 1e-6 });
+
+    // The enrolled value typed back, or less: served, and the smaller budget is the one enforced from then on.
+    expect((await runTrainer([...command, "--budget-epsilon", "3", "--budget-delta", "1e-6"])).connected).toBe(true);
+    expect((await runTrainer([...command, "--budget-epsilon", "1.5"])).connected).toBe(true);
+    expect(await enforced()).toEqual({ epsilon: 1.5, delta: 1e-6 });
   });
 });

@@ -26,12 +26,15 @@ const SUMMARY_FIELDS = [
   "rounds",
 ];
 const REWARD = parseEther("1000");
+/** What each owner asks per round unless told otherwise (`tributary up --price-per-round`, documented default). */
+const DEFAULT_PRICE = parseEther("1");
 const FEE_BPS = DEFAULT_DEPLOY_OPTIONS.jobs.protocolFeeBps;
 
 interface Payout {
   trainer: string;
   datasetId: string;
   score: number;
+  floor: string;
   amount: string;
 }
 
@@ -66,21 +69,29 @@ function payoutBudget(escrow: bigint, feeBps: bigint): bigint {
   return budget;
 }
 
-/** Every owner is paid in proportion to its share of the scores, the whole budget but for ≤ 1 wei per owner. */
-function expectPaidByScore(payouts: Payout[], escrow: bigint) {
+/**
+ * Every owner is paid its floor (its price per round × the rounds: each owner trains in every round here) and the
+ * rest of the budget B in proportion to its share of the scores, amountᵢ = floorᵢ + ⌊(B − Σ floors)·shareᵢ⌋: the
+ * whole budget but for ≤ 1 wei per owner.
+ */
+function expectPaidByScore(payouts: Payout[], escrow: bigint, floors: readonly bigint[]) {
   const budget = payoutBudget(escrow, FEE_BPS);
+  const floorTotal = floors.reduce((sum, floor) => sum + floor, 0n);
   const total = payouts.reduce((sum, payout) => sum + BigInt(payout.amount), 0n);
   expect(total).toBeLessThanOrEqual(budget);
   expect(budget - total).toBeLessThanOrEqual(BigInt(payouts.length));
   expect(payouts.reduce((sum, payout) => sum + payout.score, 0)).toBeCloseTo(1, 9);
-  for (const payout of payouts) {
+  for (const [index, payout] of payouts.entries()) {
+    const floor = floors[index] as bigint;
+    expect(BigInt(payout.floor)).toBe(floor);
     expect(payout.score).toBeGreaterThanOrEqual(0);
-    expect(Number(BigInt(payout.amount)) / Number(budget)).toBeCloseTo(payout.score, 9);
+    expect(BigInt(payout.amount)).toBeGreaterThanOrEqual(floor);
+    expect(Number(BigInt(payout.amount) - floor) / Number(budget - floorTotal)).toBeCloseTo(payout.score, 9);
   }
 }
 
 describe("npm start (tributary up)", () => {
-  it("runs the marketplace on a local chain: 2 owners enrol, train 2 rounds, are paid by score, and the ledger verifies", async () => {
+  it("runs the marketplace on a local chain: 2 owners enrol at 1 TRIB per round, train 2 rounds, are paid their price and the rest by score, and the ledger verifies", async () => {
     const { stdout, summary, payouts } = await up(["--chain-port", "0", "--rounds", "2"]);
     expect(Object.keys(summary).sort()).toEqual(SUMMARY_FIELDS);
     expect(summary).toMatchObject({
@@ -99,7 +110,12 @@ describe("npm start (tributary up)", () => {
     expect(new Set(payouts.map((payout) => payout.trainer)).size).toBe(2);
     expect(new Set(payouts.map((payout) => payout.datasetId)).size).toBe(2);
     for (const payout of payouts) expect(payout.amount).toMatch(/^[0-9]+$/);
-    expectPaidByScore(payouts, REWARD);
+    expectPaidByScore(payouts, REWARD, [DEFAULT_PRICE * 2n, DEFAULT_PRICE * 2n]);
+    // Each owner enrolled through `dataset enrol`'s core: its manifest, price and budget, then its transaction.
+    expect(stdout).toMatch(
+      /owner 1: enrolling from 0x[0-9a-fA-F]{40} on chain 31337: price 1 TRIB per round, ε 10, δ 0.00001/,
+    );
+    expect(stdout).toMatch(/owner 2: enrol a dataset with commitment 0x[0-9a-f]{64}: transaction 0x[0-9a-f]{64}/);
     // Progress was shown per round, the stand-in TEE was named as such, and the claims and verdict were shown.
     expect(stdout).toMatch(/round 1\/2 \[#+\] 2\/2 trainers/);
     expect(stdout).toMatch(/SIMULATED/);
@@ -129,14 +145,25 @@ describe("npm start (tributary up)", () => {
         "1",
         "--scoring",
         "gtg-shapley",
+        "--price-per-round",
+        "0.5",
       ],
       { ...process.env, TRIBUTARY_RESEARCHER_KEY: researcher.privateKey },
     );
     expect(summary).toMatchObject({ rounds: 1, clients: 2, chainId: 31_337, ledgerVerified: true });
     expect(payouts).toHaveLength(2);
-    expectPaidByScore(payouts, REWARD);
 
-    const { jobs, token } = chain.system.contracts;
+    const { jobs, token, datasets } = chain.system.contracts;
+    // Each owner's dataset on DatasetRegistry: owned by the account that was paid, at the price asked, × 1 round.
+    const floors: bigint[] = [];
+    for (const payout of payouts) {
+      const dataset = await datasets.getDataset(BigInt(payout.datasetId));
+      expect(dataset.owner.toLowerCase()).toBe(payout.trainer);
+      expect(dataset.pricePerRound).toBe(parseEther("0.5"));
+      floors.push(dataset.pricePerRound * 1n);
+    }
+    expectPaidByScore(payouts, REWARD, floors);
+
     const jobId = BigInt(summary.jobId as string);
     const job = await jobs.getJob(jobId);
     const claimed = payouts.reduce((sum, payout) => sum + BigInt(payout.amount), 0n);

@@ -22,6 +22,7 @@ export {
   DatasetPrivacyGuard,
   NonPrivateJobRefusedError,
   type OwnerPrivacyPolicy,
+  PrivacyBudgetBelowSpentError,
   type PrivacyGuard,
   type PrivacyLedgerReport,
   privacyLedgerFile,

@@ -1,15 +1,11 @@
-import { parseInput, TributaryError } from "@tributary/protocol";
+import { parseInput } from "@tributary/protocol";
 import { z } from "zod";
 import { withChain } from "../chain/chain-session.js";
 import { ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
-import type { Output } from "../chain/output.js";
 import { runCommand } from "../chain/run-command.js";
-import { formatToken, parseTokenAmount } from "../chain/spend.js";
-import { sendAndWait } from "../chain/transactions.js";
+import { parseTokenAmount } from "../chain/spend.js";
 import { KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
-import { waitForIndexing } from "../dataset/coordinator-indexing.js";
-import { enrolledDatasetId, planEnrol } from "../dataset/dataset-changes.js";
-import { prepareEnrolment, trainerCommand } from "../dataset/dataset-enrolment.js";
+import { enrolDataset, trainerCommand } from "../dataset/dataset-enrolment.js";
 import { DatasetDirShape, DeltaSchema, EpsilonSchema, PriceSchema, priceToken } from "./dataset-options.js";
 
 const EnrolOptionsSchema = z.strictObject({
@@ -24,28 +20,9 @@ const EnrolOptionsSchema = z.strictObject({
   coordinator: z.url({ message: "must be the coordinator's URL, e.g. http://127.0.0.1:8470" }).optional(),
   waitSeconds: z.coerce.number().nonnegative().default(120),
 });
-type EnrolOptions = z.infer<typeof EnrolOptionsSchema>;
-
 /** `word` as a POSIX shell reads it back: as is when it is plain, else single-quoted. */
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
-}
-
-/** With `--coordinator`: waits until it has indexed the enrolment (a trainer started before would be refused). */
-async function checkCoordinator(out: Output, options: EnrolOptions, id: string, commitment: string) {
-  if (options.coordinator === undefined) return undefined;
-  const waiting = out.progress(`waiting for ${options.coordinator} to index dataset ${id}`);
-  try {
-    return await waitForIndexing({
-      url: options.coordinator,
-      id,
-      commitment,
-      timeoutMs: options.waitSeconds * 1000,
-      onWait: (elapsed) => waiting.update(elapsed / (options.waitSeconds * 1000)),
-    });
-  } finally {
-    waiting.end();
-  }
 }
 
 /**
@@ -61,41 +38,30 @@ export function runDatasetEnrol(raw: Record<string, unknown>, context: CommandCo
       const registry = await chain.contract("DatasetRegistry", wallet);
       const token = await priceToken(chain);
       const pricePerRound = parseTokenAmount(options.pricePerRound, token, "--price-per-round");
-      const prepared = await prepareEnrolment(options.dir, {
-        ...options,
-        metadataURI: options.metadataUri,
-      });
-      const { manifest, commitment } = prepared;
-      out.say(
-        `dataset in ${options.dir}: ${manifest.recordCount} ${manifest.format} records of shape [${manifest.featureShape}], ${manifest.numClasses} classes, ${manifest.shards.length} file(s)`,
-      );
-      out.say(`manifest written to ${prepared.manifestFile} (commitment ${commitment})`);
-      out.say(
-        `enrolling from ${wallet.address} on chain ${chain.chainId}: price ${formatToken(pricePerRound, token)} per round, ε ${options.epsilon}, δ ${options.delta}, metadata ${prepared.metadataURI}; it spends only gas`,
-      );
-      const mined = await sendAndWait(
+      const enrolled = await enrolDataset(
         out,
-        planEnrol(registry, commitment, {
-          metadataURI: prepared.metadataURI,
+        { chainId: chain.chainId, provider: chain.provider, owner: wallet.address, registry },
+        {
+          dir: options.dir,
+          read: { ...options, metadataURI: options.metadataUri },
           pricePerRound,
+          token,
           epsilon: options.epsilon,
           delta: options.delta,
-        }),
+          coordinator:
+            options.coordinator === undefined
+              ? undefined
+              : { url: options.coordinator, timeoutMs: options.waitSeconds * 1000 },
+        },
       );
-      const receipt = await chain.provider.getTransactionReceipt(mined.hash);
-      if (receipt === null) {
-        throw new TributaryError("CHAIN_ERROR", `the node has no receipt for the mined transaction ${mined.hash}`);
-      }
-      const datasetId = enrolledDatasetId(registry, receipt);
-      const indexed = await checkCoordinator(out, options, datasetId, commitment);
+      const { prepared, datasetId, indexed } = enrolled;
+      const { manifest, commitment } = prepared;
       const command = trainerCommand({
         datasetId,
         dir: prepared.dir,
         coordinator: options.coordinator ?? "URL",
         rpc: options.rpc,
         deployment: options.deployment,
-        epsilon: options.epsilon,
-        delta: options.delta,
       });
       const lines = [
         `enrolled dataset ${datasetId} (owner ${wallet.address.toLowerCase()})`,
@@ -124,7 +90,7 @@ export function runDatasetEnrol(raw: Record<string, unknown>, context: CommandCo
           delta: options.delta,
           coordinatorIndexed: indexed ?? null,
           trainerCommand: command,
-          transactions: [mined],
+          transactions: [enrolled.transaction],
         },
         lines,
       );

@@ -72,10 +72,6 @@ describe("tributary dataset enrol", () => {
       env.chain.url,
       "--deployment",
       env.deploymentFile,
-      "--budget-epsilon",
-      "4",
-      "--budget-delta",
-      "0.00001",
     ]);
 
     const human = await dataset("enrol", env.dataDir, ...enrolArgs);
@@ -173,7 +169,7 @@ describe("tributary dataset show, list and budget", () => {
     const empty = await dataset("budget", enrolled.datasetId, "--state-dir", stateDir, "--json");
     expect(empty.code).toBe(0);
     expect(jsonLine(empty.stdout)).toMatchObject({ enforced: null, spent: 0, remaining: 4, byJob: [] });
-    // The trainer's own guard charges a round of job 5, as `tributary trainer --budget-epsilon 10` would.
+    // The trainer's own guard charges a round of job 5, as `tributary trainer` would off-chain (its default ε 10).
     const guard = await DatasetPrivacyGuard.open(stateDir, enrolled.datasetId, { epsilon: 10, delta: 1e-5 });
     await guard.prepareRound({
       jobId: "5" as JobId,
@@ -193,7 +189,7 @@ describe("tributary dataset show, list and budget", () => {
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(new RegExp(`^ {2}5 +1 +${spent.toFixed(4).replace(".", "\\.")}$`, "m"));
     expect(human.stderr).toBe(
-      "tributary: the agent enforces ε 10, δ 0.00001, more than the enrolled ε 4, δ 0.00001: restart it with --budget-epsilon 4 --budget-delta 0.00001\n",
+      "tributary: the agent enforces ε 10, δ 0.00001, more than the enrolled ε 4, δ 0.00001: restart it with --rpc, which makes it enforce the enrolled budget\n",
     );
     const unknown = await dataset("budget", "999999", "--state-dir", stateDir);
     expect(unknown.code).toBe(1);

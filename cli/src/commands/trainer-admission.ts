@@ -1,7 +1,10 @@
 import { connectRpc } from "@tributary/auditor";
+import { connectDatasetRegistry } from "@tributary/contracts/typed";
 import { AddressSchema, parseInput, TributaryError } from "@tributary/protocol";
 import { ChainJobAdmission, type JobAdmission, OFF_CHAIN_ADMISSION } from "@tributary/trainer-agent";
 import { resolveDeployment } from "../chain/deployment.js";
+import { readDataset } from "../dataset/dataset-records.js";
+import type { EnrolledBudget } from "./trainer-budget.js";
 
 export interface TrainerChainOptions {
   readonly rpc?: string | undefined;
@@ -13,17 +16,20 @@ export interface TrainerChainOptions {
 
 /**
  * The owner's job admission: with `--rpc`, every job is checked on the chain (contract addresses from
- * `--deployment` or the deployment file for the RPC's chain, never from the coordinator); without, none is.
+ * `--deployment` or the deployment file for the RPC's chain, never from the coordinator); without, none is. With
+ * `--rpc`, also the (ε, δ) the dataset enrolled on DatasetRegistry (a dataset the registry does not know is an
+ * error).
  */
 export async function trainerAdmission(options: TrainerChainOptions): Promise<{
   admission: JobAdmission;
+  enrolled: EnrolledBudget | undefined;
   close: () => void;
 }> {
   if (options.rpc === undefined) {
     if (options.paymentTokens !== undefined || options.deployment !== undefined) {
       throw new TributaryError("INVALID_INPUT", "--payment-tokens and --deployment need --rpc (the chain to check on)");
     }
-    return { admission: OFF_CHAIN_ADMISSION, close: () => {} };
+    return { admission: OFF_CHAIN_ADMISSION, enrolled: undefined, close: () => {} };
   }
   const provider = await connectRpc(options.rpc);
   try {
@@ -43,7 +49,20 @@ export async function trainerAdmission(options: TrainerChainOptions): Promise<{
       datasetId: options.datasetId,
       allowedTokens,
     });
-    return { admission, close: () => provider.destroy() };
+    const dataset = await readDataset(
+      connectDatasetRegistry(deployment.contracts.DatasetRegistry, provider),
+      options.datasetId,
+    );
+    return {
+      admission,
+      enrolled: {
+        epsilon: dataset.epsilon,
+        delta: dataset.delta,
+        epsilonFixed: dataset.epsilonFixed,
+        deltaFixed: dataset.deltaFixed,
+      },
+      close: () => provider.destroy(),
+    };
   } catch (error) {
     provider.destroy();
     throw error;

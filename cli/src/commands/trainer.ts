@@ -17,6 +17,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { trainerAdmission } from "./trainer-admission.js";
+import { type Budget, trainerBudget } from "./trainer-budget.js";
 
 const positive = z.coerce.number().positive();
 
@@ -33,8 +34,8 @@ const TrainerOptionsSchema = z.strictObject({
   numClasses: z.coerce.number().int().min(2).default(10),
   ...KeyOptionsShape,
   stateDir: z.string().default(".tributary/trainer"),
-  budgetEpsilon: positive.default(10),
-  budgetDelta: z.coerce.number().gt(0).lt(1).default(1e-5),
+  budgetEpsilon: positive.optional(),
+  budgetDelta: z.coerce.number().gt(0).lt(1).optional(),
   allowNonPrivate: z.boolean().default(false),
   microbatchSize: z.coerce.number().int().positive().default(8),
   evaluations: z.coerce.number().int().nonnegative().optional(),
@@ -79,7 +80,14 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
   const print = (event: AgentEvent | { type: string; [key: string]: unknown }) =>
     process.stdout.write(options.jsonEvents ? `${JSON.stringify(event)}\n` : `[trainer] ${describe(event)}\n`);
   const signer = await walletFor("trainer", options);
-  const { admission, close } = await trainerAdmission(options);
+  const { admission, enrolled, close } = await trainerAdmission(options);
+  let budget: Budget;
+  try {
+    budget = trainerBudget(options.datasetId, { epsilon: options.budgetEpsilon, delta: options.budgetDelta }, enrolled);
+  } catch (error) {
+    close();
+    throw error;
+  }
   const backend = await initTrainingBackend({ log: (line) => print({ type: "backend", line }) });
   const loaded = await loadDataset(source(options.format, options.data, options.labels, options));
   let train = loaded.dataset;
@@ -95,8 +103,8 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     train = subsetDataset(train, order.subarray(cut));
   }
   const privacy = await DatasetPrivacyGuard.open(path.resolve(options.stateDir), options.datasetId, {
-    epsilon: options.budgetEpsilon,
-    delta: options.budgetDelta,
+    epsilon: budget.epsilon,
+    delta: budget.delta,
     allowNonPrivate: options.allowNonPrivate,
     microbatchSize: options.microbatchSize,
   });
@@ -126,6 +134,8 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     backend: backend.name,
     records: train.count,
     heldOut: evaluation.count,
+    budgetEpsilon: budget.epsilon,
+    budgetDelta: budget.delta,
   });
   await agent.start();
   const stop = () => {
@@ -161,8 +171,11 @@ export function registerTrainerCommand(program: Command, hooks: TrainerHooks = {
     .option("--num-classes <n>", "number of classes", "10");
   addKeyOption(trainer, "trainer")
     .option("--state-dir <dir>", "where the privacy ledger is kept", ".tributary/trainer")
-    .option("--budget-epsilon <e>", "total ε this dataset may spend", "10")
-    .option("--budget-delta <d>", "the owner's δ", "1e-5")
+    .option(
+      "--budget-epsilon <e>",
+      "total ε this dataset may spend (default: with --rpc the ε it enrolled on DatasetRegistry, which a larger one may not exceed; else 10)",
+    )
+    .option("--budget-delta <d>", "the owner's δ (default: with --rpc the δ it enrolled; else 1e-5)")
     .option("--allow-non-private", "also train for jobs without differential privacy (ε = ∞)", false)
     .option("--microbatch-size <n>", "records per clipped microbatch in DP-SGD", "8")
     .option(

@@ -29,6 +29,15 @@ describe("tributary up options", () => {
     expect(result.stderr).toMatch(/reward.*must be positive/);
   });
 
+  it("refuses a reward that does not cover what the owners ask per round", async () => {
+    // 3 owners × 5 rounds × 10 TRIB = 150 TRIB > 100 TRIB: the owners' agents would refuse the job.
+    const result = await up(["--clients", "3", "--rounds", "5", "--price-per-round", "10", "--reward", "100"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/reward: --reward must cover what the owners ask/);
+    const price = await up(["--price-per-round", "-1"]);
+    expect(price.stderr).toMatch(/pricePerRound: must be an amount of TRIB/);
+  });
+
   it("takes --deployment and --confirmations only with --rpc", async () => {
     const deployment = await up(["--deployment", "deployments/31337.json"]);
     expect(deployment.code).not.toBe(0);

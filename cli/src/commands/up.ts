@@ -19,6 +19,12 @@ const PartitionSchema = z.union([
     .refine((partition) => partition.alpha > 0, "ALPHA must be positive"),
 ]);
 
+/** An amount of TRIB as typed (`1000`, `0.5`), in wei. */
+const TribSchema = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]{1,18})?$/, "must be an amount of TRIB, e.g. 1000 or 0.5")
+  .transform((text) => parseEther(text));
+
 const SCORING_METHODS = ["examples", "leave-one-out", "gtg-shapley"] as const;
 
 const UpOptionsSchema = z
@@ -39,11 +45,8 @@ const UpOptionsSchema = z
     json: z.boolean(),
     byzantine: ByzantineOptionSchema.optional(),
     scoring: z.enum(SCORING_METHODS),
-    reward: z
-      .string()
-      .regex(/^[0-9]+(\.[0-9]{1,18})?$/, "must be an amount of TRIB, e.g. 1000 or 0.5")
-      .transform((text) => parseEther(text))
-      .refine((wei) => wei > 0n, "must be positive"),
+    reward: TribSchema.refine((wei) => wei > 0n, "must be positive"),
+    pricePerRound: TribSchema,
     chainPort: z.coerce.number().int().min(0).max(65_535),
     rpc: z.url({ protocol: /^https?$/, message: "must be an http(s) JSON-RPC URL" }).optional(),
     deployment: z.string().min(1).optional(),
@@ -52,6 +55,13 @@ const UpOptionsSchema = z
   .refine((options) => options.byzantine === undefined || options.byzantine.count <= options.clients, {
     message: "--byzantine K must not exceed --clients",
     path: ["byzantine"],
+  })
+  .refine((options) => options.reward >= options.pricePerRound * BigInt(options.clients * options.rounds), {
+    message:
+      "--reward must cover what the owners ask: --clients × --rounds × --price-per-round (the owners' agents refuse a job that does not)",
+    path: ["reward"],
+    // Only once every amount parsed: a malformed one is reported as itself.
+    when: (payload) => payload.issues.length === 0,
   })
   .refine((options) => options.rpc !== undefined || options.deployment === undefined, {
     message: "--deployment is for --rpc (the local chain deploys its own contracts)",
@@ -111,6 +121,11 @@ export function registerUpCommand(program: Command): void {
       "gtg-shapley",
     )
     .option("--reward <TRIB>", "reward the researcher escrows for the job", "1000")
+    .option(
+      "--price-per-round <TRIB>",
+      "what each owner asks per round it trains (its dataset's price on DatasetRegistry), paid before the split by score",
+      "1",
+    )
     .option("--chain-port <n>", "port of the local chain's JSON-RPC endpoint on 127.0.0.1 (0: any free port)", "8545")
     .option(
       "--rpc <url>",

@@ -90,11 +90,11 @@ describe("dataset budget", () => {
     const stateDir = path.join(dir, "loose");
     const untouched = await datasetBudget(registry, id, stateDir);
     expect(untouched).toMatchObject({ enforced: null, spent: 0, remaining: 1, byJob: [], findings: [] });
-    // The agent was started with the default --budget-epsilon 10 while ε = 1 was enrolled.
+    // The agent was started off-chain with its default budget ε 10 while ε = 1 was enrolled.
     await charge(id, stateDir, 10, [["7", 1, 1.3]]);
     const report = await datasetBudget(registry, id, stateDir);
     expect(report.findings[0]).toBe(
-      "the agent enforces ε 10, δ 0.00001, more than the enrolled ε 1, δ 0.00001: restart it with --budget-epsilon 1 --budget-delta 0.00001",
+      "the agent enforces ε 10, δ 0.00001, more than the enrolled ε 1, δ 0.00001: restart it with --rpc, which makes it enforce the enrolled budget",
     );
     const spent = new RdpAccountant().step(1.3, 10 / N, 30).getEpsilon(1e-5).epsilon;
     expect(spent).toBeGreaterThan(1);

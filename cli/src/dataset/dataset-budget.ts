@@ -41,7 +41,7 @@ export async function datasetBudget(
   if (ledger !== undefined) {
     if (ledger.budget.epsilon > enrolled.epsilon || ledger.budget.delta > enrolled.delta) {
       findings.push(
-        `the agent enforces ε ${ledger.budget.epsilon}, δ ${ledger.budget.delta}, more than the enrolled ε ${enrolled.epsilon}, δ ${enrolled.delta}: restart it with --budget-epsilon ${enrolled.epsilon} --budget-delta ${enrolled.delta}`,
+        `the agent enforces ε ${ledger.budget.epsilon}, δ ${ledger.budget.delta}, more than the enrolled ε ${enrolled.epsilon}, δ ${enrolled.delta}: restart it with --rpc, which makes it enforce the enrolled budget`,
       );
     }
     if (spent > enrolled.epsilon) {

@@ -1,7 +1,14 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { DatasetRegistry } from "@tributary/contracts/typed";
 import { type Bytes32, type DatasetManifest, manifestBytes, manifestCid, TributaryError } from "@tributary/protocol";
 import { loadDataset } from "@tributary/trainer-agent";
+import type { Provider } from "ethers";
+import type { Output } from "../chain/output.js";
+import { formatToken, type TokenInfo } from "../chain/spend.js";
+import { type MinedTransaction, sendAndWait } from "../chain/transactions.js";
+import { waitForIndexing } from "./coordinator-indexing.js";
+import { enrolledDatasetId, planEnrol } from "./dataset-changes.js";
 import { type DatasetDirOptions, type ResolvedDatasetDir, resolveDatasetDir } from "./dataset-dir.js";
 
 /** The manifest file `dataset enrol` writes beside the data unless told otherwise. */
@@ -47,15 +54,113 @@ export async function prepareEnrolment(
   };
 }
 
-/** The `tributary trainer` command that serves an enrolled dataset (the key comes from the environment or --keystore). */
+/** What `enrolDataset` needs of the chain: the owner's account and DatasetRegistry connected to its signer. */
+export interface OwnerChain {
+  readonly chainId: bigint;
+  readonly provider: Provider;
+  /** The owner's address: the enrolment's sender and the dataset's owner. */
+  readonly owner: string;
+  /** DatasetRegistry, connected to the owner's signer. */
+  readonly registry: DatasetRegistry;
+}
+
+/** A data owner's enrolment: its data, its terms and, optionally, the coordinator that must index it. */
+export interface EnrolRequest {
+  /** The directory of the data, read where it lies. */
+  readonly dir: string;
+  /** How its files are read (as `tributary trainer` will), the metadata URI and where the manifest is written. */
+  readonly read: DatasetDirOptions & {
+    readonly metadataURI?: string | undefined;
+    readonly manifestOut?: string | undefined;
+  };
+  /** In `token`'s base units. */
+  readonly pricePerRound: bigint;
+  /** The token prices are stated in (for the lines printed). */
+  readonly token: TokenInfo;
+  readonly epsilon: number;
+  readonly delta: number;
+  /** Waits until this coordinator has indexed the enrolment (a trainer started before would be refused). */
+  readonly coordinator?: { readonly url: string; readonly timeoutMs: number } | undefined;
+}
+
+/** A dataset enrolled on DatasetRegistry. */
+export interface EnrolledDataset {
+  readonly prepared: PreparedEnrolment;
+  readonly datasetId: string;
+  readonly transaction: MinedTransaction;
+  /** With a coordinator: whether it indexed the dataset in time (undefined without one). */
+  readonly indexed: boolean | undefined;
+}
+
+/** Waits for the coordinator to index dataset `id` with `commitment`, with a progress bar on a terminal. */
+async function waitForCoordinator(
+  out: Output,
+  coordinator: NonNullable<EnrolRequest["coordinator"]>,
+  id: string,
+  commitment: string,
+): Promise<boolean> {
+  const waiting = out.progress(`waiting for ${coordinator.url} to index dataset ${id}`);
+  try {
+    return await waitForIndexing({
+      url: coordinator.url,
+      id,
+      commitment,
+      timeoutMs: coordinator.timeoutMs,
+      onWait: (elapsed) => waiting.update(elapsed / coordinator.timeoutMs),
+    });
+  } finally {
+    waiting.end();
+  }
+}
+
+/**
+ * `tributary dataset enrol`'s core (the demo's owners enrol through it too): builds the manifest of the data in
+ * `dir` with the trainer's own loader (`prepareEnrolment`), registers its commitment and the owner's terms on
+ * DatasetRegistry from the owner's key (`sendAndWait`: a refusal is the contract's decoded error, nothing is sent
+ * when the gas estimate reverts), reads the new dataset's id from the receipt and, with a coordinator, waits until
+ * it has indexed the dataset with that commitment.
+ */
+export async function enrolDataset(out: Output, chain: OwnerChain, request: EnrolRequest): Promise<EnrolledDataset> {
+  const prepared = await prepareEnrolment(request.dir, request.read);
+  const { manifest, commitment } = prepared;
+  out.say(
+    `dataset in ${request.dir}: ${manifest.recordCount} ${manifest.format} records of shape [${manifest.featureShape}], ${manifest.numClasses} classes, ${manifest.shards.length} file(s)`,
+  );
+  out.say(`manifest written to ${prepared.manifestFile} (commitment ${commitment})`);
+  out.say(
+    `enrolling from ${chain.owner} on chain ${chain.chainId}: price ${formatToken(request.pricePerRound, request.token)} per round, ε ${request.epsilon}, δ ${request.delta}, metadata ${prepared.metadataURI}; it spends only gas`,
+  );
+  const transaction = await sendAndWait(
+    out,
+    planEnrol(chain.registry, commitment, {
+      metadataURI: prepared.metadataURI,
+      pricePerRound: request.pricePerRound,
+      epsilon: request.epsilon,
+      delta: request.delta,
+    }),
+  );
+  const receipt = await chain.provider.getTransactionReceipt(transaction.hash);
+  if (receipt === null) {
+    throw new TributaryError("CHAIN_ERROR", `the node has no receipt for the mined transaction ${transaction.hash}`);
+  }
+  const datasetId = enrolledDatasetId(chain.registry, receipt);
+  const indexed =
+    request.coordinator === undefined
+      ? undefined
+      : await waitForCoordinator(out, request.coordinator, datasetId, commitment);
+  return { prepared, datasetId, transaction, indexed };
+}
+
+/**
+ * The `tributary trainer` command that serves an enrolled dataset (the key comes from the environment or
+ * --keystore; with --rpc the trainer enforces the ε/δ budget the dataset enrolled, so it takes no budget flags).
+ */
 export function trainerCommand(input: {
   readonly datasetId: string;
   readonly dir: ResolvedDatasetDir;
   readonly coordinator: string;
   readonly rpc: string;
   readonly deployment?: string | undefined;
-  readonly epsilon: number;
-  readonly delta: number;
 }): string[] {
   return [
     "tributary",
@@ -68,9 +173,5 @@ export function trainerCommand(input: {
     "--rpc",
     input.rpc,
     ...(input.deployment === undefined ? [] : ["--deployment", input.deployment]),
-    "--budget-epsilon",
-    String(input.epsilon),
-    "--budget-delta",
-    String(input.delta),
   ];
 }

@@ -7,17 +7,12 @@ import {
   type TrainingJobs,
 } from "@tributary/contracts/typed";
 import type { CoordinatorConfigInput } from "@tributary/coordinator";
-import { type DatasetId, type JobId, TributaryError, toFixed18 } from "@tributary/protocol";
-import {
-  type ContractTransactionReceipt,
-  type ContractTransactionResponse,
-  type JsonRpcProvider,
-  parseEther,
-  Wallet,
-} from "ethers";
+import { type JobId, TributaryError } from "@tributary/protocol";
+import { type JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { resolveDeployment } from "../chain/deployment.js";
 import type { Output } from "../chain/output.js";
 import { type TokenInfo, tokenInfo } from "../chain/spend.js";
+import type { OwnerChain } from "../dataset/dataset-enrolment.js";
 import type { ResearcherChain } from "../job/create-job.js";
 import { reclaimJob } from "../job/job-refunds.js";
 
@@ -50,36 +45,10 @@ const FUNDING = {
 /** What the local chain's deployer gives the researcher's own account: ETH for gas and funding, TRIB for rewards. */
 const LOCAL_RESEARCHER = { ether: parseEther("1000"), tokens: parseEther("10000000") } as const;
 
-/** A data owner's on-chain description of its dataset (manifest hash, privacy budget). */
-export interface DatasetEnrolment {
-  readonly commitment: string;
-  readonly metadataUri: string;
-  readonly epsilon: number;
-  readonly delta: number;
-}
-
 export class DemoChainError extends TributaryError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super("DEMO_CHAIN", message, { details });
   }
-}
-
-async function mined(tx: Promise<ContractTransactionResponse>, what: string): Promise<ContractTransactionReceipt> {
-  const sent = await tx;
-  const receipt = await sent.wait();
-  if (receipt === null || receipt.status !== 1) throw new DemoChainError(`${what}: transaction ${sent.hash} failed`);
-  return receipt;
-}
-
-/** The events of `receipt`'s own transaction among `events` (read back from its block with a typed filter). */
-function ofReceipt<E extends { transactionHash: string }>(
-  events: E[],
-  receipt: ContractTransactionReceipt,
-  what: string,
-) {
-  const event = events.find((candidate) => candidate.transactionHash === receipt.hash);
-  if (event === undefined) throw new DemoChainError(`transaction ${receipt.hash} emitted no ${what}`);
-  return event;
 }
 
 /**
@@ -202,25 +171,14 @@ export class DemoChain {
       throw new DemoChainError(`funding ${to}: transaction ${tx.hash} failed`);
   }
 
-  /** `owner` enrols its dataset on DatasetRegistry (ε and δ in 18-decimal fixed point); returns the registry's id. */
-  async enrolDataset(owner: Wallet, dataset: DatasetEnrolment): Promise<DatasetId> {
-    const registry = this.#datasets.connect(owner);
-    const receipt = await mined(
-      registry.registerDataset(
-        dataset.commitment,
-        dataset.metadataUri,
-        0n,
-        toFixed18(dataset.epsilon),
-        toFixed18(dataset.delta),
-      ),
-      "registerDataset",
-    );
-    const events = await registry.queryFilter(
-      registry.filters.DatasetRegistered(),
-      receipt.blockNumber,
-      receipt.blockNumber,
-    );
-    return String(ofReceipt(events, receipt, "DatasetRegistered").args.datasetId) as DatasetId;
+  /** An owner's account and DatasetRegistry connected to it, as `tributary dataset enrol` takes them. */
+  ownerChain(owner: Wallet): OwnerChain {
+    return {
+      chainId: BigInt(this.chainId),
+      provider: this.provider,
+      owner: owner.address,
+      registry: this.#datasets.connect(owner),
+    };
   }
 
   /** The researcher's account and the contracts a job touches, as `tributary job create` takes them. */
@@ -233,7 +191,7 @@ export class DemoChain {
     };
   }
 
-  /** TRIB, in which the demo's rewards are paid. */
+  /** TRIB, in which the demo's rewards are paid and its datasets' prices stated. */
   paymentToken(): Promise<TokenInfo> {
     return tokenInfo(this.deployment.contracts.TributaryToken, this.provider);
   }

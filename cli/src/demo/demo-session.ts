@@ -1,99 +1,21 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Coordinator, createCoordinator } from "@tributary/coordinator";
-import { DatasetIdSchema, type JobId, type JobSpecInput, type ScoringSpec } from "@tributary/protocol";
-import { type Dataset, loadDataset } from "@tributary/trainer-agent";
-import { parseEther, Wallet } from "ethers";
-import { z } from "zod";
+import { Wallet } from "ethers";
 import { Output } from "../chain/output.js";
 import { CoordinatorClient } from "../job/coordinator-client.js";
 import { JobViewSchema } from "../job/coordinator-views.js";
-import { createJob } from "../job/create-job.js";
-import { prepareJobSpec } from "../job/job-spec-file.js";
 import { ProgressView } from "../job/progress-view.js";
-import type { RoundRecord } from "../job/round-records.js";
 import { watchJob } from "../job/watch-job.js";
-import type { ByzantineSpec } from "./byzantine-spec.js";
-import { DemoChain, type DemoChainOptions } from "./demo-chain.js";
-import { DEMO_MODELS } from "./demo-models.js";
+import { DemoChain } from "./demo-chain.js";
+import { createDemoJobOnChain, demoJobSpec } from "./demo-job.js";
+import { type DemoOwner, enrolOwner, ownerTrainerArgs } from "./demo-owners.js";
 import { waitFor } from "./demo-rounds.js";
-import { type DemoOwner, type JobSettlement, settleJob } from "./demo-settlement.js";
-import { type DemoPartition, type Shards, writeShards } from "./demo-shards.js";
-import { demoStrategy } from "./demo-strategy.js";
-import { encodeDemoValidationSet } from "./demo-validation-set.js";
+import type { DemoJobOptions, DemoResult, DemoSessionOptions } from "./demo-session-options.js";
+import { settleJob } from "./demo-settlement.js";
+import { type Shards, writeShards } from "./demo-shards.js";
 import { quietLogger } from "./quiet-logger.js";
 import { type TrainerEvent, TrainerProcess } from "./trainer-processes.js";
-
-/** What the coordinator answers about a dataset (enrolled over REST, or indexed from DatasetRegistry). */
-const EnrolledSchema = z.object({ id: DatasetIdSchema });
-
-export type { RoundRecord } from "../job/round-records.js";
-
-/** What stays fixed for the life of a session: the data, its owners and their trainer agents. */
-export interface DemoSessionOptions {
-  readonly clients: number;
-  readonly partition: DemoPartition;
-  readonly dataset: string;
-  readonly dataDir: string;
-  readonly port: number;
-  readonly interactive: boolean;
-  /** The local batch size jobs will use: every owner gets at least two batches of records. */
-  readonly batchSize: number;
-  /** Total ε each owner's trainer agent lets its dataset spend (δ = 1e-5), across all jobs of the session. */
-  readonly budgetEpsilon: number;
-  /** Whether the owners also train for jobs without differential privacy. */
-  readonly allowNonPrivate: boolean;
-  /** Robustness testing: the first `count` trainer agents send attacked updates. */
-  readonly byzantine?: ByzantineSpec | undefined;
-  /** Records per clipped microbatch in DP-SGD (the trainer's default when omitted). */
-  readonly microbatchSize?: number | undefined;
-  /**
-   * Held-out evaluations each owner allows per job. The demo's owners disclose held-out loss and accuracy (to 4
-   * places) with every update so the researcher can watch each round's input model, which costs one evaluation per
-   * round, plus the job's final evaluation: give at least the longest job's rounds + 1.
-   */
-  readonly evaluationsPerJob: number;
-  /**
-   * The marketplace: datasets enrolled and jobs created, escrowed, anchored and paid out on this chain. Absent:
-   * off-chain (datasets and jobs over the coordinator's REST API, no payouts), as the federated benchmark runs.
-   */
-  readonly chain?: DemoChainOptions | undefined;
-}
-
-/** One job of a session. */
-export interface DemoJobOptions {
-  readonly rounds: number;
-  readonly model: "mlp" | "cnn";
-  readonly strategy: string;
-  readonly dpEpsilon?: number | undefined;
-  readonly localEpochs: number;
-  readonly learningRate: number;
-  readonly batchSize: number;
-  /** Seconds a round waits for every trainer (default 600). */
-  readonly roundTimeoutS?: number | undefined;
-  /** How contributions are scored (on-chain sessions; default GTG-Shapley on the researcher's held-out set). */
-  readonly scoring?: ScoringSpec["method"] | undefined;
-  /** TRIB wei the researcher escrows (on-chain sessions; default 1,000 TRIB). */
-  readonly reward?: bigint | undefined;
-}
-
-export interface DemoResult {
-  jobId: string;
-  rounds: number;
-  clients: number;
-  accuracy: number | null;
-  loss: number | null;
-  epsilonSpent: number | null;
-  backend: string;
-  database: string;
-  durationS: number;
-  byzantine?: ByzantineSpec;
-  perRound: RoundRecord[];
-  /** On-chain sessions: escrow, fee, each contributor's score, payout and claim, refund, ledger verification. */
-  settlement?: JobSettlement;
-}
-
-export const DEFAULT_REWARD = parseEther("1000");
 
 /**
  * A coordinator on embedded defaults with one trainer agent process per data owner, ready to run jobs one
@@ -177,54 +99,20 @@ export class DemoSession {
   }
 
   /**
-   * Enrols owner `index`'s shard by its manifest commitment (on DatasetRegistry from the owner's own account, or
-   * over REST off-chain) and starts the owner's trainer agent process with the owner's key.
+   * Owner `index` enrols its directory as `tributary dataset enrol` does (on DatasetRegistry from its own account,
+   * or over REST off-chain) and starts its trainer agent process, the command `dataset enrol` prints, with its key.
    */
   async #addOwner(index: number, onEvent: (index: number, event: TrainerEvent) => void) {
     const options = this.options;
-    const files = this.shards.train[index] as { images: string; labels: string };
-    const evalFiles = this.shards.test[index] as { images: string; labels: string };
-    const { commitment, dataset } = await loadDataset({ format: "idx", parts: [files], numClasses: 10 });
-    let owner: DemoOwner;
-    if (this.chain === undefined) {
-      const wallet = new Wallet(Wallet.createRandom().privateKey);
-      // The owner signs in (EIP-4361) and enrols its own dataset: the coordinator records it as the owner.
-      const client = await CoordinatorClient.signIn(this.coordinator.url, wallet, this.coordinator.config.chainId);
-      const enrolled = await client.postJson(
-        "/datasets",
-        {
-          owner: wallet.address,
-          name: `owner ${index + 1} shard`,
-          commitment,
-          recordCount: dataset.count,
-          epsilonBudget: options.budgetEpsilon,
-          deltaBudget: 1e-5,
-        },
-        EnrolledSchema,
-        "enrolled dataset",
-      );
-      owner = { wallet, datasetId: enrolled.id };
-    } else {
-      const wallet = await this.chain.newOwner();
-      const datasetId = await this.chain.enrolDataset(wallet, {
-        commitment,
-        metadataUri: `tributary-demo:owner-${index + 1}`,
-        epsilon: options.budgetEpsilon,
-        delta: 1e-5,
-      });
-      this.#view.note(
-        `owner ${index + 1} (${wallet.address}) enrolled dataset ${datasetId} on DatasetRegistry: ${dataset.count} records, commitment ${commitment}, ε ${options.budgetEpsilon}, δ 1e-5`,
-      );
-      // The trainer agent checks its commitment against the coordinator's view of the dataset, and logs in as
-      // its on-chain owner: both need the coordinator to have indexed the enrolment first.
-      await new CoordinatorClient(this.coordinator.url).waitFor(
-        `/datasets/${datasetId}`,
-        EnrolledSchema,
-        `the coordinator to index dataset ${datasetId}${this.chain.local || this.chain.confirmations === 0 ? "" : ` (it reads blocks with ${this.chain.confirmations} confirmations: a node that mines only on transactions needs --confirmations 0)`}`,
-        120_000,
-      );
-      owner = { wallet, datasetId };
-    }
+    const policy = { ...options, pricePerRound: options.pricePerRound ?? 0n };
+    const owner = await enrolOwner({
+      index,
+      dir: this.shards.owners[index] as string,
+      coordinator: this.coordinator,
+      chain: this.chain,
+      policy,
+      note: (line) => this.#view.note(line),
+    });
     this.#owners.push(owner);
     const attack =
       options.byzantine !== undefined && index < options.byzantine.count ? options.byzantine.attack : undefined;
@@ -232,33 +120,14 @@ export class DemoSession {
       new TrainerProcess({
         index,
         privateKey: owner.wallet.privateKey,
-        args: [
-          "--coordinator",
-          this.coordinator.url,
-          "--dataset-id",
-          owner.datasetId,
-          "--format",
-          "idx",
-          "--data",
-          files.images,
-          "--labels",
-          files.labels,
-          "--eval-data",
-          evalFiles.images,
-          "--eval-labels",
-          evalFiles.labels,
-          "--state-dir",
-          path.join(this.shards.runDir, `owner-${index + 1}`),
-          "--budget-epsilon",
-          String(options.budgetEpsilon),
-          ...(options.allowNonPrivate ? ["--allow-non-private"] : []),
-          ...(options.microbatchSize === undefined ? [] : ["--microbatch-size", String(options.microbatchSize)]),
-          "--update-metrics",
-          "loss,accuracy,evalLoss,evalAccuracy",
-          "--evaluations",
-          String(options.evaluationsPerJob),
-          ...(await this.#chainArgs()),
-        ],
+        args: ownerTrainerArgs({
+          index,
+          owner,
+          coordinatorUrl: this.coordinator.url,
+          chain: await this.#ownersChain(),
+          runDir: this.shards.runDir,
+          policy,
+        }),
         attack,
         onEvent,
         onLine: (i, line) => this.#view.note(`  trainer ${i + 1}: ${line}`),
@@ -267,14 +136,14 @@ export class DemoSession {
   }
 
   /**
-   * On a chain, each owner's agent checks every job's payment token and escrow there itself: the RPC endpoint and
-   * the deployment (written once to the run directory), never the coordinator's word.
+   * On a chain, where the owners' agents check each job themselves: the RPC endpoint and the deployment, written
+   * to the run directory as an owner would keep its deployment file.
    */
-  async #chainArgs(): Promise<string[]> {
-    if (this.chain === undefined) return [];
-    const file = path.join(this.shards.runDir, "deployment.json");
-    await writeFile(file, JSON.stringify(this.chain.deployment));
-    return ["--rpc", this.chain.rpcUrl, "--deployment", file];
+  async #ownersChain(): Promise<{ rpcUrl: string; deploymentFile: string } | undefined> {
+    if (this.chain === undefined) return undefined;
+    const deploymentFile = path.join(this.shards.runDir, "deployment.json");
+    await writeFile(deploymentFile, JSON.stringify(this.chain.deployment));
+    return { rpcUrl: this.chain.rpcUrl, deploymentFile };
   }
 
   /**
@@ -287,27 +156,23 @@ export class DemoSession {
     const started = performance.now();
     const base = this.coordinator.url;
     this.#view = new ProgressView(this.options.interactive, this.write);
-    const spec: JobSpecInput = {
-      name: `demo: ${job.model} on ${this.options.dataset}`,
-      model: DEMO_MODELS[job.model],
+    const spec = demoJobSpec(job, {
+      dataset: this.options.dataset,
+      clients: this.options.clients,
       datasetIds: this.#owners.map((owner) => owner.datasetId),
-      rounds: job.rounds,
-      clients: { fraction: 1, min: this.options.clients, max: this.options.clients },
-      strategy: demoStrategy(job.strategy, this.options.clients),
-      localEpochs: job.localEpochs,
-      batchSize: job.batchSize,
-      learningRate: job.learningRate,
-      dp:
-        job.dpEpsilon === undefined
-          ? { mode: "off" }
-          : { mode: "dp-sgd", l2NormClip: 1, targetEpsilon: job.dpEpsilon, delta: 1e-5 },
-      roundTimeoutS: job.roundTimeoutS ?? 600,
-    };
+    });
     const researcher = await this.#researcher();
     const jobId =
       this.chain === undefined
         ? (await researcher.postJson("/jobs", spec, JobViewSchema, "job")).id
-        : await this.#createOnChain(researcher, spec, job);
+        : await createDemoJobOnChain({
+            out: this.#output(),
+            chain: this.chain,
+            coordinator: researcher,
+            spec,
+            job,
+            validation: this.shards.validation,
+          });
     this.#view.note(
       `job ${jobId}: ${job.rounds} rounds of ${spec.strategy?.name ?? "fedavg"}, ${job.model}, ${job.dpEpsilon === undefined ? "no differential privacy" : `DP-SGD to ε = ${job.dpEpsilon} (δ = 1e-5) per dataset`}${spec.scoring === undefined ? "" : `, contributions scored by ${spec.scoring.method}`}`,
     );
@@ -362,29 +227,6 @@ export class DemoSession {
   /** Where the researcher's commands report what they spend and send: the demo's own lines. */
   #output(): Output {
     return new Output(false, (text) => this.#view.note(text.replace(/\n$/, "")), false);
-  }
-
-  /**
-   * The researcher's side, as `tributary job create` does it: the JobSpec (scored on the held-out records shaped
-   * for the model, unless by examples) checked, uploaded and escrowed on TrainingJobs; waits for the adoption.
-   */
-  async #createOnChain(coordinator: CoordinatorClient, spec: JobSpecInput, job: DemoJobOptions): Promise<JobId> {
-    const chain = this.chain as DemoChain;
-    const method = job.scoring ?? "gtg-shapley";
-    const records = this.shards.validation;
-    if (method !== "examples" && records === undefined) throw new Error("this session kept no validation set");
-    const prepared = prepareJobSpec({
-      spec: { ...spec, scoring: { method } },
-      validationSet:
-        method === "examples" ? undefined : encodeDemoValidationSet(records as Dataset, DEMO_MODELS[job.model]),
-    });
-    const created = await createJob(this.#output(), await chain.researcherChain(), coordinator, {
-      prepared,
-      reward: job.reward ?? DEFAULT_REWARD,
-      token: await chain.paymentToken(),
-      approve: true,
-    });
-    return created.jobId;
   }
 
   /** Stops the trainer agents, then the coordinator, then the chain. */

@@ -1,22 +1,17 @@
 import {
-  claimPayout,
   coordinatorBlobFetcher,
   fetchLedger,
   type LedgerReport,
+  readPayoutFloors,
   TrainingJobsReader,
   verifyLedger,
 } from "@tributary/auditor";
 import type { Address, DatasetId, JobId, JobLedger, ScoringSpec } from "@tributary/protocol";
-import type { Wallet } from "ethers";
 import type { Output } from "../chain/output.js";
+import { claimJobs, SKIPPED } from "../dataset/claim-all.js";
 import type { CoordinatorClient } from "../job/coordinator-client.js";
 import { type DemoChain, DemoChainError } from "./demo-chain.js";
-
-/** A data owner of the session: its account (the trainer agent's key) and the dataset it enrolled. */
-export interface DemoOwner {
-  readonly wallet: Wallet;
-  readonly datasetId: DatasetId;
-}
+import type { DemoOwner } from "./demo-owners.js";
 
 /** What one contributor got from a job. */
 export interface PayoutRow {
@@ -26,6 +21,11 @@ export interface PayoutRow {
   readonly datasetId: DatasetId;
   /** The contributor's share of the job's cumulative scores, in [0, 1]. */
   readonly score: number;
+  /**
+   * TRIB wei it was owed before the split by score: its dataset's `pricePerRound` on DatasetRegistry × the rounds
+   * it took part in, as the auditor reads them from the chain and the ledger.
+   */
+  readonly floor: bigint;
   /** TRIB wei paid by its claim (0: no payout leaf, nothing claimed). */
   readonly amount: bigint;
   readonly claimTx: string | null;
@@ -83,9 +83,10 @@ function scoreShares(ledger: JobLedger): Map<string, number> {
 
 /**
  * After a job completes: waits for the coordinator's `finalizeJob` to be confirmed, has every owner claim its
- * payout (proof checked against the chain first, `claimPayout`), has the researcher reclaim the rest, then audits
- * the job's ledger against the chain exactly as `tributary ledger verify` does, with TrainingJobs taken from the
- * deployment the demo itself used, not from the ledger.
+ * payout as `tributary claim` does (`claimJobs`: the proof checked against the chain first; an owner with no payout
+ * is skipped), has the researcher reclaim the rest, then audits the job's ledger against the chain exactly as
+ * `tributary ledger verify` does, with TrainingJobs taken from the deployment the demo itself used, not from the
+ * ledger.
  */
 export async function settleJob(input: {
   readonly coordinatorUrl: string;
@@ -99,23 +100,33 @@ export async function settleJob(input: {
 }): Promise<JobSettlement> {
   const { coordinatorUrl, chain, jobId } = input;
   const finalised = await finalisedLedger(coordinatorUrl, jobId);
-  const amounts = new Map(finalised.payout?.leaves.map((leaf) => [leaf.trainer, BigInt(leaf.amount)]));
   const shares = scoreShares(finalised);
+  const { floors } = await readPayoutFloors(await TrainingJobsReader.at(chain.provider, chain.trainingJobs), finalised);
   const payouts: PayoutRow[] = [];
   for (const [index, owner] of input.owners.entries()) {
     const trainer = owner.wallet.address.toLowerCase() as Address;
-    const due = amounts.get(trainer) ?? 0n;
-    const claimed =
-      due === 0n
-        ? null
-        : await claimPayout({ coordinatorUrl, jobId, signer: owner.wallet, trainingJobs: chain.trainingJobs });
+    // Each owner claims as `tributary claim` does (the same core as `claim --all`): proof checked on chain first.
+    const [claim] = await claimJobs({
+      coordinatorUrl,
+      signer: owner.wallet,
+      trainingJobs: chain.trainingJobs,
+      jobIds: [jobId],
+    });
+    if (claim === undefined || (claim.outcome !== "claimed" && !SKIPPED.includes(claim.outcome))) {
+      throw new DemoChainError(`owner ${index + 1} could not claim its payout from job ${jobId}: ${claim?.message}`, {
+        jobId,
+        trainer,
+        outcome: claim?.outcome,
+      });
+    }
     payouts.push({
       owner: index + 1,
       trainer,
       datasetId: owner.datasetId,
       score: shares.get(trainer) ?? 0,
-      amount: claimed?.amount ?? 0n,
-      claimTx: claimed?.txHash ?? null,
+      floor: floors.get(trainer)?.floor ?? 0n,
+      amount: claim.amount ?? 0n,
+      claimTx: claim.txHash,
     });
   }
   const reclaimed = await chain.reclaim(input.out, jobId);

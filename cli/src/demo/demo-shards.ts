@@ -13,11 +13,15 @@ import { validationRecords } from "./demo-validation-set.js";
 
 export type DemoPartition = { kind: "iid" } | { kind: "dirichlet"; alpha: number };
 
-/** Each owner's IDX files, and the researcher's held-out records when the run scores contributions. */
+/** Each owner's data directory, and the researcher's held-out records when the run scores contributions. */
 export interface Shards {
   readonly runDir: string;
-  readonly train: readonly { images: string; labels: string }[];
-  readonly test: readonly { images: string; labels: string }[];
+  /**
+   * Owner i's directory (`<run>/owner-<i+1>/data`), as a data owner keeps its data: one IDX training pair
+   * (`train-0-images-idx3-ubyte`, `train-0-labels-idx1-ubyte`) and its held-out pair (`test-0-…`), which is how
+   * `tributary dataset enrol DIR` finds the trainer's `--data` and `--eval-data`.
+   */
+  readonly owners: readonly string[];
   /** The first records of the test split, which no owner holds (present with `holdOutValidation`). */
   readonly validation: Dataset | undefined;
 }
@@ -38,8 +42,9 @@ function describePartition(partition: DemoPartition): string {
 }
 
 /**
- * Loads the dataset and writes each owner's training shard (IID or Dirichlet) and held-out shard (IID) into a
- * fresh run directory; with `holdOutValidation` the first test records (up to 1,000) are the researcher's instead.
+ * Loads the dataset and writes each owner's training shard (IID or Dirichlet) and held-out shard (IID) into the
+ * owner's own directory of a fresh run directory; with `holdOutValidation` the first test records (up to 1,000) are
+ * the researcher's instead.
  */
 export async function writeShards(options: ShardOptions, view: ProgressView): Promise<Shards> {
   const data = await loadDemoDataset(options.dataset);
@@ -62,12 +67,16 @@ export async function writeShards(options: ShardOptions, view: ProgressView): Pr
           seed: "demo-train",
           minRecordsPerClient: 2 * options.batchSize,
         });
-  const train = await writeIdxShards(data.train, trainParts, runDir, { prefix: "train" });
   const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
   const ownersTest = held === 0 ? data.test : subsetDataset(data.test, range(held, data.test.count));
-  const test = await writeIdxShards(ownersTest, partitionIid(ownersTest.count, options.clients, "demo-test"), runDir, {
-    prefix: "test",
-  });
+  const testParts = partitionIid(ownersTest.count, options.clients, "demo-test");
+  const owners: string[] = [];
+  for (const [index, part] of trainParts.entries()) {
+    const dir = path.join(runDir, `owner-${index + 1}`, "data");
+    await writeIdxShards(data.train, [part], dir, { prefix: "train" });
+    await writeIdxShards(ownersTest, [testParts[index] as Int32Array], dir, { prefix: "test" });
+    owners.push(dir);
+  }
   const validation = held === 0 ? undefined : subsetDataset(data.test, range(0, held));
-  return { runDir, train, test, validation };
+  return { runDir, owners, validation };
 }

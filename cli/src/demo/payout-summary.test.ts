@@ -12,10 +12,12 @@ function settlement(report: Partial<LedgerReport> = {}): JobSettlement {
     trainingJobs: "0x3333333333333333333333333333333333333333",
     scoring: "leave-one-out",
     escrow: 1_000n * TRIB,
-    // 1000 TRIB = payouts 975.609756097560975609 TRIB + 2.5 % fee 24.390243902439024390 TRIB + 1 wei refunded.
+    // The budget B = 975.609756097560975609 TRIB (B + 2.5 % of B ≤ 1000 TRIB); each owner's floor of 2 TRIB first,
+    // then B − 4 TRIB split 3:1 by score, each share rounded down: 2 TRIB + ⌊(B − 4 TRIB)·¾⌋ and 2 TRIB +
+    // ⌊(B − 4 TRIB)·¼⌋, together 1 wei short of B; the fee on what is paid, and the 2 wei left are refunded.
     fee: 24_390_243_902_439_024_390n,
-    payoutTotal: 975_609_756_097_560_975_609n,
-    refund: 1n,
+    payoutTotal: 975_609_756_097_560_975_608n,
+    refund: 2n,
     refundTx: `0x${"ab".repeat(32)}`,
     finalizeTx: `0x${"cd".repeat(32)}`,
     payouts: [
@@ -24,7 +26,8 @@ function settlement(report: Partial<LedgerReport> = {}): JobSettlement {
         trainer: TRAINERS[0],
         datasetId: "1" as never,
         score: 0.75,
-        amount: 731_707_317_073_170_731_706n,
+        floor: 2n * TRIB,
+        amount: 730_707_317_073_170_731_706n,
         claimTx: `0x${"01".repeat(32)}`,
       },
       {
@@ -32,7 +35,8 @@ function settlement(report: Partial<LedgerReport> = {}): JobSettlement {
         trainer: TRAINERS[1],
         datasetId: "2" as never,
         score: 0.25,
-        amount: 243_902_439_024_390_243_903n,
+        floor: 2n * TRIB,
+        amount: 244_902_439_024_390_243_902n,
         claimTx: `0x${"02".repeat(32)}`,
       },
     ],
@@ -72,15 +76,21 @@ describe("the payout summary", () => {
     expect(formatAmount(TRIB / 2n)).toBe("0.5 TRIB");
   });
 
-  it("lists each owner's score share, payout and claim, and where the escrow went", () => {
+  it("lists each owner's score share, floor, payout and claim, and where the escrow went", () => {
     const text = formatSettlement("1", settlement());
-    expect(text).toMatch(new RegExp(`1 +${TRAINERS[0]} +1 +75\\.00% +731\\.707317 +0x(01){32}`));
-    expect(text).toMatch(new RegExp(`2 +${TRAINERS[1]} +2 +25\\.00% +243\\.902439 +0x(02){32}`));
+    expect(text).toMatch(new RegExp(`1 +${TRAINERS[0]} +1 +75\\.00% +2 +730\\.707317 +0x(01){32}`));
+    expect(text).toMatch(new RegExp(`2 +${TRAINERS[1]} +2 +25\\.00% +2 +244\\.902439 +0x(02){32}`));
     expect(text).toContain(
-      "escrow 1000 TRIB = 975.609756 TRIB claimed by the owners + 24.390244 TRIB protocol fee + 1 wei refunded to the researcher",
+      "escrow 1000 TRIB = 975.609756 TRIB claimed by the owners (4 TRIB of it their prices per round, the rest by score) + 24.390244 TRIB protocol fee + 2 wei refunded to the researcher",
     );
     expect(text).not.toContain("DOES NOT ADD UP");
     expect(text).toMatch(/ledger verified: OK/);
+  });
+
+  it("says nothing of prices when the owners asked none", () => {
+    const free = settlement();
+    const text = formatSettlement("1", { ...free, payouts: free.payouts.map((payout) => ({ ...payout, floor: 0n })) });
+    expect(text).toContain("TRIB claimed by the owners + 24.390244 TRIB protocol fee");
   });
 
   it("names every disagreement when the ledger does not verify", () => {
@@ -115,8 +125,20 @@ describe("the payout summary", () => {
 
   it("gives the JSON line's payouts with amounts as decimal wei strings", () => {
     expect(payoutsJson(settlement())).toEqual([
-      { trainer: TRAINERS[0], datasetId: "1", score: 0.75, amount: "731707317073170731706" },
-      { trainer: TRAINERS[1], datasetId: "2", score: 0.25, amount: "243902439024390243903" },
+      {
+        trainer: TRAINERS[0],
+        datasetId: "1",
+        score: 0.75,
+        floor: "2000000000000000000",
+        amount: "730707317073170731706",
+      },
+      {
+        trainer: TRAINERS[1],
+        datasetId: "2",
+        score: 0.25,
+        floor: "2000000000000000000",
+        amount: "244902439024390243902",
+      },
     ]);
   });
 });

@@ -15,39 +15,54 @@ export function formatAmount(wei: bigint): string {
   return trib === "0" && wei > 0n ? `${wei} wei` : `${trib} TRIB`;
 }
 
-/** The `payouts` of the `--json` line: amounts as decimal wei strings, score the share of cumulative scores. */
+/**
+ * The `payouts` of the `--json` line: amounts as decimal wei strings (`floor` the owner's price per round × its
+ * rounds, paid before the split by score), score the share of cumulative scores.
+ */
 export function payoutsJson(settlement: JobSettlement) {
-  return settlement.payouts.map(({ trainer, datasetId, score, amount }) => ({
+  return settlement.payouts.map(({ trainer, datasetId, score, floor, amount }) => ({
     trainer,
     datasetId,
     score,
+    floor: String(floor),
     amount: String(amount),
   }));
 }
 
 /**
  * The marketplace part of the summary: one row per data owner (its share of the job's cumulative contribution
- * scores, its payout and the claim transaction), where the escrow went, and the ledger verification's verdict with
- * every disagreement.
+ * scores, its floor (price per round × rounds), its payout and the claim transaction), where the escrow went, and
+ * the ledger verification's verdict with every disagreement.
  */
 export function formatSettlement(jobId: string, settlement: JobSettlement): string {
   const rows = [
-    ["owner", "trainer (owner account)", "dataset", "score share", "payout (TRIB)", "claim tx"],
+    [
+      "owner",
+      "trainer (owner account)",
+      "dataset",
+      "score share",
+      "price × rounds (TRIB)",
+      "payout (TRIB)",
+      "claim tx",
+    ],
     ...settlement.payouts.map((payout) => [
       String(payout.owner),
       payout.trainer,
       payout.datasetId,
       `${(payout.score * 100).toFixed(2)}%`,
+      formatTrib(payout.floor),
       formatTrib(payout.amount),
       payout.claimTx ?? "(nothing to claim)",
     ]),
   ];
   const paid = settlement.payouts.reduce((sum, payout) => sum + payout.amount, 0n);
+  const floors = settlement.payouts.reduce((sum, payout) => sum + payout.floor, 0n);
+  const byScore = floors === 0n ? "" : ` (${formatAmount(floors)} of it their prices per round, the rest by score)`;
   const { ledger } = settlement;
   const lines = [
     `payouts of job ${jobId} on chain ${settlement.chainId} (contributions scored by ${settlement.scoring}, cumulative over the rounds):`,
     ...formatTable(rows).map((line) => `  ${line}`),
-    `escrow ${formatAmount(settlement.escrow)} = ${formatAmount(paid)} claimed by the owners + ${formatAmount(settlement.fee)} protocol fee + ${formatAmount(settlement.refund)} refunded to the researcher` +
+    `escrow ${formatAmount(settlement.escrow)} = ${formatAmount(paid)} claimed by the owners${byScore} + ${formatAmount(settlement.fee)} protocol fee + ${formatAmount(settlement.refund)} refunded to the researcher` +
       `${settlement.escrow === paid + settlement.fee + settlement.refund ? "" : " (DOES NOT ADD UP)"}` +
       `${settlement.refundTx === null ? "" : ` (reclaim tx ${settlement.refundTx})`}`,
   ];

@@ -1,7 +1,8 @@
 import type { ScoringSpec } from "@tributary/protocol";
 import type { ByzantineSpec } from "./byzantine-spec.js";
 import type { DemoChainOptions } from "./demo-chain.js";
-import { type DemoResult, DemoSession } from "./demo-session.js";
+import { DemoSession } from "./demo-session.js";
+import type { DemoResult } from "./demo-session-options.js";
 import type { DemoPartition } from "./demo-shards.js";
 
 export interface DemoOptions {
@@ -29,12 +30,15 @@ export interface DemoOptions {
   readonly scoring: ScoringSpec["method"];
   /** TRIB wei escrowed for the job. */
   readonly reward: bigint;
+  /** TRIB wei each owner asks per round (its dataset's price on DatasetRegistry). */
+  readonly pricePerRound: bigint;
 }
 
 /**
  * `npm start`: the whole marketplace on one machine. Partitions a real dataset among N data owners, starts the
- * chain (contracts deployed) and the coordinator on embedded defaults; each owner enrols its shard on chain by its
- * manifest commitment and starts its trainer agent process; the researcher creates and funds the job on chain;
+ * chain (contracts deployed) and the coordinator on embedded defaults; each owner enrols its shard on chain as
+ * `tributary dataset enrol` does (its manifest commitment, price per round and ε/δ budget) and starts its trainer
+ * agent process; the researcher creates and funds the job on chain;
  * each round is shown as it trains; then the owners claim their payouts, the researcher reclaims the rest and the
  * ledger is verified against the chain. `durationS` counts from the start. The session is returned running.
  */
@@ -53,6 +57,7 @@ export async function runDemo(
       interactive: options.interactive,
       batchSize: options.batchSize,
       budgetEpsilon: options.dpEpsilon ?? 10,
+      pricePerRound: options.pricePerRound,
       allowNonPrivate: options.dpEpsilon === undefined,
       byzantine: options.byzantine,
       microbatchSize: options.microbatchSize,

@@ -1,10 +1,15 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { RdpAccountant } from "@tributary/privacy";
+import { PrivacyBudgetExceededError, RdpAccountant } from "@tributary/privacy";
 import type { JobId } from "@tributary/protocol";
 import { afterEach, describe, expect, it } from "vitest";
-import { DatasetPrivacyGuard, type RoundHyperParams, UnchargedStepError } from "./privacy-guard.js";
+import {
+  DatasetPrivacyGuard,
+  PrivacyBudgetBelowSpentError,
+  type RoundHyperParams,
+  UnchargedStepError,
+} from "./privacy-guard.js";
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -42,5 +47,33 @@ describe("DatasetPrivacyGuard", () => {
     const batch = { gradients: [new Float32Array([3, 4]), new Float32Array([0, 0])], sizes: [5, 5], step: 0 };
     for (let step = 0; step < 30; step++) await transform({ ...batch, step });
     expect(() => transform({ ...batch, step: 30 })).toThrow(UnchargedStepError);
+  });
+
+  it("enforces the budget it is given at each start, keeping what was spent, and refuses one below it", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "tributary-guard-"));
+    const round = (guard: DatasetPrivacyGuard, index: number) =>
+      guard.prepareRound({ jobId: "1" as JobId, round: index, rounds: 2, hyperParams: HYPER, datasetSize: 95 });
+    // One round is 30 steps of σ = 1.3 at q = 10/95; two rounds compose to 60 such steps (RDP, δ = 1e-5).
+    const one = new RdpAccountant().step(1.3, 10 / 95, 30).getEpsilon(1e-5).epsilon;
+    const two = new RdpAccountant().step(1.3, 10 / 95, 60).getEpsilon(1e-5).epsilon;
+    await round(await DatasetPrivacyGuard.open(dir, "1", { epsilon: 10, delta: 1e-5 }), 0);
+    const file = path.join(dir, "privacy-ledger-1.json");
+    const afterOne = await readFile(file, "utf8");
+
+    // Restarted with a budget the first round already exceeds: refused, the ledger untouched.
+    await expect(DatasetPrivacyGuard.open(dir, "1", { epsilon: one / 2, delta: 1e-5 })).rejects.toThrow(
+      PrivacyBudgetBelowSpentError,
+    );
+    expect(await readFile(file, "utf8")).toBe(afterOne);
+
+    // Restarted with a budget between one round and two: the second round no longer fits, and nothing is charged.
+    const smaller = await DatasetPrivacyGuard.open(dir, "1", { epsilon: (one + two) / 2, delta: 1e-5 });
+    expect((await DatasetPrivacyGuard.readReport(dir, "1"))?.budget).toEqual({ epsilon: (one + two) / 2, delta: 1e-5 });
+    await expect(round(smaller, 1)).rejects.toThrow(PrivacyBudgetExceededError);
+    expect(smaller.spent().epsilon).toBeCloseTo(one, 12);
+
+    // Restarted with the larger budget again: the second round is charged on top of the first.
+    const larger = await DatasetPrivacyGuard.open(dir, "1", { epsilon: 10, delta: 1e-5 });
+    expect((await round(larger, 1)).charged.epsilonSpent).toBeCloseTo(two, 12);
   });
 });

@@ -6,6 +6,7 @@ import {
   clipPerExample,
   type LabelledSpend,
   type PrivacyBudget,
+  PrivacyBudgetExceededError,
   PrivacyBudgetLedger,
   type PrivacySpend,
 } from "@tributary/privacy";
@@ -84,10 +85,22 @@ export class UnchargedStepError extends TributaryError {
   }
 }
 
+/** The budget the owner now gives is below what the dataset already spent: no DP round could run on it. */
+export class PrivacyBudgetBelowSpentError extends TributaryError {
+  constructor(datasetId: string, file: string, budget: PrivacyBudget, cause: PrivacyBudgetExceededError) {
+    const spent = (cause.details as { wouldSpend?: { epsilon?: number } }).wouldSpend?.epsilon;
+    super(
+      "PRIVACY_BUDGET_BELOW_SPENT",
+      `dataset ${datasetId} has already spent ε ${spent} (${file}), more than the budget ε ${budget.epsilon}, δ ${budget.delta} it is given now: no DP round can run within it`,
+      { details: { datasetId, file, budget, spent }, cause },
+    );
+  }
+}
+
 /** A dataset's privacy ledger as the agent keeps it on disk: the budget, the total spent and each job's share. */
 export interface PrivacyLedgerReport {
   readonly file: string;
-  /** The budget the agent enforces (its `--budget-epsilon`/`--budget-delta` when the ledger was created). */
+  /** The budget the agent enforces (the one it was given when it last started). */
   readonly budget: PrivacyBudget;
   /** Everything spent, composed. */
   readonly spent: PrivacySpend;
@@ -150,12 +163,23 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
     private readonly ledger: PrivacyBudgetLedger,
   ) {}
 
-  /** Opens (or creates) the ledger kept in `stateDir`; the budget is registered the first time. */
+  /**
+   * Opens (or creates) the ledger kept in `stateDir` and enforces the policy's budget from now on: what was spent
+   * stays, the budget is the owner's as it is given now (with a chain, by default the one enrolled on
+   * DatasetRegistry, which may have changed since the last start). A budget below what was already spent is
+   * refused (`PrivacyBudgetBelowSpentError`), with the ledger left as it was.
+   */
   static async open(stateDir: string, datasetId: string, policy: OwnerPrivacyPolicy): Promise<DatasetPrivacyGuard> {
     const file = privacyLedgerFile(stateDir, datasetId);
     const stored = await readLedger(file);
     const ledger = stored ?? new PrivacyBudgetLedger();
-    if (stored === undefined) ledger.register(datasetId, { epsilon: policy.epsilon, delta: policy.delta });
+    const budget = { epsilon: policy.epsilon, delta: policy.delta };
+    try {
+      ledger.register(datasetId, budget);
+    } catch (error) {
+      if (!(error instanceof PrivacyBudgetExceededError)) throw error;
+      throw new PrivacyBudgetBelowSpentError(datasetId, file, budget, error);
+    }
     const guard = new DatasetPrivacyGuard(file, datasetId, policy, ledger);
     await guard.#save();
     return guard;

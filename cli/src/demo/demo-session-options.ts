@@ -1,0 +1,72 @@
+import type { ScoringSpec } from "@tributary/protocol";
+import type { RoundRecord } from "../job/round-records.js";
+import type { ByzantineSpec } from "./byzantine-spec.js";
+import type { DemoChainOptions } from "./demo-chain.js";
+import type { JobSettlement } from "./demo-settlement.js";
+import type { DemoPartition } from "./demo-shards.js";
+
+/** What stays fixed for the life of a session: the data, its owners and their trainer agents. */
+export interface DemoSessionOptions {
+  readonly clients: number;
+  readonly partition: DemoPartition;
+  readonly dataset: string;
+  readonly dataDir: string;
+  readonly port: number;
+  readonly interactive: boolean;
+  /** The local batch size jobs will use: every owner gets at least two batches of records. */
+  readonly batchSize: number;
+  /** Total ε each owner's trainer agent lets its dataset spend (δ = 1e-5), across all jobs of the session. */
+  readonly budgetEpsilon: number;
+  /** TRIB wei each owner asks per round it trains (on-chain sessions; default 0): paid before the split by score. */
+  readonly pricePerRound?: bigint | undefined;
+  /** Whether the owners also train for jobs without differential privacy. */
+  readonly allowNonPrivate: boolean;
+  /** Robustness testing: the first `count` trainer agents send attacked updates. */
+  readonly byzantine?: ByzantineSpec | undefined;
+  /** Records per clipped microbatch in DP-SGD (the trainer's default when omitted). */
+  readonly microbatchSize?: number | undefined;
+  /**
+   * Held-out evaluations each owner allows per job. The demo's owners disclose held-out loss and accuracy (to 4
+   * places) with every update so the researcher can watch each round's input model, which costs one evaluation per
+   * round, plus the job's final evaluation: give at least the longest job's rounds + 1.
+   */
+  readonly evaluationsPerJob: number;
+  /**
+   * The marketplace: datasets enrolled and jobs created, escrowed, anchored and paid out on this chain. Absent:
+   * off-chain (datasets and jobs over the coordinator's REST API, no payouts), as the federated benchmark runs.
+   */
+  readonly chain?: DemoChainOptions | undefined;
+}
+
+/** One job of a session. */
+export interface DemoJobOptions {
+  readonly rounds: number;
+  readonly model: "mlp" | "cnn";
+  readonly strategy: string;
+  readonly dpEpsilon?: number | undefined;
+  readonly localEpochs: number;
+  readonly learningRate: number;
+  readonly batchSize: number;
+  /** Seconds a round waits for every trainer (default 600). */
+  readonly roundTimeoutS?: number | undefined;
+  /** How contributions are scored (on-chain sessions; default GTG-Shapley on the researcher's held-out set). */
+  readonly scoring?: ScoringSpec["method"] | undefined;
+  /** TRIB wei the researcher escrows (on-chain sessions; default 1,000 TRIB). */
+  readonly reward?: bigint | undefined;
+}
+
+export interface DemoResult {
+  jobId: string;
+  rounds: number;
+  clients: number;
+  accuracy: number | null;
+  loss: number | null;
+  epsilonSpent: number | null;
+  backend: string;
+  database: string;
+  durationS: number;
+  byzantine?: ByzantineSpec;
+  perRound: RoundRecord[];
+  /** On-chain sessions: escrow, fee, each contributor's score, payout and claim, refund, ledger verification. */
+  settlement?: JobSettlement;
+}
