@@ -47,7 +47,10 @@ function statusOf(error: unknown): { status: number; code: string; message: stri
   if (fastify.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
     return { status: 413, code: "BODY_TOO_LARGE", message: `the request body is larger than this provider takes` };
   }
-  if (fastify.statusCode === 400 && error instanceof SyntaxError) {
+  if (
+    fastify.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
+    (fastify.statusCode === 400 && error instanceof SyntaxError)
+  ) {
     return {
       status: 400,
       code: "INVALID_JSON",
