@@ -51,10 +51,14 @@ function statusOf(error: unknown): { status: number; code: string; message: stri
     fastify.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
     (fastify.statusCode === 400 && error instanceof SyntaxError)
   ) {
+    const reason = fastify.message.replace(
+      /^Body is not valid JSON but content-type is set to 'application\/json'$/,
+      "",
+    );
     return {
       status: 400,
       code: "INVALID_JSON",
-      message: `the body is not JSON (${error.message}); NaN and Infinity are not JSON numbers`,
+      message: `the body is not JSON${reason === "" ? "" : ` (${reason})`}; NaN and Infinity are not JSON numbers`,
     };
   }
   if (fastify.statusCode !== undefined && fastify.statusCode >= 400 && fastify.statusCode < 500) {
