@@ -7,7 +7,6 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { type ChainSession, withChain } from "../chain/chain-session.js";
 import { addChainOptions, ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
-import type { Output } from "../chain/output.js";
 import { runCommand } from "../chain/run-command.js";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { type Redemption, redeemVouchers } from "../provider/redeem-vouchers.js";

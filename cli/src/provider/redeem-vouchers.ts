@@ -35,7 +35,9 @@ export async function redeemVouchers(
     if (account.accepted <= account.redeemed) continue;
     const amount = account.accepted;
     const before = await channels.getChannel(BigInt(channelId));
-    const due = amount < before.deposit ? amount : before.deposit;
+    // PaymentChannels pays a voucher up to the deposit.
+    let due = amount;
+    if (before.deposit < due) due = before.deposit;
     if (before.paid >= due) {
       account.redeemed = amount;
       await store.save();

@@ -4,14 +4,22 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { ChannelPayer, InferenceClient, ProviderRefusedError } from "@tributary/buyer";
 import { connectPaymentChannels } from "@tributary/contracts/typed";
+import {
+  BATCH_SIZE_HEADER,
+  type ProviderService,
+  StaticTypedData,
+  startProviderService,
+  uintWord,
+} from "@tributary/inference-provider";
 import { buildModel, setFlatWeights } from "@tributary/model-runtime";
 import { signVoucher, voucherToWire } from "@tributary/protocol";
 import { hexlify, randomBytes, recoverAddress, sha256, TypedDataEncoder, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ProviderWorld, startProviderWorld, WORLD_SPEC } from "../test-support/provider-world.js";
-import { BATCH_SIZE_HEADER } from "./provider-routes.js";
-import { type ProviderService, startProviderService } from "./provider-service.js";
-import { StaticTypedData, uintWord } from "./static-typed-data.js";
+import {
+  type ProviderWorld,
+  startProviderWorld,
+  WORLD_SPEC,
+} from "../../inference-provider/test-support/provider-world.js";
 
 let world: ProviderWorld;
 let stateDir: string;
