@@ -179,18 +179,22 @@ describe("provider serve over HTTP", () => {
 
   it("groups concurrent requests into one model call (batch-size header and metric)", async () => {
     const service = await serve({ maxBatch: 8, maxWaitMs: 600_000 });
-    const channelId = await world.openChannel();
-    const payer = new ChannelPayer(world.buyer, deploymentOf(), channelId);
-    const client = await InferenceClient.connect(service.url, { payer });
+    // One channel per client, so that no voucher can overtake another of its channel on the way.
+    const clients: InferenceClient[] = [];
+    for (let index = 0; index < 4; index++) {
+      const payer = new ChannelPayer(world.buyer, deploymentOf(), await world.openChannel());
+      clients.push(await InferenceClient.connect(service.url, { payer }));
+    }
     // The batch runs only once it holds 8 examples: 4 requests of 2 examples fill it, whatever the timing.
-    const predictions = await Promise.all([0, 1, 2, 3].map(() => client.predict(EXAMPLES)));
+    const predictions = await Promise.all(clients.map((client) => client.predict(EXAMPLES)));
     expect(predictions.map((p) => p.batchSize)).toEqual([8, 8, 8, 8]);
     expect(BATCH_SIZE_HEADER).toBe("x-tributary-batch-size");
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(/^tributary_provider_batch_size_count 1$/m);
     expect(metrics).toMatch(/^tributary_provider_batch_size_sum 8$/m);
     expect(metrics).toMatch(/^tributary_provider_batch_requests_sum 4$/m);
-    expect(client.spending()).toMatchObject({ accepted: 8_000n, served: 8_000n, requests: 4 });
+    for (const client of clients)
+      expect(client.spending()).toMatchObject({ accepted: 2_000n, served: 2_000n, requests: 1 });
   });
 
   it("refuses a wrong shape, NaN, too many examples and too large a body with a clear 400/413", async () => {

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ChannelPayer, InferenceClient } from "@tributary/buyer";
+import { ChannelPayer, InferenceClient, type Prediction } from "@tributary/buyer";
 import type { LocalChain } from "@tributary/contracts/local-chain";
 import { connectPaymentChannels, connectTributaryToken } from "@tributary/contracts/typed";
 import type { RegisteredModel } from "@tributary/inference-provider";
@@ -88,6 +88,45 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   throw new Error("condition not reached");
 }
 
+/** Starts `tributary provider serve` on a free port with `args`; resolves once it is ready. */
+async function startServe(stateDir: string, ...args: string[]) {
+  const port = await freePort();
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const serving = provider(
+    stopped,
+    "serve",
+    "--model",
+    String(model.modelId),
+    "--model-dir",
+    modelDir,
+    "--port",
+    String(port),
+    "--state-dir",
+    stateDir,
+    "--backend",
+    "wasm",
+    ...args,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await until(async () => (await fetch(`${url}/ready`)).ok);
+  return { url, stop, serving };
+}
+
+/** A client of the provider at `url`, paying on a new channel of 10 TRIB. */
+async function payingClient(url: string) {
+  const channelId = await openChannel(10n * E18);
+  const contract = chain.system.deployment.contracts.PaymentChannels.toLowerCase() as `0x${string}`;
+  const payer = new ChannelPayer(buyer, { chainId: BigInt(chain.chainId), contract }, channelId);
+  const client = await InferenceClient.connect(url, {
+    payer,
+    expect: { provider: providerWallet.address, modelHash: model.modelHash },
+  });
+  return { channelId, client };
+}
+
 const EXAMPLE = [
   [0.5, -1, 2],
   [1, 0, -0.5],
@@ -113,52 +152,25 @@ describe("tributary provider serve", () => {
     expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining("has no model 999")]);
   });
 
-  it("serves paid requests, finishes those in flight when stopped, and redeems the vouchers once", async () => {
+  it("serves paid requests, finishes those in flight when stopped, and redeems the vouchers once", {
+    timeout: 120_000,
+  }, async () => {
     vi.stubEnv("TRIBUTARY_PROVIDER_KEY", providerWallet.privateKey);
     const stateDir = await mkdtemp(path.join(tmpdir(), "tributary-serve-"));
-    const port = await freePort();
-    let stop = () => {};
-    const stopped = new Promise<void>((resolve) => {
-      stop = resolve;
-    });
     // A batch of 8 never fills with 3 one-example requests, and never times out: they are in flight at the stop.
-    const serving = provider(
-      stopped,
-      "serve",
-      "--model",
-      String(model.modelId),
-      "--model-dir",
-      modelDir,
-      "--port",
-      String(port),
-      "--max-batch",
-      "8",
-      "--max-wait-ms",
-      "10000",
-      "--state-dir",
+    const { url, stop, serving } = await startServe(
       stateDir,
-      "--channel-ttl-ms",
-      "0",
-      "--backend",
-      "wasm",
-      "--json",
+      ...["--max-batch", "8", "--max-wait-ms", "600000", "--channel-ttl-ms", "0", "--json"],
     );
-    const url = `http://127.0.0.1:${port}`;
-    await until(async () => (await fetch(`${url}/ready`)).ok);
-    const channelId = await openChannel(10n * E18);
-    const deployment = {
-      chainId: BigInt(chain.chainId),
-      contract: chain.system.deployment.contracts.PaymentChannels.toLowerCase() as `0x${string}`,
-    };
-    const payer = new ChannelPayer(buyer, deployment, channelId);
-    const client = await InferenceClient.connect(url, {
-      payer,
-      expect: { provider: providerWallet.address, modelHash: model.modelHash },
-    });
-    const answers = [0, 1, 2].map(() => client.predict([EXAMPLE]));
-    await until(async () =>
-      /^tributary_provider_queued_examples 3$/m.test(await (await fetch(`${url}/metrics`)).text()),
-    );
+    const { channelId, client } = await payingClient(url);
+    // One at a time into the queue, so the vouchers arrive in the order they were signed.
+    const queued = (n: number) => async () =>
+      new RegExp(`^tributary_provider_queued_examples ${n}$`, "m").test(await (await fetch(`${url}/metrics`)).text());
+    const answers: Promise<Prediction>[] = [];
+    for (const n of [1, 2, 3]) {
+      answers.push(client.predict([EXAMPLE]));
+      await until(queued(n));
+    }
     const balanceBefore = await connectTributaryToken(chain.system.deployment.contracts.TributaryToken, rpc).balanceOf(
       providerWallet.address,
     );
@@ -196,34 +208,8 @@ describe("tributary provider serve", () => {
   it("provider redeem redeems what a serve left unredeemed, and refuses a usage error with exit 2", async () => {
     vi.stubEnv("TRIBUTARY_PROVIDER_KEY", providerWallet.privateKey);
     const stateDir = await mkdtemp(path.join(tmpdir(), "tributary-serve-"));
-    const port = await freePort();
-    let stop = () => {};
-    const stopped = new Promise<void>((resolve) => {
-      stop = resolve;
-    });
-    const serving = provider(
-      stopped,
-      "serve",
-      "--model",
-      String(model.modelId),
-      "--model-dir",
-      modelDir,
-      "--port",
-      String(port),
-      "--state-dir",
-      stateDir,
-      "--no-redeem-on-exit",
-      "--backend",
-      "wasm",
-    );
-    const url = `http://127.0.0.1:${port}`;
-    await until(async () => (await fetch(`${url}/ready`)).ok);
-    const channelId = await openChannel(10n * E18);
-    const deployment = {
-      chainId: BigInt(chain.chainId),
-      contract: chain.system.deployment.contracts.PaymentChannels.toLowerCase() as `0x${string}`,
-    };
-    const client = await InferenceClient.connect(url, { payer: new ChannelPayer(buyer, deployment, channelId) });
+    const { url, stop, serving } = await startServe(stateDir, "--no-redeem-on-exit");
+    const { channelId, client } = await payingClient(url);
     await client.predict([EXAMPLE, EXAMPLE]);
     await client.predict([EXAMPLE]);
     stop();

@@ -28,7 +28,7 @@ const ServeOptionsSchema = z.strictObject({
   host: z.string().min(1),
   port: z.coerce.number().int().min(0).max(65_535),
   maxBatch: count(4096),
-  maxWaitMs: z.coerce.number().min(0).max(10_000),
+  maxWaitMs: z.coerce.number().min(0).max(600_000),
   maxExamples: count(4096),
   bodyLimit: count(1 << 30),
   stateDir: z.string().min(1),
