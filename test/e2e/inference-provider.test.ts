@@ -12,7 +12,7 @@ import {
   uintWord,
 } from "@tributary/inference-provider";
 import { buildModel, setFlatWeights } from "@tributary/model-runtime";
-import { signVoucher, voucherToWire } from "@tributary/protocol";
+import { signVoucher, voucherDigest, voucherToWire } from "@tributary/protocol";
 import { hexlify, randomBytes, recoverAddress, sha256, TypedDataEncoder, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -306,7 +306,9 @@ describe("vouchers", () => {
       [7n, 123_456_789n],
       [2n ** 200n, 2n ** 255n + 5n],
     ] as const) {
-      expect(hexlify(typed.digest([uintWord(id), uintWord(amount)]))).toBe(await channels.voucherDigest(id, amount));
+      const onChain = await channels.voucherDigest(id, amount);
+      expect(hexlify(typed.digest([uintWord(id), uintWord(amount)]))).toBe(onChain);
+      expect(voucherDigest(deploymentOf(), { channelId: id, amount })).toBe(onChain);
     }
   });
 
