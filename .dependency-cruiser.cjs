@@ -9,6 +9,8 @@ const packages = {
   "model-runtime": ["protocol"],
   "enclave-compute": ["protocol"],
   auditor: ["protocol", "contracts", "aggregation"],
+  buyer: ["protocol"],
+  "inference-provider": ["protocol", "contracts", "model-runtime"],
   "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
   coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
   cli: [
@@ -19,6 +21,8 @@ const packages = {
     "model-runtime",
     "enclave-compute",
     "auditor",
+    "buyer",
+    "inference-provider",
     "trainer-agent",
     "coordinator",
   ],
@@ -89,6 +93,13 @@ module.exports = {
       severity: "error",
       comment: "The auditor library runs in a browser: no Node built-ins outside its tests and test support.",
       from: { path: "^auditor/src/", pathNot: "\\.test\\.ts$" },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
+      name: "buyer-is-browser-safe",
+      severity: "error",
+      comment: "The buyer's library runs in a browser: no Node built-ins outside its tests.",
+      from: { path: "^buyer/src/", pathNot: "\\.test\\.ts$" },
       to: { dependencyTypes: ["core"] },
     },
     {

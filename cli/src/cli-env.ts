@@ -19,6 +19,8 @@ const CliEnvSchema = z.object({
   TRIBUTARY_PROVIDER_KEY: PrivateKeySchema.optional(),
   /** `tributary token …` (and governance): a token holder's key, which delegates and votes. */
   TRIBUTARY_VOTER_KEY: PrivateKeySchema.optional(),
+  /** `tributary channel …`: an inference buyer's key, which opens channels and signs vouchers. */
+  TRIBUTARY_BUYER_KEY: PrivateKeySchema.optional(),
   /** Password of the keystore file given with --keystore (and of the file `tributary key new|import` writes). */
   TRIBUTARY_KEYSTORE_PASSWORD: z.string().optional(),
 });

@@ -37,7 +37,8 @@ describe("tributary", () => {
       ["Options", []],
       ["Data owner", ["dataset", "trainer", "claim"]],
       ["Researcher", ["job", "privacy"]],
-      ["Provider / staker", ["stake"]],
+      ["Provider / staker", ["stake", "provider"]],
+      ["Inference buyer", ["channel"]],
       ["Governance", ["gov", "token"]],
       ["Auditor", ["ledger"]],
       ["Keys", ["key"]],
@@ -55,6 +56,8 @@ describe("tributary", () => {
       ["gov", "execute"],
       ["job", "create"],
       ["job", "cancel"],
+      ["provider", "serve"],
+      ["channel", "open"],
     ]) {
       const result = await tributary(...command, "--help");
       expect(result.code).toBe(0);

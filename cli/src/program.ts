@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
+import { registerChannelCommand } from "./commands/channel.js";
 import { registerClaimCommand } from "./commands/claim.js";
 import { registerDatasetCommand } from "./commands/dataset.js";
 import { registerGovCommand } from "./commands/gov.js";
@@ -7,6 +8,7 @@ import { registerJobCommand } from "./commands/job.js";
 import { registerKeyCommand } from "./commands/key.js";
 import { registerLedgerCommand } from "./commands/ledger.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
+import { registerProviderCommand } from "./commands/provider.js";
 import { registerStakeCommand } from "./commands/stake.js";
 import { registerTokenCommand } from "./commands/token.js";
 import { registerTrainerCommand } from "./commands/trainer.js";
@@ -23,6 +25,7 @@ export const HELP_GROUPS = {
   dataOwner: "Data owner:",
   researcher: "Researcher:",
   provider: "Provider / staker:",
+  buyer: "Inference buyer:",
   governance: "Governance:",
   auditor: "Auditor:",
   keys: "Keys:",
@@ -49,6 +52,9 @@ export function buildProgram(): Command {
   registerPrivacyCommand(program);
   program.commandsGroup(HELP_GROUPS.provider);
   registerStakeCommand(program);
+  registerProviderCommand(program);
+  program.commandsGroup(HELP_GROUPS.buyer);
+  registerChannelCommand(program);
   program.commandsGroup(HELP_GROUPS.governance);
   registerGovCommand(program);
   registerTokenCommand(program);

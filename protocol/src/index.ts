@@ -7,6 +7,19 @@ export {
   parseChainEvent,
 } from "./chain-events.js";
 export {
+  type ChannelsDeployment,
+  channelsDomain,
+  recoverVoucherSigner,
+  type SignedVoucher,
+  SignedVoucherSchema,
+  type SignedVoucherWire,
+  signVoucher,
+  VOUCHER_TYPES,
+  type Voucher,
+  voucherDigest,
+  voucherToWire,
+} from "./channel-voucher.js";
+export {
   commitmentCid,
   type DatasetManifest,
   DatasetManifestSchema,
@@ -48,6 +61,28 @@ export {
   RoundSchema,
   Uint256Schema,
 } from "./ids.js";
+export {
+  type InferenceRequest,
+  InferenceRequestSchema,
+  type InferenceRequestWire,
+  type InferenceResponse,
+  InferenceResponseSchema,
+  type PaymentState,
+  PaymentStateSchema,
+  ProviderErrorSchema,
+  type ServedModelInfo,
+  ServedModelInfoSchema,
+} from "./inference-messages.js";
+export {
+  INFERENCE_RECEIPT_TYPES,
+  type InferenceReceipt,
+  type RegistryDeployment,
+  receiptDigest,
+  receiptDomain,
+  recoverReceiptSigner,
+  signReceipt,
+  tensorHash,
+} from "./inference-receipt.js";
 export {
   type ClientSelection,
   ClientSelectionSchema,

@@ -1,0 +1,58 @@
+import {
+  type InferenceReceipt,
+  type InferenceResponse,
+  recoverReceiptSigner,
+  type ServedModelInfo,
+  TributaryError,
+  tensorHash,
+} from "@tributary/protocol";
+
+/** An answer that does not hold together: the buyer must not trust its outputs. */
+export class ReceiptMismatchError extends TributaryError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("RECEIPT_MISMATCH", message, { details });
+  }
+}
+
+/** Nested arrays of numbers, flattened in row-major order as float32 (as the provider hashes them). */
+export function flatten(values: readonly unknown[]): Float32Array {
+  const out: number[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) for (const item of value) walk(item);
+    else out.push(value as number);
+  };
+  walk(values);
+  return Float32Array.from(out);
+}
+
+/**
+ * Checks an answer against what was asked and what was agreed: the request id, the model's hash, the price, the
+ * hashes of the inputs sent and outputs received (recomputed here), and the provider's EIP-712 signature over the
+ * receipt. Returns the receipt.
+ */
+export function checkReceipt(
+  info: ServedModelInfo,
+  request: { readonly requestId: string; readonly inputs: readonly unknown[]; readonly price: bigint },
+  response: InferenceResponse,
+): InferenceReceipt {
+  const receipt: InferenceReceipt = {
+    requestId: response.requestId,
+    modelHash: response.modelHash,
+    requestHash: tensorHash(flatten(request.inputs)),
+    responseHash: tensorHash(flatten(response.outputs)),
+    price: BigInt(response.price),
+  };
+  const problems: string[] = [];
+  if (receipt.requestId !== request.requestId.toLowerCase()) problems.push("the request id is not the one sent");
+  if (receipt.modelHash !== info.modelHash) problems.push(`the model hash is not ${info.modelHash}`);
+  if (receipt.price !== request.price) problems.push(`the price ${receipt.price} is not ${request.price}`);
+  if (receipt.requestHash !== response.requestHash) problems.push("the request hash is not the inputs'");
+  if (receipt.responseHash !== response.responseHash) problems.push("the response hash is not the outputs'");
+  const deployment = { chainId: BigInt(info.chainId), modelRegistry: info.modelRegistry };
+  if (problems.length === 0 && recoverReceiptSigner(deployment, receipt, response.signature) !== info.provider) {
+    problems.push(`the receipt is not signed by the provider ${info.provider}`);
+  }
+  if (problems.length > 0)
+    throw new ReceiptMismatchError(`the provider's answer is not trustworthy: ${problems.join("; ")}`);
+  return receipt;
+}

@@ -1,0 +1,177 @@
+import { homedir } from "node:os";
+import path from "node:path";
+import { startProviderService, VoucherStore } from "@tributary/inference-provider";
+import { BACKEND_PREFERENCE, initModelBackend } from "@tributary/model-runtime";
+import { parseInput, Uint256Schema } from "@tributary/protocol";
+import type { Command } from "commander";
+import { z } from "zod";
+import { type ChainSession, withChain } from "../chain/chain-session.js";
+import { addChainOptions, ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
+import { runCommand } from "../chain/run-command.js";
+import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
+import { type Redemption, redeemVouchers } from "../provider/redeem-vouchers.js";
+import { loadRegisteredModel } from "../provider/registered-model-files.js";
+
+/** A provider command's context: where deployments live, and (tests) what ends `serve` instead of a signal. */
+export interface ProviderCommandContext extends CommandContext {
+  readonly stop?: Promise<void>;
+}
+
+const DEFAULT_STATE_DIR = path.join(homedir(), ".tributary", "provider");
+const count = (max: number) => z.coerce.number().int().positive().max(max);
+
+const ServeOptionsSchema = z.strictObject({
+  ...ChainOptionsShape,
+  ...KeyOptionsShape,
+  model: Uint256Schema,
+  modelDir: z.string().min(1),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65_535),
+  maxBatch: count(4096),
+  maxWaitMs: z.coerce.number().min(0).max(600_000),
+  maxExamples: count(4096),
+  bodyLimit: count(1 << 30),
+  stateDir: z.string().min(1),
+  backend: z.enum(["auto", ...BACKEND_PREFERENCE]),
+  channelTtlMs: z.coerce.number().int().min(0).max(3_600_000),
+  expiryMargin: z.coerce.number().int().min(0),
+  redeemOnExit: z.boolean(),
+});
+
+const RedeemOptionsSchema = z.strictObject({
+  ...ChainOptionsShape,
+  ...KeyOptionsShape,
+  stateDir: z.string().min(1),
+  channel: Uint256Schema.optional(),
+});
+
+function redemptionRows(redemptions: readonly Redemption[]): string[][] {
+  return redemptions.map((r) => [`channel ${r.channelId}`, String(r.amount), r.outcome, `received ${r.received}`]);
+}
+
+async function openStore(chain: ChainSession, stateDir: string, provider: string): Promise<VoucherStore> {
+  const contract = (await chain.address("PaymentChannels")).toLowerCase();
+  return VoucherStore.open(stateDir, { chainId: chain.chainId, contract, provider: provider.toLowerCase() });
+}
+
+function signalled(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+function runServe(raw: Record<string, unknown>, context: ProviderCommandContext): Promise<void> {
+  return runCommand(raw, async (out) => {
+    const options = parseInput(ServeOptionsSchema, raw, "provider serve options");
+    const wallet = await walletFor("provider", options, out);
+    await withChain(options, context, async (chain) => {
+      const modelId = BigInt(options.model);
+      const model = await loadRegisteredModel(chain, modelId, options.modelDir, wallet.address);
+      const backend = await initModelBackend({
+        ...(options.backend === "auto" ? {} : { prefer: [options.backend] }),
+        log: (line) => out.say(line),
+      });
+      const service = await startProviderService({
+        model,
+        chainId: chain.chainId,
+        modelRegistry: await chain.address("ModelRegistry"),
+        channels: await chain.contract("PaymentChannels"),
+        chain: chain.provider,
+        privateKey: wallet.privateKey,
+        address: wallet.address,
+        stateDir: options.stateDir,
+        host: options.host,
+        port: options.port,
+        maxBatch: options.maxBatch,
+        maxWaitMs: options.maxWaitMs,
+        maxExamplesPerRequest: Math.min(options.maxExamples, options.maxBatch),
+        bodyLimit: options.bodyLimit,
+        channelTtlMs: options.channelTtlMs,
+        expiryMarginS: BigInt(options.expiryMargin),
+      });
+      out.say(
+        `serving model ${modelId} (${model.modelHash}) at ${service.url} as ${wallet.address}, ${model.pricePerExample} per example; OpenAPI at ${service.url}/openapi.json; stop with Ctrl-C`,
+      );
+      await (context.stop ?? signalled());
+      out.say("stopping: answering the requests in flight");
+      await service.close();
+      const redemptions = options.redeemOnExit ? await redeemVouchers(out, chain, wallet, service.store) : [];
+      out.table(redemptionRows(redemptions));
+      out.done({
+        action: "provider serve",
+        modelId: options.model,
+        url: service.url,
+        backend: backend.name,
+        redemptions,
+      });
+    });
+  });
+}
+
+function runRedeem(raw: Record<string, unknown>, context: CommandContext): Promise<void> {
+  return runCommand(raw, async (out) => {
+    const options = parseInput(RedeemOptionsSchema, raw, "provider redeem options");
+    const wallet = await walletFor("provider", options, out);
+    await withChain(options, context, async (chain) => {
+      const store = await openStore(chain, options.stateDir, wallet.address);
+      const only = options.channel === undefined ? undefined : BigInt(options.channel);
+      const redemptions = await redeemVouchers(out, chain, wallet, store, only);
+      const received = redemptions.reduce((total, r) => total + r.received, 0n);
+      out.say(
+        redemptions.length === 0
+          ? `nothing to redeem in ${store.file}`
+          : `redeemed ${redemptions.filter((r) => r.outcome === "redeemed").length} channel(s), received ${received}:`,
+      );
+      out.table(redemptionRows(redemptions));
+      out.done({ action: "provider redeem", received, redemptions });
+    });
+  });
+}
+
+/** `tributary provider serve|redeem`: serve a registered model for pay per request, and redeem its vouchers. */
+export function registerProviderCommand(program: Command, context: ProviderCommandContext = {}): void {
+  const provider = program
+    .command("provider")
+    .description("an inference provider: serve a registered model over HTTP, paid per request by channel vouchers");
+  const signed = (command: Command) => addKeyOption(addChainOptions(command), "provider");
+  const stateDir = (command: Command) =>
+    command.option("--state-dir <dir>", "where the accepted vouchers are kept", DEFAULT_STATE_DIR);
+  stateDir(
+    signed(
+      provider
+        .command("serve")
+        .description(
+          "serve a ModelRegistry model (weights checked against its modelHash) with dynamic batching, signed receipts and voucher payment; redeems on exit",
+        ),
+    ),
+  )
+    .requiredOption("--model <id>", "the model's id on ModelRegistry")
+    .requiredOption(
+      "--model-dir <dir>",
+      `its files, as \`tributary job model\` writes them (weights.f32, job-spec.json)`,
+    )
+    .option("--host <host>", "the address to listen on", "127.0.0.1")
+    .option("--port <n>", "the port (0: any free port)", "8480")
+    .option("--max-batch <n>", "most examples per model call", "32")
+    .option("--max-wait-ms <ms>", "longest a request waits for its batch to fill", "5")
+    .option("--max-examples <n>", "most examples per request (at most --max-batch)", "32")
+    .option("--body-limit <bytes>", "largest request body", String(4 * 1024 * 1024))
+    .option(
+      "--backend <name>",
+      `tfjs backend: auto (best available) or one of ${BACKEND_PREFERENCE.join(", ")}`,
+      "auto",
+    )
+    .option("--channel-ttl-ms <ms>", "how long a channel read from the chain is trusted", "5000")
+    .option("--expiry-margin <seconds>", "refuse a channel this close to its expiry", "600")
+    .option("--no-redeem-on-exit", "do not redeem the vouchers when stopping")
+    .action((options: Record<string, unknown>) => runServe(options, context));
+  stateDir(signed(provider.command("redeem").description("redeem the highest voucher held on each channel, once")))
+    .option("--channel <id>", "only this channel")
+    .action((options: Record<string, unknown>) => runRedeem(options, context));
+}

@@ -1,0 +1,99 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { TrainingJobsReader } from "@tributary/auditor";
+import type { RegisteredModel } from "@tributary/inference-provider";
+import {
+  bytesToWeights,
+  JobSpecSchema,
+  jobSpecHash,
+  layoutFromSpec,
+  layoutLength,
+  parseInput,
+  TributaryError,
+} from "@tributary/protocol";
+import type { ChainSession } from "../chain/chain-session.js";
+import { RefusedError } from "../chain/run-command.js";
+import { JobModelError, MODEL_FILES } from "../job/job-model.js";
+
+async function readModelFile(dir: string, name: string): Promise<Buffer> {
+  try {
+    return await readFile(path.join(dir, name));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    throw new TributaryError(
+      "INVALID_INPUT",
+      `--model-dir ${dir}: ${name}: ${reason} (the directory \`tributary job model\` writes: ${MODEL_FILES.flat}, ${MODEL_FILES.spec})`,
+    );
+  }
+}
+
+/**
+ * Model `modelId` of ModelRegistry with its weights and architecture from `dir` (as `tributary job model` writes
+ * them), checked against the chain before anything is served: the model exists and is active; `server` is its
+ * provider or holds a licence; the weights hash (SHA-256) to its `modelHash` and fit the spec; and, for a model
+ * trained by a job, the spec hashes to the job's `modelSpecHash` on TrainingJobs.
+ */
+export async function loadRegisteredModel(
+  chain: ChainSession,
+  modelId: bigint,
+  dir: string,
+  server: string,
+): Promise<RegisteredModel> {
+  const registry = await chain.contract("ModelRegistry");
+  if (modelId === 0n || modelId > (await registry.modelCount())) {
+    throw new RefusedError("MODEL_UNKNOWN", `ModelRegistry ${await registry.getAddress()} has no model ${modelId}`);
+  }
+  const model = await registry.getModel(modelId);
+  if (!model.active) throw new RefusedError("MODEL_INACTIVE", `model ${modelId} is deactivated on ModelRegistry`);
+  if (model.provider.toLowerCase() !== server.toLowerCase() && !(await registry.hasLicense(modelId, server))) {
+    throw new RefusedError(
+      "NOT_MODEL_PROVIDER",
+      `${server} is neither model ${modelId}'s provider (${model.provider}) nor a licensee: it may not serve it`,
+    );
+  }
+  const bytes = await readModelFile(dir, MODEL_FILES.flat);
+  const sha256 = `0x${createHash("sha256").update(bytes).digest("hex")}`;
+  if (sha256 !== model.modelHash.toLowerCase()) {
+    throw new JobModelError(
+      "MODEL_MISMATCH",
+      `${path.join(dir, MODEL_FILES.flat)} has SHA-256 ${sha256}, but model ${modelId}'s modelHash on ModelRegistry is ${model.modelHash}: not serving it`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse((await readModelFile(dir, MODEL_FILES.spec)).toString("utf8"));
+  } catch (error) {
+    throw new TributaryError(
+      "INVALID_INPUT",
+      `${path.join(dir, MODEL_FILES.spec)} is not JSON: ${(error as Error).message}`,
+    );
+  }
+  const spec = parseInput(JobSpecSchema, json, path.join(dir, MODEL_FILES.spec));
+  const weights = bytesToWeights(bytes);
+  const expected = layoutLength(layoutFromSpec(spec.model));
+  if (weights.length !== expected) {
+    throw new JobModelError(
+      "MODEL_MISMATCH",
+      `the weights have ${weights.length} values, the spec's model ${expected}`,
+    );
+  }
+  if (model.jobId !== 0n) {
+    const reader = await TrainingJobsReader.at(chain.provider, await chain.address("TrainingJobs"));
+    const job = await reader.job(model.jobId);
+    if (job === undefined || jobSpecHash(spec) !== job.modelSpecHash) {
+      throw new JobModelError(
+        "MODEL_MISMATCH",
+        `${path.join(dir, MODEL_FILES.spec)} hashes to ${jobSpecHash(spec)}, not to job ${model.jobId}'s modelSpecHash on TrainingJobs (${job?.modelSpecHash ?? "no such job"})`,
+      );
+    }
+  }
+  return {
+    modelId,
+    modelHash: sha256 as `0x${string}`,
+    spec: spec.model,
+    weights,
+    pricePerExample: model.pricePerToken,
+    paymentToken: model.paymentToken.toLowerCase(),
+  };
+}

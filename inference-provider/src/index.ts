@@ -1,0 +1,15 @@
+export { ChannelBook, type ChannelView } from "./channel-book.js";
+export { type BatchResult, DynamicBatcher } from "./dynamic-batcher.js";
+export { InferenceInputError, inputTensor } from "./input-tensor.js";
+export { BATCH_SIZE_HEADER } from "./provider-routes.js";
+export {
+  type ProviderService,
+  type ProviderServiceOptions,
+  type RegisteredModel,
+  startProviderService,
+} from "./provider-service.js";
+export { ReceiptSigner } from "./receipt-signer.js";
+export { loadServedModel, type ServedModel } from "./served-model.js";
+export { recoverAddress, StaticTypedData, signDigest, uintWord } from "./static-typed-data.js";
+export { type ChannelAccount, PaymentRefusedError, VoucherLedger } from "./voucher-ledger.js";
+export { VoucherStore, voucherStoreFile } from "./voucher-store.js";

@@ -1,0 +1,176 @@
+import {
+  InferenceRequestSchema,
+  type InferenceResponse,
+  InferenceResponseSchema,
+  InvalidInputError,
+  ProviderErrorSchema,
+  parseInput,
+  type ServedModelInfo,
+  ServedModelInfoSchema,
+  type TributaryError,
+  tensorHash,
+} from "@tributary/protocol";
+import type { FastifyError, FastifyInstance } from "fastify";
+import { z } from "zod";
+import type { DynamicBatcher } from "./dynamic-batcher.js";
+import { InferenceInputError, inputTensor } from "./input-tensor.js";
+import { type PaymentDesk, paymentRequired } from "./payment-desk.js";
+import type { ProviderMetrics } from "./provider-metrics.js";
+import type { ReceiptSigner } from "./receipt-signer.js";
+import type { ServedModel } from "./served-model.js";
+import type { Acceptance } from "./voucher-ledger.js";
+import { PaymentRefusedError } from "./voucher-ledger.js";
+import type { VoucherStore } from "./voucher-store.js";
+
+/** The header that tells how many examples the model call that served a request held. */
+export const BATCH_SIZE_HEADER = "x-tributary-batch-size";
+
+export interface ProviderRouteDeps {
+  readonly info: ServedModelInfo;
+  readonly model: ServedModel;
+  readonly batcher: DynamicBatcher;
+  readonly desk: PaymentDesk;
+  readonly store: VoucherStore;
+  readonly signer: ReceiptSigner;
+  readonly metrics: ProviderMetrics;
+  readonly state: { ready: boolean; inFlight: number };
+}
+
+const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+const errorSchema = json(ProviderErrorSchema);
+
+function statusOf(error: unknown): { status: number; code: string; message: string; details?: unknown } {
+  if (error instanceof PaymentRefusedError) return { status: 402, ...plain(error) };
+  if (error instanceof InferenceInputError || error instanceof InvalidInputError)
+    return { status: 400, ...plain(error) };
+  const fastify = error as FastifyError;
+  if (fastify.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+    return { status: 413, code: "BODY_TOO_LARGE", message: `the request body is larger than this provider takes` };
+  }
+  if (
+    fastify.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
+    (fastify.statusCode === 400 && error instanceof SyntaxError)
+  ) {
+    const reason = fastify.message.replace(
+      /^Body is not valid JSON but content-type is set to 'application\/json'$/,
+      "",
+    );
+    return {
+      status: 400,
+      code: "INVALID_JSON",
+      message: `the body is not JSON${reason === "" ? "" : ` (${reason})`}; NaN and Infinity are not JSON numbers`,
+    };
+  }
+  if (fastify.statusCode !== undefined && fastify.statusCode >= 400 && fastify.statusCode < 500) {
+    return { status: fastify.statusCode, code: fastify.code ?? "BAD_REQUEST", message: fastify.message };
+  }
+  return { status: 500, code: "INTERNAL", message: "the provider failed to answer; nothing was charged" };
+}
+
+function plain(error: TributaryError) {
+  return { code: error.code, message: error.message, details: error.details };
+}
+
+/**
+ * The provider's routes: `POST /v1/predict` (paid: the voucher is its owner check, one place), `GET /v1/model`,
+ * and the public `GET /health`, `GET /ready`, `GET /metrics`, `GET /openapi.json`. Bodies are parsed with
+ * protocol's schemas; every refusal is `{error: {code, message, details}}`.
+ */
+export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRouteDeps): void {
+  const { info, model, batcher, desk, store, signer, metrics, state } = deps;
+  const pricePerExample = BigInt(info.pricePerExample);
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, code, message, details } = statusOf(error);
+    if (status === 500) request.log.error({ err: error }, "predict failed");
+    metrics.requests.inc({ outcome: status === 402 ? "refused-payment" : status >= 500 ? "failed" : "refused-input" });
+    void reply.status(status).send({ error: { code, message, ...(details === undefined ? {} : { details }) } });
+  });
+
+  app.get("/health", { schema: { summary: "Liveness: the process answers" } }, async () => ({ status: "ok" }));
+  app.get(
+    "/ready",
+    { schema: { summary: "Readiness: the model is loaded and the service is not draining" } },
+    async (_, reply) => (state.ready ? { ready: true } : reply.status(503).send({ ready: false })),
+  );
+  app.get("/metrics", { schema: { summary: "Prometheus metrics (batch sizes, requests, queue)" } }, async (_, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    "/v1/model",
+    {
+      schema: {
+        summary: "The served model, its price and the deployment it is paid on",
+        response: { 200: json(ServedModelInfoSchema) },
+      },
+    },
+    async () => info,
+  );
+  app.post(
+    "/v1/predict",
+    {
+      schema: {
+        summary: "Predict: the examples' outputs and the provider's signed receipt; paid with a cumulative voucher",
+        body: json(InferenceRequestSchema),
+        response: { 200: json(InferenceResponseSchema), 400: errorSchema, 402: errorSchema, 413: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const body = parseInput(InferenceRequestSchema, request.body, "request");
+      const input = inputTensor(body.inputs, model.inputShape, info.maxExamplesPerRequest);
+      const count = body.inputs.length;
+      const price = pricePerExample * BigInt(count);
+      let acceptance: Acceptance | undefined;
+      if (price > 0n) {
+        if (body.payment === undefined) throw paymentRequired(price);
+        acceptance = await desk.accept(body.payment, price);
+      }
+      state.inFlight++;
+      try {
+        const [result] = await Promise.all([
+          batcher.submit(input, count),
+          acceptance === undefined ? undefined : store.save(),
+        ]);
+        const receipt = {
+          requestId: body.requestId,
+          modelHash: info.modelHash,
+          requestHash: tensorHash(input),
+          responseHash: tensorHash(result.outputs),
+          price,
+        };
+        const outputs: number[][] = [];
+        for (let index = 0; index < count; index++) {
+          outputs.push(Array.from(result.outputs.subarray(index * model.outputSize, (index + 1) * model.outputSize)));
+        }
+        const response: z.input<typeof InferenceResponseSchema> = {
+          ...receipt,
+          price: price.toString(),
+          modelId: info.modelId,
+          outputShape: [...model.outputShape],
+          outputs,
+          provider: info.provider,
+          signature: signer.sign(receipt),
+          payment:
+            acceptance === undefined
+              ? null
+              : {
+                  channelId: acceptance.channelId.toString(),
+                  accepted: acceptance.accepted.toString(),
+                  owed: acceptance.owed.toString(),
+                },
+        };
+        metrics.requests.inc({ outcome: "served" });
+        metrics.earned.inc(Number(price));
+        void reply.header(BATCH_SIZE_HEADER, String(result.batchSize));
+        return response satisfies z.input<typeof InferenceResponseSchema> as unknown as InferenceResponse;
+      } catch (error) {
+        acceptance?.release();
+        if (acceptance !== undefined) void store.save().catch(() => {});
+        throw error;
+      } finally {
+        state.inFlight--;
+      }
+    },
+  );
+}

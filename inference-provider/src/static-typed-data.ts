@@ -1,0 +1,86 @@
+import { keccak_256 } from "@noble/hashes/sha3";
+import { getBytes, id, type TypedDataDomain, TypedDataEncoder, type TypedDataField } from "ethers";
+import * as secp from "tiny-secp256k1";
+
+/**
+ * EIP-712 digests of one struct type whose fields are all 32-byte static words (`uint256`, `bytes32`), fast: the
+ * domain separator and type hash are computed once with ethers, and each digest is two keccak256 calls over fixed
+ * buffers. `digest(words)` equals ethers' `TypedDataEncoder.hash(domain, types, value)` for the same values.
+ */
+export class StaticTypedData {
+  readonly #prefix = new Uint8Array(66);
+  readonly #struct: Uint8Array;
+  readonly fields: readonly string[];
+
+  constructor(domain: TypedDataDomain, types: Record<string, TypedDataField[]>) {
+    const [primary] = Object.keys(types);
+    const fields = primary === undefined ? undefined : types[primary];
+    if (primary === undefined || fields === undefined || Object.keys(types).length !== 1) {
+      throw new Error("StaticTypedData takes exactly one struct type");
+    }
+    for (const field of fields) {
+      if (!/^(uint256|bytes32)$/.test(field.type)) throw new Error(`field ${field.name} is not a 32-byte static word`);
+    }
+    this.fields = fields.map((field) => field.name);
+    this.#prefix.set([0x19, 0x01]);
+    this.#prefix.set(getBytes(TypedDataEncoder.hashDomain(domain)), 2);
+    const typeString = `${primary}(${fields.map((field) => `${field.type} ${field.name}`).join(",")})`;
+    this.#struct = new Uint8Array(32 * (fields.length + 1));
+    this.#struct.set(getBytes(id(typeString)));
+  }
+
+  /** The digest of a value given as its fields' 32-byte words, in the type's field order. */
+  digest(words: readonly Uint8Array[]): Uint8Array {
+    if (words.length !== this.fields.length) throw new Error(`expected ${this.fields.length} words`);
+    for (const [index, word] of words.entries()) this.#struct.set(word, 32 * (index + 1));
+    this.#prefix.set(keccak_256(this.#struct), 34);
+    return keccak_256(this.#prefix);
+  }
+}
+
+/** A uint256 as its 32-byte big-endian word. */
+export function uintWord(value: bigint): Uint8Array {
+  const word = new Uint8Array(32);
+  let rest = value;
+  for (let index = 31; index >= 0 && rest > 0n; index--) {
+    word[index] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
+  return word;
+}
+
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+function hex(bytes: Uint8Array): string {
+  let text = "0x";
+  for (const byte of bytes) text += HEX[byte];
+  return text;
+}
+
+/**
+ * The address (lower case) that produced the 65-byte `r ‖ s ‖ v` signature over `digest`, by libsecp256k1 in
+ * WebAssembly (`tiny-secp256k1`), or `undefined` when none can be recovered. The caller checks the signature's
+ * form (low s, v 27/28) first, as `PaymentChannels` does through OpenZeppelin's ECDSA.
+ */
+export function recoverAddress(digest: Uint8Array, signature: Uint8Array): string | undefined {
+  const v = signature[64];
+  if (v !== 27 && v !== 28) return undefined;
+  let point: Uint8Array | null;
+  try {
+    point = secp.recover(digest, signature.subarray(0, 64), (v - 27) as 0 | 1, false);
+  } catch {
+    return undefined;
+  }
+  if (point === null) return undefined;
+  return hex(keccak_256(point.subarray(1)).subarray(12));
+}
+
+/** Signs `digest` with `privateKey` (32 bytes) as a 65-byte `r ‖ s ‖ v` hex signature (low s, v 27/28), as ethers does. */
+export function signDigest(digest: Uint8Array, privateKey: Uint8Array): string {
+  const { signature, recoveryId } = secp.signRecoverable(digest, privateKey);
+  const full = new Uint8Array(65);
+  full.set(signature);
+  full[64] = 27 + recoveryId;
+  return hex(full);
+}
+
+export { hex as bytesToHex };

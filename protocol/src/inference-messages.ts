@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { SignedVoucherSchema } from "./channel-voucher.js";
+import { AddressSchema, Bytes32Schema, Uint256Schema } from "./ids.js";
+import { SignatureSchema } from "./signature.js";
+
+const ShapeSchema = z.array(z.number().int().positive()).min(1);
+
+/**
+ * `POST /v1/predict`: one or more examples, each a nested array of the model's input shape, and, when the model is
+ * not free, a cumulative voucher covering everything served on the channel so far plus this request. The shape of
+ * `inputs` is checked by the provider against its model (it knows the shape; a schema here cannot).
+ */
+export const InferenceRequestSchema = z.strictObject({
+  requestId: Bytes32Schema,
+  inputs: z.array(z.unknown()).min(1, "give at least one example"),
+  payment: SignedVoucherSchema.optional(),
+});
+export type InferenceRequest = z.output<typeof InferenceRequestSchema>;
+export type InferenceRequestWire = z.input<typeof InferenceRequestSchema>;
+
+/** Where the channel stands at the provider after a paid request. Amounts in base units, decimal strings. */
+export const PaymentStateSchema = z.strictObject({
+  channelId: Uint256Schema,
+  /** The highest voucher the provider holds (what it can redeem). */
+  accepted: Uint256Schema,
+  /** The price of everything it has served on the channel. */
+  owed: Uint256Schema,
+});
+export type PaymentState = z.output<typeof PaymentStateSchema>;
+
+/** The provider's answer: the outputs (each example flat, of `outputShape`) and the signed receipt's fields. */
+export const InferenceResponseSchema = z.strictObject({
+  requestId: Bytes32Schema,
+  modelId: Uint256Schema,
+  modelHash: Bytes32Schema,
+  requestHash: Bytes32Schema,
+  responseHash: Bytes32Schema,
+  price: Uint256Schema,
+  outputShape: ShapeSchema,
+  outputs: z.array(z.array(z.number())),
+  provider: AddressSchema,
+  signature: SignatureSchema,
+  payment: PaymentStateSchema.nullable(),
+});
+export type InferenceResponse = z.output<typeof InferenceResponseSchema>;
+
+/** `GET /v1/model`: what a buyer needs to pay for and check answers: the model, its price, the deployment. */
+export const ServedModelInfoSchema = z.strictObject({
+  modelId: Uint256Schema,
+  modelHash: Bytes32Schema,
+  provider: AddressSchema,
+  inputShape: ShapeSchema,
+  outputShape: ShapeSchema,
+  /** Price of one example (ModelRegistry's `pricePerToken`: one example is one token). */
+  pricePerExample: Uint256Schema,
+  paymentToken: AddressSchema,
+  chainId: Uint256Schema,
+  paymentChannels: AddressSchema,
+  modelRegistry: AddressSchema,
+  maxExamplesPerRequest: z.number().int().positive(),
+});
+export type ServedModelInfo = z.output<typeof ServedModelInfoSchema>;
+
+/** Every refusal: a stable code, a one-line message, and details. */
+export const ProviderErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+});
