@@ -38,6 +38,7 @@ describe("tributary", () => {
       ["Data owner", ["dataset", "trainer", "claim"]],
       ["Researcher", ["job", "privacy"]],
       ["Provider / staker", ["stake"]],
+      ["Models (buyers, researchers)", ["model"]],
       ["Governance", ["gov", "token"]],
       ["Auditor", ["ledger"]],
       ["Keys", ["key"]],
@@ -55,6 +56,9 @@ describe("tributary", () => {
       ["gov", "execute"],
       ["job", "create"],
       ["job", "cancel"],
+      ["model", "register"],
+      ["model", "buy"],
+      ["model", "download"],
     ]) {
       const result = await tributary(...command, "--help");
       expect(result.code).toBe(0);

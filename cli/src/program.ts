@@ -6,6 +6,7 @@ import { registerGovCommand } from "./commands/gov.js";
 import { registerJobCommand } from "./commands/job.js";
 import { registerKeyCommand } from "./commands/key.js";
 import { registerLedgerCommand } from "./commands/ledger.js";
+import { registerModelCommand } from "./commands/model.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
 import { registerStakeCommand } from "./commands/stake.js";
 import { registerTokenCommand } from "./commands/token.js";
@@ -23,6 +24,7 @@ export const HELP_GROUPS = {
   dataOwner: "Data owner:",
   researcher: "Researcher:",
   provider: "Provider / staker:",
+  models: "Models (buyers, researchers):",
   governance: "Governance:",
   auditor: "Auditor:",
   keys: "Keys:",
@@ -49,6 +51,8 @@ export function buildProgram(): Command {
   registerPrivacyCommand(program);
   program.commandsGroup(HELP_GROUPS.provider);
   registerStakeCommand(program);
+  program.commandsGroup(HELP_GROUPS.models);
+  registerModelCommand(program);
   program.commandsGroup(HELP_GROUPS.governance);
   registerGovCommand(program);
   registerTokenCommand(program);
