@@ -126,6 +126,19 @@ describe.each(DATABASES)("ModelRegistry listings and licensed weights on $name",
     expect(otherSpec.body.error.message).toMatch(/^ModelMetadata\.jobSpec: .*not the job's modelSpecHash/);
     const wrongCount = await publish({ ...metadata, parameters: 11 }, researcher);
     expect(wrongCount.body.error.message).toBe("ModelMetadata.parameters: is 11, the spec's layout has 10");
+    // A job the chain has not finalised lists nothing (the deployer is the researcher of every job here).
+    const unfinished = await createOnChainJob(chain, coordinator, sender, 1);
+    await until("the unfinished job to be adopted", async () =>
+      (await request(coordinator.url, "GET", `/jobs/${unfinished.jobId}`)).status === 200 ? true : undefined,
+    );
+    const early = await request<{ error: { code: string } }>(
+      coordinator.url,
+      "POST",
+      `/jobs/${unfinished.jobId}/model-metadata`,
+      { ...metadata, jobId: unfinished.jobId },
+      researcher,
+    );
+    expect(early.status).toBe(409);
     const published = await publish(metadata, researcher);
     expect(published.status).toBe(201);
     const served = await get(coordinator, `/model-metadata/${published.body.cid}`);
