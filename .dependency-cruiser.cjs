@@ -46,6 +46,7 @@ const coordinatorModules = {
   rounds: ["blobs", "chain", "jobs", "models"],
   trainers: ["auth", "chain", "datasets", "jobs", "rounds"],
   ledger: ["blobs", "chain", "jobs", "models", "rounds"],
+  registry: ["blobs", "chain", "models"],
   health: [],
   access: ["auth", "blobs", "chain", "datasets", "jobs", "models", "rounds", "validation"],
 };

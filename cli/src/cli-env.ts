@@ -15,11 +15,11 @@ const CliEnvSchema = z.object({
   TRIBUTARY_COORDINATOR_KEY: PrivateKeySchema.optional(),
   /** `tributary ledger verify`: the key of the job's researcher or a named auditor, to read the job's blobs. */
   TRIBUTARY_AUDITOR_KEY: PrivateKeySchema.optional(),
-  /** `tributary stake …`: a model provider's or staker's key. */
+  /** `tributary stake …` and `model register`: a model provider's or staker's key (the researcher's, for its own). */
   TRIBUTARY_PROVIDER_KEY: PrivateKeySchema.optional(),
   /** `tributary token …` (and governance): a token holder's key, which delegates and votes. */
   TRIBUTARY_VOTER_KEY: PrivateKeySchema.optional(),
-  /** `tributary channel …`: an inference buyer's key, which opens channels and signs vouchers. */
+  /** `tributary model buy|download` and `channel …`: a model buyer's key, which holds licences, opens channels and signs vouchers. */
   TRIBUTARY_BUYER_KEY: PrivateKeySchema.optional(),
   /** Password of the keystore file given with --keystore (and of the file `tributary key new|import` writes). */
   TRIBUTARY_KEYSTORE_PASSWORD: z.string().optional(),

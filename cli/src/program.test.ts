@@ -38,6 +38,7 @@ describe("tributary", () => {
       ["Data owner", ["dataset", "trainer", "claim"]],
       ["Researcher", ["job", "privacy"]],
       ["Provider / staker", ["stake", "provider"]],
+      ["Models (buyers, researchers)", ["model"]],
       ["Inference buyer", ["channel"]],
       ["Governance", ["gov", "token"]],
       ["Auditor", ["ledger"]],
@@ -58,6 +59,9 @@ describe("tributary", () => {
       ["job", "cancel"],
       ["provider", "serve"],
       ["channel", "open"],
+      ["model", "register"],
+      ["model", "buy"],
+      ["model", "download"],
     ]) {
       const result = await tributary(...command, "--help");
       expect(result.code).toBe(0);

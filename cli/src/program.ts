@@ -7,6 +7,7 @@ import { registerGovCommand } from "./commands/gov.js";
 import { registerJobCommand } from "./commands/job.js";
 import { registerKeyCommand } from "./commands/key.js";
 import { registerLedgerCommand } from "./commands/ledger.js";
+import { registerModelCommand } from "./commands/model.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
 import { registerProviderCommand } from "./commands/provider.js";
 import { registerStakeCommand } from "./commands/stake.js";
@@ -25,6 +26,7 @@ export const HELP_GROUPS = {
   dataOwner: "Data owner:",
   researcher: "Researcher:",
   provider: "Provider / staker:",
+  models: "Models (buyers, researchers):",
   buyer: "Inference buyer:",
   governance: "Governance:",
   auditor: "Auditor:",
@@ -53,6 +55,8 @@ export function buildProgram(): Command {
   program.commandsGroup(HELP_GROUPS.provider);
   registerStakeCommand(program);
   registerProviderCommand(program);
+  program.commandsGroup(HELP_GROUPS.models);
+  registerModelCommand(program);
   program.commandsGroup(HELP_GROUPS.buyer);
   registerChannelCommand(program);
   program.commandsGroup(HELP_GROUPS.governance);

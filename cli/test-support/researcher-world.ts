@@ -1,10 +1,11 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { LocalChain } from "@tributary/contracts/local-chain";
 import type { Coordinator } from "@tributary/coordinator";
-import type { DatasetId, JobId, JobSpecInput } from "@tributary/protocol";
+import { bytesToWeights, type DatasetId, type JobId, type JobSpecInput } from "@tributary/protocol";
 import type { Wallet } from "ethers";
+import { expect } from "vitest";
 import { DATABASES, type TestDatabase } from "../../coordinator/test-support/databases.js";
 import {
   connectTrainers,
@@ -15,6 +16,7 @@ import {
   trainRound,
 } from "../../coordinator/test-support/on-chain-job.js";
 import type { ScriptedTrainer } from "../../coordinator/test-support/scripted-trainer.js";
+import { predictWithSavedModel } from "../../model-runtime/test-support/file-model-loader.js";
 
 /** What a researcher's job trains here: 4 features to 2 outputs, 10 parameters, as the scripted trainers send. */
 export const TINY_SPEC: Omit<JobSpecInput, "datasetIds" | "rounds"> = {
@@ -24,6 +26,22 @@ export const TINY_SPEC: Omit<JobSpecInput, "datasetIds" | "rounds"> = {
   clients: { min: 3, max: 3 },
   roundTimeoutS: 120,
 };
+
+/**
+ * Opens the tfjs layers model a command wrote into `dir` (`model.json` + `weights.bin`) as any tfjs user would and
+ * checks its prediction against a float64 forward pass over the flat weights written beside it (`weights.f32`):
+ * TINY_SPEC's dense 4 → 2, linear, kernel [4, 2] row-major then bias [2]. Returns the flat weights.
+ */
+export async function expectTinyModelFiles(dir: string): Promise<Float32Array> {
+  const flat = bytesToWeights(await readFile(path.join(dir, "weights.f32")));
+  const x = [0.5, -2, 3, 0.25];
+  const [got] = await predictWithSavedModel(path.join(dir, "model.json"), [x], [4]);
+  for (let out = 0; out < 2; out++) {
+    const expected = x.reduce((sum, value, i) => sum + value * (flat[i * 2 + out] as number), flat[8 + out] as number);
+    expect(got?.[out]).toBeCloseTo(expected, 5);
+  }
+  return flat;
+}
 
 /**
  * A real marketplace for the researcher's commands: a local chain with the contracts deployed, a coordinator

@@ -16,6 +16,7 @@ import { HealthController } from "./health/health.controller.js";
 import { JobsController } from "./jobs/jobs.controller.js";
 import { LedgerController } from "./ledger/ledger.controller.js";
 import { ModelsController } from "./models/models.controller.js";
+import { RegistryController } from "./registry/registry.controller.js";
 import { RoundsController } from "./rounds/rounds.controller.js";
 import { TrainersController } from "./trainers/trainers.controller.js";
 import { ValidationSetsController } from "./validation/validation-sets.controller.js";
@@ -68,6 +69,7 @@ const CONTROLLERS = [
   JobSpecsController,
   LedgerController,
   ModelsController,
+  RegistryController,
   RoundsController,
   TrainersController,
   ValidationSetsController,
@@ -84,7 +86,7 @@ function decoratedRoutes(): { method: string; path: string; role: string | undef
       const method = Reflect.getMetadata(METHOD_METADATA, handler) as number | undefined;
       if (name === "constructor" || method === undefined) continue;
       const sub = Reflect.getMetadata(PATH_METADATA, handler) as string;
-      const path = `/${[prefix, sub === "/" ? "" : sub].filter((part) => part !== "").join("/")}`.replace(
+      const path = `/${[prefix, sub].filter((part) => part !== "" && part !== "/").join("/")}`.replace(
         /:(\w+)/g,
         "{$1}",
       );

@@ -16,6 +16,7 @@
  *                                   INSTRUCTION_SENDER
  *   trainers                        the socket.io gateway: implements both ports with its sessions
  *   ledger                          the contribution ledger of on-chain jobs (reads chain, jobs, rounds, models)
+ *   registry                        ModelRegistry listings: model metadata, licensed weights (reads chain, models)
  *   health                          liveness
  *   auth                            sign-in (EIP-4361) and session tokens; imports no feature module
  *   access                          the roles the global access guard asks for (binds ACCESS_POLICY)
@@ -45,6 +46,7 @@ import { ChainJobAdopter } from "./jobs/chain-job-adopter.js";
 import { JobsModule } from "./jobs/jobs.module.js";
 import { LedgerModule } from "./ledger/ledger.module.js";
 import { ModelsModule } from "./models/models.module.js";
+import { RegistryModule } from "./registry/registry.module.js";
 import { RoundsModule } from "./rounds/rounds.module.js";
 import { TrainersModule } from "./trainers/trainers.module.js";
 import { ValidationModule } from "./validation/validation.module.js";
@@ -56,8 +58,10 @@ export class AppModule {
     const embedded = config.databaseUrl === undefined;
     const onChain = config.chain !== undefined;
     // Without `config.chain` the chain module holds only the (empty) chain tables' repositories: no client,
-    // indexer, sender, JobSpec route, ledger or adoption, i.e. exactly the off-chain coordinator.
+    // indexer, sender, JobSpec route, ledger or adoption, i.e. exactly the off-chain coordinator. The model
+    // listings need ModelRegistry too.
     const adoption: Provider[] = onChain ? [ChainJobAdopter] : [];
+    const listings = config.chain?.modelRegistry === undefined ? [] : [RegistryModule];
     return {
       module: AppModule,
       imports: [
@@ -73,6 +77,7 @@ export class AppModule {
         RoundsModule,
         TrainersModule,
         ...(onChain ? [LedgerModule] : []),
+        ...listings,
         AuthModule,
         AccessModule,
         ThrottlerModule.forRoot([{ name: "requests", ttl: 60_000, limit: config.requestsPerMinute }]),

@@ -8,6 +8,7 @@ import { DatasetManifestEntity } from "./datasets/dataset-manifest.entity.js";
 import { JobEntity } from "./jobs/job.entity.js";
 import { ParticipantEntity } from "./jobs/participant.entity.js";
 import { ModelEntity } from "./models/model.entity.js";
+import { ModelMetadataEntity } from "./registry/model-metadata.entity.js";
 import { AssignmentEntity } from "./rounds/assignment.entity.js";
 import { RoundEntity } from "./rounds/round.entity.js";
 import { UpdateEntity } from "./rounds/update.entity.js";
@@ -31,4 +32,5 @@ export const ENTITIES = [
   ChainRoundAnchorEntity,
   ChainIntentEntity,
   ValidationSetEntity,
+  ModelMetadataEntity,
 ];

@@ -48,6 +48,7 @@ export async function startChainCoordinator(
         rpcUrl: chain.url,
         trainingJobs: deployment.contracts.TrainingJobs,
         datasetRegistry: deployment.contracts.DatasetRegistry,
+        modelRegistry: deployment.contracts.ModelRegistry,
         startBlock: deployment.startBlock,
         confirmations: 0,
         senderPrivateKey: sender.privateKey,

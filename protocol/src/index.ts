@@ -131,6 +131,19 @@ export {
   tensorSize,
 } from "./model-layout.js";
 export {
+  MAX_MODEL_METADATA_BYTES,
+  type ModelMetadata,
+  type ModelMetadataInput,
+  ModelMetadataSchema,
+  type ModelTask,
+  ModelTaskSchema,
+  maxEpsilon,
+  metadataCidOfUri,
+  modelMetadataBytes,
+  modelMetadataCid,
+  modelTask,
+} from "./model-metadata.js";
+export {
   type Activation,
   ActivationSchema,
   type LayerSpec,

@@ -40,3 +40,13 @@ export function addChainOptions(command: Command): Command {
 export function addCoordinatorOption(command: Command, what: string): Command {
   return command.option("--coordinator <url>", `the coordinator serving ${what}`, DEFAULT_COORDINATOR_URL);
 }
+
+/** What runs a chain command: its parsed flags (and arguments) as given, and the command's context. */
+export type CommandAction = (raw: Record<string, unknown>, context: CommandContext) => Promise<void>;
+
+/** Makes `command` take one `<id>` argument (`what` describes it) and run `action` with it among the flags as `id`. */
+export function addIdAction(command: Command, what: string, context: CommandContext, action: CommandAction): Command {
+  return command
+    .argument("<id>", what)
+    .action((id: string, options: Record<string, unknown>) => action({ ...options, id }, context));
+}

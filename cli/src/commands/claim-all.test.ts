@@ -1,40 +1,20 @@
-import type { LocalChain } from "@tributary/contracts/local-chain";
 import type { Address } from "@tributary/protocol";
 import type { Wallet } from "ethers";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type LedgerServer, playJob, startLedgerServer } from "../../../auditor/test-support/ledger-job.js";
-import { type DeployedChain, startDeployedChain } from "../../test-support/deployed-chain.js";
+import { describe, expect, it, vi } from "vitest";
+import { playJob } from "../../../auditor/test-support/ledger-job.js";
+import { useClaimWorld } from "../../test-support/claim-world.js";
 import { jsonLine, tributary } from "../../test-support/run-tributary.js";
 
-let deployed: DeployedChain;
-let chain: LocalChain;
-let deploymentFile: string;
-let server: LedgerServer;
+const world = useClaimWorld();
 
-beforeAll(async () => {
-  deployed = await startDeployedChain();
-  ({ chain, deploymentFile } = deployed);
-  server = await startLedgerServer();
-});
-
-afterAll(async () => {
-  await server?.close();
-  await deployed?.stop();
-});
-
-afterEach(() => {
-  vi.unstubAllEnvs();
-});
-
-const claimAll = (...args: string[]) =>
-  tributary("claim", "--all", "--rpc", chain.url, "--deployment", deploymentFile, "--coordinator", server.url, ...args);
+const claimAll = (...args: string[]) => tributary("claim", "--all", ...world.flags(), ...args);
 
 /** Two finalised jobs that trained on `owner`'s datasets, served by the coordinator; returns their payouts. */
 async function twoJobs(owner: Wallet) {
   const jobs = [];
   for (let i = 0; i < 2; i++) {
-    const job = await playJob(chain, { rounds: 1, trainers: 2, scoring: "examples", owners: [owner] });
-    server.serve(job);
+    const job = await playJob(world.chain, { rounds: 1, trainers: 2, scoring: "examples", owners: [owner] });
+    world.server.serve(job);
     jobs.push(job);
   }
   const address = owner.address.toLowerCase() as Address;
@@ -46,10 +26,10 @@ async function twoJobs(owner: Wallet) {
 
 describe("tributary claim --all", () => {
   it("claims every finalised job of the owner with a table, then skips them all as claimed", async () => {
-    const owner = await chain.fundedWallet();
+    const owner = await world.chain.fundedWallet();
     vi.stubEnv("TRIBUTARY_TRAINER_KEY", owner.privateKey);
     const due = await twoJobs(owner);
-    const before = await chain.tokenBalance(owner.address);
+    const before = await world.chain.tokenBalance(owner.address);
     const result = await claimAll();
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
@@ -58,7 +38,7 @@ describe("tributary claim --all", () => {
       expect(result.stdout).toMatch(new RegExp(`^ {2}${jobId} +claimed +${amount} base units +0x[0-9a-f]{64}$`, "m"));
     }
     const total = due.reduce((sum, { amount }) => sum + amount, 0n);
-    expect(await chain.tokenBalance(owner.address)).toBe(before + total);
+    expect(await world.chain.tokenBalance(owner.address)).toBe(before + total);
     expect(result.stdout).toContain(`claimed 2 payout(s), ${total} base units in all`);
 
     const again = await claimAll("--json");
@@ -69,10 +49,10 @@ describe("tributary claim --all", () => {
   });
 
   it("exits 1 naming a job whose proof the chain does not back, after claiming the others", async () => {
-    const owner = await chain.fundedWallet();
+    const owner = await world.chain.fundedWallet();
     vi.stubEnv("TRIBUTARY_TRAINER_KEY", owner.privateKey);
     const [forged] = (await twoJobs(owner)) as [{ jobId: string; amount: bigint }, unknown];
-    const proof = server.state.proofs.get(forged.jobId)?.get(owner.address.toLowerCase()) as { amount: string };
+    const proof = world.server.state.proofs.get(forged.jobId)?.get(owner.address.toLowerCase()) as { amount: string };
     proof.amount = String(BigInt(proof.amount) + 1n);
     const result = await claimAll("--json");
     expect(result.code).toBe(1);
@@ -87,15 +67,17 @@ describe("tributary claim --all", () => {
     expect(keyless.stderr).toBe(
       "tributary: give --keystore FILE or set TRIBUTARY_TRAINER_KEY to the trainer's (the dataset owner's) private key\n",
     );
-    const stranger = await chain.fundedWallet();
+    const stranger = await world.chain.fundedWallet();
     vi.stubEnv("TRIBUTARY_TRAINER_KEY", stranger.privateKey);
     const none = await claimAll("--json");
     expect(none.code).toBe(0);
     expect(jsonLine(none.stdout)).toMatchObject({ ok: true, jobs: [], claimed: "0" });
     const both = await claimAll("--job", "1");
     expect(both.code).toBe(2);
-    expect(both.stderr).toMatch(/^tributary: --all takes DatasetRegistry and TrainingJobs from the deployment file/);
-    const neither = await tributary("claim", "--rpc", chain.url, "--coordinator", server.url);
+    expect(both.stderr).toMatch(
+      /^tributary: --all takes DatasetRegistry, TrainingJobs and ModelRegistry from the deployment file/,
+    );
+    const neither = await tributary("claim", "--rpc", world.chain.url, "--coordinator", world.server.url);
     expect(neither.code).toBe(2);
     expect(neither.stderr).toBe("tributary: give --job ID, or --all for every finalised job\n");
   });

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { addCoordinatorOption, type CommandContext, CoordinatorOptionsShape } from "../chain/command-options.js";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { runClaimAll } from "./claim-all.js";
+import { runClaimRevenue } from "./claim-revenue.js";
 import { EXIT, exitWithUsageCode, reportUsageError } from "./exit-codes.js";
 import { resolveTrainingJobs } from "./training-jobs-address.js";
 
@@ -21,13 +22,16 @@ const ClaimOptionsSchema = z.strictObject({
 
 /**
  * `tributary claim`: the trainer's payout from a finalised job (`--job`), or from every one (`--all`, see
- * `runClaimAll`); exit 0 paid, 1 refused, 2 usage/connection.
+ * `runClaimAll`, which also claims its share of every model of those jobs), or its share of one model's licence
+ * revenue (`--revenue --model`, see `runClaimRevenue`); exit 0 paid, 1 refused, 2 usage/connection.
  */
 export async function runClaim(raw: Record<string, unknown>, context: CommandContext = {}): Promise<void> {
+  if (raw.revenue === true) return runClaimRevenue(raw, context);
   if (raw.all === true) return runClaimAll(raw, context);
   const json = raw.json === true;
   try {
-    const { all: _all, ...rest } = raw;
+    const { all: _all, revenue: _revenue, ...rest } = raw;
+    if (rest.model !== undefined) throw new TributaryError("INVALID_INPUT", "--model goes with --revenue");
     if (rest.job === undefined)
       throw new TributaryError("INVALID_INPUT", "give --job ID, or --all for every finalised job");
     const options = parseInput(ClaimOptionsSchema, rest, "claim options");
@@ -74,11 +78,11 @@ export async function runClaim(raw: Record<string, unknown>, context: CommandCon
   }
 }
 
-export function registerClaimCommand(program: Command): void {
+export function registerClaimCommand(program: Command, context: CommandContext = {}): void {
   const claim = program
     .command("claim")
     .description(
-      "claim this trainer's payout from a finalised job (--job) or from every finalised job that trained on its datasets (--all), after checking the coordinator's proof against the chain (exit 0 paid or skipped, 1 refused, 2 usage/connection errors)",
+      "claim this trainer's payout from a finalised job (--job), or its share of a model's licence revenue (--revenue --model), or both from every finalised job that trained on its datasets and their models (--all), after checking the coordinator's proof against the chain (exit 0 paid or skipped, 1 refused, 2 usage/connection errors)",
     )
     .option("--job <id>", "the job id on TrainingJobs")
     .option(
@@ -86,6 +90,8 @@ export function registerClaimCommand(program: Command): void {
       "every finalised job that trained on a dataset this key held (from the deployment's events)",
       false,
     )
+    .option("--revenue", "claim a share of a registered model's licence revenue (with --model)", false)
+    .option("--model <id>", "with --revenue: the model on ModelRegistry, whose job's payout proof sets the share")
     .option("--from-block <n>", "with --all: scan events from this block (default: the deployment's start block)")
     .requiredOption("--rpc <url>", "JSON-RPC URL of the job's chain");
   addKeyOption(addCoordinatorOption(claim, "the payout proofs"), "trainer")
@@ -96,5 +102,5 @@ export function registerClaimCommand(program: Command): void {
     )
     .option("--json", "print the result as one JSON line", false)
     .exitOverride(exitWithUsageCode)
-    .action((options: Record<string, unknown>) => runClaim(options));
+    .action((options: Record<string, unknown>) => runClaim(options, context));
 }

@@ -1,4 +1,3 @@
-import { TrainingJobsReader } from "@tributary/auditor";
 import { type Address, AddressSchema, JobIdSchema, parseInput } from "@tributary/protocol";
 import { z } from "zod";
 import { type ChainSession, withChain } from "../chain/chain-session.js";
@@ -8,7 +7,7 @@ import { RefusedError, runCommand } from "../chain/run-command.js";
 import { formatToken } from "../chain/spend.js";
 import { KeyOptionsShape, optionalWalletFor, walletFor } from "../chain/wallet-options.js";
 import { CoordinatorClient } from "../job/coordinator-client.js";
-import { type JobReport, type JobsOnChain, listJobs, showJob } from "../job/job-info.js";
+import { type JobReport, type JobsOnChain, listJobs, researchersJob, showJob } from "../job/job-info.js";
 import { downloadJobModel, writeJobModel } from "../job/job-model.js";
 import { cancelJob, type Refund, reclaimJob } from "../job/job-refunds.js";
 
@@ -159,15 +158,7 @@ function runModel(raw: Record<string, unknown>, context: CommandContext): Promis
     const wallet = await walletFor("researcher", options, out);
     await withChain(options, context, async (chain) => {
       const trainingJobs = await chain.address("TrainingJobs");
-      const job = await (await TrainingJobsReader.at(chain.provider, trainingJobs)).job(BigInt(options.id));
-      if (job === undefined)
-        throw new RefusedError("UNKNOWN_JOB", `TrainingJobs ${trainingJobs} knows no job ${options.id}`);
-      if (job.researcher !== wallet.address.toLowerCase()) {
-        throw new RefusedError(
-          "NOT_RESEARCHER",
-          `job ${options.id} was created by ${job.researcher}, not by ${wallet.address.toLowerCase()}: its models are its researcher's`,
-        );
-      }
+      await researchersJob(chain.provider, trainingJobs, options.id, wallet.address, "its models are its researcher's");
       const coordinator = await CoordinatorClient.signIn(options.coordinator, wallet, Number(chain.chainId));
       const model = await downloadJobModel({
         coordinator,

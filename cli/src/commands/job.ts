@@ -1,11 +1,15 @@
 import type { Command } from "commander";
-import { addChainOptions, addCoordinatorOption, type CommandContext } from "../chain/command-options.js";
+import {
+  addChainOptions,
+  addCoordinatorOption,
+  addIdAction,
+  type CommandAction,
+  type CommandContext,
+} from "../chain/command-options.js";
 import { addSpendOption } from "../chain/spend.js";
 import { addKeyOption } from "../chain/wallet-options.js";
 import { runJobCreate, runJobWatch } from "./job-create.js";
 import { runCancel, runList, runModel, runReclaim, runShow } from "./job-manage.js";
-
-type Action = (raw: Record<string, unknown>, context: CommandContext) => Promise<void>;
 
 /** `--rpc`, `--deployment`, `--json` and `--coordinator` on a `job` subcommand. */
 function jobCommand(parent: Command, name: string, description: string): Command {
@@ -13,10 +17,8 @@ function jobCommand(parent: Command, name: string, description: string): Command
 }
 
 /** A subcommand whose only argument is the job id, run by `action`. */
-function byId(command: Command, context: CommandContext, action: Action): Command {
-  return command
-    .argument("<id>", "the job id on TrainingJobs")
-    .action((id: string, options: Record<string, unknown>) => action({ ...options, id }, context));
+function byId(command: Command, context: CommandContext, action: CommandAction): Command {
+  return addIdAction(command, "the job id on TrainingJobs", context, action);
 }
 
 /**

@@ -149,6 +149,7 @@ export class DemoChain {
       rpcUrl: this.rpcUrl,
       trainingJobs: contracts.TrainingJobs,
       datasetRegistry: contracts.DatasetRegistry,
+      modelRegistry: contracts.ModelRegistry,
       startBlock,
       confirmations: this.confirmations,
       senderPrivateKey: this.coordinatorWallet.privateKey,

@@ -41,6 +41,26 @@ async function coordinatorSide(coordinator: CoordinatorClient | undefined, jobId
   }
 }
 
+/**
+ * Job `jobId` as TrainingJobs records it, which `account` must have created: refuses an unknown job (`UNKNOWN_JOB`)
+ * and another researcher's (`NOT_RESEARCHER`), `only` saying what is its researcher's alone.
+ */
+export async function researchersJob(
+  provider: Provider,
+  trainingJobs: string,
+  jobId: JobId,
+  account: string,
+  only: string,
+): Promise<OnChainJob> {
+  const job = await (await TrainingJobsReader.at(provider, trainingJobs)).job(BigInt(jobId));
+  if (job === undefined) throw new RefusedError("UNKNOWN_JOB", `TrainingJobs ${trainingJobs} knows no job ${jobId}`);
+  const me = account.toLowerCase();
+  if (job.researcher !== me) {
+    throw new RefusedError("NOT_RESEARCHER", `job ${jobId} was created by ${job.researcher}, not by ${me}: ${only}`);
+  }
+  return job;
+}
+
 /** `job show`: TrainingJobs' record of the job (the authority) and, when it can be had, the coordinator's progress. */
 export async function showJob(
   chain: JobsOnChain,

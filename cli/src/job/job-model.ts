@@ -9,6 +9,7 @@ import {
   jobSpecHash,
   layoutFromSpec,
   layoutLength,
+  type ModelSpec,
   weightsToBytes,
 } from "@tributary/protocol";
 import { RefusedError } from "../chain/run-command.js";
@@ -98,31 +99,52 @@ export async function downloadJobModel(options: {
   return { jobId, spec: job.spec, modelCid: job.modelCid, sha256: blob.sha256, weights, checkedAgainst };
 }
 
-/** The files `writeJobModel` writes into its directory. */
-export const MODEL_FILES = {
+/** The files `writeLayersModel` writes into its directory. */
+export const LAYERS_MODEL_FILES = {
   modelJson: "model.json",
   weightsBin: LAYERS_MODEL_WEIGHTS_FILE,
   /** The flat weights exactly as the coordinator serves and the chain hashes them (little-endian float32). */
   flat: "weights.f32",
+} as const;
+
+/** The files `writeJobModel` writes into its directory. */
+export const MODEL_FILES = {
+  ...LAYERS_MODEL_FILES,
   /** The job's spec: the model's architecture and how it was trained. */
   spec: "job-spec.json",
 } as const;
 
 /**
- * Writes the model into `dir` (created if needed): a tfjs layers model (`model.json` + `weights.bin`) that
- * `tf.loadLayersModel` opens, the raw flat weights and the JobSpec. Returns the paths written.
+ * Writes `weights` of a model of architecture `spec` into `dir` (created if needed): a tfjs layers model
+ * (`model.json` + `weights.bin`) that `tf.loadLayersModel` opens, named `name`, and the raw flat weights.
+ * Returns the paths written.
  */
-export async function writeJobModel(model: JobModel, dir: string): Promise<Record<keyof typeof MODEL_FILES, string>> {
+export async function writeLayersModel(
+  spec: ModelSpec,
+  weights: Float32Array,
+  name: string,
+  dir: string,
+): Promise<Record<keyof typeof LAYERS_MODEL_FILES, string>> {
   // Building and saving a model needs any backend; a command's output must not carry the backend's log line.
   await ensureModelBackend({ log: () => {} });
-  const files = await layersModelFiles(model.spec.model, model.weights, `tributary job ${model.jobId}`);
+  const files = await layersModelFiles(spec, weights, name);
   await mkdir(dir, { recursive: true });
   const paths = Object.fromEntries(
-    Object.entries(MODEL_FILES).map(([key, name]) => [key, path.join(dir, name)]),
-  ) as Record<keyof typeof MODEL_FILES, string>;
+    Object.entries(LAYERS_MODEL_FILES).map(([key, file]) => [key, path.join(dir, file)]),
+  ) as Record<keyof typeof LAYERS_MODEL_FILES, string>;
   await writeFile(paths.modelJson, files.modelJson);
   await writeFile(paths.weightsBin, files.weights);
-  await writeFile(paths.flat, weightsToBytes(model.weights));
-  await writeFile(paths.spec, `${JSON.stringify(model.spec, null, 2)}\n`);
+  await writeFile(paths.flat, weightsToBytes(weights));
   return paths;
+}
+
+/**
+ * Writes the model into `dir` (created if needed): the tfjs layers model and the raw flat weights
+ * (`writeLayersModel`) and the JobSpec. Returns the paths written.
+ */
+export async function writeJobModel(model: JobModel, dir: string): Promise<Record<keyof typeof MODEL_FILES, string>> {
+  const written = await writeLayersModel(model.spec.model, model.weights, `tributary job ${model.jobId}`, dir);
+  const spec = path.join(dir, MODEL_FILES.spec);
+  await writeFile(spec, `${JSON.stringify(model.spec, null, 2)}\n`);
+  return { ...written, spec };
 }

@@ -1,7 +1,9 @@
-import { Inject, Injectable } from "@nestjs/common";
-import { type Address, CidSchema, JobIdSchema, parseInput } from "@tributary/protocol";
+import { Inject, Injectable, Optional } from "@nestjs/common";
+import { type Address, CidSchema, JobIdSchema, parseInput, Uint256Schema } from "@tributary/protocol";
 import { AuthService } from "../auth/auth.service.js";
 import { BlobNotFoundError, BlobStore, sha256OfCid } from "../blobs/blob-store.js";
+import { ChainRoundAnchorRepository } from "../chain/chain-round-anchor.repository.js";
+import { ModelRegistryReader } from "../chain/model-registry-reader.js";
 import type { AccessPolicy, Role } from "../common/access.decorator.js";
 import { NotFoundError } from "../common/coordinator-errors.js";
 import { ValidationSetRepository } from "../validation/validation-set.repository.js";
@@ -10,7 +12,8 @@ import { BlobAccessRepository } from "./blob-access.repository.js";
 /**
  * The roles of docs/access-control.md, from the chain's mirror and the coordinator's state: a job's researcher
  * (its creator on TrainingJobs, or the signed-in address that created it here), the trainers admitted to it, the
- * auditors its spec names, and who uploaded a validation set.
+ * auditors its spec names, who uploaded a validation set, and, with a ModelRegistry configured, the providers a
+ * researcher approved there and the holders of model licences.
  */
 @Injectable()
 export class AccessPolicyService implements AccessPolicy {
@@ -19,6 +22,8 @@ export class AccessPolicyService implements AccessPolicy {
     @Inject(BlobAccessRepository) private readonly state: BlobAccessRepository,
     @Inject(ValidationSetRepository) private readonly validationSets: ValidationSetRepository,
     @Inject(BlobStore) private readonly blobs: BlobStore,
+    @Inject(ChainRoundAnchorRepository) private readonly anchors: ChainRoundAnchorRepository,
+    @Optional() @Inject(ModelRegistryReader) private readonly registry?: ModelRegistryReader,
   ) {}
 
   caller(token: string): Promise<Address> {
@@ -39,7 +44,25 @@ export class AccessPolicyService implements AccessPolicy {
       }
       case "blob-reader":
         return this.mayRead(parseInput(CidSchema, params.cid, "blob CID"), caller);
+      case "model-publisher": {
+        const jobId = parseInput(JobIdSchema, params.id, "job id");
+        const researcher = await this.state.researcher(jobId);
+        if (researcher === undefined) throw new NotFoundError("job", jobId);
+        return caller === researcher || (await this.#approvedProvider(jobId, caller));
+      }
+      case "licence-holder": {
+        const modelId = BigInt(parseInput(Uint256Schema, params.id, "model id"));
+        if (this.registry === undefined || caller === undefined) return false;
+        if ((await this.registry.model(modelId)) === undefined) throw new NotFoundError("model", String(modelId));
+        return this.registry.hasLicense(modelId, caller);
+      }
     }
+  }
+
+  /** Whether job `jobId`'s researcher approved `caller` on ModelRegistry to register and serve the job's models. */
+  async #approvedProvider(jobId: string, caller: Address | undefined): Promise<boolean> {
+    if (this.registry === undefined || caller === undefined) return false;
+    return this.registry.isProviderApproved(jobId, caller);
   }
 
   /**
@@ -61,6 +84,12 @@ export class AccessPolicyService implements AccessPolicy {
     }
     for (const jobId of await this.state.modelJobs(cid)) {
       if (caller !== undefined && (await this.#researcherParticipantOrAuditor(jobId, caller))) return true;
+      if (
+        (await this.anchors.finalModelHash(jobId)) === sha256OfCid(cid) &&
+        (await this.#approvedProvider(jobId, caller))
+      ) {
+        return true;
+      }
     }
     const scored = await this.state.jobsScoredOn(cid);
     if (scored.some((job) => job.status === "completed")) return true;

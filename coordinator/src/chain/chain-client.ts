@@ -1,7 +1,9 @@
 import {
   connectDatasetRegistry,
+  connectModelRegistry,
   connectTrainingJobs,
   type DatasetRegistry,
+  type ModelRegistry,
   type TrainingJobs,
 } from "@tributary/contracts/typed";
 import { JsonRpcProvider, Network, Wallet } from "ethers";
@@ -10,14 +12,17 @@ import { ChainIdMismatchError } from "./chain-errors.js";
 
 /**
  * The coordinator's connection to the chain: one JSON-RPC provider (a fixed network, so an unreachable node
- * makes calls fail instead of stalling start-up), the two contracts, typed and reading through that provider,
- * and the sender account when one is configured. Owns no state: the indexer and the sender keep theirs in the database.
+ * makes calls fail instead of stalling start-up), the contracts, typed and reading through that provider (TrainingJobs
+ * and DatasetRegistry, and ModelRegistry when configured), and the sender account when one is configured. Owns no state: the indexer and the sender keep theirs in the database.
  */
 export class ChainClient {
   readonly provider: JsonRpcProvider;
   readonly chainId: number;
   readonly trainingJobs: { readonly address: string; readonly contract: TrainingJobs };
   readonly datasetRegistry: { readonly address: string; readonly contract: DatasetRegistry };
+  readonly modelRegistry: { readonly address: string; readonly contract: ModelRegistry } | undefined;
+  /** Blocks the indexer waits on top of a block before trusting it; readers pin their calls that deep too. */
+  readonly confirmations: number;
   /** The sender account (signs offline; never connected to the provider). */
   readonly wallet: Wallet | undefined;
 
@@ -37,6 +42,11 @@ export class ChainClient {
       address: config.datasetRegistry,
       contract: connectDatasetRegistry(config.datasetRegistry, this.provider),
     };
+    this.modelRegistry =
+      config.modelRegistry === undefined
+        ? undefined
+        : { address: config.modelRegistry, contract: connectModelRegistry(config.modelRegistry, this.provider) };
+    this.confirmations = config.confirmations;
     this.wallet = config.senderPrivateKey === undefined ? undefined : new Wallet(config.senderPrivateKey);
   }
 

@@ -10,6 +10,7 @@ import { ChainJobRepository } from "./chain-job.repository.js";
 import { ChainRoundAnchorRepository } from "./chain-round-anchor.repository.js";
 import { ChainSender, type ChainSenderHooks } from "./chain-sender.js";
 import { JobSpecsController } from "./job-specs.controller.js";
+import { ModelRegistryReader } from "./model-registry-reader.js";
 import { PaymentTokens } from "./payment-tokens.js";
 
 /** The sender's options from the configuration. */
@@ -47,7 +48,7 @@ const RECORDS = [ChainDatasetRepository, ChainJobRepository, ChainIntentReposito
 /**
  * The chain: the repositories of what the indexer learnt and of the outbox (global, so that datasets, jobs,
  * rounds, trainers and the ledger read them), and, only when `config.chain` is set, the client, the indexer, the
- * sender and the JobSpec upload route. Without a chain configured the coordinator is exactly the off-chain one.
+ * sender and the JobSpec upload route, and with `chain.modelRegistry` the `ModelRegistryReader`. Without a chain configured the coordinator is exactly the off-chain one.
  * The indexer and the sender start at application bootstrap and stop at shutdown; the sender exists only with
  * `chain.senderPrivateKey`. Knows nothing of jobs, rounds or trainers: adoption lives in the jobs module.
  */
@@ -77,6 +78,15 @@ export class ChainModule {
           new ChainIndexer({ transactions, index, chainJobs }, client, indexerOptions(chain, client.wallet?.address)),
       },
     ];
+    const exports: Provider[] = [ChainClient, ChainIndexer, PaymentTokens];
+    if (chain.modelRegistry !== undefined) {
+      providers.push({
+        provide: ModelRegistryReader,
+        inject: [ChainClient],
+        useFactory: (client: ChainClient) => new ModelRegistryReader(client),
+      });
+      exports.push(ModelRegistryReader);
+    }
     if (chain.senderPrivateKey !== undefined) {
       providers.push({
         provide: ChainSender,
@@ -88,7 +98,7 @@ export class ChainModule {
     return {
       ...base,
       providers: [...base.providers, ...providers],
-      exports: [...base.exports, ChainClient, ChainIndexer, PaymentTokens],
+      exports: [...base.exports, ...exports],
       controllers: [JobSpecsController],
     };
   }

@@ -6,9 +6,11 @@ import type { Address } from "@tributary/protocol";
  * - `anyone`: no session needed;
  * - `signed-in`: any valid session (`Authorization: Bearer`, from `POST /auth/siwe`);
  * - `job-researcher`: the researcher of job `:id` (its creator on TrainingJobs, or who created it here);
- * - `blob-reader`: whoever may read blob `:cid` (public, or by its kind: see `AccessPolicy.mayRead`).
+ * - `blob-reader`: whoever may read blob `:cid` (public, or by its kind: see `AccessPolicy.mayRead`);
+ * - `model-publisher`: the researcher of job `:id`, or a provider it approved for the job on ModelRegistry;
+ * - `licence-holder`: an account holding a licence for model `:id` on ModelRegistry.
  */
-export type Role = "anyone" | "signed-in" | "job-researcher" | "blob-reader";
+export type Role = "anyone" | "signed-in" | "job-researcher" | "blob-reader" | "model-publisher" | "licence-holder";
 
 export const ACCESS_ROLE = "tributary:access-role";
 

@@ -30,6 +30,23 @@ describe("item 12: configuration defaults that fail safe", () => {
     ).toBe("production");
   });
 
+  it("follows ModelRegistry only when told where it is (TRIBUTARY_MODEL_REGISTRY)", () => {
+    const env = {
+      TRIBUTARY_RPC_URL: chain.rpcUrl,
+      TRIBUTARY_TRAINING_JOBS: JOBS,
+      TRIBUTARY_DATASET_REGISTRY: REGISTRY,
+      TRIBUTARY_VERIFYING_CONTRACT: JOBS,
+      TRIBUTARY_SENDER_KEY: KEY,
+    };
+    expect(configFromEnv(env).chain?.modelRegistry).toBeUndefined();
+    expect(
+      configFromEnv({ ...env, TRIBUTARY_MODEL_REGISTRY: OTHER.toUpperCase().replace("0X", "0x") }).chain?.modelRegistry,
+    ).toBe(OTHER);
+    expect(() => configFromEnv({ ...env, TRIBUTARY_MODEL_REGISTRY: "0x12" })).toThrow(
+      /chain\.modelRegistry: must be a 20-byte hex address/,
+    );
+  });
+
   it("refuses a chain without verifyingContract, or with one that is not its TrainingJobs", () => {
     expect(() => resolveConfig({ chain: { ...chain, senderPrivateKey: KEY } })).toThrow(
       `coordinator configuration.verifyingContract: is required with a chain: the chain's TrainingJobs (${JOBS})`,

@@ -13,6 +13,11 @@ export const ChainConfigSchema = z.strictObject({
   rpcUrl: z.url({ protocol: /^https?$/ }),
   trainingJobs: AddressSchema,
   datasetRegistry: AddressSchema,
+  /**
+   * ModelRegistry, whose licences and provider approvals open a job's final model to licence holders and approved
+   * providers, and whose registrants publish model metadata here. Absent: no model routes, no such readers.
+   */
+  modelRegistry: AddressSchema.optional(),
   /** The deployment's first block (`Deployment.startBlock`): the indexer starts here on an empty database. */
   startBlock: z.number().int().nonnegative().default(0),
   /**
@@ -206,6 +211,7 @@ const EnvSchema = z.object({
   TRIBUTARY_RPC_URL: z.string().optional(),
   TRIBUTARY_TRAINING_JOBS: z.string().optional(),
   TRIBUTARY_DATASET_REGISTRY: z.string().optional(),
+  TRIBUTARY_MODEL_REGISTRY: z.string().optional(),
   TRIBUTARY_CHAIN_START_BLOCK: z.coerce.number().optional(),
   TRIBUTARY_CHAIN_CONFIRMATIONS: z.coerce.number().optional(),
   TRIBUTARY_SENDER_KEY: z.string().optional(),
@@ -240,6 +246,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
           rpcUrl: vars.TRIBUTARY_RPC_URL,
           trainingJobs: vars.TRIBUTARY_TRAINING_JOBS,
           datasetRegistry: vars.TRIBUTARY_DATASET_REGISTRY,
+          modelRegistry: vars.TRIBUTARY_MODEL_REGISTRY,
           startBlock: vars.TRIBUTARY_CHAIN_START_BLOCK,
           confirmations: vars.TRIBUTARY_CHAIN_CONFIRMATIONS,
           senderPrivateKey: vars.TRIBUTARY_SENDER_KEY,

@@ -8,6 +8,7 @@ import { ContributionLedger1733100000000 } from "./migrations/1733100000000-cont
 import { Liveness1733200000000 } from "./migrations/1733200000000-liveness.js";
 import { AccessControl1733250000000 } from "./migrations/1733250000000-access-control.js";
 import { CommittedCounts1733300000000 } from "./migrations/1733300000000-committed-counts.js";
+import { ModelMetadata1733400000000 } from "./migrations/1733400000000-model-metadata.js";
 
 /** Pool size against a real PostgreSQL server. */
 const POSTGRES_POOL_SIZE = 10;
@@ -35,6 +36,7 @@ export function dataSourceOptions(
       Liveness1733200000000,
       AccessControl1733250000000,
       CommittedCounts1733300000000,
+      ModelMetadata1733400000000,
     ],
     migrationsRun: true,
     synchronize: false,

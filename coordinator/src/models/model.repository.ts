@@ -26,6 +26,11 @@ export class ModelRepository {
     return this.db.getRepository(ModelEntity).findBy({ jobId });
   }
 
+  /** The job's global model whose bytes have SHA-256 `sha256` (0x-hex), if it holds one. */
+  async findByHash(jobId: string, sha256: string): Promise<ModelEntity | undefined> {
+    return (await this.db.getRepository(ModelEntity).findOneBy({ jobId, sha256: sha256.toLowerCase() })) ?? undefined;
+  }
+
   /** Whether `cid` is one of the job's models. */
   holds(jobId: string, cid: string): Promise<boolean> {
     return this.db.getRepository(ModelEntity).existsBy({ jobId, cid });

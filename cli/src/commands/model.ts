@@ -1,0 +1,114 @@
+import type { Command } from "commander";
+import {
+  addChainOptions,
+  addCoordinatorOption,
+  addIdAction,
+  type CommandAction,
+  type CommandContext,
+} from "../chain/command-options.js";
+import { addSpendOption } from "../chain/spend.js";
+import { addKeyOption } from "../chain/wallet-options.js";
+import { runBuy, runDownload, runList, runShow } from "./model-market.js";
+import { runModelApprove, runModelRegister } from "./model-register.js";
+
+/** A subcommand whose only argument is the model id, run by `action`. */
+function byId(command: Command, context: CommandContext, action: CommandAction): Command {
+  return addIdAction(command, "the model id on ModelRegistry", context, action);
+}
+
+/**
+ * `tributary model list|show|buy|download|register|approve`: trained models on ModelRegistry. Buyers list, inspect,
+ * license and download them (TRIBUTARY_BUYER_KEY); a job's researcher, or a provider it approved, registers a
+ * finalised job's model (TRIBUTARY_PROVIDER_KEY: the account whose stake is locked); the researcher approves
+ * providers (TRIBUTARY_RESEARCHER_KEY).
+ */
+export function registerModelCommand(program: Command, context: CommandContext = {}): void {
+  const model = program
+    .command("model")
+    .description(
+      "trained models on ModelRegistry: list, show, buy a licence, download (buyers); register a finalised job's model, approve providers (researchers)",
+    );
+  const chainCommand = (name: string, description: string) =>
+    addChainOptions(model.command(name).description(description));
+  const withCoordinator = (command: Command, what: string) => addCoordinatorOption(command, what);
+
+  withCoordinator(
+    chainCommand("list", "registered models with their price, accuracy, ε and reputation"),
+    "the models' metadata",
+  )
+    .option("--task <task>", "classification, regression, or words of the job's name")
+    .option("--min-accuracy <fraction>", "least accuracy on the validation set, 0–1")
+    .option("--max-price <tokens>", "most a licence may cost, in the model's payment token")
+    .option("--max-price-per-token <tokens>", "most an inference token may cost")
+    .option("--min-reputation <n>", "least reputation score")
+    .option("--max-epsilon <ε>", "most ε any of the model's datasets spent (models trained without DP are left out)")
+    .option("--job <id>", "only models of this training job")
+    .option("--all", "deactivated models too", false)
+    .action((options: Record<string, unknown>) => runList(options, context));
+
+  byId(
+    withCoordinator(
+      chainCommand("show", "a model as ModelRegistry holds it, with its checked metadata"),
+      "its metadata",
+    ),
+    context,
+    runShow,
+  );
+
+  byId(
+    addSpendOption(
+      addKeyOption(chainCommand("buy", "buy a licence to a model (approves exactly its price first)"), "buyer"),
+    ),
+    context,
+    runBuy,
+  ).requiredOption("--max-price <tokens>", "the most you agree to pay (the price you saw); a higher price is refused");
+
+  byId(
+    addKeyOption(
+      withCoordinator(
+        chainCommand(
+          "download",
+          "as a licence holder, download a model's weights, check them against ModelRegistry and write a tfjs layers model",
+        ),
+        "the weights",
+      ),
+      "buyer",
+    ),
+    context,
+    runDownload,
+  ).requiredOption("--out <dir>", "directory to write model.json, weights.bin, weights.f32 and model-metadata.json to");
+
+  addKeyOption(
+    withCoordinator(
+      chainCommand(
+        "register",
+        "list a finalised job's final model on ModelRegistry with its hash, layout, validation accuracy and ε, locking stake",
+      ),
+      "the job",
+    ),
+    "provider",
+  )
+    .requiredOption("--job <id>", "the finalised training job whose final model to register")
+    .requiredOption("--stake <tokens>", "stake to lock (already staked on Staking: tributary stake deposit)")
+    .requiredOption("--price-per-token <tokens>", "inference price per token")
+    .requiredOption("--licence-price <tokens>", "price of a licence (0: free)")
+    .option("--endpoint <url>", "where the model is served")
+    .option(
+      "--token <TRIB|address>",
+      "the token licences are sold in: TRIB (the deployment's) or an ERC-20 address",
+      "TRIB",
+    )
+    .action((options: Record<string, unknown>) => runModelRegister(options, context));
+
+  addKeyOption(
+    chainCommand(
+      "approve",
+      "as a job's researcher, let a provider register and serve the job's model (--revoke to undo)",
+    ),
+    "researcher",
+  )
+    .requiredOption("--job <id>", "the training job")
+    .requiredOption("--provider <address>", "the provider's account")
+    .option("--revoke", "withdraw the approval", false)
+    .action((options: Record<string, unknown>) => runModelApprove(options, context));
+}
