@@ -1,6 +1,6 @@
 import { keccak_256 } from "@noble/hashes/sha3";
 import { getBytes, id, type TypedDataDomain, TypedDataEncoder, type TypedDataField } from "ethers";
-import * as secp from "tiny-secp256k1";
+import { type Secp256k1, secp256k1 } from "./secp256k1.js";
 
 /**
  * EIP-712 digests of one struct type whose fields are all 32-byte static words (`uint256`, `bytes32`), fast: the
@@ -56,27 +56,39 @@ function hex(bytes: Uint8Array): string {
   return text;
 }
 
+/** The address (lower case) of an uncompressed public key (`04 ‖ x ‖ y`): the last 20 bytes of keccak256(x ‖ y). */
+export function addressOf(publicKey: Uint8Array): string {
+  return hex(keccak_256(publicKey.subarray(1)).subarray(12));
+}
+
 /**
- * The address (lower case) that produced the 65-byte `r ‖ s ‖ v` signature over `digest`, by libsecp256k1 in
- * WebAssembly (`tiny-secp256k1`), or `undefined` when none can be recovered. The caller checks the signature's
- * form (low s, v 27/28) first, as `PaymentChannels` does through OpenZeppelin's ECDSA.
+ * The address (lower case) that produced the 65-byte `r ‖ s ‖ v` signature over `digest`, by libsecp256k1
+ * (`secp256k1`: native or WebAssembly), or `undefined` when none can be recovered. The caller checks the
+ * signature's form (low s, v 27/28) first, as `PaymentChannels` does through OpenZeppelin's ECDSA.
  */
-export function recoverAddress(digest: Uint8Array, signature: Uint8Array): string | undefined {
+export function recoverAddress(
+  digest: Uint8Array,
+  signature: Uint8Array,
+  curve: Secp256k1 = secp256k1,
+): string | undefined {
+  const point = recoverKey(digest, signature, curve);
+  return point === undefined ? undefined : addressOf(point);
+}
+
+/** The uncompressed public key behind a 65-byte `r ‖ s ‖ v` signature (v 27/28), or `undefined`. */
+export function recoverKey(
+  digest: Uint8Array,
+  signature: Uint8Array,
+  curve: Secp256k1 = secp256k1,
+): Uint8Array | undefined {
   const v = signature[64];
   if (v !== 27 && v !== 28) return undefined;
-  let point: Uint8Array | null;
-  try {
-    point = secp.recover(digest, signature.subarray(0, 64), (v - 27) as 0 | 1, false);
-  } catch {
-    return undefined;
-  }
-  if (point === null) return undefined;
-  return hex(keccak_256(point.subarray(1)).subarray(12));
+  return curve.recover(digest, signature.subarray(0, 64), (v - 27) as 0 | 1);
 }
 
 /** Signs `digest` with `privateKey` (32 bytes) as a 65-byte `r ‖ s ‖ v` hex signature (low s, v 27/28), as ethers does. */
-export function signDigest(digest: Uint8Array, privateKey: Uint8Array): string {
-  const { signature, recoveryId } = secp.signRecoverable(digest, privateKey);
+export function signDigest(digest: Uint8Array, privateKey: Uint8Array, curve: Secp256k1 = secp256k1): string {
+  const { signature, recoveryId } = curve.sign(digest, privateKey);
   const full = new Uint8Array(65);
   full.set(signature);
   full[64] = 27 + recoveryId;

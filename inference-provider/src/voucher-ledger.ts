@@ -1,14 +1,6 @@
-import {
-  type ChannelsDeployment,
-  channelsDomain,
-  type SignedVoucher,
-  signatureProblem,
-  TributaryError,
-  VOUCHER_TYPES,
-} from "@tributary/protocol";
-import { getBytes } from "ethers";
+import { type ChannelsDeployment, type SignedVoucher, TributaryError } from "@tributary/protocol";
 import type { ChannelView } from "./channel-book.js";
-import { recoverAddress, StaticTypedData, uintWord } from "./static-typed-data.js";
+import { VoucherVerifier } from "./voucher-verifier.js";
 
 /** What the provider holds for one channel. Amounts in the channel token's base units. */
 export interface ChannelAccount {
@@ -83,20 +75,13 @@ export interface Acceptance {
  * on one channel are checked one after another against the same state.
  */
 export class VoucherLedger {
-  readonly #typed: StaticTypedData;
+  readonly #verifier: VoucherVerifier;
 
   constructor(
     private readonly terms: LedgerTerms,
     readonly accounts: Map<string, ChannelAccount>,
   ) {
-    this.#typed = new StaticTypedData(channelsDomain(terms.deployment), VOUCHER_TYPES);
-  }
-
-  /** Whether `signature` over `voucher` is the buyer's, as PaymentChannels would verify it. */
-  signedBy(voucher: SignedVoucher, buyer: string): boolean {
-    if (signatureProblem(voucher.signature) !== undefined) return false;
-    const digest = this.#typed.digest([uintWord(voucher.channelId), uintWord(voucher.amount)]);
-    return recoverAddress(digest, getBytes(voucher.signature)) === buyer;
+    this.#verifier = new VoucherVerifier(terms.deployment);
   }
 
   /** Checks `voucher` as payment of `price` at chain time `now`; records it, or throws `PaymentRefusedError`. */
@@ -163,7 +148,7 @@ export class VoucherLedger {
         { ...amounts, deposit: channel.deposit.toString() },
       );
     }
-    if (!this.signedBy(voucher, channel.buyer)) {
+    if (!this.#verifier.signedBy(voucher, channel.buyer)) {
       throw refuse("VOUCHER_BAD_SIGNATURE", `the voucher is not signed by channel ${id}'s buyer ${channel.buyer}`);
     }
     const entry = account ?? { accepted: 0n, signature: "", owed: 0n, redeemed: 0n };
