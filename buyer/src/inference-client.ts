@@ -1,4 +1,6 @@
 import {
+  INFERENCE_BINARY_TYPE,
+  INFERENCE_HEADERS,
   type InferenceReceipt,
   type InferenceRequestWire,
   InferenceResponseSchema,
@@ -6,8 +8,10 @@ import {
   parseInput,
   type ServedModelInfo,
   ServedModelInfoSchema,
+  type SignedVoucher,
   TributaryError,
   voucherToWire,
+  weightsToBytes,
 } from "@tributary/protocol";
 import { hexlify } from "ethers";
 import type { ChannelPayer } from "./channel-payer.js";
@@ -93,10 +97,15 @@ export class InferenceClient {
     return this.payer?.spending();
   }
 
-  /** Predicts `inputs` (examples, each nested to the model's input shape). */
-  async predict(inputs: readonly unknown[]): Promise<Prediction> {
+  /**
+   * Predicts `inputs`: examples nested to the model's input shape, sent as JSON; or a Float32Array of whole examples
+   * packed row-major, sent as float32 bytes (`application/octet-stream`: no JSON to write or parse, the fast path
+   * for large inputs). Both give the same receipt for the same values.
+   */
+  async predict(inputs: readonly unknown[] | Float32Array): Promise<Prediction> {
     const requestId = hexlify(globalThis.crypto.getRandomValues(new Uint8Array(32)));
-    const price = BigInt(this.info.pricePerExample) * BigInt(inputs.length);
+    const count = inputs instanceof Float32Array ? examplesIn(inputs, this.info) : inputs.length;
+    const price = BigInt(this.info.pricePerExample) * BigInt(count);
     const needsPayment = price > 0n;
     if (needsPayment && this.payer === undefined) {
       throw new ProviderRefusedError(
@@ -106,11 +115,22 @@ export class InferenceClient {
       );
     }
     const send = async (reordered: boolean) => {
-      const body: InferenceRequestWire = { requestId, inputs: [...inputs] };
+      let voucher: SignedVoucher | undefined;
       if (needsPayment && this.payer !== undefined) {
-        const voucher = reordered ? await this.payer.voucherAfterReorder() : await this.payer.voucherFor(price);
-        body.payment = voucherToWire(voucher);
+        voucher = reordered ? await this.payer.voucherAfterReorder() : await this.payer.voucherFor(price);
       }
+      const payment = voucher === undefined ? undefined : voucherToWire(voucher);
+      if (inputs instanceof Float32Array) {
+        const headers: Record<string, string> = {
+          "content-type": INFERENCE_BINARY_TYPE,
+          [INFERENCE_HEADERS.requestId]: requestId,
+          [INFERENCE_HEADERS.inputShape]: [count, ...this.info.inputShape].join(","),
+        };
+        if (payment !== undefined) headers[INFERENCE_HEADERS.payment] = JSON.stringify(payment);
+        return this.fetchImpl(`${this.url}/v1/predict`, { method: "POST", headers, body: weightsToBytes(inputs) });
+      }
+      const body: InferenceRequestWire = { requestId, inputs: [...inputs] };
+      if (payment !== undefined) body.payment = payment;
       return this.fetchImpl(`${this.url}/v1/predict`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -136,6 +156,19 @@ export class InferenceClient {
       batchSize: batch === null ? undefined : Number(batch),
     };
   }
+}
+
+/** The number of whole examples packed in `values`, refused locally when it is none or not whole. */
+function examplesIn(values: Float32Array, info: ServedModelInfo): number {
+  const size = info.inputShape.reduce((product, axis) => product * axis, 1);
+  if (values.length === 0 || values.length % size !== 0) {
+    throw new ProviderRefusedError(
+      0,
+      "INPUT_SHAPE",
+      `${values.length} values are not whole examples of the model's input shape [${info.inputShape.join(", ")}] (${size} values each)`,
+    );
+  }
+  return values.length / size;
 }
 
 async function refusalOf(response: Response): Promise<ProviderRefusedError> {

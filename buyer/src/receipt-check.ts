@@ -27,18 +27,19 @@ export function flatten(values: readonly unknown[]): Float32Array {
 
 /**
  * Checks an answer against what was asked and what was agreed: the request id, the model's hash, the price, the
- * hashes of the inputs sent and outputs received (recomputed here), and the provider's EIP-712 signature over the
+ * hashes of the inputs sent (nested arrays, or the float32 values of a binary request) and outputs received
+ * (recomputed here), and the provider's EIP-712 signature over the
  * receipt. Returns the receipt.
  */
 export function checkReceipt(
   info: ServedModelInfo,
-  request: { readonly requestId: string; readonly inputs: readonly unknown[]; readonly price: bigint },
+  request: { readonly requestId: string; readonly inputs: readonly unknown[] | Float32Array; readonly price: bigint },
   response: InferenceResponse,
 ): InferenceReceipt {
   const receipt: InferenceReceipt = {
     requestId: response.requestId,
     modelHash: response.modelHash,
-    requestHash: tensorHash(flatten(request.inputs)),
+    requestHash: tensorHash(request.inputs instanceof Float32Array ? request.inputs : flatten(request.inputs)),
     responseHash: tensorHash(flatten(response.outputs)),
     price: BigInt(response.price),
   };

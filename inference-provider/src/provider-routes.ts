@@ -1,4 +1,6 @@
 import {
+  INFERENCE_BINARY_TYPE,
+  INFERENCE_HEADERS,
   InferenceRequestSchema,
   type InferenceResponse,
   InferenceResponseSchema,
@@ -12,12 +14,14 @@ import {
 } from "@tributary/protocol";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { z } from "zod";
+import { binaryInput, type PredictRequest } from "./binary-input.js";
 import type { DynamicBatcher } from "./dynamic-batcher.js";
 import { InferenceInputError, inputTensor } from "./input-tensor.js";
 import { type PaymentDesk, paymentRequired } from "./payment-desk.js";
 import type { ProviderMetrics } from "./provider-metrics.js";
 import type { ReceiptSigner } from "./receipt-signer.js";
 import type { ServedModel } from "./served-model.js";
+import { tensorDigest } from "./tensor-digest.js";
 import type { Acceptance } from "./voucher-ledger.js";
 import { PaymentRefusedError } from "./voucher-ledger.js";
 import type { VoucherStore } from "./voucher-store.js";
@@ -38,6 +42,43 @@ export interface ProviderRouteDeps {
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
 const errorSchema = json(ProviderErrorSchema);
+
+/** `POST /v1/predict`'s body, documented for both formats (OpenAPI `requestBody.content`). */
+const predictBody = {
+  content: {
+    "application/json": { schema: json(InferenceRequestSchema) },
+    [INFERENCE_BINARY_TYPE]: {
+      schema: {
+        type: "string",
+        format: "binary",
+        description: `The examples as little-endian float32, example after example, each row-major (the bytes the receipt's requestHash hashes); with the headers ${Object.values(INFERENCE_HEADERS).join(", ")}`,
+      },
+    },
+  },
+};
+
+/** The headers of a binary request, documented (they are parsed with protocol's InferenceBinaryHeadersSchema). */
+const binaryHeaders = {
+  type: "object",
+  properties: {
+    [INFERENCE_HEADERS.requestId]: { type: "string", description: "binary requests: the request id, 32 bytes of hex" },
+    [INFERENCE_HEADERS.inputShape]: {
+      type: "string",
+      description: "binary requests: the body's shape, examples first, comma-separated (e.g. 32,784)",
+    },
+    [INFERENCE_HEADERS.payment]: {
+      type: "string",
+      description: "binary requests: the voucher as one line of JSON (the JSON body's payment)",
+    },
+  },
+};
+
+/** A JSON request: the body parsed with protocol's schema and its nested inputs checked against the model. */
+function jsonInput(body: unknown, inputShape: readonly number[], maxExamples: number): PredictRequest {
+  const parsed = parseInput(InferenceRequestSchema, body, "request");
+  const input = inputTensor(parsed.inputs, inputShape, maxExamples);
+  return { requestId: parsed.requestId, input, count: parsed.inputs.length, payment: parsed.payment };
+}
 
 function statusOf(error: unknown): { status: number; code: string; message: string; details?: unknown } {
   if (error instanceof PaymentRefusedError) return { status: 402, ...plain(error) };
@@ -74,11 +115,18 @@ function plain(error: TributaryError) {
 /**
  * The provider's routes: `POST /v1/predict` (paid: the voucher is its owner check, one place), `GET /v1/model`,
  * and the public `GET /health`, `GET /ready`, `GET /metrics`, `GET /openapi.json`. Bodies are parsed with
- * protocol's schemas; every refusal is `{error: {code, message, details}}`.
+ * protocol's schemas; every refusal is `{error: {code, message, details}}`. A prediction comes as JSON or, for large
+ * inputs, as float32 bytes (`application/octet-stream`, see protocol's `INFERENCE_HEADERS`); the answer is JSON.
  */
 export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRouteDeps): void {
   const { info, model, batcher, desk, store, signer, metrics, state } = deps;
   const pricePerExample = BigInt(info.pricePerExample);
+  app.addContentTypeParser(INFERENCE_BINARY_TYPE, { parseAs: "buffer" }, (_, body, done) => done(null, body));
+  // Answers sent while the service closes end their connection, so closing does not wait for keep-alive timeouts.
+  app.addHook("onSend", async (_, reply, payload) => {
+    if (!state.ready) void reply.header("connection", "close");
+    return payload;
+  });
 
   app.setErrorHandler((error, request, reply) => {
     const { status, code, message, details } = statusOf(error);
@@ -112,30 +160,32 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
     {
       schema: {
         summary: "Predict: the examples' outputs and the provider's signed receipt; paid with a cumulative voucher",
-        body: json(InferenceRequestSchema),
+        body: predictBody,
+        headers: binaryHeaders,
         response: { 200: json(InferenceResponseSchema), 400: errorSchema, 402: errorSchema, 413: errorSchema },
       },
     },
     async (request, reply) => {
-      const body = parseInput(InferenceRequestSchema, request.body, "request");
-      const input = inputTensor(body.inputs, model.inputShape, info.maxExamplesPerRequest);
-      const count = body.inputs.length;
+      const { requestId, input, count, payment } = Buffer.isBuffer(request.body)
+        ? binaryInput(request.headers, request.body, model.inputShape, info.maxExamplesPerRequest)
+        : jsonInput(request.body, model.inputShape, info.maxExamplesPerRequest);
       const price = pricePerExample * BigInt(count);
       let acceptance: Acceptance | undefined;
       if (price > 0n) {
-        if (body.payment === undefined) throw paymentRequired(price);
-        acceptance = await desk.accept(body.payment, price);
+        if (payment === undefined) throw paymentRequired(price);
+        acceptance = await desk.accept(payment, price);
       }
       state.inFlight++;
       try {
-        const [result] = await Promise.all([
+        const [result, requestHash] = await Promise.all([
           batcher.submit(input, count),
+          tensorDigest(input),
           acceptance === undefined ? undefined : store.save(),
         ]);
         const receipt = {
-          requestId: body.requestId,
+          requestId,
           modelHash: info.modelHash,
-          requestHash: tensorHash(input),
+          requestHash,
           responseHash: tensorHash(result.outputs),
           price,
         };

@@ -8,7 +8,12 @@ import {
 import { buildModel, getFlatWeights, initModelBackend } from "@tributary/model-runtime";
 import { type ModelSpec, ModelSpecSchema, tensorHash } from "@tributary/protocol";
 import type { JsonRpcProvider, Wallet } from "ethers";
-import type { RegisteredModel } from "../src/provider-service.js";
+import {
+  type ProviderService,
+  type ProviderServiceOptions,
+  type RegisteredModel,
+  startProviderService,
+} from "../src/provider-service.js";
 
 const E18 = 10n ** 18n;
 
@@ -43,6 +48,36 @@ export interface ProviderWorld {
   /** Moves the chain's clock by `seconds` and mines a block. */
   advance(seconds: bigint): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * Starts the world's provider on a free port with the test defaults (batches of 32 waiting 2 ms, 16 examples per
+ * request, 64 KiB bodies, channels read afresh for each request), keeping vouchers in `stateDir`.
+ */
+export function serveWorld(
+  world: ProviderWorld,
+  stateDir: string,
+  overrides: Partial<Pick<ProviderServiceOptions, "maxBatch" | "maxWaitMs">> = {},
+): Promise<ProviderService> {
+  const { chain, rpc, providerWallet, model, addresses } = world;
+  return startProviderService({
+    model,
+    chainId: BigInt(chain.chainId),
+    modelRegistry: addresses.modelRegistry,
+    channels: connectPaymentChannels(addresses.paymentChannels, rpc),
+    chain: rpc,
+    privateKey: providerWallet.privateKey,
+    address: providerWallet.address,
+    stateDir,
+    host: "127.0.0.1",
+    port: 0,
+    maxBatch: overrides.maxBatch ?? 32,
+    maxWaitMs: overrides.maxWaitMs ?? 2,
+    maxExamplesPerRequest: 16,
+    bodyLimit: 64 * 1024,
+    channelTtlMs: 0,
+    expiryMarginS: 60n,
+  });
 }
 
 /** Weights of `WORLD_SPEC` drawn with `seed` (Glorot-uniform kernels; biases set so that none is zero). */

@@ -62,6 +62,10 @@ export {
   Uint256Schema,
 } from "./ids.js";
 export {
+  INFERENCE_BINARY_TYPE,
+  INFERENCE_HEADERS,
+  type InferenceBinaryHeaders,
+  InferenceBinaryHeadersSchema,
   type InferenceRequest,
   InferenceRequestSchema,
   type InferenceRequestWire,

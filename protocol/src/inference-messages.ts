@@ -18,6 +18,49 @@ export const InferenceRequestSchema = z.strictObject({
 export type InferenceRequest = z.output<typeof InferenceRequestSchema>;
 export type InferenceRequestWire = z.input<typeof InferenceRequestSchema>;
 
+/**
+ * The binary form of `POST /v1/predict`, for large inputs: the body (`application/octet-stream`) holds the examples
+ * as little-endian float32, example after example, each row-major: exactly the bytes `tensorHash` hashes, so the
+ * receipt's `requestHash` is the SHA-256 of the body. The rest travels in these headers.
+ */
+export const INFERENCE_BINARY_TYPE = "application/octet-stream";
+export const INFERENCE_HEADERS = {
+  /** The request id (32 bytes, hex), as `requestId` in JSON. */
+  requestId: "x-tributary-request-id",
+  /** The body's shape: the number of examples, then the model's input shape, comma-separated (e.g. `32,28,28`). */
+  inputShape: "x-tributary-input-shape",
+  /** The voucher, as `payment` in JSON (a one-line JSON object); absent when the model is free. */
+  payment: "x-tributary-payment",
+} as const;
+
+const HeaderShapeSchema = z
+  .string()
+  .regex(
+    /^[1-9]\d{0,8}(,[1-9]\d{0,8})*$/,
+    "must be positive integers separated by commas, examples first (e.g. 32,784)",
+  )
+  .transform((value) => value.split(",").map(Number));
+
+const HeaderVoucherSchema = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be the voucher as one line of JSON" });
+      return z.NEVER;
+    }
+  })
+  .pipe(SignedVoucherSchema);
+
+/** The headers of a binary request (other headers are ignored). */
+export const InferenceBinaryHeadersSchema = z.object({
+  [INFERENCE_HEADERS.requestId]: Bytes32Schema,
+  [INFERENCE_HEADERS.inputShape]: HeaderShapeSchema,
+  [INFERENCE_HEADERS.payment]: HeaderVoucherSchema.optional(),
+});
+export type InferenceBinaryHeaders = z.output<typeof InferenceBinaryHeadersSchema>;
+
 /** Where the channel stands at the provider after a paid request. Amounts in base units, decimal strings. */
 export const PaymentStateSchema = z.strictObject({
   channelId: Uint256Schema,

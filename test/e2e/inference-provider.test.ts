@@ -4,19 +4,14 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { ChannelPayer, InferenceClient, ProviderRefusedError } from "@tributary/buyer";
 import { connectPaymentChannels } from "@tributary/contracts/typed";
-import {
-  BATCH_SIZE_HEADER,
-  type ProviderService,
-  StaticTypedData,
-  startProviderService,
-  uintWord,
-} from "@tributary/inference-provider";
+import { BATCH_SIZE_HEADER, type ProviderService, StaticTypedData, uintWord } from "@tributary/inference-provider";
 import { buildModel, setFlatWeights } from "@tributary/model-runtime";
 import { signVoucher, voucherDigest, voucherToWire } from "@tributary/protocol";
 import { hexlify, randomBytes, recoverAddress, sha256, TypedDataEncoder, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ProviderWorld,
+  serveWorld,
   startProviderWorld,
   WORLD_SPEC,
 } from "../../inference-provider/test-support/provider-world.js";
@@ -26,25 +21,7 @@ let stateDir: string;
 const services: ProviderService[] = [];
 
 async function serve(overrides: { maxBatch?: number; maxWaitMs?: number } = {}): Promise<ProviderService> {
-  const { chain, rpc, providerWallet, model, addresses } = world;
-  const service = await startProviderService({
-    model,
-    chainId: BigInt(chain.chainId),
-    modelRegistry: addresses.modelRegistry,
-    channels: connectPaymentChannels(addresses.paymentChannels, rpc),
-    chain: rpc,
-    privateKey: providerWallet.privateKey,
-    address: providerWallet.address,
-    stateDir,
-    host: "127.0.0.1",
-    port: 0,
-    maxBatch: overrides.maxBatch ?? 32,
-    maxWaitMs: overrides.maxWaitMs ?? 2,
-    maxExamplesPerRequest: 16,
-    bodyLimit: 64 * 1024,
-    channelTtlMs: 0,
-    expiryMarginS: 60n,
-  });
+  const service = await serveWorld(world, stateDir, overrides);
   services.push(service);
   return service;
 }
@@ -263,6 +240,25 @@ describe("provider serve over HTTP", () => {
       payment: await voucher(channelId, 2_000n),
     });
     expect(served.status).toBe(200);
+  });
+  it("answers a request in flight when it closes, and ends that keep-alive connection instead of waiting for it", async () => {
+    const service = await serve({ maxBatch: 8, maxWaitMs: 600_000 });
+    const channelId = await world.openChannel();
+    const answer = post(service, {
+      requestId: requestId(),
+      inputs: EXAMPLES,
+      payment: await voucher(channelId, 2_000n),
+    });
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const metrics = await (await fetch(`${service.url}/metrics`)).text();
+      if (/^tributary_provider_queued_examples 2$/m.test(metrics)) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const closing = service.close();
+    const answered = await answer;
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get("connection")).toBe("close");
+    await closing;
   });
 });
 
