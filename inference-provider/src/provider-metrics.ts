@@ -28,7 +28,16 @@ export class ProviderMetrics {
     registers: [this.registry],
   });
 
-  constructor(queued: () => number, inFlight: () => number) {
+  constructor(queued: () => number, inFlight: () => number, modelCpuSeconds: () => number) {
+    new Counter({
+      name: "tributary_provider_model_thread_cpu_seconds_total",
+      help: "CPU time the model's thread has spent predicting (compare with wall time: how busy the model is)",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(modelCpuSeconds());
+      },
+    });
     new Gauge({
       name: "tributary_provider_queued_examples",
       help: "Examples waiting for a batch",

@@ -61,7 +61,7 @@ export interface ProviderService {
 
 /**
  * Starts the provider's HTTP service (Fastify, documented at `/openapi.json`): the model on the process's tfjs
- * backend, dynamic batching, input checks, receipts signed with the provider's key, vouchers checked off chain and
+ * backend, on a thread of its own, dynamic batching, input checks, receipts signed with the provider's key, vouchers checked off chain and
  * kept on disk. Readiness turns false as soon as `close()` starts; requests already in flight are answered (a
  * batch still filling runs at once) before the server stops.
  */
@@ -69,11 +69,12 @@ export async function startProviderService(options: ProviderServiceOptions): Pro
   const { model: registered } = options;
   const contract = (await options.channels.getAddress()).toLowerCase();
   const provider = options.address.toLowerCase();
-  const model = loadServedModel(registered.spec, registered.weights);
+  const model = await loadServedModel(registered.spec, registered.weights);
   const state = { ready: false, inFlight: 0 };
   const metrics = new ProviderMetrics(
     () => batcher.queuedExamples,
     () => state.inFlight,
+    () => model.threadCpuSeconds(),
   );
   const batcher = new DynamicBatcher(
     (input, count) => model.predict(input, count),
@@ -145,7 +146,7 @@ export async function startProviderService(options: ProviderServiceOptions): Pro
         await batcher.drain();
         await closed;
         await store.save();
-        model.dispose();
+        await model.dispose();
       })();
       return closing;
     },
