@@ -3,6 +3,8 @@ export interface BatcherOptions {
   readonly maxBatch: number;
   /** Longest a request waits for others to join its batch, in milliseconds. */
   readonly maxWaitMs: number;
+  /** Room for a batch's input values (default: a new Float32Array); the runner takes it over. */
+  readonly allocate?: (floats: number) => Float32Array;
 }
 
 /** Runs a model on `count` examples packed in `input` and returns their outputs, packed the same way. */
@@ -92,7 +94,8 @@ export class DynamicBatcher {
     }
     this.#queued -= examples;
     try {
-      const input = new Float32Array(examples * this.sizes.input);
+      const floats = examples * this.sizes.input;
+      const input = this.options.allocate?.(floats) ?? new Float32Array(floats);
       let offset = 0;
       for (const item of batch) {
         input.set(item.input, offset);

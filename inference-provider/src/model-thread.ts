@@ -15,16 +15,29 @@ export interface ModelThreadData {
   readonly backend: ModelBackendName;
 }
 
-/** A batch to predict: `count` examples packed in `input` (transferred). */
+/**
+ * A slot: memory shared by both threads for one batch in flight, its input (the main thread writes it) and its
+ * outputs (the model's thread writes them). Sent once, when the main thread makes it; batches then name it.
+ */
+export interface ModelThreadSlot {
+  readonly slot: number;
+  readonly input: Float32Array;
+  readonly output: Float32Array;
+}
+
+/** A batch to predict: `count` examples packed at the start of slot `slot`'s input. */
 export interface ModelThreadRequest {
   readonly id: number;
-  readonly input: Float32Array;
+  readonly slot: number;
   readonly count: number;
 }
 
-/** The batch's outputs (transferred), or why the model failed; with the thread's CPU time so far, in seconds. */
+/**
+ * The batch is done (its outputs at the start of its slot's output), or why the model failed; with the thread's CPU
+ * time so far, in seconds.
+ */
 export type ModelThreadAnswer =
-  | { readonly id: number; readonly output: Float32Array; readonly cpuS: number }
+  | { readonly id: number; readonly cpuS: number }
   | { readonly id: number; readonly error: string; readonly cpuS: number }
   | { readonly ready: true }
   | { readonly failed: string };
@@ -32,7 +45,7 @@ export type ModelThreadAnswer =
 async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error("model-thread runs as a worker thread");
-  const post = (answer: ModelThreadAnswer, transfer: ArrayBuffer[] = []) => port.postMessage(answer, transfer);
+  const post = (answer: ModelThreadAnswer) => port.postMessage(answer);
   const { spec, weights, backend } = workerData as ModelThreadData;
   let model: ReturnType<typeof buildModel>;
   try {
@@ -48,16 +61,24 @@ async function main(): Promise<void> {
     const used = process.threadCpuUsage();
     return (used.user + used.system) / 1e6;
   };
-  port.on("message", async ({ id, input, count }: ModelThreadRequest) => {
+  const inputSize = inputShape.reduce((product, size) => product * size, 1);
+  const slots: ModelThreadSlot[] = [];
+  port.on("message", async (message: ModelThreadSlot | ModelThreadRequest) => {
+    if ("input" in message) {
+      slots[message.slot] = message;
+      return;
+    }
+    const { id, slot, count } = message;
     try {
-      const output = tf.tidy(() => model.predict(tf.tensor(input, [count, ...inputShape], "float32")) as tf.Tensor);
+      const { input, output } = slots[slot] as ModelThreadSlot;
+      const values = input.subarray(0, count * inputSize);
+      const result = tf.tidy(() => model.predict(tf.tensor(values, [count, ...inputShape], "float32")) as tf.Tensor);
       try {
-        // A copy of its own (the backend may hand out its own storage), moved to the main thread without a copy.
-        const values = ((await output.data()) as Float32Array).slice();
-        post({ id, output: values, cpuS: cpuS() }, [values.buffer]);
+        output.set((await result.data()) as Float32Array);
       } finally {
-        output.dispose();
+        result.dispose();
       }
+      post({ id, cpuS: cpuS() });
     } catch (error) {
       post({ id, error: (error as Error).message, cpuS: cpuS() });
     }

@@ -21,7 +21,6 @@ import { type PaymentDesk, paymentRequired } from "./payment-desk.js";
 import type { ProviderMetrics } from "./provider-metrics.js";
 import type { ReceiptSigner } from "./receipt-signer.js";
 import type { ServedModel } from "./served-model.js";
-import { tensorDigest } from "./tensor-digest.js";
 import type { Acceptance } from "./voucher-ledger.js";
 import { PaymentRefusedError } from "./voucher-ledger.js";
 import type { VoucherStore } from "./voucher-store.js";
@@ -177,11 +176,11 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       }
       state.inFlight++;
       try {
-        const [result, requestHash] = await Promise.all([
-          batcher.submit(input, count),
-          tensorDigest(input),
-          acceptance === undefined ? undefined : store.save(),
-        ]);
+        const batched = batcher.submit(input, count);
+        const requestHash = tensorHash(input);
+        const result = await batched;
+        // Saved once the batch is done: the requests of one batch resume together and share one write.
+        if (acceptance !== undefined) await store.save();
         const receipt = {
           requestId,
           modelHash: info.modelHash,

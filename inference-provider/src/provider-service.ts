@@ -79,7 +79,7 @@ export async function startProviderService(options: ProviderServiceOptions): Pro
   const batcher = new DynamicBatcher(
     (input, count) => model.predict(input, count),
     { input: model.inputSize, output: model.outputSize },
-    { maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs },
+    { maxBatch: options.maxBatch, maxWaitMs: options.maxWaitMs, allocate: (floats) => model.inputBuffer(floats) },
     (examples, requests) => {
       metrics.batchSize.observe(examples);
       metrics.batchRequests.observe(requests);

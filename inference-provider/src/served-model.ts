@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { ensureModelBackend } from "@tributary/model-runtime";
 import { inferModelShapes, type ModelSpec } from "@tributary/protocol";
-import type { ModelThreadAnswer, ModelThreadData, ModelThreadRequest } from "./model-thread.js";
+import type { ModelThreadAnswer, ModelThreadData, ModelThreadRequest, ModelThreadSlot } from "./model-thread.js";
 
 /** A model ready to answer: its shapes per example and a batched forward pass. */
 export interface ServedModel {
@@ -10,8 +10,16 @@ export interface ServedModel {
   /** Floats per example in and out. */
   readonly inputSize: number;
   readonly outputSize: number;
-  /** Outputs of `count` examples packed in `input` (which is moved to the model's thread: do not use it after), packed the same way. */
+  /**
+   * Outputs of `count` examples packed in `input`, packed the same way. An input from `inputBuffer` goes to the
+   * model's thread as it is; any other is copied first.
+   */
   predict(input: Float32Array, count: number): Promise<Float32Array>;
+  /**
+   * Room for `floats` input values (not zeroed) in memory shared with the model's thread, reserved until the
+   * `predict` given it resolves.
+   */
+  inputBuffer(floats: number): Float32Array;
   /** CPU seconds the model's thread has spent, as of its latest answer. */
   threadCpuSeconds(): number;
   /** Stops the model's thread. */
@@ -20,13 +28,29 @@ export interface ServedModel {
 
 const product = (shape: readonly number[]) => shape.reduce((total, size) => total * size, 1);
 
+/** The options of this process that tell Node how to load modules (a worker refuses V8 and process-wide flags). */
+function loaderArguments(): string[] {
+  const kept: string[] = [];
+  const argv = process.execArgv;
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index] as string;
+    if (/^(--require|-r|--import|--loader|--experimental-loader|--conditions|-C)$/.test(argument)) {
+      kept.push(argument, argv[++index] as string);
+    } else if (/^--(require|import|loader|experimental-loader|conditions)=/.test(argument)) {
+      kept.push(argument);
+    }
+  }
+  return kept;
+}
+
 /** Where the model's thread starts: the compiled file, or the TypeScript source through tsx (tsx, vitest). */
 function threadEntry(): { url: URL; execArgv?: string[] } {
   if (import.meta.url.endsWith(".js")) return { url: new URL("./model-thread.js", import.meta.url) };
-  const tsx = process.execArgv.some((argument) => argument.includes("tsx"));
+  const inherited = loaderArguments();
+  const tsx = inherited.some((argument) => argument.includes("tsx"));
   return {
     url: new URL("./model-thread.ts", import.meta.url),
-    execArgv: [...process.execArgv, ...(tsx ? [] : ["--import", "tsx"]), "--conditions=@tributary/source"],
+    execArgv: [...inherited, ...(tsx ? [] : ["--import", "tsx"]), "--conditions=@tributary/source"],
   };
 }
 
@@ -42,9 +66,25 @@ export async function loadServedModel(spec: ModelSpec, weights: Float32Array): P
   const data: ModelThreadData = { spec, weights, backend: backend.name };
   const { url, execArgv } = threadEntry();
   const worker = new Worker(url, { workerData: data, ...(execArgv === undefined ? {} : { execArgv }) });
-  const pending = new Map<number, { resolve(output: Float32Array): void; reject(error: Error): void }>();
+  const pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
   let nextId = 0;
   let cpuS = 0;
+  const inputSize = product(inputShape);
+  const outputSize = product(outputShape);
+  /** Memory shared with the model's thread (no copy, no transfer per batch); `busy` from `inputBuffer` to answer. */
+  const slots: (ModelThreadSlot & { busy: boolean })[] = [];
+  const reserve = (floats: number) => {
+    let slot = slots.find((candidate) => !candidate.busy && candidate.input.length >= floats);
+    if (slot === undefined) {
+      const examples = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(floats / inputSize))));
+      const shared = (size: number) => new Float32Array(new SharedArrayBuffer(examples * size * 4));
+      slot = { slot: slots.length, input: shared(inputSize), output: shared(outputSize), busy: false };
+      slots.push(slot);
+      worker.postMessage({ slot: slot.slot, input: slot.input, output: slot.output } satisfies ModelThreadSlot);
+    }
+    slot.busy = true;
+    return slot;
+  };
   let stopped: Error | undefined;
   const stop = (error: Error) => {
     stopped ??= error;
@@ -59,7 +99,7 @@ export async function loadServedModel(spec: ModelSpec, weights: Float32Array): P
       const waiting = pending.get(answer.id);
       pending.delete(answer.id);
       if ("error" in answer) waiting?.reject(new Error(`the model failed: ${answer.error}`));
-      else waiting?.resolve(answer.output);
+      else waiting?.resolve();
     });
     worker.on("error", (error) => {
       stop(error);
@@ -80,17 +120,27 @@ export async function loadServedModel(spec: ModelSpec, weights: Float32Array): P
   return {
     inputShape,
     outputShape,
-    inputSize: product(inputShape),
-    outputSize: product(outputShape),
-    predict(input, count) {
-      if (stopped !== undefined) return Promise.reject(stopped);
+    inputSize,
+    outputSize,
+    async predict(input, count) {
+      if (stopped !== undefined) throw stopped;
+      let slot = slots.find((candidate) => candidate.busy && candidate.input.buffer === input.buffer);
+      if (slot === undefined) {
+        slot = reserve(input.length);
+        slot.input.set(input);
+      }
       const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        const request: ModelThreadRequest = { id, input, count };
-        worker.postMessage(request, [input.buffer as ArrayBuffer]);
-      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          pending.set(id, { resolve, reject });
+          worker.postMessage({ id, slot: slot.slot, count } satisfies ModelThreadRequest);
+        });
+        return slot.output.slice(0, count * outputSize);
+      } finally {
+        slot.busy = false;
+      }
     },
+    inputBuffer: (floats) => reserve(floats).input.subarray(0, floats),
     threadCpuSeconds: () => cpuS,
     async dispose() {
       stop(new Error("the model was stopped"));
