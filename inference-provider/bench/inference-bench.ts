@@ -1,74 +1,44 @@
 /**
  * npm run bench:inference — the provider's hot paths against baselines measured in the same run:
- * - voucher verification (digest + libsecp256k1 recovery, one core) against ethers' `verifyTypedData`;
- * - the provider's throughput over HTTP (paid requests of one example from 64 concurrent clients, dynamic batching,
- *   vouchers checked and stored, receipts signed) against the model's raw `predict` at the same batch sizes.
- * The clients run in the same process as the provider, so the ratio is a lower bound. Prints a table, then one JSON
- * line.
+ * - voucher verification on one thread (the provider's verifier, libsecp256k1 native) against the same verifier on
+ *   libsecp256k1 in WebAssembly and ethers' `verifyTypedData`;
+ * - the provider over HTTP (64 clients, one channel each, every request paid, checked, stored and receipted), JSON
+ *   and binary bodies, small (1 example) and large (32 examples) requests, against the model's raw `predict` at the
+ *   batch size the provider's model calls held; raw `predict` is measured before and after the load phases.
+ * The clients run on worker threads (`load-client.ts`); each phase says which side limited it. Prints a table, then
+ * one JSON line.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
 import { LocalChain } from "@tributary/contracts/local-chain";
 import { connectPaymentChannels, connectTributaryToken } from "@tributary/contracts/typed";
 import { buildModel, getFlatWeights, initModelBackend } from "@tributary/model-runtime";
-import {
-  MLP_784_200_200_10,
-  recoverVoucherSigner,
-  type SignedVoucher,
-  signVoucher,
-  tensorHash,
-  voucherToWire,
-} from "@tributary/protocol";
-import { hexlify, randomBytes, type Wallet } from "ethers";
-import { startProviderService } from "../src/provider-service.js";
-import { VoucherLedger } from "../src/voucher-ledger.js";
+import { MLP_784_200_200_10 } from "@tributary/protocol";
+import type { Wallet } from "ethers";
+import { secp256k1 } from "../src/secp256k1.js";
+import { registerModel, serveOnChain } from "../test-support/provider-world.js";
+import { type LoadChannel, type LoadPhase, type PhaseResult, ProviderLoad } from "./provider-load.js";
+import { type RawPredict, rawAround, rawCurve, rawSummary, warmUp } from "./raw-predict.js";
+import { FastVoucherSigner, voucherRates } from "./voucher-rate.js";
 
 const CLIENTS = 64;
-const REQUESTS_PER_CLIENT = 30;
-/** Examples per request in each load phase: one (crypto and HTTP per example), and 16 (amortised over 16). */
-const PHASES = [1, 16] as const;
-const MAX_BATCH = 64;
-const VERIFY_N = 3_000;
+const CLIENT_THREADS = 2;
+const MAX_BATCH = 128;
+const MAX_WAIT_MS = 2;
+const PHASES: LoadPhase[] = [
+  { format: "json", examples: 1, requestsPerClient: 40 },
+  { format: "binary", examples: 1, requestsPerClient: 40 },
+  { format: "json", examples: 32, requestsPerClient: 15 },
+  { format: "binary", examples: 32, requestsPerClient: 40 },
+];
+const VERIFY_N = 5_000;
 const PRICE = 1_000n;
 const E18 = 10n ** 18n;
+const TARGETS = { voucherVerifyPerS: 5_000, providerVsRaw: 0.7 };
 
-function rate(count: number, ms: number): number {
-  return Math.round(count / (ms / 1000));
-}
-
-async function voucherBench(buyer: Wallet) {
-  const deployment = { chainId: 31337n, contract: `0x${"12".repeat(20)}` as const };
-  const vouchers: SignedVoucher[] = [];
-  for (let i = 1; i <= VERIFY_N; i++)
-    vouchers.push(await signVoucher(buyer, deployment, { channelId: 1n, amount: BigInt(i) }));
-  const ledger = new VoucherLedger({ deployment, provider: "0x", paymentToken: "0x", expiryMarginS: 0n }, new Map());
-  const buyerAddress = buyer.address.toLowerCase();
-  let start = performance.now();
-  for (const voucher of vouchers) if (!ledger.signedBy(voucher, buyerAddress)) throw new Error("voucher not verified");
-  const ours = rate(VERIFY_N, performance.now() - start);
-  start = performance.now();
-  for (const voucher of vouchers.slice(0, 500))
-    if (recoverVoucherSigner(voucher) !== buyerAddress) throw new Error("ethers");
-  const ethers = rate(500, performance.now() - start);
-  return { ours, ethers };
-}
-
-async function rawPredict(model: ReturnType<typeof buildModel>, batch: number, examples: number): Promise<number> {
-  const input = tf.randomUniform([batch, 784]);
-  const once = async () => {
-    const out = model.predict(input) as tf.Tensor;
-    await out.data();
-    out.dispose();
-  };
-  await once();
-  const start = performance.now();
-  for (let done = 0; done < examples; done += batch) await once();
-  const perS = rate(examples, performance.now() - start);
-  input.dispose();
-  return perS;
-}
+const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
+const ratio = (value: number, baseline: number) => Number((value / baseline).toFixed(3));
 
 async function main(): Promise<void> {
   const backend = await initModelBackend({ prefer: ["wasm", "cpu"], log: () => {} });
@@ -78,126 +48,140 @@ async function main(): Promise<void> {
     const rpc = chain.provider();
     const { contracts } = chain.system.deployment;
     const [providerWallet, buyer] = (await chain.fundedWallets(2, { tokens: 10_000n * E18 })) as [Wallet, Wallet];
-    const verify = await voucherBench(buyer);
+    const verify = await voucherRates(buyer, VERIFY_N);
 
     const model = buildModel(MLP_784_200_200_10, { seed: 1 });
-    const weights = getFlatWeights(model);
-    const { registerModel } = await import("../test-support/provider-world.js");
-    const registered = { ...(await registerModel(chain, providerWallet, weights, PRICE)), spec: MLP_784_200_200_10 };
-    const service = await startProviderService({
-      model: registered,
-      chainId: BigInt(chain.chainId),
-      modelRegistry: contracts.ModelRegistry,
-      channels: connectPaymentChannels(contracts.PaymentChannels, rpc),
-      chain: rpc,
-      privateKey: providerWallet.privateKey,
-      address: providerWallet.address,
-      stateDir,
-      host: "127.0.0.1",
-      port: 0,
+    await warmUp(model, 784, 2_000);
+    // Raw predict is measured before the first load phase and after each one: each phase is compared with the
+    // baseline measured just around it (the machine's other load changes over a run).
+    const rawCurves: RawPredict[][] = [await rawCurve(model, 784)];
+    const registered = {
+      ...(await registerModel(chain, providerWallet, getFlatWeights(model), PRICE)),
+      spec: MLP_784_200_200_10,
+    };
+    const service = await serveOnChain(chain, rpc, providerWallet, registered, stateDir, {
       maxBatch: MAX_BATCH,
-      maxWaitMs: 2,
-      maxExamplesPerRequest: MAX_BATCH,
+      maxWaitMs: MAX_WAIT_MS,
+      maxExamplesPerRequest: 64,
       bodyLimit: 1 << 22,
-      channelTtlMs: 60_000,
-      expiryMarginS: 60n,
+      channelTtlMs: 600_000,
     });
     const signer = buyer.connect(rpc);
-    const channels = connectPaymentChannels(contracts.PaymentChannels, signer);
-    const token = connectTributaryToken(contracts.TributaryToken, signer);
+    const paymentChannels = connectPaymentChannels(contracts.PaymentChannels, signer);
+    const deposit = 10n ** 12n;
+    await (
+      await connectTributaryToken(contracts.TributaryToken, signer).approve(
+        contracts.PaymentChannels,
+        deposit * BigInt(CLIENTS),
+      )
+    ).wait();
+    const expiry = BigInt((await rpc.getBlock("latest"))?.timestamp ?? 0) + 86_400n;
+    const channels: LoadChannel[] = [];
+    for (let client = 0; client < CLIENTS; client++) {
+      await (await paymentChannels.open(providerWallet.address, contracts.TributaryToken, deposit, expiry)).wait();
+      channels.push({ channelId: await paymentChannels.channelCount(), signed: 0n });
+    }
     const deployment = {
       chainId: BigInt(chain.chainId),
       contract: contracts.PaymentChannels.toLowerCase() as `0x${string}`,
     };
-    const example = Array.from({ length: 784 }, (_, i) => ((i * 37) % 255) / 255);
-    const post = (body: string) =>
-      fetch(`${service.url}/v1/predict`, { method: "POST", headers: { "content-type": "application/json" }, body });
-
-    /** 64 clients, each on its own channel with its vouchers signed before the clock starts. */
-    const load = async (perRequest: number) => {
-      const price = PRICE * BigInt(perRequest);
-      const deposit = price * BigInt(REQUESTS_PER_CLIENT + 1);
-      await (await token.approve(contracts.PaymentChannels, deposit * BigInt(CLIENTS))).wait();
-      const expiry = BigInt((await rpc.getBlock("latest"))?.timestamp ?? 0) + 86_400n;
-      const inputs = Array.from({ length: perRequest }, () => example);
-      const bodies: string[][] = [];
-      for (let client = 0; client < CLIENTS; client++) {
-        await (await channels.open(providerWallet.address, contracts.TributaryToken, deposit, expiry)).wait();
-        const channelId = await channels.channelCount();
-        const own: string[] = [];
-        for (let r = 1; r <= REQUESTS_PER_CLIENT + 1; r++) {
-          const voucher = await signVoucher(buyer, deployment, { channelId, amount: price * BigInt(r) });
-          own.push(JSON.stringify({ requestId: hexlify(randomBytes(32)), inputs, payment: voucherToWire(voucher) }));
-        }
-        bodies.push(own);
-      }
-      // Warm-up: every channel read once (the provider caches it), the model's kernels compiled.
-      await Promise.all(bodies.map(async (own) => (await post(own.shift() as string)).arrayBuffer()));
-      let batchSum = 0;
-      let requests = 0;
-      const start = performance.now();
-      await Promise.all(
-        bodies.map(async (own) => {
-          for (const body of own) {
-            const response = await post(body);
-            if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
-            batchSum += Number(response.headers.get("x-tributary-batch-size"));
-            requests++;
-            await response.arrayBuffer();
-          }
-        }),
-      );
-      const examplesPerS = rate(requests * perRequest, performance.now() - start);
-      return {
-        perRequest,
-        examplesPerS,
-        requestsPerS: rate(requests, performance.now() - start),
-        meanBatch: batchSum / requests,
-      };
-    };
-    const phases = [];
-    for (const perRequest of PHASES) phases.push(await load(perRequest));
+    const voucherSigner = new FastVoucherSigner(buyer, deployment);
+    await voucherSigner.checkAgainstEthers();
+    const load = new ProviderLoad(service.url, channels, voucherSigner, PRICE, [784], CLIENT_THREADS);
+    // Warm-up (not reported): the model's thread compiles its WebAssembly hot paths, every channel is read once.
+    await load.run({ format: "binary", examples: 32, requestsPerClient: 10 });
+    const phases: PhaseResult[] = [];
+    for (const phase of PHASES) {
+      phases.push(await load.run(phase));
+      rawCurves.push(await rawCurve(model, 784));
+    }
     await service.close();
+    rpc.destroy();
 
-    const raw32 = await rawPredict(model, 32, 6_400);
-    const raw64 = await rawPredict(model, 64, 6_400);
+    const raw = rawSummary(rawCurves);
+    const provider = phases.map((phase, index) => {
+      const around = rawAround(phase.meanBatch, rawCurves[index] as RawPredict[], rawCurves[index + 1] as RawPredict[]);
+      return {
+        ...phase,
+        rawBatch: around.nearest.batch,
+        rawExamplesPerS: around.nearest.examplesPerS,
+        bestRawBatch: around.best.batch,
+        bestRawExamplesPerS: around.best.examplesPerS,
+        vsRaw: ratio(phase.examplesPerS, around.nearest.examplesPerS),
+        vsBestRaw: ratio(phase.examplesPerS, around.best.examplesPerS),
+        vsRawPerCpu: ratio(phase.examplesPerProviderCpuS, around.nearest.examplesPerCpuS),
+      };
+    });
+    const target = provider.find((phase) => phase.format === "binary" && phase.examplesPerRequest >= 32);
     const rows: [string, string, string][] = [
-      ["voucher verification (ours: keccak + libsecp256k1 wasm)", `${verify.ours}/s`, "one core"],
+      [
+        `voucher verification (ours: keccak + libsecp256k1 ${verify.backend}, cached key)`,
+        `${verify.ours.perS}/s`,
+        `${verify.ours.perCpuS}/s per CPU second`,
+      ],
+      [
+        "voucher verification (same, libsecp256k1 wasm: before)",
+        `${verify.wasm.perS}/s`,
+        `ours ${(verify.ours.perS / verify.wasm.perS).toFixed(1)}×`,
+      ],
       [
         "voucher verification (ethers verifyTypedData, baseline)",
-        `${verify.ethers}/s`,
-        `ours ${(verify.ours / verify.ethers).toFixed(1)}×`,
+        `${verify.ethers.perS}/s`,
+        `ours ${(verify.ours.perS / verify.ethers.perS).toFixed(1)}×`,
       ],
-      [`raw model.predict, batch 32 (${backend.name})`, `${raw32} examples/s`, "baseline"],
-      [`raw model.predict, batch 64 (${backend.name})`, `${raw64} examples/s`, "baseline"],
     ];
-    const provider = phases.map((phase) => {
-      const raw = phase.meanBatch >= 48 ? raw64 : raw32;
-      const vsRaw = phase.examplesPerS / raw;
+    for (const batch of raw) {
       rows.push([
-        `provider over HTTP, ${CLIENTS} clients, paid, ${phase.perRequest} example(s)/request`,
-        `${phase.examplesPerS} examples/s`,
-        `${phase.requestsPerS} requests/s, mean batch ${phase.meanBatch.toFixed(1)}, ${vsRaw.toFixed(2)}× raw`,
+        `raw model.predict, batch ${batch.batch} (${backend.name}), median of ${batch.runs.length} runs`,
+        `${batch.examplesPerS} ex/s`,
+        `runs ${batch.runs.join(", ")}; p50 ${batch.p50Ms} ms, p99 ${batch.p99Ms} ms per call`,
       ]);
-      return { ...phase, meanBatch: Number(phase.meanBatch.toFixed(2)), vsRaw: Number(vsRaw.toFixed(3)) };
-    });
+    }
+    for (const phase of provider) {
+      rows.push([
+        `provider, ${phase.clients} clients, ${phase.format}, ${phase.examplesPerRequest} example(s)/request`,
+        `${phase.examplesPerS} ex/s`,
+        `${phase.requestsPerS} req/s, p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms, mean batch ${phase.meanBatch}, ` +
+          `${phase.vsRaw}× raw at batch ${phase.rawBatch} (${phase.rawExamplesPerS}), ${phase.vsBestRaw}× the best ` +
+          `(batch ${phase.bestRawBatch}), ${phase.vsRawPerCpu}× per CPU second; busy: event loop ` +
+          `${percent(phase.providerThreadBusy)}, model ${percent(phase.modelThreadBusy)}, clients ` +
+          `${percent(phase.clientThreadBusy)}, machine ${percent(phase.machineBusy)}: limited by ${phase.limitedBy}`,
+      ]);
+    }
     console.log(
-      `inference benchmark — ${new Date().toISOString()}, Node ${process.version}, backend ${backend.name}, MLP 784-200-200-10`,
+      `inference benchmark — ${new Date().toISOString()}, Node ${process.version}, backend ${backend.name}, ` +
+        `MLP 784-200-200-10, ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}`,
     );
     const width = Math.max(...rows.map(([name]) => name.length));
-    for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(18)}  ${note}`);
+    for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(20)}  ${note}`);
     console.log(
       JSON.stringify({
-        voucherVerifyPerS: verify.ours,
-        ethersVerifyPerS: verify.ethers,
-        rawPredictBatch32PerS: raw32,
-        rawPredictBatch64PerS: raw64,
+        voucherVerifyPerS: verify.ours.perS,
+        voucherVerifyPerCpuS: verify.ours.perCpuS,
+        voucherBackend: verify.backend,
+        wasmVerifyPerS: verify.wasm.perS,
+        ethersVerifyPerS: verify.ethers.perS,
+        raw,
         provider,
+        router: null,
+        targets: {
+          voucherVerifyPerS: { target: TARGETS.voucherVerifyPerS, met: verify.ours.perS >= TARGETS.voucherVerifyPerS },
+          providerVsRaw: {
+            target: TARGETS.providerVsRaw,
+            shape: "binary, 32 examples per request, 64 clients; against the best raw predict at batch ≥ 32",
+            value: target?.vsBestRaw,
+            met: (target?.vsBestRaw ?? 0) >= TARGETS.providerVsRaw,
+          },
+          router: "not measured: no router in this workspace",
+        },
         clients: CLIENTS,
+        clientThreads: CLIENT_THREADS,
+        maxBatch: MAX_BATCH,
         backend: backend.name,
+        secp256k1: secp256k1.name,
+        cores: cpus().length,
       }),
     );
-    rpc.destroy();
   } finally {
     await chain.stop();
     await rm(stateDir, { recursive: true, force: true });

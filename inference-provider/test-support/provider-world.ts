@@ -51,33 +51,47 @@ export interface ProviderWorld {
 }
 
 /**
- * Starts the world's provider on a free port with the test defaults (batches of 32 waiting 2 ms, 16 examples per
- * request, 64 KiB bodies, channels read afresh for each request), keeping vouchers in `stateDir`.
+ * Starts a provider of `model` paid through `chain`'s deployment to `providerWallet`, read through `rpc`, on a free
+ * port, keeping vouchers in `stateDir`. Test defaults unless `options` say otherwise: batches of 32 waiting 2 ms, 16
+ * examples per request, 64 KiB bodies, channels read afresh for each request.
  */
-export function serveWorld(
-  world: ProviderWorld,
+export function serveOnChain(
+  chain: LocalChain,
+  rpc: JsonRpcProvider,
+  providerWallet: Wallet,
+  model: RegisteredModel,
   stateDir: string,
-  overrides: Partial<Pick<ProviderServiceOptions, "maxBatch" | "maxWaitMs">> = {},
+  options: Partial<ProviderServiceOptions> = {},
 ): Promise<ProviderService> {
-  const { chain, rpc, providerWallet, model, addresses } = world;
+  const { contracts } = chain.system.deployment;
   return startProviderService({
     model,
     chainId: BigInt(chain.chainId),
-    modelRegistry: addresses.modelRegistry,
-    channels: connectPaymentChannels(addresses.paymentChannels, rpc),
+    modelRegistry: contracts.ModelRegistry.toLowerCase(),
+    channels: connectPaymentChannels(contracts.PaymentChannels, rpc),
     chain: rpc,
     privateKey: providerWallet.privateKey,
     address: providerWallet.address,
     stateDir,
     host: "127.0.0.1",
     port: 0,
-    maxBatch: overrides.maxBatch ?? 32,
-    maxWaitMs: overrides.maxWaitMs ?? 2,
+    maxBatch: 32,
+    maxWaitMs: 2,
     maxExamplesPerRequest: 16,
     bodyLimit: 64 * 1024,
     channelTtlMs: 0,
     expiryMarginS: 60n,
+    ...options,
   });
+}
+
+/** The world's provider (`serveOnChain` with the world's chain, key and model). */
+export function serveWorld(
+  world: ProviderWorld,
+  stateDir: string,
+  options: Partial<ProviderServiceOptions> = {},
+): Promise<ProviderService> {
+  return serveOnChain(world.chain, world.rpc, world.providerWallet, world.model, stateDir, options);
 }
 
 /** Weights of `WORLD_SPEC` drawn with `seed` (Glorot-uniform kernels; biases set so that none is zero). */
