@@ -4,7 +4,8 @@
  *   libsecp256k1 in WebAssembly and ethers' `verifyTypedData`;
  * - the provider over HTTP (64 clients, one channel each, every request paid, checked, stored and receipted), JSON
  *   and binary bodies, small (1 example) and large (32 examples) requests, against the model's raw `predict` at the
- *   batch size the provider's model calls held; raw `predict` is measured before and after the load phases.
+ *   batch size the provider's model calls held and at its best batch ≥ 32, measured around each phase
+ *   (`model-bench.ts`): the MLP the targets are set on, and the reference CNN, whose examples cost ~50× more.
  * The clients run on worker threads (`load-client.ts`); each phase says which side limited it. Prints a table, then
  * one JSON line.
  */
@@ -13,32 +14,85 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { LocalChain } from "@tributary/contracts/local-chain";
 import { connectPaymentChannels, connectTributaryToken } from "@tributary/contracts/typed";
-import { buildModel, getFlatWeights, initModelBackend } from "@tributary/model-runtime";
-import { MLP_784_200_200_10 } from "@tributary/protocol";
-import type { Wallet } from "ethers";
+import { initModelBackend } from "@tributary/model-runtime";
+import { FEDAVG_CNN, MLP_784_200_200_10 } from "@tributary/protocol";
+import type { JsonRpcProvider, Wallet } from "ethers";
 import { secp256k1 } from "../src/secp256k1.js";
-import { registerModel, serveOnChain } from "../test-support/provider-world.js";
-import { type LoadChannel, type LoadPhase, type PhaseResult, ProviderLoad } from "./provider-load.js";
-import { type RawPredict, rawAround, rawCurve, rawSummary, warmUp } from "./raw-predict.js";
+import { benchModel, type ModelBench, type ModelBenchResult } from "./model-bench.js";
+import type { LoadChannel } from "./provider-load.js";
 import { FastVoucherSigner, voucherRates } from "./voucher-rate.js";
 
 const CLIENTS = 64;
 const CLIENT_THREADS = 2;
-const MAX_BATCH = 128;
-const MAX_WAIT_MS = 2;
-const PHASES: LoadPhase[] = [
-  { format: "json", examples: 1, requestsPerClient: 40 },
-  { format: "binary", examples: 1, requestsPerClient: 40 },
-  { format: "json", examples: 32, requestsPerClient: 15 },
-  { format: "binary", examples: 32, requestsPerClient: 40 },
-];
 const VERIFY_N = 5_000;
 const PRICE = 1_000n;
 const E18 = 10n ** 18n;
 const TARGETS = { voucherVerifyPerS: 5_000, providerVsRaw: 0.7 };
 
+/** The MLP (~20 µs an example here): what the targets are measured on; per-request costs weigh most. */
+const MLP: ModelBench = {
+  spec: MLP_784_200_200_10,
+  phases: [
+    { format: "json", examples: 1, requestsPerClient: 40 },
+    { format: "binary", examples: 1, requestsPerClient: 40 },
+    { format: "json", examples: 32, requestsPerClient: 15 },
+    { format: "binary", examples: 32, requestsPerClient: 40 },
+  ],
+  warmUpPhase: { format: "binary", examples: 32, requestsPerClient: 10 },
+  rawBatches: [1, 32, 64, 128],
+  rawExamples: (batch) => (batch === 1 ? 2_000 : 12_800),
+  maxBatch: 128,
+  maxWaitMs: 2,
+};
+
+/** The reference CNN (~1 ms an example here): the same provider with a model whose work outweighs a request's. */
+const CNN: ModelBench = {
+  spec: FEDAVG_CNN,
+  phases: [{ format: "binary", examples: 32, requestsPerClient: 3 }],
+  warmUpPhase: { format: "binary", examples: 32, requestsPerClient: 1 },
+  rawBatches: [32, 128],
+  rawExamples: (batch) => batch * 12,
+  maxBatch: 128,
+  maxWaitMs: 2,
+};
+
 const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
-const ratio = (value: number, baseline: number) => Number((value / baseline).toFixed(3));
+
+async function openChannels(chain: LocalChain, rpc: JsonRpcProvider, buyer: Wallet, provider: string) {
+  const { contracts } = chain.system.deployment;
+  const signer = buyer.connect(rpc);
+  const paymentChannels = connectPaymentChannels(contracts.PaymentChannels, signer);
+  const deposit = 10n ** 12n;
+  const token = connectTributaryToken(contracts.TributaryToken, signer);
+  await (await token.approve(contracts.PaymentChannels, deposit * BigInt(CLIENTS))).wait();
+  const expiry = BigInt((await rpc.getBlock("latest"))?.timestamp ?? 0) + 86_400n;
+  const channels: LoadChannel[] = [];
+  for (let client = 0; client < CLIENTS; client++) {
+    await (await paymentChannels.open(provider, contracts.TributaryToken, deposit, expiry)).wait();
+    channels.push({ channelId: await paymentChannels.channelCount(), signed: 0n });
+  }
+  return channels;
+}
+
+function phaseRows(name: string, provider: ModelBenchResult["provider"]): [string, string, string][] {
+  return provider.map((phase) => [
+    `${name} provider, ${phase.clients} clients, ${phase.format}, ${phase.examplesPerRequest} example(s)/request`,
+    `${phase.examplesPerS} ex/s`,
+    `${phase.requestsPerS} req/s, p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms, mean batch ${phase.meanBatch}, ` +
+      `${phase.vsRaw}× raw at batch ${phase.rawBatch} (${phase.rawExamplesPerS}), ${phase.vsBestRaw}× the best ` +
+      `(batch ${phase.bestRawBatch}), ${phase.vsRawPerCpu}× per CPU second; busy: event loop ` +
+      `${percent(phase.providerThreadBusy)}, model ${percent(phase.modelThreadBusy)}, clients ` +
+      `${percent(phase.clientThreadBusy)}, machine ${percent(phase.machineBusy)}: limited by ${phase.limitedBy}`,
+  ]);
+}
+
+function rawRows(name: string, backend: string, raw: ModelBenchResult["raw"]): [string, string, string][] {
+  return raw.map((batch) => [
+    `${name} raw model.predict, batch ${batch.batch} (${backend}), median of ${batch.runs.length} runs`,
+    `${batch.examplesPerS} ex/s`,
+    `runs ${batch.runs.join(", ")}; p50 ${batch.p50Ms} ms, p99 ${batch.p99Ms} ms per call`,
+  ]);
+}
 
 async function main(): Promise<void> {
   const backend = await initModelBackend({ prefer: ["wasm", "cpu"], log: () => {} });
@@ -46,72 +100,30 @@ async function main(): Promise<void> {
   const stateDir = await mkdtemp(path.join(tmpdir(), "tributary-bench-"));
   try {
     const rpc = chain.provider();
-    const { contracts } = chain.system.deployment;
     const [providerWallet, buyer] = (await chain.fundedWallets(2, { tokens: 10_000n * E18 })) as [Wallet, Wallet];
     const verify = await voucherRates(buyer, VERIFY_N);
-
-    const model = buildModel(MLP_784_200_200_10, { seed: 1 });
-    await warmUp(model, 784, 2_000);
-    // Raw predict is measured before the first load phase and after each one: each phase is compared with the
-    // baseline measured just around it (the machine's other load changes over a run).
-    const rawCurves: RawPredict[][] = [await rawCurve(model, 784)];
-    const registered = {
-      ...(await registerModel(chain, providerWallet, getFlatWeights(model), PRICE)),
-      spec: MLP_784_200_200_10,
-    };
-    const service = await serveOnChain(chain, rpc, providerWallet, registered, stateDir, {
-      maxBatch: MAX_BATCH,
-      maxWaitMs: MAX_WAIT_MS,
-      maxExamplesPerRequest: 64,
-      bodyLimit: 1 << 22,
-      channelTtlMs: 600_000,
-    });
-    const signer = buyer.connect(rpc);
-    const paymentChannels = connectPaymentChannels(contracts.PaymentChannels, signer);
-    const deposit = 10n ** 12n;
-    await (
-      await connectTributaryToken(contracts.TributaryToken, signer).approve(
-        contracts.PaymentChannels,
-        deposit * BigInt(CLIENTS),
-      )
-    ).wait();
-    const expiry = BigInt((await rpc.getBlock("latest"))?.timestamp ?? 0) + 86_400n;
-    const channels: LoadChannel[] = [];
-    for (let client = 0; client < CLIENTS; client++) {
-      await (await paymentChannels.open(providerWallet.address, contracts.TributaryToken, deposit, expiry)).wait();
-      channels.push({ channelId: await paymentChannels.channelCount(), signed: 0n });
-    }
+    const channels = await openChannels(chain, rpc, buyer, providerWallet.address);
     const deployment = {
       chainId: BigInt(chain.chainId),
-      contract: contracts.PaymentChannels.toLowerCase() as `0x${string}`,
+      contract: chain.system.deployment.contracts.PaymentChannels.toLowerCase() as `0x${string}`,
     };
     const voucherSigner = new FastVoucherSigner(buyer, deployment);
     await voucherSigner.checkAgainstEthers();
-    const load = new ProviderLoad(service.url, channels, voucherSigner, PRICE, [784], CLIENT_THREADS);
-    // Warm-up (not reported): the model's thread compiles its WebAssembly hot paths, every channel is read once.
-    await load.run({ format: "binary", examples: 32, requestsPerClient: 10 });
-    const phases: PhaseResult[] = [];
-    for (const phase of PHASES) {
-      phases.push(await load.run(phase));
-      rawCurves.push(await rawCurve(model, 784));
-    }
-    await service.close();
+    const world = {
+      chain,
+      rpc,
+      providerWallet,
+      channels,
+      voucherSigner,
+      pricePerExample: PRICE,
+      clientThreads: CLIENT_THREADS,
+      stateDir,
+    };
+    const mlp = await benchModel(world, MLP);
+    const cnn = await benchModel(world, CNN);
     rpc.destroy();
 
-    const raw = rawSummary(rawCurves);
-    const provider = phases.map((phase, index) => {
-      const around = rawAround(phase.meanBatch, rawCurves[index] as RawPredict[], rawCurves[index + 1] as RawPredict[]);
-      return {
-        ...phase,
-        rawBatch: around.nearest.batch,
-        rawExamplesPerS: around.nearest.examplesPerS,
-        bestRawBatch: around.best.batch,
-        bestRawExamplesPerS: around.best.examplesPerS,
-        vsRaw: ratio(phase.examplesPerS, around.nearest.examplesPerS),
-        vsBestRaw: ratio(phase.examplesPerS, around.best.examplesPerS),
-        vsRawPerCpu: ratio(phase.examplesPerProviderCpuS, around.nearest.examplesPerCpuS),
-      };
-    });
+    const { raw, provider } = mlp;
     const target = provider.find((phase) => phase.format === "binary" && phase.examplesPerRequest >= 32);
     const rows: [string, string, string][] = [
       [
@@ -130,27 +142,11 @@ async function main(): Promise<void> {
         `ours ${(verify.ours.perS / verify.ethers.perS).toFixed(1)}×`,
       ],
     ];
-    for (const batch of raw) {
-      rows.push([
-        `raw model.predict, batch ${batch.batch} (${backend.name}), median of ${batch.runs.length} runs`,
-        `${batch.examplesPerS} ex/s`,
-        `runs ${batch.runs.join(", ")}; p50 ${batch.p50Ms} ms, p99 ${batch.p99Ms} ms per call`,
-      ]);
-    }
-    for (const phase of provider) {
-      rows.push([
-        `provider, ${phase.clients} clients, ${phase.format}, ${phase.examplesPerRequest} example(s)/request`,
-        `${phase.examplesPerS} ex/s`,
-        `${phase.requestsPerS} req/s, p50 ${phase.p50Ms} ms, p99 ${phase.p99Ms} ms, mean batch ${phase.meanBatch}, ` +
-          `${phase.vsRaw}× raw at batch ${phase.rawBatch} (${phase.rawExamplesPerS}), ${phase.vsBestRaw}× the best ` +
-          `(batch ${phase.bestRawBatch}), ${phase.vsRawPerCpu}× per CPU second; busy: event loop ` +
-          `${percent(phase.providerThreadBusy)}, model ${percent(phase.modelThreadBusy)}, clients ` +
-          `${percent(phase.clientThreadBusy)}, machine ${percent(phase.machineBusy)}: limited by ${phase.limitedBy}`,
-      ]);
-    }
+    rows.push(...rawRows("MLP", backend.name, raw), ...phaseRows("MLP", provider));
+    rows.push(...rawRows("CNN", backend.name, cnn.raw), ...phaseRows("CNN", cnn.provider));
     console.log(
       `inference benchmark — ${new Date().toISOString()}, Node ${process.version}, backend ${backend.name}, ` +
-        `MLP 784-200-200-10, ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}`,
+        `MLP 784-200-200-10 and the reference CNN, ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(1)}`,
     );
     const width = Math.max(...rows.map(([name]) => name.length));
     for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(20)}  ${note}`);
@@ -163,12 +159,13 @@ async function main(): Promise<void> {
         ethersVerifyPerS: verify.ethers.perS,
         raw,
         provider,
+        cnn,
         router: null,
         targets: {
           voucherVerifyPerS: { target: TARGETS.voucherVerifyPerS, met: verify.ours.perS >= TARGETS.voucherVerifyPerS },
           providerVsRaw: {
             target: TARGETS.providerVsRaw,
-            shape: "binary, 32 examples per request, 64 clients; against the best raw predict at batch ≥ 32",
+            shape: "MLP, binary, 32 examples per request, 64 clients; against the best raw predict at batch ≥ 32",
             value: target?.vsBestRaw,
             met: (target?.vsBestRaw ?? 0) >= TARGETS.providerVsRaw,
           },
@@ -176,7 +173,7 @@ async function main(): Promise<void> {
         },
         clients: CLIENTS,
         clientThreads: CLIENT_THREADS,
-        maxBatch: MAX_BATCH,
+        maxBatch: MLP.maxBatch,
         backend: backend.name,
         secp256k1: secp256k1.name,
         cores: cpus().length,

@@ -7,6 +7,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { buildModel } from "@tributary/model-runtime";
 import { perSecond, quantile, threadCpuMs } from "./bench-stats.js";
 
+const size = (shape: readonly number[]) => shape.reduce((product, axis) => product * axis, 1);
+
 export interface RawPredict {
   readonly batch: number;
   readonly examplesPerS: number;
@@ -21,11 +23,15 @@ export interface RawPredict {
  * Runs the model for about `ms` milliseconds first: V8 compiles WebAssembly with a baseline compiler and optimises
  * hot functions later, so the first calls are slower than the steady state that is measured.
  */
-export async function warmUp(model: ReturnType<typeof buildModel>, inputSize: number, ms: number): Promise<void> {
-  const data = new Float32Array(32 * inputSize).fill(0.5);
+export async function warmUp(
+  model: ReturnType<typeof buildModel>,
+  inputShape: readonly number[],
+  ms: number,
+): Promise<void> {
+  const data = new Float32Array(32 * size(inputShape)).fill(0.5);
   const until = performance.now() + ms;
   while (performance.now() < until) {
-    const output = tf.tidy(() => model.predict(tf.tensor(data, [32, inputSize])) as tf.Tensor);
+    const output = tf.tidy(() => model.predict(tf.tensor(data, [32, ...inputShape])) as tf.Tensor);
     await output.data();
     output.dispose();
   }
@@ -33,13 +39,13 @@ export async function warmUp(model: ReturnType<typeof buildModel>, inputSize: nu
 
 export async function rawPredict(
   model: ReturnType<typeof buildModel>,
-  inputSize: number,
+  inputShape: readonly number[],
   batch: number,
   examples: number,
 ): Promise<RawPredict> {
-  const data = Float32Array.from({ length: batch * inputSize }, (_, index) => ((index * 37) % 255) / 255);
+  const data = Float32Array.from({ length: batch * size(inputShape) }, (_, index) => ((index * 37) % 255) / 255);
   const once = async () => {
-    const output = tf.tidy(() => model.predict(tf.tensor(data, [batch, inputSize])) as tf.Tensor);
+    const output = tf.tidy(() => model.predict(tf.tensor(data, [batch, ...inputShape])) as tf.Tensor);
     await output.data();
     output.dispose();
   };
@@ -63,13 +69,15 @@ export async function rawPredict(
   };
 }
 
-/** The batch sizes the baseline is measured at. */
-export const RAW_BATCHES = [1, 32, 64, 128] as const;
-
-/** Raw `predict` at each of `RAW_BATCHES`. */
-export async function rawCurve(model: ReturnType<typeof buildModel>, inputSize: number): Promise<RawPredict[]> {
+/** Raw `predict` at each of `batches`, `examples(batch)` examples at each. */
+export async function rawCurve(
+  model: ReturnType<typeof buildModel>,
+  inputShape: readonly number[],
+  batches: readonly number[],
+  examples: (batch: number) => number,
+): Promise<RawPredict[]> {
   const curve: RawPredict[] = [];
-  for (const batch of RAW_BATCHES) curve.push(await rawPredict(model, inputSize, batch, batch === 1 ? 2_000 : 12_800));
+  for (const batch of batches) curve.push(await rawPredict(model, inputShape, batch, examples(batch)));
   return curve;
 }
 
@@ -79,13 +87,10 @@ export async function rawCurve(model: ReturnType<typeof buildModel>, inputSize: 
  * ratio), and the best raw `predict` at any batch of 32 or more (the strict baseline).
  */
 export function rawAround(batch: number, before: readonly RawPredict[], after: readonly RawPredict[]) {
-  const averaged = RAW_BATCHES.map((size) => {
-    const [a, b] = [before, after].map((curve) => curve.find((raw) => raw.batch === size) as RawPredict) as [
-      RawPredict,
-      RawPredict,
-    ];
+  const averaged = before.map((a) => {
+    const b = after.find((raw) => raw.batch === a.batch) as RawPredict;
     return {
-      batch: size as number,
+      batch: a.batch,
       examplesPerS: Math.round((a.examplesPerS + b.examplesPerS) / 2),
       examplesPerCpuS: Math.round((a.examplesPerCpuS + b.examplesPerCpuS) / 2),
     };
@@ -104,7 +109,7 @@ const median = (values: readonly number[]) => {
 
 /** Each batch size over all the curves: every run's examples/s, and the median throughput and latencies. */
 export function rawSummary(curves: readonly (readonly RawPredict[])[]) {
-  return RAW_BATCHES.map((batch) => {
+  return (curves[0] ?? []).map(({ batch }) => {
     const runs = curves.map((curve) => curve.find((raw) => raw.batch === batch) as RawPredict);
     return {
       batch,
