@@ -1,6 +1,11 @@
-import { keccak_256 } from "@noble/hashes/sha3";
+import sha3 from "js-sha3";
 import { getBytes, id, type TypedDataDomain, TypedDataEncoder, type TypedDataField } from "ethers";
 import { type Secp256k1, secp256k1 } from "./secp256k1.js";
+
+/** keccak256 by js-sha3 (2–3× faster than @noble/hashes on these 32–96-byte inputs). */
+function keccak256(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(sha3.keccak256.arrayBuffer(bytes));
+}
 
 /**
  * EIP-712 digests of one struct type whose fields are all 32-byte static words (`uint256`, `bytes32`), fast: the
@@ -33,8 +38,8 @@ export class StaticTypedData {
   digest(words: readonly Uint8Array[]): Uint8Array {
     if (words.length !== this.fields.length) throw new Error(`expected ${this.fields.length} words`);
     for (const [index, word] of words.entries()) this.#struct.set(word, 32 * (index + 1));
-    this.#prefix.set(keccak_256(this.#struct), 34);
-    return keccak_256(this.#prefix);
+    this.#prefix.set(keccak256(this.#struct), 34);
+    return keccak256(this.#prefix);
   }
 }
 
@@ -58,7 +63,7 @@ function hex(bytes: Uint8Array): string {
 
 /** The address (lower case) of an uncompressed public key (`04 ‖ x ‖ y`): the last 20 bytes of keccak256(x ‖ y). */
 export function addressOf(publicKey: Uint8Array): string {
-  return hex(keccak_256(publicKey.subarray(1)).subarray(12));
+  return hex(keccak256(publicKey.subarray(1)).subarray(12));
 }
 
 /**
