@@ -122,9 +122,9 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
   const pricePerExample = BigInt(info.pricePerExample);
   app.addContentTypeParser(INFERENCE_BINARY_TYPE, { parseAs: "buffer" }, (_, body, done) => done(null, body));
   // Answers sent while the service closes end their connection, so closing does not wait for keep-alive timeouts.
-  app.addHook("onSend", async (_, reply, payload) => {
+  app.addHook("onSend", (_, reply, payload, done) => {
     if (!state.ready) void reply.header("connection", "close");
-    return payload;
+    done(null, payload);
   });
 
   app.setErrorHandler((error, request, reply) => {

@@ -1,5 +1,5 @@
-import sha3 from "js-sha3";
 import { getBytes, id, type TypedDataDomain, TypedDataEncoder, type TypedDataField } from "ethers";
+import sha3 from "js-sha3";
 import { type Secp256k1, secp256k1 } from "./secp256k1.js";
 
 /** keccak256 by js-sha3 (2–3× faster than @noble/hashes on these 32–96-byte inputs). */
