@@ -50,7 +50,7 @@ export async function benchModel(world: BenchWorld, bench: ModelBench) {
   const service = await serveOnChain(world.chain, world.rpc, world.providerWallet, registered, world.stateDir, {
     maxBatch: bench.maxBatch,
     maxWaitMs: bench.maxWaitMs,
-    maxExamplesPerRequest: 64,
+    maxExamplesPerRequest: 128,
     bodyLimit: 1 << 24,
     channelTtlMs: 600_000,
   });
