@@ -19,6 +19,8 @@ const CliEnvSchema = z.object({
   TRIBUTARY_PROVIDER_KEY: PrivateKeySchema.optional(),
   /** `tributary token …` (and governance): a token holder's key, which delegates and votes. */
   TRIBUTARY_VOTER_KEY: PrivateKeySchema.optional(),
+  /** `tributary deploy`: the deployer's key (pays the deployment's gas and receives the initial TRIB supply). */
+  TRIBUTARY_DEPLOYER_KEY: PrivateKeySchema.optional(),
   /** Password of the keystore file given with --keystore (and of the file `tributary key new|import` writes). */
   TRIBUTARY_KEYSTORE_PASSWORD: z.string().optional(),
 });
@@ -32,6 +34,14 @@ export const KEY_ENV_NAMES = Object.keys(CliEnvSchema.shape).filter((name): name
 
 export function cliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   return parseInput(CliEnvSchema, env, "environment");
+}
+
+/**
+ * The environment `tributary coordinator` hands to the coordinator's own parser (DATABASE_URL, TRIBUTARY_DB_SCHEMA,
+ * TRIBUTARY_PORT, …), which reads it exactly as `node coordinator/dist/main.js` does.
+ */
+export function coordinatorEnv(): NodeJS.ProcessEnv {
+  return process.env;
 }
 
 /** Whether progress can be redrawn in place (a terminal) or must be printed line by line (CI, pipes). */

@@ -40,8 +40,9 @@ describe("tributary", () => {
       ["Provider / staker", ["stake"]],
       ["Governance", ["gov", "token"]],
       ["Auditor", ["ledger"]],
+      ["Operator", ["deploy", "coordinator"]],
       ["Keys", ["key"]],
-      ["Demo", ["up"]],
+      ["Demo", ["up", "sample-data"]],
       ["Commands", ["help"]],
     ]);
   });

@@ -1,12 +1,15 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerClaimCommand } from "./commands/claim.js";
+import { registerCoordinatorCommand } from "./commands/coordinator.js";
 import { registerDatasetCommand } from "./commands/dataset.js";
+import { registerDeployCommand } from "./commands/deploy.js";
 import { registerGovCommand } from "./commands/gov.js";
 import { registerJobCommand } from "./commands/job.js";
 import { registerKeyCommand } from "./commands/key.js";
 import { registerLedgerCommand } from "./commands/ledger.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
+import { registerSampleDataCommand } from "./commands/sample-data.js";
 import { registerStakeCommand } from "./commands/stake.js";
 import { registerTokenCommand } from "./commands/token.js";
 import { registerTrainerCommand } from "./commands/trainer.js";
@@ -25,6 +28,7 @@ export const HELP_GROUPS = {
   provider: "Provider / staker:",
   governance: "Governance:",
   auditor: "Auditor:",
+  operator: "Operator:",
   keys: "Keys:",
   demo: "Demo:",
 } as const;
@@ -54,10 +58,14 @@ export function buildProgram(): Command {
   registerTokenCommand(program);
   program.commandsGroup(HELP_GROUPS.auditor);
   registerLedgerCommand(program);
+  program.commandsGroup(HELP_GROUPS.operator);
+  registerDeployCommand(program);
+  registerCoordinatorCommand(program);
   program.commandsGroup(HELP_GROUPS.keys);
   registerKeyCommand(program);
   program.commandsGroup(HELP_GROUPS.demo);
   registerUpCommand(program);
+  registerSampleDataCommand(program);
   program.commandsGroup("");
   return program;
 }

@@ -14,6 +14,7 @@ export const KEY_ROLES = {
   auditor: { env: "TRIBUTARY_AUDITOR_KEY", who: "the auditor's" },
   provider: { env: "TRIBUTARY_PROVIDER_KEY", who: "the provider's (staker's)" },
   voter: { env: "TRIBUTARY_VOTER_KEY", who: "the token holder's" },
+  deployer: { env: "TRIBUTARY_DEPLOYER_KEY", who: "the deployer's" },
 } as const satisfies Record<string, { env: KeyEnvName; who: string }>;
 export type KeyRole = keyof typeof KEY_ROLES;
 

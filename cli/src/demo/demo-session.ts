@@ -12,6 +12,7 @@ import { createJob } from "../job/create-job.js";
 import { prepareJobSpec } from "../job/job-spec-file.js";
 import { ProgressView } from "../job/progress-view.js";
 import type { RoundRecord } from "../job/round-records.js";
+import { encodeValidationRecords } from "../job/validation-records.js";
 import { watchJob } from "../job/watch-job.js";
 import type { ByzantineSpec } from "./byzantine-spec.js";
 import { DemoChain, type DemoChainOptions } from "./demo-chain.js";
@@ -20,7 +21,6 @@ import { waitFor } from "./demo-rounds.js";
 import { type DemoOwner, type JobSettlement, settleJob } from "./demo-settlement.js";
 import { type DemoPartition, type Shards, writeShards } from "./demo-shards.js";
 import { demoStrategy } from "./demo-strategy.js";
-import { encodeDemoValidationSet } from "./demo-validation-set.js";
 import { quietLogger } from "./quiet-logger.js";
 import { type TrainerEvent, TrainerProcess } from "./trainer-processes.js";
 
@@ -141,9 +141,7 @@ export class DemoSession {
             : {
                 // The demo's trainers run on the TEE simulator: development mode, asked for explicitly.
                 mode: "development" as const,
-                chainId: chain.chainId,
-                verifyingContract: chain.trainingJobs,
-                chain: chain.coordinatorConfig(),
+                ...chain.coordinatorConfig(),
               }),
         },
         { logger: quietLogger(note) },
@@ -376,7 +374,7 @@ export class DemoSession {
     const prepared = prepareJobSpec({
       spec: { ...spec, scoring: { method } },
       validationSet:
-        method === "examples" ? undefined : encodeDemoValidationSet(records as Dataset, DEMO_MODELS[job.model]),
+        method === "examples" ? undefined : encodeValidationRecords(records as Dataset, DEMO_MODELS[job.model]),
     });
     const created = await createJob(this.#output(), await chain.researcherChain(), coordinator, {
       prepared,
