@@ -1,3 +1,4 @@
+import { DEPLOYED_CONTRACTS, parseDeployment } from "@tributary/contracts/deployments";
 import { describe, expect, it } from "vitest";
 import { configFromDeployment, configFromEnv, configInputFromEnv, resolveConfig } from "./coordinator-config.js";
 
@@ -94,13 +95,17 @@ describe("item 12: configuration defaults that fail safe", () => {
 });
 
 describe("a coordinator configured from a deployment file (`tributary coordinator`)", () => {
-  const deployment = {
+  const deployment = parseDeployment({
     chainId: 8_453,
     startBlock: 1_234,
     deployer: KEY_ADDRESS,
     deployedAt: "2026-12-01T00:00:00.000Z",
-    contracts: { TrainingJobs: JOBS, DatasetRegistry: REGISTRY } as never,
-  };
+    contracts: {
+      ...Object.fromEntries(DEPLOYED_CONTRACTS.map((name) => [name, OTHER])),
+      TrainingJobs: JOBS,
+      DatasetRegistry: REGISTRY,
+    },
+  });
 
   it("takes the chain id, the EIP-712 domain, both indexed contracts and the start block from the file", () => {
     const input = {
