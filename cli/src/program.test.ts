@@ -42,8 +42,9 @@ describe("tributary", () => {
       ["Inference buyer", ["channel"]],
       ["Governance", ["gov", "token"]],
       ["Auditor", ["ledger"]],
+      ["Operator", ["deploy", "coordinator"]],
       ["Keys", ["key"]],
-      ["Demo", ["up"]],
+      ["Demo", ["up", "sample-data"]],
       ["Commands", ["help"]],
     ]);
   });

@@ -7,7 +7,6 @@ import { ByzantineOptionSchema } from "../demo/byzantine-spec.js";
 import type { DemoChainOptions } from "../demo/demo-chain.js";
 import { STRATEGY_NAMES } from "../demo/demo-strategy.js";
 import { formatSettlement, payoutsJson } from "../demo/payout-summary.js";
-import { runDemo } from "../demo/run-demo.js";
 import { EXIT } from "./exit-codes.js";
 
 const PartitionSchema = z.union([
@@ -141,6 +140,8 @@ export function registerUpCommand(program: Command): void {
     )
     .action(async (raw: Record<string, unknown>) => {
       const options = parseInput(UpOptionsSchema, raw, "up options");
+      // Loaded only here: the demo starts a coordinator in process (NestJS), which no other command needs.
+      const { runDemo } = await import("../demo/run-demo.js");
       const write = (text: string) => process.stdout.write(text);
       const { result, session } = await runDemo(
         { ...options, interactive: isInteractive() && !options.json, chain: chainOptions(options) },

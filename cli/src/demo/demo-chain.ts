@@ -6,7 +6,7 @@ import {
   type DatasetRegistry,
   type TrainingJobs,
 } from "@tributary/contracts/typed";
-import type { CoordinatorConfigInput } from "@tributary/coordinator";
+import { type CoordinatorConfigInput, configFromDeployment } from "@tributary/coordinator";
 import { type JobId, TributaryError } from "@tributary/protocol";
 import { type JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { resolveDeployment } from "../chain/deployment.js";
@@ -142,19 +142,21 @@ export class DemoChain {
     return this.deployment.contracts.TrainingJobs;
   }
 
-  /** The coordinator's `chain` configuration: the contracts, the sender key, and polling fit for this chain. */
-  coordinatorConfig(): NonNullable<CoordinatorConfigInput["chain"]> {
-    const { contracts, startBlock } = this.deployment;
+  /**
+   * The coordinator's configuration for this chain, as `tributary coordinator` builds it from a deployment file: the
+   * chain id and contracts, the sender key, and polling fit for this chain.
+   */
+  coordinatorConfig(): Pick<CoordinatorConfigInput, "chainId" | "verifyingContract" | "chain"> {
+    const fixed = configFromDeployment(this.deployment, this.rpcUrl);
     return {
-      rpcUrl: this.rpcUrl,
-      trainingJobs: contracts.TrainingJobs,
-      datasetRegistry: contracts.DatasetRegistry,
-      modelRegistry: contracts.ModelRegistry,
-      startBlock,
-      confirmations: this.confirmations,
-      senderPrivateKey: this.coordinatorWallet.privateKey,
-      pollIntervalMs: this.local ? 200 : 1_000,
-      maxBackoffMs: this.local ? 2_000 : 30_000,
+      ...fixed,
+      chain: {
+        ...fixed.chain,
+        confirmations: this.confirmations,
+        senderPrivateKey: this.coordinatorWallet.privateKey,
+        pollIntervalMs: this.local ? 200 : 1_000,
+        maxBackoffMs: this.local ? 2_000 : 30_000,
+      },
     };
   }
 

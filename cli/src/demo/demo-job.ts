@@ -9,7 +9,7 @@ import type { DemoChain } from "./demo-chain.js";
 import { DEMO_MODELS } from "./demo-models.js";
 import type { DemoJobOptions } from "./demo-session-options.js";
 import { demoStrategy } from "./demo-strategy.js";
-import { encodeDemoValidationSet } from "./demo-validation-set.js";
+import { encodeValidationRecords } from "../job/validation-records.js";
 
 const DEFAULT_REWARD = parseEther("1000");
 
@@ -56,7 +56,7 @@ export async function createDemoJobOnChain(input: {
   const prepared = prepareJobSpec({
     spec: { ...input.spec, scoring: { method } },
     validationSet:
-      method === "examples" ? undefined : encodeDemoValidationSet(input.validation as Dataset, DEMO_MODELS[job.model]),
+      method === "examples" ? undefined : encodeValidationRecords(input.validation as Dataset, DEMO_MODELS[job.model]),
   });
   const created = await createJob(input.out, await chain.researcherChain(), input.coordinator, {
     prepared,

@@ -63,9 +63,7 @@ export class DemoSession {
             : {
                 // The demo's trainers run on the TEE simulator: development mode, asked for explicitly.
                 mode: "development" as const,
-                chainId: chain.chainId,
-                verifyingContract: chain.trainingJobs,
-                chain: chain.coordinatorConfig(),
+                ...chain.coordinatorConfig(),
               }),
         },
         { logger: quietLogger(note) },
