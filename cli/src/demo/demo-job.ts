@@ -5,11 +5,11 @@ import type { Output } from "../chain/output.js";
 import type { CoordinatorClient } from "../job/coordinator-client.js";
 import { createJob } from "../job/create-job.js";
 import { prepareJobSpec } from "../job/job-spec-file.js";
+import { encodeValidationRecords } from "../job/validation-records.js";
 import type { DemoChain } from "./demo-chain.js";
 import { DEMO_MODELS } from "./demo-models.js";
 import type { DemoJobOptions } from "./demo-session-options.js";
 import { demoStrategy } from "./demo-strategy.js";
-import { encodeValidationRecords } from "../job/validation-records.js";
 
 const DEFAULT_REWARD = parseEther("1000");
 
