@@ -58,7 +58,10 @@ export class ProviderEntry {
 export class ProviderTable {
   readonly #byHash = new Map<Bytes32, Map<Address, ProviderEntry>>();
 
-  /** Adds `entry`, replacing the provider's earlier entry for the same weights (whose pool is closed). */
+  /**
+   * Adds `entry`, replacing the provider's earlier entry for the same weights (whose pool is closed once its requests
+   * are answered); a renewal at the same endpoint keeps the latency measured so far.
+   */
   admit(entry: ProviderEntry): void {
     let providers = this.#byHash.get(entry.modelHash);
     if (providers === undefined) {
@@ -66,6 +69,7 @@ export class ProviderTable {
       this.#byHash.set(entry.modelHash, providers);
     }
     const earlier = providers.get(entry.provider);
+    if (earlier?.announcement.endpoint === entry.announcement.endpoint) entry.latencyMs = earlier.latencyMs;
     providers.set(entry.provider, entry);
     if (earlier !== undefined && earlier !== entry) void earlier.pool.close().catch(() => {});
   }

@@ -21,7 +21,7 @@ export interface Forwarded {
   readonly attempts: readonly RouteAttempt[];
 }
 
-const PASSED_HEADERS = ["content-type", "x-tributary-batch-size"] as const;
+const PASSED_HEADERS = ["content-type", "content-length", "x-tributary-batch-size"] as const;
 
 function passed(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
