@@ -115,68 +115,63 @@ export class RoutedInferenceClient {
   /** Predicts `inputs` (examples, each nested to the model's input shape) through the router. */
   async predict(inputs: readonly unknown[]): Promise<RoutedPrediction> {
     const requestId = newRequestId();
-    const offers = await this.#takeChannels();
-    const settled = new Set<RoutedChannel>();
+    const held = new HeldChannels(await this.#takeChannels(), inputs.length);
     try {
       const payments: OfferedPayment[] = [];
-      for (const { channel, info } of offers) {
-        const voucher = await channel.payer.voucherFor(priceOf(info, inputs.length));
-        payments.push({ provider: info.provider, voucher });
+      for (const offer of held.offers) {
+        payments.push({
+          provider: offer.info.provider,
+          voucher: await offer.channel.payer.voucherFor(held.price(offer)),
+        });
       }
       await this.persist();
-      const response = await this.fetchImpl(`${this.url}/v1/models/${this.modelId}/predict${query(this.choice)}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", [PAYMENTS_HEADER]: paymentsToHeader(payments) },
-        body: JSON.stringify({ requestId, inputs }),
-      });
+      let response: Response;
+      try {
+        response = await this.fetchImpl(`${this.url}/v1/models/${this.modelId}/predict${query(this.choice)}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", [PAYMENTS_HEADER]: paymentsToHeader(payments) },
+          body: JSON.stringify({ requestId, inputs }),
+        });
+      } catch (error) {
+        // No answer from the router: any provider offered may have served the request.
+        for (const offer of held.offers) held.settle(offer, "lost");
+        throw error;
+      }
       const attempts = attemptsOf(response);
       for (const attempt of attempts) {
-        const offer = offers.find(({ info }) => info.provider === attempt.provider);
-        if (offer === undefined || settled.has(offer.channel)) continue;
-        settled.add(offer.channel);
-        const { payer } = offer.channel;
-        if (attempt.outcome === "lost" || attempt.outcome === "timeout") {
-          payer.lost(priceOf(offer.info, inputs.length));
-        } else {
-          // A refusal may say the provider served more than the buyer received (an answer lost before).
-          if (attempt.owed !== undefined) payer.acknowledge(BigInt(attempt.owed));
-          payer.unused();
-        }
+        const offer = held.find(attempt.provider);
+        if (offer === undefined) continue;
+        // A refusal may say the provider served more than the buyer received (an answer lost before).
+        if (attempt.owed !== undefined) offer.channel.payer.acknowledge(BigInt(attempt.owed));
+        held.settle(offer, attempt.outcome === "lost" || attempt.outcome === "timeout" ? "lost" : "unused");
       }
       const by = response.headers.get(ANSWERED_BY_HEADER)?.toLowerCase();
-      const answering = offers.find(({ info }) => info.provider === by);
-      if (!response.ok) {
-        if (answering !== undefined && !settled.has(answering.channel)) {
-          settled.add(answering.channel);
-          answering.channel.payer.unused();
-        }
-        throw await refusalOf(response);
-      }
+      if (!response.ok) throw await refusalOf(response);
+      const answering = by === undefined ? undefined : held.find(by);
       if (answering === undefined) {
         throw new ProviderRefusedError(response.status, "ROUTER_MISMATCH", `the router answered for ${by ?? "nobody"}`);
       }
-      const price = priceOf(answering.info, inputs.length);
-      settled.add(answering.channel);
       let parsed: InferenceResponse;
       try {
         parsed = parseInput(InferenceResponseSchema, await response.json(), "provider answer");
       } catch (error) {
         // The answer broke on the way: the provider may count it as served.
-        answering.channel.payer.lost(price);
+        held.settle(answering, "lost");
         throw error;
       }
       // Delivered: owed, whether or not its receipt checks out.
-      answering.channel.payer.answered(price);
-      const prediction: Prediction = {
+      held.settle(answering, "answered");
+      const price = held.price(answering);
+      return {
         outputs: parsed.outputs,
         receipt: checkReceipt(answering.info, { requestId, inputs, price }, parsed),
         signature: parsed.signature,
         batchSize: batchSizeOf(response),
         provider: answering.info.provider,
+        attempts,
       };
-      return { ...prediction, attempts };
     } finally {
-      for (const { channel } of offers) if (!settled.has(channel)) channel.payer.unused();
+      held.release();
       await this.persist();
     }
   }
@@ -185,7 +180,7 @@ export class RoutedInferenceClient {
    * One idle channel per provider the router lists (healthy or not: the router knows better at the time of the
    * request), waiting for one to free up if none is idle.
    */
-  async #takeChannels(): Promise<{ channel: RoutedChannel; info: ServedModelInfo }[]> {
+  async #takeChannels(): Promise<Offer[]> {
     for (;;) {
       const listed = new Map<string, ServedModelInfo>(this.#model.providers.map((p) => [p.provider, p.info]));
       // A provider is offered a voucher only if its terms are those of the model and of the buyer's channel.
@@ -206,7 +201,7 @@ export class RoutedInferenceClient {
           `the router lists no provider of model ${this.modelId} that this buyer has a channel with`,
         );
       }
-      const taken: { channel: RoutedChannel; info: ServedModelInfo }[] = [];
+      const taken: Offer[] = [];
       for (const channel of known) {
         if (taken.some((offer) => offer.channel.provider === channel.provider)) continue;
         if (channel.payer.tryTake()) taken.push({ channel, info: listed.get(channel.provider) as ServedModelInfo });
@@ -217,7 +212,45 @@ export class RoutedInferenceClient {
   }
 }
 
-const priceOf = (info: ServedModelInfo, examples: number) => BigInt(info.pricePerExample) * BigInt(examples);
+/** A channel held for a request, and the terms of the provider it pays. */
+interface Offer {
+  readonly channel: RoutedChannel;
+  readonly info: ServedModelInfo;
+}
+
+/** The channels one request holds, each settled once: answered, lost (maybe served), or unused (the default). */
+class HeldChannels {
+  readonly #open: Set<Offer>;
+
+  constructor(
+    readonly offers: readonly Offer[],
+    private readonly examples: number,
+  ) {
+    this.#open = new Set(offers);
+  }
+
+  /** The request's price at `offer`'s provider. */
+  price(offer: Offer): bigint {
+    return BigInt(offer.info.pricePerExample) * BigInt(this.examples);
+  }
+
+  find(provider: string): Offer | undefined {
+    return this.offers.find(({ info }) => info.provider === provider);
+  }
+
+  settle(offer: Offer, outcome: "answered" | "lost" | "unused"): void {
+    if (!this.#open.delete(offer)) return;
+    const { payer } = offer.channel;
+    if (outcome === "answered") payer.answered(this.price(offer));
+    else if (outcome === "lost") payer.lost(this.price(offer));
+    else payer.unused();
+  }
+
+  /** Frees every channel not settled yet, as unused. */
+  release(): void {
+    for (const offer of this.#open) this.settle(offer, "unused");
+  }
+}
 
 function query(choice: RouteChoice): string {
   if (choice.weights !== undefined) {
