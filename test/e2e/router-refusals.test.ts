@@ -1,50 +1,24 @@
-import { LocalChain } from "@tributary/contracts/local-chain";
-import { connectModelRegistry, connectStaking, connectTributaryToken } from "@tributary/contracts/typed";
+import type { RouterService } from "@tributary/inference-router";
 import { type Address, PAYMENTS_HEADER, paymentsToHeader, signVoucher } from "@tributary/protocol";
-import { id, type JsonRpcProvider, type Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLocalRouter } from "../test-support/local-router.js";
-import type { RouterService } from "./router-service.js";
+import { type ProviderWorld, startProviderWorld } from "../../inference-provider/test-support/provider-world.js";
+import { startLocalRouter } from "../../inference-router/test-support/local-router.js";
 
-let chain: LocalChain;
-let rpc: JsonRpcProvider;
-let buyer: Wallet;
-let provider: Wallet;
+// The router's own refusals, over HTTP, with a model listed on a local chain by a provider that never announces itself.
+
+let world: ProviderWorld;
 let modelId: bigint;
 let router: RouterService;
 
 beforeAll(async () => {
-  chain = await LocalChain.start();
-  rpc = chain.provider();
-  [provider, buyer] = (await chain.fundedWallets(2, { tokens: 10_000n * 10n ** 18n })) as [Wallet, Wallet];
-  // A model listed by a staked provider that never announces itself to the router.
-  const { contracts } = chain.system.deployment;
-  const signer = provider.connect(rpc);
-  const registry = connectModelRegistry(contracts.ModelRegistry, signer);
-  const { minModelStake } = await registry.parameters();
-  await (
-    await connectTributaryToken(contracts.TributaryToken, signer).approve(contracts.Staking, minModelStake)
-  ).wait();
-  await (await connectStaking(contracts.Staking, signer).stake(minModelStake)).wait();
-  const listing = {
-    modelHash: id("weights"),
-    modelURI: "ipfs://model",
-    endpoint: "http://127.0.0.1:1",
-    pricePerToken: 1_000n,
-    licensePrice: 0n,
-    paymentToken: contracts.TributaryToken,
-    jobId: 0n,
-    stake: minModelStake,
-  };
-  await (await registry.registerModel(listing)).wait();
-  modelId = await registry.modelCount();
-  router = await startLocalRouter(chain, rpc);
+  world = await startProviderWorld();
+  modelId = world.model.modelId;
+  router = await startLocalRouter(world.chain, world.rpc);
 });
 
 afterAll(async () => {
   await router?.close();
-  rpc?.destroy();
-  await chain?.stop();
+  await world?.stop();
 });
 
 async function call(method: "GET" | "POST", route: string, headers: Record<string, string> = {}, body?: string) {
@@ -68,10 +42,9 @@ describe("the router's refusals", () => {
     const malformed = await call("POST", `/v1/models/${modelId}/predict`, { [PAYMENTS_HEADER]: "0x12=1:2" }, body);
     expect(malformed).toMatchObject({ status: 400, code: "INVALID_INPUT" });
     expect(malformed.message).toContain(PAYMENTS_HEADER);
-    const { contracts } = chain.system.deployment;
-    const deployment = { chainId: BigInt(chain.chainId), contract: contracts.PaymentChannels.toLowerCase() as Address };
-    const voucher = await signVoucher(buyer, deployment, { channelId: 1n, amount: 1_000n });
-    const payment = { provider: provider.address.toLowerCase() as Address, voucher };
+    const deployment = { chainId: BigInt(world.chain.chainId), contract: world.addresses.paymentChannels as Address };
+    const voucher = await signVoucher(world.buyer, deployment, { channelId: 1n, amount: 1_000n });
+    const payment = { provider: world.providerWallet.address.toLowerCase() as Address, voucher };
     const offered = { [PAYMENTS_HEADER]: paymentsToHeader([payment]) };
     expect(await call("POST", "/v1/models/99/predict", offered, body)).toMatchObject({
       status: 404,
