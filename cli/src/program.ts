@@ -12,6 +12,7 @@ import { registerLedgerCommand } from "./commands/ledger.js";
 import { registerModelCommand } from "./commands/model.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
 import { registerProviderCommand } from "./commands/provider.js";
+import { registerRouterCommand } from "./commands/router.js";
 import { registerSampleDataCommand } from "./commands/sample-data.js";
 import { registerStakeCommand } from "./commands/stake.js";
 import { registerTokenCommand } from "./commands/token.js";
@@ -28,7 +29,7 @@ const { version } = require("../package.json") as { version: string };
 export const HELP_GROUPS = {
   dataOwner: "Data owner:",
   researcher: "Researcher:",
-  provider: "Provider / staker:",
+  provider: "Provider / staker / router:",
   models: "Models (buyers, researchers):",
   buyer: "Inference buyer:",
   governance: "Governance:",
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
   program.commandsGroup(HELP_GROUPS.provider);
   registerStakeCommand(program);
   registerProviderCommand(program);
+  registerRouterCommand(program);
   program.commandsGroup(HELP_GROUPS.models);
   registerModelCommand(program);
   program.commandsGroup(HELP_GROUPS.buyer);

@@ -18,7 +18,6 @@ import {
   recoverVoucherSigner,
   type SignedVoucher,
   signVoucher,
-  tensorHash,
   voucherToWire,
 } from "@tributary/protocol";
 import { hexlify, randomBytes, type Wallet } from "ethers";

@@ -11,5 +11,6 @@ export {
 export { ReceiptSigner } from "./receipt-signer.js";
 export { loadServedModel, type ServedModel } from "./served-model.js";
 export { recoverAddress, StaticTypedData, signDigest, uintWord } from "./static-typed-data.js";
+export { readStoredJson, writeFileDurably } from "./stored-file.js";
 export { type ChannelAccount, PaymentRefusedError, VoucherLedger } from "./voucher-ledger.js";
 export { VoucherStore, voucherStoreFile } from "./voucher-store.js";

@@ -5,10 +5,13 @@ import {
   InvalidInputError,
   ProviderErrorSchema,
   parseInput,
+  parseVoucherHeader,
   type ServedModelInfo,
   ServedModelInfoSchema,
+  type SignedVoucher,
   type TributaryError,
   tensorHash,
+  VOUCHER_HEADER,
 } from "@tributary/protocol";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -67,12 +70,22 @@ function statusOf(error: unknown): { status: number; code: string; message: stri
   return { status: 500, code: "INTERNAL", message: "the provider failed to answer; nothing was charged" };
 }
 
+/** The request's voucher: in the body's `payment` or in the voucher header (as a router forwards it), not both. */
+function paymentOf(body: SignedVoucher | undefined, header: string | string[] | undefined): SignedVoucher | undefined {
+  if (header === undefined) return body;
+  if (body !== undefined || Array.isArray(header)) {
+    throw new InferenceInputError("PAYMENT_TWICE", `give one voucher: in the body's payment or in ${VOUCHER_HEADER}`);
+  }
+  return parseVoucherHeader(header);
+}
+
 function plain(error: TributaryError) {
   return { code: error.code, message: error.message, details: error.details };
 }
 
 /**
- * The provider's routes: `POST /v1/predict` (paid: the voucher is its owner check, one place), `GET /v1/model`,
+ * The provider's routes: `POST /v1/predict` (paid: the voucher, in the body or the voucher header, is its owner
+ * check, one place), `GET /v1/model`,
  * and the public `GET /health`, `GET /ready`, `GET /metrics`, `GET /openapi.json`. Bodies are parsed with
  * protocol's schemas; every refusal is `{error: {code, message, details}}`.
  */
@@ -117,21 +130,36 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       },
     },
     async (request, reply) => {
+      // A buyer (or router) that hangs up before its answer is out: the answer is not charged.
+      reply.raw.once("close", () => {
+        if (!reply.raw.writableFinished) metrics.requests.inc({ outcome: "abandoned" });
+      });
       const body = parseInput(InferenceRequestSchema, request.body, "request");
       const input = inputTensor(body.inputs, model.inputShape, info.maxExamplesPerRequest);
       const count = body.inputs.length;
       const price = pricePerExample * BigInt(count);
+      // The price counts as served once the answer is handed to the network, and not before: an answer that never
+      // leaves (the request failed, the buyer or router hung up) charges nothing.
+      const settleOnDelivery = (accepted: Acceptance) => {
+        const raw = reply.raw;
+        if (raw.destroyed || raw.closed) return accepted.release();
+        raw.once("finish", () => {
+          accepted.settle();
+          store.save().catch((error: unknown) => request.log.error({ err: error }, "saving the vouchers failed"));
+        });
+        raw.once("close", () => {
+          if (!raw.writableFinished) accepted.release();
+        });
+      };
       let acceptance: Acceptance | undefined;
       if (price > 0n) {
-        if (body.payment === undefined) throw paymentRequired(price);
-        acceptance = await desk.accept(body.payment, price);
+        const payment = paymentOf(body.payment, request.headers[VOUCHER_HEADER]);
+        if (payment === undefined) throw paymentRequired(price);
+        acceptance = await desk.accept(payment, price);
       }
       state.inFlight++;
       try {
-        const [result] = await Promise.all([
-          batcher.submit(input, count),
-          acceptance === undefined ? undefined : store.save(),
-        ]);
+        const result = await batcher.submit(input, count);
         const receipt = {
           requestId: body.requestId,
           modelHash: info.modelHash,
@@ -160,13 +188,13 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
                   owed: acceptance.owed.toString(),
                 },
         };
+        if (acceptance !== undefined) settleOnDelivery(acceptance);
         metrics.requests.inc({ outcome: "served" });
         metrics.earned.inc(Number(price));
         void reply.header(BATCH_SIZE_HEADER, String(result.batchSize));
         return response satisfies z.input<typeof InferenceResponseSchema> as unknown as InferenceResponse;
       } catch (error) {
         acceptance?.release();
-        if (acceptance !== undefined) void store.save().catch(() => {});
         throw error;
       } finally {
         state.inFlight--;

@@ -8,7 +8,7 @@ import {
 import { buildModel, getFlatWeights, initModelBackend } from "@tributary/model-runtime";
 import { type ModelSpec, ModelSpecSchema, tensorHash } from "@tributary/protocol";
 import type { JsonRpcProvider, Wallet } from "ethers";
-import type { RegisteredModel } from "../src/provider-service.js";
+import { type ProviderService, type RegisteredModel, startProviderService } from "../src/provider-service.js";
 
 const E18 = 10n ** 18n;
 
@@ -134,4 +134,36 @@ export async function startProviderWorld(options: { pricePerToken?: bigint } = {
       await chain.stop();
     },
   };
+}
+
+/** Serves `model` as `wallet` on 127.0.0.1 (a free port), paid on `chain`'s PaymentChannels, vouchers in `stateDir`. */
+export function serveModel(options: {
+  readonly chain: LocalChain;
+  readonly rpc: JsonRpcProvider;
+  readonly wallet: Wallet;
+  readonly model: RegisteredModel;
+  readonly stateDir: string;
+  readonly maxBatch?: number;
+  readonly maxWaitMs?: number;
+}): Promise<ProviderService> {
+  const { chain, rpc, wallet, model } = options;
+  const { contracts } = chain.system.deployment;
+  return startProviderService({
+    model,
+    chainId: BigInt(chain.chainId),
+    modelRegistry: contracts.ModelRegistry.toLowerCase(),
+    channels: connectPaymentChannels(contracts.PaymentChannels, rpc),
+    chain: rpc,
+    privateKey: wallet.privateKey,
+    address: wallet.address,
+    stateDir: options.stateDir,
+    host: "127.0.0.1",
+    port: 0,
+    maxBatch: options.maxBatch ?? 32,
+    maxWaitMs: options.maxWaitMs ?? 2,
+    maxExamplesPerRequest: 16,
+    bodyLimit: 64 * 1024,
+    channelTtlMs: 0,
+    expiryMarginS: 60n,
+  });
 }

@@ -10,7 +10,9 @@ import { addChainOptions, ChainOptionsShape, type CommandContext } from "../chai
 import { runCommand } from "../chain/run-command.js";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { type Redemption, redeemVouchers } from "../provider/redeem-vouchers.js";
+import { RouterAnnouncer } from "../provider/router-announcer.js";
 import { SERVE_DEFAULTS, serveRegisteredModel } from "../provider/serve-registered-model.js";
+import { signalled } from "./signalled.js";
 
 /** A provider command's context: where deployments live, and (tests) what ends `serve` instead of a signal. */
 export interface ProviderCommandContext extends CommandContext {
@@ -36,6 +38,13 @@ const ServeOptionsSchema = z.strictObject({
   channelTtlMs: z.coerce.number().int().min(0).max(3_600_000),
   expiryMargin: z.coerce.number().int().min(0),
   redeemOnExit: z.boolean(),
+  router: z.url({ message: "must be the router's URL, e.g. http://127.0.0.1:8490" }).optional(),
+  publicUrl: z.url({ message: "must be the URL the router reaches this provider at" }).optional(),
+  announceTtl: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(30 * 86_400),
 });
 
 const RedeemOptionsSchema = z.strictObject({
@@ -52,18 +61,6 @@ function redemptionRows(redemptions: readonly Redemption[]): string[][] {
 async function openStore(chain: ChainSession, stateDir: string, provider: string): Promise<VoucherStore> {
   const contract = (await chain.address("PaymentChannels")).toLowerCase();
   return VoucherStore.open(stateDir, { chainId: chain.chainId, contract, provider: provider.toLowerCase() });
-}
-
-function signalled(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
 }
 
 function runServe(raw: Record<string, unknown>, context: ProviderCommandContext): Promise<void> {
@@ -83,7 +80,24 @@ function runServe(raw: Record<string, unknown>, context: ProviderCommandContext)
       out.say(
         `serving model ${modelId} (${model.modelHash}) at ${service.url} as ${wallet.address}, ${model.pricePerExample} per example; OpenAPI at ${service.url}/openapi.json; stop with Ctrl-C`,
       );
+      let announcer: RouterAnnouncer | undefined;
+      if (options.router !== undefined) {
+        try {
+          announcer = await RouterAnnouncer.start(out, wallet, {
+            router: options.router,
+            deployment: { chainId: chain.chainId, modelRegistry: service.info.modelRegistry },
+            modelId,
+            endpoint: options.publicUrl ?? service.url,
+            pricePerExample: model.pricePerExample,
+            ttlS: options.announceTtl,
+          });
+        } catch (error) {
+          await service.close();
+          throw error;
+        }
+      }
       await (context.stop ?? signalled());
+      announcer?.stop();
       out.say("stopping: answering the requests in flight");
       await service.close();
       const redemptions = options.redeemOnExit ? await redeemVouchers(out, chain, wallet, service.store) : [];
@@ -139,7 +153,7 @@ export function registerProviderCommand(program: Command, context: ProviderComma
     .requiredOption("--model <id>", "the model's id on ModelRegistry")
     .requiredOption(
       "--model-dir <dir>",
-      `its files, as \`tributary job model\` writes them (weights.f32, job-spec.json)`,
+      "its files: weights.f32 with job-spec.json (as `tributary job model` writes them) or model-metadata.json (as `tributary model download` writes them, for a licensee)",
     )
     .option("--host <host>", "the address to listen on", SERVE_DEFAULTS.host)
     .option("--port <n>", "the port (0: any free port)", String(SERVE_DEFAULTS.port))
@@ -163,6 +177,12 @@ export function registerProviderCommand(program: Command, context: ProviderComma
       String(SERVE_DEFAULTS.expiryMarginS),
     )
     .option("--no-redeem-on-exit", "do not redeem the vouchers when stopping")
+    .option(
+      "--router <url>",
+      "announce this provider to a task router (tributary router serve), renewed until it stops",
+    )
+    .option("--public-url <url>", "the URL the router reaches this provider at (default: where it listens)")
+    .option("--announce-ttl <seconds>", "how long each announcement is valid; renewed after half", "600")
     .action((options: Record<string, unknown>) => runServe(options, context));
   stateDir(signed(provider.command("redeem").description("redeem the highest voucher held on each channel, once")))
     .option("--channel <id>", "only this channel")
