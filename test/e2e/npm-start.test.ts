@@ -89,7 +89,7 @@ function contributorShares(price: bigint, payouts: readonly bigint[], payoutTota
 
 /**
  * What every run's market line must say on its own: 1,000 requests, an accuracy far above chance, every request paid
- * at its price (plus at most 1 wei for each voucher re-signed after a reordering) and all of it redeemed, the owners'
+ * at its price, exactly (one channel carries one request at a time), and all of it redeemed, the owners'
  * revenue the contract's pool split by their payouts, and sane latencies.
  */
 function expectMarket(market: Market, payouts: readonly Payout[]) {
@@ -100,8 +100,7 @@ function expectMarket(market: Market, payouts: readonly Payout[]) {
   expect(market.accuracy).toBeGreaterThan(0.8);
   expect(market.accuracy).toBeLessThanOrEqual(1);
   const cost = BigInt(REQUESTS) * PRICE_PER_EXAMPLE;
-  expect(BigInt(market.paidWei)).toBeGreaterThanOrEqual(cost);
-  expect(BigInt(market.paidWei) - cost).toBeLessThan(BigInt(REQUESTS));
+  expect(BigInt(market.paidWei)).toBe(cost);
   expect(market.providerRevenueWei).toBe(market.paidWei);
   const amounts = payouts.map((payout) => BigInt(payout.amount));
   const total = amounts.reduce((sum, amount) => sum + amount, 0n);
@@ -177,7 +176,7 @@ describe("npm start (tributary up)", () => {
     expect(stdout).toMatch(/ledger verified: OK/);
     // Then the market: the model listed, 1,000 paid requests, the channel closed on the local chain's clock.
     expectMarket(market, payouts);
-    expect(stdout).toMatch(/direct to provider: router not yet built/);
+    expect(stdout).toMatch(/direct to the provider, one channel/);
     expect(stdout).toMatch(/buyer: start closing channel 1: transaction 0x[0-9a-f]{64}/);
     expect(stdout).toMatch(/buyer: close channel 1 and refund the rest: transaction 0x[0-9a-f]{64}/);
     expect(stdout).toMatch(/closed after its expiry and challenge period/);

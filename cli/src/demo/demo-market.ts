@@ -44,14 +44,14 @@ export interface MarketResult {
   readonly stake: bigint;
   readonly licence: Pick<LicencePurchase, "price" | "fee" | "providerShare" | "researcherShare" | "contributorShare">;
   readonly pricePerExample: bigint;
-  /** Where the requests went: straight to the provider (the task router is not built yet). */
+  /** Where the requests went: straight to the provider (the demo starts no task router). */
   readonly route: "direct";
   readonly requests: number;
   /** Share of answers naming the record's label. */
   readonly accuracy: number;
   /** The accuracy `model register` evaluated on the job's validation set (null: scored by examples, none). */
   readonly registeredAccuracy: number | null;
-  /** What the buyer's vouchers paid for the requests: the highest the provider accepted. */
+  /** What the buyer owes for the answers it was served (the channel's cumulative voucher). */
   readonly paid: bigint;
   /** What PaymentChannels paid the provider when it redeemed. */
   readonly providerRevenue: bigint;
@@ -164,8 +164,7 @@ export async function runMarket(input: {
   let stopped = false;
   try {
     const token = await chain.paymentToken();
-    // What the requests cost, twice over, and 1 wei per request for a voucher re-signed after a reordering (the
-    // library's answer to concurrent requests overtaking each other); what is not paid is refunded on close.
+    // What the requests cost, twice over (what is not paid is refunded on close), and a little headroom.
     const deposit = 2n * BigInt(options.requests) * options.pricePerExample + BigInt(options.requests);
     const buyer = await chain.newAccount(options.licencePrice + deposit);
     const licence = await buyLicence(buyerOut, {
@@ -196,7 +195,7 @@ export async function runMarket(input: {
       expect: { provider: model.provider, modelHash: model.modelHash },
     });
     buyerOut.say(
-      `sending ${options.requests} paid requests of one held-out record each to ${model.endpoint}, ${options.concurrency} at a time (direct to the provider: the task router is not built yet)`,
+      `sending ${options.requests} paid requests of one held-out record each to ${model.endpoint}, ${options.concurrency} at a time (direct to the provider over one channel, which carries one request at a time; the demo starts no task router)`,
     );
     const load = await sendPaidRequests({
       client,
@@ -206,7 +205,7 @@ export async function runMarket(input: {
     });
     const spending = client.spending();
     buyerOut.say(
-      `${load.requests} answers, every receipt checked: ${load.correct} name the record's label; the provider accepted vouchers for ${spending?.accepted ?? 0n} wei in all`,
+      `${load.requests} answers, every receipt checked: ${load.correct} name the record's label; the buyer owes for answers served ${spending?.served ?? 0n} wei in all`,
     );
     stopped = true;
     await service.close();
@@ -231,7 +230,7 @@ export async function runMarket(input: {
       requests: load.requests,
       accuracy: load.correct / load.requests,
       registeredAccuracy: validation?.accuracy ?? null,
-      paid: spending?.accepted ?? 0n,
+      paid: spending?.served ?? 0n,
       providerRevenue: redemptions.reduce((sum, r) => sum + r.received, 0n),
       redeemTx: redemptions.find((r) => r.transaction !== undefined)?.transaction?.hash ?? null,
       channel,

@@ -62,7 +62,7 @@ export function formatMarket(market: MarketResult): string {
   const lines = [
     `market (${market.durationS}s): model ${market.modelId} listed by provider ${market.provider} (approved by the researcher, ${formatAmount(market.stake)} staked), served at ${market.endpoint} at ${formatAmount(market.pricePerExample)} per example; buyer ${market.buyer}`,
     ...formatTable(rows).map((line) => `  ${line}`),
-    `requests: direct to provider: router not yet built; ${market.requests} held-out records with their labels, answered correctly ${percent(market.accuracy)}${registered}`,
+    `requests: direct to the provider, one channel (the demo starts no router: see tributary router serve); ${market.requests} held-out records with their labels, answered correctly ${percent(market.accuracy)}${registered}`,
     `licence ${formatAmount(licence.price)} = ${formatAmount(licence.fee)} protocol fee + ${formatAmount(licence.providerShare)} provider + ${formatAmount(licence.researcherShare)} researcher (credited on ModelRegistry) + ${formatAmount(licence.contributorShare)} contributors' pool; claimed: ${claims}`,
     `channel ${channel.channelId}: deposit ${formatAmount(channel.deposit)}, ${formatAmount(channel.paid)} redeemed by the provider${market.redeemTx === null ? "" : ` (tx ${market.redeemTx})`}, ${closing}`,
   ];
