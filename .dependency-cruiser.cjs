@@ -11,6 +11,7 @@ const packages = {
   auditor: ["protocol", "contracts", "aggregation"],
   buyer: ["protocol"],
   "inference-provider": ["protocol", "contracts", "model-runtime"],
+  "inference-router": ["protocol", "contracts"],
   "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
   coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
   cli: [
@@ -23,6 +24,7 @@ const packages = {
     "auditor",
     "buyer",
     "inference-provider",
+    "inference-router",
     "trainer-agent",
     "coordinator",
   ],

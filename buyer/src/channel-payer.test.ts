@@ -6,15 +6,58 @@ import { ChannelPayer } from "./channel-payer.js";
 const deployment = { chainId: 31337n, contract: `0x${"12".repeat(20)}` as const };
 
 describe("ChannelPayer", () => {
-  it("signs cumulative, strictly increasing vouchers, concurrent ones included, all by the buyer", async () => {
+  it("pays everything served plus the request, the buyer's signature; an unanswered request costs nothing", async () => {
     const buyer = new Wallet(hexlify(randomBytes(32)));
-    const payer = new ChannelPayer(buyer, deployment, 5n, 1_000n);
-    const vouchers = await Promise.all([payer.voucherFor(10n), payer.voucherFor(20n), payer.voucherFor(30n)]);
-    expect(vouchers.map((v) => v.amount)).toEqual([1_010n, 1_030n, 1_060n]);
-    for (const voucher of vouchers) expect(recoverVoucherSigner(voucher)).toBe(buyer.address.toLowerCase());
-    const reordered = await payer.voucherAfterReorder();
-    expect(reordered.amount).toBe(1_061n);
-    payer.record({ channelId: "5", accepted: "1061", owed: "60" }, 10n);
-    expect(payer.spending()).toEqual({ channelId: 5n, signed: 1_061n, accepted: 1_061n, served: 10n, requests: 1 });
+    const payer = new ChannelPayer(buyer, deployment, 5n, { served: 1_000n, signed: 1_000n });
+    await payer.take();
+    const first = await payer.voucherFor(10n);
+    expect([first.channelId, first.amount]).toEqual([5n, 1_010n]);
+    expect(recoverVoucherSigner(first)).toBe(buyer.address.toLowerCase());
+    payer.unused();
+    // Not answered: the next request pays the same amount again.
+    await payer.take();
+    expect((await payer.voucherFor(10n)).amount).toBe(1_010n);
+    payer.answered(10n);
+    await payer.take();
+    expect((await payer.voucherFor(25n)).amount).toBe(1_035n);
+    payer.answered(25n);
+    expect(payer.spending()).toEqual({
+      channelId: 5n,
+      signed: 1_035n,
+      served: 1_035n,
+      requests: 2,
+      uncertain: 0n,
+      unanswered: 0n,
+    });
+  });
+
+  it("carries one request at a time: concurrent requests sign one after another, each on what the last was served", async () => {
+    const payer = new ChannelPayer(new Wallet(hexlify(randomBytes(32))), deployment, 1n);
+    const amounts: bigint[] = [];
+    const request = async (price: bigint, answered: boolean) => {
+      await payer.take();
+      amounts.push((await payer.voucherFor(price)).amount);
+      if (answered) payer.answered(price);
+      else payer.unused();
+    };
+    await Promise.all([request(10n, true), request(20n, false), request(30n, true), request(5n, true)]);
+    expect(amounts).toEqual([10n, 30n, 40n, 45n]);
+    expect(payer.tryTake()).toBe(true);
+    expect(payer.tryTake()).toBe(false);
+  });
+
+  it("keeps a lost answer uncertain, and takes a provider's word that it served it only up to what is uncertain", async () => {
+    const payer = new ChannelPayer(new Wallet(hexlify(randomBytes(32))), deployment, 2n);
+    await payer.take();
+    await payer.voucherFor(40n);
+    // A request in flight is kept as uncertain, in case the session ends before its answer.
+    expect(payer.state()).toMatchObject({ served: 0n, uncertain: 40n });
+    payer.lost(40n);
+    expect(payer.acknowledge(41n)).toBe(false);
+    expect(payer.acknowledge(0n)).toBe(false);
+    expect(payer.acknowledge(40n)).toBe(true);
+    expect(payer.spending()).toMatchObject({ served: 40n, uncertain: 0n, unanswered: 40n, requests: 0 });
+    await payer.take();
+    expect((await payer.voucherFor(10n)).amount).toBe(50n);
   });
 });

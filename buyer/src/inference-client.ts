@@ -4,30 +4,16 @@ import {
   type InferenceReceipt,
   type InferenceRequestWire,
   InferenceResponseSchema,
-  ProviderErrorSchema,
   parseInput,
   type ServedModelInfo,
   ServedModelInfoSchema,
   type SignedVoucher,
-  TributaryError,
   voucherToWire,
   weightsToBytes,
 } from "@tributary/protocol";
-import { hexlify } from "ethers";
 import type { ChannelPayer } from "./channel-payer.js";
+import { newRequestId, owedOf, ProviderRefusedError, refusalOf } from "./provider-refusal.js";
 import { checkReceipt } from "./receipt-check.js";
-
-/** The provider refused a request: its HTTP status, code (e.g. `VOUCHER_UNDERPAID`, `INPUT_SHAPE`) and message. */
-export class ProviderRefusedError extends TributaryError {
-  constructor(
-    readonly status: number,
-    code: string,
-    message: string,
-    details: Record<string, unknown> = {},
-  ) {
-    super(code, message, { details });
-  }
-}
 
 export interface Prediction {
   /** One flat array per example, of the model's output shape. */
@@ -37,14 +23,25 @@ export interface Prediction {
   readonly signature: string;
   /** How many examples the provider's model call held (dynamic batching). */
   readonly batchSize: number | undefined;
+  /** The provider that answered (lower case). */
+  readonly provider: string;
 }
 
 type Fetch = typeof fetch;
 
+/** Keeps the payers' state (e.g. on disk): called after each voucher is signed, before it is sent, and after. */
+export type PersistPayers = () => Promise<void>;
+
+/** The batch size header of an answer, if any. */
+export function batchSizeOf(response: Response): number | undefined {
+  const batch = response.headers.get("x-tributary-batch-size");
+  return batch === null ? undefined : Number(batch);
+}
+
 /**
  * A buyer's client of one provider, for Node and browsers alike (only `fetch` and WebCrypto): each prediction is
- * paid with the next voucher of the channel (when the model is not free), and each answer's receipt is checked
- * before its outputs are returned.
+ * paid with the next voucher of the channel (when the model is not free), one request at a time on the channel,
+ * and each answer's receipt is checked before its outputs are returned.
  */
 export class InferenceClient {
   private constructor(
@@ -52,6 +49,7 @@ export class InferenceClient {
     readonly info: ServedModelInfo,
     private readonly payer: ChannelPayer | undefined,
     private readonly fetchImpl: Fetch,
+    private readonly persist: PersistPayers,
   ) {}
 
   /**
@@ -64,6 +62,7 @@ export class InferenceClient {
       readonly payer?: ChannelPayer;
       readonly expect?: { readonly provider?: string; readonly modelHash?: string };
       readonly fetch?: Fetch;
+      readonly persist?: PersistPayers;
     } = {},
   ): Promise<InferenceClient> {
     const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -89,10 +88,10 @@ export class InferenceClient {
         `${base} is paid on chain ${info.chainId}, the channel is on ${payer.deployment.chainId}`,
       );
     }
-    return new InferenceClient(base, info, payer, fetchImpl);
+    return new InferenceClient(base, info, payer, fetchImpl, options.persist ?? (async () => {}));
   }
 
-  /** What this client has committed and been served on its channel (undefined for a free model). */
+  /** What this client has paid and been served on its channel (undefined for a free model). */
   spending() {
     return this.payer?.spending();
   }
@@ -103,22 +102,10 @@ export class InferenceClient {
    * for large inputs). Both give the same receipt for the same values.
    */
   async predict(inputs: readonly unknown[] | Float32Array): Promise<Prediction> {
-    const requestId = hexlify(globalThis.crypto.getRandomValues(new Uint8Array(32)));
+    const requestId = newRequestId();
     const count = inputs instanceof Float32Array ? examplesIn(inputs, this.info) : inputs.length;
     const price = BigInt(this.info.pricePerExample) * BigInt(count);
-    const needsPayment = price > 0n;
-    if (needsPayment && this.payer === undefined) {
-      throw new ProviderRefusedError(
-        0,
-        "PAYMENT_REQUIRED",
-        `model ${this.info.modelId} costs ${price} per request: give a channel payer`,
-      );
-    }
-    const send = async (reordered: boolean) => {
-      let voucher: SignedVoucher | undefined;
-      if (needsPayment && this.payer !== undefined) {
-        voucher = reordered ? await this.payer.voucherAfterReorder() : await this.payer.voucherFor(price);
-      }
+    const send = (voucher?: SignedVoucher) => {
       const payment = voucher === undefined ? undefined : voucherToWire(voucher);
       if (inputs instanceof Float32Array) {
         const headers: Record<string, string> = {
@@ -137,24 +124,55 @@ export class InferenceClient {
         body: JSON.stringify(body),
       });
     };
-    let response = await send(false);
-    if (response.status === 402 && needsPayment) {
-      const refusal = await refusalOf(response);
-      // Concurrent requests on one channel may arrive out of order: the later voucher was taken first.
-      if (refusal.code !== "VOUCHER_STALE") throw refusal;
-      response = await send(true);
-    }
-    if (!response.ok) throw await refusalOf(response);
-    const answer = parseInput(InferenceResponseSchema, await response.json(), "provider answer");
-    const receipt = checkReceipt(this.info, { requestId, inputs, price }, answer);
-    if (answer.payment !== null) this.payer?.record(answer.payment, price);
-    const batch = response.headers.get("x-tributary-batch-size");
-    return {
-      outputs: answer.outputs,
-      receipt,
-      signature: answer.signature,
-      batchSize: batch === null ? undefined : Number(batch),
+    const answer = async (response: Response) => {
+      const parsed = parseInput(InferenceResponseSchema, await response.json(), "provider answer");
+      return { parsed, batchSize: batchSizeOf(response) };
     };
+    const result = (got: Awaited<ReturnType<typeof answer>>): Prediction => ({
+      outputs: got.parsed.outputs,
+      receipt: checkReceipt(this.info, { requestId, inputs, price }, got.parsed),
+      signature: got.parsed.signature,
+      batchSize: got.batchSize,
+      provider: this.info.provider,
+    });
+    if (price === 0n) {
+      const response = await send();
+      if (!response.ok) throw await refusalOf(response);
+      return result(await answer(response));
+    }
+    const payer = this.payer;
+    if (payer === undefined) {
+      throw new ProviderRefusedError(
+        0,
+        "PAYMENT_REQUIRED",
+        `model ${this.info.modelId} costs ${price} per request: give a channel payer`,
+      );
+    }
+    await payer.take();
+    let settle = () => payer.unused();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const voucher = await payer.voucherFor(price);
+        await this.persist();
+        settle = () => payer.lost(price);
+        const response = await send(voucher);
+        if (!response.ok) {
+          settle = () => payer.unused();
+          const refusal = await refusalOf(response);
+          // The provider served more than this buyer received (an answer lost on the way): take it if it was uncertain.
+          const owed = owedOf(refusal);
+          if (attempt === 0 && owed !== undefined && payer.acknowledge(owed)) continue;
+          throw refusal;
+        }
+        const got = await answer(response);
+        // The provider delivered an answer and will be paid for it, whether or not its receipt checks out.
+        settle = () => payer.answered(price);
+        return result(got);
+      }
+    } finally {
+      settle();
+      await this.persist();
+    }
   }
 }
 
@@ -169,18 +187,4 @@ function examplesIn(values: Float32Array, info: ServedModelInfo): number {
     );
   }
   return values.length / size;
-}
-
-async function refusalOf(response: Response): Promise<ProviderRefusedError> {
-  const text = await response.text();
-  try {
-    const { error } = parseInput(ProviderErrorSchema, JSON.parse(text), "provider error");
-    return new ProviderRefusedError(response.status, error.code, error.message, error.details ?? {});
-  } catch {
-    return new ProviderRefusedError(
-      response.status,
-      "PROVIDER_ERROR",
-      `HTTP ${response.status}: ${text.slice(0, 200)}`,
-    );
-  }
 }

@@ -21,6 +21,8 @@ const CliEnvSchema = z.object({
   TRIBUTARY_VOTER_KEY: PrivateKeySchema.optional(),
   /** `tributary model buy|download` and `channel …`: a model buyer's key, which holds licences, opens channels and signs vouchers. */
   TRIBUTARY_BUYER_KEY: PrivateKeySchema.optional(),
+  /** `tributary deploy`: the deployer's key (pays the deployment's gas and receives the initial TRIB supply). */
+  TRIBUTARY_DEPLOYER_KEY: PrivateKeySchema.optional(),
   /** Password of the keystore file given with --keystore (and of the file `tributary key new|import` writes). */
   TRIBUTARY_KEYSTORE_PASSWORD: z.string().optional(),
 });
@@ -34,6 +36,14 @@ export const KEY_ENV_NAMES = Object.keys(CliEnvSchema.shape).filter((name): name
 
 export function cliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
   return parseInput(CliEnvSchema, env, "environment");
+}
+
+/**
+ * The environment `tributary coordinator` hands to the coordinator's own parser (DATABASE_URL, TRIBUTARY_DB_SCHEMA,
+ * TRIBUTARY_PORT, …), which reads it exactly as `node coordinator/dist/main.js` does.
+ */
+export function coordinatorEnv(): NodeJS.ProcessEnv {
+  return process.env;
 }
 
 /** Whether progress can be redrawn in place (a terminal) or must be printed line by line (CI, pipes). */

@@ -2,7 +2,9 @@ import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerChannelCommand } from "./commands/channel.js";
 import { registerClaimCommand } from "./commands/claim.js";
+import { registerCoordinatorCommand } from "./commands/coordinator.js";
 import { registerDatasetCommand } from "./commands/dataset.js";
+import { registerDeployCommand } from "./commands/deploy.js";
 import { registerGovCommand } from "./commands/gov.js";
 import { registerJobCommand } from "./commands/job.js";
 import { registerKeyCommand } from "./commands/key.js";
@@ -10,6 +12,8 @@ import { registerLedgerCommand } from "./commands/ledger.js";
 import { registerModelCommand } from "./commands/model.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
 import { registerProviderCommand } from "./commands/provider.js";
+import { registerRouterCommand } from "./commands/router.js";
+import { registerSampleDataCommand } from "./commands/sample-data.js";
 import { registerStakeCommand } from "./commands/stake.js";
 import { registerTokenCommand } from "./commands/token.js";
 import { registerTrainerCommand } from "./commands/trainer.js";
@@ -25,11 +29,12 @@ const { version } = require("../package.json") as { version: string };
 export const HELP_GROUPS = {
   dataOwner: "Data owner:",
   researcher: "Researcher:",
-  provider: "Provider / staker:",
+  provider: "Provider / staker / router:",
   models: "Models (buyers, researchers):",
   buyer: "Inference buyer:",
   governance: "Governance:",
   auditor: "Auditor:",
+  operator: "Operator:",
   keys: "Keys:",
   demo: "Demo:",
 } as const;
@@ -55,6 +60,7 @@ export function buildProgram(): Command {
   program.commandsGroup(HELP_GROUPS.provider);
   registerStakeCommand(program);
   registerProviderCommand(program);
+  registerRouterCommand(program);
   program.commandsGroup(HELP_GROUPS.models);
   registerModelCommand(program);
   program.commandsGroup(HELP_GROUPS.buyer);
@@ -64,10 +70,14 @@ export function buildProgram(): Command {
   registerTokenCommand(program);
   program.commandsGroup(HELP_GROUPS.auditor);
   registerLedgerCommand(program);
+  program.commandsGroup(HELP_GROUPS.operator);
+  registerDeployCommand(program);
+  registerCoordinatorCommand(program);
   program.commandsGroup(HELP_GROUPS.keys);
   registerKeyCommand(program);
   program.commandsGroup(HELP_GROUPS.demo);
   registerUpCommand(program);
+  registerSampleDataCommand(program);
   program.commandsGroup("");
   return program;
 }

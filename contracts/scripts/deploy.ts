@@ -1,7 +1,8 @@
 // Deploys and wires the whole system on the selected network and writes contracts/deployments/<chainId>.json:
 //   npm run deploy -w @tributary/contracts -- --network <name>
 // (or from the root: hardhat run --network <name> contracts/scripts/deploy.ts). The first configured account
-// deploys; every administrator role ends with the timelock.
+// deploys; every administrator role ends with the timelock. `tributary deploy --rpc URL` makes the same deployment
+// (`deployOverRpc`) on any chain's JSON-RPC endpoint with the deployer's keystore, no Hardhat network config needed.
 import { mkdir, writeFile } from "node:fs/promises";
 import { network } from "hardhat";
 import { DEFAULT_DEPLOY_OPTIONS, deploySystem } from "../ts/deploy-system.js";

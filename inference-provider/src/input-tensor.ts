@@ -1,8 +1,12 @@
 import { TributaryError } from "@tributary/protocol";
 
-/** An input that does not fit the model: wrong shape, a value that is not a finite number, too many examples. */
+/** An input that does not fit the model (wrong shape, a value that is not a finite number, too many examples), or two vouchers. */
 export class InferenceInputError extends TributaryError {
-  constructor(code: "INPUT_SHAPE" | "INPUT_NOT_FINITE" | "INPUT_TOO_LARGE", message: string, details = {}) {
+  constructor(
+    code: "INPUT_SHAPE" | "INPUT_NOT_FINITE" | "INPUT_TOO_LARGE" | "PAYMENT_TWICE",
+    message: string,
+    details = {},
+  ) {
     super(code, message, { details });
   }
 }

@@ -7,10 +7,13 @@ import {
   InvalidInputError,
   ProviderErrorSchema,
   parseInput,
+  parseVoucherHeader,
   type ServedModelInfo,
   ServedModelInfoSchema,
+  type SignedVoucher,
   type TributaryError,
   tensorHash,
+  VOUCHER_HEADER,
 } from "@tributary/protocol";
 import type { FastifyError, FastifyInstance } from "fastify";
 import { z } from "zod";
@@ -107,12 +110,28 @@ function statusOf(error: unknown): { status: number; code: string; message: stri
   return { status: 500, code: "INTERNAL", message: "the provider failed to answer; nothing was charged" };
 }
 
+/**
+ * The request's voucher: in the request's own payment (the JSON body's `payment`, a binary request's
+ * `INFERENCE_HEADERS.payment`) or in the voucher header (as a router forwards it), not both.
+ */
+function paymentOf(own: SignedVoucher | undefined, header: string | string[] | undefined): SignedVoucher | undefined {
+  if (header === undefined) return own;
+  if (own !== undefined || Array.isArray(header)) {
+    throw new InferenceInputError(
+      "PAYMENT_TWICE",
+      `give one voucher: in the request's payment (${INFERENCE_HEADERS.payment} for a binary body) or in ${VOUCHER_HEADER}`,
+    );
+  }
+  return parseVoucherHeader(header);
+}
+
 function plain(error: TributaryError) {
   return { code: error.code, message: error.message, details: error.details };
 }
 
 /**
- * The provider's routes: `POST /v1/predict` (paid: the voucher is its owner check, one place), `GET /v1/model`,
+ * The provider's routes: `POST /v1/predict` (paid: the voucher, in the body or the voucher header, is its owner
+ * check, one place), `GET /v1/model`,
  * and the public `GET /health`, `GET /ready`, `GET /metrics`, `GET /openapi.json`. Bodies are parsed with
  * protocol's schemas; every refusal is `{error: {code, message, details}}`. A prediction comes as JSON or, for large
  * inputs, as float32 bytes (`application/octet-stream`, see protocol's `INFERENCE_HEADERS`); the answer is JSON.
@@ -165,22 +184,38 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       },
     },
     async (request, reply) => {
+      // A buyer (or router) that hangs up before its answer is out: the answer is not charged.
+      reply.raw.once("close", () => {
+        if (!reply.raw.writableFinished) metrics.requests.inc({ outcome: "abandoned" });
+      });
       const { requestId, input, count, payment } = Buffer.isBuffer(request.body)
         ? binaryInput(request.headers, request.body, model.inputShape, info.maxExamplesPerRequest)
         : jsonInput(request.body, model.inputShape, info.maxExamplesPerRequest);
       const price = pricePerExample * BigInt(count);
+      // The price counts as served once the answer is handed to the network, and not before: an answer that never
+      // leaves (the request failed, the buyer or router hung up) charges nothing.
+      const settleOnDelivery = (accepted: Acceptance) => {
+        const raw = reply.raw;
+        if (raw.destroyed || raw.closed) return accepted.release();
+        raw.once("finish", () => {
+          accepted.settle();
+          store.save().catch((error: unknown) => request.log.error({ err: error }, "saving the vouchers failed"));
+        });
+        raw.once("close", () => {
+          if (!raw.writableFinished) accepted.release();
+        });
+      };
       let acceptance: Acceptance | undefined;
       if (price > 0n) {
-        if (payment === undefined) throw paymentRequired(price);
-        acceptance = await desk.accept(payment, price);
+        const voucher = paymentOf(payment, request.headers[VOUCHER_HEADER]);
+        if (voucher === undefined) throw paymentRequired(price);
+        acceptance = await desk.accept(voucher, price);
       }
       state.inFlight++;
       try {
         const batched = batcher.submit(input, count);
         const requestHash = tensorHash(input);
         const result = await batched;
-        // Saved once the batch is done: the requests of one batch resume together and share one write.
-        if (acceptance !== undefined) await store.save();
         const receipt = {
           requestId,
           modelHash: info.modelHash,
@@ -209,13 +244,13 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
                   owed: acceptance.owed.toString(),
                 },
         };
+        if (acceptance !== undefined) settleOnDelivery(acceptance);
         metrics.requests.inc({ outcome: "served" });
         metrics.earned.inc(Number(price));
         void reply.header(BATCH_SIZE_HEADER, String(result.batchSize));
         return response satisfies z.input<typeof InferenceResponseSchema> as unknown as InferenceResponse;
       } catch (error) {
         acceptance?.release();
-        if (acceptance !== undefined) void store.save().catch(() => {});
         throw error;
       } finally {
         state.inFlight--;

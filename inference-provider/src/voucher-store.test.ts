@@ -20,9 +20,9 @@ describe("VoucherStore", () => {
     const saves: Promise<void>[] = [];
     for (let id = 1; id <= 20; id++) {
       store.accounts.set(String(id), {
-        accepted: BigInt(id * 10),
+        redeemable: BigInt(id * 9),
         signature: `0x${id}`,
-        owed: BigInt(id * 9),
+        served: BigInt(id * 10),
         redeemed: 0n,
       });
       saves.push(store.save());
@@ -30,9 +30,9 @@ describe("VoucherStore", () => {
     await Promise.all(saves);
     const reopened = await VoucherStore.open(dir, IDENTITY);
     expect(reopened.accounts.size).toBe(20);
-    expect(reopened.accounts.get("20")).toEqual({ accepted: 200n, signature: "0x20", owed: 180n, redeemed: 0n });
+    expect(reopened.accounts.get("20")).toEqual({ redeemable: 180n, signature: "0x20", served: 200n, redeemed: 0n });
     const json = JSON.parse(await readFile(store.file, "utf8"));
-    expect(json.channels["7"]).toEqual({ accepted: "70", signature: "0x7", owed: "63", redeemed: "0" });
+    expect(json.channels["7"]).toEqual({ redeemable: "63", signature: "0x7", served: "70", redeemed: "0" });
   });
 
   it("refuses a file of another provider or a corrupt one, naming the file", async () => {

@@ -1,23 +1,32 @@
-import { mkdir, open, readFile, rename } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { AddressSchema, parseInput, TributaryError, Uint256Schema } from "@tributary/protocol";
+import { AddressSchema, TributaryError, Uint256Schema } from "@tributary/protocol";
 import { z } from "zod";
+import { readStoredJson, writeFileDurably } from "./stored-file.js";
 import type { ChannelAccount } from "./voucher-ledger.js";
 
 const AccountSchema = z.strictObject({
-  accepted: Uint256Schema,
+  redeemable: Uint256Schema,
   signature: z.string(),
-  owed: Uint256Schema,
+  served: Uint256Schema,
   redeemed: Uint256Schema,
 });
 
-const StoreFileSchema = z.strictObject({
-  version: z.literal(1),
-  chainId: Uint256Schema,
-  contract: AddressSchema,
-  provider: AddressSchema,
-  channels: z.record(Uint256Schema, AccountSchema),
-});
+/** Version 1 kept the highest voucher accepted, answered or not, and what was served, as `accepted` and `owed`. */
+const AccountV1Schema = z
+  .strictObject({ accepted: Uint256Schema, signature: z.string(), owed: Uint256Schema, redeemed: Uint256Schema })
+  .transform(({ accepted, signature, owed, redeemed }) => ({
+    redeemable: accepted,
+    signature,
+    served: owed,
+    redeemed,
+  }));
+
+const identity = { chainId: Uint256Schema, contract: AddressSchema, provider: AddressSchema };
+const StoreFileSchema = z.union([
+  z.strictObject({ version: z.literal(2), ...identity, channels: z.record(Uint256Schema, AccountSchema) }),
+  z.strictObject({ version: z.literal(1), ...identity, channels: z.record(Uint256Schema, AccountV1Schema) }),
+]);
 
 /** Whose vouchers a store holds: one provider on one PaymentChannels deployment. */
 export interface StoreIdentity {
@@ -35,10 +44,11 @@ export function voucherStoreFile(stateDir: string, identity: StoreIdentity): str
 }
 
 /**
- * The provider's vouchers on disk: for each channel the highest voucher accepted (with its signature), what was
- * served and what was redeemed. Every change is written (to a temporary file, synced, renamed over the old one)
- * before the answer it pays for leaves, so a restart never loses revenue and never accepts a replay. Concurrent
- * changes share one write (group commit).
+ * The provider's vouchers on disk: for each channel the voucher it can redeem (with its signature), what was served
+ * and what was redeemed. A change is written (to a temporary file, synced, renamed over the old one) once the answer
+ * it pays for has been handed to the network, never before, so nothing a buyer did not get can be redeemed; a
+ * crash between the two loses the record of those answers, which the buyer's next voucher on the channel restores
+ * (`VoucherLedger`). Concurrent changes share one write (group commit).
  */
 export class VoucherStore {
   #inFlight: Promise<void> = Promise.resolve();
@@ -54,30 +64,18 @@ export class VoucherStore {
   static async open(stateDir: string, identity: StoreIdentity): Promise<VoucherStore> {
     const file = voucherStoreFile(stateDir, identity);
     await mkdir(stateDir, { recursive: true });
-    let text: string | undefined;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
     const accounts = new Map<string, ChannelAccount>();
-    if (text !== undefined) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch (error) {
-        throw new TributaryError("INVALID_INPUT", `${file} is not JSON: ${(error as Error).message}`);
-      }
-      const stored = parseInput(StoreFileSchema, json, file);
+    const stored = await readStoredJson(file, StoreFileSchema);
+    if (stored !== undefined) {
       const expected = [identity.chainId.toString(), identity.contract.toLowerCase(), identity.provider.toLowerCase()];
       if ([stored.chainId, stored.contract, stored.provider].join() !== expected.join()) {
         throw new TributaryError("INVALID_INPUT", `${file} holds another provider's or deployment's vouchers`);
       }
       for (const [id, account] of Object.entries(stored.channels)) {
         accounts.set(id, {
-          accepted: BigInt(account.accepted),
+          redeemable: BigInt(account.redeemable),
           signature: account.signature,
-          owed: BigInt(account.owed),
+          served: BigInt(account.served),
           redeemed: BigInt(account.redeemed),
         });
       }
@@ -102,28 +100,20 @@ export class VoucherStore {
       [...this.accounts].map(([id, account]) => [
         id,
         {
-          accepted: account.accepted.toString(),
+          redeemable: account.redeemable.toString(),
           signature: account.signature,
-          owed: account.owed.toString(),
+          served: account.served.toString(),
           redeemed: account.redeemed.toString(),
         },
       ]),
     );
     const text = JSON.stringify({
-      version: 1,
+      version: 2,
       chainId: this.identity.chainId.toString(),
       contract: this.identity.contract.toLowerCase(),
       provider: this.identity.provider.toLowerCase(),
       channels,
     });
-    const temporary = `${this.file}.tmp`;
-    const handle = await open(temporary, "w");
-    try {
-      await handle.writeFile(text);
-      await handle.datasync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, this.file);
+    await writeFileDurably(this.file, text);
   }
 }

@@ -184,3 +184,17 @@ export async function startProviderWorld(options: { pricePerToken?: bigint } = {
     },
   };
 }
+
+/** Serves `model` as `wallet` on 127.0.0.1 (a free port), paid on `chain`'s PaymentChannels, vouchers in `stateDir`. */
+export function serveModel(
+  options: {
+    readonly chain: LocalChain;
+    readonly rpc: JsonRpcProvider;
+    readonly wallet: Wallet;
+    readonly model: RegisteredModel;
+    readonly stateDir: string;
+  } & Partial<Omit<ProviderServiceOptions, "model" | "stateDir" | "chain">>,
+): Promise<ProviderService> {
+  const { chain, rpc, wallet, model, stateDir, ...rest } = options;
+  return serveOnChain(chain, rpc, wallet, model, stateDir, rest);
+}

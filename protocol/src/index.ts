@@ -166,7 +166,40 @@ export {
 } from "./model-update.js";
 export { type InputIssue, InvalidInputError, parseInput } from "./parse.js";
 export { type Contribution, computePayouts, PayoutInputError, type PayoutPlan, payoutFee } from "./payouts.js";
+export {
+  announcementToWire,
+  PROVIDER_ANNOUNCEMENT_TYPES,
+  type ProviderAnnouncement,
+  recoverAnnouncementSigner,
+  type SignedProviderAnnouncement,
+  SignedProviderAnnouncementSchema,
+  type SignedProviderAnnouncementWire,
+  signAnnouncement,
+} from "./provider-announcement.js";
 export { FEDAVG_CNN, MLP_784_200_200_10 } from "./reference-models.js";
+export {
+  ANSWERED_BY_HEADER,
+  type AnnouncementAdmitted,
+  AnnouncementAdmittedSchema,
+  ATTEMPTS_HEADER,
+  MAX_PAYMENTS,
+  type OfferedPayment,
+  PAYMENTS_HEADER,
+  parsePaymentsHeader,
+  parseVoucherHeader,
+  paymentsToHeader,
+  type RouteAttempt,
+  RouteAttemptSchema,
+  RouteAttemptsSchema,
+  type RoutedModel,
+  RoutedModelSchema,
+  type RoutedProvider,
+  RoutedProviderSchema,
+  type RoutePreference,
+  RoutePreferenceSchema,
+  VOUCHER_HEADER,
+  voucherToHeader,
+} from "./routing.js";
 export { type ScoringSpec, ScoringSpecSchema } from "./scoring-spec.js";
 export { SeededRandom } from "./seeded-random.js";
 export {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { ChannelPayer, InferenceClient, ProviderRefusedError } from "@tributary/buyer";
 import { connectPaymentChannels } from "@tributary/contracts/typed";
 import type { ProviderService } from "@tributary/inference-provider";
-import { signVoucher, voucherToWire } from "@tributary/protocol";
+import { signVoucher, voucherToHeader, voucherToWire } from "@tributary/protocol";
 import { getBytes, hexlify, randomBytes, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -107,7 +107,7 @@ describe("binary predictions (application/octet-stream)", () => {
     expect(binary.receipt.requestHash).toBe(sha256OfFloat32(NESTED.flat(2)));
     expect(binary.receipt.responseHash).toBe(sha256OfFloat32(binary.outputs.flat()));
     expect(binary.receipt.price).toBe(3_000n);
-    expect(client.spending()).toMatchObject({ accepted: 6_000n, served: 6_000n, requests: 2 });
+    expect(client.spending()).toMatchObject({ signed: 6_000n, served: 6_000n, requests: 2, uncertain: 0n });
   });
 
   it("reads a body at any offset of its buffer (a subarray) the same way", async () => {
@@ -125,6 +125,25 @@ describe("binary predictions (application/octet-stream)", () => {
     const unaligned = await postBinary(odd.subarray(1), {}, { channelId, amount: 9_000n });
     expect(unaligned.status).toBe(200);
     expect(unaligned.json.outputs).toEqual(whole.outputs);
+  });
+
+  it("takes a binary request's voucher in the router's x-tributary-voucher header, and refuses two vouchers", async () => {
+    const channelId = await world.openChannel();
+    const routed = await signVoucher(world.buyer, deploymentOf(), { channelId, amount: 3_000n });
+    const twice = await postBinary(
+      bytesOf(PACKED),
+      { "x-tributary-voucher": voucherToHeader(routed) },
+      {
+        channelId,
+        amount: 3_000n,
+      },
+    );
+    expect([twice.status, twice.json.error?.code]).toEqual([400, "PAYMENT_TWICE"]);
+    const paid = await postBinary(bytesOf(PACKED), { "x-tributary-voucher": voucherToHeader(routed) });
+    expect(paid.status).toBe(200);
+    // The voucher paid for the answer it got: the same one again is a replay.
+    const again = await postBinary(bytesOf(PACKED), { "x-tributary-voucher": voucherToHeader(routed) });
+    expect([again.status, again.json.error?.code]).toEqual([402, "VOUCHER_REPLAYED"]);
   });
 
   it("refuses a wrong length or shape, NaN and Infinity, too many examples and bad headers, charging nothing", async () => {

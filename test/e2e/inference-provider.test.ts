@@ -151,7 +151,7 @@ describe("provider serve over HTTP", () => {
     expect(
       recoverAddress(TypedDataEncoder.hash(domain, types, { ...value, price: 1_999n }), prediction.signature),
     ).not.toBe(world.providerWallet.address);
-    expect(client.spending()).toMatchObject({ signed: 2_000n, accepted: 2_000n, served: 2_000n, requests: 1 });
+    expect(client.spending()).toMatchObject({ signed: 2_000n, served: 2_000n, requests: 1, uncertain: 0n });
   });
 
   it("groups concurrent requests into one model call (batch-size header and metric)", async () => {
@@ -171,7 +171,7 @@ describe("provider serve over HTTP", () => {
     expect(metrics).toMatch(/^tributary_provider_batch_size_sum 8$/m);
     expect(metrics).toMatch(/^tributary_provider_batch_requests_sum 4$/m);
     for (const client of clients)
-      expect(client.spending()).toMatchObject({ accepted: 2_000n, served: 2_000n, requests: 1 });
+      expect(client.spending()).toMatchObject({ signed: 2_000n, served: 2_000n, requests: 1 });
   });
 
   it("refuses a wrong shape, NaN, too many examples and too large a body with a clear 400/413", async () => {
@@ -308,7 +308,7 @@ describe("vouchers", () => {
     }
   });
 
-  it("takes increasing vouchers that cover what was served, and refuses replayed, stale and underpaid ones", async () => {
+  it("takes vouchers that cover what was served, redeems only what was served, and refuses replayed, stale and underpaid ones", async () => {
     const channelId = await world.openChannel();
     expect(refusal(await post(service, { requestId: requestId(), inputs: EXAMPLES }))).toEqual([
       402,
@@ -318,11 +318,13 @@ describe("vouchers", () => {
     expect((await post(service, { requestId: requestId(), inputs: EXAMPLES, payment: first })).status).toBe(200);
     const replayed = await post(service, { requestId: requestId(), inputs: EXAMPLES, payment: first });
     expect(refusal(replayed)).toEqual([402, "VOUCHER_REPLAYED"]);
+    // 5,000 pays for a second request (4,000 served), but only a voucher within what was served can be redeemed.
     expect((await pay(channelId, 5_000n)).status).toBe(200);
-    const stale = await pay(channelId, 4_000n);
+    expect(service.store.accounts.get(channelId.toString())).toMatchObject({ served: 4_000n, redeemable: 2_000n });
+    const stale = await pay(channelId, 1_000n);
     expect(refusal(stale)).toEqual([402, "VOUCHER_STALE"]);
-    expect(stale.json.error?.message).toMatch(/older than the one accepted on channel \d+ \(5000\)/);
-    // Two requests served (4,000): the next must cover 6,000 in all, and be above the 5,000 held.
+    expect(stale.json.error?.message).toMatch(/older than the one held on channel \d+ \(2000\)/);
+    // Two requests served (4,000): the next must cover 6,000 in all.
     const underpaid = await pay(channelId, 5_999n);
     expect(refusal(underpaid)).toEqual([402, "VOUCHER_UNDERPAID"]);
     expect(underpaid.json.error?.details).toMatchObject({ owed: "4000", required: "6000" });
@@ -331,6 +333,7 @@ describe("vouchers", () => {
       200,
       { channelId: channelId.toString(), accepted: "6000", owed: "6000" },
     ]);
+    expect(service.store.accounts.get(channelId.toString())).toMatchObject({ served: 6_000n, redeemable: 6_000n });
   });
 
   it("refuses a voucher on another provider's channel, for another chain or contract, signed by someone else, or on an expired or exhausted channel", async () => {
@@ -369,6 +372,35 @@ describe("vouchers", () => {
     expect((await pay(channelId, 4_000n)).status).toBe(200);
   });
 
+  it("charges nothing for an answer that never leaves: the buyer hung up before it was ready", async () => {
+    // A batch of 8 that never fills and never times out: the request waits until the provider stops.
+    const waiting = await serve({ maxBatch: 8, maxWaitMs: 600_000 });
+    const channelId = await world.openChannel();
+    const paid = await voucher(channelId, 2_000n);
+    const abort = new AbortController();
+    const sent = fetch(`${waiting.url}/v1/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ requestId: requestId(), inputs: EXAMPLES, payment: paid }),
+      signal: abort.signal,
+    }).catch((error: unknown) => error);
+    const queued = async () =>
+      /^tributary_provider_queued_examples 2$/m.test(await (await fetch(`${waiting.url}/metrics`)).text());
+    while (!(await queued())) await new Promise((resolve) => setTimeout(resolve, 20));
+    abort.abort();
+    expect(await sent).toBeInstanceOf(Error);
+    const abandoned = async () =>
+      /^tributary_provider_requests_total\{outcome="abandoned"\} 1$/m.test(
+        await (await fetch(`${waiting.url}/metrics`)).text(),
+      );
+    while (!(await abandoned())) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Stopping runs the batch; its answer goes to a closed connection and is not counted.
+    await waiting.close();
+    expect(waiting.store.accounts.get(channelId.toString())).toMatchObject({ served: 0n, redeemable: 0n });
+    // The same voucher pays for the next request, which is answered.
+    expect((await post(service, { requestId: requestId(), inputs: EXAMPLES, payment: paid })).status).toBe(200);
+  });
+
   it("lets the buyer library see a provider's refusal as a typed error", async () => {
     const channelId = await world.openChannel({ deposit: 1_000n });
     const payer = new ChannelPayer(world.buyer, deploymentOf(), channelId);
@@ -376,6 +408,6 @@ describe("vouchers", () => {
     const error = await client.predict(EXAMPLES).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ProviderRefusedError);
     expect(error).toMatchObject({ status: 402, code: "CHANNEL_EXHAUSTED" });
-    expect(payer.spending()).toMatchObject({ accepted: 0n, served: 0n, requests: 0 });
+    expect(payer.spending()).toMatchObject({ served: 0n, requests: 0, uncertain: 0n });
   });
 });

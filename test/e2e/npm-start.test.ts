@@ -7,6 +7,7 @@ import { DEFAULT_DEPLOY_OPTIONS } from "@tributary/contracts/deploy";
 import { LocalChain } from "@tributary/contracts/local-chain";
 import { parseEther } from "ethers";
 import { afterEach, describe, expect, it } from "vitest";
+import { type Market, readRunModel, referenceAccuracy } from "./npm-start-market.js";
 
 const exec = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, "../../cli/bin/tributary.js");
@@ -22,13 +23,31 @@ const SUMMARY_FIELDS = [
   "jobId",
   "ledgerVerified",
   "loss",
+  "market",
   "payouts",
   "rounds",
+];
+const MARKET_FIELDS = [
+  "accuracy",
+  "contributorRevenueWei",
+  "modelId",
+  "p50Ms",
+  "p99Ms",
+  "paidWei",
+  "providerRevenueWei",
+  "requests",
 ];
 const REWARD = parseEther("1000");
 /** What each owner asks per round unless told otherwise (`tributary up --price-per-round`, documented default). */
 const DEFAULT_PRICE = parseEther("1");
 const FEE_BPS = DEFAULT_DEPLOY_OPTIONS.jobs.protocolFeeBps;
+/** The market's documented defaults: a licence of 100 TRIB, 1,000 requests of one example at 0.001 TRIB each. */
+const LICENCE_PRICE = parseEther("100");
+const REQUESTS = 1_000;
+const PRICE_PER_EXAMPLE = parseEther("0.001");
+const MODEL_SPLIT = DEFAULT_DEPLOY_OPTIONS.models;
+/** More than the market needs: the minimum stake, a licence, and the channel's deposit. */
+const MARKET_FUNDS = MODEL_SPLIT.minModelStake + LICENCE_PRICE + parseEther("10");
 
 interface Payout {
   trainer: string;
@@ -54,7 +73,41 @@ async function up(args: string[], env: NodeJS.ProcessEnv = process.env) {
     { maxBuffer: 16 * 1024 * 1024, timeout: 280_000, env },
   );
   const summary = JSON.parse(stdout.trim().split("\n").at(-1) as string) as Record<string, unknown>;
-  return { stdout, summary, payouts: summary.payouts as Payout[] };
+  return { stdout, summary, payouts: summary.payouts as Payout[], market: summary.market as Market, dataDir };
+}
+
+/**
+ * ModelRegistry's split of a licence sold at `price` (the contract's rule, from the deployment's parameters): the
+ * contributors' pool is (price − fee) × contributorShareBps / 10⁴, and each contributor may claim
+ * ⌊pool × payoutᵢ / payoutTotal⌋ of it.
+ */
+function contributorShares(price: bigint, payouts: readonly bigint[], payoutTotal: bigint) {
+  const fee = (price * MODEL_SPLIT.protocolFeeBps) / 10_000n;
+  const pool = ((price - fee) * MODEL_SPLIT.contributorShareBps) / 10_000n;
+  return { pool, shares: payouts.map((payout) => (pool * payout) / payoutTotal) };
+}
+
+/**
+ * What every run's market line must say on its own: 1,000 requests, an accuracy far above chance, every request paid
+ * at its price, exactly (one channel carries one request at a time), and all of it redeemed, the owners'
+ * revenue the contract's pool split by their payouts, and sane latencies.
+ */
+function expectMarket(market: Market, payouts: readonly Payout[]) {
+  expect(Object.keys(market).sort()).toEqual(MARKET_FIELDS);
+  expect(market.modelId).toBe("1");
+  expect(market.requests).toBe(REQUESTS);
+  // Chance is 10 %; the job's model reaches well above 80 % on held-out digits.
+  expect(market.accuracy).toBeGreaterThan(0.8);
+  expect(market.accuracy).toBeLessThanOrEqual(1);
+  const cost = BigInt(REQUESTS) * PRICE_PER_EXAMPLE;
+  expect(BigInt(market.paidWei)).toBe(cost);
+  expect(market.providerRevenueWei).toBe(market.paidWei);
+  const amounts = payouts.map((payout) => BigInt(payout.amount));
+  const total = amounts.reduce((sum, amount) => sum + amount, 0n);
+  const { shares } = contributorShares(LICENCE_PRICE, amounts, total);
+  expect(BigInt(market.contributorRevenueWei)).toBe(shares.reduce((sum, share) => sum + share, 0n));
+  expect(market.p50Ms).toBeGreaterThan(0);
+  expect(market.p99Ms).toBeGreaterThanOrEqual(market.p50Ms);
 }
 
 /**
@@ -92,7 +145,7 @@ function expectPaidByScore(payouts: Payout[], escrow: bigint, floors: readonly b
 
 describe("npm start (tributary up)", () => {
   it("runs the marketplace on a local chain: 2 owners enrol at 1 TRIB per round, train 2 rounds, are paid their price and the rest by score, and the ledger verifies", async () => {
-    const { stdout, summary, payouts } = await up(["--chain-port", "0", "--rounds", "2"]);
+    const { stdout, summary, payouts, market } = await up(["--chain-port", "0", "--rounds", "2"]);
     expect(Object.keys(summary).sort()).toEqual(SUMMARY_FIELDS);
     expect(summary).toMatchObject({
       rounds: 2,
@@ -121,19 +174,33 @@ describe("npm start (tributary up)", () => {
     expect(stdout).toMatch(/SIMULATED/);
     for (const payout of payouts) expect(stdout).toMatch(new RegExp(`${payout.trainer} .* 0x[0-9a-f]{64}`));
     expect(stdout).toMatch(/ledger verified: OK/);
+    // Then the market: the model listed, 1,000 paid requests, the channel closed on the local chain's clock.
+    expectMarket(market, payouts);
+    expect(stdout).toMatch(/direct to the provider, one channel/);
+    expect(stdout).toMatch(/buyer: start closing channel 1: transaction 0x[0-9a-f]{64}/);
+    expect(stdout).toMatch(/buyer: close channel 1 and refund the rest: transaction 0x[0-9a-f]{64}/);
+    expect(stdout).toMatch(/closed after its expiry and challenge period/);
+  }, 300_000);
+
+  it("--no-market stops after the payouts: no model listed, market null", async () => {
+    const { stdout, summary } = await up(["--chain-port", "0", "--rounds", "1", "--no-market"]);
+    expect(summary).toMatchObject({ ledgerVerified: true, market: null });
+    expect(stdout).not.toMatch(/^market/m);
+    expect(stdout).not.toMatch(/registerModel|register job/);
   }, 300_000);
 
   it("with --rpc, runs on a chain it did not start: escrow = claims + fee + refund to the wei, read from the chain", async () => {
     const chain = await LocalChain.start();
     cleanup.push(() => chain.stop());
-    // A researcher of its own (not the deployer), holding exactly the reward in TRIB and ETH for everyone's gas.
-    const researcher = await chain.fundedWallet({ tokens: REWARD });
+    // A researcher of its own (not the deployer), holding the reward and MARKET_FUNDS in TRIB (it funds the
+    // provider's stake and the buyer's licence and deposit) and ETH for everyone's gas.
+    const researcher = await chain.fundedWallet({ tokens: REWARD + MARKET_FUNDS });
     const dir = await mkdtemp(path.join(tmpdir(), "tributary-up-rpc-"));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const deployment = path.join(dir, "deployment.json");
     await writeFile(deployment, JSON.stringify(chain.system.deployment));
 
-    const { summary, payouts } = await up(
+    const { summary, payouts, market, dataDir } = await up(
       [
         "--rpc",
         chain.url,
@@ -173,11 +240,66 @@ describe("npm start (tributary up)", () => {
     expect(job.fee).toBe((job.payoutTotal * FEE_BPS) / 10_000n);
     expect(job.claimed).toBe(claimed);
     expect(job.claimed + job.fee + job.refunded).toBe(job.escrow);
-    // Each owner's fresh account holds exactly its payout, and the researcher got the refund back.
-    for (const payout of payouts) {
-      expect(await jobs.isClaimed(jobId, payout.trainer)).toBe(true);
-      expect(await token.balanceOf(payout.trainer)).toBe(BigInt(payout.amount));
+    for (const payout of payouts) expect(await jobs.isClaimed(jobId, payout.trainer)).toBe(true);
+
+    // The market, read from the chain itself.
+    expectMarket(market, payouts);
+    const { models, channels, staking } = chain.system.contracts;
+    const modelId = BigInt(market.modelId);
+    const model = await models.getModel(modelId);
+    const provider = model.provider.toLowerCase();
+    expect(model.jobId).toBe(jobId);
+    expect(model.modelHash).toBe((await jobs.getRound(jobId, job.rounds)).modelHash);
+    expect(model.licensePrice).toBe(LICENCE_PRICE);
+    expect(model.pricePerToken).toBe(PRICE_PER_EXAMPLE);
+    expect(model.stake).toBe(MODEL_SPLIT.minModelStake);
+    expect(await staking.lockedOf(provider)).toBe(MODEL_SPLIT.minModelStake);
+    expect(await models.isProviderApproved(jobId, provider)).toBe(true);
+    expect(provider).not.toBe(researcher.address.toLowerCase());
+    // One licence, split by the contract's parameters; the pool is what the owners claimed, each by its payout.
+    const licences = await models.queryFilter(models.filters.LicensePurchased(modelId));
+    expect(licences).toHaveLength(1);
+    const sold = licences[0] as (typeof licences)[number];
+    const buyer = sold.args.buyer.toLowerCase();
+    expect(sold.args.price).toBe(LICENCE_PRICE);
+    const split = contributorShares(
+      LICENCE_PRICE,
+      payouts.map((payout) => BigInt(payout.amount)),
+      job.payoutTotal,
+    );
+    expect(sold.args.contributorShare).toBe(split.pool);
+    expect(await models.contributorPool(modelId)).toBe(split.pool);
+    const revenue = await models.queryFilter(models.filters.ContributorRevenueClaimed(modelId));
+    expect(revenue.map((log) => [log.args.trainer.toLowerCase(), log.args.amount])).toEqual(
+      payouts.map((payout, index) => [payout.trainer, split.shares[index]]),
+    );
+    expect(revenue.reduce((sum, log) => sum + log.args.amount, 0n)).toBe(BigInt(market.contributorRevenueWei));
+    // The provider's revenue is what PaymentChannels paid it on redeeming the buyer's channel; the channel stays
+    // open on a chain the demo does not own (its clock cannot be moved past the expiry).
+    const opened = await channels.queryFilter(channels.filters.ChannelOpened(undefined, buyer, provider));
+    expect(opened).toHaveLength(1);
+    const channelId = (opened[0] as (typeof opened)[number]).args.channelId;
+    const redeemed = await channels.queryFilter(channels.filters.VoucherRedeemed(channelId));
+    expect(redeemed.reduce((sum, log) => sum + log.args.payout, 0n)).toBe(BigInt(market.providerRevenueWei));
+    const channel = await channels.getChannel(channelId);
+    expect(channel.paid).toBe(BigInt(market.paidWei));
+    expect(channel.status).toBe(1n); // Open
+    // Every account holds what it should: each owner its payout and its revenue share; the provider what it redeemed
+    // (its stake is locked on Staking, its licence share credited on ModelRegistry); the buyer nothing (the licence
+    // and the deposit spent); the researcher its refund and what it did not hand out.
+    for (const [index, payout] of payouts.entries()) {
+      expect(await token.balanceOf(payout.trainer)).toBe(BigInt(payout.amount) + (split.shares[index] as bigint));
     }
-    expect(await token.balanceOf(researcher.address)).toBe(job.refunded);
+    expect(await token.balanceOf(provider)).toBe(BigInt(market.providerRevenueWei));
+    expect(await token.balanceOf(buyer)).toBe(0n);
+    expect(await token.balanceOf(researcher.address)).toBe(
+      job.refunded + MARKET_FUNDS - model.stake - LICENCE_PRICE - channel.deposit,
+    );
+    // The accuracy over HTTP is the served model's on the validation set its spec names, evaluated here in float64
+    // from the weights whose hash is the model's on ModelRegistry (within 2 records: float32 near-ties).
+    const run = await readRunModel(dataDir);
+    expect(run.sha256).toBe(model.modelHash);
+    expect(run.validation.count).toBe(REQUESTS);
+    expect(Math.abs(market.accuracy - referenceAccuracy(run, REQUESTS))).toBeLessThanOrEqual(2 / REQUESTS);
   }, 300_000);
 });

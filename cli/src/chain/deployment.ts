@@ -16,7 +16,7 @@ export interface DeploymentContext {
 }
 
 /** How a user gets a deployment file, appended to every "no deployment" message. */
-const HOW_TO_DEPLOY = "deploy one with `npm run deploy -w @tributary/contracts -- --network NAME`";
+const HOW_TO_DEPLOY = "deploy one with `tributary deploy --rpc URL`";
 
 /** No `--deployment` was given and there is no deployment file for the RPC's chain. */
 export class DeploymentUnknownError extends TributaryError {

@@ -1,4 +1,4 @@
-import { type ContractTransactionResponse, isError, type TransactionReceipt } from "ethers";
+import { isError, type TransactionReceipt, type TransactionResponse } from "ethers";
 import type { Output } from "./output.js";
 import { type DecodedRevert, decodeRevert } from "./revert-decoder.js";
 import { RefusedError } from "./run-command.js";
@@ -9,8 +9,11 @@ export interface TransactionStep {
   readonly description: string;
   /** The contract call, for messages: `Staking.stake`. */
   readonly call: string;
-  /** Sends it (ethers estimates gas first, so a call the contract would refuse throws here, nothing sent). */
-  readonly send: () => Promise<ContractTransactionResponse>;
+  /**
+   * Sends it (ethers estimates gas first, so a call the contract would refuse throws here, nothing sent): a contract
+   * call, or a plain transfer of ether.
+   */
+  readonly send: () => Promise<TransactionResponse>;
 }
 
 /** A transaction that was mined successfully. */
@@ -43,7 +46,7 @@ function nodeMessage(error: unknown): string {
 }
 
 /** Replays a transaction that reverted on chain as a call on the state before its block, to read its error. */
-async function revertOfMined(tx: ContractTransactionResponse, receipt: TransactionReceipt) {
+async function revertOfMined(tx: TransactionResponse, receipt: TransactionReceipt) {
   try {
     await tx.provider.call({
       to: tx.to,
@@ -65,7 +68,7 @@ async function revertOfMined(tx: ContractTransactionResponse, receipt: Transacti
  * Too little ether for gas is a `RefusedError` too.
  */
 export async function sendAndWait(out: Output, step: TransactionStep): Promise<MinedTransaction> {
-  let tx: ContractTransactionResponse;
+  let tx: TransactionResponse;
   try {
     tx = await step.send();
   } catch (error) {

@@ -7,7 +7,6 @@ import type { Output } from "../chain/output.js";
 import { RefusedError, runCommand } from "../chain/run-command.js";
 import {
   addSpendOption,
-  ensureSpend,
   formatToken,
   parseTokenAmount,
   SpendOptionsShape,
@@ -15,8 +14,10 @@ import {
   type TokenInfo,
   tokenInfo,
 } from "../chain/spend.js";
-import { sendAndWait } from "../chain/transactions.js";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
+import { type ChannelState, readChannel, when } from "../channel/channel-state.js";
+import { closeChannel } from "../channel/close-channel.js";
+import { openChannel } from "../channel/open-channel.js";
 
 const base = { ...ChainOptionsShape, ...KeyOptionsShape };
 const OpenOptionsSchema = z
@@ -39,31 +40,6 @@ const OpenOptionsSchema = z
 const ByIdSchema = z.strictObject({ ...base, id: Uint256Schema });
 
 type Channels = DeployedContract<"PaymentChannels">;
-const STATUS = ["none", "open", "closing", "closed"] as const;
-
-/** A channel as PaymentChannels holds it, with the chain's time. Amounts in base units. */
-async function readChannel(chain: ChainSession, channels: Channels, id: bigint) {
-  if (id === 0n || id > (await channels.channelCount())) {
-    throw new RefusedError("CHANNEL_UNKNOWN", `PaymentChannels ${await channels.getAddress()} has no channel ${id}`);
-  }
-  const [channel, block] = await Promise.all([channels.getChannel(id), chain.provider.getBlock("latest")]);
-  return {
-    channelId: id,
-    buyer: channel.buyer.toLowerCase(),
-    provider: channel.provider.toLowerCase(),
-    token: channel.token.toLowerCase(),
-    status: STATUS[Number(channel.status)] ?? "none",
-    deposit: channel.deposit,
-    paid: channel.paid,
-    remaining: channel.deposit - channel.paid,
-    expiry: channel.expiry,
-    closeDeadline: channel.closeDeadline,
-    chainTime: BigInt(block?.timestamp ?? 0),
-  };
-}
-type ChannelState = Awaited<ReturnType<typeof readChannel>>;
-
-const when = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
 
 function channelRows(channel: ChannelState, token: TokenInfo): string[][] {
   const show = (amount: bigint) => formatToken(amount, token);
@@ -83,7 +59,7 @@ function channelRows(channel: ChannelState, token: TokenInfo): string[][] {
 }
 
 async function show(out: Output, chain: ChainSession, channels: Channels, id: bigint) {
-  const channel = await readChannel(chain, channels, id);
+  const channel = await readChannel(chain.provider, channels, id);
   const token = await tokenInfo(channel.token, chain.provider);
   out.say(
     `channel ${id} on PaymentChannels ${await channels.getAddress()} (chain ${chain.chainId}, token ${token.symbol}):`,
@@ -113,29 +89,16 @@ function runOpen(raw: Record<string, unknown>, context: CommandContext): Promise
       const token = await tokenInfo(tokenAddress ?? (await chain.address("TributaryToken")), chain.provider);
       const deposit = parseTokenAmount(options.deposit, token, "--deposit");
       const channels = await chain.contract("PaymentChannels", wallet);
-      const signer = wallet.connect(chain.provider);
-      const spend = await ensureSpend(out, {
-        purpose: "channel open",
+      const { channelId, transactions } = await openChannel(out, {
+        buyer: wallet.connect(chain.provider),
+        channels,
+        provider: to,
         token,
-        signer,
-        spender: { name: "PaymentChannels", address: await channels.getAddress() },
-        amount: deposit,
+        deposit,
+        expiresIn: options.expiresIn,
         approve: options.approve,
       });
-      const block = await chain.provider.getBlock("latest");
-      const expiry = BigInt(block?.timestamp ?? 0) + BigInt(options.expiresIn);
-      const opened = await sendAndWait(out, {
-        description: `open a channel to ${to} with ${formatToken(deposit, token)}`,
-        call: "PaymentChannels.open",
-        send: () => channels.open(to, token.address, deposit, expiry),
-      });
-      const receipt = await chain.provider.getTransactionReceipt(opened.hash);
-      const event = receipt?.logs
-        .map((log) => channels.interface.parseLog(log))
-        .find((parsed) => parsed?.name === "ChannelOpened");
-      const channelId = event?.args[0] as bigint;
       const shown = await show(out, chain, channels, channelId);
-      const transactions = spend.approval === undefined ? [opened] : [spend.approval, opened];
       out.done({ action: "channel open", chainId: chain.chainId, channelId, channel: shown.channel, transactions });
     });
   });
@@ -159,36 +122,10 @@ function runClose(raw: Record<string, unknown>, context: CommandContext): Promis
     await withChain(options, context, async (chain) => {
       const channels = await chain.contract("PaymentChannels", wallet);
       const id = BigInt(options.id);
-      const channel = await readChannel(chain, channels, id);
-      if (channel.buyer !== wallet.address.toLowerCase()) {
-        throw new RefusedError("NOT_BUYER", `channel ${id} belongs to buyer ${channel.buyer}, not ${wallet.address}`);
-      }
-      let step: "startClose" | "finalizeClose";
-      if (channel.status === "open") {
-        if (channel.chainTime <= channel.expiry) {
-          throw new RefusedError(
-            "CHANNEL_NOT_EXPIRED",
-            `channel ${id} expires at ${when(channel.expiry)}: its buyer may start closing it only after that (the provider redeems until then and during the challenge period)`,
-            { expiry: channel.expiry },
-          );
-        }
-        step = "startClose";
-      } else if (channel.status === "closing") {
-        if (channel.chainTime <= channel.closeDeadline) {
-          throw new RefusedError(
-            "CHALLENGE_PERIOD",
-            `channel ${id} is closing: its challenge period ends at ${when(channel.closeDeadline)}; run channel close again after that to get the rest back`,
-            { closeDeadline: channel.closeDeadline },
-          );
-        }
-        step = "finalizeClose";
-      } else {
-        throw new RefusedError("CHANNEL_CLOSED", `channel ${id} is already closed`);
-      }
-      const transaction = await sendAndWait(out, {
-        description: step === "startClose" ? `start closing channel ${id}` : `close channel ${id} and refund the rest`,
-        call: `PaymentChannels.${step}`,
-        send: () => (step === "startClose" ? channels.startClose(id) : channels.finalizeClose(id)),
+      const { step, transaction } = await closeChannel(out, {
+        buyer: wallet.connect(chain.provider),
+        channels,
+        channelId: id,
       });
       const shown = await show(out, chain, channels, id);
       out.done({

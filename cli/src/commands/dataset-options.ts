@@ -11,24 +11,33 @@ export const EpsilonSchema = z.coerce.number().positive().max(1e20).refine(Numbe
 export const DeltaSchema = z.coerce.number().gt(0).lt(1);
 
 /** `--format`, `--data`, `--labels`, `--label-column`, `--num-classes` (zod shape): how a dataset directory is read. */
-export const DatasetDirShape = {
+export const DatasetReadShape = {
   format: z.enum(["idx", "csv", "jsonl"]).optional(),
   data: z.string().min(1).optional(),
   labels: z.string().min(1).optional(),
   labelColumn: z.string().min(1).default("label"),
   numClasses: z.coerce.number().int().min(2).max(65_536).default(10),
-  manifestOut: z.string().min(1).optional(),
 };
 
-/** Adds the flags of `DatasetDirShape`: the same names and meaning as `tributary trainer`'s. */
-export function addDatasetDirOptions(command: Command): Command {
+/** `DatasetReadShape` and `--manifest-out`: an owner's dataset directory, whose manifest is written. */
+export const DatasetDirShape = { ...DatasetReadShape, manifestOut: z.string().min(1).optional() };
+
+/** Adds the flags of `DatasetReadShape`: the same names and meaning as `tributary trainer`'s. */
+export function addDatasetReadOptions(command: Command): Command {
   return command
     .option("--format <idx|csv|jsonl>", "format of the data (default: the one format the directory's files have)")
-    .option("--data <file>", "the training records, in DIR or a path (default: found by name in DIR)")
+    .option("--data <file>", "the records, in DIR or a path (default: found by name in DIR)")
     .option("--labels <file>", "IDX labels of --data")
     .option("--label-column <name>", "CSV label column", "label")
-    .option("--num-classes <n>", "number of classes (as `tributary trainer --num-classes`)", "10")
-    .option("--manifest-out <file>", "where to write the manifest (default: DIR/tributary-manifest.json)");
+    .option("--num-classes <n>", "number of classes (as `tributary trainer --num-classes`)", "10");
+}
+
+/** Adds the flags of `DatasetDirShape`. */
+export function addDatasetDirOptions(command: Command): Command {
+  return addDatasetReadOptions(command).option(
+    "--manifest-out <file>",
+    "where to write the manifest (default: DIR/tributary-manifest.json)",
+  );
 }
 
 /**

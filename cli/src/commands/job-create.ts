@@ -36,6 +36,11 @@ const CreateOptionsSchema = z.strictObject({
     .pipe(z.array(DatasetIdSchema).min(1))
     .optional(),
   rounds: z.coerce.number().int().positive().max(10_000).optional(),
+  auditors: z
+    .string()
+    .transform((list) => list.split(",").map((address) => address.trim()))
+    .pipe(z.array(AddressSchema).min(1).max(32))
+    .optional(),
   coordinatorAddress: AddressSchema.optional(),
   adoptionTimeout: z.coerce.number().positive().max(86_400).default(120),
 });
@@ -61,6 +66,7 @@ export function runJobCreate(raw: Record<string, unknown>, context: CommandConte
       spec: await readJobSpecFile(options.spec),
       datasetIds: options.datasets,
       rounds: options.rounds,
+      auditors: options.auditors,
       validationSet:
         options.validationSet === undefined
           ? undefined

@@ -10,6 +10,7 @@ import { addSpendOption } from "../chain/spend.js";
 import { addKeyOption } from "../chain/wallet-options.js";
 import { runJobCreate, runJobWatch } from "./job-create.js";
 import { runCancel, runList, runModel, runReclaim, runShow } from "./job-manage.js";
+import { registerValidationSetCommand } from "./job-validation-set.js";
 
 /** `--rpc`, `--deployment`, `--json` and `--coordinator` on a `job` subcommand. */
 function jobCommand(parent: Command, name: string, description: string): Command {
@@ -32,6 +33,8 @@ export function registerJobCommand(program: Command, context: CommandContext = {
       "a researcher's training jobs: create and escrow, watch, show, list, cancel, reclaim, download the model",
     );
 
+  registerValidationSetCommand(job);
+
   addSpendOption(
     addKeyOption(
       jobCommand(
@@ -51,6 +54,10 @@ export function registerJobCommand(program: Command, context: CommandContext = {
     .option("--token <TRIB|address>", "the payment token: TRIB (the deployment's) or an ERC-20 address", "TRIB")
     .option("--datasets <ids>", "comma-separated dataset ids on DatasetRegistry (replace the spec's)")
     .option("--rounds <n>", "federated rounds (replaces the spec's)")
+    .option(
+      "--auditors <addresses>",
+      "comma-separated accounts that may read the job's updates, models and spec to audit it (replace the spec's)",
+    )
     .option(
       "--coordinator-address <address>",
       "the coordinator account the job names (default: the one the coordinator's /health states)",

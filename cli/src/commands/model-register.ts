@@ -4,10 +4,9 @@ import { type ChainSession, withChain } from "../chain/chain-session.js";
 import { ChainOptionsShape, type CommandContext, CoordinatorOptionsShape } from "../chain/command-options.js";
 import { runCommand } from "../chain/run-command.js";
 import { parseTokenAmount, TokenAmountSchema, type TokenInfo, tokenInfo } from "../chain/spend.js";
-import { sendAndWait } from "../chain/transactions.js";
 import { KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { CoordinatorClient } from "../job/coordinator-client.js";
-import { researchersJob } from "../job/job-info.js";
+import { approveProvider } from "../model/approve-provider.js";
 import { registerJobModel } from "../model/register-model.js";
 
 /** A price typed by a person: tokens, zero allowed (a free licence). */
@@ -98,15 +97,14 @@ export function runModelApprove(raw: Record<string, unknown>, context: CommandCo
     const options = parseInput(ApproveOptionsSchema, raw, "model approve options");
     const wallet = await walletFor("researcher", options, out);
     await withChain(options, context, async (chain) => {
-      const trainingJobs = await chain.address("TrainingJobs");
-      const only = "only its researcher approves its providers";
-      await researchersJob(chain.provider, trainingJobs, options.job, wallet.address, only);
-      const models = await chain.contract("ModelRegistry", wallet);
       const approved = !options.revoke;
-      const tx = await sendAndWait(out, {
-        description: `${approved ? "approve" : "revoke"} provider ${options.provider} for job ${options.job}`,
-        call: "ModelRegistry.setProviderApproval",
-        send: () => models.setProviderApproval(BigInt(options.job), options.provider, approved),
+      const tx = await approveProvider(out, {
+        researcher: wallet.connect(chain.provider),
+        models: await chain.contract("ModelRegistry", wallet),
+        trainingJobs: await chain.address("TrainingJobs"),
+        jobId: options.job,
+        provider: options.provider,
+        approved,
       });
       out.done(
         { action: "model approve", jobId: options.job, provider: options.provider, approved, transactions: [tx] },

@@ -9,6 +9,7 @@ import {
 import { addSpendOption } from "../chain/spend.js";
 import { addKeyOption } from "../chain/wallet-options.js";
 import { runBuy, runDownload, runList, runShow } from "./model-market.js";
+import { DEFAULT_BUYER_STATE_DIR, runPredict } from "./model-predict.js";
 import { runModelApprove, runModelRegister } from "./model-register.js";
 
 /** A subcommand whose only argument is the model id, run by `action`. */
@@ -17,8 +18,8 @@ function byId(command: Command, context: CommandContext, action: CommandAction):
 }
 
 /**
- * `tributary model list|show|buy|download|register|approve`: trained models on ModelRegistry. Buyers list, inspect,
- * license and download them (TRIBUTARY_BUYER_KEY); a job's researcher, or a provider it approved, registers a
+ * `tributary model list|show|buy|download|predict|register|approve`: trained models on ModelRegistry. Buyers list,
+ * inspect, license and download them, and pay for predictions through a task router (TRIBUTARY_BUYER_KEY); a job's researcher, or a provider it approved, registers a
  * finalised job's model (TRIBUTARY_PROVIDER_KEY: the account whose stake is locked); the researcher approves
  * providers (TRIBUTARY_RESEARCHER_KEY).
  */
@@ -26,7 +27,7 @@ export function registerModelCommand(program: Command, context: CommandContext =
   const model = program
     .command("model")
     .description(
-      "trained models on ModelRegistry: list, show, buy a licence, download (buyers); register a finalised job's model, approve providers (researchers)",
+      "trained models on ModelRegistry: list, show, buy a licence, download, predict through a router (buyers); register a finalised job's model, approve providers (researchers)",
     );
   const chainCommand = (name: string, description: string) =>
     addChainOptions(model.command(name).description(description));
@@ -77,6 +78,24 @@ export function registerModelCommand(program: Command, context: CommandContext =
     context,
     runDownload,
   ).requiredOption("--out <dir>", "directory to write model.json, weights.bin, weights.f32 and model-metadata.json to");
+
+  byId(
+    addKeyOption(
+      chainCommand(
+        "predict",
+        "paid predictions through a task router: the buyer's channels are offered, only the provider that answers is paid, receipts are checked",
+      ),
+      "buyer",
+    ),
+    context,
+    runPredict,
+  )
+    .requiredOption("--router <url>", "the task router (tributary router serve)")
+    .requiredOption("--input <file>", "a JSON array of examples, each nested to the model's input shape")
+    .option("--channel <ids>", "only these channels (comma-separated); default: every open channel of the buyer's")
+    .option("--prefer <term>", "what the router weighs most: price, latency or reputation")
+    .option("--repeat <n>", "send the examples this many times, one request after another", "1")
+    .option("--state-dir <dir>", "where the channels' state is kept between runs", DEFAULT_BUYER_STATE_DIR);
 
   addKeyOption(
     withCoordinator(

@@ -1,18 +1,18 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ChannelPayer, InferenceClient, type Prediction } from "@tributary/buyer";
 import type { LocalChain } from "@tributary/contracts/local-chain";
-import { connectPaymentChannels, connectTributaryToken } from "@tributary/contracts/typed";
+import { connectModelRegistry, connectPaymentChannels, connectTributaryToken } from "@tributary/contracts/typed";
 import type { RegisteredModel } from "@tributary/inference-provider";
-import { weightsToBytes } from "@tributary/protocol";
+import { commitmentCid, type ModelMetadataInput, ServedModelInfoSchema, weightsToBytes } from "@tributary/protocol";
 import { Command } from "commander";
 import type { JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { registerModel, WORLD_SPEC, worldWeights } from "../../../inference-provider/test-support/provider-world.js";
-import { type DeployedChain, startDeployedChain } from "../../test-support/deployed-chain.js";
+import { WORLD_SPEC } from "../../../inference-provider/test-support/provider-world.js";
+import type { DeployedChain } from "../../test-support/deployed-chain.js";
 import { captured, jsonLine, tributary } from "../../test-support/run-tributary.js";
+import { freePort, startServedModelWorld, until, writeModelDir } from "../../test-support/served-model-world.js";
 import { registerProviderCommand } from "./provider.js";
 
 const E18 = 10n ** 18n;
@@ -26,29 +26,8 @@ let buyer: Wallet;
 let model: RegisteredModel;
 let modelDir: string;
 
-async function writeModelDir(dir: string, weights: Float32Array): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, "weights.f32"), weightsToBytes(weights));
-  const spec = { name: "served", model: WORLD_SPEC, datasetIds: ["1"], rounds: 1, learningRate: 0.1 };
-  await writeFile(path.join(dir, "job-spec.json"), JSON.stringify(spec));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === "object" && address !== null ? address.port : 0;
-}
-
 beforeAll(async () => {
-  deployed = await startDeployedChain();
-  ({ chain, dir: modelDir } = deployed);
-  rpc = deployed.provider;
-  [providerWallet, buyer] = (await chain.fundedWallets(2, { tokens: 10_000n * E18 })) as [Wallet, Wallet];
-  model = await registerModel(chain, providerWallet, await worldWeights(11), PRICE);
-  modelDir = path.join(deployed.dir, "model");
-  await writeModelDir(modelDir, model.weights);
+  ({ deployed, chain, rpc, providerWallet, buyer, model, modelDir } = await startServedModelWorld(11, PRICE));
 });
 
 afterAll(async () => {
@@ -78,14 +57,6 @@ async function openChannel(deposit: bigint): Promise<bigint> {
   const now = BigInt((await rpc.getBlock("latest"))?.timestamp ?? 0);
   await (await channels.open(providerWallet.address, contracts.TributaryToken, deposit, now + 86_400n)).wait();
   return channels.channelCount();
-}
-
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("condition not reached");
 }
 
 /** Starts `tributary provider serve` on a free port with `args`; resolves once it is ready. */
@@ -138,7 +109,7 @@ describe("tributary provider serve", () => {
     const altered = Float32Array.from(model.weights);
     altered[0] = (altered[0] as number) + 1e-3;
     const wrongDir = path.join(deployed.dir, "altered");
-    await writeModelDir(wrongDir, altered);
+    await writeModelDir(wrongDir, WORLD_SPEC, altered);
     const wrong = await provider(undefined, "serve", "--model", String(model.modelId), "--model-dir", wrongDir);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(
@@ -162,14 +133,14 @@ describe("tributary provider serve", () => {
       stateDir,
       ...["--max-batch", "8", "--max-wait-ms", "600000", "--channel-ttl-ms", "0", "--json"],
     );
-    const { channelId, client } = await payingClient(url);
-    // One at a time into the queue, so the vouchers arrive in the order they were signed.
+    // Three buyers' channels, one request each (a channel carries one request at a time), queued one after another.
+    const clients = [await payingClient(url), await payingClient(url), await payingClient(url)];
     const queued = (n: number) => async () =>
       new RegExp(`^tributary_provider_queued_examples ${n}$`, "m").test(await (await fetch(`${url}/metrics`)).text());
     const answers: Promise<Prediction>[] = [];
-    for (const n of [1, 2, 3]) {
+    for (const [index, { client }] of clients.entries()) {
       answers.push(client.predict([EXAMPLE]));
-      await until(queued(n));
+      await until(queued(index + 1));
     }
     const balanceBefore = await connectTributaryToken(chain.system.deployment.contracts.TributaryToken, rpc).balanceOf(
       providerWallet.address,
@@ -183,25 +154,28 @@ describe("tributary provider serve", () => {
     const line = jsonLine(result.stdout) as {
       redemptions: { channelId: string; amount: string; received: string; outcome: string }[];
     };
-    expect(line.redemptions).toEqual([
-      expect.objectContaining({
-        channelId: String(channelId),
-        amount: String(3n * PRICE),
-        received: String(3n * PRICE),
-        outcome: "redeemed",
-      }),
-    ]);
+    expect(line.redemptions).toEqual(
+      clients.map(({ channelId }) =>
+        expect.objectContaining({
+          channelId: String(channelId),
+          amount: String(PRICE),
+          received: String(PRICE),
+          outcome: "redeemed",
+        }),
+      ),
+    );
     const channels = connectPaymentChannels(chain.system.deployment.contracts.PaymentChannels, rpc);
-    expect((await channels.getChannel(channelId)).paid).toBe(3n * PRICE);
+    for (const { channelId, client } of clients) {
+      expect((await channels.getChannel(channelId)).paid).toBe(PRICE);
+      expect(client.spending()).toMatchObject({ signed: PRICE, served: PRICE, requests: 1 });
+    }
     const token = connectTributaryToken(chain.system.deployment.contracts.TributaryToken, rpc);
     expect((await token.balanceOf(providerWallet.address)) - balanceBefore).toBe(3n * PRICE);
-    expect(client.spending()).toMatchObject({ signed: 3n * PRICE, accepted: 3n * PRICE, requests: 3 });
-
     // Redeemed once: a second redeem finds nothing, and the chain pays no more.
     const again = await provider(undefined, "redeem", "--state-dir", stateDir, "--json");
     expect(again.code).toBe(0);
     expect(jsonLine(again.stdout)).toMatchObject({ received: "0", redemptions: [] });
-    expect((await channels.getChannel(channelId)).paid).toBe(3n * PRICE);
+    for (const { channelId } of clients) expect((await channels.getChannel(channelId)).paid).toBe(PRICE);
     await rm(stateDir, { recursive: true, force: true });
   });
 
@@ -223,6 +197,58 @@ describe("tributary provider serve", () => {
     const usage = await tributary("provider", "serve", "--model", "1", ...chainFlags());
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/required option '--model-dir <dir>' not specified/);
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("serves a licensee's `model download` directory, and refuses metadata of other weights or no spec at all", {
+    timeout: 60_000,
+  }, async () => {
+    const licensee = await chain.fundedWallet();
+    const { contracts } = chain.system.deployment;
+    await (
+      await connectModelRegistry(contracts.ModelRegistry, licensee.connect(rpc)).purchaseLicense(model.modelId, 0n)
+    ).wait();
+    // What `model download` writes beside the weights: the model's metadata, whose JobSpec gives the layout.
+    const metadata = (modelHash: string): ModelMetadataInput => ({
+      version: 1,
+      chainId: chain.chainId,
+      trainingJobs: contracts.TrainingJobs,
+      jobId: "0",
+      modelHash,
+      modelCid: commitmentCid(modelHash as `0x${string}`),
+      parameters: model.weights.length,
+      task: "classification",
+      jobSpec: { name: "served", model: WORLD_SPEC, datasetIds: ["1"], rounds: 1, learningRate: 0.1 },
+      validation: null,
+      privacy: [],
+    });
+    const downloaded = async (name: string, meta?: ModelMetadataInput) => {
+      const dir = path.join(deployed.dir, name);
+      await mkdir(dir, { recursive: true });
+      await writeFile(path.join(dir, "weights.f32"), weightsToBytes(model.weights));
+      if (meta !== undefined) await writeFile(path.join(dir, "model-metadata.json"), JSON.stringify(meta));
+      return dir;
+    };
+    vi.stubEnv("TRIBUTARY_PROVIDER_KEY", licensee.privateKey);
+    const other = `0x${"ab".repeat(32)}`;
+    const serveDir = (dir: string) =>
+      provider(undefined, "serve", "--model", String(model.modelId), "--model-dir", dir);
+    const mismatched = await serveDir(await downloaded("other-metadata", metadata(other)));
+    expect(mismatched.code).toBe(1);
+    expect(mismatched.stderr).toMatch(
+      /model-metadata\.json describes model hash 0xabab.*, not the registered 0x[0-9a-f]{64}\n$/,
+    );
+    const bare = await serveDir(await downloaded("bare"));
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^tributary: --model-dir .*bare has neither job-spec\.json nor model-metadata\.json/);
+
+    const stateDir = await mkdtemp(path.join(tmpdir(), "tributary-serve-"));
+    const dir = await downloaded("licensed", metadata(model.modelHash));
+    const { url, stop, serving } = await startServe(stateDir, "--model-dir", dir, "--no-redeem-on-exit");
+    const info = ServedModelInfoSchema.parse(await (await fetch(`${url}/v1/model`)).json());
+    expect(info).toMatchObject({ provider: licensee.address.toLowerCase(), modelHash: model.modelHash });
+    stop();
+    expect((await serving).code).toBe(0);
     await rm(stateDir, { recursive: true, force: true });
   });
 });

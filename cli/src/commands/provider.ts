@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import path from "node:path";
-import { startProviderService, VoucherStore } from "@tributary/inference-provider";
-import { BACKEND_PREFERENCE, initModelBackend } from "@tributary/model-runtime";
+import { VoucherStore } from "@tributary/inference-provider";
+import { BACKEND_PREFERENCE } from "@tributary/model-runtime";
 import { parseInput, Uint256Schema } from "@tributary/protocol";
 import type { Command } from "commander";
 import { z } from "zod";
@@ -10,7 +10,9 @@ import { addChainOptions, ChainOptionsShape, type CommandContext } from "../chai
 import { runCommand } from "../chain/run-command.js";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { type Redemption, redeemVouchers } from "../provider/redeem-vouchers.js";
-import { loadRegisteredModel } from "../provider/registered-model-files.js";
+import { RouterAnnouncer } from "../provider/router-announcer.js";
+import { SERVE_DEFAULTS, serveRegisteredModel } from "../provider/serve-registered-model.js";
+import { signalled } from "./signalled.js";
 
 /** A provider command's context: where deployments live, and (tests) what ends `serve` instead of a signal. */
 export interface ProviderCommandContext extends CommandContext {
@@ -36,6 +38,13 @@ const ServeOptionsSchema = z.strictObject({
   channelTtlMs: z.coerce.number().int().min(0).max(3_600_000),
   expiryMargin: z.coerce.number().int().min(0),
   redeemOnExit: z.boolean(),
+  router: z.url({ message: "must be the router's URL, e.g. http://127.0.0.1:8490" }).optional(),
+  publicUrl: z.url({ message: "must be the URL the router reaches this provider at" }).optional(),
+  announceTtl: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(30 * 86_400),
 });
 
 const RedeemOptionsSchema = z.strictObject({
@@ -54,51 +63,41 @@ async function openStore(chain: ChainSession, stateDir: string, provider: string
   return VoucherStore.open(stateDir, { chainId: chain.chainId, contract, provider: provider.toLowerCase() });
 }
 
-function signalled(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
-}
-
 function runServe(raw: Record<string, unknown>, context: ProviderCommandContext): Promise<void> {
   return runCommand(raw, async (out) => {
     const options = parseInput(ServeOptionsSchema, raw, "provider serve options");
     const wallet = await walletFor("provider", options, out);
     await withChain(options, context, async (chain) => {
       const modelId = BigInt(options.model);
-      const model = await loadRegisteredModel(chain, modelId, options.modelDir, wallet.address);
-      const backend = await initModelBackend({
-        ...(options.backend === "auto" ? {} : { prefer: [options.backend] }),
-        log: (line) => out.say(line),
-      });
-      const service = await startProviderService({
-        model,
-        chainId: chain.chainId,
-        modelRegistry: await chain.address("ModelRegistry"),
-        channels: await chain.contract("PaymentChannels"),
-        chain: chain.provider,
-        privateKey: wallet.privateKey,
-        address: wallet.address,
+      const { service, model, backend } = await serveRegisteredModel(out, {
+        chain,
+        wallet,
+        modelId,
+        modelDir: options.modelDir,
         stateDir: options.stateDir,
-        host: options.host,
-        port: options.port,
-        maxBatch: options.maxBatch,
-        maxWaitMs: options.maxWaitMs,
-        maxExamplesPerRequest: Math.min(options.maxExamples, options.maxBatch),
-        bodyLimit: options.bodyLimit,
-        channelTtlMs: options.channelTtlMs,
-        expiryMarginS: BigInt(options.expiryMargin),
+        settings: { ...options, expiryMarginS: options.expiryMargin },
       });
       out.say(
         `serving model ${modelId} (${model.modelHash}) at ${service.url} as ${wallet.address}, ${model.pricePerExample} per example; OpenAPI at ${service.url}/openapi.json; stop with Ctrl-C`,
       );
+      let announcer: RouterAnnouncer | undefined;
+      if (options.router !== undefined) {
+        try {
+          announcer = await RouterAnnouncer.start(out, wallet, {
+            router: options.router,
+            deployment: { chainId: chain.chainId, modelRegistry: service.info.modelRegistry },
+            modelId,
+            endpoint: options.publicUrl ?? service.url,
+            pricePerExample: model.pricePerExample,
+            ttlS: options.announceTtl,
+          });
+        } catch (error) {
+          await service.close();
+          throw error;
+        }
+      }
       await (context.stop ?? signalled());
+      announcer?.stop();
       out.say("stopping: answering the requests in flight");
       await service.close();
       const redemptions = options.redeemOnExit ? await redeemVouchers(out, chain, wallet, service.store) : [];
@@ -154,22 +153,36 @@ export function registerProviderCommand(program: Command, context: ProviderComma
     .requiredOption("--model <id>", "the model's id on ModelRegistry")
     .requiredOption(
       "--model-dir <dir>",
-      `its files, as \`tributary job model\` writes them (weights.f32, job-spec.json)`,
+      "its files: weights.f32 with job-spec.json (as `tributary job model` writes them) or model-metadata.json (as `tributary model download` writes them, for a licensee)",
     )
-    .option("--host <host>", "the address to listen on", "127.0.0.1")
-    .option("--port <n>", "the port (0: any free port)", "8480")
-    .option("--max-batch <n>", "most examples per model call", "32")
-    .option("--max-wait-ms <ms>", "longest a request waits for its batch to fill", "5")
-    .option("--max-examples <n>", "most examples per request (at most --max-batch)", "32")
-    .option("--body-limit <bytes>", "largest request body", String(4 * 1024 * 1024))
+    .option("--host <host>", "the address to listen on", SERVE_DEFAULTS.host)
+    .option("--port <n>", "the port (0: any free port)", String(SERVE_DEFAULTS.port))
+    .option("--max-batch <n>", "most examples per model call", String(SERVE_DEFAULTS.maxBatch))
+    .option("--max-wait-ms <ms>", "longest a request waits for its batch to fill", String(SERVE_DEFAULTS.maxWaitMs))
+    .option("--max-examples <n>", "most examples per request (at most --max-batch)", String(SERVE_DEFAULTS.maxExamples))
+    .option("--body-limit <bytes>", "largest request body", String(SERVE_DEFAULTS.bodyLimit))
     .option(
       "--backend <name>",
       `tfjs backend: auto (best available) or one of ${BACKEND_PREFERENCE.join(", ")}`,
-      "auto",
+      SERVE_DEFAULTS.backend,
     )
-    .option("--channel-ttl-ms <ms>", "how long a channel read from the chain is trusted", "5000")
-    .option("--expiry-margin <seconds>", "refuse a channel this close to its expiry", "600")
+    .option(
+      "--channel-ttl-ms <ms>",
+      "how long a channel read from the chain is trusted",
+      String(SERVE_DEFAULTS.channelTtlMs),
+    )
+    .option(
+      "--expiry-margin <seconds>",
+      "refuse a channel this close to its expiry",
+      String(SERVE_DEFAULTS.expiryMarginS),
+    )
     .option("--no-redeem-on-exit", "do not redeem the vouchers when stopping")
+    .option(
+      "--router <url>",
+      "announce this provider to a task router (tributary router serve), renewed until it stops",
+    )
+    .option("--public-url <url>", "the URL the router reaches this provider at (default: where it listens)")
+    .option("--announce-ttl <seconds>", "how long each announcement is valid; renewed after half", "600")
     .action((options: Record<string, unknown>) => runServe(options, context));
   stateDir(signed(provider.command("redeem").description("redeem the highest voucher held on each channel, once")))
     .option("--channel <id>", "only this channel")

@@ -272,7 +272,7 @@ describe("keys and deployments", () => {
       );
       expect(unknown.code).toBe(2);
       expect(unknown.stderr).toBe(
-        `tributary: no deployment of Tributary is known for chain 31337: no file ${path.join(empty, "31337.json")}; pass --deployment FILE (or deploy one with \`npm run deploy -w @tributary/contracts -- --network NAME\`)\n`,
+        `tributary: no deployment of Tributary is known for chain 31337: no file ${path.join(empty, "31337.json")}; pass --deployment FILE (or deploy one with \`tributary deploy --rpc URL\`)\n`,
       );
       expect(jsonLine(unknown.stdout)).toMatchObject({ ok: false, error: { code: "DEPLOYMENT_UNKNOWN" } });
       const other = path.join(empty, "other.json");

@@ -10,7 +10,6 @@ import type { Output } from "../chain/output.js";
 import { runCommand } from "../chain/run-command.js";
 import {
   addSpendOption,
-  ensureSpend,
   formatToken,
   parseTokenAmount,
   SpendOptionsShape,
@@ -20,6 +19,7 @@ import {
 } from "../chain/spend.js";
 import { sendAndWait } from "../chain/transactions.js";
 import { addKeyOption, KeyOptionsShape, optionalWalletFor, walletFor } from "../chain/wallet-options.js";
+import { depositStake } from "../provider/deposit-stake.js";
 
 const base = { ...ChainOptionsShape, ...KeyOptionsShape };
 const DepositOptionsSchema = z.strictObject({ ...base, ...SpendOptionsShape, amount: TokenAmountSchema });
@@ -96,7 +96,7 @@ function positionRows(position: StakePosition, token: TokenInfo): string[][] {
 async function stakingFor(chain: ChainSession, wallet: Wallet) {
   const staking = await chain.contract("Staking", wallet);
   const token = await tokenInfo(await staking.stakingToken(), chain.provider);
-  return { staking, token, signer: wallet.connect(chain.provider), address: await staking.getAddress() };
+  return { staking, token, signer: wallet.connect(chain.provider) };
 }
 
 /** Prints the result line (JSON) or the position table after a transaction. */
@@ -117,22 +117,15 @@ function runDeposit(raw: Record<string, unknown>, context: CommandContext): Prom
     const options = parseInput(DepositOptionsSchema, raw, "stake deposit options");
     const wallet = await walletFor("provider", options, out);
     await withChain(options, context, async (chain) => {
-      const { staking, token, signer, address } = await stakingFor(chain, wallet);
+      const { staking, token, signer } = await stakingFor(chain, wallet);
       const amount = parseTokenAmount(options.amount, token, "--amount");
-      const spend = await ensureSpend(out, {
-        purpose: "stake deposit",
+      const { spend, transactions } = await depositStake(out, {
+        staker: signer,
+        staking,
         token,
-        signer,
-        spender: { name: "Staking", address },
         amount,
         approve: options.approve,
       });
-      const stake = await sendAndWait(out, {
-        description: `stake ${formatToken(amount, token)}`,
-        call: "Staking.stake",
-        send: () => staking.stake(amount),
-      });
-      const transactions = spend.approval === undefined ? [stake] : [spend.approval, stake];
       await finish(
         out,
         chain,

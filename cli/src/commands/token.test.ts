@@ -1,6 +1,6 @@
 import type { LocalChain } from "@tributary/contracts/local-chain";
 import { connectTributaryToken } from "@tributary/contracts/typed";
-import type { JsonRpcProvider, Wallet } from "ethers";
+import { type JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DeployedChain, startDeployedChain } from "../../test-support/deployed-chain.js";
 import { jsonLine, tributary } from "../../test-support/run-tributary.js";
@@ -88,5 +88,42 @@ describe("tributary token delegate", () => {
     const bad = await token("delegate", "--to", "not-an-address");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("token delegate options.to: must be a 20-byte hex address");
+  });
+});
+
+describe("tributary token transfer", () => {
+  it("sends TRIB and ether to a fresh account: both arrive, to the wei", async () => {
+    const wallet = await holder(1_000n * E18);
+    const to = Wallet.createRandom().address;
+    const result = await token("transfer", "--to", to, "--amount", "250.5", "--ether", "0.25", "--json");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const line = jsonLine(result.stdout) as { transactions: { call: string }[] };
+    expect(line.transactions.map((tx) => tx.call)).toEqual(["TRIB.transfer", "ether transfer"]);
+    expect(await trib().balanceOf(to)).toBe(250n * E18 + E18 / 2n);
+    expect(await provider.getBalance(to)).toBe(E18 / 4n);
+    expect(await trib().balanceOf(wallet.address)).toBe(749n * E18 + E18 / 2n);
+
+    const etherOnly = await token("transfer", "--to", Wallet.createRandom().address, "--ether", "0.5");
+    expect(etherOnly.code).toBe(0);
+    expect(etherOnly.stdout).toMatch(/^send 0\.5 ETH to 0x[0-9a-f]{40}: transaction 0x[0-9a-f]{64}$/m);
+    expect(etherOnly.stdout).toMatch(/now holds 0 TRIB and 0\.5 ETH$/m);
+  });
+
+  it("refuses more TRIB than the key holds before sending anything, and a transfer of nothing", async () => {
+    const wallet = await holder(10n * E18);
+    const to = Wallet.createRandom().address;
+    const nonce = await provider.getTransactionCount(wallet.address);
+    const short = await token("transfer", "--to", to, "--amount", "10.000000000000000001", "--ether", "1");
+    expect(short.code).toBe(1);
+    expect(short.stderr).toBe(
+      `tributary: token transfer needs 10.000000000000000001 TRIB but ${wallet.address.toLowerCase()} holds 10 TRIB: 0.000000000000000001 TRIB more needed\n`,
+    );
+    expect(await provider.getTransactionCount(wallet.address)).toBe(nonce);
+    expect(await provider.getBalance(to)).toBe(0n);
+
+    const nothing = await token("transfer", "--to", to);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain("give --amount TRIB, --ether ETH or both");
   });
 });

@@ -38,6 +38,15 @@ describe("tributary up options", () => {
     expect(price.stderr).toMatch(/pricePerRound: must be an amount of TRIB/);
   });
 
+  it("refuses a market of no requests and a licence price that is not an amount of TRIB", async () => {
+    const requests = await up(["--requests", "0"]);
+    expect(requests.code).not.toBe(0);
+    expect(requests.stderr).toMatch(/requests/);
+    const price = await up(["--licence-price", "ten"]);
+    expect(price.code).not.toBe(0);
+    expect(price.stderr).toMatch(/licencePrice: must be an amount of TRIB/);
+  });
+
   it("takes --deployment and --confirmations only with --rpc", async () => {
     const deployment = await up(["--deployment", "deployments/31337.json"]);
     expect(deployment.code).not.toBe(0);

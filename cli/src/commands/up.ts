@@ -5,9 +5,10 @@ import { z } from "zod";
 import { cliEnv, isInteractive } from "../cli-env.js";
 import { ByzantineOptionSchema } from "../demo/byzantine-spec.js";
 import type { DemoChainOptions } from "../demo/demo-chain.js";
+import type { MarketOptions } from "../demo/demo-market.js";
 import { STRATEGY_NAMES } from "../demo/demo-strategy.js";
+import { formatMarket, marketJson } from "../demo/market-summary.js";
 import { formatSettlement, payoutsJson } from "../demo/payout-summary.js";
-import { runDemo } from "../demo/run-demo.js";
 import { EXIT } from "./exit-codes.js";
 
 const PartitionSchema = z.union([
@@ -51,6 +52,9 @@ const UpOptionsSchema = z
     rpc: z.url({ protocol: /^https?$/, message: "must be an http(s) JSON-RPC URL" }).optional(),
     deployment: z.string().min(1).optional(),
     confirmations: z.coerce.number().int().min(0).max(1000).optional(),
+    market: z.boolean(),
+    licencePrice: TribSchema,
+    requests: z.coerce.number().int().min(1).max(100_000),
   })
   .refine((options) => options.byzantine === undefined || options.byzantine.count <= options.clients, {
     message: "--byzantine K must not exceed --clients",
@@ -72,6 +76,21 @@ const UpOptionsSchema = z
     path: ["confirmations"],
   });
 type UpOptions = z.infer<typeof UpOptionsSchema>;
+
+/** What the demo's provider asks per example served, in TRIB wei (0.001 TRIB). */
+const PRICE_PER_EXAMPLE = parseEther("0.001");
+/** Paid requests the demo's buyer has in flight at once. */
+const CONCURRENCY = 16;
+
+function marketOptions(options: UpOptions): MarketOptions | undefined {
+  if (!options.market) return undefined;
+  return {
+    requests: options.requests,
+    concurrency: CONCURRENCY,
+    licencePrice: options.licencePrice,
+    pricePerExample: PRICE_PER_EXAMPLE,
+  };
+}
 
 /** The local chain by default; with `--rpc`, that chain with the researcher's (and coordinator's) keys from the environment. */
 function chainOptions(options: UpOptions): DemoChainOptions {
@@ -97,7 +116,7 @@ export function registerUpCommand(program: Command): void {
   program
     .command("up")
     .description(
-      "run the whole marketplace on this machine: chain, coordinator, N data owners' trainer agents, one job paid out on chain",
+      "run the whole marketplace on this machine: chain, coordinator, N data owners' trainer agents, one job paid out on chain, its model sold and served for pay",
     )
     .option("--clients <n>", "number of data owners (trainer agent processes)", "3")
     .option("--rounds <n>", "federated rounds", "5")
@@ -133,6 +152,9 @@ export function registerUpCommand(program: Command): void {
     )
     .option("--deployment <file>", "with --rpc: the deployment file (default contracts/deployments/<chainId>.json)")
     .option("--confirmations <n>", "with --rpc: blocks the coordinator waits on top of a block (default 2)")
+    .option("--no-market", "skip the market after the payouts (listing, licence, paid requests, revenue claims)")
+    .option("--licence-price <TRIB>", "the price of a licence to the trained model", "100")
+    .option("--requests <n>", "paid inference requests the buyer sends (held-out records, 16 at a time)", "1000")
     .option("--exit", "stop everything when the job ends (default: keep the coordinator running)", false)
     .option("--json", "print the result as one JSON object on the last line", false)
     .option(
@@ -141,19 +163,27 @@ export function registerUpCommand(program: Command): void {
     )
     .action(async (raw: Record<string, unknown>) => {
       const options = parseInput(UpOptionsSchema, raw, "up options");
+      // Loaded only here: the demo starts a coordinator in process (NestJS), which no other command needs.
+      const { runDemo } = await import("../demo/run-demo.js");
       const write = (text: string) => process.stdout.write(text);
       const { result, session } = await runDemo(
-        { ...options, interactive: isInteractive() && !options.json, chain: chainOptions(options) },
+        {
+          ...options,
+          interactive: isInteractive() && !options.json,
+          chain: chainOptions(options),
+          market: marketOptions(options),
+        },
         write,
       );
       const settlement = result.settlement;
       write(
-        `\njob ${result.jobId} completed in ${result.durationS}s: accuracy ${result.accuracy === null ? "n/a" : `${(result.accuracy * 100).toFixed(2)}%`}` +
+        `\njob ${result.jobId} completed (whole run ${result.durationS}s): accuracy ${result.accuracy === null ? "n/a" : `${(result.accuracy * 100).toFixed(2)}%`}` +
           ` (federated evaluation on held-out data), loss ${result.loss?.toFixed(4) ?? "n/a"}, ε ${result.epsilonSpent?.toFixed(3) ?? "∞ (no DP)"},` +
           ` backend ${result.backend}, database ${result.database}` +
           `${result.byzantine === undefined ? "" : `, ${result.byzantine.count} Byzantine trainers (${result.byzantine.attack})`}\n`,
       );
       if (settlement !== undefined) write(formatSettlement(result.jobId, settlement));
+      if (result.market !== undefined) write(formatMarket(result.market));
       const ledgerVerified = settlement?.ledger.ok ?? false;
       if (!ledgerVerified) process.exitCode = EXIT.finding;
       // The summary line has exactly the fields the quick start documents; per-round detail stays in the table.
@@ -171,6 +201,7 @@ export function registerUpCommand(program: Command): void {
         chainId: settlement?.chainId ?? null,
         ledgerVerified,
         payouts: settlement === undefined ? [] : payoutsJson(settlement),
+        market: result.market === undefined ? null : marketJson(result.market),
       };
       if (options.exit) {
         await session.close();

@@ -1,12 +1,14 @@
 import { connectRpc } from "@tributary/auditor";
 import type { Deployment } from "@tributary/contracts/deployments";
+import type { LocalChain } from "@tributary/contracts/local-chain";
 import {
   connectDatasetRegistry,
   connectTrainingJobs,
+  connectTributaryToken,
   type DatasetRegistry,
   type TrainingJobs,
 } from "@tributary/contracts/typed";
-import type { CoordinatorConfigInput } from "@tributary/coordinator";
+import { type CoordinatorConfigInput, configFromDeployment } from "@tributary/coordinator";
 import { type JobId, TributaryError } from "@tributary/protocol";
 import { type JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { resolveDeployment } from "../chain/deployment.js";
@@ -57,7 +59,8 @@ export class DemoChainError extends TributaryError {
  * are made by `newOwner`. Every transaction waits to be mined, one after another, so nonces never race.
  */
 export class DemoChain {
-  readonly #stopLocal: (() => Promise<void>) | undefined;
+  /** The in-process node when the demo started it (its clock can be moved); undefined on `--rpc`. */
+  readonly #local: LocalChain | undefined;
   readonly #funding: { owner: bigint; coordinator: bigint };
   readonly #jobs: TrainingJobs;
   readonly #datasets: DatasetRegistry;
@@ -71,11 +74,10 @@ export class DemoChain {
     readonly researcher: Wallet,
     readonly coordinatorWallet: Wallet,
     readonly confirmations: number,
-    readonly local: boolean,
-    stopLocal: (() => Promise<void>) | undefined,
+    local: LocalChain | undefined,
   ) {
-    this.#stopLocal = stopLocal;
-    this.#funding = local ? FUNDING.local : FUNDING.rpc;
+    this.#local = local;
+    this.#funding = local === undefined ? FUNDING.rpc : FUNDING.local;
     const { contracts } = deployment;
     this.#jobs = connectTrainingJobs(contracts.TrainingJobs, researcher);
     this.#datasets = connectDatasetRegistry(contracts.DatasetRegistry, provider);
@@ -100,9 +102,7 @@ export class DemoChain {
         const provider = chain.provider();
         const researcher = new Wallet(Wallet.createRandom().privateKey, provider);
         await chain.fund(researcher.address, LOCAL_RESEARCHER);
-        const demo = new DemoChain(chain.url, chain.system.deployment, provider, researcher, coordinator, 0, true, () =>
-          chain.stop(),
-        );
+        const demo = new DemoChain(chain.url, chain.system.deployment, provider, researcher, coordinator, 0, chain);
         await demo.sendEther(coordinator.address, demo.#funding.coordinator);
         return demo;
       } catch (error) {
@@ -123,7 +123,6 @@ export class DemoChain {
         researcher,
         coordinator,
         options.confirmations,
-        false,
         undefined,
       );
       if (options.coordinatorKey === undefined) await demo.sendEther(coordinator.address, demo.#funding.coordinator);
@@ -134,6 +133,11 @@ export class DemoChain {
     }
   }
 
+  /** Whether the demo started this chain in process (and may move its clock). */
+  get local(): boolean {
+    return this.#local !== undefined;
+  }
+
   get chainId(): number {
     return this.deployment.chainId;
   }
@@ -142,19 +146,21 @@ export class DemoChain {
     return this.deployment.contracts.TrainingJobs;
   }
 
-  /** The coordinator's `chain` configuration: the contracts, the sender key, and polling fit for this chain. */
-  coordinatorConfig(): NonNullable<CoordinatorConfigInput["chain"]> {
-    const { contracts, startBlock } = this.deployment;
+  /**
+   * The coordinator's configuration for this chain, as `tributary coordinator` builds it from a deployment file: the
+   * chain id and contracts, the sender key, and polling fit for this chain.
+   */
+  coordinatorConfig(): Pick<CoordinatorConfigInput, "chainId" | "verifyingContract" | "chain"> {
+    const fixed = configFromDeployment(this.deployment, this.rpcUrl);
     return {
-      rpcUrl: this.rpcUrl,
-      trainingJobs: contracts.TrainingJobs,
-      datasetRegistry: contracts.DatasetRegistry,
-      modelRegistry: contracts.ModelRegistry,
-      startBlock,
-      confirmations: this.confirmations,
-      senderPrivateKey: this.coordinatorWallet.privateKey,
-      pollIntervalMs: this.local ? 200 : 1_000,
-      maxBackoffMs: this.local ? 2_000 : 30_000,
+      ...fixed,
+      chain: {
+        ...fixed.chain,
+        confirmations: this.confirmations,
+        senderPrivateKey: this.coordinatorWallet.privateKey,
+        pollIntervalMs: this.local ? 200 : 1_000,
+        maxBackoffMs: this.local ? 2_000 : 30_000,
+      },
     };
   }
 
@@ -163,6 +169,47 @@ export class DemoChain {
     const owner = new Wallet(Wallet.createRandom().privateKey, this.provider);
     await this.sendEther(owner.address, this.#funding.owner);
     return owner;
+  }
+
+  /**
+   * A new account of a market role (the provider, the buyer), connected to the chain: the researcher funds it with
+   * the ETH an owner gets for gas and `tokens` TRIB wei for what it stakes or spends.
+   */
+  async newAccount(tokens: bigint): Promise<Wallet> {
+    const account = await this.newOwner();
+    const token = connectTributaryToken(this.deployment.contracts.TributaryToken, this.researcher);
+    const tx = await token.transfer(account.address, tokens);
+    const receipt = await tx.wait();
+    if (receipt === null || receipt.status !== 1) {
+      throw new DemoChainError(`funding ${account.address} with TRIB: transaction ${tx.hash} failed`);
+    }
+    return account;
+  }
+
+  /**
+   * Moves the local chain's clock to `timestamp` (Unix seconds) and mines a block there, as only a chain of one's
+   * own allows: the demo lets a channel's expiry and challenge period pass. Refuses on `--rpc`.
+   */
+  async advanceTimeTo(timestamp: bigint): Promise<void> {
+    if (this.#local === undefined) throw new DemoChainError("only the demo's own local chain can move its clock");
+    await this.#local.rpc("evm_setNextBlockTimestamp", [Number(timestamp)]);
+    await this.#local.rpc("evm_mine");
+  }
+
+  /**
+   * Waits until the block `blockNumber` has the confirmations the coordinator waits for (at once on the local
+   * chain), so that what was mined there counts in the coordinator's answers.
+   */
+  async waitForConfirmations(blockNumber: number, timeoutMs = 120_000): Promise<void> {
+    const started = Date.now();
+    while ((await this.provider.getBlockNumber()) < blockNumber + this.confirmations) {
+      if (Date.now() - started > timeoutMs) {
+        throw new DemoChainError(
+          `block ${blockNumber} did not get ${this.confirmations} confirmations within ${timeoutMs / 1000}s (a node that mines only on transactions needs --confirmations 0)`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 
   async sendEther(to: string, value: bigint): Promise<void> {
@@ -210,6 +257,6 @@ export class DemoChain {
   /** Stops the local chain (its state is gone) or disconnects from the RPC endpoint. */
   async close(): Promise<void> {
     this.provider.destroy();
-    await this.#stopLocal?.();
+    await this.#local?.stop();
   }
 }

@@ -5,11 +5,11 @@ import type { Output } from "../chain/output.js";
 import type { CoordinatorClient } from "../job/coordinator-client.js";
 import { createJob } from "../job/create-job.js";
 import { prepareJobSpec } from "../job/job-spec-file.js";
+import { encodeValidationRecords } from "../job/validation-records.js";
 import type { DemoChain } from "./demo-chain.js";
 import { DEMO_MODELS } from "./demo-models.js";
 import type { DemoJobOptions } from "./demo-session-options.js";
 import { demoStrategy } from "./demo-strategy.js";
-import { encodeDemoValidationSet } from "./demo-validation-set.js";
 
 const DEFAULT_REWARD = parseEther("1000");
 
@@ -56,7 +56,7 @@ export async function createDemoJobOnChain(input: {
   const prepared = prepareJobSpec({
     spec: { ...input.spec, scoring: { method } },
     validationSet:
-      method === "examples" ? undefined : encodeDemoValidationSet(input.validation as Dataset, DEMO_MODELS[job.model]),
+      method === "examples" ? undefined : encodeValidationRecords(input.validation as Dataset, DEMO_MODELS[job.model]),
   });
   const created = await createJob(input.out, await chain.researcherChain(), input.coordinator, {
     prepared,

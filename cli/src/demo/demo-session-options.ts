@@ -2,6 +2,7 @@ import type { ScoringSpec } from "@tributary/protocol";
 import type { RoundRecord } from "../job/round-records.js";
 import type { ByzantineSpec } from "./byzantine-spec.js";
 import type { DemoChainOptions } from "./demo-chain.js";
+import type { MarketOptions, MarketResult } from "./demo-market.js";
 import type { JobSettlement } from "./demo-settlement.js";
 import type { DemoPartition } from "./demo-shards.js";
 
@@ -53,6 +54,8 @@ export interface DemoJobOptions {
   readonly scoring?: ScoringSpec["method"] | undefined;
   /** TRIB wei the researcher escrows (on-chain sessions; default 1,000 TRIB). */
   readonly reward?: bigint | undefined;
+  /** On-chain sessions: after the payouts, the final model is listed, served, licensed and paid for per request. */
+  readonly market?: MarketOptions | undefined;
 }
 
 export interface DemoResult {
@@ -69,4 +72,6 @@ export interface DemoResult {
   perRound: RoundRecord[];
   /** On-chain sessions: escrow, fee, each contributor's score, payout and claim, refund, ledger verification. */
   settlement?: JobSettlement;
+  /** The market phase, when it ran: the model's listing, licence, paid requests and revenue. */
+  market?: MarketResult;
 }

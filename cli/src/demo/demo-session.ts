@@ -1,7 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Coordinator, createCoordinator } from "@tributary/coordinator";
+import type { JobId } from "@tributary/protocol";
 import { Wallet } from "ethers";
+import { ChainSession } from "../chain/chain-session.js";
 import { Output } from "../chain/output.js";
 import { CoordinatorClient } from "../job/coordinator-client.js";
 import { JobViewSchema } from "../job/coordinator-views.js";
@@ -9,6 +11,7 @@ import { ProgressView } from "../job/progress-view.js";
 import { watchJob } from "../job/watch-job.js";
 import { DemoChain } from "./demo-chain.js";
 import { createDemoJobOnChain, demoJobSpec } from "./demo-job.js";
+import { type MarketOptions, type MarketResult, runMarket } from "./demo-market.js";
 import { type DemoOwner, enrolOwner, ownerTrainerArgs } from "./demo-owners.js";
 import { waitFor } from "./demo-rounds.js";
 import type { DemoJobOptions, DemoResult, DemoSessionOptions } from "./demo-session-options.js";
@@ -63,9 +66,7 @@ export class DemoSession {
             : {
                 // The demo's trainers run on the TEE simulator: development mode, asked for explicitly.
                 mode: "development" as const,
-                chainId: chain.chainId,
-                verifyingContract: chain.trainingJobs,
-                chain: chain.coordinatorConfig(),
+                ...chain.coordinatorConfig(),
               }),
         },
         { logger: quietLogger(note) },
@@ -199,6 +200,8 @@ export class DemoSession {
             researcher,
             out: this.#output(),
           });
+    const market =
+      this.chain === undefined || job.market === undefined ? undefined : await this.#market(jobId, job.market);
     return {
       jobId,
       rounds: job.rounds,
@@ -212,7 +215,36 @@ export class DemoSession {
       ...(byzantine === undefined || byzantine.count === 0 ? {} : { byzantine }),
       perRound: [...outcome.perRound],
       ...(settlement === undefined ? {} : { settlement }),
+      ...(market === undefined ? {} : { market }),
     };
+  }
+
+  /**
+   * The market phase of a settled job (`runMarket`): its final model listed, served, licensed and paid for per
+   * request, and the licence revenue claimed by the owners. Its commands' cores read the chain as the commands do,
+   * through a chain session on the RPC endpoint with the deployment file the owners keep.
+   */
+  async #market(jobId: JobId, options: MarketOptions): Promise<MarketResult> {
+    const chain = this.chain as DemoChain;
+    const records = this.shards.validation;
+    if (records === undefined) throw new Error("the market needs the researcher's held-out records");
+    const owners = (await this.#ownersChain()) as { rpcUrl: string; deploymentFile: string };
+    const session = await ChainSession.open({ rpc: owners.rpcUrl, deployment: owners.deploymentFile });
+    try {
+      return await runMarket({
+        chain,
+        session,
+        coordinatorUrl: this.coordinator.url,
+        jobId,
+        owners: this.#owners,
+        records,
+        runDir: this.shards.runDir,
+        options,
+        note: (line) => this.#view.note(line),
+      });
+    } finally {
+      session.close();
+    }
   }
 
   /**

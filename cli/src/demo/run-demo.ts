@@ -1,6 +1,7 @@
 import type { ScoringSpec } from "@tributary/protocol";
 import type { ByzantineSpec } from "./byzantine-spec.js";
 import type { DemoChainOptions } from "./demo-chain.js";
+import type { MarketOptions } from "./demo-market.js";
 import { DemoSession } from "./demo-session.js";
 import type { DemoResult } from "./demo-session-options.js";
 import type { DemoPartition } from "./demo-shards.js";
@@ -32,6 +33,8 @@ export interface DemoOptions {
   readonly reward: bigint;
   /** TRIB wei each owner asks per round (its dataset's price on DatasetRegistry). */
   readonly pricePerRound: bigint;
+  /** After the payouts: the final model listed, served, licensed and paid for per request (absent: skipped). */
+  readonly market?: MarketOptions | undefined;
 }
 
 /**
@@ -40,7 +43,8 @@ export interface DemoOptions {
  * `tributary dataset enrol` does (its manifest commitment, price per round and ε/δ budget) and starts its trainer
  * agent process; the researcher creates and funds the job on chain;
  * each round is shown as it trains; then the owners claim their payouts, the researcher reclaims the rest and the
- * ledger is verified against the chain. `durationS` counts from the start. The session is returned running.
+ * ledger is verified against the chain; then, unless skipped, the final model goes to market (`runMarket`).
+ * `durationS` counts from the start. The session is returned running.
  */
 export async function runDemo(
   options: DemoOptions,

@@ -36,6 +36,14 @@ describe("prepareJobSpec", () => {
     expect(prepareJobSpec({ spec: SPEC }).spec.scoring).toEqual({ method: "examples" });
   });
 
+  it("names the auditors given on the command line instead of the spec's (lower-cased, as they sign in)", () => {
+    const auditor = "0x00000000000000000000000000000000000000Aa";
+    const spec = { ...SPEC, auditors: ["0x00000000000000000000000000000000000000bb"] };
+    expect(prepareJobSpec({ spec, auditors: [auditor] }).spec.auditors).toEqual([auditor.toLowerCase()]);
+    expect(prepareJobSpec({ spec }).spec.auditors).toEqual(["0x00000000000000000000000000000000000000bb"]);
+    expect(() => prepareJobSpec({ spec: SPEC, auditors: ["0x12"] })).toThrow(/JobSpec\.auditors\[0\]: /);
+  });
+
   it("refuses what the coordinator or the chain would refuse later, naming where", () => {
     expect(() => prepareJobSpec({ spec: [] })).toThrow("invalid JobSpec: JobSpec: must be a JSON object");
     expect(() => prepareJobSpec({ spec: { ...SPEC, rounds: 0 } })).toThrow(/JobSpec\.rounds: /);

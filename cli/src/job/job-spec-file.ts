@@ -35,6 +35,8 @@ export interface JobSpecSources {
   readonly datasetIds?: readonly DatasetId[] | undefined;
   /** Override the spec's `rounds`. */
   readonly rounds?: number | undefined;
+  /** Override the spec's `auditors`: who besides the researcher may read the job's blobs to audit it. */
+  readonly auditors?: readonly string[] | undefined;
   /** The held-out set in `encodeValidationSet`'s format (the spec's `scoring.validationSetCid` is filled on upload). */
   readonly validationSet?: Uint8Array | undefined;
 }
@@ -73,7 +75,7 @@ function scoringOf(raw: Record<string, unknown>, hasSet: boolean): unknown {
 /**
  * Checks a researcher's job before anything is uploaded or spent: the spec parses (every problem named by its
  * path), its model can be built, and the validation set decodes and fits the model's input (and its classes).
- * Command-line dataset ids and rounds replace the spec's; a validation set without a `scoring` in the spec means
+ * Command-line dataset ids, rounds and auditors replace the spec's; a validation set without a `scoring` in the spec means
  * GTG-Shapley scoring on it.
  */
 export function prepareJobSpec(sources: JobSpecSources): PreparedJobSpec {
@@ -83,6 +85,7 @@ export function prepareJobSpec(sources: JobSpecSources): PreparedJobSpec {
   const raw = { ...(sources.spec as Record<string, unknown>) };
   if (sources.datasetIds !== undefined) raw.datasetIds = [...sources.datasetIds];
   if (sources.rounds !== undefined) raw.rounds = sources.rounds;
+  if (sources.auditors !== undefined) raw.auditors = [...sources.auditors];
   const scoring = scoringOf(raw, sources.validationSet !== undefined);
   if (scoring !== undefined) raw.scoring = scoring;
   const spec = parseInput(JobSpecSchema, raw, "JobSpec");

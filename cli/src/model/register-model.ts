@@ -7,6 +7,7 @@ import { RefusedError } from "../chain/run-command.js";
 import { formatToken, type TokenInfo } from "../chain/spend.js";
 import { type MinedTransaction, sendAndWait } from "../chain/transactions.js";
 import type { CoordinatorClient } from "../job/coordinator-client.js";
+import type { JobModel } from "../job/job-model.js";
 import { buildModelMetadata, type JobChain } from "./build-model-metadata.js";
 
 /** What a registrant signs with and the contracts it uses, connected to the chain. */
@@ -33,6 +34,8 @@ export interface RegisteredJobModel {
   readonly modelURI: string;
   readonly metadataCid: string;
   readonly metadata: ModelMetadata;
+  /** The final model that was registered, as downloaded and checked against the chain. */
+  readonly model: JobModel;
   readonly transaction: MinedTransaction;
 }
 
@@ -98,7 +101,7 @@ export async function registerJobModel(
   const { coordinator, chain, registrant, offer } = input;
   await checkRegistration(chain, registrant, offer);
   out.say(`checking job ${offer.jobId}'s final model against the chain, auditing its ledger and evaluating it`);
-  const { metadata } = await buildModelMetadata({ coordinator, chain, jobId: offer.jobId });
+  const { metadata, model } = await buildModelMetadata({ coordinator, chain, jobId: offer.jobId });
   const published = await coordinator.postJson(
     `/jobs/${offer.jobId}/model-metadata`,
     metadata,
@@ -138,5 +141,5 @@ export async function registerJobModel(
   if (event === undefined) {
     throw new TributaryError("NO_EVENT", `ModelRegistry emitted no ModelRegistered in ${transaction.hash}`);
   }
-  return { modelId: String(event.args.modelId), modelURI, metadataCid, metadata, transaction };
+  return { modelId: String(event.args.modelId), modelURI, metadataCid, metadata, model, transaction };
 }

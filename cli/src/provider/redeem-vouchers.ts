@@ -16,10 +16,10 @@ export interface Redemption {
 }
 
 /**
- * Redeems, on PaymentChannels, the highest voucher the provider holds on every channel (or on `only`) where it is
- * more than what was redeemed: one transaction per channel, whatever the number of requests it paid for. A
- * channel the chain already paid up to the voucher is marked redeemed without a transaction; a closed channel
- * cannot be redeemed any more. The store is written after each redemption.
+ * Redeems, on PaymentChannels, the redeemable voucher the provider holds on every channel (the highest within what
+ * it served), or on `only`, where it is more than what was redeemed: one transaction per channel, whatever the
+ * number of requests it paid for. A channel the chain already paid up to the voucher is marked redeemed without a
+ * transaction; a closed channel cannot be redeemed any more. The store is written after each redemption.
  */
 export async function redeemVouchers(
   out: Output,
@@ -32,8 +32,8 @@ export async function redeemVouchers(
   const results: Redemption[] = [];
   for (const [channelId, account] of store.accounts) {
     if (only !== undefined && channelId !== only.toString()) continue;
-    if (account.accepted <= account.redeemed) continue;
-    const amount = account.accepted;
+    if (account.redeemable <= account.redeemed) continue;
+    const amount = account.redeemable;
     const before = await channels.getChannel(BigInt(channelId));
     // PaymentChannels pays a voucher up to the deposit.
     let due = amount;

@@ -1,38 +1,83 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { TrainingJobsReader } from "@tributary/auditor";
 import type { RegisteredModel } from "@tributary/inference-provider";
 import {
   bytesToWeights,
+  type JobSpec,
   JobSpecSchema,
   jobSpecHash,
   layoutFromSpec,
   layoutLength,
+  ModelMetadataSchema,
   parseInput,
   TributaryError,
 } from "@tributary/protocol";
 import type { ChainSession } from "../chain/chain-session.js";
 import { RefusedError } from "../chain/run-command.js";
 import { JobModelError, MODEL_FILES } from "../job/job-model.js";
+import { LICENSED_MODEL_FILES } from "../model/download-licensed-model.js";
+
+const WHAT_DIR = `the directory \`tributary job model\` writes (${MODEL_FILES.flat}, ${MODEL_FILES.spec}) or \`tributary model download\` writes (${MODEL_FILES.flat}, ${LICENSED_MODEL_FILES.metadata})`;
 
 async function readModelFile(dir: string, name: string): Promise<Buffer> {
   try {
     return await readFile(path.join(dir, name));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    throw new TributaryError(
-      "INVALID_INPUT",
-      `--model-dir ${dir}: ${name}: ${reason} (the directory \`tributary job model\` writes: ${MODEL_FILES.flat}, ${MODEL_FILES.spec})`,
-    );
+    throw new TributaryError("INVALID_INPUT", `--model-dir ${dir}: ${name}: ${reason} (${WHAT_DIR})`);
+  }
+}
+
+async function readJson(dir: string, name: string): Promise<unknown> {
+  const file = path.join(dir, name);
+  try {
+    return JSON.parse((await readModelFile(dir, name)).toString("utf8"));
+  } catch (error) {
+    if (error instanceof TributaryError) throw error;
+    throw new TributaryError("INVALID_INPUT", `${file} is not JSON: ${(error as Error).message}`);
   }
 }
 
 /**
- * Model `modelId` of ModelRegistry with its weights and architecture from `dir` (as `tributary job model` writes
- * them), checked against the chain before anything is served: the model exists and is active; `server` is its
- * provider or holds a licence; the weights hash (SHA-256) to its `modelHash` and fit the spec; and, for a model
- * trained by a job, the spec hashes to the job's `modelSpecHash` on TrainingJobs.
+ * The JobSpec of the model in `dir`: `job-spec.json` (a researcher's `job model` directory), else the `jobSpec` of
+ * `model-metadata.json` (a licensee's `model download` directory), whose `modelHash` must then be `modelHash`.
+ */
+async function readJobSpec(dir: string, modelHash: string): Promise<{ spec: JobSpec; file: string }> {
+  const specFile = path.join(dir, MODEL_FILES.spec);
+  if (await exists(specFile)) {
+    return { spec: parseInput(JobSpecSchema, await readJson(dir, MODEL_FILES.spec), specFile), file: specFile };
+  }
+  const metadataFile = path.join(dir, LICENSED_MODEL_FILES.metadata);
+  if (!(await exists(metadataFile))) {
+    throw new TributaryError(
+      "INVALID_INPUT",
+      `--model-dir ${dir} has neither ${MODEL_FILES.spec} nor ${LICENSED_MODEL_FILES.metadata} (${WHAT_DIR})`,
+    );
+  }
+  const metadata = parseInput(ModelMetadataSchema, await readJson(dir, LICENSED_MODEL_FILES.metadata), metadataFile);
+  if (metadata.modelHash !== modelHash.toLowerCase()) {
+    throw new JobModelError(
+      "MODEL_MISMATCH",
+      `${metadataFile} describes model hash ${metadata.modelHash}, not the registered ${modelHash.toLowerCase()}`,
+    );
+  }
+  return { spec: metadata.jobSpec, file: metadataFile };
+}
+
+const exists = (file: string) =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Model `modelId` of ModelRegistry with its weights and architecture from `dir` (as `tributary job model` or, for a
+ * licensee, `tributary model download` writes them), checked against the chain before anything is served: the
+ * model exists and is active; `server` is its provider or holds a licence; the weights hash (SHA-256) to its
+ * `modelHash` and fit the spec; and, for a model trained by a job, the spec hashes to the job's `modelSpecHash` on
+ * TrainingJobs.
  */
 export async function loadRegisteredModel(
   chain: ChainSession,
@@ -60,16 +105,7 @@ export async function loadRegisteredModel(
       `${path.join(dir, MODEL_FILES.flat)} has SHA-256 ${sha256}, but model ${modelId}'s modelHash on ModelRegistry is ${model.modelHash}: not serving it`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse((await readModelFile(dir, MODEL_FILES.spec)).toString("utf8"));
-  } catch (error) {
-    throw new TributaryError(
-      "INVALID_INPUT",
-      `${path.join(dir, MODEL_FILES.spec)} is not JSON: ${(error as Error).message}`,
-    );
-  }
-  const spec = parseInput(JobSpecSchema, json, path.join(dir, MODEL_FILES.spec));
+  const { spec, file: specFile } = await readJobSpec(dir, model.modelHash);
   const weights = bytesToWeights(bytes);
   const expected = layoutLength(layoutFromSpec(spec.model));
   if (weights.length !== expected) {
@@ -84,7 +120,7 @@ export async function loadRegisteredModel(
     if (job === undefined || jobSpecHash(spec) !== job.modelSpecHash) {
       throw new JobModelError(
         "MODEL_MISMATCH",
-        `${path.join(dir, MODEL_FILES.spec)} hashes to ${jobSpecHash(spec)}, not to job ${model.jobId}'s modelSpecHash on TrainingJobs (${job?.modelSpecHash ?? "no such job"})`,
+        `${specFile}'s JobSpec hashes to ${jobSpecHash(spec)}, not to job ${model.jobId}'s modelSpecHash on TrainingJobs (${job?.modelSpecHash ?? "no such job"})`,
       );
     }
   }

@@ -1,5 +1,6 @@
+import { DEPLOYED_CONTRACTS, parseDeployment } from "@tributary/contracts/deployments";
 import { describe, expect, it } from "vitest";
-import { configFromEnv, resolveConfig } from "./coordinator-config.js";
+import { configFromDeployment, configFromEnv, configInputFromEnv, resolveConfig } from "./coordinator-config.js";
 
 // Hardhat's first two development accounts: a key and its address (published with Hardhat), and another address.
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -107,5 +108,39 @@ describe("item 12: configuration defaults that fail safe", () => {
     expect(set.chain?.paymentTokens).toEqual([JOBS, REGISTRY]);
     expect([set.maxDeadlineExtensions, set.jobStartTimeoutS]).toEqual([5, 60]);
     expect(() => configFromEnv({ ...env, TRIBUTARY_PAYMENT_TOKENS: "0x12" })).toThrow(/chain\.paymentTokens\[0\]/);
+  });
+});
+
+describe("a coordinator configured from a deployment file (`tributary coordinator`)", () => {
+  const deployment = parseDeployment({
+    chainId: 8_453,
+    startBlock: 1_234,
+    deployer: KEY_ADDRESS,
+    deployedAt: "2026-12-01T00:00:00.000Z",
+    contracts: {
+      ...Object.fromEntries(DEPLOYED_CONTRACTS.map((name) => [name, OTHER])),
+      TrainingJobs: JOBS,
+      DatasetRegistry: REGISTRY,
+    },
+  });
+
+  it("takes the chain id, the EIP-712 domain, both indexed contracts and the start block from the file", () => {
+    const input = {
+      ...configInputFromEnv({ TRIBUTARY_PORT: "9000", DATABASE_URL: "postgres://db/tributary" }),
+      ...configFromDeployment(deployment, chain.rpcUrl),
+    };
+    const config = resolveConfig({ ...input, chain: { ...input.chain, senderPrivateKey: KEY } });
+    expect(config).toMatchObject({
+      chainId: 8_453,
+      verifyingContract: JOBS,
+      port: 9_000,
+      databaseUrl: "postgres://db/tributary",
+      mode: "production",
+      chain: { rpcUrl: chain.rpcUrl, trainingJobs: JOBS, datasetRegistry: REGISTRY, startBlock: 1_234 },
+    });
+  });
+
+  it("still names a bad environment variable before anything else is checked", () => {
+    expect(() => configInputFromEnv({ TRIBUTARY_PORT: "eighty" })).toThrow(/environment\.TRIBUTARY_PORT/);
   });
 });

@@ -1,4 +1,5 @@
 import path from "node:path";
+import type { Deployment } from "@tributary/contracts/deployments";
 import { AddressSchema, parseInput } from "@tributary/protocol";
 import { computeAddress } from "ethers";
 import { z } from "zod";
@@ -236,8 +237,12 @@ function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
 }
 
-/** Reads the coordinator's environment variables; an invalid value throws naming the variable. */
-export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
+/**
+ * The coordinator's environment variables as configuration input, not yet checked as a whole: `configFromEnv` parses
+ * it, and `tributary coordinator` first lays its flags and a deployment file over it. A variable of the wrong type
+ * throws naming it.
+ */
+export function configInputFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfigInput {
   const vars = parseInput(EnvSchema, env, "environment");
   const chain =
     vars.TRIBUTARY_RPC_URL === undefined || vars.TRIBUTARY_RPC_URL === ""
@@ -278,7 +283,31 @@ export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
       chain,
     }).filter(([, value]) => value !== undefined),
   );
-  return parseInput(CoordinatorConfigSchema, defined, "coordinator configuration");
+  return defined as CoordinatorConfigInput;
+}
+
+/** Reads the coordinator's environment variables; an invalid value throws naming the variable. */
+export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
+  return parseInput(CoordinatorConfigSchema, configInputFromEnv(env), "coordinator configuration");
+}
+
+/**
+ * What a deployment file (`contracts/deployments/<chainId>.json`) fixes of a coordinator on that chain reached at
+ * `rpcUrl`: the chain id, the EIP-712 domain (TrainingJobs), the two contracts it indexes and the block to start from.
+ */
+export function configFromDeployment(deployment: Deployment, rpcUrl: string) {
+  const { chainId, startBlock, contracts } = deployment;
+  return {
+    chainId,
+    verifyingContract: contracts.TrainingJobs,
+    chain: {
+      rpcUrl,
+      trainingJobs: contracts.TrainingJobs,
+      datasetRegistry: contracts.DatasetRegistry,
+      modelRegistry: contracts.ModelRegistry,
+      startBlock,
+    },
+  } satisfies CoordinatorConfigInput;
 }
 
 export function resolveConfig(input: CoordinatorConfigInput): CoordinatorConfig {

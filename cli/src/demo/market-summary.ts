@@ -1,0 +1,70 @@
+import { formatTable } from "../chain/output.js";
+import type { MarketResult } from "./demo-market.js";
+import { formatAmount, formatTrib } from "./payout-summary.js";
+
+/** The `market` of the `--json` line: amounts as decimal wei strings, latencies in milliseconds. */
+export function marketJson(market: MarketResult) {
+  return {
+    modelId: market.modelId,
+    requests: market.requests,
+    accuracy: market.accuracy,
+    paidWei: String(market.paid),
+    providerRevenueWei: String(market.providerRevenue),
+    contributorRevenueWei: String(market.contributorRevenue),
+    p50Ms: market.p50Ms,
+    p99Ms: market.p99Ms,
+  };
+}
+
+const percent = (value: number) => `${(value * 100).toFixed(2)}%`;
+
+/**
+ * The market part of the summary: one row for the model (its licence, the requests, their accuracy, what they paid
+ * and whom, latencies), then where the licence price went, the channel's end and each owner's revenue claim.
+ */
+export function formatMarket(market: MarketResult): string {
+  const rows = [
+    [
+      "model",
+      "licence (TRIB)",
+      "requests",
+      "accuracy",
+      "paid (TRIB)",
+      "provider revenue (TRIB)",
+      "contributor revenue (TRIB)",
+      "p50 ms",
+      "p99 ms",
+    ],
+    [
+      market.modelId,
+      formatTrib(market.licence.price),
+      String(market.requests),
+      percent(market.accuracy),
+      formatTrib(market.paid),
+      formatTrib(market.providerRevenue),
+      formatTrib(market.contributorRevenue),
+      market.p50Ms.toFixed(1),
+      market.p99Ms.toFixed(1),
+    ],
+  ];
+  const { licence, channel } = market;
+  const registered =
+    market.registeredAccuracy === null
+      ? ""
+      : ` (model register evaluated ${percent(market.registeredAccuracy)} on them)`;
+  const claims = market.contributors
+    .map((row) => `owner ${row.owner} ${formatAmount(row.amount)}${row.txHash === null ? "" : ` (tx ${row.txHash})`}`)
+    .join(", ");
+  const closing =
+    channel.status === "closed"
+      ? `closed after its expiry and challenge period on the local chain's clock, ${formatAmount(channel.remaining)} refunded to the buyer`
+      : `${channel.status} until ${new Date(Number(channel.expiry) * 1000).toISOString()}: the buyer closes it after that with tributary channel close ${channel.channelId} (${formatAmount(channel.remaining)} to refund)`;
+  const lines = [
+    `market (${market.durationS}s): model ${market.modelId} listed by provider ${market.provider} (approved by the researcher, ${formatAmount(market.stake)} staked), served at ${market.endpoint} at ${formatAmount(market.pricePerExample)} per example; buyer ${market.buyer}`,
+    ...formatTable(rows).map((line) => `  ${line}`),
+    `requests: direct to the provider, one channel (the demo starts no router: see tributary router serve); ${market.requests} held-out records with their labels, answered correctly ${percent(market.accuracy)}${registered}`,
+    `licence ${formatAmount(licence.price)} = ${formatAmount(licence.fee)} protocol fee + ${formatAmount(licence.providerShare)} provider + ${formatAmount(licence.researcherShare)} researcher (credited on ModelRegistry) + ${formatAmount(licence.contributorShare)} contributors' pool; claimed: ${claims}`,
+    `channel ${channel.channelId}: deposit ${formatAmount(channel.deposit)}, ${formatAmount(channel.paid)} redeemed by the provider${market.redeemTx === null ? "" : ` (tx ${market.redeemTx})`}, ${closing}`,
+  ];
+  return `${lines.join("\n")}\n`;
+}
