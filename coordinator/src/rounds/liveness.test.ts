@@ -172,9 +172,10 @@ describe("item 16: liveness", () => {
       jobStartTimeoutS: 2,
       job: { rounds: 1, clients: { min: 2, max: 3 } },
     });
-    const waiting = await until("the job to say why it cannot start", async () => {
+    // The first tick may run before the trainer's join is counted ("0 of the 2"); wait for the count to reach it.
+    const waiting = await until("the job to count its one online trainer", async () => {
       const view = await job(coordinator, jobId);
-      return view.statusMessage === null ? undefined : view;
+      return view.statusMessage?.includes(" 1 of the 2 ") === true || view.status !== "running" ? view : undefined;
     });
     expect(waiting.statusMessage).toMatch(
       /^round 0 cannot start yet: 1 of the 2 admitted trainers needed \(clients\.min\) are online for datasets /,
