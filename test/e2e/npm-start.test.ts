@@ -46,7 +46,7 @@ const LICENCE_PRICE = parseEther("100");
 const REQUESTS = 1_000;
 const PRICE_PER_EXAMPLE = parseEther("0.001");
 const MODEL_SPLIT = DEFAULT_DEPLOY_OPTIONS.models;
-/** More than the market needs: the minimum stake, a licence, and the channel's deposit. */
+/** More than the market needs: the minimum stake, a licence, and the channels' deposits. */
 const MARKET_FUNDS = MODEL_SPLIT.minModelStake + LICENCE_PRICE + parseEther("10");
 
 interface Payout {
@@ -174,12 +174,16 @@ describe("npm start (tributary up)", () => {
     expect(stdout).toMatch(/SIMULATED/);
     for (const payout of payouts) expect(stdout).toMatch(new RegExp(`${payout.trainer} .* 0x[0-9a-f]{64}`));
     expect(stdout).toMatch(/ledger verified: OK/);
-    // Then the market: the model listed, 1,000 paid requests, the channel closed on the local chain's clock.
+    // Then the market: the model listed and announced to the router, 1,000 paid requests through it over four
+    // channels, each closed on the local chain's clock.
     expectMarket(market, payouts);
-    expect(stdout).toMatch(/direct to the provider, one channel/);
-    expect(stdout).toMatch(/buyer: start closing channel 1: transaction 0x[0-9a-f]{64}/);
-    expect(stdout).toMatch(/buyer: close channel 1 and refund the rest: transaction 0x[0-9a-f]{64}/);
-    expect(stdout).toMatch(/closed after its expiry and challenge period/);
+    expect(stdout).toMatch(/provider: announced to http:\/\/127\.0\.0\.1:\d+ until /);
+    expect(stdout).toMatch(/requests: through the task router at http:\/\/127\.0\.0\.1:\d+ .* on each of 4 channels/);
+    for (const id of [1, 2, 3, 4]) {
+      expect(stdout).toMatch(new RegExp(`buyer: start closing channel ${id}: transaction 0x[0-9a-f]{64}`));
+      expect(stdout).toMatch(new RegExp(`buyer: close channel ${id} and refund the rest: transaction 0x[0-9a-f]{64}`));
+    }
+    expect(stdout).toMatch(/closed after their expiry and challenge period/);
   }, 300_000);
 
   it("--no-market stops after the payouts: no model listed, market null", async () => {
@@ -274,16 +278,24 @@ describe("npm start (tributary up)", () => {
       payouts.map((payout, index) => [payout.trainer, split.shares[index]]),
     );
     expect(revenue.reduce((sum, log) => sum + log.args.amount, 0n)).toBe(BigInt(market.contributorRevenueWei));
-    // The provider's revenue is what PaymentChannels paid it on redeeming the buyer's channel; the channel stays
+    // The provider's revenue is what PaymentChannels paid it on redeeming the buyer's four channels; they stay
     // open on a chain the demo does not own (its clock cannot be moved past the expiry).
     const opened = await channels.queryFilter(channels.filters.ChannelOpened(undefined, buyer, provider));
-    expect(opened).toHaveLength(1);
-    const channelId = (opened[0] as (typeof opened)[number]).args.channelId;
-    const redeemed = await channels.queryFilter(channels.filters.VoucherRedeemed(channelId));
-    expect(redeemed.reduce((sum, log) => sum + log.args.payout, 0n)).toBe(BigInt(market.providerRevenueWei));
-    const channel = await channels.getChannel(channelId);
-    expect(channel.paid).toBe(BigInt(market.paidWei));
-    expect(channel.status).toBe(1n); // Open
+    expect(opened).toHaveLength(4);
+    let redeemedTotal = 0n;
+    let paidTotal = 0n;
+    let deposits = 0n;
+    for (const log of opened) {
+      const { channelId } = log.args;
+      const redeemed = await channels.queryFilter(channels.filters.VoucherRedeemed(channelId));
+      redeemedTotal += redeemed.reduce((sum, event) => sum + event.args.payout, 0n);
+      const channel = await channels.getChannel(channelId);
+      paidTotal += channel.paid;
+      deposits += channel.deposit;
+      expect(channel.status).toBe(1n); // Open
+    }
+    expect(redeemedTotal).toBe(BigInt(market.providerRevenueWei));
+    expect(paidTotal).toBe(BigInt(market.paidWei));
     // Every account holds what it should: each owner its payout and its revenue share; the provider what it redeemed
     // (its stake is locked on Staking, its licence share credited on ModelRegistry); the buyer nothing (the licence
     // and the deposit spent); the researcher its refund and what it did not hand out.
@@ -293,7 +305,7 @@ describe("npm start (tributary up)", () => {
     expect(await token.balanceOf(provider)).toBe(BigInt(market.providerRevenueWei));
     expect(await token.balanceOf(buyer)).toBe(0n);
     expect(await token.balanceOf(researcher.address)).toBe(
-      job.refunded + MARKET_FUNDS - model.stake - LICENCE_PRICE - channel.deposit,
+      job.refunded + MARKET_FUNDS - model.stake - LICENCE_PRICE - deposits,
     );
     // The accuracy over HTTP is the served model's on the validation set its spec names, evaluated here in float64
     // from the weights whose hash is the model's on ModelRegistry (within 2 records: float32 near-ties).

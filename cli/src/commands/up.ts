@@ -79,14 +79,14 @@ type UpOptions = z.infer<typeof UpOptionsSchema>;
 
 /** What the demo's provider asks per example served, in TRIB wei (0.001 TRIB). */
 const PRICE_PER_EXAMPLE = parseEther("0.001");
-/** Paid requests the demo's buyer has in flight at once. */
-const CONCURRENCY = 16;
+/** Channels the demo's buyer opens to the provider: the paid requests it has in flight at once (one per channel). */
+const CHANNELS = 4;
 
 function marketOptions(options: UpOptions): MarketOptions | undefined {
   if (!options.market) return undefined;
   return {
     requests: options.requests,
-    concurrency: CONCURRENCY,
+    channels: CHANNELS,
     licencePrice: options.licencePrice,
     pricePerExample: PRICE_PER_EXAMPLE,
   };

@@ -1,4 +1,10 @@
-import type { InferenceClient } from "@tributary/buyer";
+/** What sends one paid prediction: a buyer's client of one provider or of a router (whose failed attempts count). */
+export interface PaidPredictor {
+  predict(
+    inputs: readonly unknown[],
+  ): Promise<{ readonly outputs: readonly (readonly number[])[]; readonly attempts?: readonly unknown[] }>;
+}
+
 import type { Dataset } from "@tributary/trainer-agent";
 
 /** One labelled example as a buyer sends it: nested to the model's input shape, with the label it should get. */
@@ -12,6 +18,8 @@ export interface InferenceLoad {
   readonly requests: number;
   /** Answers whose highest output was the record's label. */
   readonly correct: number;
+  /** Requests that needed more than one attempt (a router's retries after a provider failed or timed out). */
+  readonly retried: number;
   /** Each request's time from the call (voucher signed) to its checked answer, in milliseconds, in order sent. */
   readonly latenciesMs: readonly number[];
 }
@@ -51,7 +59,7 @@ function argmax(values: readonly number[]): number {
  * `examples`; counts the answers that name the example's label and times each request.
  */
 export async function sendPaidRequests(input: {
-  readonly client: InferenceClient;
+  readonly client: PaidPredictor;
   readonly examples: readonly LabelledRequest[];
   readonly requests: number;
   readonly concurrency: number;
@@ -63,6 +71,7 @@ export async function sendPaidRequests(input: {
   let next = 0;
   let done = 0;
   let correct = 0;
+  let retried = 0;
   const worker = async () => {
     while (next < requests) {
       const index = next++;
@@ -71,12 +80,13 @@ export async function sendPaidRequests(input: {
       const prediction = await client.predict([example.input]);
       latenciesMs[index] = performance.now() - started;
       if (argmax(prediction.outputs[0] ?? []) === example.label) correct++;
+      if ((prediction.attempts?.length ?? 0) > 0) retried++;
       done++;
       input.onProgress?.(done);
     }
   };
   await Promise.all(Array.from({ length: Math.min(input.concurrency, requests) }, worker));
-  return { requests, correct, latenciesMs };
+  return { requests, correct, retried, latenciesMs };
 }
 
 /** The nearest-rank percentile `p` (0–100] of `values`, rounded to 0.1. */

@@ -1,4 +1,5 @@
 import { formatTable } from "../chain/output.js";
+import type { ChannelState } from "../channel/channel-state.js";
 import type { MarketResult } from "./demo-market.js";
 import { formatAmount, formatTrib } from "./payout-summary.js";
 
@@ -47,7 +48,7 @@ export function formatMarket(market: MarketResult): string {
       market.p99Ms.toFixed(1),
     ],
   ];
-  const { licence, channel } = market;
+  const { licence, channels } = market;
   const registered =
     market.registeredAccuracy === null
       ? ""
@@ -55,16 +56,20 @@ export function formatMarket(market: MarketResult): string {
   const claims = market.contributors
     .map((row) => `owner ${row.owner} ${formatAmount(row.amount)}${row.txHash === null ? "" : ` (tx ${row.txHash})`}`)
     .join(", ");
+  const sum = (pick: (channel: ChannelState) => bigint) => channels.reduce((total, c) => total + pick(c), 0n);
+  const ids = channels.map((c) => c.channelId).join(", ");
+  const open = channels.filter((c) => c.status !== "closed");
   const closing =
-    channel.status === "closed"
-      ? `closed after its expiry and challenge period on the local chain's clock, ${formatAmount(channel.remaining)} refunded to the buyer`
-      : `${channel.status} until ${new Date(Number(channel.expiry) * 1000).toISOString()}: the buyer closes it after that with tributary channel close ${channel.channelId} (${formatAmount(channel.remaining)} to refund)`;
+    open.length === 0
+      ? `closed after their expiry and challenge period on the local chain's clock, ${formatAmount(sum((c) => c.remaining))} refunded to the buyer`
+      : `${open.length} still open until ${new Date(Number(open[0]?.expiry ?? 0n) * 1000).toISOString()}: the buyer closes each after that with tributary channel close ID (${formatAmount(sum((c) => c.remaining))} to refund)`;
+  const retries = market.retried === 0 ? "no retries" : `${market.retried} retried at another attempt`;
   const lines = [
     `market (${market.durationS}s): model ${market.modelId} listed by provider ${market.provider} (approved by the researcher, ${formatAmount(market.stake)} staked), served at ${market.endpoint} at ${formatAmount(market.pricePerExample)} per example; buyer ${market.buyer}`,
     ...formatTable(rows).map((line) => `  ${line}`),
-    `requests: direct to the provider, one channel (the demo starts no router: see tributary router serve); ${market.requests} held-out records with their labels, answered correctly ${percent(market.accuracy)}${registered}`,
+    `requests: through the task router at ${market.router} (the provider announced itself there, signed; ${retries}), one at a time on each of ${channels.length} channels; ${market.requests} held-out records with their labels, answered correctly ${percent(market.accuracy)}${registered}`,
     `licence ${formatAmount(licence.price)} = ${formatAmount(licence.fee)} protocol fee + ${formatAmount(licence.providerShare)} provider + ${formatAmount(licence.researcherShare)} researcher (credited on ModelRegistry) + ${formatAmount(licence.contributorShare)} contributors' pool; claimed: ${claims}`,
-    `channel ${channel.channelId}: deposit ${formatAmount(channel.deposit)}, ${formatAmount(channel.paid)} redeemed by the provider${market.redeemTx === null ? "" : ` (tx ${market.redeemTx})`}, ${closing}`,
+    `channels ${ids}: deposits ${formatAmount(sum((c) => c.deposit))}, ${formatAmount(sum((c) => c.paid))} redeemed by the provider${market.redeemTx === null ? "" : ` (tx ${market.redeemTx}, …)`}, ${closing}`,
   ];
   return `${lines.join("\n")}\n`;
 }
