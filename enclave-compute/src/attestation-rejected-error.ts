@@ -6,12 +6,18 @@ export type AttestationRejection =
   | "unknown-kind"
   | "malformed"
   | "bad-signature"
+  | "certificate-chain"
+  | "root-not-pinned"
   | "expired"
+  | "not-yet-valid"
   | "from-the-future"
   | "stale"
   | "nonce-mismatch"
   | "user-data-mismatch"
   | "measurement-not-allowed"
+  | "pcr-not-allowed"
+  | "public-key-mismatch"
+  | "key-not-bound"
   | "debug-enclave";
 
 export class AttestationRejectedError extends TributaryError {

@@ -20,6 +20,10 @@ export interface AttestationClaims {
   readonly nonce: Uint8Array;
   /** When the TEE produced the document, in Unix milliseconds. */
   readonly issuedAt: number;
+  /** The public key the enclave put in its document, where the kind has one (Nitro `public_key`). */
+  readonly publicKey?: Uint8Array;
+  /** Every platform configuration register by index, as lower-case hex, where the kind has them (Nitro). */
+  readonly pcrs?: Readonly<Record<number, string>>;
 }
 
 /** Something that runs inside (or stands in for) a TEE and can attest to what it is. */

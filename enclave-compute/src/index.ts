@@ -1,6 +1,23 @@
 export type { AttestationClaims, AttestationDocument, AttestationVerifier, Enclave, TeeKind } from "./attestation.js";
 export { type AttestationCheck, type AttestationPolicy, checkAttestation } from "./attestation-policy.js";
 export { AttestationRejectedError, type AttestationRejection } from "./attestation-rejected-error.js";
+export { type CoseSign1, coseSign1SigStructure, decodeCoseSign1, verifyCoseSign1Es384 } from "./nitro/cose-sign1.js";
+export { type NitroAttestationDocument, parseNitroAttestationDocument } from "./nitro/nitro-attestation-document.js";
+export {
+  DEFAULT_NITRO_MAX_AGE_MS,
+  type NitroAttestationClaims,
+  NitroAttestationVerifier,
+  type NitroVerifierOptions,
+} from "./nitro/nitro-attestation-verifier.js";
+export { checkNitroBinding, type NitroBindingExpectation, nitroSignerAddress } from "./nitro/nitro-binding.js";
+export {
+  AWS_NITRO_ROOT_FINGERPRINT,
+  type NitroCertificateChain,
+  normalizeFingerprint,
+  type VerifiedCertificate,
+  verifyNitroCertificateChain,
+} from "./nitro/nitro-certificate-chain.js";
+export { checkNitroPcrs, type NitroPcrAllowance } from "./nitro/nitro-pcr-policy.js";
 export {
   SIMULATED_FORMAT,
   SIMULATED_MEASUREMENT,
