@@ -12,7 +12,13 @@ export type AttestationRejection =
   | "nonce-mismatch"
   | "user-data-mismatch"
   | "measurement-not-allowed"
-  | "debug-enclave";
+  | "debug-enclave"
+  | "not-yet-valid"
+  | "untrusted-chain"
+  | "revoked"
+  | "collateral-mismatch"
+  | "identity-mismatch"
+  | "tcb-not-allowed";
 
 export class AttestationRejectedError extends TributaryError {
   readonly reason: AttestationRejection;
