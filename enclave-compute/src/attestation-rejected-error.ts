@@ -18,7 +18,13 @@ export type AttestationRejection =
   | "pcr-not-allowed"
   | "public-key-mismatch"
   | "key-not-bound"
-  | "debug-enclave";
+  | "debug-enclave"
+  | "not-yet-valid"
+  | "untrusted-chain"
+  | "revoked"
+  | "collateral-mismatch"
+  | "identity-mismatch"
+  | "tcb-not-allowed";
 
 export class AttestationRejectedError extends TributaryError {
   readonly reason: AttestationRejection;
