@@ -19,7 +19,6 @@ export type AttestationRejection =
   | "public-key-mismatch"
   | "key-not-bound"
   | "debug-enclave"
-  | "not-yet-valid"
   | "untrusted-chain"
   | "revoked"
   | "collateral-mismatch"

@@ -36,6 +36,11 @@ export {
   verifyNitroCertificateChain,
 } from "./nitro/nitro-certificate-chain.js";
 export { checkNitroPcrs, type NitroPcrAllowance } from "./nitro/nitro-pcr-policy.js";
+export { EnclaveUnavailableError } from "./providers/enclave-unavailable-error.js";
+export { GRAMINE_ATTESTATION_DIR, GramineSgxEnclave } from "./providers/gramine-sgx-enclave.js";
+export { NitroEnclave, type NitroEnclaveOptions, NSM_DEVICE } from "./providers/nitro-enclave.js";
+export { dcapReportData } from "./providers/report-data.js";
+export { TdxEnclave, TSM_REPORT_DIR } from "./providers/tdx-enclave.js";
 export {
   SIMULATED_FORMAT,
   SIMULATED_MEASUREMENT,

@@ -80,6 +80,19 @@ describe("tributary trainer", () => {
     });
   });
 
+  it("refuses a real TEE it is not inside, saying why, and asks for the NSM helper with --tee nitro", async () => {
+    const key = { TRIBUTARY_TRAINER_KEY: `0x${"11".repeat(32)}` };
+    const sgx = await trainer([...base, "--tee", "sgx"], key);
+    expect(sgx.code).not.toBe(0);
+    expect(sgx.stderr).toMatch(/sgx enclave unavailable: \/dev\/attestation\/attestation_type does not exist/);
+    const tdx = await trainer([...base, "--tee", "tdx"], key);
+    expect(tdx.stderr).toMatch(/tdx enclave unavailable: \/sys\/kernel\/config\/tsm\/report does not exist/);
+    const nitro = await trainer([...base, "--tee", "nitro"], key);
+    expect(nitro.stderr).toMatch(/nsmHelper: --tee nitro needs --nsm-helper PATH/);
+    const helper = await trainer([...base, "--tee", "nitro", "--nsm-helper", "/bin/true"], key);
+    expect(helper.stderr).toMatch(/nitro enclave unavailable: \/dev\/nsm cannot be opened/);
+  });
+
   it("checks the owner's policy flags", async () => {
     const key = { TRIBUTARY_TRAINER_KEY: `0x${"11".repeat(32)}` };
     const metrics = await trainer([...base, "--update-metrics", "loss,weights"], key);

@@ -1,5 +1,11 @@
 import path from "node:path";
-import { SimulatedEnclave } from "@tributary/enclave-compute";
+import {
+  type Enclave,
+  GramineSgxEnclave,
+  NitroEnclave,
+  SimulatedEnclave,
+  TdxEnclave,
+} from "@tributary/enclave-compute";
 import { initTrainingBackend } from "@tributary/model-runtime";
 import { type DatasetId, DatasetIdSchema, parseInput, SeededRandom, TributaryError } from "@tributary/protocol";
 import {
@@ -21,35 +27,43 @@ import { type Budget, trainerBudget } from "./trainer-budget.js";
 
 const positive = z.coerce.number().positive();
 
-const TrainerOptionsSchema = z.strictObject({
-  coordinator: z.url({ message: "must be the coordinator's URL, e.g. http://127.0.0.1:8470" }),
-  datasetId: DatasetIdSchema,
-  format: z.enum(["idx", "csv", "jsonl"]),
-  data: z.string().min(1),
-  labels: z.string().optional(),
-  labelColumn: z.string().default("label"),
-  evalData: z.string().optional(),
-  evalLabels: z.string().optional(),
-  evalFraction: z.coerce.number().gt(0).lt(1).default(0.1),
-  numClasses: z.coerce.number().int().min(2).default(10),
-  ...KeyOptionsShape,
-  stateDir: z.string().default(".tributary/trainer"),
-  budgetEpsilon: positive.optional(),
-  budgetDelta: z.coerce.number().gt(0).lt(1).optional(),
-  allowNonPrivate: z.boolean().default(false),
-  microbatchSize: z.coerce.number().int().positive().default(8),
-  evaluations: z.coerce.number().int().nonnegative().optional(),
-  metricPrecision: z.coerce.number().int().min(0).max(15).default(4),
-  updateMetrics: z
-    .string()
-    .default("loss,accuracy")
-    .transform((list) => (list === "none" ? [] : list.split(",").map((name) => name.trim())))
-    .pipe(z.array(z.enum(UPDATE_METRICS))),
-  rpc: z.url({ message: "must be the JSON-RPC URL of the chain, e.g. http://127.0.0.1:8545" }).optional(),
-  deployment: z.string().optional(),
-  paymentTokens: z.string().optional(),
-  jsonEvents: z.boolean().default(false),
-});
+const TrainerOptionsSchema = z
+  .strictObject({
+    coordinator: z.url({ message: "must be the coordinator's URL, e.g. http://127.0.0.1:8470" }),
+    datasetId: DatasetIdSchema,
+    format: z.enum(["idx", "csv", "jsonl"]),
+    data: z.string().min(1),
+    labels: z.string().optional(),
+    labelColumn: z.string().default("label"),
+    evalData: z.string().optional(),
+    evalLabels: z.string().optional(),
+    evalFraction: z.coerce.number().gt(0).lt(1).default(0.1),
+    numClasses: z.coerce.number().int().min(2).default(10),
+    ...KeyOptionsShape,
+    stateDir: z.string().default(".tributary/trainer"),
+    budgetEpsilon: positive.optional(),
+    budgetDelta: z.coerce.number().gt(0).lt(1).optional(),
+    allowNonPrivate: z.boolean().default(false),
+    microbatchSize: z.coerce.number().int().positive().default(8),
+    evaluations: z.coerce.number().int().nonnegative().optional(),
+    metricPrecision: z.coerce.number().int().min(0).max(15).default(4),
+    updateMetrics: z
+      .string()
+      .default("loss,accuracy")
+      .transform((list) => (list === "none" ? [] : list.split(",").map((name) => name.trim())))
+      .pipe(z.array(z.enum(UPDATE_METRICS))),
+    rpc: z.url({ message: "must be the JSON-RPC URL of the chain, e.g. http://127.0.0.1:8545" }).optional(),
+    deployment: z.string().optional(),
+    paymentTokens: z.string().optional(),
+    jsonEvents: z.boolean().default(false),
+    tee: z.enum(["simulated", "nitro", "sgx", "tdx"]).default("simulated"),
+    nsmHelper: z.string().min(1).optional(),
+  })
+  .refine((options) => options.tee !== "nitro" || options.nsmHelper !== undefined, {
+    message:
+      "--tee nitro needs --nsm-helper PATH (the helper that asks the NSM for documents; see docs/enclave-images.md)",
+    path: ["nsmHelper"],
+  });
 type TrainerOptions = z.infer<typeof TrainerOptionsSchema>;
 
 function source(
@@ -80,6 +94,8 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
   const print = (event: AgentEvent | { type: string; [key: string]: unknown }) =>
     process.stdout.write(options.jsonEvents ? `${JSON.stringify(event)}\n` : `[trainer] ${describe(event)}\n`);
   const signer = await walletFor("trainer", options);
+  // A real TEE that is not there stops the agent before anything else is read or opened.
+  const enclave = await openEnclave(options, print);
   const { admission, enrolled, close } = await trainerAdmission(options);
   let budget: Budget;
   try {
@@ -121,7 +137,7 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     evaluation,
     commitment: loaded.commitment,
     manifest: loaded.manifest,
-    enclave: new SimulatedEnclave({ warn: (line) => print({ type: "warning", line }) }),
+    enclave,
     privacy,
     disclosure,
     admission,
@@ -152,6 +168,26 @@ function describe(event: { type: string; [key: string]: unknown }): string {
   return `${type} ${Object.entries(rest)
     .map(([key, value]) => `${key}=${typeof value === "number" ? Number(value.toPrecision(4)) : String(value)}`)
     .join(" ")}`;
+}
+
+/**
+ * The TEE the agent attests from (`--tee`): the simulator (development only, loudly labelled), or a real enclave,
+ * which refuses to start with the reason when this process is not inside one.
+ */
+function openEnclave(
+  options: TrainerOptions,
+  print: (event: { type: string; line: string }) => void,
+): Promise<Enclave> {
+  switch (options.tee) {
+    case "nitro":
+      return NitroEnclave.open({ helper: options.nsmHelper as string });
+    case "sgx":
+      return GramineSgxEnclave.open();
+    case "tdx":
+      return TdxEnclave.open();
+    default:
+      return Promise.resolve(new SimulatedEnclave({ warn: (line) => print({ type: "warning", line }) }));
+  }
 }
 
 /** Adds `trainer` to `program`; a harness passes `hooks` to run the same agent with something plugged in. */
@@ -192,5 +228,11 @@ export function registerTrainerCommand(program: Command, hooks: TrainerHooks = {
     .option("--deployment <file>", "deployment file of the contracts (default: the package's for the RPC's chain)")
     .option("--payment-tokens <addresses>", "payment tokens the owner accepts, comma-separated (default: TRIB)")
     .option("--json-events", "print one JSON object per event", false)
+    .option(
+      "--tee <kind>",
+      "the TEE to attest from: simulated (development coordinators only), nitro, sgx (Gramine) or tdx",
+      "simulated",
+    )
+    .option("--nsm-helper <path>", "with --tee nitro: the helper that asks the Nitro Secure Module for documents")
     .action((options: Record<string, unknown>) => runTrainer(options, hooks));
 }
