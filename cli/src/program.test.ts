@@ -64,6 +64,8 @@ describe("tributary", () => {
       ["model", "register"],
       ["model", "buy"],
       ["model", "download"],
+      ["model", "revenue"],
+      ["model", "withdraw-revenue"],
     ]) {
       const result = await tributary(...command, "--help");
       expect(result.code).toBe(0);

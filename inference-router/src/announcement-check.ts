@@ -49,7 +49,13 @@ const refuse = (code: string, status: number, message: string, details: Record<s
  */
 export async function checkAnnouncement(
   announcement: SignedProviderAnnouncement,
-  context: { readonly terms: AnnouncementTerms; readonly reader: RegistryReader; readonly now: bigint },
+  context: {
+    readonly terms: AnnouncementTerms;
+    readonly reader: RegistryReader;
+    readonly now: bigint;
+    /** Called once the signature is the provider's, before anything else is checked (the rate limit counts it). */
+    readonly signed?: () => Promise<void>;
+  },
 ): Promise<Admission> {
   const { terms, reader, now } = context;
   const { provider, modelId } = announcement;
@@ -67,6 +73,7 @@ export async function checkAnnouncement(
       `the announcement is not signed by ${provider} for chain ${terms.chainId} and ModelRegistry ${terms.modelRegistry}`,
     );
   }
+  await context.signed?.();
   if (announcement.expiresAt <= now) {
     throw refuse("ANNOUNCEMENT_EXPIRED", 400, `the announcement expired at ${announcement.expiresAt} (now ${now})`);
   }

@@ -1,4 +1,5 @@
 export { type Admission, type AnnouncementTerms, checkAnnouncement } from "./announcement-check.js";
+export { type AnnouncementRateLimits, DEFAULT_ANNOUNCEMENT_RATE_LIMITS } from "./announcement-rate-limit.js";
 export { HealthMonitor } from "./health-monitor.js";
 export {
   BALANCED_WEIGHTS,

@@ -15,6 +15,7 @@ import {
 import type { FastifyError, FastifyInstance } from "fastify";
 import { z } from "zod";
 import { type AnnouncementTerms, checkAnnouncement } from "./announcement-check.js";
+import type { AnnouncementLimit } from "./announcement-rate-limit.js";
 import { type RouteWeights, scoreProviders, weightsOfQuery } from "./provider-score.js";
 import { ProviderEntry, type ProviderTable } from "./provider-table.js";
 import type { RegistryReader } from "./registry-reader.js";
@@ -33,6 +34,8 @@ export interface RouterRouteDeps {
   /** The unix second now. */
   readonly now: () => bigint;
   readonly state: { ready: boolean };
+  /** The announcement route's rate limit, by remote IP and by provider. */
+  readonly announcementLimit: AnnouncementLimit;
 }
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
@@ -86,9 +89,9 @@ export function rankProviders(
 
 /**
  * The router's routes: `POST /v1/announcements` (a provider's signed announcement is its owner check, in
- * `checkAnnouncement`), `GET /v1/models/:modelId/providers` and `POST /v1/models/:modelId/predict` (paid: the
- * vouchers are checked by the provider each goes to), and the public `/health`, `/ready`, `/metrics`,
- * `/openapi.json`. Every refusal is `{error: {code, message, details}}`.
+ * `checkAnnouncement`, within the rate limit by IP and by provider), `GET /v1/models/:modelId/providers` and
+ * `POST /v1/models/:modelId/predict` (paid: the vouchers are checked by the provider each goes to), and the public
+ * `/health`, `/ready`, `/metrics`, `/openapi.json`. Every refusal is `{error: {code, message, details}}`.
  */
 export function registerRouterRoutes(app: FastifyInstance, deps: RouterRouteDeps): void {
   const { table, reader, terms, metrics, now, state } = deps;
@@ -112,7 +115,8 @@ export function registerRouterRoutes(app: FastifyInstance, deps: RouterRouteDeps
     "/v1/announcements",
     {
       schema: {
-        summary: "A provider announces itself: model, endpoint, price, expiry, signed with its key (EIP-712)",
+        summary:
+          "A provider announces itself: model, endpoint, price, expiry, signed with its key (EIP-712); rate-limited per provider and per IP (429 with retry-after)",
         body: json(SignedProviderAnnouncementSchema),
         response: {
           200: json(AnnouncementAdmittedSchema),
@@ -120,11 +124,14 @@ export function registerRouterRoutes(app: FastifyInstance, deps: RouterRouteDeps
           401: errorSchema,
           403: errorSchema,
           404: errorSchema,
+          429: errorSchema,
           502: errorSchema,
         },
       },
+      onRequest: deps.announcementLimit.byIp,
+      preHandler: deps.announcementLimit.providerAtLimit,
     },
-    async (request) => {
+    async (request, reply) => {
       let body: unknown;
       try {
         body = JSON.parse((request.body as Buffer).toString("utf8"));
@@ -133,7 +140,12 @@ export function registerRouterRoutes(app: FastifyInstance, deps: RouterRouteDeps
       }
       const announcement = parseInput(SignedProviderAnnouncementSchema, body, "announcement");
       try {
-        const admission = await checkAnnouncement(announcement, { terms, reader, now: now() });
+        const admission = await checkAnnouncement(announcement, {
+          terms,
+          reader,
+          now: now(),
+          signed: () => deps.announcementLimit.countProvider(request, reply),
+        });
         const entry = new ProviderEntry(announcement, admission.info, admission.standing, {
           healthy: admission.ready,
           latencyMs: admission.latencyMs,

@@ -3,6 +3,11 @@ import type { ModelRegistry, Staking } from "@tributary/contracts/typed";
 import type { Address } from "@tributary/protocol";
 import Fastify from "fastify";
 import type { AnnouncementTerms } from "./announcement-check.js";
+import {
+  type AnnouncementRateLimits,
+  announcementRateLimit,
+  DEFAULT_ANNOUNCEMENT_RATE_LIMITS,
+} from "./announcement-rate-limit.js";
 import { HealthMonitor } from "./health-monitor.js";
 import { ProviderTable } from "./provider-table.js";
 import { RegistryReader } from "./registry-reader.js";
@@ -33,6 +38,8 @@ export interface RouterServiceOptions {
   readonly connectionsPerProvider: number;
   /** Largest request body in bytes. */
   readonly bodyLimit: number;
+  /** Announcements examined per claimed provider and per IP in a window (default `DEFAULT_ANNOUNCEMENT_RATE_LIMITS`). */
+  readonly announcementLimits?: AnnouncementRateLimits;
   readonly logger?: boolean;
 }
 
@@ -80,7 +87,13 @@ export async function startRouterService(options: RouterServiceOptions): Promise
   await app.register(fastifySwagger, {
     openapi: { info: { title: "Tributary task router", version: "1", description: `chain ${options.chainId}` } },
   });
+  const announcementLimit = await announcementRateLimit(
+    app,
+    options.announcementLimits ?? DEFAULT_ANNOUNCEMENT_RATE_LIMITS,
+    () => metrics.announcements.inc({ outcome: "ANNOUNCEMENT_RATE_LIMITED" }),
+  );
   registerRouterRoutes(app, {
+    announcementLimit,
     table,
     reader,
     terms,

@@ -12,6 +12,9 @@ import { registerJobModel } from "../model/register-model.js";
 /** A price typed by a person: tokens, zero allowed (a free licence). */
 export const TokenPriceSchema = z.string().regex(/^\d+(\.\d+)?$/, "must be an amount of tokens such as 0, 100 or 12.5");
 
+/** `--token TRIB|ADDR`: the deployment's TributaryToken, or any ERC-20 named by address. */
+export const PaymentTokenSchema = z.union([z.literal("TRIB"), AddressSchema]);
+
 const RegisterOptionsSchema = z.strictObject({
   ...ChainOptionsShape,
   ...CoordinatorOptionsShape,
@@ -21,7 +24,7 @@ const RegisterOptionsSchema = z.strictObject({
   pricePerToken: TokenPriceSchema,
   licencePrice: TokenPriceSchema,
   endpoint: z.url({ protocol: /^https?$/ }).optional(),
-  token: z.union([z.literal("TRIB"), AddressSchema]).default("TRIB"),
+  token: PaymentTokenSchema.default("TRIB"),
 });
 
 const ApproveOptionsSchema = z.strictObject({
@@ -33,7 +36,7 @@ const ApproveOptionsSchema = z.strictObject({
 });
 
 /** `--token TRIB` is the deployment's TributaryToken; any other ERC-20 is named by address. */
-async function paymentToken(chain: ChainSession, token: string): Promise<TokenInfo> {
+export async function paymentToken(chain: ChainSession, token: string): Promise<TokenInfo> {
   return tokenInfo(token === "TRIB" ? await chain.address("TributaryToken") : token, chain.provider);
 }
 

@@ -11,6 +11,7 @@ import { addKeyOption } from "../chain/wallet-options.js";
 import { runBuy, runDownload, runList, runShow } from "./model-market.js";
 import { DEFAULT_BUYER_STATE_DIR, runPredict } from "./model-predict.js";
 import { runModelApprove, runModelRegister } from "./model-register.js";
+import { runModelRevenue, runWithdrawRevenue } from "./model-revenue.js";
 
 /** A subcommand whose only argument is the model id, run by `action`. */
 function byId(command: Command, context: CommandContext, action: CommandAction): Command {
@@ -18,16 +19,17 @@ function byId(command: Command, context: CommandContext, action: CommandAction):
 }
 
 /**
- * `tributary model list|show|buy|download|predict|register|approve`: trained models on ModelRegistry. Buyers list,
- * inspect, license and download them, and pay for predictions through a task router (TRIBUTARY_BUYER_KEY); a job's researcher, or a provider it approved, registers a
- * finalised job's model (TRIBUTARY_PROVIDER_KEY: the account whose stake is locked); the researcher approves
- * providers (TRIBUTARY_RESEARCHER_KEY).
+ * `tributary model list|show|buy|download|predict|register|approve|revenue|withdraw-revenue`: trained models on
+ * ModelRegistry. Buyers list, inspect, license and download them, and pay for predictions through a task router
+ * (TRIBUTARY_BUYER_KEY); a job's researcher, or a provider it approved, registers a finalised job's model
+ * (TRIBUTARY_PROVIDER_KEY: the account whose stake is locked); the researcher approves providers
+ * (TRIBUTARY_RESEARCHER_KEY); the provider and the researcher withdraw their shares of the licence revenue.
  */
 export function registerModelCommand(program: Command, context: CommandContext = {}): void {
   const model = program
     .command("model")
     .description(
-      "trained models on ModelRegistry: list, show, buy a licence, download, predict through a router (buyers); register a finalised job's model, approve providers (researchers)",
+      "trained models on ModelRegistry: list, show, buy a licence, download, predict through a router (buyers); register a finalised job's model, approve providers (researchers); see and withdraw licence revenue (providers, researchers)",
     );
   const chainCommand = (name: string, description: string) =>
     addChainOptions(model.command(name).description(description));
@@ -130,4 +132,35 @@ export function registerModelCommand(program: Command, context: CommandContext =
     .requiredOption("--provider <address>", "the provider's account")
     .option("--revoke", "withdraw the approval", false)
     .action((options: Record<string, unknown>) => runModelApprove(options, context));
+
+  const asRole = (command: Command) =>
+    command.option(
+      "--as <role>",
+      "whose key: provider (TRIBUTARY_PROVIDER_KEY) or researcher (TRIBUTARY_RESEARCHER_KEY)",
+      "provider",
+    );
+  asRole(
+    addKeyOption(
+      chainCommand(
+        "revenue",
+        "licence revenue ModelRegistry credited to an account (a model's provider, a job's researcher) and not yet withdrawn",
+      ),
+      "provider",
+    ),
+  )
+    .option("--address <address>", "the account to show (default: the key's)")
+    .option("--token <TRIB|address>", "only this token (default: TRIB and every registered model's payment token)")
+    .action((options: Record<string, unknown>) => runModelRevenue(options, context));
+
+  asRole(
+    addKeyOption(
+      chainCommand(
+        "withdraw-revenue",
+        "as a model's provider or a job's researcher, withdraw your credited licence revenue",
+      ),
+      "provider",
+    ),
+  )
+    .option("--token <TRIB|address>", "the token to withdraw: TRIB (the deployment's) or an ERC-20 address", "TRIB")
+    .action((options: Record<string, unknown>) => runWithdrawRevenue(options, context));
 }

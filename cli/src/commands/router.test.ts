@@ -3,6 +3,7 @@ import path from "node:path";
 import type { LocalChain } from "@tributary/contracts/local-chain";
 import { connectPaymentChannels, connectTributaryToken } from "@tributary/contracts/typed";
 import type { RegisteredModel } from "@tributary/inference-provider";
+import { type Address, announcementToWire, signAnnouncement } from "@tributary/protocol";
 import { Command } from "commander";
 import type { JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -62,7 +63,7 @@ function stopper() {
 }
 
 /** `tributary router serve` in process on a free port; resolves with its URL once it listens. */
-async function startRouter() {
+async function startRouter(...args: string[]) {
   const { stop, stopped } = stopper();
   let listening: (url: string) => void = () => {};
   const url = new Promise<string>((resolve) => {
@@ -71,7 +72,7 @@ async function startRouter() {
   const program = new Command().exitOverride();
   registerRouterCommand(program, { stop: stopped, onListening: listening });
   const serving = captured(() =>
-    program.parseAsync(["node", "tributary", "router", "serve", "--port", "0", "--json", ...chainFlags()]),
+    program.parseAsync(["node", "tributary", "router", "serve", "--port", "0", "--json", ...args, ...chainFlags()]),
   );
   return { url: await url, stop, serving };
 }
@@ -128,6 +129,41 @@ describe("tributary router serve, provider serve --router, model predict", () =>
     const stopped = await router.serving;
     expect(stopped.code).toBe(0);
     expect(jsonLine(stopped.stdout)).toMatchObject({ ok: true, action: "router serve", url: router.url });
+  });
+
+  it("router serve --announce-rate and --announce-ip-rate limit announcements per provider and per IP (429)", async () => {
+    const router = await startRouter("--announce-rate", "1", "--announce-ip-rate", "3");
+    const post = async (wallet: Wallet) => {
+      const now = BigInt(Math.floor(Date.now() / 1000));
+      const { contracts } = chain.system.deployment;
+      const signed = await signAnnouncement(
+        wallet,
+        { chainId: BigInt(chain.chainId), modelRegistry: contracts.ModelRegistry.toLowerCase() as Address },
+        {
+          modelId: model.modelId,
+          provider: wallet.address.toLowerCase() as Address,
+          endpoint: "http://127.0.0.1:9",
+          pricePerExample: PRICE,
+          issuedAt: now,
+          expiresAt: now + 600n,
+        },
+      );
+      const response = await fetch(`${router.url}/v1/announcements`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(announcementToWire(signed)),
+      });
+      const { error } = (await response.json()) as { error: { code: string; details: { by?: string } } };
+      return { status: response.status, code: error.code, by: error.details?.by };
+    };
+    // Signed, so counted, and refused for what they say (nothing serves at the endpoint; the buyer lists no model):
+    // one per provider a minute, three per IP.
+    expect(await post(providerWallet)).toMatchObject({ status: 502, code: "ENDPOINT_UNREACHABLE" });
+    expect(await post(providerWallet)).toEqual({ status: 429, code: "ANNOUNCEMENT_RATE_LIMITED", by: "provider" });
+    expect(await post(buyer)).toMatchObject({ status: 403, code: "NOT_MODEL_PROVIDER" });
+    expect(await post(buyer)).toEqual({ status: 429, code: "ANNOUNCEMENT_RATE_LIMITED", by: "ip" });
+    router.stop();
+    expect((await router.serving).code).toBe(0);
   });
 
   it("model predict pays the provider the router picks, and carries on from its state in the next session", {

@@ -1,4 +1,4 @@
-import { startRouterService } from "@tributary/inference-router";
+import { DEFAULT_ANNOUNCEMENT_RATE_LIMITS, startRouterService } from "@tributary/inference-router";
 import { type Address, parseInput } from "@tributary/protocol";
 import type { Command } from "commander";
 import { z } from "zod";
@@ -27,6 +27,8 @@ const ServeOptionsSchema = z.strictObject({
   maxAnnouncementTtl: count(30 * 86_400),
   connections: count(4096),
   bodyLimit: count(1 << 30),
+  announceRate: count(1_000_000),
+  announceIpRate: count(1_000_000),
 });
 
 function runServe(raw: Record<string, unknown>, context: RouterCommandContext): Promise<void> {
@@ -47,6 +49,11 @@ function runServe(raw: Record<string, unknown>, context: RouterCommandContext): 
         maxAnnouncementTtlS: options.maxAnnouncementTtl,
         connectionsPerProvider: options.connections,
         bodyLimit: options.bodyLimit,
+        announcementLimits: {
+          perProvider: options.announceRate,
+          perIp: options.announceIpRate,
+          windowMs: DEFAULT_ANNOUNCEMENT_RATE_LIMITS.windowMs,
+        },
       });
       out.say(
         `routing for chain ${chain.chainId} (ModelRegistry ${await chain.address("ModelRegistry")}) at ${service.url}: providers announce at ${service.url}/v1/announcements, buyers predict at ${service.url}/v1/models/<id>/predict; OpenAPI at ${service.url}/openapi.json; stop with Ctrl-C`,
@@ -83,5 +90,15 @@ export function registerRouterCommand(program: Command, context: RouterCommandCo
     .option("--max-announcement-ttl <seconds>", "longest an announcement may be valid for", "3600")
     .option("--connections <n>", "connections kept open to each provider", "64")
     .option("--body-limit <bytes>", "largest request body", String(4 * 1024 * 1024))
+    .option(
+      "--announce-rate <n>",
+      "announcements examined per provider a minute (those its signature is on); more are refused (429) before any chain read",
+      String(DEFAULT_ANNOUNCEMENT_RATE_LIMITS.perProvider),
+    )
+    .option(
+      "--announce-ip-rate <n>",
+      "announcements examined per remote IP a minute; more are refused (429) before the body is read",
+      String(DEFAULT_ANNOUNCEMENT_RATE_LIMITS.perIp),
+    )
     .action((options: Record<string, unknown>) => runServe(options, context));
 }

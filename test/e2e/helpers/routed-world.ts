@@ -63,6 +63,8 @@ export class RoutedWorld {
       healthTimeoutMs: 500,
       standingIntervalMs: 3_600_000,
       attemptTimeoutMs: 2_000,
+      // The announcement tests send A's announcement about ten times within a minute, all from this host.
+      announcementLimits: { perProvider: 100, perIp: 600, windowMs: 60_000 },
     });
     return new RoutedWorld(deployed, providers, buyer, models, modelDir, router);
   }
