@@ -12,6 +12,7 @@ const packages = {
   buyer: ["protocol"],
   "inference-provider": ["protocol", "contracts", "model-runtime"],
   "inference-router": ["protocol", "contracts"],
+  "zk-proofs": ["protocol"],
   "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
   coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
   cli: [
@@ -27,6 +28,7 @@ const packages = {
     "inference-router",
     "trainer-agent",
     "coordinator",
+    "zk-proofs",
   ],
 };
 const names = Object.keys(packages);

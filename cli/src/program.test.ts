@@ -40,6 +40,7 @@ describe("tributary", () => {
       ["Provider / staker / router", ["stake", "provider", "router"]],
       ["Models (buyers, researchers)", ["model"]],
       ["Inference buyer", ["channel"]],
+      ["Zero-knowledge proofs", ["zk"]],
       ["Governance", ["gov", "token"]],
       ["Auditor", ["ledger"]],
       ["Operator", ["deploy", "coordinator"]],

@@ -18,6 +18,7 @@ import { registerStakeCommand } from "./commands/stake.js";
 import { registerTokenCommand } from "./commands/token.js";
 import { registerTrainerCommand } from "./commands/trainer.js";
 import { registerUpCommand } from "./commands/up.js";
+import { registerZkCommand } from "./commands/zk.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../package.json") as { version: string };
@@ -32,6 +33,7 @@ export const HELP_GROUPS = {
   provider: "Provider / staker / router:",
   models: "Models (buyers, researchers):",
   buyer: "Inference buyer:",
+  zk: "Zero-knowledge proofs:",
   governance: "Governance:",
   auditor: "Auditor:",
   operator: "Operator:",
@@ -65,6 +67,8 @@ export function buildProgram(): Command {
   registerModelCommand(program);
   program.commandsGroup(HELP_GROUPS.buyer);
   registerChannelCommand(program);
+  program.commandsGroup(HELP_GROUPS.zk);
+  registerZkCommand(program);
   program.commandsGroup(HELP_GROUPS.governance);
   registerGovCommand(program);
   registerTokenCommand(program);

@@ -32,6 +32,7 @@ export function toJsonLine(value: unknown): string {
 export class Output {
   readonly #write: (text: string) => void;
   readonly #progress: ((text: string) => void) | undefined;
+  #found = false;
 
   constructor(
     readonly json: boolean,
@@ -77,5 +78,20 @@ export class Output {
   done(result: Readonly<Record<string, unknown>>, lines: readonly string[] = []): void {
     if (this.json) this.#write(toJsonLine({ ok: true, ...result }));
     else for (const line of lines) this.#write(`${line}\n`);
+  }
+
+  /**
+   * The command's result when what it checked does not hold (a proof that does not verify): with --json the one
+   * JSON line `{ok: false, …result}`, else the human `lines`; `runCommand` then exits 1.
+   */
+  finding(result: Readonly<Record<string, unknown>>, lines: readonly string[] = []): void {
+    this.#found = true;
+    if (this.json) this.#write(toJsonLine({ ok: false, ...result }));
+    else for (const line of lines) this.#write(`${line}\n`);
+  }
+
+  /** Whether the command reported a finding (`finding`). */
+  get found(): boolean {
+    return this.#found;
   }
 }

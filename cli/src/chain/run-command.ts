@@ -14,7 +14,8 @@ export class RefusedError extends TributaryError {
 
 /**
  * Runs a command's `body` with its `Output`, and turns what it throws into the one-line `tributary: …` on stderr
- * (plus `{ok: false, error}` as the JSON line with --json): exit 1 for a `RefusedError`, 2 for anything else.
+ * (plus `{ok: false, error}` as the JSON line with --json): exit 1 for a `RefusedError`, 2 for anything else. A body
+ * that reports a finding (`out.finding`) exits 1 too.
  */
 export async function runCommand(
   raw: Readonly<Record<string, unknown>>,
@@ -22,8 +23,9 @@ export async function runCommand(
 ): Promise<void> {
   const json = raw.json === true;
   try {
-    await body(new Output(json));
-    process.exitCode = EXIT.ok;
+    const out = new Output(json);
+    await body(out);
+    process.exitCode = out.found ? EXIT.finding : EXIT.ok;
   } catch (error) {
     if (!(error instanceof RefusedError)) {
       reportUsageError(error, json);
