@@ -11,7 +11,7 @@ const packages = {
   "enclave-compute": ["protocol"],
   auditor: ["protocol", "contracts", "aggregation"],
   buyer: ["protocol"],
-  "inference-provider": ["protocol", "contracts", "model-runtime"],
+  "inference-provider": ["protocol", "contracts", "model-runtime", "deterministic-inference"],
   "inference-router": ["protocol", "contracts"],
   "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
   coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
