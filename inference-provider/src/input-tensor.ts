@@ -1,9 +1,12 @@
 import { TributaryError } from "@tributary/protocol";
 
-/** An input that does not fit the model (wrong shape, a value that is not a finite number, too many examples), or two vouchers. */
+/**
+ * An input that does not fit the model (wrong shape, a value that is not a finite number, too many examples), two
+ * vouchers, or a verifiable request to a model without a deterministic path.
+ */
 export class InferenceInputError extends TributaryError {
   constructor(
-    code: "INPUT_SHAPE" | "INPUT_NOT_FINITE" | "INPUT_TOO_LARGE" | "PAYMENT_TWICE",
+    code: "INPUT_SHAPE" | "INPUT_NOT_FINITE" | "INPUT_TOO_LARGE" | "PAYMENT_TWICE" | "VERIFIABLE_UNSUPPORTED",
     message: string,
     details = {},
   ) {

@@ -5,8 +5,9 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
+import { DeterministicModel } from "@tributary/deterministic-inference";
 import { buildModel, initModelBackend, type ModelBackendName, setFlatWeights } from "@tributary/model-runtime";
-import type { ModelSpec } from "@tributary/protocol";
+import { type Bytes32, type DeterministicModelInfo, type ModelSpec, TributaryError } from "@tributary/protocol";
 
 /** What the main thread gives the model's thread when it starts it. */
 export interface ModelThreadData {
@@ -25,22 +26,46 @@ export interface ModelThreadSlot {
   readonly output: Float32Array;
 }
 
-/** A batch to predict: `count` examples packed at the start of slot `slot`'s input. */
+/**
+ * A batch to predict: `count` examples packed at the start of slot `slot`'s input. `deterministic`: with the
+ * fixed-point path instead of tfjs; its integer logits (|q| < 2^23, exact in float32) go to the slot's output.
+ */
 export interface ModelThreadRequest {
   readonly id: number;
   readonly slot: number;
   readonly count: number;
+  readonly deterministic?: boolean;
 }
+
+/** What the model's thread says of the fixed-point path: its model's hash and logit bits, or why it has none. */
+export type ThreadDeterministic = DeterministicModelInfo | { readonly unsupported: string };
 
 /**
  * The batch is done (its outputs at the start of its slot's output), or why the model failed; with the thread's CPU
  * time so far, in seconds.
  */
+export interface ModelThreadDone {
+  readonly id: number;
+  readonly cpuS: number;
+  /** A deterministic batch's hashes (deterministic-inference's `requestHash` and `responseHash`). */
+  readonly hashes?: { readonly requestHash: Bytes32; readonly responseHash: Bytes32 };
+}
+
 export type ModelThreadAnswer =
-  | { readonly id: number; readonly cpuS: number }
+  | ModelThreadDone
   | { readonly id: number; readonly error: string; readonly cpuS: number }
-  | { readonly ready: true }
+  | { readonly ready: true; readonly deterministic: ThreadDeterministic }
   | { readonly failed: string };
+
+/** The fixed-point path of the model, or why the model has none (a layer it does not support, weights out of range). */
+function deterministicModel(spec: ModelSpec, weights: Float32Array): DeterministicModel | { unsupported: string } {
+  try {
+    return DeterministicModel.fromFloat(spec, weights);
+  } catch (error) {
+    if (error instanceof TributaryError) return { unsupported: error.message };
+    throw error;
+  }
+}
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -48,10 +73,12 @@ async function main(): Promise<void> {
   const post = (answer: ModelThreadAnswer) => port.postMessage(answer);
   const { spec, weights, backend } = workerData as ModelThreadData;
   let model: ReturnType<typeof buildModel>;
+  let fixedPoint: DeterministicModel | { unsupported: string };
   try {
     await initModelBackend({ prefer: [backend], log: () => {} });
     model = buildModel(spec);
     setFlatWeights(model, weights);
+    fixedPoint = deterministicModel(spec, weights);
   } catch (error) {
     post({ failed: (error as Error).message });
     return;
@@ -72,6 +99,14 @@ async function main(): Promise<void> {
     try {
       const { input, output } = slots[slot] as ModelThreadSlot;
       const values = input.subarray(0, count * inputSize);
+      if (message.deterministic === true) {
+        if (!(fixedPoint instanceof DeterministicModel)) throw new Error(fixedPoint.unsupported);
+        const answer = fixedPoint.infer(values);
+        output.set(answer.logits);
+        const { requestHash, responseHash } = answer;
+        post({ id, cpuS: cpuS(), hashes: { requestHash, responseHash } });
+        return;
+      }
       const result = tf.tidy(() => model.predict(tf.tensor(values, [count, ...inputShape], "float32")) as tf.Tensor);
       try {
         output.set((await result.data()) as Float32Array);
@@ -83,7 +118,13 @@ async function main(): Promise<void> {
       post({ id, error: (error as Error).message, cpuS: cpuS() });
     }
   });
-  post({ ready: true });
+  post({
+    ready: true,
+    deterministic:
+      fixedPoint instanceof DeterministicModel
+        ? { modelHash: fixedPoint.modelHash, fractionBits: fixedPoint.model.activationFractionBits }
+        : fixedPoint,
+  });
 }
 
 await main();

@@ -1,10 +1,12 @@
 import {
+  type Bytes32,
   INFERENCE_BINARY_TYPE,
   INFERENCE_HEADERS,
   InferenceRequestSchema,
   type InferenceResponse,
   InferenceResponseSchema,
   InvalidInputError,
+  PredictQuerySchema,
   ProviderErrorSchema,
   parseInput,
   parseVoucherHeader,
@@ -125,6 +127,34 @@ function paymentOf(own: SignedVoucher | undefined, header: string | string[] | u
   return parseVoucherHeader(header);
 }
 
+interface Answer {
+  readonly outputs: Float32Array | Int32Array;
+  readonly hashes: { readonly requestHash: Bytes32; readonly responseHash: Bytes32 };
+  /** Examples in the model call that served the request. */
+  readonly batchSize: number;
+}
+
+/** The float answer: batched with other requests on tfjs; the receipt hashes the float32 inputs and outputs. */
+async function floatAnswer(batcher: DynamicBatcher, input: Float32Array, count: number): Promise<Answer> {
+  const batched = batcher.submit(input, count);
+  const requestHash = tensorHash(input);
+  const result = await batched;
+  return {
+    outputs: result.outputs,
+    hashes: { requestHash, responseHash: tensorHash(result.outputs) },
+    batchSize: result.batchSize,
+  };
+}
+
+/**
+ * The verifiable answer: the fixed-point path (deterministic-inference) on the model's thread, alone; integer logits,
+ * and the receipt signs that library's request and response hashes, which anyone with the model recomputes.
+ */
+async function verifiableAnswer(model: ServedModel, input: Float32Array, count: number): Promise<Answer> {
+  const { logits, requestHash, responseHash } = await model.predictDeterministic(input, count);
+  return { outputs: logits, hashes: { requestHash, responseHash }, batchSize: count };
+}
+
 function plain(error: TributaryError) {
   return { code: error.code, message: error.message, details: error.details };
 }
@@ -135,6 +165,8 @@ function plain(error: TributaryError) {
  * and the public `GET /health`, `GET /ready`, `GET /metrics`, `GET /openapi.json`. Bodies are parsed with
  * protocol's schemas; every refusal is `{error: {code, message, details}}`. A prediction comes as JSON or, for large
  * inputs, as float32 bytes (`application/octet-stream`, see protocol's `INFERENCE_HEADERS`); the answer is JSON.
+ * With `?verifiable=1` the answer comes from the fixed-point path instead (integer logits, `deterministic` in the
+ * answer), and the receipt signs deterministic-inference's `requestHash` and `responseHash`.
  */
 export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRouteDeps): void {
   const { info, model, batcher, desk, store, signer, metrics, state } = deps;
@@ -180,6 +212,7 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
         summary: "Predict: the examples' outputs and the provider's signed receipt; paid with a cumulative voucher",
         body: predictBody,
         headers: binaryHeaders,
+        querystring: json(PredictQuerySchema),
         response: { 200: json(InferenceResponseSchema), 400: errorSchema, 402: errorSchema, 413: errorSchema },
       },
     },
@@ -188,6 +221,14 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       reply.raw.once("close", () => {
         if (!reply.raw.writableFinished) metrics.requests.inc({ outcome: "abandoned" });
       });
+      const { verifiable } = parseInput(PredictQuerySchema, request.query, "query");
+      const { deterministic } = model;
+      if (verifiable && "unsupported" in deterministic) {
+        throw new InferenceInputError(
+          "VERIFIABLE_UNSUPPORTED",
+          `this model has no deterministic path: ${deterministic.unsupported}`,
+        );
+      }
       const { requestId, input, count, payment } = Buffer.isBuffer(request.body)
         ? binaryInput(request.headers, request.body, model.inputShape, info.maxExamplesPerRequest)
         : jsonInput(request.body, model.inputShape, info.maxExamplesPerRequest);
@@ -213,16 +254,10 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       }
       state.inFlight++;
       try {
-        const batched = batcher.submit(input, count);
-        const requestHash = tensorHash(input);
-        const result = await batched;
-        const receipt = {
-          requestId,
-          modelHash: info.modelHash,
-          requestHash,
-          responseHash: tensorHash(result.outputs),
-          price,
-        };
+        const result = verifiable
+          ? await verifiableAnswer(model, input, count)
+          : await floatAnswer(batcher, input, count);
+        const receipt = { requestId, modelHash: info.modelHash, ...result.hashes, price };
         const outputs: number[][] = [];
         for (let index = 0; index < count; index++) {
           outputs.push(Array.from(result.outputs.subarray(index * model.outputSize, (index + 1) * model.outputSize)));
@@ -235,6 +270,7 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
           outputs,
           provider: info.provider,
           signature: signer.sign(receipt),
+          ...(verifiable && !("unsupported" in deterministic) ? { deterministic } : {}),
           payment:
             acceptance === undefined
               ? null

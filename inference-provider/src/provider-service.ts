@@ -108,6 +108,7 @@ export async function startProviderService(options: ProviderServiceOptions): Pro
     paymentChannels: contract as `0x${string}`,
     modelRegistry: options.modelRegistry.toLowerCase() as `0x${string}`,
     maxExamplesPerRequest: options.maxExamplesPerRequest,
+    ...("unsupported" in model.deterministic ? {} : { deterministic: model.deterministic }),
   };
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit, return503OnClosing: true });
   // Bodies are parsed with protocol's zod schemas in the handlers; the JSON Schemas only document the routes.

@@ -1,7 +1,22 @@
 import { Worker } from "node:worker_threads";
 import { ensureModelBackend } from "@tributary/model-runtime";
-import { inferModelShapes, type ModelSpec } from "@tributary/protocol";
-import type { ModelThreadAnswer, ModelThreadData, ModelThreadRequest, ModelThreadSlot } from "./model-thread.js";
+import { type Bytes32, inferModelShapes, type ModelSpec } from "@tributary/protocol";
+import type {
+  ModelThreadAnswer,
+  ModelThreadData,
+  ModelThreadDone,
+  ModelThreadRequest,
+  ModelThreadSlot,
+  ThreadDeterministic,
+} from "./model-thread.js";
+
+/** A verifiable answer: the fixed-point path's integer logits and the hashes a receipt signs. */
+export interface DeterministicPrediction {
+  /** `outputSize` integer logits per example. */
+  readonly logits: Int32Array;
+  readonly requestHash: Bytes32;
+  readonly responseHash: Bytes32;
+}
 
 /** A model ready to answer: its shapes per example and a batched forward pass. */
 export interface ServedModel {
@@ -15,6 +30,10 @@ export interface ServedModel {
    * model's thread as it is; any other is copied first.
    */
   predict(input: Float32Array, count: number): Promise<Float32Array>;
+  /** The fixed-point path (deterministic-inference): its quantised model's hash and logit bits, or why it has none. */
+  readonly deterministic: ThreadDeterministic;
+  /** The same examples on the fixed-point path, on the model's thread (not batched with others). */
+  predictDeterministic(input: Float32Array, count: number): Promise<DeterministicPrediction>;
   /**
    * Room for `floats` input values (not zeroed) in memory shared with the model's thread, reserved until the
    * `predict` given it resolves.
@@ -66,7 +85,8 @@ export async function loadServedModel(spec: ModelSpec, weights: Float32Array): P
   const data: ModelThreadData = { spec, weights, backend: backend.name };
   const { url, execArgv } = threadEntry();
   const worker = new Worker(url, { workerData: data, ...(execArgv === undefined ? {} : { execArgv }) });
-  const pending = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  const pending = new Map<number, { resolve(answer: ModelThreadDone): void; reject(error: Error): void }>();
+  let deterministic: ThreadDeterministic = { unsupported: "the model's thread has not started" };
   let nextId = 0;
   let cpuS = 0;
   const inputSize = product(inputShape);
@@ -93,13 +113,16 @@ export async function loadServedModel(spec: ModelSpec, weights: Float32Array): P
   };
   const ready = new Promise<void>((resolve, reject) => {
     worker.on("message", (answer: ModelThreadAnswer) => {
-      if ("ready" in answer) return resolve();
+      if ("ready" in answer) {
+        deterministic = answer.deterministic;
+        return resolve();
+      }
       if ("failed" in answer) return reject(new Error(`the model could not be built: ${answer.failed}`));
       cpuS = answer.cpuS;
       const waiting = pending.get(answer.id);
       pending.delete(answer.id);
       if ("error" in answer) waiting?.reject(new Error(`the model failed: ${answer.error}`));
-      else waiting?.resolve();
+      else waiting?.resolve(answer);
     });
     worker.on("error", (error) => {
       stop(error);
@@ -117,29 +140,50 @@ export async function loadServedModel(spec: ModelSpec, weights: Float32Array): P
     await worker.terminate();
     throw error;
   }
+  /** Runs `count` examples on the model's thread, then reads the slot's output with `read`. */
+  const call = async <T>(
+    input: Float32Array,
+    count: number,
+    fixedPoint: boolean,
+    read: (output: Float32Array, answer: ModelThreadDone) => T,
+  ): Promise<T> => {
+    if (stopped !== undefined) throw stopped;
+    let slot = slots.find((candidate) => candidate.busy && candidate.input.buffer === input.buffer);
+    if (slot === undefined) {
+      slot = reserve(input.length);
+      slot.input.set(input);
+    }
+    const id = nextId++;
+    try {
+      const answer = await new Promise<ModelThreadDone>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        const request: ModelThreadRequest = {
+          id,
+          slot: slot.slot,
+          count,
+          ...(fixedPoint ? { deterministic: true } : {}),
+        };
+        worker.postMessage(request);
+      });
+      return read(slot.output.subarray(0, count * outputSize), answer);
+    } finally {
+      slot.busy = false;
+    }
+  };
   return {
     inputShape,
     outputShape,
     inputSize,
     outputSize,
-    async predict(input, count) {
-      if (stopped !== undefined) throw stopped;
-      let slot = slots.find((candidate) => candidate.busy && candidate.input.buffer === input.buffer);
-      if (slot === undefined) {
-        slot = reserve(input.length);
-        slot.input.set(input);
-      }
-      const id = nextId++;
-      try {
-        await new Promise<void>((resolve, reject) => {
-          pending.set(id, { resolve, reject });
-          worker.postMessage({ id, slot: slot.slot, count } satisfies ModelThreadRequest);
-        });
-        return slot.output.slice(0, count * outputSize);
-      } finally {
-        slot.busy = false;
-      }
+    predict: (input, count) => call(input, count, false, (output) => output.slice()),
+    get deterministic() {
+      return deterministic;
     },
+    predictDeterministic: (input, count) =>
+      call(input, count, true, (output, answer) => {
+        if (answer.hashes === undefined) throw new Error("the model's thread gave no deterministic hashes");
+        return { logits: Int32Array.from(output), ...answer.hashes };
+      }),
     inputBuffer: (floats) => reserve(floats).input.subarray(0, floats),
     threadCpuSeconds: () => cpuS,
     async dispose() {

@@ -62,6 +62,8 @@ export {
   Uint256Schema,
 } from "./ids.js";
 export {
+  type DeterministicModelInfo,
+  DeterministicModelInfoSchema,
   INFERENCE_BINARY_TYPE,
   INFERENCE_HEADERS,
   type InferenceBinaryHeaders,
@@ -73,6 +75,8 @@ export {
   InferenceResponseSchema,
   type PaymentState,
   PaymentStateSchema,
+  type PredictQuery,
+  PredictQuerySchema,
   ProviderErrorSchema,
   type ServedModelInfo,
   ServedModelInfoSchema,

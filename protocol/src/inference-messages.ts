@@ -71,7 +71,34 @@ export const PaymentStateSchema = z.strictObject({
 });
 export type PaymentState = z.output<typeof PaymentStateSchema>;
 
-/** The provider's answer: the outputs (each example flat, of `outputShape`) and the signed receipt's fields. */
+/**
+ * The query of `POST /v1/predict`: `verifiable=1` asks for the deterministic (fixed-point) answer, whose receipt signs
+ * `deterministic-inference`'s request and response hashes, which anyone holding the model recomputes bit for bit.
+ */
+export const PredictQuerySchema = z.object({
+  verifiable: z
+    .enum(["0", "1", "false", "true"])
+    .optional()
+    .transform((value) => value === "1" || value === "true"),
+});
+export type PredictQuery = z.output<typeof PredictQuerySchema>;
+
+/**
+ * The deterministic path of a served model: the SHA-256 of its quantised model's canonical bytes (which a verifiable
+ * answer's `requestHash` names) and the fractional bits of its integer logits (a logit `q` stands for `q · 2^-bits`).
+ */
+export const DeterministicModelInfoSchema = z.strictObject({
+  modelHash: Bytes32Schema,
+  fractionBits: z.number().int().min(0).max(16),
+});
+export type DeterministicModelInfo = z.output<typeof DeterministicModelInfoSchema>;
+
+/**
+ * The provider's answer: the outputs (each example flat, of `outputShape`) and the signed receipt's fields. A
+ * verifiable answer (`deterministic` present) holds the integer logits of the fixed-point path, and its
+ * `requestHash`/`responseHash` are `deterministic-inference`'s (SHA-256 of the canonical request and response bytes),
+ * not `tensorHash`es; `modelHash` stays the registered model's.
+ */
 export const InferenceResponseSchema = z.strictObject({
   requestId: Bytes32Schema,
   modelId: Uint256Schema,
@@ -84,6 +111,7 @@ export const InferenceResponseSchema = z.strictObject({
   provider: AddressSchema,
   signature: SignatureSchema,
   payment: PaymentStateSchema.nullable(),
+  deterministic: DeterministicModelInfoSchema.optional(),
 });
 export type InferenceResponse = z.output<typeof InferenceResponseSchema>;
 
@@ -101,6 +129,8 @@ export const ServedModelInfoSchema = z.strictObject({
   paymentChannels: AddressSchema,
   modelRegistry: AddressSchema,
   maxExamplesPerRequest: z.number().int().positive(),
+  /** Present when the provider answers `?verifiable=1` requests (the model quantises: see deterministic-inference). */
+  deterministic: DeterministicModelInfoSchema.optional(),
 });
 export type ServedModelInfo = z.output<typeof ServedModelInfoSchema>;
 
