@@ -13,6 +13,7 @@ const packages = {
   "inference-provider": ["protocol", "contracts", "model-runtime"],
   "inference-router": ["protocol", "contracts"],
   "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
+  "compute-to-data": ["protocol", "privacy", "model-runtime", "enclave-compute", "trainer-agent"],
   coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
   cli: [
     "protocol",
@@ -26,6 +27,7 @@ const packages = {
     "inference-provider",
     "inference-router",
     "trainer-agent",
+    "compute-to-data",
     "coordinator",
   ],
 };
