@@ -21,6 +21,7 @@ export {
 } from "./agent/job-admission.js";
 export {
   DatasetPrivacyGuard,
+  type DpSgdHyperParams,
   NonPrivateJobRefusedError,
   type OwnerPrivacyPolicy,
   PrivacyBudgetBelowSpentError,
@@ -31,6 +32,7 @@ export {
   type RoundHyperParams,
   type RoundPrivacy,
   roundAccounting,
+  runAccounting,
 } from "./agent/privacy-guard.js";
 export { PrivacyLedgerFile, PrivacyLedgerLockedError } from "./agent/privacy-ledger-file.js";
 export { DatasetNotEnrolledAsError, TrainerAgent } from "./agent/trainer-agent.js";

@@ -116,6 +116,24 @@ export function roundAccounting(
   return { sampleRate, steps, noiseMultiplier: noiseMultiplier(sampleRate, steps), l2NormClip: dp.l2NormClip };
 }
 
+/** The DP-SGD hyper-parameters of one training run (never `off`). */
+export type DpSgdHyperParams = RoundHyperParams & { dp: Extract<RoundHyperParams["dp"], { mode: "dp-sgd" }> };
+
+/**
+ * The accounting of one stand-alone DP-SGD run (a compute-to-data training step): σ as given, or calibrated so
+ * this run alone reaches the target ε at its δ.
+ */
+export function runAccounting(hyperParams: DpSgdHyperParams, datasetSize: number): RoundAccounting {
+  const { dp } = hyperParams;
+  return roundAccounting(
+    hyperParams,
+    datasetSize,
+    (sampleRate, steps) =>
+      dp.noiseMultiplier ??
+      calibrateNoiseMultiplier({ targetEpsilon: dp.targetEpsilon, sampleRate, steps, delta: dp.delta }),
+  );
+}
+
 /**
  * Enforces the data owner's privacy budget on the trainer's side, where the data is. Every DP-SGD round is
  * accounted from the hyper-parameters it will actually train with (q = batch/N, steps = epochs·⌈N/batch⌉, the
@@ -225,19 +243,8 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
    * with σ as given or calibrated so this run alone reaches the target ε at its δ, and writes the ledger before a
    * record is read; or throws `PrivacyBudgetExceededError` with nothing charged.
    */
-  prepareRun(input: {
-    label: string;
-    hyperParams: RoundHyperParams & { dp: Extract<RoundHyperParams["dp"], { mode: "dp-sgd" }> };
-    datasetSize: number;
-  }): Promise<RoundPrivacy> {
-    const { dp } = input.hyperParams;
-    const accounting = roundAccounting(
-      input.hyperParams,
-      input.datasetSize,
-      (sampleRate, steps) =>
-        dp.noiseMultiplier ??
-        calibrateNoiseMultiplier({ targetEpsilon: dp.targetEpsilon, sampleRate, steps, delta: dp.delta }),
-    );
+  prepareRun(input: { label: string; hyperParams: DpSgdHyperParams; datasetSize: number }): Promise<RoundPrivacy> {
+    const accounting = runAccounting(input.hyperParams, input.datasetSize);
     return this.#chargeSteps(input.label, input.hyperParams.batchSize, accounting);
   }
 
