@@ -324,9 +324,11 @@ describe("the output policy", () => {
     }
   });
 
-  it("refuses a run costing more ε than the owner's per-run cap", async () => {
+  it("refuses a run costing more ε than the owner's per-run cap (and documents its routes)", async () => {
     const world = await startNodeWorld({ maxEpsilonPerRun: 0.5 });
     try {
+      const openapi = (await (await fetch(`${world.service.url}/openapi.json`)).json()) as { paths: object };
+      expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(["/v1/node", "/v1/runs", "/health"]));
       const refused = run(world, "dp-count", { epsilon: 0.6 });
       await expect(refused).rejects.toBeInstanceOf(C2dNodeRefusedError);
       await expect(refused).rejects.toMatchObject({ code: "C2D_EPSILON_ABOVE_CAP" });
