@@ -15,6 +15,7 @@ const packages = {
   "inference-router": ["protocol", "contracts"],
   "zk-proofs": ["protocol"],
   "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
+  "compute-to-data": ["protocol", "privacy", "model-runtime", "enclave-compute", "trainer-agent"],
   coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
   cli: [
     "protocol",
@@ -29,6 +30,7 @@ const packages = {
     "inference-provider",
     "inference-router",
     "trainer-agent",
+    "compute-to-data",
     "coordinator",
     "zk-proofs",
   ],

@@ -37,6 +37,7 @@ describe("tributary", () => {
       ["Options", []],
       ["Data owner", ["dataset", "trainer", "claim"]],
       ["Researcher", ["job", "privacy"]],
+      ["Compute-to-data", ["c2d"]],
       ["Provider / staker / router", ["stake", "provider", "router"]],
       ["Models (buyers, researchers)", ["model"]],
       ["Inference buyer", ["channel"]],

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
+import { registerC2dCommand } from "./commands/c2d.js";
 import { registerChannelCommand } from "./commands/channel.js";
 import { registerClaimCommand } from "./commands/claim.js";
 import { registerCoordinatorCommand } from "./commands/coordinator.js";
@@ -30,6 +31,7 @@ const { version } = require("../package.json") as { version: string };
 export const HELP_GROUPS = {
   dataOwner: "Data owner:",
   researcher: "Researcher:",
+  computeToData: "Compute-to-data:",
   provider: "Provider / staker / router:",
   models: "Models (buyers, researchers):",
   buyer: "Inference buyer:",
@@ -59,6 +61,8 @@ export function buildProgram(): Command {
   program.commandsGroup(HELP_GROUPS.researcher);
   registerJobCommand(program);
   registerPrivacyCommand(program);
+  program.commandsGroup(HELP_GROUPS.computeToData);
+  registerC2dCommand(program);
   program.commandsGroup(HELP_GROUPS.provider);
   registerStakeCommand(program);
   registerProviderCommand(program);

@@ -13,7 +13,12 @@ export {
   type DiscreteGaussianSamplerOptions,
   MAX_DISCRETE_SIGMA,
 } from "./discrete-gaussian-sampler.js";
+export {
+  DiscreteLaplaceSampler,
+  MAX_DISCRETE_LAPLACE_SCALE,
+} from "./discrete-laplace-sampler.js";
 export { InvalidPrivacyParameterError, PrivacyBudgetExceededError, UnknownDatasetBudgetError } from "./errors.js";
+export { exponentialQuantile, type GridQuantileRequest } from "./exponential-quantile.js";
 export { type AddNoiseOptions, addGaussianNoise, GaussianNoise, type NoiseReport } from "./gaussian-noise.js";
 export { GaussianStepHistory, type GaussianSteps, GaussianStepsSchema } from "./gaussian-step-history.js";
 export { l2Norm } from "./l2-norm.js";

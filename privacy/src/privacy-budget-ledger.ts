@@ -18,7 +18,10 @@ export interface PrivacySpend {
   readonly delta: number;
 }
 
-/** What the Gaussian steps spent under one label cost on their own: ε at the budget's δ, over `spends` spends. */
+/**
+ * What was spent under one label cost on its own: its Gaussian steps composed by the accountant, plus its other
+ * releases' ε by basic composition, at the budget's δ, over `spends` spends.
+ */
 export interface LabelledSpend extends PrivacySpend {
   readonly label: string;
   readonly spends: number;
@@ -29,10 +32,16 @@ const PrivacyBudgetSchema = z.strictObject({
   delta: z.number().gt(0).lt(1),
 });
 
-/** The Gaussian steps spent under one label (e.g. a job id): how many spends, and the steps grouped by (σ, q). */
+const OtherSpendSchema = z.strictObject({ epsilon: z.number().min(0), delta: z.number().min(0).lt(1) });
+
+/**
+ * What was spent under one label (a job id, a compute-to-data algorithm): how many spends, the Gaussian steps
+ * grouped by (σ, q), and the other mechanisms' (ε, δ) (absent in ledgers written before them).
+ */
 const LabelEntrySchema = z.strictObject({
   spends: z.number().int().positive(),
   gaussian: z.array(GaussianStepsSchema),
+  other: z.array(OtherSpendSchema).optional(),
 });
 
 const DatasetEntrySchema = z.strictObject({
@@ -40,8 +49,8 @@ const DatasetEntrySchema = z.strictObject({
   /** Subsampled-Gaussian steps, composed by the ledger's accountant. */
   gaussian: z.array(GaussianStepsSchema),
   /** Other mechanisms' (ε, δ), composed by basic composition on top. */
-  other: z.array(z.strictObject({ epsilon: z.number().min(0), delta: z.number().min(0).lt(1) })),
-  /** The same Gaussian steps again, by the label they were spent under (absent in ledgers written before labels). */
+  other: z.array(OtherSpendSchema),
+  /** The same spends again, by the label they were spent under (absent in ledgers written before labels). */
   byLabel: z.record(z.string().min(1), LabelEntrySchema).optional(),
 });
 
@@ -53,6 +62,22 @@ export const PrivacyBudgetLedgerStateSchema = z.strictObject({
 export type PrivacyBudgetLedgerState = z.infer<typeof PrivacyBudgetLedgerStateSchema>;
 
 type DatasetEntry = z.infer<typeof DatasetEntrySchema>;
+type LabelEntry = z.infer<typeof LabelEntrySchema>;
+
+/** `entry` with one more spend under `label`, its Gaussian steps or other releases replaced by `change`'s. */
+function withLabel(
+  entry: DatasetEntry,
+  label: string,
+  change: Partial<Pick<LabelEntry, "gaussian" | "other">>,
+): DatasetEntry {
+  const previous = entry.byLabel?.[label];
+  const labelled: LabelEntry = {
+    spends: (previous?.spends ?? 0) + 1,
+    gaussian: change.gaussian ?? previous?.gaussian ?? [],
+    ...((change.other ?? previous?.other) === undefined ? {} : { other: change.other ?? previous?.other }),
+  };
+  return { ...entry, byLabel: { ...entry.byLabel, [label]: labelled } };
+}
 
 export interface PrivacyBudgetLedgerOptions {
   /** Accountant for the Gaussian steps: `rdp` (default, fast) or `prv` (tighter, slower). */
@@ -124,8 +149,7 @@ export class PrivacyBudgetLedger {
       const previous = entry.byLabel?.[label];
       const history = GaussianStepHistory.from(previous?.gaussian ?? []);
       history.add(steps.noiseMultiplier, steps.sampleRate, steps.count);
-      const labelled = { spends: (previous?.spends ?? 0) + 1, gaussian: [...history.entries()] };
-      next = { ...next, byLabel: { ...entry.byLabel, [label]: labelled } };
+      next = withLabel(next, label, { gaussian: [...history.entries()] });
     }
     const epsilon = this.assertWithin(datasetId, next);
     this.datasets.set(datasetId, next);
@@ -142,18 +166,26 @@ export class PrivacyBudgetLedger {
     return Object.entries(entry.byLabel ?? {}).map(([label, labelled]) => ({
       label,
       spends: labelled.spends,
-      epsilon: this.gaussianEpsilon(labelled.gaussian, entry.budget.delta),
+      epsilon:
+        (labelled.gaussian.length === 0 ? 0 : this.gaussianEpsilon(labelled.gaussian, entry.budget.delta)) +
+        (labelled.other ?? []).reduce((total, o) => total + o.epsilon, 0),
       delta: entry.budget.delta,
     }));
   }
 
-  /** Spends an arbitrary (ε, δ)-DP release, or throws `PrivacyBudgetExceededError`. */
-  spendEpsilonDelta(datasetId: string, spend: PrivacySpend): PrivacySpend {
+  /**
+   * Spends an arbitrary (ε, δ)-DP release, or throws `PrivacyBudgetExceededError`. With a `label` it is also
+   * recorded under it, for `spentByLabel`.
+   */
+  spendEpsilonDelta(datasetId: string, spend: PrivacySpend, label?: string): PrivacySpend {
     checkEpsilon(spend.epsilon);
     if (!(spend.delta >= 0 && spend.delta < 1))
       throw new InvalidPrivacyParameterError("delta", spend.delta, "must be in [0, 1)");
     const entry = this.entry(datasetId);
-    const next: DatasetEntry = { ...entry, other: [...entry.other, { epsilon: spend.epsilon, delta: spend.delta }] };
+    const release = { epsilon: spend.epsilon, delta: spend.delta };
+    let next: DatasetEntry = { ...entry, other: [...entry.other, release] };
+    if (label !== undefined)
+      next = withLabel(next, label, { other: [...(entry.byLabel?.[label]?.other ?? []), release] });
     const epsilon = this.assertWithin(datasetId, next);
     this.datasets.set(datasetId, next);
     return { epsilon, delta: next.budget.delta };

@@ -35,3 +35,30 @@ describe("SecureRandom", () => {
     expect(f >= 0 && f < 1).toBe(true);
   });
 });
+
+describe("SecureRandom.nextUintBelow", () => {
+  it.each([3, 1000, 2 ** 33 + 1])("draws uniformly below %s (DKW test against the uniform CDF)", (bound) => {
+    const random = new SecureRandom();
+    const n = 50_000;
+    const samples = Float64Array.from({ length: n }, () => random.nextUintBelow(bound)).sort();
+    expect(samples.every((x) => Number.isInteger(x) && x >= 0 && x < bound)).toBe(true);
+    // Both CDFs step only at integers: compare F_n and F = (x + 1)/bound at each sampled value x and just below it.
+    let worst = 0;
+    let runStart = 0;
+    for (let i = 0; i < n; i++) {
+      if (i + 1 < n && samples[i + 1] === samples[i]) continue;
+      const x = samples[i] as number;
+      worst = Math.max(worst, Math.abs((i + 1) / n - (x + 1) / bound), Math.abs(runStart / n - x / bound));
+      runStart = i + 1;
+    }
+    expect(worst).toBeLessThan(Math.sqrt(Math.log(2 / 1e-9) / (2 * n)));
+  });
+
+  it("refuses a bound it cannot draw exactly", () => {
+    const random = new SecureRandom();
+    expect(() => random.nextUintBelow(0)).toThrow(RangeError);
+    expect(() => random.nextUintBelow(2 ** 53 + 2)).toThrow(RangeError);
+    expect(() => random.nextUintBelow(1.5)).toThrow(RangeError);
+    expect(random.nextUintBelow(1)).toBe(0);
+  });
+});

@@ -46,6 +46,28 @@ export class SecureRandom {
   }
 
   /**
+   * A uniform integer in [0, bound) for an integer bound in [1, 2^53], exactly: a 53-bit word (one or two 32-bit
+   * words) is drawn again while it falls in the incomplete last multiple of `bound`, so no value is favoured.
+   */
+  nextUintBelow(bound: number): number {
+    if (!(Number.isInteger(bound) && bound >= 1 && bound <= 2 ** 53)) {
+      throw new RangeError(`bound must be an integer in [1, 2^53], got ${bound}`);
+    }
+    if (bound <= 4_294_967_296) {
+      const limit = 4_294_967_296 - (4_294_967_296 % bound);
+      for (;;) {
+        const word = this.nextUint32();
+        if (word < limit) return word % bound;
+      }
+    }
+    const limit = 2 ** 53 - (2 ** 53 % bound);
+    for (;;) {
+      const word = (this.nextUint32() >>> 11) * 4_294_967_296 + this.nextUint32();
+      if (word < limit) return word % bound;
+    }
+  }
+
+  /**
    * Bernoulli(p) for the float64 p in [0, 1], exactly: the uniform is compared with p bit by bit, drawing only as
    * many words as the comparison needs (one, except with probability 2^-32).
    */

@@ -1,3 +1,27 @@
+export {
+  type C2dAlgorithmInfo,
+  C2dAlgorithmInfoSchema,
+  type C2dAttestation,
+  C2dAttestationSchema,
+  C2dErrorSchema,
+  type C2dNodeInfo,
+  C2dNodeInfoSchema,
+  type C2dRunResult,
+  C2dRunResultSchema,
+} from "./c2d-messages.js";
+export {
+  C2D_DOMAIN,
+  C2D_RUN_REQUEST_TYPES,
+  C2dAlgorithmNameSchema,
+  type C2dRunBody,
+  C2dRunBodySchema,
+  type C2dRunRequest,
+  C2dRunRequestSchema,
+  c2dRequestDigest,
+  MAX_C2D_PARAMS_BYTES,
+  recoverC2dRunRequestSigner,
+  signC2dRunRequest,
+} from "./c2d-request.js";
 export { canonicalJson } from "./canonical-json.js";
 export {
   CHAIN_EVENT_ARGS,

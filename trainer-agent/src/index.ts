@@ -1,4 +1,5 @@
 export { CoordinatorApi, CoordinatorRequestError, ModelHashMismatchError } from "./agent/coordinator-api.js";
+export { UnchargedStepError } from "./agent/dp-sgd-transform.js";
 export {
   DEFAULT_METRIC_PRECISION,
   DEFAULT_UPDATE_METRICS,
@@ -20,6 +21,7 @@ export {
 } from "./agent/job-admission.js";
 export {
   DatasetPrivacyGuard,
+  type DpSgdHyperParams,
   NonPrivateJobRefusedError,
   type OwnerPrivacyPolicy,
   PrivacyBudgetBelowSpentError,
@@ -30,8 +32,9 @@ export {
   type RoundHyperParams,
   type RoundPrivacy,
   roundAccounting,
-  UnchargedStepError,
+  runAccounting,
 } from "./agent/privacy-guard.js";
+export { PrivacyLedgerFile, PrivacyLedgerLockedError } from "./agent/privacy-ledger-file.js";
 export { DatasetNotEnrolledAsError, TrainerAgent } from "./agent/trainer-agent.js";
 export type { AgentEvent, TrainerAgentOptions, UpdateTransform } from "./agent/trainer-agent-options.js";
 export { type Dataset, labelHistogram, subsetDataset } from "./dataset.js";

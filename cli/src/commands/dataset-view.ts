@@ -115,9 +115,10 @@ export function runDatasetBudget(raw: Record<string, unknown>, context: CommandC
           `the trainer's ledger ${report.ledgerFile} enforces ε ${report.enforced.epsilon}, δ ${report.enforced.delta}`,
         );
         out.table([
-          ["job", "rounds charged", "ε (job alone)"],
+          // A label is a job id, or c2d:<algorithm> for the compute-to-data node's runs on the same ledger.
+          ["job (or c2d:algorithm)", "charges", "ε (alone)"],
           ...report.byJob.map((job) => [job.label, String(job.spends), job.epsilon.toFixed(4)]),
-          ["all jobs", "", report.spent.toFixed(4)],
+          ["all", "", report.spent.toFixed(4)],
         ]);
         out.say(`remaining of the enrolled budget: ε ${report.remaining.toFixed(4)}`);
       }

@@ -1,17 +1,9 @@
 import path from "node:path";
-import {
-  type Enclave,
-  GramineSgxEnclave,
-  NitroEnclave,
-  SimulatedEnclave,
-  TdxEnclave,
-} from "@tributary/enclave-compute";
 import { initTrainingBackend } from "@tributary/model-runtime";
-import { type DatasetId, DatasetIdSchema, parseInput, SeededRandom, TributaryError } from "@tributary/protocol";
+import { type DatasetId, DatasetIdSchema, parseInput, SeededRandom } from "@tributary/protocol";
 import {
   type AgentEvent,
   DatasetPrivacyGuard,
-  type DatasetSource,
   EvaluationAllowance,
   loadDataset,
   subsetDataset,
@@ -22,6 +14,8 @@ import {
 import type { Command } from "commander";
 import { z } from "zod";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
+import { openEnclave, TeeOptionsShape, teeNeedsHelper } from "./enclave-option.js";
+import { localDatasetSource } from "./local-dataset-source.js";
 import { trainerAdmission } from "./trainer-admission.js";
 import { type Budget, trainerBudget } from "./trainer-budget.js";
 
@@ -56,34 +50,9 @@ const TrainerOptionsSchema = z
     deployment: z.string().optional(),
     paymentTokens: z.string().optional(),
     jsonEvents: z.boolean().default(false),
-    tee: z.enum(["simulated", "nitro", "sgx", "tdx"]).default("simulated"),
-    nsmHelper: z.string().min(1).optional(),
+    ...TeeOptionsShape,
   })
-  .refine((options) => options.tee !== "nitro" || options.nsmHelper !== undefined, {
-    message:
-      "--tee nitro needs --nsm-helper PATH (the helper that asks the NSM for documents; see docs/enclave-images.md)",
-    path: ["nsmHelper"],
-  });
-type TrainerOptions = z.infer<typeof TrainerOptionsSchema>;
-
-function source(
-  format: TrainerOptions["format"],
-  data: string,
-  labels: string | undefined,
-  options: TrainerOptions,
-): DatasetSource {
-  const numClasses = options.numClasses;
-  if (format === "idx") {
-    if (labels === undefined)
-      throw new TributaryError(
-        "INVALID_INPUT",
-        "--format idx needs --labels FILE (and --eval-labels with --eval-data)",
-      );
-    return { format, parts: [{ images: data, labels }], numClasses };
-  }
-  if (format === "csv") return { format, files: [data], labelColumn: options.labelColumn, numClasses };
-  return { format, files: [data], numClasses };
-}
+  .refine(...teeNeedsHelper);
 
 /** What a harness plugs into the agent from outside (the demo's Byzantine trainers: an update transform). */
 export type TrainerHooks = Pick<TrainerAgentOptions, "updateTransform">;
@@ -95,7 +64,7 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     process.stdout.write(options.jsonEvents ? `${JSON.stringify(event)}\n` : `[trainer] ${describe(event)}\n`);
   const signer = await walletFor("trainer", options);
   // A real TEE that is not there stops the agent before anything else is read or opened.
-  const enclave = await openEnclave(options, print);
+  const enclave = await openEnclave(options, (line) => print({ type: "warning", line }));
   const { admission, enrolled, close } = await trainerAdmission(options);
   let budget: Budget;
   try {
@@ -105,11 +74,11 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     throw error;
   }
   const backend = await initTrainingBackend({ log: (line) => print({ type: "backend", line }) });
-  const loaded = await loadDataset(source(options.format, options.data, options.labels, options));
+  const loaded = await loadDataset(localDatasetSource(options, options.data, options.labels));
   let train = loaded.dataset;
   let evaluation = train;
   if (options.evalData !== undefined) {
-    evaluation = (await loadDataset(source(options.format, options.evalData, options.evalLabels, options))).dataset;
+    evaluation = (await loadDataset(localDatasetSource(options, options.evalData, options.evalLabels))).dataset;
   } else {
     const order = new SeededRandom(`${loaded.commitment}/holdout`).shuffle(
       Int32Array.from({ length: train.count }, (_, i) => i),
@@ -168,26 +137,6 @@ function describe(event: { type: string; [key: string]: unknown }): string {
   return `${type} ${Object.entries(rest)
     .map(([key, value]) => `${key}=${typeof value === "number" ? Number(value.toPrecision(4)) : String(value)}`)
     .join(" ")}`;
-}
-
-/**
- * The TEE the agent attests from (`--tee`): the simulator (development only, loudly labelled), or a real enclave,
- * which refuses to start with the reason when this process is not inside one.
- */
-function openEnclave(
-  options: TrainerOptions,
-  print: (event: { type: string; line: string }) => void,
-): Promise<Enclave> {
-  switch (options.tee) {
-    case "nitro":
-      return NitroEnclave.open({ helper: options.nsmHelper as string });
-    case "sgx":
-      return GramineSgxEnclave.open();
-    case "tdx":
-      return TdxEnclave.open();
-    default:
-      return Promise.resolve(new SimulatedEnclave({ warn: (line) => print({ type: "warning", line }) }));
-  }
 }
 
 /** Adds `trainer` to `program`; a harness passes `hooks` to run the same agent with something plugged in. */

@@ -4,12 +4,8 @@ import path from "node:path";
 import { PrivacyBudgetExceededError, RdpAccountant } from "@tributary/privacy";
 import type { JobId } from "@tributary/protocol";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  DatasetPrivacyGuard,
-  PrivacyBudgetBelowSpentError,
-  type RoundHyperParams,
-  UnchargedStepError,
-} from "./privacy-guard.js";
+import { UnchargedStepError } from "./dp-sgd-transform.js";
+import { DatasetPrivacyGuard, PrivacyBudgetBelowSpentError, type RoundHyperParams } from "./privacy-guard.js";
 
 let dir: string | undefined;
 afterEach(async () => {

@@ -1,9 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
-  addGaussianNoise,
   calibrateNoiseMultiplier,
-  clipPerExample,
   type LabelledSpend,
   type PrivacyBudget,
   PrivacyBudgetExceededError,
@@ -11,7 +8,9 @@ import {
   type PrivacySpend,
 } from "@tributary/privacy";
 import { type JobId, type TrainInstruction, TributaryError } from "@tributary/protocol";
-import type { GradientTransform, MicrobatchGradients } from "../gradient-transform.js";
+import type { GradientTransform } from "../gradient-transform.js";
+import { dpSgdTransform } from "./dp-sgd-transform.js";
+import { PrivacyLedgerFile } from "./privacy-ledger-file.js";
 
 /** The owner's standing orders for one dataset. */
 export interface OwnerPrivacyPolicy {
@@ -76,15 +75,6 @@ export class NonPrivateJobRefusedError extends TributaryError {
   }
 }
 
-/** A DP-SGD round tried to take more steps than it was charged for (it is stopped before reading the batch). */
-export class UnchargedStepError extends TributaryError {
-  constructor(steps: number) {
-    super("PRIVACY_STEP_NOT_CHARGED", `the round was charged for ${steps} DP-SGD steps and tried to take more`, {
-      details: { steps },
-    });
-  }
-}
-
 /** The budget the owner now gives is below what the dataset already spent: no DP round could run on it. */
 export class PrivacyBudgetBelowSpentError extends TributaryError {
   constructor(datasetId: string, file: string, budget: PrivacyBudget, cause: PrivacyBudgetExceededError) {
@@ -113,22 +103,6 @@ export function privacyLedgerFile(stateDir: string, datasetId: string): string {
   return path.join(stateDir, `privacy-ledger-${datasetId}.json`);
 }
 
-/** The ledger in `file`, or `undefined` when there is none; a file that is not a ledger is an error naming it. */
-async function readLedger(file: string): Promise<PrivacyBudgetLedger | undefined> {
-  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return undefined;
-    throw error;
-  });
-  if (text === undefined) return undefined;
-  try {
-    return PrivacyBudgetLedger.fromJSON(JSON.parse(text));
-  } catch (error) {
-    throw new TributaryError("INVALID_INPUT", `${file} is not a privacy ledger: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-}
-
 /** q, steps, σ and C of a DP-SGD round, from the hyper-parameters it runs with and the local record count. */
 export function roundAccounting(
   hyperParams: RoundHyperParams,
@@ -142,26 +116,49 @@ export function roundAccounting(
   return { sampleRate, steps, noiseMultiplier: noiseMultiplier(sampleRate, steps), l2NormClip: dp.l2NormClip };
 }
 
+/** The DP-SGD hyper-parameters of one training run (never `off`). */
+export type DpSgdHyperParams = RoundHyperParams & { dp: Extract<RoundHyperParams["dp"], { mode: "dp-sgd" }> };
+
+/**
+ * The accounting of one stand-alone DP-SGD run (a compute-to-data training step): σ as given, or calibrated so
+ * this run alone reaches the target ε at its δ.
+ */
+export function runAccounting(hyperParams: DpSgdHyperParams, datasetSize: number): RoundAccounting {
+  const { dp } = hyperParams;
+  return roundAccounting(
+    hyperParams,
+    datasetSize,
+    (sampleRate, steps) =>
+      dp.noiseMultiplier ??
+      calibrateNoiseMultiplier({ targetEpsilon: dp.targetEpsilon, sampleRate, steps, delta: dp.delta }),
+  );
+}
+
 /**
  * Enforces the data owner's privacy budget on the trainer's side, where the data is. Every DP-SGD round is
  * accounted from the hyper-parameters it will actually train with (q = batch/N, steps = epochs·⌈N/batch⌉, the
  * job's clipping norm and σ) and charged to the dataset's ledger, which is written to disk, before a single record
  * is read; a round the budget cannot pay for is refused (`PrivacyBudgetExceededError`) with nothing charged.
  * Each step then clips the microbatch gradients and adds Gaussian noise from the CSPRNG-backed sampler; a step
- * beyond those charged is refused.
+ * beyond those charged is refused. The compute-to-data node charges the same ledger (`prepareRun` for its training
+ * step, `chargeRelease` for its DP statistics): every charge reads the ledger on disk again under its lock
+ * (`PrivacyLedgerFile`), so processes that share a state directory compose their spending, never overwrite it.
  *
  * Accounting note: local training draws fixed-size shuffled batches, and the ledger composes the Poisson-
  * subsampled Gaussian mechanism with q = batch/N — the approximation DP-SGD implementations commonly make.
  */
 export class DatasetPrivacyGuard implements PrivacyGuard {
   readonly #noiseMultipliers = new Map<string, number>();
+  #ledger: PrivacyBudgetLedger;
 
   private constructor(
-    private readonly file: string,
+    private readonly file: PrivacyLedgerFile,
     private readonly datasetId: string,
     private readonly policy: OwnerPrivacyPolicy,
-    private readonly ledger: PrivacyBudgetLedger,
-  ) {}
+    ledger: PrivacyBudgetLedger,
+  ) {
+    this.#ledger = ledger;
+  }
 
   /**
    * Opens (or creates) the ledger kept in `stateDir` and enforces the policy's budget from now on: what was spent
@@ -170,19 +167,19 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
    * refused (`PrivacyBudgetBelowSpentError`), with the ledger left as it was.
    */
   static async open(stateDir: string, datasetId: string, policy: OwnerPrivacyPolicy): Promise<DatasetPrivacyGuard> {
-    const file = privacyLedgerFile(stateDir, datasetId);
-    const stored = await readLedger(file);
-    const ledger = stored ?? new PrivacyBudgetLedger();
+    const file = new PrivacyLedgerFile(privacyLedgerFile(stateDir, datasetId));
     const budget = { epsilon: policy.epsilon, delta: policy.delta };
     try {
-      ledger.register(datasetId, budget);
+      const { ledger } = await file.update((stored) => {
+        const ledger = stored ?? new PrivacyBudgetLedger();
+        ledger.register(datasetId, budget);
+        return { ledger, result: undefined };
+      });
+      return new DatasetPrivacyGuard(file, datasetId, policy, ledger);
     } catch (error) {
       if (!(error instanceof PrivacyBudgetExceededError)) throw error;
-      throw new PrivacyBudgetBelowSpentError(datasetId, file, budget, error);
+      throw new PrivacyBudgetBelowSpentError(datasetId, file.file, budget, error);
     }
-    const guard = new DatasetPrivacyGuard(file, datasetId, policy, ledger);
-    await guard.#save();
-    return guard;
   }
 
   /**
@@ -191,7 +188,7 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
    */
   static async readReport(stateDir: string, datasetId: string): Promise<PrivacyLedgerReport | undefined> {
     const file = privacyLedgerFile(stateDir, datasetId);
-    const ledger = await readLedger(file);
+    const ledger = await new PrivacyLedgerFile(file).read();
     if (ledger === undefined) return undefined;
     return {
       file,
@@ -201,13 +198,25 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
     };
   }
 
-  /** (ε, δ) spent so far on this dataset. */
+  /** The budget this guard enforces. */
+  budget(): PrivacyBudget {
+    return { epsilon: this.policy.epsilon, delta: this.policy.delta };
+  }
+
+  /** (ε, δ) spent so far on this dataset, as of this guard's last charge (`refresh` reads the disk again). */
   spent(): PrivacySpend {
-    return this.ledger.spent(this.datasetId);
+    return this.#ledger.spent(this.datasetId);
+  }
+
+  /** Reads the ledger on disk again: what every process sharing it spent. */
+  async refresh(): Promise<PrivacySpend> {
+    const stored = await this.file.read();
+    if (stored !== undefined) this.#ledger = stored;
+    return this.spent();
   }
 
   exhausted(): boolean {
-    return !(this.ledger.remaining(this.datasetId).epsilon > 0);
+    return !(this.#ledger.remaining(this.datasetId).epsilon > 0);
   }
 
   async prepareRound(input: {
@@ -226,35 +235,54 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
     const accounting = roundAccounting(hyperParams, datasetSize, (sampleRate, steps) =>
       this.#noiseMultiplier(jobId, dp, sampleRate, steps * input.rounds),
     );
+    return this.#chargeSteps(jobId, hyperParams.batchSize, accounting);
+  }
+
+  /**
+   * Charges one compute-to-data training run (DP-SGD always: its hyper-parameters have no `off`) under `label`,
+   * with σ as given or calibrated so this run alone reaches the target ε at its δ, and writes the ledger before a
+   * record is read; or throws `PrivacyBudgetExceededError` with nothing charged.
+   */
+  prepareRun(input: { label: string; hyperParams: DpSgdHyperParams; datasetSize: number }): Promise<RoundPrivacy> {
+    const accounting = runAccounting(input.hyperParams, input.datasetSize);
+    return this.#chargeSteps(input.label, input.hyperParams.batchSize, accounting);
+  }
+
+  /**
+   * Charges an (ε, δ)-DP release (a compute-to-data statistic) under `label` and writes the ledger, or throws
+   * `PrivacyBudgetExceededError` with nothing charged. Returns what the dataset has spent in all, the release
+   * included.
+   */
+  async chargeRelease(spend: PrivacySpend, label: string): Promise<PrivacySpend> {
+    return this.#charge((ledger) => ledger.spendEpsilonDelta(this.datasetId, spend, label));
+  }
+
+  async #chargeSteps(label: string, batchSize: number, accounting: RoundAccounting): Promise<RoundPrivacy> {
     // Charged in full before any record is read: throws, recording nothing, if the budget cannot pay for it.
-    const charged = this.ledger.spendGaussianSteps(
-      this.datasetId,
-      { noiseMultiplier: accounting.noiseMultiplier, sampleRate: accounting.sampleRate, count: accounting.steps },
-      jobId,
+    const charged = await this.#charge((ledger) =>
+      ledger.spendGaussianSteps(
+        this.datasetId,
+        { noiseMultiplier: accounting.noiseMultiplier, sampleRate: accounting.sampleRate, count: accounting.steps },
+        label,
+      ),
     );
-    await this.#save();
     const microbatchSize = this.policy.microbatchSize ?? 8;
-    const expectedMicrobatches = hyperParams.batchSize / microbatchSize;
-    const stddev = accounting.noiseMultiplier * accounting.l2NormClip;
-    let stepsTaken = 0;
-    const gradientTransform: GradientTransform = (batch: MicrobatchGradients) => {
-      if (stepsTaken >= accounting.steps) throw new UnchargedStepError(accounting.steps);
-      stepsTaken++;
-      const first = batch.gradients[0];
-      if (first === undefined) throw new RangeError("a batch has at least one microbatch");
-      const rows = new Float32Array(batch.gradients.length * first.length);
-      for (const [row, gradient] of batch.gradients.entries()) rows.set(gradient, row * first.length);
-      const out = new Float32Array(first.length);
-      clipPerExample(rows, batch.gradients.length, accounting.l2NormClip, out);
-      addGaussianNoise(out, stddev, { sensitivity: accounting.l2NormClip });
-      for (let index = 0; index < out.length; index++) out[index] = (out[index] as number) / expectedMicrobatches;
-      return out;
-    };
     return {
-      training: { gradientTransform, microbatchSize },
+      training: { gradientTransform: dpSgdTransform(accounting, batchSize / microbatchSize), microbatchSize },
       accounting,
       charged: { epsilonSpent: charged.epsilon, delta: charged.delta },
     };
+  }
+
+  /** Spends from the ledger as it is on disk now, under its lock, with this guard's budget; writes it. */
+  async #charge(spend: (ledger: PrivacyBudgetLedger) => PrivacySpend): Promise<PrivacySpend> {
+    const { ledger, result } = await this.file.update((stored) => {
+      const ledger = stored ?? new PrivacyBudgetLedger();
+      ledger.register(this.datasetId, this.budget());
+      return { ledger, result: spend(ledger) };
+    });
+    this.#ledger = ledger;
+    return result;
   }
 
   /** σ for the job: as the job states it, or calibrated so its planned steps reach its target ε at its δ. */
@@ -272,12 +300,5 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
       this.#noiseMultipliers.set(jobId, sigma);
     }
     return sigma;
-  }
-
-  async #save(): Promise<void> {
-    await mkdir(path.dirname(this.file), { recursive: true });
-    const temp = `${this.file}.tmp`;
-    await writeFile(temp, JSON.stringify(this.ledger.toJSON()));
-    await rename(temp, this.file);
   }
 }
