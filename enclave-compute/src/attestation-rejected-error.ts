@@ -23,6 +23,7 @@ export type AttestationRejection =
   | "untrusted-chain"
   | "revoked"
   | "collateral-mismatch"
+  | "collateral-unavailable"
   | "identity-mismatch"
   | "tcb-not-allowed";
 
