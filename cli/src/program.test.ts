@@ -41,7 +41,7 @@ describe("tributary", () => {
       ["Models (buyers, researchers)", ["model"]],
       ["Inference buyer", ["channel"]],
       ["Governance", ["gov", "token"]],
-      ["Auditor", ["ledger"]],
+      ["Auditor", ["ledger", "attest"]],
       ["Operator", ["deploy", "coordinator"]],
       ["Keys", ["key"]],
       ["Demo", ["up", "sample-data"]],
