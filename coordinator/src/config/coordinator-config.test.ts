@@ -1,6 +1,7 @@
 import { DEPLOYED_CONTRACTS, parseDeployment } from "@tributary/contracts/deployments";
 import { describe, expect, it } from "vitest";
-import { configFromDeployment, configFromEnv, configInputFromEnv, resolveConfig } from "./coordinator-config.js";
+import { configFromEnv, configInputFromEnv } from "./config-from-env.js";
+import { configFromDeployment, resolveConfig } from "./coordinator-config.js";
 
 // Hardhat's first two development accounts: a key and its address (published with Hardhat), and another address.
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
