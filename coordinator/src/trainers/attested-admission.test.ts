@@ -12,7 +12,7 @@ import { ok, request, signInAs, until } from "../../test-support/rest.js";
 import { testManifest } from "../../test-support/test-manifest.js";
 import { ChainIntentEntity } from "../chain/chain-intent.entity.js";
 import type { Coordinator } from "../create-coordinator.js";
-import { TrainersService } from "../trainers/trainers.service.js";
+import { TrainersService } from "./trainers.service.js";
 
 // The real AWS Nitro document (test/vectors/nitro/README.md): sha256 69d5…365f, valid as of unix 1732990000 (1 h 44
 // min after it was issued), its leaf certificate valid until 2024-11-30 19:22:48 UTC.
