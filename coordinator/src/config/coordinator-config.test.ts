@@ -49,6 +49,44 @@ describe("item 12: configuration defaults that fail safe", () => {
     );
   });
 
+  it("reads the attestation settings: registry, allowlisted measurements, collateral, TCB policy, TTL", () => {
+    const env = {
+      TRIBUTARY_RPC_URL: chain.rpcUrl,
+      TRIBUTARY_TRAINING_JOBS: JOBS,
+      TRIBUTARY_DATASET_REGISTRY: REGISTRY,
+      TRIBUTARY_VERIFYING_CONTRACT: JOBS,
+      TRIBUTARY_SENDER_KEY: KEY,
+    };
+    const defaults = configFromEnv(env);
+    expect(defaults.chain?.attestationRegistry).toBeUndefined();
+    expect(defaults.tcbPolicy).toEqual({ allowedStatuses: ["UpToDate"], allowedAdvisoryIds: [] });
+    expect(defaults.attestationTtlS).toBe(86_400);
+    const pcr0 = "ab".repeat(48);
+    const mrenclave = "cd".repeat(32);
+    const set = configFromEnv({
+      ...env,
+      TRIBUTARY_ATTESTATION_REGISTRY: OTHER,
+      TRIBUTARY_ALLOWED_MEASUREMENTS: `nitro:${pcr0.toUpperCase()}, sgx:${mrenclave}`,
+      TRIBUTARY_DCAP_COLLATERAL_DIR: "/etc/tributary/collateral",
+      TRIBUTARY_TCB_ALLOWED_STATUSES: "SWHardeningNeeded",
+      TRIBUTARY_TCB_ALLOWED_ADVISORIES: "INTEL-SA-00615",
+      TRIBUTARY_ATTESTATION_MAX_AGE_S: "600",
+      TRIBUTARY_ATTESTATION_TTL_S: "3600",
+    });
+    expect(set.chain?.attestationRegistry).toBe(OTHER);
+    expect(set.allowedMeasurements).toEqual({ nitro: [pcr0], sgx: [mrenclave] });
+    expect(set.dcapCollateralDir).toBe("/etc/tributary/collateral");
+    expect(set.tcbPolicy).toEqual({
+      allowedStatuses: ["UpToDate", "SWHardeningNeeded"],
+      allowedAdvisoryIds: ["INTEL-SA-00615"],
+    });
+    expect([set.attestationMaxAgeS, set.attestationTtlS]).toEqual([600, 3600]);
+    expect(() => configFromEnv({ ...env, TRIBUTARY_ALLOWED_MEASUREMENTS: "sev:abcd" })).toThrow(/allowedMeasurements/);
+    expect(() => configFromEnv({ ...env, TRIBUTARY_TCB_ALLOWED_STATUSES: "Revoked" })).toThrow(
+      /tcbPolicy\.allowedStatuses\[1\]/,
+    );
+  });
+
   it("refuses a chain without verifyingContract, or with one that is not its TrainingJobs", () => {
     expect(() => resolveConfig({ chain: { ...chain, senderPrivateKey: KEY } })).toThrow(
       `coordinator configuration.verifyingContract: is required with a chain: the chain's TrainingJobs (${JOBS})`,
@@ -137,7 +175,13 @@ describe("a coordinator configured from a deployment file (`tributary coordinato
       port: 9_000,
       databaseUrl: "postgres://db/tributary",
       mode: "production",
-      chain: { rpcUrl: chain.rpcUrl, trainingJobs: JOBS, datasetRegistry: REGISTRY, startBlock: 1_234 },
+      chain: {
+        rpcUrl: chain.rpcUrl,
+        trainingJobs: JOBS,
+        datasetRegistry: REGISTRY,
+        attestationRegistry: OTHER,
+        startBlock: 1_234,
+      },
     });
   });
 
