@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { NitroPcrAllowance } from "@tributary/enclave-compute";
+import { ALLOWABLE_TCB_STATUSES, type NitroPcrAllowance } from "@tributary/enclave-compute";
 import { AddressSchema, type InputIssue, InvalidInputError, parseInput } from "@tributary/protocol";
 import type { Command } from "commander";
 import { z } from "zod";
@@ -9,13 +9,7 @@ import { runCommand } from "../chain/run-command.js";
 import { EXIT, exitWithUsageCode } from "./exit-codes.js";
 
 /** TCB statuses an operator may allow besides `UpToDate` (`Revoked` never). */
-const ALLOWABLE_TCB_STATUSES = [
-  "SWHardeningNeeded",
-  "ConfigurationNeeded",
-  "ConfigurationAndSWHardeningNeeded",
-  "OutOfDate",
-  "OutOfDateConfigurationNeeded",
-] as const;
+const EXTRA_TCB_STATUSES = ALLOWABLE_TCB_STATUSES.filter((status) => status !== "UpToDate");
 
 /** `--pcr 0=HEX[,1=HEX…]`: one allowlisted enclave, each PCR it names as SHA-384 hex. */
 const PcrAllowanceSchema = z
@@ -46,7 +40,7 @@ const AttestVerifyOptionsSchema = z.strictObject({
   pcr: z.array(PcrAllowanceSchema).optional(),
   signer: AddressSchema.optional(),
   allowTcbStatus: z
-    .array(z.enum(ALLOWABLE_TCB_STATUSES, { message: `must be one of ${ALLOWABLE_TCB_STATUSES.join(", ")}` }))
+    .array(z.enum(EXTRA_TCB_STATUSES, { message: `must be one of ${EXTRA_TCB_STATUSES.join(", ")}` }))
     .optional(),
   allowAdvisory: z
     .array(z.string().regex(/^[A-Z]+-[A-Z]+-[0-9]+$/, "must be an advisory id, e.g. INTEL-SA-00615"))
@@ -193,7 +187,7 @@ export function registerAttestCommand(program: Command): void {
     .option("--signer <address>", "nitro: the Ethereum address the document's public_key must belong to")
     .option(
       "--allow-tcb-status <status>",
-      `sgx/tdx: also accept this TCB status besides UpToDate (${ALLOWABLE_TCB_STATUSES.join(", ")}); repeat; never Revoked`,
+      `sgx/tdx: also accept this TCB status besides UpToDate (${EXTRA_TCB_STATUSES.join(", ")}); repeat; never Revoked`,
       collect,
     )
     .option(

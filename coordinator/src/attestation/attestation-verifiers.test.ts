@@ -14,7 +14,7 @@ const sgx = readDcapVector("sgx");
 const FMSPC = (JSON.parse(sgx.collateral.tcb_info) as { fmspc: string }).fmspc.toLowerCase();
 const AT = Date.UTC(2025, 5, 25);
 const TCB = {
-  allowedStatuses: ["UpToDate", "ConfigurationAndSWHardeningNeeded"] as const,
+  allowedStatuses: ["UpToDate" as const, "ConfigurationAndSWHardeningNeeded" as const],
   allowedAdvisoryIds: ["INTEL-SA-00289", "INTEL-SA-00615"],
 };
 

@@ -11,6 +11,14 @@ const JOBS = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
 const REGISTRY = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512";
 
 const chain = { rpcUrl: "http://127.0.0.1:8545", trainingJobs: JOBS, datasetRegistry: REGISTRY };
+/** A chain in the environment, with the sender key or (read-only) the coordinator address. */
+const chainEnv = (account: { TRIBUTARY_SENDER_KEY: string } | { TRIBUTARY_COORDINATOR_ADDRESS: string }) => ({
+  TRIBUTARY_RPC_URL: chain.rpcUrl,
+  TRIBUTARY_TRAINING_JOBS: JOBS,
+  TRIBUTARY_DATASET_REGISTRY: REGISTRY,
+  TRIBUTARY_VERIFYING_CONTRACT: JOBS,
+  ...account,
+});
 
 describe("item 12: configuration defaults that fail safe", () => {
   it("is production whenever a chain is configured, development only when asked for (or without a chain)", () => {
@@ -33,13 +41,7 @@ describe("item 12: configuration defaults that fail safe", () => {
   });
 
   it("follows ModelRegistry only when told where it is (TRIBUTARY_MODEL_REGISTRY)", () => {
-    const env = {
-      TRIBUTARY_RPC_URL: chain.rpcUrl,
-      TRIBUTARY_TRAINING_JOBS: JOBS,
-      TRIBUTARY_DATASET_REGISTRY: REGISTRY,
-      TRIBUTARY_VERIFYING_CONTRACT: JOBS,
-      TRIBUTARY_SENDER_KEY: KEY,
-    };
+    const env = chainEnv({ TRIBUTARY_SENDER_KEY: KEY });
     expect(configFromEnv(env).chain?.modelRegistry).toBeUndefined();
     expect(
       configFromEnv({ ...env, TRIBUTARY_MODEL_REGISTRY: OTHER.toUpperCase().replace("0X", "0x") }).chain?.modelRegistry,
@@ -50,13 +52,7 @@ describe("item 12: configuration defaults that fail safe", () => {
   });
 
   it("reads the attestation settings: registry, allowlisted measurements, collateral, TCB policy, TTL", () => {
-    const env = {
-      TRIBUTARY_RPC_URL: chain.rpcUrl,
-      TRIBUTARY_TRAINING_JOBS: JOBS,
-      TRIBUTARY_DATASET_REGISTRY: REGISTRY,
-      TRIBUTARY_VERIFYING_CONTRACT: JOBS,
-      TRIBUTARY_SENDER_KEY: KEY,
-    };
+    const env = chainEnv({ TRIBUTARY_SENDER_KEY: KEY });
     const defaults = configFromEnv(env);
     expect(defaults.chain?.attestationRegistry).toBeUndefined();
     expect(defaults.tcbPolicy).toEqual({ allowedStatuses: ["UpToDate"], allowedAdvisoryIds: [] });
@@ -128,13 +124,7 @@ describe("item 12: configuration defaults that fail safe", () => {
   });
 
   it("reads the payment-token allowlist and the liveness bounds from the environment, with their defaults", () => {
-    const env = {
-      TRIBUTARY_RPC_URL: chain.rpcUrl,
-      TRIBUTARY_TRAINING_JOBS: JOBS,
-      TRIBUTARY_DATASET_REGISTRY: REGISTRY,
-      TRIBUTARY_VERIFYING_CONTRACT: JOBS,
-      TRIBUTARY_COORDINATOR_ADDRESS: OTHER,
-    };
+    const env = chainEnv({ TRIBUTARY_COORDINATOR_ADDRESS: OTHER });
     const defaults = configFromEnv(env);
     expect(defaults.chain?.paymentTokens).toBeUndefined();
     expect([defaults.maxDeadlineExtensions, defaults.jobStartTimeoutS]).toEqual([3, 3_600]);

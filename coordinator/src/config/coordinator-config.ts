@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Deployment } from "@tributary/contracts/deployments";
+import { ALLOWABLE_TCB_STATUSES } from "@tributary/enclave-compute";
 import { AddressSchema, parseInput } from "@tributary/protocol";
 import { computeAddress } from "ethers";
 import { z } from "zod";
@@ -144,19 +145,7 @@ const CoordinatorConfigFields = z.strictObject({
   /** Which TCB outcomes SGX/TDX quotes may have: `UpToDate` without advisories unless more are allowed here. */
   tcbPolicy: z
     .strictObject({
-      allowedStatuses: z
-        .array(
-          z.enum([
-            "UpToDate",
-            "SWHardeningNeeded",
-            "ConfigurationNeeded",
-            "ConfigurationAndSWHardeningNeeded",
-            "OutOfDate",
-            "OutOfDateConfigurationNeeded",
-          ]),
-        )
-        .min(1)
-        .default(["UpToDate"]),
+      allowedStatuses: z.array(z.enum(ALLOWABLE_TCB_STATUSES)).min(1).default(["UpToDate"]),
       allowedAdvisoryIds: z.array(z.string().regex(/^[A-Z]+-[A-Z]+-[0-9]+$/, "must be an advisory id")).default([]),
     })
     .default({ allowedStatuses: ["UpToDate"], allowedAdvisoryIds: [] }),

@@ -119,7 +119,7 @@ describe.each(DATABASES)("production admission with the real Nitro document on $
         Buffer.from(nonce.slice(2), "hex"),
       );
       await expect(
-        trainers.admit(simulated, datasetId, { jobId, kind: "simulated", document: document.bytes }),
+        trainers.admit(simulated, datasetId, { jobId, kind: "simulated", document: new Uint8Array(document.bytes) }),
       ).rejects.toMatchObject({ reason: "simulated-in-production" });
 
       await trainers.challenge(SIGNER, datasetId, jobId);

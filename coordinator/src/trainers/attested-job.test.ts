@@ -95,12 +95,18 @@ describe.each(DATABASES)("a job requiring attested trainers on $name", (database
       }
       // The simulator, through the socket, in production mode: refused, saying why.
       const simulated = await trainers[0]?.join(jobId);
-      expect(simulated).toMatchObject({ ok: false, code: "ATTESTATION_REJECTED" });
-      expect(simulated?.message).toMatch(/simulated-in-production/);
+      expect(simulated).toMatchObject({
+        ok: false,
+        code: "ATTESTATION_REJECTED",
+        message: expect.stringMatching(/simulated-in-production/),
+      });
       // A document binding another trainer's key.
       const borrowed = await trainers[0]?.join(jobId, () => nitroDocumentFor(owners[1] as Wallet));
-      expect(borrowed).toMatchObject({ ok: false, code: "ATTESTATION_REJECTED" });
-      expect(borrowed?.message).toMatch(/public-key-mismatch/);
+      expect(borrowed).toMatchObject({
+        ok: false,
+        code: "ATTESTATION_REJECTED",
+        message: expect.stringMatching(/public-key-mismatch/),
+      });
 
       // Nobody is admitted: the round waits for attested trainers and says so.
       await until("the job to wait for attested trainers", async () => {
@@ -144,9 +150,11 @@ describe.each(DATABASES)("a job requiring attested trainers on $name", (database
         delta(9),
         EXAMPLES[0],
       );
-      expect(refused).toMatchObject({ ok: false, code: "UPDATE_REJECTED" });
-      expect(refused.message).toMatch(/not-attested/);
-      expect(refused.message).toMatch(/no longer allowlisted/);
+      expect(refused).toMatchObject({
+        ok: false,
+        code: "UPDATE_REJECTED",
+        message: expect.stringMatching(/not-attested.*no longer allowlisted/),
+      });
       expect(await registry.isAttested(owners[0]?.address as string)).toBe(false);
     } finally {
       for (const trainer of trainers) trainer.close();
