@@ -7,6 +7,7 @@ export {
 } from "./attestation-policy.js";
 export { AttestationRejectedError, type AttestationRejection } from "./attestation-rejected-error.js";
 export {
+  ALLOWABLE_TCB_STATUSES,
   type DcapCollateral,
   DcapCollateralSchema,
   parseDcapCollateral,
@@ -23,7 +24,7 @@ export {
 export { INTEL_SGX_ROOT_CA_PEM, INTEL_SGX_ROOT_CA_SHA256 } from "./dcap/intel-root-ca.js";
 export { quoteFmspc as dcapQuoteFmspc } from "./dcap/pck-certificate.js";
 export { type DcapQuote, parseDcapQuote } from "./dcap/quote-parser.js";
-export { ALLOWABLE_TCB_STATUSES, DEFAULT_TCB_POLICY, type TcbPolicy } from "./dcap/tcb-policy.js";
+export { DEFAULT_TCB_POLICY, type TcbPolicy } from "./dcap/tcb-policy.js";
 export type { TcbEvaluation, TcbVerdict } from "./dcap/tcb-status.js";
 export { type CoseSign1, coseSign1SigStructure, decodeCoseSign1, verifyCoseSign1Es384 } from "./nitro/cose-sign1.js";
 export { type NitroAttestationDocument, parseNitroAttestationDocument } from "./nitro/nitro-attestation-document.js";

@@ -13,16 +13,6 @@ export interface TcbPolicy {
   readonly allowedAdvisoryIds?: readonly string[];
 }
 
-/** Every TCB status a policy may allow (all but `Revoked`), in Intel's order from best to worst. */
-export const ALLOWABLE_TCB_STATUSES = [
-  "UpToDate",
-  "SWHardeningNeeded",
-  "ConfigurationNeeded",
-  "ConfigurationAndSWHardeningNeeded",
-  "OutOfDate",
-  "OutOfDateConfigurationNeeded",
-] as const satisfies readonly Exclude<TcbStatus, "Revoked">[];
-
 export const DEFAULT_TCB_POLICY: TcbPolicy = { allowedStatuses: ["UpToDate"], allowedAdvisoryIds: [] };
 
 /** Refuses (`revoked` or `tcb-not-allowed`, check `tcb-policy`) a TCB outcome the policy does not accept. */
