@@ -43,7 +43,7 @@ describe("tributary", () => {
       ["Inference buyer", ["channel"]],
       ["Zero-knowledge proofs", ["zk"]],
       ["Governance", ["gov", "token"]],
-      ["Auditor", ["ledger"]],
+      ["Auditor", ["ledger", "attest"]],
       ["Operator", ["deploy", "coordinator"]],
       ["Keys", ["key"]],
       ["Demo", ["up", "sample-data"]],

@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
+import { registerAttestCommand } from "./commands/attest.js";
 import { registerC2dCommand } from "./commands/c2d.js";
 import { registerChannelCommand } from "./commands/channel.js";
 import { registerClaimCommand } from "./commands/claim.js";
@@ -78,6 +79,7 @@ export function buildProgram(): Command {
   registerTokenCommand(program);
   program.commandsGroup(HELP_GROUPS.auditor);
   registerLedgerCommand(program);
+  registerAttestCommand(program);
   program.commandsGroup(HELP_GROUPS.operator);
   registerDeployCommand(program);
   registerCoordinatorCommand(program);

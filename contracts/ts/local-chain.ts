@@ -19,6 +19,13 @@ export interface LocalChainOptions {
    * through governance (default false: the deployer keeps them, so a demo or test can change parameters).
    */
   readonly governed?: boolean;
+  /**
+   * The chain's clock at its genesis (default now); blocks follow from there. Tests that verify a real vendor
+   * document as of its own time start the chain then, so an attestation's expiry is in the chain's future.
+   */
+  readonly initialDate?: Date;
+  /** Granted `REGISTRAR_ROLE` on AttestationRegistry at deployment (a coordinator's sender account). */
+  readonly attestationRegistrar?: string;
 }
 
 /** What to send a wallet: ether for gas and TRIB from the deployer's supply, both in wei (18 decimals). */
@@ -112,15 +119,18 @@ export class LocalChain {
       {},
       root,
     );
-    const connection = await hre.network.connect();
+    const connection = await hre.network.connect(
+      options.initialDate === undefined ? undefined : { override: { initialDate: options.initialDate } },
+    );
     try {
       const accounts = await connection.ethers.getSigners();
       const deployer = accounts[0] as HardhatEthersSigner;
-      const system = await deploySystem(
-        connection.ethers,
-        deployer,
-        options.governed === true ? DEFAULT_DEPLOY_OPTIONS : { ...DEFAULT_DEPLOY_OPTIONS, admin: deployer.address },
-      );
+      const registrar = options.attestationRegistrar;
+      const system = await deploySystem(connection.ethers, deployer, {
+        ...DEFAULT_DEPLOY_OPTIONS,
+        ...(options.governed === true ? {} : { admin: deployer.address }),
+        ...(registrar === undefined ? {} : { attestationRegistrar: registrar }),
+      });
       const close = () => connection.close();
       const chain = new LocalChain(connection.provider, connection.ethers, close, system, accounts, options.port ?? 0);
       await chain.startRpc();

@@ -9,12 +9,15 @@
  *   models, validation              model versions; validation-set uploads
  *   chain                           the chain's mirror: repositories of the chain tables and the outbox, and (with
  *                                   `config.chain`) client, indexer, sender. Knows nothing of jobs or rounds.
+ *   attestation                     trainer attestation: the real verifiers under the policy and clock, the
+ *                                   registrar recording attested keys on AttestationRegistry (reads chain)
  *   datasets                        datasets enrolled here (and on DatasetRegistry, read from chain)
  *   jobs                            jobs, their participants, adoption of on-chain jobs (jobs → chain); port
  *                                   JOB_ANNOUNCER
  *   rounds                          the round state machine, driver, update intake, scoring; port
  *                                   INSTRUCTION_SENDER
- *   trainers                        the socket.io gateway: implements both ports with its sessions
+ *   trainers                        the socket.io gateway: implements both ports with its sessions; admits
+ *                                   trainers through the attestation registrar
  *   ledger                          the contribution ledger of on-chain jobs (reads chain, jobs, rounds, models)
  *   registry                        ModelRegistry listings: model metadata, licensed weights (reads chain, models)
  *   health                          liveness
@@ -35,7 +38,7 @@ import { ChainModule } from "./chain/chain.module.js";
 import type { ChainSenderHooks } from "./chain/chain-sender.js";
 import { AccessGuard } from "./common/access.guard.js";
 import { CallerThrottlerGuard } from "./common/caller-throttler.guard.js";
-import { ConfigModule } from "./config/config.module.js";
+import { ConfigModule, type ConfigSeams } from "./config/config.module.js";
 import type { CoordinatorConfig } from "./config/coordinator-config.js";
 import { dataSourceOptions, typeOrmRoot } from "./database/data-source-options.js";
 import { DatabaseModule } from "./database/database.module.js";
@@ -54,7 +57,12 @@ import { ValidationModule } from "./validation/validation.module.js";
 @Module({})
 export class AppModule {
   /** The whole coordinator for one configuration and one database URL (PostgreSQL or embedded PGlite). */
-  static forRoot(config: CoordinatorConfig, databaseUrl: string, senderHooks?: ChainSenderHooks): DynamicModule {
+  static forRoot(
+    config: CoordinatorConfig,
+    databaseUrl: string,
+    senderHooks?: ChainSenderHooks,
+    seams: ConfigSeams = {},
+  ): DynamicModule {
     const embedded = config.databaseUrl === undefined;
     const onChain = config.chain !== undefined;
     // Without `config.chain` the chain module holds only the (empty) chain tables' repositories: no client,
@@ -65,7 +73,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(config, seams),
         DatabaseModule.forRoot(typeOrmRoot(dataSourceOptions(ENTITIES, databaseUrl, embedded, config.databaseSchema))),
         BlobsModule.forRoot(config.dataDir),
         ChainModule.forRoot(config, senderHooks),

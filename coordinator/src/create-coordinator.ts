@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from "@nestjs/swagger";
 import { AppModule } from "./app.module.js";
 import type { ChainSenderHooks } from "./chain/chain-sender.js";
 import { BoundedHeadExpressAdapter } from "./common/bounded-head-express-adapter.js";
+import type { AttestationTestRoots } from "./common/tokens.js";
 import { TributaryErrorFilter } from "./common/tributary-error.filter.js";
 import {
   type CoordinatorConfig,
@@ -29,6 +30,10 @@ export interface CreateCoordinatorOptions {
   readonly logger?: LoggerService | false;
   /** Test seams of the chain sender (fault injection: a hook that throws stops the sender like a crash). */
   readonly chainSenderHooks?: ChainSenderHooks;
+  /** The time attestations are verified at, Unix ms (default `Date.now`): tests check a vendor document at its time. */
+  readonly clock?: () => number;
+  /** Tests only: a Nitro root to pin instead of AWS's, for documents a test signed with a key it holds. */
+  readonly attestationTestRoots?: AttestationTestRoots;
 }
 
 /** Starts a coordinator: database (embedded unless a URL is configured), migrations, REST, socket.io, rounds. */
@@ -41,7 +46,10 @@ export async function createCoordinator(
   const url = config.databaseUrl ?? (embedded?.url as string);
   try {
     const app = await NestFactory.create(
-      AppModule.forRoot(config, url, options.chainSenderHooks),
+      AppModule.forRoot(config, url, options.chainSenderHooks, {
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+        ...(options.attestationTestRoots === undefined ? {} : { attestationTestRoots: options.attestationTestRoots }),
+      }),
       new BoundedHeadExpressAdapter(config.maxHandshakeBytes),
       { logger: options.logger ?? new Logger(), bodyParser: true },
     );

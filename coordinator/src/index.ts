@@ -1,9 +1,8 @@
+export { configFromEnv, configInputFromEnv } from "./config/config-from-env.js";
 export {
   type CoordinatorConfig,
   type CoordinatorConfigInput,
   configFromDeployment,
-  configFromEnv,
-  configInputFromEnv,
   resolveConfig,
 } from "./config/coordinator-config.js";
 export { type Coordinator, type CreateCoordinatorOptions, createCoordinator } from "./create-coordinator.js";

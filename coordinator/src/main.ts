@@ -1,4 +1,4 @@
-import { configFromEnv } from "./config/coordinator-config.js";
+import { configFromEnv } from "./config/config-from-env.js";
 import { createCoordinator } from "./create-coordinator.js";
 
 const coordinator = await createCoordinator(configFromEnv(process.env));

@@ -41,14 +41,15 @@ export async function startChainCoordinator(
       dataDir: db.dataDir,
       ...db.config,
       chainId: chain.chainId,
-      // The scripted trainers attest with the TEE simulator.
-      mode: "development",
+      // The scripted trainers attest with the TEE simulator, unless a test asks for production.
+      mode: overrides.mode ?? "development",
       verifyingContract: deployment.contracts.TrainingJobs,
       chain: {
         rpcUrl: chain.url,
         trainingJobs: deployment.contracts.TrainingJobs,
         datasetRegistry: deployment.contracts.DatasetRegistry,
         modelRegistry: deployment.contracts.ModelRegistry,
+        attestationRegistry: deployment.contracts.AttestationRegistry,
         startBlock: deployment.startBlock,
         confirmations: 0,
         senderPrivateKey: sender.privateKey,
@@ -70,7 +71,7 @@ export async function createOnChainJob(
   sender: Wallet,
   rounds: number,
   strategy: StrategySpec = { name: "fedavg" },
-  spec: Pick<JobSpecInput, "scoring" | "auditors"> = {},
+  spec: Pick<JobSpecInput, "scoring" | "auditors" | "attestation"> = {},
 ) {
   const owners = await Promise.all(EXAMPLES.map(() => chain.fundedWallet()));
   const manifests = owners.map((owner, index) => ownerManifest(owner, index));

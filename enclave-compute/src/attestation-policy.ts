@@ -25,6 +25,40 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+function enforceFreshness(claims: AttestationClaims, now: number, policy: AttestationPolicy): void {
+  const age = now - claims.issuedAt;
+  if (age < -(policy.clockSkewMs ?? 60_000)) {
+    throw new AttestationRejectedError("from-the-future", `issued ${-age} ms in the future`, {
+      issuedAt: claims.issuedAt,
+    });
+  }
+  if (age > policy.maxAgeMs) {
+    throw new AttestationRejectedError("stale", `issued ${age} ms ago, the policy allows ${policy.maxAgeMs} ms`);
+  }
+}
+
+function enforceMeasurement(claims: AttestationClaims, policy: AttestationPolicy): void {
+  if (/^0*$/.test(claims.measurement)) {
+    throw new AttestationRejectedError("debug-enclave", "all-zero measurement (debug enclave)");
+  }
+  if (!(policy.allowedMeasurements[claims.kind] ?? []).includes(claims.measurement)) {
+    throw new AttestationRejectedError(
+      "measurement-not-allowed",
+      `measurement ${claims.measurement} is not allowlisted`,
+      { measurement: claims.measurement },
+    );
+  }
+}
+
+/**
+ * The policy's checks on verified claims of any kind: freshness (`from-the-future`, `stale`), no all-zero
+ * measurement (`debug-enclave`) and the measurement allowlist (`measurement-not-allowed`).
+ */
+export function enforceClaimsPolicy(claims: AttestationClaims, now: number, policy: AttestationPolicy): void {
+  enforceFreshness(claims, now, policy);
+  enforceMeasurement(claims, policy);
+}
+
 /**
  * Verifies an attestation against a policy: the kind's verifier checks the signature chain, then the policy
  * checks mode, freshness, nonce, key/job binding and measurement. Returns the claims or throws
@@ -46,32 +80,13 @@ export async function checkAttestation(
   if (claims.kind !== check.kind) {
     throw new AttestationRejectedError("malformed", `document is ${claims.kind}, declared ${check.kind}`);
   }
-  const age = check.now - claims.issuedAt;
-  if (age < -(policy.clockSkewMs ?? 60_000)) {
-    throw new AttestationRejectedError("from-the-future", `issued ${-age} ms in the future`, {
-      issuedAt: claims.issuedAt,
-    });
-  }
-  if (age > policy.maxAgeMs) {
-    throw new AttestationRejectedError("stale", `issued ${age} ms ago, the policy allows ${policy.maxAgeMs} ms`);
-  }
+  enforceFreshness(claims, check.now, policy);
   if (!sameBytes(claims.nonce, check.expectedNonce)) {
     throw new AttestationRejectedError("nonce-mismatch", "the document answers another challenge");
   }
   if (!sameBytes(claims.userData, check.expectedUserData)) {
     throw new AttestationRejectedError("user-data-mismatch", "the document binds another signer key, job or nonce");
   }
-  if (/^0*$/.test(claims.measurement)) {
-    throw new AttestationRejectedError("debug-enclave", "all-zero measurement (debug enclave)");
-  }
-  if (!(policy.allowedMeasurements[claims.kind] ?? []).includes(claims.measurement)) {
-    throw new AttestationRejectedError(
-      "measurement-not-allowed",
-      `measurement ${claims.measurement} is not allowlisted`,
-      {
-        measurement: claims.measurement,
-      },
-    );
-  }
+  enforceMeasurement(claims, policy);
   return claims;
 }

@@ -22,6 +22,7 @@ export type AttestationRejection =
   | "untrusted-chain"
   | "revoked"
   | "collateral-mismatch"
+  | "collateral-unavailable"
   | "identity-mismatch"
   | "tcb-not-allowed";
 

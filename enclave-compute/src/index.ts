@@ -1,7 +1,13 @@
 export type { AttestationClaims, AttestationDocument, AttestationVerifier, Enclave, TeeKind } from "./attestation.js";
-export { type AttestationCheck, type AttestationPolicy, checkAttestation } from "./attestation-policy.js";
+export {
+  type AttestationCheck,
+  type AttestationPolicy,
+  checkAttestation,
+  enforceClaimsPolicy,
+} from "./attestation-policy.js";
 export { AttestationRejectedError, type AttestationRejection } from "./attestation-rejected-error.js";
 export {
+  ALLOWABLE_TCB_STATUSES,
   type DcapCollateral,
   DcapCollateralSchema,
   parseDcapCollateral,
@@ -16,6 +22,7 @@ export {
   type DcapVerifierOptions,
 } from "./dcap/dcap-verifier.js";
 export { INTEL_SGX_ROOT_CA_PEM, INTEL_SGX_ROOT_CA_SHA256 } from "./dcap/intel-root-ca.js";
+export { quoteFmspc as dcapQuoteFmspc } from "./dcap/pck-certificate.js";
 export { type DcapQuote, parseDcapQuote } from "./dcap/quote-parser.js";
 export { DEFAULT_TCB_POLICY, type TcbPolicy } from "./dcap/tcb-policy.js";
 export type { TcbEvaluation, TcbVerdict } from "./dcap/tcb-status.js";
@@ -49,4 +56,5 @@ export {
   type SimulatedEnclaveOptions,
 } from "./simulated-enclave.js";
 export { SimulatedAttestationVerifier } from "./simulated-verifier.js";
+export { checkTrainerAttestation, type TrainerAttestationCheck } from "./trainer-attestation.js";
 export { attestationUserData } from "./user-data.js";

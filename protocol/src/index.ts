@@ -116,11 +116,15 @@ export {
   tensorHash,
 } from "./inference-receipt.js";
 export {
+  type AttestationRequirement,
+  AttestationRequirementSchema,
   type ClientSelection,
   ClientSelectionSchema,
   canonicalJobSpecBytes,
   type DpSpec,
   DpSpecSchema,
+  type HardwareTeeKind,
+  HardwareTeeKindSchema,
   type JobSpec,
   type JobSpecInput,
   JobSpecSchema,

@@ -171,4 +171,22 @@ describe("JobSpec", () => {
     const served = parseInput(JobSpecSchema, reversedKeys(JSON.parse(expected)), "JobSpec");
     expect(canonicalJobSpecBytes(served)).toEqual(bytes);
   });
+
+  it("may require attested trainers of hardware kinds only, each at most once; absent, the spec commits as before", () => {
+    const attested = parseInput(
+      JobSpecSchema,
+      { ...spec, attestation: { required: true, kinds: ["nitro", "tdx"] } },
+      "JobSpec",
+    );
+    expect(attested.attestation).toEqual({ required: true, kinds: ["nitro", "tdx"] });
+    expect(issuesOf({ ...spec, attestation: { required: true, kinds: ["simulated"] } })[0]).toMatch(
+      /^JobSpec\.attestation\.kinds\[0\]: /,
+    );
+    expect(issuesOf({ ...spec, attestation: { required: true, kinds: ["sgx", "sgx"] } })).toEqual([
+      "JobSpec.attestation.kinds: lists a kind more than once",
+    ]);
+    const plain = parseInput(JobSpecSchema, spec, "JobSpec");
+    expect("attestation" in plain).toBe(false);
+    expect(Buffer.from(canonicalJobSpecBytes(plain)).toString("utf8")).not.toContain("attestation");
+  });
 });

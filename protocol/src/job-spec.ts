@@ -76,6 +76,26 @@ export const ClientSelectionSchema = z
   });
 export type ClientSelection = z.infer<typeof ClientSelectionSchema>;
 
+/** The hardware TEE kinds a job may require of its trainers (never the simulator). */
+export const HardwareTeeKindSchema = z.enum(["nitro", "sgx", "tdx"]);
+export type HardwareTeeKind = z.infer<typeof HardwareTeeKindSchema>;
+
+/**
+ * A job's demand on where its trainers run. With `required`, the coordinator accepts updates only from trainer keys
+ * attested and unexpired on AttestationRegistry (read at its confirmed head), of one of `kinds` (default any
+ * hardware kind); the enclave measurements allowed are governance's allowlist on the registry.
+ */
+export const AttestationRequirementSchema = z.strictObject({
+  required: z.boolean(),
+  kinds: z
+    .array(HardwareTeeKindSchema)
+    .min(1)
+    .max(3)
+    .refine((kinds) => new Set(kinds).size === kinds.length, "lists a kind more than once")
+    .optional(),
+});
+export type AttestationRequirement = z.infer<typeof AttestationRequirementSchema>;
+
 /** What a researcher asks for when launching a training job. */
 export const JobSpecSchema = z.strictObject({
   name: StoredTextSchema.min(1).max(200),
@@ -110,6 +130,8 @@ export const JobSpecSchema = z.strictObject({
    * ledger against them and recompute its scores (`tributary ledger verify --recompute-scores`).
    */
   auditors: z.array(AddressSchema).max(32).optional(),
+  /** Whether only attested trainers may contribute (see `AttestationRequirementSchema`); absent: not required. */
+  attestation: AttestationRequirementSchema.optional(),
 });
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;

@@ -45,6 +45,19 @@ export const LedgerLeafSchema = z
     metricsHash: Bytes32Schema.optional(),
     /** The kind of attestation the trainer joined the job with; `simulated` means no TEE at all. */
     attestationKind: AttestationKindSchema.optional(),
+    /**
+     * The attestation the trainer was (last) admitted to the job with: its kind, the enclave measurement it
+     * verified (hex: PCR0, MRENCLAVE, MRTD, the simulator's id) and, for a hardware TEE recorded on
+     * AttestationRegistry, the SHA-256 of the document and when the record expires (Unix seconds).
+     */
+    attestation: z
+      .strictObject({
+        kind: AttestationKindSchema,
+        measurement: z.string().regex(/^([0-9a-f]{2})*$/, "must be lower-case hex"),
+        attestationHash: Bytes32Schema.optional(),
+        expiry: z.number().int().positive().optional(),
+      })
+      .optional(),
   })
   .superRefine((leaf, context) => {
     if (leaf.signature === undefined) return;

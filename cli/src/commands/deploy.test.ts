@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { DEFAULT_DEPLOY_OPTIONS } from "@tributary/contracts/deploy";
 import { DEPLOYED_CONTRACTS, parseDeployment } from "@tributary/contracts/deployments";
-import { connectTrainingJobs, connectTributaryToken } from "@tributary/contracts/typed";
+import { connectAttestationRegistry, connectTrainingJobs, connectTributaryToken } from "@tributary/contracts/typed";
 import { Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DeployedChain, startDeployedChain } from "../../test-support/deployed-chain.js";
@@ -22,14 +22,16 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-const deploy = (out: string) => tributary("deploy", "--rpc", deployed.chain.url, "--out", out);
+const deploy = (out: string, ...extra: string[]) =>
+  tributary("deploy", "--rpc", deployed.chain.url, "--out", out, ...extra);
 
 describe("tributary deploy", () => {
   it("deploys every contract from the deployer's key, hands administration to the timelock and writes the file", async () => {
     const deployer = await deployed.chain.fundedWallet();
     vi.stubEnv("TRIBUTARY_DEPLOYER_KEY", deployer.privateKey);
     const out = path.join(deployed.dir, "new-deployment.json");
-    const result = await deploy(out);
+    const coordinator = Wallet.createRandom().address;
+    const result = await deploy(out, "--attestation-registrar", coordinator);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`wrote ${out}: chain 31337`);
@@ -47,6 +49,11 @@ describe("tributary deploy", () => {
     const admin = await jobs.DEFAULT_ADMIN_ROLE();
     expect(await jobs.hasRole(admin, deployment.contracts.TributaryTimelock)).toBe(true);
     expect(await jobs.hasRole(admin, deployer.address)).toBe(false);
+    // The coordinator named with --attestation-registrar may record attestations; the deployer may not.
+    const attestation = connectAttestationRegistry(deployment.contracts.AttestationRegistry, provider);
+    const registrar = await attestation.REGISTRAR_ROLE();
+    expect(await attestation.hasRole(registrar, coordinator)).toBe(true);
+    expect(await attestation.hasRole(registrar, deployer.address)).toBe(false);
 
     // Never over an existing deployment file, and nothing is sent before that is known.
     const nonce = await provider.getTransactionCount(deployer.address);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { connectRpc } from "@tributary/auditor";
 import { DEPLOYMENTS_DIR } from "@tributary/contracts/deployments";
-import { parseInput, TributaryError } from "@tributary/protocol";
+import { AddressSchema, parseInput, TributaryError } from "@tributary/protocol";
 import type { Command } from "commander";
 import { formatEther } from "ethers";
 import { z } from "zod";
@@ -15,6 +15,7 @@ import { exitWithUsageCode } from "./exit-codes.js";
 const DeployOptionsSchema = z.strictObject({
   rpc: z.url({ message: "must be the JSON-RPC URL of the chain, e.g. http://127.0.0.1:8545" }),
   out: z.string().min(1).optional(),
+  attestationRegistrar: AddressSchema.optional(),
   json: z.boolean().default(false),
   ...KeyOptionsShape,
 });
@@ -85,9 +86,18 @@ function runDeploy(raw: Record<string, unknown>, context: CommandContext): Promi
     } finally {
       provider.destroy();
     }
+    if (options.attestationRegistrar !== undefined) {
+      out.say(`AttestationRegistry's REGISTRAR_ROLE to ${options.attestationRegistrar} (the coordinator's account)`);
+    }
     // Loaded only here: deploying pulls in Hardhat.
     const { deployOverRpc } = await import("@tributary/contracts/rpc-deploy");
-    const deployment = await deployOverRpc({ rpcUrl: options.rpc, privateKey: wallet.privateKey });
+    const { DEFAULT_DEPLOY_OPTIONS } = await import("@tributary/contracts/deploy");
+    const registrar = options.attestationRegistrar;
+    const deployment = await deployOverRpc({
+      rpcUrl: options.rpc,
+      privateKey: wallet.privateKey,
+      options: { ...DEFAULT_DEPLOY_OPTIONS, ...(registrar === undefined ? {} : { attestationRegistrar: registrar }) },
+    });
     await writeDeploymentFile(file, `${JSON.stringify(deployment, null, 2)}\n`);
     out.table(Object.entries(deployment.contracts));
     out.done({ action: "deploy", file, deployment }, [
@@ -105,6 +115,10 @@ export function registerDeployCommand(program: Command, context: CommandContext 
       .description("deploy and wire every Tributary contract on a chain, and write its deployment file")
       .requiredOption("--rpc <url>", "JSON-RPC URL of the chain (any EVM chain; `npx hardhat node` for a local one)")
       .option("--out <file>", "where to write the deployment file (default: contracts/deployments/<chainId>.json)")
+      .option(
+        "--attestation-registrar <address>",
+        "grant AttestationRegistry's REGISTRAR_ROLE to this account (the coordinator's sender, which records the attested enclave keys it verifies); later only governance grants it",
+      )
       .option("--json", "print the result as one JSON line (the last line of stdout)", false)
       .exitOverride(exitWithUsageCode),
     "deployer",

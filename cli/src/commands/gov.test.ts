@@ -1,6 +1,7 @@
 import { DEFAULT_DEPLOY_OPTIONS } from "@tributary/contracts/deploy";
 import type { LocalChain } from "@tributary/contracts/local-chain";
 import {
+  connectAttestationRegistry,
   connectOptimisticVerifier,
   connectStaking,
   connectTrainingJobs,
@@ -8,7 +9,7 @@ import {
   connectTributaryGovernor,
   connectTributaryTimelock,
 } from "@tributary/contracts/typed";
-import { id, type JsonRpcProvider, type Wallet } from "ethers";
+import { id, type JsonRpcProvider, Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type DeployedChain, startDeployedChain } from "../../test-support/deployed-chain.js";
 import { jsonLine, tributary } from "../../test-support/run-tributary.js";
@@ -84,6 +85,7 @@ describe("tributary gov: propose, vote, queue, execute", () => {
   it("changes parameters on chain through the governor and the timelock, refusing each step out of turn", async () => {
     const holder = await chain.fundedWallet({ tokens: 5_000_000n * E18 });
     const member = await chain.fundedWallet();
+    const registrar = Wallet.createRandom().address;
     vi.stubEnv("TRIBUTARY_VOTER_KEY", holder.privateKey);
     expect((await tributary("token", "delegate", "--rpc", chain.url, "--deployment", deploymentFile)).code).toBe(0);
 
@@ -94,6 +96,7 @@ describe("tributary gov: propose, vote, queue, execute", () => {
       "trainingJobs.claimPeriod=7d",
       "treasury.burnShareBps=2500",
       `optimisticVerifier.committeeMember:${member.address}=true`,
+      `attestationRegistry.registrar:${registrar}=true`,
       "governor.votingDelay=12h",
       "timelock.minDelay=1d",
     ];
@@ -115,6 +118,8 @@ describe("tributary gov: propose, vote, queue, execute", () => {
     const treasury = connectTreasury(contracts().Treasury, provider);
     const verifier = connectOptimisticVerifier(contracts().OptimisticVerifier, provider);
     const timelock = connectTributaryTimelock(contracts().TributaryTimelock, provider);
+    const attestation = connectAttestationRegistry(contracts().AttestationRegistry, provider);
+    const registrarRole = id("REGISTRAR_ROLE");
     const calls = [
       [
         contracts().TrainingJobs,
@@ -127,6 +132,10 @@ describe("tributary gov: propose, vote, queue, execute", () => {
       [
         contracts().OptimisticVerifier,
         verifier.interface.encodeFunctionData("setCommitteeMember", [member.address, true]),
+      ],
+      [
+        contracts().AttestationRegistry,
+        attestation.interface.encodeFunctionData("grantRole", [registrarRole, registrar]),
       ],
       [contracts().TributaryGovernor, governor().interface.encodeFunctionData("setVotingDelay", [12n * 3_600n])],
       [contracts().TributaryTimelock, timelock.interface.encodeFunctionData("updateDelay", [DAY])],
@@ -182,6 +191,7 @@ describe("tributary gov: propose, vote, queue, execute", () => {
       `Staking.setUnbondingDelay(delay=${3n * DAY})`,
       "Treasury.setBurnShare(burnBps=2500)",
       `OptimisticVerifier.setCommitteeMember(member=${member.address.toLowerCase()}, isMember=true)`,
+      `AttestationRegistry.grantRole(role=${registrarRole}, account=${registrar.toLowerCase()})`,
       "TributaryGovernor.setVotingDelay(newVotingDelay=43200)",
       `TributaryTimelock.updateDelay(newDelay=${DAY})`,
     ]);
@@ -205,6 +215,7 @@ describe("tributary gov: propose, vote, queue, execute", () => {
     expect(await staking.unbondingDelay()).toBe(3n * DAY);
     expect(await treasury.burnShareBps()).toBe(2_500n);
     expect(await verifier.isCommitteeMember(member.address)).toBe(true);
+    expect(await attestation.hasRole(registrarRole, registrar)).toBe(true);
     expect(await governor().votingDelay()).toBe(12n * 3_600n);
     expect(await timelock.getMinDelay()).toBe(DAY);
 

@@ -184,6 +184,25 @@ export const PARAMETER_CATALOGUE: readonly Param[] = [
     write: async (c, [kind, measurement], allowed) =>
       (await contract(c, "AttestationRegistry")).setMeasurementAllowed.populateTransaction(kind, measurement, allowed),
   }),
+  keyedParam({
+    name: "attestationRegistry.registrar",
+    contract: "AttestationRegistry",
+    setter: "grantRole/revokeRole(REGISTRAR_ROLE)",
+    type: BOOL,
+    keys: [ADDRESS_KEY],
+    description: "whether an account (a coordinator's sender) may record attested enclave keys (REGISTRAR_ROLE)",
+    read: async (c, [account]) => {
+      const registry = await contract(c, "AttestationRegistry");
+      return registry.hasRole(await registry.REGISTRAR_ROLE(), account);
+    },
+    write: async (c, [account], registrar) => {
+      const registry = await contract(c, "AttestationRegistry");
+      const role = await registry.REGISTRAR_ROLE();
+      return registrar
+        ? registry.grantRole.populateTransaction(role, account)
+        : registry.revokeRole.populateTransaction(role, account);
+    },
+  }),
   scalarParam({
     name: "governor.votingDelay",
     contract: "TributaryGovernor",

@@ -1,4 +1,6 @@
 import {
+  type AttestationRegistry,
+  connectAttestationRegistry,
   connectDatasetRegistry,
   connectModelRegistry,
   connectTrainingJobs,
@@ -13,7 +15,7 @@ import { ChainIdMismatchError } from "./chain-errors.js";
 /**
  * The coordinator's connection to the chain: one JSON-RPC provider (a fixed network, so an unreachable node
  * makes calls fail instead of stalling start-up), the contracts, typed and reading through that provider (TrainingJobs
- * and DatasetRegistry, and ModelRegistry when configured), and the sender account when one is configured. Owns no state: the indexer and the sender keep theirs in the database.
+ * and DatasetRegistry, and ModelRegistry and AttestationRegistry when configured), and the sender account when one is configured. Owns no state: the indexer and the sender keep theirs in the database.
  */
 export class ChainClient {
   readonly provider: JsonRpcProvider;
@@ -21,6 +23,7 @@ export class ChainClient {
   readonly trainingJobs: { readonly address: string; readonly contract: TrainingJobs };
   readonly datasetRegistry: { readonly address: string; readonly contract: DatasetRegistry };
   readonly modelRegistry: { readonly address: string; readonly contract: ModelRegistry } | undefined;
+  readonly attestationRegistry: { readonly address: string; readonly contract: AttestationRegistry } | undefined;
   /** Blocks the indexer waits on top of a block before trusting it; readers pin their calls that deep too. */
   readonly confirmations: number;
   /** The sender account (signs offline; never connected to the provider). */
@@ -46,6 +49,13 @@ export class ChainClient {
       config.modelRegistry === undefined
         ? undefined
         : { address: config.modelRegistry, contract: connectModelRegistry(config.modelRegistry, this.provider) };
+    this.attestationRegistry =
+      config.attestationRegistry === undefined
+        ? undefined
+        : {
+            address: config.attestationRegistry,
+            contract: connectAttestationRegistry(config.attestationRegistry, this.provider),
+          };
     this.confirmations = config.confirmations;
     this.wallet = config.senderPrivateKey === undefined ? undefined : new Wallet(config.senderPrivateKey);
   }

@@ -31,7 +31,10 @@ export class ChainIntentEntity {
   @Column({ type: "text" })
   kind!: ChainIntentKind;
 
-  /** The effect: `acceptJob:<jobId>`, `anchorRound:<jobId>:<round>`, `finalizeJob:<jobId>`. Unique among intents not failed. */
+  /**
+   * The effect: `acceptJob:<jobId>`, `anchorRound:<jobId>:<round>`, `finalizeJob:<jobId>`,
+   * `recordAttestation:<signer>:<attestationHash>`. Unique among intents not failed.
+   */
   @Column({ type: "text", name: "dedupe_key" })
   dedupeKey!: string;
 

@@ -6,7 +6,7 @@ import type { ChainIntentEntity, SentTransaction } from "./chain-intent.entity.j
 import type { ChainIntent } from "./chain-intent.js";
 import type { ChainIntentRepository } from "./chain-intent.repository.js";
 import { bumpFees, capFees, type Fees } from "./fee-bump.js";
-import { type IntentOnChain, intentCalldata, intentOnChain } from "./intent-on-chain.js";
+import { type IntentOnChain, intentCalldata, intentOnChain, intentTarget } from "./intent-on-chain.js";
 import { PollingLoop, type StepFailure } from "./polling-loop.js";
 
 export interface ChainSenderOptions {
@@ -148,13 +148,14 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
     if (await this.#settledByState(row, intent)) return true;
     const provider = this.#client.provider;
     const data = await intentCalldata(this.#client, intent);
-    const to = this.#client.trainingJobs.address;
+    const target = intentTarget(this.#client, intent);
+    const to = target.address;
     let gas: bigint;
     try {
       gas = await provider.estimateGas({ from: this.address, to, data });
     } catch (error) {
       if (!isRevert(error)) throw error;
-      const revert = decodeRevert(error, this.#client.trainingJobs.contract.interface);
+      const revert = decodeRevert(error, target.abi);
       await this.#fail(
         row,
         revert?.name ?? "UnknownRevert",
@@ -294,7 +295,7 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
       onChain = await intentOnChain(this.#client, intent);
     } catch (error) {
       if (!isRevert(error)) throw error;
-      const revert = decodeRevert(error, this.#client.trainingJobs.contract.interface);
+      const revert = decodeRevert(error, intentTarget(this.#client, intent).abi);
       await this.#fail(row, revert?.name ?? "UnknownRevert", revert?.args ?? []);
       return true;
     }
@@ -318,16 +319,17 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** The custom error the intent's call reverts with now, if any. */
   async #simulate(intent: ChainIntent): Promise<DecodedRevert | undefined> {
+    const target = intentTarget(this.#client, intent);
     try {
       await this.#client.provider.estimateGas({
         from: this.address,
-        to: this.#client.trainingJobs.address,
+        to: target.address,
         data: await intentCalldata(this.#client, intent),
       });
       return undefined;
     } catch (error) {
       if (!isRevert(error)) throw error;
-      return decodeRevert(error, this.#client.trainingJobs.contract.interface);
+      return decodeRevert(error, target.abi);
     }
   }
 

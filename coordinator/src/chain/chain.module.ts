@@ -1,6 +1,7 @@
 import { type DynamicModule, Module, type Provider } from "@nestjs/common";
 import type { ChainConfig, CoordinatorConfig } from "../config/coordinator-config.js";
 import { TransactionRunner } from "../database/transaction-runner.repository.js";
+import { AttestationRegistryReader } from "./attestation-registry-reader.js";
 import { ChainClient } from "./chain-client.js";
 import { ChainDatasetRepository } from "./chain-dataset.repository.js";
 import { ChainIndexRepository } from "./chain-index.repository.js";
@@ -48,7 +49,8 @@ const RECORDS = [ChainDatasetRepository, ChainJobRepository, ChainIntentReposito
 /**
  * The chain: the repositories of what the indexer learnt and of the outbox (global, so that datasets, jobs,
  * rounds, trainers and the ledger read them), and, only when `config.chain` is set, the client, the indexer, the
- * sender and the JobSpec upload route, and with `chain.modelRegistry` the `ModelRegistryReader`. Without a chain configured the coordinator is exactly the off-chain one.
+ * sender and the JobSpec upload route, with `chain.modelRegistry` the `ModelRegistryReader` and with
+ * `chain.attestationRegistry` the `AttestationRegistryReader`. Without a chain configured the coordinator is exactly the off-chain one.
  * The indexer and the sender start at application bootstrap and stop at shutdown; the sender exists only with
  * `chain.senderPrivateKey`. Knows nothing of jobs, rounds or trainers: adoption lives in the jobs module.
  */
@@ -86,6 +88,14 @@ export class ChainModule {
         useFactory: (client: ChainClient) => new ModelRegistryReader(client),
       });
       exports.push(ModelRegistryReader);
+    }
+    if (chain.attestationRegistry !== undefined) {
+      providers.push({
+        provide: AttestationRegistryReader,
+        inject: [ChainClient],
+        useFactory: (client: ChainClient) => new AttestationRegistryReader(client),
+      });
+      exports.push(AttestationRegistryReader);
     }
     if (chain.senderPrivateKey !== undefined) {
       providers.push({

@@ -1,5 +1,7 @@
+import type { Interface } from "ethers";
 import type { ChainClient } from "./chain-client.js";
-import type { ChainIntent } from "./chain-intent.js";
+import { isRevert } from "./chain-errors.js";
+import type { ChainIntent, RecordAttestationArgs } from "./chain-intent.js";
 
 /** What the chain already says about an intent's effect. */
 export type IntentOnChain =
@@ -15,8 +17,26 @@ const FINALIZED = 3n;
 const OPEN = 1n;
 const STATUS_NAMES = ["None", "Open", "Running", "Finalized", "Cancelled"];
 
-/** The calldata of the intent's TrainingJobs call. */
+/** The contract an intent calls (TrainingJobs, or AttestationRegistry for a record) and its ABI, to decode reverts. */
+export function intentTarget(client: ChainClient, intent: ChainIntent): { address: string; abi: Interface } {
+  if (intent.kind !== "recordAttestation") {
+    return { address: client.trainingJobs.address, abi: client.trainingJobs.contract.interface };
+  }
+  const registry = client.attestationRegistry;
+  if (registry === undefined) throw new TypeError("a recordAttestation intent needs chain.attestationRegistry");
+  return { address: registry.address, abi: registry.contract.interface };
+}
+
+/** The calldata of the intent's call. */
 export async function intentCalldata(client: ChainClient, intent: ChainIntent): Promise<string> {
+  if (intent.kind === "recordAttestation") {
+    const { signer, kind, measurement, attestationHash, expiry } = intent.args;
+    const registry = client.attestationRegistry?.contract;
+    if (registry === undefined) throw new TypeError("a recordAttestation intent needs chain.attestationRegistry");
+    return (
+      await registry.recordAttestation.populateTransaction(signer, kind, measurement, attestationHash, BigInt(expiry))
+    ).data;
+  }
   const jobs = client.trainingJobs.contract;
   if (intent.kind === "acceptJob") return (await jobs.acceptJob.populateTransaction(BigInt(intent.args.jobId))).data;
   if (intent.kind === "anchorRound") {
@@ -29,12 +49,13 @@ export async function intentCalldata(client: ChainClient, intent: ChainIntent): 
 
 /**
  * Reads the contract's state for the intent's slot (`getRound` for an anchor, `getJob` for an acceptance or a
- * finalisation) at
+ * finalisation, `getAttestation` for a record) at
  * the latest block: the check the sender makes before every first send and every resend, so an effect that
  * already happened (a crash after broadcasting, a lost record) is recognised instead of sent again. Reverts (an
  * unknown job) propagate.
  */
 export async function intentOnChain(client: ChainClient, intent: ChainIntent): Promise<IntentOnChain> {
+  if (intent.kind === "recordAttestation") return attestationOnChain(client, intent.args);
   const jobs = client.trainingJobs.contract;
   if (intent.kind === "acceptJob") {
     const job = await jobs.getJob(BigInt(intent.args.jobId));
@@ -58,4 +79,29 @@ export async function intentOnChain(client: ChainClient, intent: ChainIntent): P
   const [root, total] = [job.payoutRoot.toLowerCase(), job.payoutTotal.toString()];
   if (root === payoutRoot && total === payoutTotal) return { state: "done" };
   return { state: "conflict", name: "JobFinalizedWithOtherPayout", args: [jobId, root, total] };
+}
+
+/**
+ * A record is done when the registry holds this very document for the signer; a record of another document that
+ * lasts at least as long supersedes it (a later attestation of the same key); anything else is still to be sent.
+ */
+async function attestationOnChain(client: ChainClient, args: RecordAttestationArgs): Promise<IntentOnChain> {
+  const registry = client.attestationRegistry?.contract;
+  if (registry === undefined) throw new TypeError("a recordAttestation intent needs chain.attestationRegistry");
+  let record: Awaited<ReturnType<typeof registry.getAttestation>>;
+  try {
+    record = await registry.getAttestation(args.signer);
+  } catch (error) {
+    if (isRevert(error)) return { state: "not-yet" }; // AttestationRegistryNoAttestation: nothing recorded yet
+    throw error;
+  }
+  if (record.attestationHash.toLowerCase() === args.attestationHash) return { state: "done" };
+  if (record.expiry >= BigInt(args.expiry)) {
+    return {
+      state: "conflict",
+      name: "AttestationSuperseded",
+      args: [args.signer, record.attestationHash.toLowerCase(), String(record.expiry)],
+    };
+  }
+  return { state: "not-yet" };
 }

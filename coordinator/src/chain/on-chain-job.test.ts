@@ -254,6 +254,7 @@ describe("anchoring through failures", () => {
       chainId: chain.chainId,
       trainingJobs: chain.system.deployment.contracts.TrainingJobs.toLowerCase(),
       coordinator: sender.address.toLowerCase(),
+      attestationRegistry: chain.system.deployment.contracts.AttestationRegistry.toLowerCase(),
     });
     const { owners, datasets, jobId } = await onChainJob(coordinator, sender, 2);
     // clients.min is 3; only two of the three owners ever log in.

@@ -1,6 +1,7 @@
 import { DEPLOYED_CONTRACTS, parseDeployment } from "@tributary/contracts/deployments";
 import { describe, expect, it } from "vitest";
-import { configFromDeployment, configFromEnv, configInputFromEnv, resolveConfig } from "./coordinator-config.js";
+import { configFromEnv, configInputFromEnv } from "./config-from-env.js";
+import { configFromDeployment, resolveConfig } from "./coordinator-config.js";
 
 // Hardhat's first two development accounts: a key and its address (published with Hardhat), and another address.
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -10,6 +11,14 @@ const JOBS = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
 const REGISTRY = "0xe7f1725e7734ce288f8367e1bb143e90bb3f0512";
 
 const chain = { rpcUrl: "http://127.0.0.1:8545", trainingJobs: JOBS, datasetRegistry: REGISTRY };
+/** A chain in the environment, with the sender key or (read-only) the coordinator address. */
+const chainEnv = (account: { TRIBUTARY_SENDER_KEY: string } | { TRIBUTARY_COORDINATOR_ADDRESS: string }) => ({
+  TRIBUTARY_RPC_URL: chain.rpcUrl,
+  TRIBUTARY_TRAINING_JOBS: JOBS,
+  TRIBUTARY_DATASET_REGISTRY: REGISTRY,
+  TRIBUTARY_VERIFYING_CONTRACT: JOBS,
+  ...account,
+});
 
 describe("item 12: configuration defaults that fail safe", () => {
   it("is production whenever a chain is configured, development only when asked for (or without a chain)", () => {
@@ -32,19 +41,45 @@ describe("item 12: configuration defaults that fail safe", () => {
   });
 
   it("follows ModelRegistry only when told where it is (TRIBUTARY_MODEL_REGISTRY)", () => {
-    const env = {
-      TRIBUTARY_RPC_URL: chain.rpcUrl,
-      TRIBUTARY_TRAINING_JOBS: JOBS,
-      TRIBUTARY_DATASET_REGISTRY: REGISTRY,
-      TRIBUTARY_VERIFYING_CONTRACT: JOBS,
-      TRIBUTARY_SENDER_KEY: KEY,
-    };
+    const env = chainEnv({ TRIBUTARY_SENDER_KEY: KEY });
     expect(configFromEnv(env).chain?.modelRegistry).toBeUndefined();
     expect(
       configFromEnv({ ...env, TRIBUTARY_MODEL_REGISTRY: OTHER.toUpperCase().replace("0X", "0x") }).chain?.modelRegistry,
     ).toBe(OTHER);
     expect(() => configFromEnv({ ...env, TRIBUTARY_MODEL_REGISTRY: "0x12" })).toThrow(
       /chain\.modelRegistry: must be a 20-byte hex address/,
+    );
+  });
+
+  it("reads the attestation settings: registry, allowlisted measurements, collateral, TCB policy, TTL", () => {
+    const env = chainEnv({ TRIBUTARY_SENDER_KEY: KEY });
+    const defaults = configFromEnv(env);
+    expect(defaults.chain?.attestationRegistry).toBeUndefined();
+    expect(defaults.tcbPolicy).toEqual({ allowedStatuses: ["UpToDate"], allowedAdvisoryIds: [] });
+    expect(defaults.attestationTtlS).toBe(86_400);
+    const pcr0 = "ab".repeat(48);
+    const mrenclave = "cd".repeat(32);
+    const set = configFromEnv({
+      ...env,
+      TRIBUTARY_ATTESTATION_REGISTRY: OTHER,
+      TRIBUTARY_ALLOWED_MEASUREMENTS: `nitro:${pcr0.toUpperCase()}, sgx:${mrenclave}`,
+      TRIBUTARY_DCAP_COLLATERAL_DIR: "/etc/tributary/collateral",
+      TRIBUTARY_TCB_ALLOWED_STATUSES: "SWHardeningNeeded",
+      TRIBUTARY_TCB_ALLOWED_ADVISORIES: "INTEL-SA-00615",
+      TRIBUTARY_ATTESTATION_MAX_AGE_S: "600",
+      TRIBUTARY_ATTESTATION_TTL_S: "3600",
+    });
+    expect(set.chain?.attestationRegistry).toBe(OTHER);
+    expect(set.allowedMeasurements).toEqual({ nitro: [pcr0], sgx: [mrenclave] });
+    expect(set.dcapCollateralDir).toBe("/etc/tributary/collateral");
+    expect(set.tcbPolicy).toEqual({
+      allowedStatuses: ["UpToDate", "SWHardeningNeeded"],
+      allowedAdvisoryIds: ["INTEL-SA-00615"],
+    });
+    expect([set.attestationMaxAgeS, set.attestationTtlS]).toEqual([600, 3600]);
+    expect(() => configFromEnv({ ...env, TRIBUTARY_ALLOWED_MEASUREMENTS: "sev:abcd" })).toThrow(/allowedMeasurements/);
+    expect(() => configFromEnv({ ...env, TRIBUTARY_TCB_ALLOWED_STATUSES: "Revoked" })).toThrow(
+      /tcbPolicy\.allowedStatuses\[1\]/,
     );
   });
 
@@ -89,13 +124,7 @@ describe("item 12: configuration defaults that fail safe", () => {
   });
 
   it("reads the payment-token allowlist and the liveness bounds from the environment, with their defaults", () => {
-    const env = {
-      TRIBUTARY_RPC_URL: chain.rpcUrl,
-      TRIBUTARY_TRAINING_JOBS: JOBS,
-      TRIBUTARY_DATASET_REGISTRY: REGISTRY,
-      TRIBUTARY_VERIFYING_CONTRACT: JOBS,
-      TRIBUTARY_COORDINATOR_ADDRESS: OTHER,
-    };
+    const env = chainEnv({ TRIBUTARY_COORDINATOR_ADDRESS: OTHER });
     const defaults = configFromEnv(env);
     expect(defaults.chain?.paymentTokens).toBeUndefined();
     expect([defaults.maxDeadlineExtensions, defaults.jobStartTimeoutS]).toEqual([3, 3_600]);
@@ -136,7 +165,13 @@ describe("a coordinator configured from a deployment file (`tributary coordinato
       port: 9_000,
       databaseUrl: "postgres://db/tributary",
       mode: "production",
-      chain: { rpcUrl: chain.rpcUrl, trainingJobs: JOBS, datasetRegistry: REGISTRY, startBlock: 1_234 },
+      chain: {
+        rpcUrl: chain.rpcUrl,
+        trainingJobs: JOBS,
+        datasetRegistry: REGISTRY,
+        attestationRegistry: OTHER,
+        startBlock: 1_234,
+      },
     });
   });
 

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Deployment } from "@tributary/contracts/deployments";
+import { ALLOWABLE_TCB_STATUSES } from "@tributary/enclave-compute";
 import { AddressSchema, parseInput } from "@tributary/protocol";
 import { computeAddress } from "ethers";
 import { z } from "zod";
@@ -19,6 +20,12 @@ export const ChainConfigSchema = z.strictObject({
    * providers, and whose registrants publish model metadata here. Absent: no model routes, no such readers.
    */
   modelRegistry: AddressSchema.optional(),
+  /**
+   * AttestationRegistry, where the coordinator records the hardware-attested trainer keys it verified (its sender
+   * needs `REGISTRAR_ROLE`) and from which jobs requiring attested trainers read who is attested. Absent: no
+   * records, and such jobs are refused.
+   */
+  attestationRegistry: AddressSchema.optional(),
   /** The deployment's first block (`Deployment.startBlock`): the indexer starts here on an empty database. */
   startBlock: z.number().int().nonnegative().default(0),
   /**
@@ -108,8 +115,40 @@ const CoordinatorConfigFields = z.strictObject({
   jobStartTimeoutS: z.number().positive().default(3_600),
   /** How old an attestation may be when presented, in seconds. */
   attestationMaxAgeS: z.number().positive().default(300),
-  /** Allowlisted measurements per TEE kind; the simulator's is added automatically in development mode. */
-  allowedMeasurements: z.partialRecord(z.enum(["nitro", "sgx", "tdx"]), z.array(z.string())).default({}),
+  /**
+   * Allowlisted measurements per TEE kind, lower-case hex: Nitro PCR0, SGX MRENCLAVE, TDX MRTD. The simulator's is
+   * added automatically in development mode.
+   */
+  allowedMeasurements: z
+    .partialRecord(
+      z.enum(["nitro", "sgx", "tdx"]),
+      z.array(z.string().regex(/^([0-9a-f]{2})+$/, "must be lower-case hex")),
+    )
+    .default({}),
+  /**
+   * Seconds an attested key stays attested after its document was issued: the expiry recorded on
+   * AttestationRegistry, never past the end of the evidence's validity (a Nitro document's leaf certificate).
+   */
+  attestationTtlS: z
+    .number()
+    .int()
+    .positive()
+    .max(365 * 86_400)
+    .default(86_400),
+  /**
+   * Where the DCAP collateral of SGX and TDX quotes lies: a directory of `sgx-<fmspc>.json` / `tdx-<fmspc>.json`
+   * files in dcap-qvl's QuoteCollateralV3 JSON, as Intel's PCS or a PCCS serves it for the platform (FMSPC) the
+   * trainers run on, read at every verification (refresh them before their `nextUpdate`). Absent: SGX and TDX
+   * attestations are refused (`collateral-unavailable`).
+   */
+  dcapCollateralDir: z.string().min(1).optional(),
+  /** Which TCB outcomes SGX/TDX quotes may have: `UpToDate` without advisories unless more are allowed here. */
+  tcbPolicy: z
+    .strictObject({
+      allowedStatuses: z.array(z.enum(ALLOWABLE_TCB_STATUSES)).min(1).default(["UpToDate"]),
+      allowedAdvisoryIds: z.array(z.string().regex(/^[A-Z]+-[A-Z]+-[0-9]+$/, "must be an advisory id")).default([]),
+    })
+    .default({ allowedStatuses: ["UpToDate"], allowedAdvisoryIds: [] }),
   /**
    * The origin clients reach this coordinator at (scheme://host:port): sign-in messages must name it. Absent: the
    * address it listens on, `http://host:port`.
@@ -200,97 +239,6 @@ export function developmentWithChain(config: CoordinatorConfig): boolean {
   return config.mode === "development" && config.chain !== undefined;
 }
 
-const EnvSchema = z.object({
-  TRIBUTARY_MODE: z.enum(["development", "production"]).optional(),
-  TRIBUTARY_HOST: z.string().optional(),
-  TRIBUTARY_PORT: z.coerce.number().optional(),
-  DATABASE_URL: z.string().optional(),
-  TRIBUTARY_DB_SCHEMA: z.string().optional(),
-  TRIBUTARY_DATA_DIR: z.string().optional(),
-  TRIBUTARY_CHAIN_ID: z.coerce.number().optional(),
-  TRIBUTARY_VERIFYING_CONTRACT: z.string().optional(),
-  TRIBUTARY_RPC_URL: z.string().optional(),
-  TRIBUTARY_TRAINING_JOBS: z.string().optional(),
-  TRIBUTARY_DATASET_REGISTRY: z.string().optional(),
-  TRIBUTARY_MODEL_REGISTRY: z.string().optional(),
-  TRIBUTARY_CHAIN_START_BLOCK: z.coerce.number().optional(),
-  TRIBUTARY_CHAIN_CONFIRMATIONS: z.coerce.number().optional(),
-  TRIBUTARY_SENDER_KEY: z.string().optional(),
-  TRIBUTARY_CHAIN_POLL_MS: z.coerce.number().optional(),
-  TRIBUTARY_FEE_BUMP_AFTER_MS: z.coerce.number().optional(),
-  TRIBUTARY_COORDINATOR_ADDRESS: z.string().optional(),
-  /** Comma-separated token addresses. */
-  TRIBUTARY_PAYMENT_TOKENS: z.string().optional(),
-  TRIBUTARY_MAX_DEADLINE_EXTENSIONS: z.coerce.number().optional(),
-  TRIBUTARY_JOB_START_TIMEOUT_S: z.coerce.number().optional(),
-  TRIBUTARY_PUBLIC_ORIGIN: z.string().optional(),
-  TRIBUTARY_SESSION_SECRET: z.string().optional(),
-  TRIBUTARY_SESSION_TTL_S: z.coerce.number().optional(),
-  TRIBUTARY_MAX_VALIDATION_SET_BYTES: z.coerce.number().optional(),
-  TRIBUTARY_REQUESTS_PER_MINUTE: z.coerce.number().optional(),
-  TRIBUTARY_MAX_HANDSHAKE_BYTES: z.coerce.number().optional(),
-  TRIBUTARY_MAX_SOCKETS_PER_IP: z.coerce.number().optional(),
-  TRIBUTARY_MAX_SOCKETS_PER_ADDRESS: z.coerce.number().optional(),
-});
-
-function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
-}
-
-/**
- * The coordinator's environment variables as configuration input, not yet checked as a whole: `configFromEnv` parses
- * it, and `tributary coordinator` first lays its flags and a deployment file over it. A variable of the wrong type
- * throws naming it.
- */
-export function configInputFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfigInput {
-  const vars = parseInput(EnvSchema, env, "environment");
-  const chain =
-    vars.TRIBUTARY_RPC_URL === undefined || vars.TRIBUTARY_RPC_URL === ""
-      ? undefined
-      : definedOnly({
-          rpcUrl: vars.TRIBUTARY_RPC_URL,
-          trainingJobs: vars.TRIBUTARY_TRAINING_JOBS,
-          datasetRegistry: vars.TRIBUTARY_DATASET_REGISTRY,
-          modelRegistry: vars.TRIBUTARY_MODEL_REGISTRY,
-          startBlock: vars.TRIBUTARY_CHAIN_START_BLOCK,
-          confirmations: vars.TRIBUTARY_CHAIN_CONFIRMATIONS,
-          senderPrivateKey: vars.TRIBUTARY_SENDER_KEY,
-          pollIntervalMs: vars.TRIBUTARY_CHAIN_POLL_MS,
-          bumpAfterMs: vars.TRIBUTARY_FEE_BUMP_AFTER_MS,
-          coordinator: vars.TRIBUTARY_COORDINATOR_ADDRESS,
-          paymentTokens: vars.TRIBUTARY_PAYMENT_TOKENS?.split(",").map((token) => token.trim()),
-        });
-  const defined = Object.fromEntries(
-    Object.entries({
-      mode: vars.TRIBUTARY_MODE,
-      host: vars.TRIBUTARY_HOST,
-      port: vars.TRIBUTARY_PORT,
-      databaseUrl: vars.DATABASE_URL === "" ? undefined : vars.DATABASE_URL,
-      databaseSchema: vars.TRIBUTARY_DB_SCHEMA,
-      dataDir: vars.TRIBUTARY_DATA_DIR,
-      chainId: vars.TRIBUTARY_CHAIN_ID,
-      verifyingContract: vars.TRIBUTARY_VERIFYING_CONTRACT,
-      maxDeadlineExtensions: vars.TRIBUTARY_MAX_DEADLINE_EXTENSIONS,
-      jobStartTimeoutS: vars.TRIBUTARY_JOB_START_TIMEOUT_S,
-      publicOrigin: vars.TRIBUTARY_PUBLIC_ORIGIN,
-      sessionSecret: vars.TRIBUTARY_SESSION_SECRET,
-      sessionTtlS: vars.TRIBUTARY_SESSION_TTL_S,
-      maxValidationSetBytes: vars.TRIBUTARY_MAX_VALIDATION_SET_BYTES,
-      requestsPerMinute: vars.TRIBUTARY_REQUESTS_PER_MINUTE,
-      maxHandshakeBytes: vars.TRIBUTARY_MAX_HANDSHAKE_BYTES,
-      maxSocketsPerIp: vars.TRIBUTARY_MAX_SOCKETS_PER_IP,
-      maxSocketsPerAddress: vars.TRIBUTARY_MAX_SOCKETS_PER_ADDRESS,
-      chain,
-    }).filter(([, value]) => value !== undefined),
-  );
-  return defined as CoordinatorConfigInput;
-}
-
-/** Reads the coordinator's environment variables; an invalid value throws naming the variable. */
-export function configFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfig {
-  return parseInput(CoordinatorConfigSchema, configInputFromEnv(env), "coordinator configuration");
-}
-
 /**
  * What a deployment file (`contracts/deployments/<chainId>.json`) fixes of a coordinator on that chain reached at
  * `rpcUrl`: the chain id, the EIP-712 domain (TrainingJobs), the two contracts it indexes and the block to start from.
@@ -305,6 +253,7 @@ export function configFromDeployment(deployment: Deployment, rpcUrl: string) {
       trainingJobs: contracts.TrainingJobs,
       datasetRegistry: contracts.DatasetRegistry,
       modelRegistry: contracts.ModelRegistry,
+      attestationRegistry: contracts.AttestationRegistry,
       startBlock,
     },
   } satisfies CoordinatorConfigInput;

@@ -9,6 +9,7 @@ import { Liveness1733200000000 } from "./migrations/1733200000000-liveness.js";
 import { AccessControl1733250000000 } from "./migrations/1733250000000-access-control.js";
 import { CommittedCounts1733300000000 } from "./migrations/1733300000000-committed-counts.js";
 import { ModelMetadata1733400000000 } from "./migrations/1733400000000-model-metadata.js";
+import { AttestedKeys1733500000000 } from "./migrations/1733500000000-attested-keys.js";
 
 /** Pool size against a real PostgreSQL server. */
 const POSTGRES_POOL_SIZE = 10;
@@ -37,6 +38,7 @@ export function dataSourceOptions(
       AccessControl1733250000000,
       CommittedCounts1733300000000,
       ModelMetadata1733400000000,
+      AttestedKeys1733500000000,
     ],
     migrationsRun: true,
     synchronize: false,

@@ -26,6 +26,11 @@ export class HealthController {
       tee: development
         ? "SIMULATED attestations accepted (development mode: no hardware guarantee)"
         : "hardware TEEs only",
+      attestationKinds: [
+        "nitro",
+        ...(this.config.dcapCollateralDir === undefined ? [] : ["sgx", "tdx"]),
+        ...(development ? ["simulated"] : []),
+      ],
       ...(developmentWithChain(this.config)
         ? {
             warning:
@@ -39,6 +44,9 @@ export class HealthController {
               chainId: this.config.chainId,
               trainingJobs: chain.trainingJobs.toLowerCase(),
               coordinator: (chain.coordinator ?? computeAddress(chain.senderPrivateKey as string)).toLowerCase(),
+              ...(chain.attestationRegistry === undefined
+                ? {}
+                : { attestationRegistry: chain.attestationRegistry.toLowerCase() }),
             },
           }),
     };

@@ -113,6 +113,15 @@ export class JobsService {
       ]);
     }
     if (spec.scoring.method !== "examples") await this.#checkValidationSet(spec, spec.scoring.validationSetCid);
+    if (spec.attestation?.required === true && this.config.chain?.attestationRegistry === undefined) {
+      throw new InvalidInputError("JobSpec", [
+        {
+          path: "JobSpec.attestation.required",
+          message:
+            "this coordinator cannot run a job requiring attested trainers: it has no AttestationRegistry configured (chain.attestationRegistry, TRIBUTARY_ATTESTATION_REGISTRY)",
+        },
+      ]);
+    }
     return layout;
   }
 

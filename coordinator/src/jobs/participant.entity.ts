@@ -32,4 +32,12 @@ export class ParticipantEntity {
 
   @Column({ type: "timestamptz", name: "attested_at" })
   attestedAt!: Date;
+
+  /** SHA-256 (0x hex) of the hardware attestation document it was admitted with; null for the simulator. */
+  @Column({ type: "text", name: "attestation_hash", nullable: true })
+  attestationHash!: string | null;
+
+  /** When its record on AttestationRegistry expires; null for the simulator. */
+  @Column({ type: "timestamptz", name: "attestation_expiry", nullable: true })
+  attestationExpiry!: Date | null;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from "@nestjs/common";
 import { InjectDataSource } from "@nestjs/typeorm";
 import type { DataSource } from "typeorm";
+import { Transaction } from "../database/transaction-runner.repository.js";
 import { ParticipantEntity } from "./participant.entity.js";
 
 /** The trainers admitted to each job (`participants`). */
@@ -8,10 +9,11 @@ import { ParticipantEntity } from "./participant.entity.js";
 export class ParticipantRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Admits (or re-admits, with its new attestation) a trainer to a job; returns the row written. */
-  async admit(values: ParticipantEntity): Promise<ParticipantEntity> {
-    const participant = this.db.getRepository(ParticipantEntity).create(values);
-    await this.db.getRepository(ParticipantEntity).upsert(participant, ["jobId", "trainer"]);
+  /** Admits (or re-admits, with its new attestation) a trainer to a job in `tx`; returns the row written. */
+  async admit(tx: Transaction, values: ParticipantEntity): Promise<ParticipantEntity> {
+    const rows = Transaction.entityManager(tx).getRepository(ParticipantEntity);
+    const participant = rows.create(values);
+    await rows.upsert(participant, ["jobId", "trainer"]);
     return participant;
   }
 

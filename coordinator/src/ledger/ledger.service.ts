@@ -20,6 +20,7 @@ import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import type { JobEntity } from "../jobs/job.entity.js";
 import { JobRepository } from "../jobs/job.repository.js";
+import type { ParticipantEntity } from "../jobs/participant.entity.js";
 import { ParticipantRepository } from "../jobs/participant.repository.js";
 import { ModelRepository } from "../models/model.repository.js";
 import { RoundRepository } from "../rounds/round.repository.js";
@@ -34,13 +35,31 @@ function txOf(intent: ChainIntentEntity | undefined, anchoredTx?: string): Ledge
   return { status: intent.status, txHash: hash as Bytes32 | null };
 }
 
+/** The attestation a participant was admitted with, as the ledger shows it. */
+function attestationOf(
+  participant: ParticipantEntity | undefined,
+): Pick<LedgerLeaf, "attestationKind" | "attestation"> {
+  const kind = AttestationKindSchema.safeParse(participant?.teeKind);
+  if (participant === undefined || !kind.success) return {};
+  const { measurement, attestationHash, attestationExpiry } = participant;
+  return {
+    attestationKind: kind.data,
+    attestation: {
+      kind: kind.data,
+      measurement,
+      ...(attestationHash === null ? {} : { attestationHash: attestationHash as Bytes32 }),
+      ...(attestationExpiry === null ? {} : { expiry: Math.floor(attestationExpiry.getTime() / 1000) }),
+    },
+  };
+}
+
 /**
  * A round leaf with what an auditor needs to check it: the trainer's EIP-712 signature over the update header
- * (with the nonce, δ and metrics hash it signed; the metrics themselves stay private) and the kind of attestation
- * the trainer joined with. Every accepted update's row holds these, so old rounds are served signed too.
+ * (with the nonce, δ and metrics hash it signed; the metrics themselves stay private) and the attestation the
+ * trainer joined with (kind, measurement and, when recorded on AttestationRegistry, the document's hash and the
+ * record's expiry). Every accepted update's row holds these, so old rounds are served signed too.
  */
-function leafOf(update: UpdateEntity, teeKind: string | undefined): LedgerLeaf {
-  const kind = AttestationKindSchema.safeParse(teeKind);
+function leafOf(update: UpdateEntity, participant: ParticipantEntity | undefined): LedgerLeaf {
   return {
     trainer: update.trainer as Address,
     updateHash: update.updateHash as Bytes32,
@@ -54,7 +73,7 @@ function leafOf(update: UpdateEntity, teeKind: string | undefined): LedgerLeaf {
     nonce: update.nonce as Bytes32,
     delta: update.delta,
     metricsHash: metricsHash(update.metrics),
-    ...(kind.success ? { attestationKind: kind.data } : {}),
+    ...attestationOf(participant),
   };
 }
 
@@ -90,8 +109,8 @@ export class LedgerService {
     const intents = await this.intents.findLive(keys);
     const intentByKey = new Map(intents.map((intent) => [intent.dedupeKey, intent]));
     const anchors = await this.anchorRows.findByJob(jobId);
-    const teeKinds = new Map(
-      (await this.participants.findByJob(jobId)).map((participant) => [participant.trainer, participant.teeKind]),
+    const participants = new Map(
+      (await this.participants.findByJob(jobId)).map((participant) => [participant.trainer, participant]),
     );
     const epsilonByDataset: Record<string, number | null> = {};
     for (const update of updates) {
@@ -126,7 +145,7 @@ export class LedgerService {
           anchor: txOf(intentByKey.get(`anchorRound:${job.id}:${chainRound}`), anchored?.txHash),
           leaves: updates
             .filter((update) => update.round === round.round)
-            .map((update) => leafOf(update, teeKinds.get(update.trainer))),
+            .map((update) => leafOf(update, participants.get(update.trainer))),
         };
       }),
       epsilonByDataset,

@@ -1,6 +1,14 @@
 import { randomInt } from "node:crypto";
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+  Optional,
+} from "@nestjs/common";
 import { SOCKET_EVENTS } from "@tributary/protocol";
+import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import type { JobEntity } from "../jobs/job.entity.js";
@@ -45,6 +53,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     @Inject(INSTRUCTION_SENDER) private readonly sessions: InstructionSender,
     @Inject(RoundsService) private readonly rounds: RoundsService,
+    @Optional() @Inject(AttestationRegistryReader) private readonly attested?: AttestationRegistryReader,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -154,7 +163,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
       }
       return false;
     }
-    const online = await this.#onlineParticipants(job.id);
+    const online = await this.#onlineParticipants(job);
     const kind = job.status === "evaluating" ? "evaluate" : "train";
     await this.rounds.setStatusMessage(job, null);
     if (kind === "train") {
@@ -181,7 +190,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
         };
       }
     }
-    const online = await this.#onlineParticipants(job.id);
+    const online = await this.#onlineParticipants(job);
     if (job.status === "evaluating") {
       return online.length > 0 ? undefined : { reason: "no admitted trainer is online to evaluate the final model" };
     }
@@ -193,8 +202,9 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
       };
     }
     if (online.length < min) {
+      const attested = job.spec.attestation?.required === true ? " and attested on AttestationRegistry" : "";
       return {
-        reason: `${online.length} of the ${min} admitted trainers needed (clients.min) are online for datasets ${job.spec.datasetIds.join(", ")}`,
+        reason: `${online.length} of the ${min} admitted trainers needed (clients.min) are online${attested} for datasets ${job.spec.datasetIds.join(", ")}`,
       };
     }
     return undefined;
@@ -221,7 +231,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     if (!expired && answered < assignments.length) return false;
     // Not enough answers: replace drop-outs and refusers with admitted trainers not yet asked, and wait longer.
     const asked = new Set(assignments.map((a) => a.trainer));
-    const fresh = (await this.#onlineParticipants(job.id)).filter((trainer) => !asked.has(trainer));
+    const fresh = (await this.#onlineParticipants(job)).filter((trainer) => !asked.has(trainer));
     const missing = needed - useful;
     if (fresh.length === 0 && answered === assignments.length) {
       await this.rounds.fail(
@@ -249,12 +259,23 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     return false;
   }
 
-  async #onlineParticipants(jobId: string): Promise<string[]> {
-    const participants = await this.participants.findByJob(jobId);
-    return participants
+  /**
+   * The admitted trainers online now, in order; for a job requiring attested trainers only those whose key counts
+   * as attested on AttestationRegistry at the confirmed head (so no trainer is asked for an update it would be
+   * refused: its record may still be on its way through the outbox).
+   */
+  async #onlineParticipants(job: JobEntity): Promise<string[]> {
+    const participants = await this.participants.findByJob(job.id);
+    const online = participants
       .map((p) => p.trainer)
       .filter((trainer) => this.sessions.isOnline(trainer))
       .sort();
+    const requirement = job.spec.attestation;
+    if (requirement?.required !== true) return online;
+    const reader = this.attested;
+    if (reader === undefined) return [];
+    const refusals = await Promise.all(online.map((trainer) => reader.refusal(trainer, requirement.kinds)));
+    return online.filter((_, index) => refusals[index] === undefined);
   }
 
   async #sendAll(job: JobEntity): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Inject, Injectable, Logger } from "@nestjs/common";
+import { Inject, Injectable, Logger, Optional } from "@nestjs/common";
 import { validateUpdate } from "@tributary/aggregation";
 import {
   type Address,
@@ -11,6 +11,7 @@ import {
   tributaryDomain,
 } from "@tributary/protocol";
 import { BlobStore, contentId } from "../blobs/blob-store.js";
+import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { TransactionRunner } from "../database/transaction-runner.repository.js";
@@ -23,7 +24,8 @@ import { UpdateRejectedError } from "./update-rejected-error.js";
 
 /**
  * Validates and stores trainers' updates: EIP-712 signature by the logged-in trainer, selected for this round with
- * this nonce, once, for its own dataset; bytes matching the declared hash, the job's layout, finite and within
+ * this nonce, once, for its own dataset; for a job requiring attested trainers, the key attested and unexpired on
+ * AttestationRegistry (at the confirmed head) with one of the job's kinds; bytes matching the declared hash, the job's layout, finite and within
  * the norm bound. Only then is the update persisted: the row, atomically with the assignment, then the blob before it commits.
  */
 @Injectable()
@@ -39,6 +41,7 @@ export class UpdateIntake {
     @Inject(ParticipantRepository) private readonly participants: ParticipantRepository,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+    @Optional() @Inject(AttestationRegistryReader) private readonly attested?: AttestationRegistryReader,
   ) {}
 
   async submit(sender: Address, update: SignedModelUpdate, bytes: Uint8Array): Promise<void> {
@@ -83,6 +86,16 @@ export class UpdateIntake {
     }
     if (participant.datasetId !== update.datasetId) {
       throw new UpdateRejectedError("wrong-dataset", `joined with dataset ${participant.datasetId}`);
+    }
+    const requirement = job.spec.attestation;
+    if (requirement?.required === true) {
+      const refusal =
+        this.attested === undefined
+          ? "this coordinator has no AttestationRegistry configured"
+          : await this.attested.refusal(update.trainer, requirement.kinds);
+      if (refusal !== undefined) {
+        throw new UpdateRejectedError("not-attested", `job ${update.jobId} accepts only attested trainers: ${refusal}`);
+      }
     }
     const creditable = creditableExamples(participant.recordCount, job.spec);
     if (update.numExamples > creditable) {

@@ -10,6 +10,7 @@ export type UpdateRejection =
   | "duplicate"
   | "round-closed"
   | "wrong-dataset"
+  | "not-attested"
   | "too-many-examples"
   | "hash-mismatch"
   | "invalid-update";

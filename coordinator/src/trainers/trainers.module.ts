@@ -1,4 +1,5 @@
 import { Global, Module } from "@nestjs/common";
+import { AttestationModule } from "../attestation/attestation.module.js";
 import { AuthModule } from "../auth/auth.module.js";
 import { DatasetsModule } from "../datasets/datasets.module.js";
 import { JOB_ANNOUNCER } from "../jobs/job-announcer.js";
@@ -18,7 +19,7 @@ import { TrainersService } from "./trainers.service.js";
  */
 @Global()
 @Module({
-  imports: [AuthModule, DatasetsModule, JobsModule, RoundsModule],
+  imports: [AttestationModule, AuthModule, DatasetsModule, JobsModule, RoundsModule],
   controllers: [TrainersController],
   providers: [
     TrainerRepository,

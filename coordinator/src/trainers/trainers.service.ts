@@ -1,13 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Inject, Injectable, Logger } from "@nestjs/common";
 import {
-  type AttestationPolicy,
-  attestationUserData,
-  checkAttestation,
-  SIMULATED_MEASUREMENT,
-  SimulatedAttestationVerifier,
-} from "@tributary/enclave-compute";
-import {
   type Address,
   type Attest,
   type Bytes32,
@@ -16,9 +9,9 @@ import {
   manifestCommitment,
   TributaryError,
 } from "@tributary/protocol";
+import { AttestationRegistrar } from "../attestation/attestation-registrar.js";
 import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
-import { COORDINATOR_CONFIG } from "../common/tokens.js";
-import type { CoordinatorConfig } from "../config/coordinator-config.js";
+import { TransactionRunner } from "../database/transaction-runner.repository.js";
 import { DatasetRepository } from "../datasets/dataset.repository.js";
 import { DatasetManifestRepository } from "../datasets/dataset-manifest.repository.js";
 import { JobRepository } from "../jobs/job.repository.js";
@@ -34,12 +27,13 @@ export class TrainerAuthError extends TributaryError {
   }
 }
 
-/** Trainer identity: login by key signature, admission to jobs by attestation under the coordinator's policy. */
+/**
+ * Trainer identity: login by key signature, admission to jobs by attestation under the coordinator's policy (the
+ * attestation module's registrar verifies it and records hardware-attested keys on AttestationRegistry).
+ */
 @Injectable()
 export class TrainersService {
   readonly #logger = new Logger("trainers");
-  readonly #policy: AttestationPolicy;
-  readonly #verifiers = [new SimulatedAttestationVerifier()];
   /** Attestation challenges handed out by `join`, per trainer and job; single use. */
   readonly #challenges = new Map<string, Bytes32>();
 
@@ -51,17 +45,9 @@ export class TrainersService {
     @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
     @Inject(DatasetManifestRepository) private readonly manifests: DatasetManifestRepository,
     @Inject(TrainerSessions) private readonly sessions: TrainerSessions,
-    @Inject(COORDINATOR_CONFIG) config: CoordinatorConfig,
-  ) {
-    this.#policy = {
-      mode: config.mode,
-      allowedMeasurements: {
-        ...config.allowedMeasurements,
-        ...(config.mode === "development" ? { simulated: [SIMULATED_MEASUREMENT] } : {}),
-      },
-      maxAgeMs: config.attestationMaxAgeS * 1000,
-    };
-  }
+    @Inject(AttestationRegistrar) private readonly registrar: AttestationRegistrar,
+    @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
+  ) {}
 
   /**
    * Records the login of a trainer whose handshake sign-in verified as `address`: it must own `datasetId`.
@@ -169,37 +155,48 @@ export class TrainersService {
     return nonce;
   }
 
-  /** Step two: verify the attestation (key, job and nonce bound) and admit the trainer to the job. */
+  /**
+   * Step two: verify the attestation (key, job and nonce bound) and admit the trainer to the job. A job that
+   * requires attested trainers takes only a hardware attestation of its kinds whose measurement is allowlisted on
+   * AttestationRegistry. A hardware-attested key is recorded there through the outbox, in the transaction that
+   * admits it. This is what the socket gateway calls for the `attest` event.
+   */
   async admit(trainer: Address, datasetId: string, attest: Attest): Promise<ParticipantEntity> {
     const recordCount = await this.#committedRecordCount(datasetId);
     const key = `${trainer}:${attest.jobId}`;
     const nonce = this.#challenges.get(key);
     if (nonce === undefined) throw new TrainerAuthError("NO_CHALLENGE", `ask to join job ${attest.jobId} first`);
-    const claims = await checkAttestation(
-      {
-        kind: attest.kind,
-        document: attest.document,
-        expectedUserData: attestationUserData({ signer: trainer, jobId: attest.jobId, coordinatorNonce: nonce }),
-        expectedNonce: Buffer.from(nonce.slice(2), "hex"),
-        now: Date.now(),
-      },
-      this.#policy,
-      this.#verifiers,
-    );
+    const verified = await this.registrar.verify({
+      kind: attest.kind,
+      document: attest.document,
+      signer: trainer,
+      jobId: attest.jobId,
+      coordinatorNonce: nonce,
+    });
     // Used up only by an attestation that verified: a malformed one leaves the challenge for the next attempt.
     this.#challenges.delete(key);
+    const { claims } = verified;
+    const job = await this.jobs.findById(attest.jobId);
+    await this.registrar.checkRequirement(attest.jobId, job?.spec.attestation, verified);
     if (claims.simulated) {
       this.#logger.warn(`trainer ${trainer} joined job ${attest.jobId} with a SIMULATED attestation (no TEE)`);
     }
-    return this.participantRows.admit({
-      jobId: attest.jobId,
-      trainer,
-      datasetId,
-      teeKind: claims.kind,
-      simulated: claims.simulated,
-      measurement: claims.measurement,
-      recordCount,
-      attestedAt: new Date(),
+    const record = await this.registrar.planRecord(trainer, verified);
+    return this.transactions.run(async (tx) => {
+      const participant = await this.participantRows.admit(tx, {
+        jobId: attest.jobId,
+        trainer,
+        datasetId,
+        teeKind: claims.kind,
+        simulated: claims.simulated,
+        measurement: claims.measurement,
+        recordCount,
+        attestedAt: new Date(),
+        attestationHash: verified.attestationHash,
+        attestationExpiry: verified.expiry === null ? null : new Date(verified.expiry * 1000),
+      });
+      if (record !== undefined) await this.registrar.commitRecord(tx, record);
+      return participant;
     });
   }
 

@@ -30,15 +30,16 @@ export type DcapCollateral = z.infer<typeof DcapCollateralSchema>;
 
 const TcbComponentSchema = z.object({ svn: z.number().int().min(0).max(255) });
 const components = z.array(TcbComponentSchema).length(16);
-const TcbStatusSchema = z.enum([
+/** Every TCB status a policy may allow (all but `Revoked`), in Intel's order from best to worst. */
+export const ALLOWABLE_TCB_STATUSES = [
   "UpToDate",
   "SWHardeningNeeded",
   "ConfigurationNeeded",
   "ConfigurationAndSWHardeningNeeded",
   "OutOfDate",
   "OutOfDateConfigurationNeeded",
-  "Revoked",
-]);
+] as const;
+const TcbStatusSchema = z.enum([...ALLOWABLE_TCB_STATUSES, "Revoked"]);
 export type TcbStatus = z.infer<typeof TcbStatusSchema>;
 const advisoryIds = z.array(z.string()).default([]);
 

@@ -1,4 +1,5 @@
 import type { X509Certificate } from "@peculiar/x509";
+import { pemCertificates } from "./certificate-chain.js";
 import { rejectDcap } from "./dcap-rejection.js";
 import {
   DER_ENUMERATED,
@@ -13,6 +14,7 @@ import {
   derUnsigned,
   expect,
 } from "./der.js";
+import type { DcapQuote } from "./quote-parser.js";
 
 /** Intel's SGX extension of PCK certificates (Intel SGX PCK Certificate and CRL Profile, section 1.3.5). */
 export const SGX_EXTENSION_OID = "1.2.840.113741.1.13.1";
@@ -78,4 +80,13 @@ export function readPckPlatform(certificate: X509Certificate): PckPlatform {
     if (!(error instanceof DerError)) throw error;
     return rejectDcap("malformed", "pck-certificate", `unreadable SGX extension: ${error.message}`);
   }
+}
+
+/**
+ * The FMSPC (hex) of the platform a quote names in its PCK certificate, read without verifying anything: it says
+ * which collateral (TCB info is per FMSPC) to verify the quote with.
+ */
+export function quoteFmspc(quote: DcapQuote): string {
+  const [leaf] = pemCertificates(quote.pckChainPem, "pck-certificate-chain");
+  return Buffer.from(readPckPlatform(leaf as X509Certificate).fmspc).toString("hex");
 }
