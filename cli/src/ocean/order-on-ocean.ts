@@ -7,7 +7,7 @@ import {
   type OceanOrder,
 } from "@tributary/contracts/ocean";
 import { TributaryError } from "@tributary/protocol";
-import { type Provider, parseEther, type Wallet, ZeroAddress, ZeroHash } from "ethers";
+import { type Provider, parseEther, type Signer, ZeroAddress, ZeroHash } from "ethers";
 import type { Output } from "../chain/output.js";
 import { RefusedError } from "../chain/run-command.js";
 import { type MinedTransaction, sendAndWait } from "../chain/transactions.js";
@@ -31,7 +31,7 @@ const NO_PROVIDER_FEE: ProviderFees = {
 
 export interface OrderOnOceanInput {
   /** The researcher (the order's consumer and payer), connected to the chain. */
-  readonly wallet: Wallet;
+  readonly wallet: Signer;
   readonly ocean: OceanAddresses;
   readonly datasetRegistry: string;
   readonly datasetId: string;
@@ -56,7 +56,7 @@ export async function orderOnOcean(out: Output, input: OrderOnOceanInput): Promi
   const provider = wallet.provider;
   if (provider === null) throw new TributaryError("INVALID_INPUT", "the researcher's wallet is not connected");
   const dataset = await publishedDataset(provider, input);
-  const consumer = wallet.address;
+  const consumer = await wallet.getAddress();
   const held = await checkOceanOrder({ provider, dataset, consumer, fromBlock: ocean.startBlock });
   if (held.valid) {
     out.say(

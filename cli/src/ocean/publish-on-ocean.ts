@@ -8,7 +8,7 @@ import {
 } from "@tributary/contracts/ocean";
 import type { DatasetRegistry } from "@tributary/contracts/typed";
 import { type Address, type Bytes32, OCEAN_DDO_VERSION, type OceanDdo, TributaryError } from "@tributary/protocol";
-import { hexlify, Interface, parseEther, sha256, toUtf8Bytes, type Wallet, ZeroAddress } from "ethers";
+import { hexlify, Interface, type Provider, parseEther, type Signer, sha256, toUtf8Bytes, ZeroAddress } from "ethers";
 import type { Output } from "../chain/output.js";
 import { RefusedError } from "../chain/run-command.js";
 import { type MinedTransaction, sendAndWait } from "../chain/transactions.js";
@@ -19,7 +19,7 @@ const DATATOKEN_CAP = "1000000";
 
 export interface PublishOnOceanInput {
   /** The dataset's owner on DatasetRegistry, connected to the chain. */
-  readonly wallet: Wallet;
+  readonly wallet: Signer;
   readonly registry: DatasetRegistry;
   readonly ocean: OceanAddresses;
   readonly datasetId: string;
@@ -54,10 +54,11 @@ export async function publishOnOcean(out: Output, input: PublishOnOceanInput): P
   if (provider === null) throw new TributaryError("INVALID_INPUT", "the owner's wallet is not connected to a chain");
   const registryAddress = (await registry.getAddress()).toLowerCase() as Address;
   const registered = await registry.getDataset(BigInt(datasetId));
-  if (registered.owner.toLowerCase() !== wallet.address.toLowerCase()) {
+  const owner = await wallet.getAddress();
+  if (registered.owner.toLowerCase() !== owner.toLowerCase()) {
     throw new RefusedError(
       "NOT_DATASET_OWNER",
-      `dataset ${datasetId} is owned by ${registered.owner.toLowerCase()}, not by ${wallet.address.toLowerCase()}: only its owner publishes it on Ocean`,
+      `dataset ${datasetId} is owned by ${registered.owner.toLowerCase()}, not by ${owner.toLowerCase()}: only its owner publishes it on Ocean`,
     );
   }
   const query = { provider, ocean, datasetRegistry: registryAddress, datasetId };
@@ -69,7 +70,6 @@ export async function publishOnOcean(out: Output, input: PublishOnOceanInput): P
     return { dataset: before.dataset, published: false, transactions: [] };
   }
   const config = oceanLibConfig(ocean);
-  const owner = wallet.address;
   const name = input.name ?? `Tributary dataset ${datasetId}`;
   const transactions: MinedTransaction[] = [];
   const created = await sendAndWait(out, {
@@ -156,7 +156,7 @@ export async function publishOnOcean(out: Output, input: PublishOnOceanInput): P
 
 /** The data NFT and datatoken `createNftWithErc20` created, from its receipt's factory events. */
 async function createdTokens(
-  provider: NonNullable<Wallet["provider"]>,
+  provider: Provider,
   hash: string,
 ): Promise<{ nft: Address; datatoken: Address }> {
   const receipt = await provider.getTransactionReceipt(hash);
