@@ -8,8 +8,6 @@ import { withChain } from "../chain/chain-session.js";
 import { addChainOptions, ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
 import { runCommand } from "../chain/run-command.js";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
-import { orderOnOcean, publishedDataset } from "../ocean/order-on-ocean.js";
-import { publishOnOcean } from "../ocean/publish-on-ocean.js";
 
 const base = { ...ChainOptionsShape, ...KeyOptionsShape };
 const PublishOptionsSchema = z.strictObject({
@@ -50,6 +48,8 @@ export function runOceanPublish(raw: Record<string, unknown>, context: CommandCo
     const wallet = await walletFor("trainer", options, out);
     await withChain(options, context, async (chain) => {
       const { ocean } = await oceanOf(chain);
+      // Loaded only here: @oceanprotocol/lib, which no other command needs.
+      const { publishOnOcean } = await import("../ocean/publish-on-ocean.js");
       const published = await publishOnOcean(out, {
         wallet: wallet.connect(chain.provider),
         registry: await chain.contract("DatasetRegistry"),
@@ -83,6 +83,7 @@ function runOceanOrder(raw: Record<string, unknown>, context: CommandContext = {
     const wallet = await walletFor("researcher", options, out);
     await withChain(options, context, async (chain) => {
       const { ocean, registry } = await oceanOf(chain);
+      const { orderOnOcean } = await import("../ocean/order-on-ocean.js");
       const ordered = await orderOnOcean(out, {
         wallet: wallet.connect(chain.provider),
         ocean,
@@ -111,11 +112,7 @@ function runOceanShow(raw: Record<string, unknown>, context: CommandContext = {}
         out.done({ chainId: chain.chainId, datasetId: options.id, ocean: found });
         return;
       }
-      const dataset = await publishedDataset(chain.provider, {
-        ocean,
-        datasetRegistry: registry,
-        datasetId: options.id,
-      });
+      const { dataset } = found;
       out.table([
         ["DID", dataset.did],
         ["data NFT", dataset.nft],

@@ -1,17 +1,12 @@
 import { Datatoken, Dispenser, type ProviderFees } from "@oceanprotocol/lib";
-import {
-  checkOceanOrder,
-  findOceanDataset,
-  type OceanAddresses,
-  type OceanDataset,
-  type OceanOrder,
-} from "@tributary/contracts/ocean";
+import { checkOceanOrder, type OceanAddresses, type OceanDataset, type OceanOrder } from "@tributary/contracts/ocean";
 import { TributaryError } from "@tributary/protocol";
-import { type Provider, parseEther, type Signer, ZeroAddress, ZeroHash } from "ethers";
+import { parseEther, type Signer, ZeroAddress, ZeroHash } from "ethers";
 import type { Output } from "../chain/output.js";
 import { RefusedError } from "../chain/run-command.js";
 import { type MinedTransaction, sendAndWait } from "../chain/transactions.js";
 import { OCEAN_NETWORK, oceanLibConfig } from "./ocean-lib-config.js";
+import { publishedDataset } from "./published-dataset.js";
 
 /**
  * No provider fee: no Ocean Provider prices the compute (the owner's trainer agent runs it, paid per round on
@@ -96,27 +91,4 @@ export async function orderOnOcean(out: Output, input: OrderOnOceanInput): Promi
   const now = await checkOceanOrder({ provider, dataset, consumer, fromBlock: ocean.startBlock });
   if (!now.valid) throw new TributaryError("OCEAN_ORDER_UNREADABLE", `the order was sent but ${now.reason}`);
   return { dataset, order: now.order, ordered: true, transactions };
-}
-
-/** The dataset's Ocean publication; refused when there is none or it cannot be read. */
-export async function publishedDataset(
-  provider: Provider,
-  input: Omit<OrderOnOceanInput, "wallet">,
-): Promise<OceanDataset> {
-  const found = await findOceanDataset({
-    provider,
-    ocean: input.ocean,
-    datasetRegistry: input.datasetRegistry,
-    datasetId: input.datasetId,
-  });
-  if (found.kind === "none") {
-    throw new RefusedError("NOT_ON_OCEAN", `dataset ${input.datasetId} is not published on Ocean by its owner`);
-  }
-  if (found.kind === "invalid") {
-    throw new RefusedError(
-      "OCEAN_PUBLICATION_INVALID",
-      `dataset ${input.datasetId}'s Ocean publication: ${found.reason}`,
-    );
-  }
-  return found.dataset;
 }

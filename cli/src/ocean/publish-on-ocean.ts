@@ -155,10 +155,7 @@ export async function publishOnOcean(out: Output, input: PublishOnOceanInput): P
 }
 
 /** The data NFT and datatoken `createNftWithErc20` created, from its receipt's factory events. */
-async function createdTokens(
-  provider: Provider,
-  hash: string,
-): Promise<{ nft: Address; datatoken: Address }> {
+async function createdTokens(provider: Provider, hash: string): Promise<{ nft: Address; datatoken: Address }> {
   const receipt = await provider.getTransactionReceipt(hash);
   const factory = new Interface(oceanArtifact("ERC721Factory").abi);
   let nft: Address | undefined;
