@@ -271,6 +271,29 @@ describe("a dataset published on Ocean: the researcher must hold a datatoken ord
     expect((await request(coordinator.url, "GET", `/jobs/${firstJob}`)).status).toBe(404);
   });
 
+  it("job create refuses before escrowing anything while the researcher holds no order", async () => {
+    const specFile = path.join(path.dirname(deploymentFile), "spec.json");
+    await writeFile(specFile, JSON.stringify({ ...SPEC, datasetIds: [first.datasetId] }));
+    const token = connectTributaryToken(chain.system.deployment.contracts.TributaryToken, provider);
+    const before = await token.balanceOf(researcher.address);
+    vi.stubEnv("TRIBUTARY_RESEARCHER_KEY", researcher.privateKey);
+    const ran = await tributary(
+      "job",
+      "create",
+      specFile,
+      "--reward",
+      "1000",
+      "--coordinator",
+      coordinator.url,
+      ...chainFlags(),
+    );
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(
+      `dataset ${first.datasetId} is published on Ocean Protocol: order its compute service first (tributary ocean order ${first.datasetId})`,
+    );
+    expect(await token.balanceOf(researcher.address)).toBe(before);
+  });
+
   it("adopts the job once the researcher ordered the dataset's compute service (one datatoken paid to the owner)", async () => {
     const ran = await order(first.datasetId);
     expect(ran.stderr).toBe("");

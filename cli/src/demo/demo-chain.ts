@@ -260,6 +260,7 @@ export class DemoChain {
       wallet: this.researcher,
       trainingJobs: this.#jobs,
       datasets: this.#datasets,
+      ocean: this.#deployment.ocean,
     };
   }
 
