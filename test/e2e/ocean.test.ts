@@ -4,7 +4,7 @@ import path from "node:path";
 import { ConfigHelper, generateDid, Nft, NftFactory } from "@oceanprotocol/lib";
 import { LocalChain } from "@tributary/contracts/local-chain";
 import { deployOcean, type OceanAddresses, oceanDatasetKey } from "@tributary/contracts/ocean";
-import { connectTrainingJobs, connectTributaryToken } from "@tributary/contracts/typed";
+import { connectDatasetRegistry, connectTrainingJobs, connectTributaryToken } from "@tributary/contracts/typed";
 import type { Coordinator, CoordinatorConfigInput } from "@tributary/coordinator";
 import { initTrainingBackend } from "@tributary/model-runtime";
 import type { Bytes32, DatasetId, JobId } from "@tributary/protocol";
@@ -316,6 +316,51 @@ describe("a dataset published on Ocean: the researcher must hold a datatoken ord
     expect(trained.round).toBe(0);
     expect(owner.events.some((event) => event.type === "job-refused")).toBe(false);
     expect(owner.trainReads()).toBeGreaterThan(0);
+  });
+
+  it("no order grants access once the owner revoked the asset (Ocean's metadata state 3), as `ocean show` reports", async () => {
+    const show = async () => {
+      const ran = await tributary("ocean", "show", first.datasetId, "--consumer", researcher.address, ...chainFlags());
+      expect(ran.code).toBe(0);
+      return jsonLine(ran.stdout) as { order: { valid: boolean; reason?: string } };
+    };
+    expect((await show()).order.valid).toBe(true);
+    // The owner revokes the asset with Ocean's own library.
+    const owner = first.wallet.connect(provider);
+    await (await oceanLib(owner).nft.setMetadataState(first.nft, owner.address, 3)).wait();
+    const revoked = await show();
+    expect(revoked.order).toEqual({
+      valid: false,
+      reason: `asset ${first.did} is revoked by its publisher: its orders grant no access`,
+    });
+  });
+
+  it("a publication whose commitment is no longer the dataset's is invalid: every job on the dataset is refused", async () => {
+    const { contracts } = chain.system.deployment;
+    const owner = first.wallet.connect(provider);
+    const registry = connectDatasetRegistry(contracts.DatasetRegistry, owner);
+    const current = await registry.getDataset(BigInt(first.datasetId));
+    const changed = `0x${"5a".repeat(32)}`;
+    await (
+      await registry.updateDataset(
+        BigInt(first.datasetId),
+        changed,
+        current.metadataURI,
+        current.pricePerRound,
+        current.epsilon,
+        current.delta,
+      )
+    ).wait();
+    const ran = await tributary("ocean", "show", first.datasetId, ...chainFlags());
+    const { ocean: found } = jsonLine(ran.stdout) as { ocean: { kind: string; reason: string } };
+    expect(found.kind).toBe("invalid");
+    expect(found.reason).toBe(
+      `${first.did} publishes commitment ${first.shard.commitment}, dataset ${first.datasetId} commits to ${changed} on DatasetRegistry`,
+    );
+    const jobId = await createJob(first.datasetId);
+    expect(await refusal(jobId)).toContain(
+      `dataset ${first.datasetId} is published on Ocean (data NFT ${first.nft}) but no order can be checked against it`,
+    );
   });
 
   it("the agent refuses a job whose researcher's order expired: no record read, no ε spent", async () => {
