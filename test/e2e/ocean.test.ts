@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ConfigHelper, generateDid, Nft, NftFactory } from "@oceanprotocol/lib";
 import { LocalChain } from "@tributary/contracts/local-chain";
-import { deployOcean, type OceanAddresses, oceanDatasetKey } from "@tributary/contracts/ocean";
+import { type OceanAddresses, OceanAddressesSchema, oceanDatasetKey } from "@tributary/contracts/ocean";
 import { connectDatasetRegistry, connectTrainingJobs, connectTributaryToken } from "@tributary/contracts/typed";
 import type { Coordinator, CoordinatorConfigInput } from "@tributary/coordinator";
 import { initTrainingBackend } from "@tributary/model-runtime";
@@ -63,13 +63,21 @@ beforeAll(async () => {
   provider = chain.provider();
   db = await (DATABASES[0] as (typeof DATABASES)[number]).setup();
   sender = await chain.fundedWallet();
-  ocean = await deployOcean((await chain.fundedWallet()).connect(provider));
+  // The operator deploys Ocean's contracts with the CLI, which adds them to the deployment file.
+  const dir = await mkdtemp(path.join(tmpdir(), "tributary-ocean-"));
+  deploymentFile = path.join(dir, "deployment.json");
+  await writeFile(deploymentFile, JSON.stringify(chain.system.deployment));
+  vi.stubEnv("TRIBUTARY_DEPLOYER_KEY", (await chain.fundedWallet()).privateKey);
+  const deployed = await tributary("ocean", "deploy", "--rpc", chain.url, "--deployment", deploymentFile, "--json");
+  expect(deployed.code).toBe(0);
+  ocean = OceanAddressesSchema.parse(JSON.parse(await readFile(deploymentFile, "utf8")).ocean);
+  expect(ocean.chainId).toBe(chain.chainId);
+  const again = await tributary("ocean", "deploy", "--rpc", chain.url, "--deployment", deploymentFile);
+  expect(again.code).not.toBe(0);
+  expect(again.stderr).toContain(`already names Ocean's contracts (ERC721Factory ${ocean.ERC721Factory})`);
   coordinator = await startChainCoordinator(chain, db, sender, {}, {
     chain: { ocean },
   } as Partial<CoordinatorConfigInput>);
-  const dir = await mkdtemp(path.join(tmpdir(), "tributary-ocean-"));
-  deploymentFile = path.join(dir, "deployment.json");
-  await writeFile(deploymentFile, JSON.stringify({ ...chain.system.deployment, ocean }));
   researcher = (await chain.fundedWallet({ tokens: 10n * REWARD })).connect(provider);
 }, 180_000);
 
