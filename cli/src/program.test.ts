@@ -36,7 +36,7 @@ describe("tributary", () => {
     expect(groups).toEqual([
       ["Options", []],
       ["Data owner", ["dataset", "trainer", "claim"]],
-      ["Researcher", ["job", "privacy"]],
+      ["Researcher", ["job", "ocean", "privacy"]],
       ["Compute-to-data", ["c2d"]],
       ["Provider / staker / router", ["stake", "provider", "router"]],
       ["Models (buyers, researchers)", ["model"]],

@@ -12,6 +12,7 @@ import { registerJobCommand } from "./commands/job.js";
 import { registerKeyCommand } from "./commands/key.js";
 import { registerLedgerCommand } from "./commands/ledger.js";
 import { registerModelCommand } from "./commands/model.js";
+import { registerOceanCommand } from "./commands/ocean.js";
 import { registerPrivacyCommand } from "./commands/privacy.js";
 import { registerProviderCommand } from "./commands/provider.js";
 import { registerRouterCommand } from "./commands/router.js";
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   registerClaimCommand(program);
   program.commandsGroup(HELP_GROUPS.researcher);
   registerJobCommand(program);
+  registerOceanCommand(program);
   registerPrivacyCommand(program);
   program.commandsGroup(HELP_GROUPS.computeToData);
   registerC2dCommand(program);

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { OceanAddressesSchema } from "./ocean/ocean-addresses.js";
 
 /** Every contract one deployment of Tributary consists of, by contract name. */
 export const DEPLOYED_CONTRACTS = [
@@ -37,6 +38,12 @@ export const DeploymentSchema = z.object({
   /** ISO-8601 time the deployment finished. */
   deployedAt: z.iso.datetime(),
   contracts: z.object(contractsShape).strict(),
+  /**
+   * Ocean Protocol's contracts on the same chain, when datasets are published there as Ocean data NFTs (Ocean's own
+   * deployment on a public network, `deployOcean`'s on a chain of one's own): coordinators and trainer agents then
+   * check researchers' datatoken orders on them.
+   */
+  ocean: OceanAddressesSchema.optional(),
 });
 
 export type Deployment = z.infer<typeof DeploymentSchema>;

@@ -25,7 +25,7 @@ export function ownerManifest(owner: Wallet, index: number) {
   return testManifest(EXAMPLES[index] as number, `on chain ${owner.address}`);
 }
 
-/** A coordinator following `chain`'s TrainingJobs and sending from `sender`. */
+/** A coordinator following `chain`'s TrainingJobs and sending from `sender` (`overrides.chain` adds to its chain config). */
 export async function startChainCoordinator(
   chain: LocalChain,
   db: TestDatabase,
@@ -55,6 +55,7 @@ export async function startChainCoordinator(
         senderPrivateKey: sender.privateKey,
         pollIntervalMs: 50,
         maxBackoffMs: 200,
+        ...overrides.chain,
       },
     },
     { ...(process.env.TEST_LOGS ? {} : { logger: false }), ...options },

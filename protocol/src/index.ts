@@ -196,6 +196,16 @@ export {
   type UpdateMetrics,
   UpdateMetricsSchema,
 } from "./model-update.js";
+export {
+  OCEAN_COMPUTE_SERVICE,
+  OCEAN_DDO_VERSION,
+  type OceanDdo,
+  OceanDdoSchema,
+  type OceanService,
+  OceanServiceSchema,
+  type TributaryBinding,
+  TributaryBindingSchema,
+} from "./ocean-ddo.js";
 export { type InputIssue, InvalidInputError, parseInput } from "./parse.js";
 export { type Contribution, computePayouts, PayoutInputError, type PayoutPlan, payoutFee } from "./payouts.js";
 export {

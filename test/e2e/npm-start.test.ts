@@ -24,6 +24,7 @@ const SUMMARY_FIELDS = [
   "ledgerVerified",
   "loss",
   "market",
+  "ocean",
   "payouts",
   "rounds",
 ];
@@ -191,6 +192,27 @@ describe("npm start (tributary up)", () => {
     expect(summary).toMatchObject({ ledgerVerified: true, market: null });
     expect(stdout).not.toMatch(/^market/m);
     expect(stdout).not.toMatch(/registerModel|register job/);
+  }, 300_000);
+
+  it("--ocean: each owner publishes its dataset on Ocean, the researcher orders each, the owners' agents check the orders, the job runs", async () => {
+    const { stdout, summary } = await up(["--chain-port", "0", "--rounds", "1", "--no-market", "--ocean"]);
+    expect(summary).toMatchObject({ ledgerVerified: true, market: null });
+    const ocean = summary.ocean as {
+      factory: string;
+      nfts: string[];
+      datatokens: string[];
+      dids: string[];
+      orders: string[];
+    };
+    expect(Object.keys(ocean).sort()).toEqual(["datatokens", "dids", "factory", "nfts", "orders"]);
+    for (const list of [ocean.nfts, ocean.datatokens, ocean.dids, ocean.orders]) {
+      expect(list).toHaveLength(2);
+      expect(new Set(list).size).toBe(2);
+    }
+    for (const did of ocean.dids) expect(did).toMatch(/^did:op:[0-9a-f]{64}$/);
+    expect(stdout).toMatch(/the researcher holds an Ocean order for each of the 2 datasets/);
+    // Each owner's agent states that it checks the job's researcher's order on chain before every round.
+    expect(stdout.match(/trainer \d: .*the job's researcher must hold a valid datatoken order/g)).toHaveLength(2);
   }, 300_000);
 
   it("with --rpc, runs on a chain it did not start: escrow = claims + fee + refund to the wei, read from the chain", async () => {

@@ -19,6 +19,7 @@ export {
   JobSpecMismatchError,
   OFF_CHAIN_ADMISSION,
 } from "./agent/job-admission.js";
+export { OceanOrderAdmission, type OceanOrderAdmissionOptions } from "./agent/ocean-order-admission.js";
 export {
   DatasetPrivacyGuard,
   type DpSgdHyperParams,

@@ -5,6 +5,7 @@ import { runDatasetDeactivate, runDatasetTransfer, runDatasetUpdate } from "./da
 import { runDatasetEnrol } from "./dataset-enrol.js";
 import { addDatasetDirOptions } from "./dataset-options.js";
 import { runDatasetBudget, runDatasetList, runDatasetShow } from "./dataset-view.js";
+import { registerOceanPublish } from "./ocean.js";
 
 type Run = (raw: Record<string, unknown>) => Promise<void>;
 
@@ -25,7 +26,10 @@ function signedByOwner(command: Command, run: Run): void {
   addKeyOption(addChainOptions(command), "trainer", KEY).action(withArgument("id", run));
 }
 
-/** Adds `dataset enrol|show|list|update|deactivate|transfer|budget`: the data owner's DatasetRegistry commands. */
+/**
+ * Adds `dataset enrol|show|list|update|deactivate|transfer|budget|ocean-publish`: the data owner's DatasetRegistry
+ * commands, and its dataset's publication on Ocean Protocol.
+ */
 export function registerDatasetCommand(program: Command): void {
   const dataset = program
     .command("dataset")
@@ -94,4 +98,6 @@ export function registerDatasetCommand(program: Command): void {
     "ε spent per job from the trainer's privacy ledger on disk, against the budget enrolled on chain (exit 1 when the trainer enforces or spent more)",
   ).option("--state-dir <dir>", "the trainer's --state-dir", ".tributary/trainer");
   addChainOptions(budget).action(withArgument("id", runDatasetBudget));
+
+  registerOceanPublish(dataset);
 }

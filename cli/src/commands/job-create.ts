@@ -85,6 +85,7 @@ export function runJobCreate(raw: Record<string, unknown>, context: CommandConte
           wallet: signer,
           trainingJobs: await chain.contract("TrainingJobs"),
           datasets: await chain.contract("DatasetRegistry"),
+          ocean: (await chain.deployment()).deployment.ocean,
         },
         coordinator,
         {

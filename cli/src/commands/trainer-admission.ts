@@ -1,7 +1,12 @@
 import { connectRpc } from "@tributary/auditor";
 import { connectDatasetRegistry } from "@tributary/contracts/typed";
 import { AddressSchema, parseInput, TributaryError } from "@tributary/protocol";
-import { ChainJobAdmission, type JobAdmission, OFF_CHAIN_ADMISSION } from "@tributary/trainer-agent";
+import {
+  ChainJobAdmission,
+  type JobAdmission,
+  OceanOrderAdmission,
+  OFF_CHAIN_ADMISSION,
+} from "@tributary/trainer-agent";
 import { resolveDeployment } from "../chain/deployment.js";
 import { readDataset } from "../dataset/dataset-records.js";
 import type { EnrolledBudget } from "./trainer-budget.js";
@@ -16,7 +21,9 @@ export interface TrainerChainOptions {
 
 /**
  * The owner's job admission: with `--rpc`, every job is checked on the chain (contract addresses from
- * `--deployment` or the deployment file for the RPC's chain, never from the coordinator); without, none is. With
+ * `--deployment` or the deployment file for the RPC's chain, never from the coordinator), and when the deployment
+ * names Ocean Protocol's contracts, the researcher's datatoken order for a dataset published there
+ * (`OceanOrderAdmission`); without, none is. With
  * `--rpc`, also the (ε, δ) the dataset enrolled on DatasetRegistry (a dataset the registry does not know is an
  * error).
  */
@@ -41,7 +48,7 @@ export async function trainerAdmission(options: TrainerChainOptions): Promise<{
         : options.paymentTokens
             .split(",")
             .map((token, index) => parseInput(AddressSchema, token.trim(), `--payment-tokens[${index}]`));
-    const admission = new ChainJobAdmission({
+    const onChain = new ChainJobAdmission({
       runner: provider,
       chainId: Number(chainId),
       trainingJobs: deployment.contracts.TrainingJobs,
@@ -49,6 +56,17 @@ export async function trainerAdmission(options: TrainerChainOptions): Promise<{
       datasetId: options.datasetId,
       allowedTokens,
     });
+    // With Ocean's contracts in the deployment, a dataset the owner published there trains only for order holders.
+    const admission =
+      deployment.ocean === undefined
+        ? onChain
+        : new OceanOrderAdmission(onChain, {
+            provider,
+            ocean: deployment.ocean,
+            trainingJobs: deployment.contracts.TrainingJobs,
+            datasetRegistry: deployment.contracts.DatasetRegistry,
+            datasetId: options.datasetId,
+          });
     const dataset = await readDataset(
       connectDatasetRegistry(deployment.contracts.DatasetRegistry, provider),
       options.datasetId,

@@ -8,6 +8,7 @@ import type { DemoChainOptions } from "../demo/demo-chain.js";
 import type { MarketOptions } from "../demo/demo-market.js";
 import { STRATEGY_NAMES } from "../demo/demo-strategy.js";
 import { formatMarket, marketJson } from "../demo/market-summary.js";
+import { formatOcean, oceanJson } from "../demo/ocean-summary.js";
 import { formatSettlement, payoutsJson } from "../demo/payout-summary.js";
 import { EXIT } from "./exit-codes.js";
 
@@ -53,6 +54,7 @@ const UpOptionsSchema = z
     deployment: z.string().min(1).optional(),
     confirmations: z.coerce.number().int().min(0).max(1000).optional(),
     market: z.boolean(),
+    ocean: z.boolean(),
     licencePrice: TribSchema,
     requests: z.coerce.number().int().min(1).max(100_000),
   })
@@ -152,6 +154,11 @@ export function registerUpCommand(program: Command): void {
     )
     .option("--deployment <file>", "with --rpc: the deployment file (default contracts/deployments/<chainId>.json)")
     .option("--confirmations <n>", "with --rpc: blocks the coordinator waits on top of a block (default 2)")
+    .option(
+      "--ocean",
+      "publish each owner's dataset on Ocean Protocol (data NFT + compute datatoken, Ocean's contracts deployed on the local chain) and have the researcher order each before its job",
+      false,
+    )
     .option("--no-market", "skip the market after the payouts (listing, licence, paid requests, revenue claims)")
     .option("--licence-price <TRIB>", "the price of a licence to the trained model", "100")
     .option("--requests <n>", "paid inference requests the buyer sends (held-out records, 16 at a time)", "1000")
@@ -184,6 +191,7 @@ export function registerUpCommand(program: Command): void {
       );
       if (settlement !== undefined) write(formatSettlement(result.jobId, settlement));
       if (result.market !== undefined) write(formatMarket(result.market));
+      if (result.ocean !== undefined) write(formatOcean(result.ocean));
       const ledgerVerified = settlement?.ledger.ok ?? false;
       if (!ledgerVerified) process.exitCode = EXIT.finding;
       // The summary line has exactly the fields the quick start documents; per-round detail stays in the table.
@@ -202,6 +210,7 @@ export function registerUpCommand(program: Command): void {
         ledgerVerified,
         payouts: settlement === undefined ? [] : payoutsJson(settlement),
         market: result.market === undefined ? null : marketJson(result.market),
+        ocean: result.ocean === undefined ? null : oceanJson(result.ocean),
       };
       if (options.exit) {
         await session.close();

@@ -1,6 +1,7 @@
 import { connectRpc } from "@tributary/auditor";
 import type { Deployment } from "@tributary/contracts/deployments";
 import type { LocalChain } from "@tributary/contracts/local-chain";
+import { deployOcean, type OceanAddresses } from "@tributary/contracts/ocean";
 import {
   connectDatasetRegistry,
   connectTrainingJobs,
@@ -64,10 +65,11 @@ export class DemoChain {
   readonly #funding: { owner: bigint; coordinator: bigint };
   readonly #jobs: TrainingJobs;
   readonly #datasets: DatasetRegistry;
+  #deployment: Deployment;
 
   private constructor(
     readonly rpcUrl: string,
-    readonly deployment: Deployment,
+    deployment: Deployment,
     /** A standalone provider on the RPC endpoint, as every other party sees the chain. */
     readonly provider: JsonRpcProvider,
     /** Pays the rewards (and everyone's gas): its own key, connected to `provider`. */
@@ -77,6 +79,7 @@ export class DemoChain {
     local: LocalChain | undefined,
   ) {
     this.#local = local;
+    this.#deployment = deployment;
     this.#funding = local === undefined ? FUNDING.rpc : FUNDING.local;
     const { contracts } = deployment;
     this.#jobs = connectTrainingJobs(contracts.TrainingJobs, researcher);
@@ -131,6 +134,27 @@ export class DemoChain {
       provider.destroy();
       throw error;
     }
+  }
+
+  /** The deployment: Tributary's contracts, and Ocean's once `ocean()` found or deployed them. */
+  get deployment(): Deployment {
+    return this.#deployment;
+  }
+
+  /**
+   * Ocean Protocol's contracts on this chain: the deployment file's on `--rpc` (an error naming what to add when it
+   * has none), else deployed from `@oceanprotocol/contracts` by the researcher's account on the local chain, once.
+   */
+  async ocean(): Promise<OceanAddresses> {
+    if (this.#deployment.ocean !== undefined) return this.#deployment.ocean;
+    if (this.#local === undefined) {
+      throw new DemoChainError(
+        'the deployment names no Ocean Protocol contracts: add Ocean\'s addresses for this chain under "ocean" in the deployment file (or `tributary ocean deploy` on a chain of your own)',
+      );
+    }
+    const ocean = await deployOcean(this.researcher);
+    this.#deployment = { ...this.#deployment, ocean };
+    return ocean;
   }
 
   /** Whether the demo started this chain in process (and may move its clock). */
@@ -236,6 +260,7 @@ export class DemoChain {
       wallet: this.researcher,
       trainingJobs: this.#jobs,
       datasets: this.#datasets,
+      ocean: this.#deployment.ocean,
     };
   }
 

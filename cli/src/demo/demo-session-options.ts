@@ -5,6 +5,7 @@ import type { DemoChainOptions } from "./demo-chain.js";
 import type { MarketOptions, MarketResult } from "./demo-market.js";
 import type { JobSettlement } from "./demo-settlement.js";
 import type { DemoPartition } from "./demo-shards.js";
+import type { OceanDemoResult } from "./ocean-summary.js";
 
 /** What stays fixed for the life of a session: the data, its owners and their trainer agents. */
 export interface DemoSessionOptions {
@@ -37,6 +38,11 @@ export interface DemoSessionOptions {
    * off-chain (datasets and jobs over the coordinator's REST API, no payouts), as the federated benchmark runs.
    */
   readonly chain?: DemoChainOptions | undefined;
+  /**
+   * On a chain: each owner also publishes its dataset on Ocean Protocol (data NFT + compute datatoken), and the
+   * researcher orders each before creating a job (Ocean's contracts deployed on the local chain, or the deployment's).
+   */
+  readonly ocean?: boolean | undefined;
 }
 
 /** One job of a session. */
@@ -74,4 +80,6 @@ export interface DemoResult {
   settlement?: JobSettlement;
   /** The market phase, when it ran: the model's listing, licence, paid requests and revenue. */
   market?: MarketResult;
+  /** With `--ocean`: the owners' data NFTs and datatokens on Ocean Protocol and the researcher's orders. */
+  ocean?: OceanDemoResult;
 }

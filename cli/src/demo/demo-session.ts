@@ -12,11 +12,13 @@ import { watchJob } from "../job/watch-job.js";
 import { DemoChain } from "./demo-chain.js";
 import { createDemoJobOnChain, demoJobSpec } from "./demo-job.js";
 import { type MarketOptions, type MarketResult, runMarket } from "./demo-market.js";
+import { orderDemoDatasets, publishDemoDataset } from "./demo-ocean.js";
 import { type DemoOwner, enrolOwner, ownerTrainerArgs } from "./demo-owners.js";
 import { waitFor } from "./demo-rounds.js";
 import type { DemoJobOptions, DemoResult, DemoSessionOptions } from "./demo-session-options.js";
 import { settleJob } from "./demo-settlement.js";
 import { type Shards, writeShards } from "./demo-shards.js";
+import type { OceanDemoResult } from "./ocean-summary.js";
 import { quietLogger } from "./quiet-logger.js";
 import { type TrainerEvent, TrainerProcess } from "./trainer-processes.js";
 
@@ -31,6 +33,8 @@ export class DemoSession {
   readonly #owners: DemoOwner[] = [];
   /** The researcher of off-chain jobs (on a chain it is the chain's researcher account). */
   readonly #offChainResearcher = Wallet.createRandom();
+  /** With `ocean`: what the owners published on Ocean Protocol and the researcher ordered. */
+  #ocean: OceanDemoResult | undefined;
 
   private constructor(
     readonly coordinator: Coordinator,
@@ -51,6 +55,18 @@ export class DemoSession {
     const shards = await writeShards({ ...options, holdOutValidation: options.chain !== undefined }, view);
     const chain = options.chain === undefined ? undefined : await DemoChain.open(options.chain);
     if (chain !== undefined) view.note(describeChain(chain));
+    if (options.ocean === true) {
+      if (chain === undefined) throw new Error("Ocean Protocol needs the chain");
+      try {
+        const ocean = await chain.ocean();
+        view.note(
+          `Ocean Protocol: ERC721Factory ${ocean.ERC721Factory}, Dispenser ${ocean.Dispenser}, FactoryRouter ${ocean.Router} (from @oceanprotocol/contracts ${chain.local ? "deployed on the local chain" : "of the deployment file"})`,
+        );
+      } catch (error) {
+        await chain.close();
+        throw error;
+      }
+    }
     // Each run keeps its own coordinator state beside its shards: a demo's trainers live and die with the run,
     // so the jobs of an earlier run must not linger in this one.
     let session: DemoSession | undefined;
@@ -89,6 +105,10 @@ export class DemoSession {
           if (["error", "refused", "rejected", "job-refused"].includes(event.type)) {
             note(`  trainer ${i + 1} ${event.type}: ${String(event.message ?? "")}`);
           }
+          // With Ocean: what each owner's agent checks, the researcher's order among it.
+          if (options.ocean === true && event.type === "notice" && String(event.message).includes("Ocean")) {
+            note(`  trainer ${i + 1}: ${String(event.message)}`);
+          }
         });
       }
       await waitFor(() => connected.size === options.clients, 180_000, "trainer agents to connect", session.trainers);
@@ -115,6 +135,19 @@ export class DemoSession {
       note: (line) => this.#view.note(line),
     });
     this.#owners.push(owner);
+    if (this.options.ocean === true) {
+      const chain = this.chain as DemoChain;
+      const ocean = await chain.ocean();
+      this.#ocean ??= { factory: ocean.ERC721Factory, nfts: [], datatokens: [], dids: [], orders: [] };
+      await publishDemoDataset({
+        out: new Output(false, (text) => this.#view.note(`owner ${index + 1}: ${text.replace(/\n$/, "")}`), false),
+        chain,
+        ocean,
+        owner,
+        coordinatorUrl: this.coordinator.url,
+        result: this.#ocean,
+      });
+    }
     const attack =
       options.byzantine !== undefined && index < options.byzantine.count ? options.byzantine.attack : undefined;
     this.trainers.push(
@@ -163,6 +196,16 @@ export class DemoSession {
       datasetIds: this.#owners.map((owner) => owner.datasetId),
     });
     const researcher = await this.#researcher();
+    if (this.chain !== undefined && this.#ocean !== undefined) {
+      const orders = await orderDemoDatasets({
+        out: this.#output(),
+        chain: this.chain,
+        ocean: await this.chain.ocean(),
+        owners: this.#owners,
+      });
+      this.#ocean.orders.splice(0, this.#ocean.orders.length, ...orders);
+      this.#view.note(`the researcher holds an Ocean order for each of the ${orders.length} datasets`);
+    }
     const jobId =
       this.chain === undefined
         ? (await researcher.postJson("/jobs", spec, JobViewSchema, "job")).id
@@ -216,6 +259,7 @@ export class DemoSession {
       perRound: [...outcome.perRound],
       ...(settlement === undefined ? {} : { settlement }),
       ...(market === undefined ? {} : { market }),
+      ...(this.#ocean === undefined ? {} : { ocean: { ...this.#ocean, orders: [...this.#ocean.orders] } }),
     };
   }
 

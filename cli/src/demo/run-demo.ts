@@ -35,6 +35,8 @@ export interface DemoOptions {
   readonly pricePerRound: bigint;
   /** After the payouts: the final model listed, served, licensed and paid for per request (absent: skipped). */
   readonly market?: MarketOptions | undefined;
+  /** Each owner publishes its dataset on Ocean Protocol; the researcher orders each before its job. */
+  readonly ocean?: boolean | undefined;
 }
 
 /**
@@ -67,6 +69,7 @@ export async function runDemo(
       microbatchSize: options.microbatchSize,
       evaluationsPerJob: options.rounds + 1,
       chain: options.chain,
+      ocean: options.ocean,
     },
     write,
   );

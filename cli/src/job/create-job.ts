@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { sha256OfCid } from "@tributary/auditor";
+import { checkOceanOrder, findOceanDataset, type OceanAddresses } from "@tributary/contracts/ocean";
 import type { DatasetRegistry, TrainingJobs } from "@tributary/contracts/typed";
 import { type Address, type JobId, type JobSpec, jobSpecHash, TributaryError } from "@tributary/protocol";
 import type { Wallet } from "ethers";
@@ -18,6 +19,11 @@ export interface ResearcherChain {
   readonly wallet: Wallet;
   readonly trainingJobs: TrainingJobs;
   readonly datasets: DatasetRegistry;
+  /**
+   * Ocean Protocol's contracts on the chain (the deployment's `ocean`): a dataset published there needs the
+   * researcher's valid datatoken order before the coordinator adopts the job, so it is checked before the escrow.
+   */
+  readonly ocean?: OceanAddresses | undefined;
 }
 
 export interface CreateJobRequest {
@@ -70,9 +76,35 @@ async function coordinatorOnChain(coordinator: CoordinatorClient, chain: Researc
   return health.chain.coordinator;
 }
 
+/** A dataset published on Ocean needs the researcher's valid order (`tributary ocean order ID`) before the escrow. */
+async function checkOceanOrderOf(chain: ResearcherChain, datasetId: string): Promise<void> {
+  const { ocean, wallet } = chain;
+  if (ocean === undefined || wallet.provider === null) return;
+  const provider = wallet.provider;
+  const datasetRegistry = await chain.datasets.getAddress();
+  const found = await findOceanDataset({ provider, ocean, datasetRegistry, datasetId });
+  if (found.kind === "none") return;
+  const reason =
+    found.kind === "invalid"
+      ? found.reason
+      : await checkOceanOrder({
+          provider,
+          dataset: found.dataset,
+          consumer: wallet.address,
+          fromBlock: ocean.startBlock,
+        }).then((order) => (order.valid ? undefined : order.reason));
+  if (reason === undefined) return;
+  throw new RefusedError(
+    "OCEAN_ORDER_MISSING",
+    `dataset ${datasetId} is published on Ocean Protocol: order its compute service first (tributary ocean order ${datasetId}); the coordinator would not adopt the job: ${reason}`,
+    { datasetId },
+  );
+}
+
 /**
  * Every dataset must be active on DatasetRegistry, and the reward must cover what they ask (Σ pricePerRound ×
- * rounds), or the coordinator would refuse to adopt the job after the escrow is locked.
+ * rounds), and a dataset published on Ocean needs the researcher's order, or the coordinator would refuse to adopt
+ * the job after the escrow is locked.
  */
 async function checkDatasets(chain: ResearcherChain, spec: JobSpec, reward: bigint, token: TokenInfo): Promise<void> {
   let owed = 0n;
@@ -86,6 +118,7 @@ async function checkDatasets(chain: ResearcherChain, spec: JobSpec, reward: bigi
       );
     }
     owed += (await chain.datasets.getDataset(BigInt(id))).pricePerRound * BigInt(spec.rounds);
+    await checkOceanOrderOf(chain, id);
   }
   if (reward < owed) {
     throw new RefusedError(

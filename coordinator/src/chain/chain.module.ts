@@ -12,6 +12,7 @@ import { ChainRoundAnchorRepository } from "./chain-round-anchor.repository.js";
 import { ChainSender, type ChainSenderHooks } from "./chain-sender.js";
 import { JobSpecsController } from "./job-specs.controller.js";
 import { ModelRegistryReader } from "./model-registry-reader.js";
+import { OceanOrders } from "./ocean-orders.js";
 import { PaymentTokens } from "./payment-tokens.js";
 
 /** The sender's options from the configuration. */
@@ -69,6 +70,11 @@ export class ChainModule {
         useFactory: (client: ChainClient) => new PaymentTokens(client, chain.paymentTokens),
       },
       {
+        provide: OceanOrders,
+        inject: [ChainClient],
+        useFactory: (client: ChainClient) => new OceanOrders(client, chain.ocean),
+      },
+      {
         provide: ChainIndexer,
         inject: [TransactionRunner, ChainIndexRepository, ChainJobRepository, ChainClient],
         useFactory: (
@@ -80,7 +86,7 @@ export class ChainModule {
           new ChainIndexer({ transactions, index, chainJobs }, client, indexerOptions(chain, client.wallet?.address)),
       },
     ];
-    const exports: Provider[] = [ChainClient, ChainIndexer, PaymentTokens];
+    const exports: Provider[] = [ChainClient, ChainIndexer, PaymentTokens, OceanOrders];
     if (chain.modelRegistry !== undefined) {
       providers.push({
         provide: ModelRegistryReader,

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Deployment } from "@tributary/contracts/deployments";
+import { OceanAddressesSchema } from "@tributary/contracts/ocean";
 import { ALLOWABLE_TCB_STATUSES } from "@tributary/enclave-compute";
 import { AddressSchema, parseInput } from "@tributary/protocol";
 import { computeAddress } from "ethers";
@@ -49,6 +50,11 @@ export const ChainConfigSchema = z.strictObject({
    * `TrainingJobs.treasury()`).
    */
   paymentTokens: z.array(AddressSchema).min(1).max(100).optional(),
+  /**
+   * Ocean Protocol's contracts on this chain (the deployment file's `ocean`). When set, an on-chain job naming a
+   * dataset its owner published on Ocean is adopted only once its researcher holds a valid datatoken order for it.
+   */
+  ocean: OceanAddressesSchema.optional(),
   /** Milliseconds between polls of the indexer and ticks of the sender. */
   pollIntervalMs: z.number().int().positive().default(2_000),
   /** Most blocks one `eth_getLogs` call spans. */
@@ -244,7 +250,7 @@ export function developmentWithChain(config: CoordinatorConfig): boolean {
  * `rpcUrl`: the chain id, the EIP-712 domain (TrainingJobs), the two contracts it indexes and the block to start from.
  */
 export function configFromDeployment(deployment: Deployment, rpcUrl: string) {
-  const { chainId, startBlock, contracts } = deployment;
+  const { chainId, startBlock, contracts, ocean } = deployment;
   return {
     chainId,
     verifyingContract: contracts.TrainingJobs,
@@ -255,6 +261,7 @@ export function configFromDeployment(deployment: Deployment, rpcUrl: string) {
       modelRegistry: contracts.ModelRegistry,
       attestationRegistry: contracts.AttestationRegistry,
       startBlock,
+      ...(ocean === undefined ? {} : { ocean }),
     },
   } satisfies CoordinatorConfigInput;
 }

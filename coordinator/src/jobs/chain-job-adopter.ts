@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
 import { ChainIndexer } from "../chain/chain-indexer.js";
 import type { ChainJobEntity } from "../chain/chain-job.entity.js";
+import { OceanOrders } from "../chain/ocean-orders.js";
 import { PaymentTokens } from "../chain/payment-tokens.js";
 import { JobsService } from "./jobs.service.js";
 
@@ -14,7 +15,8 @@ class AdoptionRefusedError extends Error {
  * Runs the jobs researchers create on TrainingJobs for this coordinator: every `JobCreated` the indexer reports
  * becomes a coordinator job with the same id (see `JobsService.adopt`). Refused: a job paying in a token that is
  * not allowed (`PaymentTokens`), and a job whose reward cannot cover what its datasets ask (Σ pricePerRound ×
- * rounds). A job whose JobSpec was not uploaded yet, or names an inactive dataset, is retried at every poll; the
+ * rounds), and, with Ocean Protocol's contracts configured, a job naming a dataset published on Ocean whose
+ * researcher holds no valid datatoken order for it (`OceanOrders`). A job whose JobSpec was not uploaded yet, or names an inactive dataset, is retried at every poll; the
  * reason is kept in `chain_jobs.adoption_error`.
  */
 @Injectable()
@@ -27,6 +29,7 @@ export class ChainJobAdopter implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(JobsService) private readonly jobs: JobsService,
     @Inject(PaymentTokens) private readonly tokens: PaymentTokens,
     @Inject(ChainDatasetRepository) private readonly datasets: ChainDatasetRepository,
+    @Inject(OceanOrders) private readonly ocean: OceanOrders,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -40,6 +43,8 @@ export class ChainJobAdopter implements OnApplicationBootstrap, OnModuleDestroy 
   async #adopt(chainJob: ChainJobEntity): Promise<void> {
     if (chainJob.status !== "open") return;
     await this.#checkPayment(chainJob);
+    const oceanRefusal = await this.ocean.refusal(chainJob.datasetIds, chainJob.researcher);
+    if (oceanRefusal !== undefined) throw new AdoptionRefusedError(oceanRefusal);
     const job = await this.jobs.adopt(chainJob);
     this.#logger.log(
       `on-chain job ${job.id} adopted: ${job.spec.name}, ${job.spec.rounds} round(s), escrow ${chainJob.reward} of ${chainJob.paymentToken}`,
