@@ -74,11 +74,11 @@ const predict = (repeat: number) =>
     ...["model", "predict", modelId(), "--router", world.router.url, "--input", input],
     ...["--task", "--repeat", String(repeat), "--state-dir", dir],
   );
-const challenge = (...requests: string[]) =>
+const challenge = (requests: string[], approve = true) =>
   as(
     "CHALLENGER",
     world.challenger.privateKey,
-    ...["challenger", "--model", modelId(), "--model-dir", world.modelDir, "--bond-approve"],
+    ...["challenger", "--model", modelId(), "--model-dir", world.modelDir, ...(approve ? ["--bond-approve"] : [])],
     ...requests.flatMap((url) => ["--requests", url]),
   );
 const vote = (key: string, ...extra: string[]) =>
@@ -129,7 +129,7 @@ describe("verified inference on the local chain", () => {
 
     // The challenger fetches the requests from the buyer's store (the provider is tried after it).
     const store = await serveBuyerRequests(path.join(dir, "requests"));
-    const honest = await challenge(store.url, provider.url);
+    const honest = await challenge([store.url, provider.url]);
     await store.close();
     expect(honest.stderr).toBe("");
     expect(honest.code).toBe(0);
@@ -158,7 +158,17 @@ describe("verified inference on the local chain", () => {
 
     const token = connectTributaryToken(contracts().TributaryToken, world.rpc);
     const challengerBefore = await token.balanceOf(world.challenger.address);
-    const checked = await challenge(provider?.url ?? "");
+    // Without --bond-approve (and no allowance) the dispute is refused before anything is sent: a finding.
+    const unapproved = await challenge([provider?.url ?? ""], false);
+    expect(unapproved.code).toBe(1);
+    const refusal = jsonLine(unapproved.stdout) as { ok: boolean; disputed: number; tasks: Record<string, unknown>[] };
+    expect([refusal.ok, refusal.disputed]).toEqual([false, 0]);
+    expect(refusal.tasks.find((t) => t.action === "refused")).toMatchObject({
+      taskId: "7",
+      error: { code: "INSUFFICIENT_ALLOWANCE" },
+    });
+    expect((await verifier().getTask(7n)).status).toBe(2n);
+    const checked = await challenge([provider?.url ?? ""]);
     expect(checked.code).toBe(0);
     const report = jsonLine(checked.stdout) as { disputed: number; tasks: { taskId: string; action: string }[] };
     expect(report.disputed).toBe(1);

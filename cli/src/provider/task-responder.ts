@@ -139,9 +139,6 @@ export class TaskResponder {
     const task = await verifier.getTask(taskId);
     const status = statusName(task.status);
     if (status !== "Requested") return { taskId, inputHash, outcome: "not-open", reason: `the task is ${status}` };
-    if ((await chainTime(this.options.chain)) > task.deadline) {
-      return { taskId, inputHash, outcome: "too-late", reason: `its response deadline ${task.deadline} has passed` };
-    }
     const logged = await requests.get(inputHash);
     if (logged === undefined) {
       return {
@@ -151,6 +148,9 @@ export class TaskResponder {
         reason:
           "this provider answered no verifiable request with this hash (or no longer keeps it): not submitting; the requester can cancel after the response deadline",
       };
+    }
+    if ((await chainTime(this.options.chain)) > task.deadline) {
+      return { taskId, inputHash, outcome: "too-late", reason: `its response deadline ${task.deadline} has passed` };
     }
     await requests.publish(inputHash);
     const responseHash =
