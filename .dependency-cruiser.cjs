@@ -10,7 +10,7 @@ const packages = {
   "deterministic-inference": ["protocol"],
   "enclave-compute": ["protocol"],
   auditor: ["protocol", "contracts", "aggregation"],
-  buyer: ["protocol"],
+  buyer: ["protocol", "deterministic-inference"],
   "inference-provider": ["protocol", "contracts", "model-runtime", "deterministic-inference"],
   "inference-router": ["protocol", "contracts"],
   "zk-proofs": ["protocol"],

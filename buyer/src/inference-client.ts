@@ -3,6 +3,7 @@ import {
   INFERENCE_HEADERS,
   type InferenceReceipt,
   type InferenceRequestWire,
+  type InferenceResponse,
   InferenceResponseSchema,
   parseInput,
   type ServedModelInfo,
@@ -13,7 +14,9 @@ import {
 } from "@tributary/protocol";
 import type { ChannelPayer } from "./channel-payer.js";
 import { newRequestId, owedOf, ProviderRefusedError, refusalOf } from "./provider-refusal.js";
-import { checkReceipt } from "./receipt-check.js";
+import { checkReceipt, type SentRequest } from "./receipt-check.js";
+import type { RequestStore } from "./request-store.js";
+import { checkVerifiableReceipt, type VerifiedRequest } from "./verifiable-receipt.js";
 
 export interface Prediction {
   /** One flat array per example, of the model's output shape. */
@@ -25,6 +28,43 @@ export interface Prediction {
   readonly batchSize: number | undefined;
   /** The provider that answered (lower case). */
   readonly provider: string;
+  /** A verifiable answer's request bytes and hashes (checked), kept in the client's `RequestStore` if it has one. */
+  readonly verified?: VerifiedRequest;
+}
+
+/** Verifiable requests: whether a client sends them by default, and where it keeps their request bytes. */
+export interface VerifiableOptions {
+  /** Every request `?verifiable=1` unless `predict` says otherwise (default false). */
+  readonly verifiable?: boolean;
+  /** Where each verifiable request's canonical bytes are kept, by request hash, for challengers. */
+  readonly requests?: RequestStore;
+}
+
+/** What one prediction asks for beyond its inputs. */
+export interface PredictOptions {
+  /** The deterministic answer (`?verifiable=1`), whose hashes anyone with the model recomputes; default the client's. */
+  readonly verifiable?: boolean;
+}
+
+/**
+ * Checks an answer's receipt (a verifiable one with deterministic-inference) and keeps a verifiable request's bytes in
+ * `requests`, before the prediction is returned.
+ */
+export async function checkedPrediction(
+  info: ServedModelInfo,
+  sent: SentRequest & { readonly verifiable: boolean },
+  parsed: InferenceResponse,
+  requests: RequestStore | undefined,
+): Promise<Pick<Prediction, "receipt" | "verified">> {
+  if (!sent.verifiable) return { receipt: checkReceipt(info, sent, parsed) };
+  const { receipt, verified } = checkVerifiableReceipt(info, sent, parsed);
+  await requests?.put(verified.requestHash, verified.requestBytes);
+  return { receipt, verified };
+}
+
+/** The query of a prediction: `?verifiable=1` or nothing. */
+export function predictQuery(verifiable: boolean): string {
+  return verifiable ? "?verifiable=1" : "";
 }
 
 type Fetch = typeof fetch;
@@ -50,6 +90,7 @@ export class InferenceClient {
     private readonly payer: ChannelPayer | undefined,
     private readonly fetchImpl: Fetch,
     private readonly persist: PersistPayers,
+    private readonly verifiable: VerifiableOptions,
   ) {}
 
   /**
@@ -63,7 +104,7 @@ export class InferenceClient {
       readonly expect?: { readonly provider?: string; readonly modelHash?: string };
       readonly fetch?: Fetch;
       readonly persist?: PersistPayers;
-    } = {},
+    } & VerifiableOptions = {},
   ): Promise<InferenceClient> {
     const fetchImpl = options.fetch ?? globalThis.fetch;
     const base = url.replace(/\/+$/, "");
@@ -88,7 +129,10 @@ export class InferenceClient {
         `${base} is paid on chain ${info.chainId}, the channel is on ${payer.deployment.chainId}`,
       );
     }
-    return new InferenceClient(base, info, payer, fetchImpl, options.persist ?? (async () => {}));
+    return new InferenceClient(base, info, payer, fetchImpl, options.persist ?? (async () => {}), {
+      ...(options.verifiable === undefined ? {} : { verifiable: options.verifiable }),
+      ...(options.requests === undefined ? {} : { requests: options.requests }),
+    });
   }
 
   /** What this client has paid and been served on its channel (undefined for a free model). */
@@ -99,10 +143,21 @@ export class InferenceClient {
   /**
    * Predicts `inputs`: examples nested to the model's input shape, sent as JSON; or a Float32Array of whole examples
    * packed row-major, sent as float32 bytes (`application/octet-stream`: no JSON to write or parse, the fast path
-   * for large inputs). Both give the same receipt for the same values.
+   * for large inputs). Both give the same receipt for the same values. A verifiable request (`options.verifiable`,
+   * else the client's default) gets the deterministic answer, its receipt checked with deterministic-inference and
+   * its request bytes kept in the client's `RequestStore`.
    */
-  async predict(inputs: readonly unknown[] | Float32Array): Promise<Prediction> {
+  async predict(inputs: readonly unknown[] | Float32Array, options: PredictOptions = {}): Promise<Prediction> {
     const requestId = newRequestId();
+    const verifiable = options.verifiable ?? this.verifiable.verifiable ?? false;
+    if (verifiable && this.info.deterministic === undefined) {
+      throw new ProviderRefusedError(
+        0,
+        "VERIFIABLE_UNSUPPORTED",
+        `${this.url} announces no deterministic path for model ${this.info.modelId}: it cannot answer verifiable requests`,
+      );
+    }
+    const url = `${this.url}/v1/predict${predictQuery(verifiable)}`;
     const count = inputs instanceof Float32Array ? examplesIn(inputs, this.info) : inputs.length;
     const price = BigInt(this.info.pricePerExample) * BigInt(count);
     const send = (voucher?: SignedVoucher) => {
@@ -114,11 +169,11 @@ export class InferenceClient {
           [INFERENCE_HEADERS.inputShape]: [count, ...this.info.inputShape].join(","),
         };
         if (payment !== undefined) headers[INFERENCE_HEADERS.payment] = JSON.stringify(payment);
-        return this.fetchImpl(`${this.url}/v1/predict`, { method: "POST", headers, body: weightsToBytes(inputs) });
+        return this.fetchImpl(url, { method: "POST", headers, body: weightsToBytes(inputs) });
       }
       const body: InferenceRequestWire = { requestId, inputs: [...inputs] };
       if (payment !== undefined) body.payment = payment;
-      return this.fetchImpl(`${this.url}/v1/predict`, {
+      return this.fetchImpl(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify(body),
@@ -128,9 +183,14 @@ export class InferenceClient {
       const parsed = parseInput(InferenceResponseSchema, await response.json(), "provider answer");
       return { parsed, batchSize: batchSizeOf(response) };
     };
-    const result = (got: Awaited<ReturnType<typeof answer>>): Prediction => ({
+    const result = async (got: Awaited<ReturnType<typeof answer>>): Promise<Prediction> => ({
       outputs: got.parsed.outputs,
-      receipt: checkReceipt(this.info, { requestId, inputs, price }, got.parsed),
+      ...(await checkedPrediction(
+        this.info,
+        { requestId, inputs, price, verifiable },
+        got.parsed,
+        this.verifiable.requests,
+      )),
       signature: got.parsed.signature,
       batchSize: got.batchSize,
       provider: this.info.provider,
@@ -138,7 +198,7 @@ export class InferenceClient {
     if (price === 0n) {
       const response = await send();
       if (!response.ok) throw await refusalOf(response);
-      return result(await answer(response));
+      return await result(await answer(response));
     }
     const payer = this.payer;
     if (payer === undefined) {
@@ -167,7 +227,7 @@ export class InferenceClient {
         const got = await answer(response);
         // The provider delivered an answer and will be paid for it, whether or not its receipt checks out.
         settle = () => payer.answered(price);
-        return result(got);
+        return await result(got);
       }
     } finally {
       settle();

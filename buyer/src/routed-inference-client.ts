@@ -15,9 +15,15 @@ import {
   type ServedModelInfo,
 } from "@tributary/protocol";
 import type { ChannelPayer } from "./channel-payer.js";
-import { batchSizeOf, type PersistPayers, type Prediction } from "./inference-client.js";
+import {
+  batchSizeOf,
+  checkedPrediction,
+  type PersistPayers,
+  type Prediction,
+  type PredictOptions,
+  type VerifiableOptions,
+} from "./inference-client.js";
 import { newRequestId, ProviderRefusedError, refusalOf } from "./provider-refusal.js";
-import { checkReceipt } from "./receipt-check.js";
 
 type Fetch = typeof fetch;
 
@@ -59,6 +65,7 @@ export class RoutedInferenceClient {
     private readonly fetchImpl: Fetch,
     private readonly choice: RouteChoice,
     private readonly persist: PersistPayers,
+    private readonly verifiable: VerifiableOptions,
   ) {
     this.#model = model;
   }
@@ -76,7 +83,7 @@ export class RoutedInferenceClient {
       readonly choice?: RouteChoice;
       readonly fetch?: Fetch;
       readonly persist?: PersistPayers;
-    },
+    } & VerifiableOptions,
   ): Promise<RoutedInferenceClient> {
     const fetchImpl = options.fetch ?? globalThis.fetch;
     const base = url.replace(/\/+$/, "");
@@ -98,6 +105,10 @@ export class RoutedInferenceClient {
       fetchImpl,
       options.choice ?? {},
       options.persist ?? (async () => {}),
+      {
+        ...(options.verifiable === undefined ? {} : { verifiable: options.verifiable }),
+        ...(options.requests === undefined ? {} : { requests: options.requests }),
+      },
     );
   }
 
@@ -112,10 +123,15 @@ export class RoutedInferenceClient {
     return this.#model;
   }
 
-  /** Predicts `inputs` (examples, each nested to the model's input shape) through the router. */
-  async predict(inputs: readonly unknown[]): Promise<RoutedPrediction> {
+  /**
+   * Predicts `inputs` (examples, each nested to the model's input shape) through the router. A verifiable request
+   * (`options.verifiable`, else the client's default) is offered only to providers that announce a deterministic path,
+   * and its answer is checked and kept as `InferenceClient`'s is.
+   */
+  async predict(inputs: readonly unknown[], options: PredictOptions = {}): Promise<RoutedPrediction> {
     const requestId = newRequestId();
-    const held = new HeldChannels(await this.#takeChannels(), inputs.length);
+    const verifiable = options.verifiable ?? this.verifiable.verifiable ?? false;
+    const held = new HeldChannels(await this.#takeChannels(verifiable), inputs.length);
     try {
       const payments: OfferedPayment[] = [];
       for (const offer of held.offers) {
@@ -127,11 +143,14 @@ export class RoutedInferenceClient {
       await this.persist();
       let response: Response;
       try {
-        response = await this.fetchImpl(`${this.url}/v1/models/${this.modelId}/predict${query(this.choice)}`, {
-          method: "POST",
-          headers: { "content-type": "application/json", [PAYMENTS_HEADER]: paymentsToHeader(payments) },
-          body: JSON.stringify({ requestId, inputs }),
-        });
+        response = await this.fetchImpl(
+          `${this.url}/v1/models/${this.modelId}/predict${query(this.choice, verifiable)}`,
+          {
+            method: "POST",
+            headers: { "content-type": "application/json", [PAYMENTS_HEADER]: paymentsToHeader(payments) },
+            body: JSON.stringify({ requestId, inputs }),
+          },
+        );
       } catch (error) {
         // No answer from the router: any provider offered may have served the request.
         for (const offer of held.offers) held.settle(offer, "lost");
@@ -162,9 +181,10 @@ export class RoutedInferenceClient {
       // Delivered: owed, whether or not its receipt checks out.
       held.settle(answering, "answered");
       const price = held.price(answering);
+      const sent = { requestId, inputs, price, verifiable };
       return {
         outputs: parsed.outputs,
-        receipt: checkReceipt(answering.info, { requestId, inputs, price }, parsed),
+        ...(await checkedPrediction(answering.info, sent, parsed, this.verifiable.requests)),
         signature: parsed.signature,
         batchSize: batchSizeOf(response),
         provider: answering.info.provider,
@@ -180,9 +200,13 @@ export class RoutedInferenceClient {
    * One idle channel per provider the router lists (healthy or not: the router knows better at the time of the
    * request), waiting for one to free up if none is idle.
    */
-  async #takeChannels(): Promise<Offer[]> {
+  async #takeChannels(verifiable: boolean): Promise<Offer[]> {
     for (;;) {
-      const listed = new Map<string, ServedModelInfo>(this.#model.providers.map((p) => [p.provider, p.info]));
+      const listed = new Map<string, ServedModelInfo>(
+        this.#model.providers
+          .filter((p) => !verifiable || p.info.deterministic !== undefined)
+          .map((p) => [p.provider, p.info]),
+      );
       // A provider is offered a voucher only if its terms are those of the model and of the buyer's channel.
       const known = this.channels.filter((channel) => {
         const info = listed.get(channel.provider);
@@ -198,7 +222,7 @@ export class RoutedInferenceClient {
         throw new ProviderRefusedError(
           0,
           "NO_CHANNEL",
-          `the router lists no provider of model ${this.modelId} that this buyer has a channel with`,
+          `the router lists no provider of model ${this.modelId}${verifiable ? " answering verifiable requests" : ""} that this buyer has a channel with`,
         );
       }
       const taken: Offer[] = [];
@@ -252,12 +276,16 @@ class HeldChannels {
   }
 }
 
-function query(choice: RouteChoice): string {
+function query(choice: RouteChoice, verifiable = false): string {
+  const terms: string[] = [];
   if (choice.weights !== undefined) {
     const { price, latency, reputation } = choice.weights;
-    return `?weights=price:${price},latency:${latency},reputation:${reputation}`;
+    terms.push(`weights=price:${price},latency:${latency},reputation:${reputation}`);
+  } else if (choice.prefer !== undefined) {
+    terms.push(`prefer=${choice.prefer}`);
   }
-  return choice.prefer === undefined ? "" : `?prefer=${choice.prefer}`;
+  if (verifiable) terms.push("verifiable=1");
+  return terms.length === 0 ? "" : `?${terms.join("&")}`;
 }
 
 async function readModel(fetchImpl: Fetch, base: string, modelId: string, choice: RouteChoice) {

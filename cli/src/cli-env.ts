@@ -21,6 +21,10 @@ const CliEnvSchema = z.object({
   TRIBUTARY_VOTER_KEY: PrivateKeySchema.optional(),
   /** `tributary model buy|download` and `channel …`: a model buyer's key, which holds licences, opens channels and signs vouchers. */
   TRIBUTARY_BUYER_KEY: PrivateKeySchema.optional(),
+  /** `tributary challenger`: a challenger's key, which disputes wrong results and posts the bond. */
+  TRIBUTARY_CHALLENGER_KEY: PrivateKeySchema.optional(),
+  /** `tributary committee vote`: a committee member's key, which votes on disputes (staked, appointed). */
+  TRIBUTARY_COMMITTEE_KEY: PrivateKeySchema.optional(),
   /** `tributary deploy`: the deployer's key (pays the deployment's gas and receives the initial TRIB supply). */
   TRIBUTARY_DEPLOYER_KEY: PrivateKeySchema.optional(),
   /** Password of the keystore file given with --keystore (and of the file `tributary key new|import` writes). */

@@ -41,6 +41,7 @@ describe("tributary", () => {
       ["Provider / staker / router", ["stake", "provider", "router"]],
       ["Models (buyers, researchers)", ["model"]],
       ["Inference buyer", ["channel"]],
+      ["Verification (challengers, committee)", ["challenger", "committee"]],
       ["Zero-knowledge proofs", ["zk"]],
       ["Governance", ["gov", "token"]],
       ["Auditor", ["ledger", "attest"]],

@@ -2,8 +2,10 @@ import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerAttestCommand } from "./commands/attest.js";
 import { registerC2dCommand } from "./commands/c2d.js";
+import { registerChallengerCommand } from "./commands/challenger.js";
 import { registerChannelCommand } from "./commands/channel.js";
 import { registerClaimCommand } from "./commands/claim.js";
+import { registerCommitteeCommand } from "./commands/committee.js";
 import { registerCoordinatorCommand } from "./commands/coordinator.js";
 import { registerDatasetCommand } from "./commands/dataset.js";
 import { registerDeployCommand } from "./commands/deploy.js";
@@ -37,6 +39,7 @@ export const HELP_GROUPS = {
   provider: "Provider / staker / router:",
   models: "Models (buyers, researchers):",
   buyer: "Inference buyer:",
+  verification: "Verification (challengers, committee):",
   zk: "Zero-knowledge proofs:",
   governance: "Governance:",
   auditor: "Auditor:",
@@ -74,6 +77,9 @@ export function buildProgram(): Command {
   registerModelCommand(program);
   program.commandsGroup(HELP_GROUPS.buyer);
   registerChannelCommand(program);
+  program.commandsGroup(HELP_GROUPS.verification);
+  registerChallengerCommand(program);
+  registerCommitteeCommand(program);
   program.commandsGroup(HELP_GROUPS.zk);
   registerZkCommand(program);
   program.commandsGroup(HELP_GROUPS.governance);

@@ -28,6 +28,12 @@ export {
   requestBytes,
   responseBytes,
 } from "./inference-hashes.js";
+export {
+  type DecodedRequest,
+  type DecodedResponse,
+  decodeRequestBytes,
+  decodeResponseBytes,
+} from "./message-decoding.js";
 export { decodeQuantisedModel, encodeQuantisedModel, MODEL_FORMAT_VERSION, MODEL_MAGIC } from "./model-bytes.js";
 export { type ModelPlan, planModel, type WindowAxis, windowAxis } from "./model-plan.js";
 export { dequantise, quantiseInputs } from "./quantise-inputs.js";

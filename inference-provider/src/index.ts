@@ -9,6 +9,7 @@ export {
   startProviderService,
 } from "./provider-service.js";
 export { ReceiptSigner } from "./receipt-signer.js";
+export { type LoggedRequest, REQUEST_LOG_DEFAULTS, RequestLog, type RequestLogLimits } from "./request-log.js";
 export { type Secp256k1, secp256k1, secp256k1Wasm } from "./secp256k1.js";
 export { loadServedModel, type ServedModel } from "./served-model.js";
 export { recoverAddress, StaticTypedData, signDigest, uintWord } from "./static-typed-data.js";

@@ -1,5 +1,7 @@
+import { quantiseInputs, requestBytes, responseBytes } from "@tributary/deterministic-inference";
 import {
   type Bytes32,
+  type DeterministicModelInfo,
   INFERENCE_BINARY_TYPE,
   INFERENCE_HEADERS,
   InferenceRequestSchema,
@@ -10,6 +12,8 @@ import {
   ProviderErrorSchema,
   parseInput,
   parseVoucherHeader,
+  REQUESTS_PATH,
+  RequestHashParamsSchema,
   type ServedModelInfo,
   ServedModelInfoSchema,
   type SignedVoucher,
@@ -25,6 +29,7 @@ import { InferenceInputError, inputTensor } from "./input-tensor.js";
 import { type PaymentDesk, paymentRequired } from "./payment-desk.js";
 import type { ProviderMetrics } from "./provider-metrics.js";
 import type { ReceiptSigner } from "./receipt-signer.js";
+import type { RequestLog } from "./request-log.js";
 import type { ServedModel } from "./served-model.js";
 import type { Acceptance } from "./voucher-ledger.js";
 import { PaymentRefusedError } from "./voucher-ledger.js";
@@ -40,6 +45,7 @@ export interface ProviderRouteDeps {
   readonly desk: PaymentDesk;
   readonly store: VoucherStore;
   readonly signer: ReceiptSigner;
+  readonly requests: RequestLog;
   readonly metrics: ProviderMetrics;
   readonly state: { ready: boolean; inFlight: number };
 }
@@ -148,10 +154,24 @@ async function floatAnswer(batcher: DynamicBatcher, input: Float32Array, count: 
 
 /**
  * The verifiable answer: the fixed-point path (deterministic-inference) on the model's thread, alone; integer logits,
- * and the receipt signs that library's request and response hashes, which anyone with the model recomputes.
+ * and the receipt signs that library's request and response hashes, which anyone with the model recomputes. The
+ * canonical request and response bytes go to the request log before the answer leaves, so a task naming the request
+ * finds it.
  */
-async function verifiableAnswer(model: ServedModel, input: Float32Array, count: number): Promise<Answer> {
+async function verifiableAnswer(
+  model: ServedModel,
+  deterministic: DeterministicModelInfo,
+  log: RequestLog,
+  input: Float32Array,
+  count: number,
+): Promise<Answer> {
+  const quantised = quantiseInputs({ activationFractionBits: deterministic.fractionBits }, input);
+  const request = requestBytes(deterministic.modelHash, model.inputSize, quantised);
   const { logits, requestHash, responseHash } = await model.predictDeterministic(input, count);
+  const logged = await log.record(request, responseBytes(requestHash, model.outputSize, logits));
+  if (logged.requestHash !== requestHash || logged.responseHash !== responseHash) {
+    throw new Error(`the request log's hashes ${logged.requestHash}, ${logged.responseHash} are not the model's`);
+  }
   return { outputs: logits, hashes: { requestHash, responseHash }, batchSize: count };
 }
 
@@ -161,7 +181,7 @@ function plain(error: TributaryError) {
 
 /**
  * The provider's routes: `POST /v1/predict` (paid: the voucher, in the body or the voucher header, is its owner
- * check, one place), `GET /v1/model`,
+ * check, one place), `GET /v1/model`, `GET /v1/requests/:requestHash` (public: a task's request, once published),
  * and the public `GET /health`, `GET /ready`, `GET /metrics`, `GET /openapi.json`. Bodies are parsed with
  * protocol's schemas; every refusal is `{error: {code, message, details}}`. A prediction comes as JSON or, for large
  * inputs, as float32 bytes (`application/octet-stream`, see protocol's `INFERENCE_HEADERS`); the answer is JSON.
@@ -169,7 +189,7 @@ function plain(error: TributaryError) {
  * answer), and the receipt signs deterministic-inference's `requestHash` and `responseHash`.
  */
 export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRouteDeps): void {
-  const { info, model, batcher, desk, store, signer, metrics, state } = deps;
+  const { info, model, batcher, desk, store, signer, requests, metrics, state } = deps;
   const pricePerExample = BigInt(info.pricePerExample);
   app.addContentTypeParser(INFERENCE_BINARY_TYPE, { parseAs: "buffer" }, (_, body, done) => done(null, body));
   // Answers sent while the service closes end their connection, so closing does not wait for keep-alive timeouts.
@@ -204,6 +224,29 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       },
     },
     async () => info,
+  );
+  app.get(
+    `${REQUESTS_PATH}/:requestHash`,
+    {
+      schema: {
+        summary:
+          "The canonical request bytes (deterministic-inference's) of a verifiable request an OptimisticVerifier task names as its input, for challengers; SHA-256 of the body = requestHash",
+        response: { 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { requestHash } = parseInput(RequestHashParamsSchema, request.params, "path");
+      const bytes = await requests.published(requestHash);
+      if (bytes === undefined) {
+        return reply.status(404).send({
+          error: {
+            code: "REQUEST_UNKNOWN",
+            message: `no task's request ${requestHash} is kept here (only requests named by a task are served)`,
+          },
+        });
+      }
+      return reply.type(INFERENCE_BINARY_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    },
   );
   app.post(
     "/v1/predict",
@@ -254,9 +297,10 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       }
       state.inFlight++;
       try {
-        const result = verifiable
-          ? await verifiableAnswer(model, input, count)
-          : await floatAnswer(batcher, input, count);
+        const result =
+          verifiable && !("unsupported" in deterministic)
+            ? await verifiableAnswer(model, deterministic, requests, input, count)
+            : await floatAnswer(batcher, input, count);
         const receipt = { requestId, modelHash: info.modelHash, ...result.hashes, price };
         const outputs: number[][] = [];
         for (let index = 0; index < count; index++) {

@@ -1,3 +1,4 @@
+import path from "node:path";
 import fastifySwagger from "@fastify/swagger";
 import type { PaymentChannels } from "@tributary/contracts/typed";
 import type { Bytes32, ModelSpec, ServedModelInfo } from "@tributary/protocol";
@@ -9,6 +10,7 @@ import { PaymentDesk } from "./payment-desk.js";
 import { ProviderMetrics } from "./provider-metrics.js";
 import { registerProviderRoutes } from "./provider-routes.js";
 import { ReceiptSigner } from "./receipt-signer.js";
+import { REQUEST_LOG_DEFAULTS, RequestLog, type RequestLogLimits } from "./request-log.js";
 import { loadServedModel } from "./served-model.js";
 import { VoucherLedger } from "./voucher-ledger.js";
 import { VoucherStore } from "./voucher-store.js";
@@ -35,8 +37,10 @@ export interface ProviderServiceOptions {
   /** The provider's private key: it signs receipts, and the channels must pay its address. */
   readonly privateKey: string;
   readonly address: string;
-  /** Where the accepted vouchers are kept. */
+  /** Where the accepted vouchers and the verifiable requests (`requests-<chainId>-<provider>/`) are kept. */
   readonly stateDir: string;
+  /** How many verifiable requests are kept, and for how long (default `REQUEST_LOG_DEFAULTS`). */
+  readonly requestLog?: RequestLogLimits;
   readonly host: string;
   /** 0 picks a free port. */
   readonly port: number;
@@ -56,6 +60,8 @@ export interface ProviderService {
   readonly url: string;
   readonly info: ServedModelInfo;
   readonly store: VoucherStore;
+  /** The verifiable requests answered (for the task responder). */
+  readonly requests: RequestLog;
   close(): Promise<void>;
 }
 
@@ -95,6 +101,10 @@ export async function startProviderService(options: ProviderServiceOptions): Pro
     },
     store.accounts,
   );
+  const requests = await RequestLog.open(
+    path.join(options.stateDir, `requests-${options.chainId}-${provider}`),
+    options.requestLog ?? REQUEST_LOG_DEFAULTS,
+  );
   const book = new ChannelBook(options.channels, options.chain, { ttlMs: options.channelTtlMs });
   const info: ServedModelInfo = {
     modelId: registered.modelId.toString(),
@@ -129,6 +139,7 @@ export async function startProviderService(options: ProviderServiceOptions): Pro
     batcher,
     desk: new PaymentDesk(book, ledger),
     store,
+    requests,
     signer: new ReceiptSigner(options.privateKey, { chainId: options.chainId, modelRegistry: info.modelRegistry }),
     metrics,
     state,
@@ -140,6 +151,7 @@ export async function startProviderService(options: ProviderServiceOptions): Pro
     url: address,
     info,
     store,
+    requests,
     close() {
       closing ??= (async () => {
         state.ready = false;

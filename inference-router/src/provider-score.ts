@@ -1,4 +1,4 @@
-import { parseInput, type RoutePreference, RoutePreferenceSchema } from "@tributary/protocol";
+import { PredictQuerySchema, parseInput, type RoutePreference, RoutePreferenceSchema } from "@tributary/protocol";
 import { z } from "zod";
 
 /** How much each term counts in a provider's score. */
@@ -65,10 +65,14 @@ const WeightSchema = z
   .regex(/^[0-9]{1,4}(\.[0-9]{1,6})?$/, "must be a number from 0 to 9999")
   .transform(Number);
 
-/** `?prefer=price|latency|reputation`, or `?weights=price:W,latency:W,reputation:W` (missing terms weigh 0). */
+/**
+ * `?prefer=price|latency|reputation`, or `?weights=price:W,latency:W,reputation:W` (missing terms weigh 0); and
+ * `verifiable` (protocol's `PredictQuerySchema`), which the router forwards to the provider rather than weighs.
+ */
 const RouteQuerySchema = z
   .strictObject({
     prefer: RoutePreferenceSchema.optional(),
+    verifiable: PredictQuerySchema.shape.verifiable,
     weights: z
       .string()
       .max(100)

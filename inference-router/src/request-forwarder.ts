@@ -53,8 +53,8 @@ function refusalOf(text: string): Pick<RouteAttempt, "code" | "owed"> {
 }
 
 /**
- * Sends the buyer's request body, byte for byte, to the providers in `ranked` order, each with the buyer's voucher
- * for its own channel in the voucher header, until one answers. A provider that cannot be reached, breaks the
+ * Sends the buyer's request body, byte for byte, to the providers in `ranked` order (at `POST /v1/predict` with
+ * `options.query`), each with the buyer's voucher for its own channel in the voucher header, until one answers. A provider that cannot be reached, breaks the
  * connection, does not answer within `attemptTimeoutMs` or fails (5xx) is marked unhealthy and the next is tried;
  * so is one that refuses the payment (402: another channel may pay). Any other 4xx is the request's own fault and is
  * answered at once. An answer is streamed through; its time to the first byte is the provider's latency sample.
@@ -63,7 +63,12 @@ export async function forwardRequest(
   ranked: readonly ProviderEntry[],
   payments: ReadonlyMap<Address, SignedVoucher>,
   body: Buffer,
-  options: { readonly attemptTimeoutMs: number; readonly onAttempt?: (outcome: string) => void },
+  options: {
+    /** The provider's `POST /v1/predict` query (`?verifiable=1`, or empty). */
+    readonly query?: string;
+    readonly attemptTimeoutMs: number;
+    readonly onAttempt?: (outcome: string) => void;
+  },
 ): Promise<Forwarded> {
   const attempts: RouteAttempt[] = [];
   let refused: Forwarded | undefined;
@@ -82,7 +87,7 @@ export async function forwardRequest(
     try {
       response = await entry.pool.request({
         method: "POST",
-        path: `${entry.base}/v1/predict`,
+        path: `${entry.base}/v1/predict${options.query ?? ""}`,
         headers: { "content-type": "application/json", [VOUCHER_HEADER]: voucherToHeader(voucher) },
         body,
         signal: abort.signal,

@@ -4,6 +4,7 @@ import {
   ATTEMPTS_HEADER,
   InvalidInputError,
   PAYMENTS_HEADER,
+  PredictQuerySchema,
   ProviderErrorSchema,
   parseInput,
   parsePaymentsHeader,
@@ -217,6 +218,7 @@ export function registerRouterRoutes(app: FastifyInstance, deps: RouterRouteDeps
     async (request, reply) => {
       const { modelId } = parseInput(ModelPathSchema, request.params, "path");
       const weights = weightsOfQuery(request.query);
+      const { verifiable } = parseInput(PredictQuerySchema, request.query, "query");
       const header = request.headers[PAYMENTS_HEADER];
       if (typeof header !== "string") {
         throw new RouterRefusedError(
@@ -228,11 +230,18 @@ export function registerRouterRoutes(app: FastifyInstance, deps: RouterRouteDeps
       const payments = new Map(parsePaymentsHeader(header).map(({ provider, voucher }) => [provider, voucher]));
       const modelHash = await reader.modelHashOf(BigInt(modelId));
       const at = now();
+      // A verifiable request goes only to providers that announce a deterministic path, with the query passed on.
       const candidates = table
         .forModel(modelHash)
-        .filter((entry) => entry.eligible(at) && payments.has(entry.provider));
+        .filter(
+          (entry) =>
+            entry.eligible(at) &&
+            payments.has(entry.provider) &&
+            (!verifiable || entry.info.deterministic !== undefined),
+        );
       const ranked = rankProviders(candidates, weights).map(({ entry }) => entry);
       const forwarded = await forwardRequest(ranked, payments, request.body as Buffer, {
+        query: verifiable ? "?verifiable=1" : "",
         attemptTimeoutMs: deps.attemptTimeoutMs,
         onAttempt: (outcome) => metrics.attempts.inc({ outcome }),
       });

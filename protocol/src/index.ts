@@ -318,4 +318,12 @@ export {
   type ValidationSet,
   ValidationSetFormatError,
 } from "./validation-set.js";
+export {
+  parseVerifierEvent,
+  REQUESTS_PATH,
+  RequestHashParamsSchema,
+  VERIFIER_EVENT_ARGS,
+  type VerifierEventArgs,
+  type VerifierEventName,
+} from "./verifier-events.js";
 export { bytesToWeights, weightsToBytes } from "./weights-bytes.js";

@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { DeterministicModel } from "@tributary/deterministic-inference";
+import { DeterministicModel, decodeRequestBytes } from "@tributary/deterministic-inference";
 import type { ProviderService } from "@tributary/inference-provider";
 import {
   INFERENCE_BINARY_TYPE,
@@ -15,6 +16,7 @@ import {
 } from "@tributary/protocol";
 import { hexlify, randomBytes } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { referenceInference } from "../../deterministic-inference/test-support/bigint-reference.js";
 import {
   type ProviderWorld,
   serveWorld,
@@ -145,6 +147,28 @@ describe("verifiable inference (?verifiable=1)", () => {
       Float32Array.from(EXAMPLES.flat(2)),
     );
     expect([answer.requestHash, answer.responseHash]).toEqual([expected.requestHash, expected.responseHash]);
+  });
+
+  it("keeps the request's canonical bytes and serves them by hash once a task publishes them, never before", async () => {
+    const service = await serve();
+    const channelId = await world.openChannel();
+    const payment = voucherToWire(await signVoucher(world.buyer, deployment(), { channelId, amount: 2_000n }));
+    const { json } = await predict(service.url, { requestId: hexlify(randomBytes(32)), inputs: EXAMPLES, payment });
+    const answer = InferenceResponseSchema.parse(json);
+    const reference = referenceInference(WORLD_SPEC, world.model.weights, Float32Array.from(EXAMPLES.flat(2)));
+    expect(answer.requestHash).toBe(reference.requestHash);
+    const fetchRequest = (hash: string) => fetch(`${service.url}/v1/requests/${hash}`);
+    const before = await fetchRequest(answer.requestHash);
+    expect(before.status).toBe(404);
+    expect(await before.json()).toMatchObject({ error: { code: "REQUEST_UNKNOWN" } });
+    expect(await service.requests.publish(answer.requestHash)).toBe(true);
+    const after = await fetchRequest(answer.requestHash);
+    expect([after.status, after.headers.get("content-type")]).toEqual([200, INFERENCE_BINARY_TYPE]);
+    const bytes = new Uint8Array(await after.arrayBuffer());
+    expect(`0x${createHash("sha256").update(bytes).digest("hex")}`).toBe(reference.requestHash);
+    expect(Array.from(decodeRequestBytes(bytes).inputs)).toEqual(reference.inputs.map(Number));
+    expect((await service.requests.get(answer.requestHash))?.responseHash).toBe(reference.responseHash);
+    expect((await fetchRequest("0x1234")).status).toBe(400);
   });
 
   it("refuses a verifiable request to a model without a deterministic path (a sigmoid layer), before any payment", async () => {

@@ -15,6 +15,8 @@ export const KEY_ROLES = {
   provider: { env: "TRIBUTARY_PROVIDER_KEY", who: "the provider's (staker's)" },
   voter: { env: "TRIBUTARY_VOTER_KEY", who: "the token holder's" },
   buyer: { env: "TRIBUTARY_BUYER_KEY", who: "the model buyer's (licences, channels)" },
+  challenger: { env: "TRIBUTARY_CHALLENGER_KEY", who: "the challenger's (disputes, bonds)" },
+  committee: { env: "TRIBUTARY_COMMITTEE_KEY", who: "the committee member's (votes on disputes)" },
   deployer: { env: "TRIBUTARY_DEPLOYER_KEY", who: "the deployer's" },
 } as const satisfies Record<string, { env: KeyEnvName; who: string }>;
 export type KeyRole = keyof typeof KEY_ROLES;

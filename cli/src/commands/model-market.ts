@@ -1,13 +1,13 @@
 import { maxEpsilon, parseInput, Uint256Schema } from "@tributary/protocol";
 import { z } from "zod";
-import { type ChainSession, withChain } from "../chain/chain-session.js";
+import { withChain } from "../chain/chain-session.js";
 import { ChainOptionsShape, type CommandContext, CoordinatorOptionsShape } from "../chain/command-options.js";
 import { runCommand } from "../chain/run-command.js";
 import { formatToken, SpendOptionsShape } from "../chain/spend.js";
 import { KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { buyLicence } from "../model/buy-licence.js";
 import { downloadLicensedModel } from "../model/download-licensed-model.js";
-import { type ListedModel, listModels, type ModelsOnChain, readListedModel } from "../model/model-catalogue.js";
+import { type ListedModel, listModels, modelsOnChain, readListedModel } from "../model/model-catalogue.js";
 import { matchesFilter } from "../model/model-filter.js";
 import { TokenPriceSchema } from "./model-register.js";
 
@@ -39,15 +39,6 @@ const DownloadOptionsSchema = z.strictObject({
   id: ModelIdSchema,
   out: z.string().min(1),
 });
-
-async function modelsOnChain(chain: ChainSession): Promise<ModelsOnChain> {
-  return {
-    provider: chain.provider,
-    chainId: chain.chainId,
-    models: await chain.contract("ModelRegistry"),
-    trainingJobs: await chain.address("TrainingJobs"),
-  };
-}
 
 const percent = (value: number) => `${(value * 100).toFixed(2)}%`;
 

@@ -5,16 +5,24 @@ import {
   ChannelPayer,
   ProviderRefusedError,
   ReceiptMismatchError,
+  type RequestStore,
   RoutedInferenceClient,
   type RoutedPrediction,
+  TaskSampler,
 } from "@tributary/buyer";
 import { type Address, parseInput, RoutePreferenceSchema, TributaryError, Uint256Schema } from "@tributary/protocol";
+import type { Wallet } from "ethers";
 import { z } from "zod";
 import { type BuyerChannel, buyerChannels } from "../buyer/buyer-channels.js";
+import { DirectoryRequestStore } from "../buyer/directory-request-store.js";
 import { PayerStateFile } from "../buyer/payer-state-file.js";
-import { withChain } from "../chain/chain-session.js";
+import { TaskBook } from "../buyer/task-book.js";
+import { type TaskDecision, type TaskPolicy, type TaskTarget, taskFor } from "../buyer/verified-tasks.js";
+import { type ChainSession, withChain } from "../chain/chain-session.js";
 import { ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
+import type { Output } from "../chain/output.js";
 import { RefusedError, runCommand } from "../chain/run-command.js";
+import { parseTokenAmount, SpendOptionsShape, TokenAmountSchema, tokenInfo } from "../chain/spend.js";
 import { KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 
 /** Where a buyer keeps its channels' state between sessions by default. */
@@ -34,7 +42,50 @@ const PredictOptionsSchema = z.strictObject({
   prefer: RoutePreferenceSchema.optional(),
   repeat: z.coerce.number().int().positive().max(100_000),
   stateDir: z.string().min(1),
+  verifiable: z.boolean().default(false),
+  task: z.boolean().default(false),
+  taskRate: z.coerce.number().min(0).max(1).default(0),
+  taskPayment: TokenAmountSchema.optional(),
+  requestsDir: z.string().min(1).optional(),
+  ...SpendOptionsShape,
 });
+type PredictOptions = z.output<typeof PredictOptionsSchema>;
+
+/** Where a buyer keeps its verifiable requests by default: `<state dir>/requests`. */
+const requestsDirOf = (options: PredictOptions) => options.requestsDir ?? path.join(options.stateDir, "requests");
+
+/** Whether tasks may be created (then every request is verifiable, and only the listing's provider is offered). */
+const tasksWanted = (options: PredictOptions) => options.task || options.taskRate > 0;
+
+/** The buyer's task book and policy when tasks may be created, with the model they are created on. */
+async function taskSetup(
+  out: Output,
+  chain: ChainSession,
+  wallet: Wallet,
+  options: PredictOptions,
+  model: { provider: string; paymentToken: string },
+): Promise<{ target: TaskTarget; policy: TaskPolicy } | undefined> {
+  if (!tasksWanted(options)) return undefined;
+  const buyer = wallet.connect(chain.provider);
+  const verifier = await chain.contract("OptimisticVerifier", buyer);
+  const token = await tokenInfo(model.paymentToken, chain.provider);
+  const book = await TaskBook.open(options.stateDir, {
+    chainId: chain.chainId,
+    verifier: await verifier.getAddress(),
+    buyer: buyer.address,
+  });
+  const payment =
+    options.taskPayment === undefined ? undefined : parseTokenAmount(options.taskPayment, token, "--task-payment");
+  return {
+    target: { out, book, buyer, verifier, modelId: BigInt(options.id), listingProvider: model.provider, token },
+    policy: {
+      sampler: new TaskSampler(options.taskRate),
+      ...(options.task ? { choice: true } : {}),
+      ...(payment === undefined ? {} : { payment }),
+      approve: options.approve,
+    },
+  };
+}
 
 /** The examples of `--input`: a JSON array of examples, each nested to the model's input shape. */
 const InputFileSchema = z.array(z.unknown()).min(1, "give at least one example");
@@ -57,7 +108,9 @@ const argmax = (outputs: readonly number[]) =>
  * `tributary model predict ID --router URL --input FILE`: the buyer's paid predictions through a task router. The
  * buyer's open channels in the model's token (`--channel`, else all of them) are offered to the router, one voucher
  * per provider, and only the provider that answers is paid; each answer's receipt is checked. The channels' state
- * is kept in `--state-dir` between runs.
+ * is kept in `--state-dir` between runs. `--verifiable` asks for deterministic answers (their request bytes kept in
+ * `--requests-dir` for challengers); `--task` (every answer) or `--task-rate R` (a random share) turns them into
+ * OptimisticVerifier tasks, remembered in the buyer's task book (`model tasks --finalize` settles them).
  */
 export function runPredict(raw: Record<string, unknown>, context: CommandContext): Promise<void> {
   return runCommand(raw, async (out) => {
@@ -72,7 +125,10 @@ export function runPredict(raw: Record<string, unknown>, context: CommandContext
       }
       const model = await registry.getModel(modelId);
       const buyer = wallet.address.toLowerCase();
-      const channels = await buyerChannels(chain, buyer, model.paymentToken, options.channel);
+      const listing = model.provider.toLowerCase();
+      const channels = (await buyerChannels(chain, buyer, model.paymentToken, options.channel)).filter(
+        (channel) => !tasksWanted(options) || channel.provider === listing,
+      );
       if (channels.length === 0) {
         throw new RefusedError(
           "NO_CHANNEL",
@@ -86,25 +142,37 @@ export function runPredict(raw: Record<string, unknown>, context: CommandContext
         (channel) =>
           new ChannelPayer(wallet, deployment, channel.channelId, store.state(channel.channelId, channel.paid)),
       );
+      const tasks = await taskSetup(out, chain, wallet, options, {
+        provider: listing,
+        paymentToken: model.paymentToken,
+      });
+      const requests =
+        options.verifiable || tasks !== undefined
+          ? await DirectoryRequestStore.open(requestsDirOf(options))
+          : undefined;
+      const decisions: TaskDecision[] = [];
       const predictions = await predictThroughRouter(
         options,
-        modelId,
-        model.modelHash,
-        channels,
-        payers,
-        store,
+        { modelId, modelHash: model.modelHash, channels, payers, store, requests },
         examples,
+        async (prediction) => {
+          if (tasks !== undefined) decisions.push(await taskFor(tasks.target, tasks.policy, prediction));
+        },
       );
       out.say(`model ${modelId} through ${options.router}: ${predictions.length} answer(s)`);
       out.table([
-        ["request", "provider", "price", "predicted", "retried after"],
-        ...predictions.map((p, index) => [
-          String(index + 1),
-          p.provider,
-          p.receipt.price.toString(),
-          p.outputs.map(argmax).join(","),
-          p.attempts.map((a) => `${a.provider} ${a.outcome}`).join("; "),
-        ]),
+        ["request", "provider", "price", "predicted", "task", "retried after"],
+        ...predictions.map((p, index) => {
+          const decision = decisions[index];
+          return [
+            String(index + 1),
+            p.provider,
+            p.receipt.price.toString(),
+            p.outputs.map(argmax).join(","),
+            decision === undefined ? "" : "taskId" in decision ? decision.taskId : "—",
+            p.attempts.map((a) => `${a.provider} ${a.outcome}`).join("; "),
+          ];
+        }),
       ]);
       out.say("channels:");
       out.table(
@@ -116,14 +184,19 @@ export function runPredict(raw: Record<string, unknown>, context: CommandContext
       out.done({
         action: "model predict",
         modelId: options.id,
-        predictions: predictions.map((p) => ({
+        predictions: predictions.map((p, index) => ({
           provider: p.provider,
           price: p.receipt.price,
           requestId: p.receipt.requestId,
           outputs: p.outputs,
           signature: p.signature,
           attempts: p.attempts,
+          ...(p.verified === undefined
+            ? {}
+            : { verified: { requestHash: p.verified.requestHash, responseHash: p.verified.responseHash } }),
+          ...(decisions[index] === undefined ? {} : { task: decisions[index] }),
         })),
+        ...(requests === undefined ? {} : { requestsDir: requests.dir }),
         channels: payers.map((payer) => payer.spending()),
       });
     });
@@ -131,14 +204,19 @@ export function runPredict(raw: Record<string, unknown>, context: CommandContext
 }
 
 async function predictThroughRouter(
-  options: z.output<typeof PredictOptionsSchema>,
-  modelId: bigint,
-  modelHash: string,
-  channels: readonly BuyerChannel[],
-  payers: readonly ChannelPayer[],
-  store: PayerStateFile,
+  options: PredictOptions,
+  input: {
+    readonly modelId: bigint;
+    readonly modelHash: string;
+    readonly channels: readonly BuyerChannel[];
+    readonly payers: readonly ChannelPayer[];
+    readonly store: PayerStateFile;
+    readonly requests: RequestStore | undefined;
+  },
   examples: readonly unknown[],
+  after: (prediction: RoutedPrediction) => Promise<void>,
 ): Promise<RoutedPrediction[]> {
+  const { modelId, modelHash, channels, payers, store, requests } = input;
   try {
     const client = await RoutedInferenceClient.connect(options.router, modelId, {
       channels: channels.map((channel, index) => ({
@@ -148,9 +226,15 @@ async function predictThroughRouter(
       expect: { modelHash },
       choice: options.prefer === undefined ? {} : { prefer: options.prefer },
       persist: () => store.save(payers),
+      verifiable: options.verifiable || tasksWanted(options),
+      ...(requests === undefined ? {} : { requests }),
     });
     const predictions: RoutedPrediction[] = [];
-    for (let index = 0; index < options.repeat; index++) predictions.push(await client.predict(examples));
+    for (let index = 0; index < options.repeat; index++) {
+      const prediction = await client.predict(examples);
+      predictions.push(prediction);
+      await after(prediction);
+    }
     return predictions;
   } catch (error) {
     // A router's or provider's refusal is an answer (exit 1), not a usage error.

@@ -8,10 +8,12 @@ import {
 } from "../chain/command-options.js";
 import { addSpendOption } from "../chain/spend.js";
 import { addKeyOption } from "../chain/wallet-options.js";
+import { exitWithUsageCode } from "./exit-codes.js";
 import { runBuy, runDownload, runList, runShow } from "./model-market.js";
 import { DEFAULT_BUYER_STATE_DIR, runPredict } from "./model-predict.js";
 import { runModelApprove, runModelRegister } from "./model-register.js";
 import { runModelRevenue, runWithdrawRevenue } from "./model-revenue.js";
+import { runModelTasks, runServeRequests } from "./model-tasks.js";
 
 /** A subcommand whose only argument is the model id, run by `action`. */
 function byId(command: Command, context: CommandContext, action: CommandAction): Command {
@@ -19,9 +21,9 @@ function byId(command: Command, context: CommandContext, action: CommandAction):
 }
 
 /**
- * `tributary model list|show|buy|download|predict|register|approve|revenue|withdraw-revenue`: trained models on
- * ModelRegistry. Buyers list, inspect, license and download them, and pay for predictions through a task router
- * (TRIBUTARY_BUYER_KEY); a job's researcher, or a provider it approved, registers a finalised job's model
+ * `tributary model list|show|buy|download|predict|tasks|serve-requests|register|approve|revenue|withdraw-revenue`:
+ * trained models on ModelRegistry. Buyers list, inspect, license and download them, pay for predictions through a
+ * task router, verifiable ones checked on OptimisticVerifier as tasks (TRIBUTARY_BUYER_KEY); a job's researcher, or a provider it approved, registers a finalised job's model
  * (TRIBUTARY_PROVIDER_KEY: the account whose stake is locked); the researcher approves providers
  * (TRIBUTARY_RESEARCHER_KEY); the provider and the researcher withdraw their shares of the licence revenue.
  */
@@ -97,7 +99,42 @@ export function registerModelCommand(program: Command, context: CommandContext =
     .option("--channel <ids>", "only these channels (comma-separated); default: every open channel of the buyer's")
     .option("--prefer <term>", "what the router weighs most: price, latency or reputation")
     .option("--repeat <n>", "send the examples this many times, one request after another", "1")
-    .option("--state-dir <dir>", "where the channels' state is kept between runs", DEFAULT_BUYER_STATE_DIR);
+    .option("--state-dir <dir>", "where the channels' state is kept between runs", DEFAULT_BUYER_STATE_DIR)
+    .option(
+      "--verifiable",
+      "deterministic answers (?verifiable=1), their receipts checked with deterministic-inference and their request bytes kept for challengers",
+      false,
+    )
+    .option(
+      "--task",
+      "make every answer an OptimisticVerifier task (implies --verifiable; only the listing's provider is offered)",
+      false,
+    )
+    .option("--task-rate <r>", "make this share (0–1) of the answers tasks, drawn at random after each answer", "0")
+    .option("--task-payment <tokens>", "each task's payment in the model's token (default: the request's price)")
+    .option("--requests-dir <dir>", "where verifiable requests are kept (default: <state-dir>/requests)")
+    .option("--no-approve", "refuse a task whose payment is not approved instead of approving it");
+
+  addKeyOption(
+    chainCommand(
+      "tasks",
+      "the buyer's OptimisticVerifier tasks; --finalize finalises undisputed ones after their window, cancels unanswered ones, withdraws refunds",
+    ),
+    "buyer",
+  )
+    .option("--state-dir <dir>", "where the task book is kept (as model predict)", DEFAULT_BUYER_STATE_DIR)
+    .option("--finalize", "finalise, cancel and withdraw what is due", false)
+    .action((options: Record<string, unknown>) => runModelTasks(options, context));
+
+  model
+    .command("serve-requests")
+    .description("serve the buyer's verifiable requests at GET /v1/requests/<hash> to challengers, until stopped")
+    .option("--state-dir <dir>", "the buyer's state directory (as model predict)", DEFAULT_BUYER_STATE_DIR)
+    .option("--requests-dir <dir>", "the requests (default: <state-dir>/requests)")
+    .option("--host <host>", "the address to listen on", "127.0.0.1")
+    .option("--port <n>", "the port (0: any free port)", "8485")
+    .exitOverride(exitWithUsageCode)
+    .action((options: Record<string, unknown>) => runServeRequests(options, context));
 
   addKeyOption(
     withCoordinator(

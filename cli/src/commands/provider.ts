@@ -1,22 +1,27 @@
 import { homedir } from "node:os";
 import path from "node:path";
-import { VoucherStore } from "@tributary/inference-provider";
+import { type ProviderService, VoucherStore } from "@tributary/inference-provider";
 import { BACKEND_PREFERENCE } from "@tributary/model-runtime";
 import { parseInput, Uint256Schema } from "@tributary/protocol";
 import type { Command } from "commander";
+import type { Wallet } from "ethers";
 import { z } from "zod";
 import { type ChainSession, withChain } from "../chain/chain-session.js";
 import { addChainOptions, ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
+import type { Output } from "../chain/output.js";
 import { runCommand } from "../chain/run-command.js";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { type Redemption, redeemVouchers } from "../provider/redeem-vouchers.js";
 import { RouterAnnouncer } from "../provider/router-announcer.js";
 import { SERVE_DEFAULTS, serveRegisteredModel } from "../provider/serve-registered-model.js";
+import { TaskResponder } from "../provider/task-responder.js";
 import { signalled } from "./signalled.js";
 
 /** A provider command's context: where deployments live, and (tests) what ends `serve` instead of a signal. */
 export interface ProviderCommandContext extends CommandContext {
   readonly stop?: Promise<void>;
+  /** TEST ONLY (no flag sets it): the task responder's falsification hook (`TaskResponderOptions`). */
+  readonly testOnlyFalsifyResult?: (taskId: bigint) => boolean;
 }
 
 const DEFAULT_STATE_DIR = path.join(homedir(), ".tributary", "provider");
@@ -45,6 +50,9 @@ const ServeOptionsSchema = z.strictObject({
     .int()
     .min(10)
     .max(30 * 86_400),
+  submitResults: z.boolean().default(false),
+  tasksFromBlock: z.coerce.number().int().nonnegative().optional(),
+  tasksIntervalMs: z.coerce.number().int().min(100).max(3_600_000),
 });
 
 const RedeemOptionsSchema = z.strictObject({
@@ -61,6 +69,32 @@ function redemptionRows(redemptions: readonly Redemption[]): string[][] {
 async function openStore(chain: ChainSession, stateDir: string, provider: string): Promise<VoucherStore> {
   const contract = (await chain.address("PaymentChannels")).toLowerCase();
   return VoucherStore.open(stateDir, { chainId: chain.chainId, contract, provider: provider.toLowerCase() });
+}
+
+/** `--submit-results`: the task responder on the service's request log, its cursor in the state directory. */
+async function startTaskResponder(
+  out: Output,
+  chain: ChainSession,
+  wallet: Wallet,
+  service: ProviderService,
+  options: z.output<typeof ServeOptionsSchema>,
+  context: ProviderCommandContext,
+): Promise<TaskResponder> {
+  const verifierAddress = (await chain.address("OptimisticVerifier")).toLowerCase();
+  const provider = wallet.address.toLowerCase();
+  const { deployment } = await chain.deployment();
+  return TaskResponder.start({
+    out,
+    chain,
+    verifier: await chain.contract("OptimisticVerifier", wallet),
+    provider,
+    modelId: BigInt(options.model),
+    requests: service.requests,
+    fromBlock: options.tasksFromBlock ?? deployment.startBlock,
+    cursorFile: path.join(options.stateDir, `tasks-${chain.chainId}-${verifierAddress}-${provider}.json`),
+    intervalMs: options.tasksIntervalMs,
+    ...(context.testOnlyFalsifyResult === undefined ? {} : { testOnlyFalsifyResult: context.testOnlyFalsifyResult }),
+  });
 }
 
 function runServe(raw: Record<string, unknown>, context: ProviderCommandContext): Promise<void> {
@@ -80,6 +114,9 @@ function runServe(raw: Record<string, unknown>, context: ProviderCommandContext)
       out.say(
         `serving model ${modelId} (${model.modelHash}) at ${service.url} as ${wallet.address}, ${model.pricePerExample} per example; OpenAPI at ${service.url}/openapi.json; stop with Ctrl-C`,
       );
+      const responder = options.submitResults
+        ? await startTaskResponder(out, chain, wallet, service, options, context)
+        : undefined;
       let announcer: RouterAnnouncer | undefined;
       if (options.router !== undefined) {
         try {
@@ -92,12 +129,14 @@ function runServe(raw: Record<string, unknown>, context: ProviderCommandContext)
             ttlS: options.announceTtl,
           });
         } catch (error) {
+          await responder?.stop();
           await service.close();
           throw error;
         }
       }
       await (context.stop ?? signalled());
       announcer?.stop();
+      await responder?.stop();
       out.say("stopping: answering the requests in flight");
       await service.close();
       const redemptions = options.redeemOnExit ? await redeemVouchers(out, chain, wallet, service.store) : [];
@@ -108,6 +147,7 @@ function runServe(raw: Record<string, unknown>, context: ProviderCommandContext)
         url: service.url,
         backend: backend.name,
         redemptions,
+        ...(responder === undefined ? {} : { tasks: responder.responses }),
       });
     });
   });
@@ -183,6 +223,16 @@ export function registerProviderCommand(program: Command, context: ProviderComma
     )
     .option("--public-url <url>", "the URL the router reaches this provider at (default: where it listens)")
     .option("--announce-ttl <seconds>", "how long each announcement is valid; renewed after half", "600")
+    .option(
+      "--submit-results",
+      "answer OptimisticVerifier tasks naming this provider and model: submit the response hash of each verifiable request a task names (its request then served at /v1/requests/<hash>)",
+      false,
+    )
+    .option(
+      "--tasks-from-block <n>",
+      "with --submit-results: the first block read (default: the deployment's start, or where it stopped)",
+    )
+    .option("--tasks-interval-ms <ms>", "with --submit-results: how often the chain is read for new tasks", "2000")
     .action((options: Record<string, unknown>) => runServe(options, context));
   stateDir(signed(provider.command("redeem").description("redeem the highest voucher held on each channel, once")))
     .option("--channel <id>", "only this channel")

@@ -10,6 +10,7 @@ import {
   TributaryError,
 } from "@tributary/protocol";
 import type { Provider } from "ethers";
+import type { ChainSession } from "../chain/chain-session.js";
 import { RefusedError } from "../chain/run-command.js";
 import { type TokenInfo, tokenInfo } from "../chain/spend.js";
 import { CoordinatorClient } from "../job/coordinator-client.js";
@@ -20,6 +21,16 @@ export interface ModelsOnChain {
   readonly chainId: bigint;
   readonly models: ModelRegistry;
   readonly trainingJobs: string;
+}
+
+/** The deployment's ModelRegistry and TrainingJobs, as the buyer's commands read them, on `chain`. */
+export async function modelsOnChain(chain: ChainSession): Promise<ModelsOnChain> {
+  return {
+    provider: chain.provider,
+    chainId: chain.chainId,
+    models: await chain.contract("ModelRegistry"),
+    trainingJobs: await chain.address("TrainingJobs"),
+  };
 }
 
 /** A registered model as ModelRegistry holds it now, with its metadata when it can be had and checked. */

@@ -72,12 +72,30 @@ const exists = (file: string) =>
     () => false,
   );
 
+/** Model `modelId` as ModelRegistry holds it; `MODEL_UNKNOWN` when there is none. */
+async function registeredModel(chain: ChainSession, modelId: bigint) {
+  const registry = await chain.contract("ModelRegistry");
+  if (modelId === 0n || modelId > (await registry.modelCount())) {
+    throw new RefusedError("MODEL_UNKNOWN", `ModelRegistry ${await registry.getAddress()} has no model ${modelId}`);
+  }
+  return { registry, model: await registry.getModel(modelId) };
+}
+
 /**
- * Model `modelId` of ModelRegistry with its weights and architecture from `dir` (as `tributary job model` or, for a
- * licensee, `tributary model download` writes them), checked against the chain before anything is served: the
- * model exists and is active; `server` is its provider or holds a licence; the weights hash (SHA-256) to its
- * `modelHash` and fit the spec; and, for a model trained by a job, the spec hashes to the job's `modelSpecHash` on
- * TrainingJobs.
+ * The weights and architecture of registered model `modelId` from `dir` (as `tributary job model` or, for a licensee,
+ * `tributary model download` writes them), checked against the chain: the weights hash (SHA-256) to its `modelHash`
+ * and fit the spec; and, for a model trained by a job, the spec hashes to the job's `modelSpecHash` on TrainingJobs.
+ * Who may hold them is not checked here (a challenger or committee member re-executes with them).
+ */
+export async function readModelFiles(chain: ChainSession, modelId: bigint, dir: string): Promise<RegisteredModel> {
+  const { model } = await registeredModel(chain, modelId);
+  return checkModelFiles(chain, modelId, model, dir);
+}
+
+/**
+ * Model `modelId` of ModelRegistry with its weights and architecture from `dir` (`readModelFiles`), checked against
+ * the chain before anything is served: the model exists and is active; `server` is its provider or holds a licence;
+ * then its files.
  */
 export async function loadRegisteredModel(
   chain: ChainSession,
@@ -85,11 +103,7 @@ export async function loadRegisteredModel(
   dir: string,
   server: string,
 ): Promise<RegisteredModel> {
-  const registry = await chain.contract("ModelRegistry");
-  if (modelId === 0n || modelId > (await registry.modelCount())) {
-    throw new RefusedError("MODEL_UNKNOWN", `ModelRegistry ${await registry.getAddress()} has no model ${modelId}`);
-  }
-  const model = await registry.getModel(modelId);
+  const { registry, model } = await registeredModel(chain, modelId);
   if (!model.active) throw new RefusedError("MODEL_INACTIVE", `model ${modelId} is deactivated on ModelRegistry`);
   if (model.provider.toLowerCase() !== server.toLowerCase() && !(await registry.hasLicense(modelId, server))) {
     throw new RefusedError(
@@ -97,12 +111,21 @@ export async function loadRegisteredModel(
       `${server} is neither model ${modelId}'s provider (${model.provider}) nor a licensee: it may not serve it`,
     );
   }
+  return checkModelFiles(chain, modelId, model, dir);
+}
+
+async function checkModelFiles(
+  chain: ChainSession,
+  modelId: bigint,
+  model: { modelHash: string; jobId: bigint; pricePerToken: bigint; paymentToken: string },
+  dir: string,
+): Promise<RegisteredModel> {
   const bytes = await readModelFile(dir, MODEL_FILES.flat);
   const sha256 = `0x${createHash("sha256").update(bytes).digest("hex")}`;
   if (sha256 !== model.modelHash.toLowerCase()) {
     throw new JobModelError(
       "MODEL_MISMATCH",
-      `${path.join(dir, MODEL_FILES.flat)} has SHA-256 ${sha256}, but model ${modelId}'s modelHash on ModelRegistry is ${model.modelHash}: not serving it`,
+      `${path.join(dir, MODEL_FILES.flat)} has SHA-256 ${sha256}, but model ${modelId}'s modelHash on ModelRegistry is ${model.modelHash}: not using it`,
     );
   }
   const { spec, file: specFile } = await readJobSpec(dir, model.modelHash);
