@@ -327,3 +327,36 @@ export {
   type VerifierEventName,
 } from "./verifier-events.js";
 export { bytesToWeights, weightsToBytes } from "./weights-bytes.js";
+export {
+  MAX_SECAGG_CLIENTS,
+  recoverSecAggSigner,
+  SECAGG_MESSAGE_TYPES,
+  type SecAggAdvertiseKeys,
+  SecAggAdvertiseKeysSchema,
+  type SecAggMaskedInput,
+  SecAggMaskedInputSchema,
+  type SecAggNeighbourKeys,
+  SecAggNeighbourKeysSchema,
+  type SecAggRevealedShare,
+  SecAggRevealedShareSchema,
+  type SecAggShareCiphertext,
+  SecAggShareCiphertextSchema,
+  type SecAggShareKeys,
+  SecAggShareKeysSchema,
+  type SecAggSharesDelivery,
+  SecAggSharesDeliverySchema,
+  type SecAggStage,
+  type SecAggTrainerMessage,
+  type SecAggUnmasking,
+  SecAggUnmaskingSchema,
+  type SecAggUnmaskRequest,
+  SecAggUnmaskRequestSchema,
+  secAggPayloadHash,
+  signSecAggMessage,
+} from "./secure-aggregation-messages.js";
+export {
+  SECAGG_SUM_BOUND,
+  type SecureAggregationSpec,
+  SecureAggregationSpecSchema,
+  secAggScale,
+} from "./secure-aggregation-spec.js";

@@ -4,6 +4,7 @@ import { AddressSchema, DatasetIdSchema } from "./ids.js";
 import { layoutLength } from "./model-layout.js";
 import { type ModelSpec, ModelSpecSchema } from "./model-spec.js";
 import { ScoringSpecSchema } from "./scoring-spec.js";
+import { SecureAggregationSpecSchema } from "./secure-aggregation-spec.js";
 import { layoutFromSpec } from "./spec-layout.js";
 import { StoredTextSchema } from "./stored-text.js";
 import { StrategySpecSchema } from "./strategy-spec.js";
@@ -96,6 +97,9 @@ export const AttestationRequirementSchema = z.strictObject({
 });
 export type AttestationRequirement = z.infer<typeof AttestationRequirementSchema>;
 
+/** The strategies that only average (with a server optimiser step after), which secure aggregation can serve. */
+const FEDAVG_FAMILY: ReadonlySet<string> = new Set(["fedavg", "fedavgm", "fedadagrad", "fedadam", "fedyogi"]);
+
 /** What a researcher asks for when launching a training job. */
 export const JobSpecSchema = z.strictObject({
   name: StoredTextSchema.min(1).max(200),
@@ -132,6 +136,35 @@ export const JobSpecSchema = z.strictObject({
   auditors: z.array(AddressSchema).max(32).optional(),
   /** Whether only attested trainers may contribute (see `AttestationRequirementSchema`); absent: not required. */
   attestation: AttestationRequirementSchema.optional(),
+  /**
+   * Secure aggregation (SecAgg+): the coordinator learns only each round's sum. FedAvg-family strategies only (the
+   * robust rules need every update), scored by committed example counts (no single update is ever seen).
+   */
+  secureAggregation: SecureAggregationSpecSchema.optional(),
+}).superRefine((spec, ctx) => {
+  const secAgg = spec.secureAggregation;
+  if (secAgg === undefined) return;
+  if (!FEDAVG_FAMILY.has(spec.strategy.name)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["secureAggregation"],
+      message: `secure aggregation reveals only the sum of a round's updates; strategy ${spec.strategy.name} needs every update (use fedavg, fedavgm, fedadagrad, fedadam or fedyogi)`,
+    });
+  }
+  if (spec.scoring.method !== "examples") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["scoring", "method"],
+      message: `secure aggregation never shows the coordinator one update, so it cannot score by ${spec.scoring.method}: use "examples"`,
+    });
+  }
+  if (spec.clients.min <= secAgg.threshold) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["clients", "min"],
+      message: `must exceed secureAggregation.threshold (${secAgg.threshold}): a trainer needs that many neighbours`,
+    });
+  }
 });
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;
