@@ -62,7 +62,11 @@ export type SecAggShareKeys = z.infer<typeof SecAggShareKeysSchema>;
  */
 export const SecAggMaskedInputSchema = z.strictObject({
   ...header("masked-input"),
-  length: z.number().int().positive().max(1 << 24),
+  length: z
+    .number()
+    .int()
+    .positive()
+    .max(1 << 24),
   maskedHash: Bytes32Schema,
   signature: SignatureSchema,
 });

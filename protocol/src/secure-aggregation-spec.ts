@@ -20,7 +20,11 @@ export const SecureAggregationSpecSchema = z
       /** Per-coordinate clipping bound of an update before quantisation, in the update's units. */
       clip: z.number().positive().max(1e6),
       /** Quantisation steps per unit. */
-      scale: z.number().positive().max(2 ** 31).optional(),
+      scale: z
+        .number()
+        .positive()
+        .max(2 ** 31)
+        .optional(),
     }),
   })
   .superRefine((spec, ctx) => {
@@ -34,7 +38,8 @@ export const SecureAggregationSpecSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["threshold"],
-        message: "must be more than half of neighbours (otherwise the coordinator could learn both secrets of a trainer)",
+        message:
+          "must be more than half of neighbours (otherwise the coordinator could learn both secrets of a trainer)",
       });
     }
   });
@@ -52,7 +57,8 @@ export function secAggScale(spec: SecureAggregationSpec, maxClients: number): nu
   const { clip, scale } = spec.quantisation;
   const fits = (s: number) => maxClients * (Math.round(clip * s) + 0.5) <= SECAGG_SUM_BOUND;
   if (scale !== undefined) {
-    if (!fits(scale)) throw new RangeError(`scale ${scale} overflows 32 bits with ${maxClients} trainers at clip ${clip}`);
+    if (!fits(scale))
+      throw new RangeError(`scale ${scale} overflows 32 bits with ${maxClients} trainers at clip ${clip}`);
     return scale;
   }
   let s = 2 ** Math.floor(Math.log2(SECAGG_SUM_BOUND / (maxClients * clip)));

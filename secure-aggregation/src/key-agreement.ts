@@ -29,7 +29,12 @@ export function agreeKey(secretKey: Uint8Array, peerPublicKey: Uint8Array, purpo
 }
 
 /** ChaCha20-Poly1305 with a random nonce prepended; `aad` binds the ciphertext to its sender, recipient and round. */
-export function sealShares(key: Uint8Array, plaintext: Uint8Array, aad: string, randomBytes: (n: number) => Uint8Array): string {
+export function sealShares(
+  key: Uint8Array,
+  plaintext: Uint8Array,
+  aad: string,
+  randomBytes: (n: number) => Uint8Array,
+): string {
   const nonce = randomBytes(12);
   const sealed = chacha20poly1305(key, nonce, new TextEncoder().encode(aad)).encrypt(plaintext);
   const out = new Uint8Array(12 + sealed.length);

@@ -8,7 +8,12 @@ import { SECAGG_SUM_BOUND } from "@tributary/protocol";
  * (`checkQuantisationFits`), so the decoded sum differs from the sum of the clipped updates by at most
  * m/(2·scale) per coordinate.
  */
-export function quantise(update: Float32Array, clip: number, scale: number, out = new Uint32Array(update.length)): Uint32Array {
+export function quantise(
+  update: Float32Array,
+  clip: number,
+  scale: number,
+  out = new Uint32Array(update.length),
+): Uint32Array {
   for (let i = 0; i < update.length; i++) {
     const value = update[i] as number;
     const clipped = value > clip ? clip : value < -clip ? -clip : Number.isNaN(value) ? 0 : value;

@@ -22,7 +22,7 @@ import { SecAggRefusedError } from "./errors.js";
 import { agreeKey, generateKeyPair, openShares, sealShares, type X25519KeyPair } from "./key-agreement.js";
 import { applyMask, maskWords, wordsToBytes } from "./mask-stream.js";
 import { type RandomBytes, secureRandomBytes } from "./random-bytes.js";
-import { type SecAggRoundContext, pairSign, purposes, roundGraph } from "./secagg-round.js";
+import { pairSign, purposes, roundGraph, type SecAggRoundContext } from "./secagg-round.js";
 import { bigIntToBytes, bytesToBigInt, SHARE_BYTES, splitSecret } from "./shamir.js";
 
 type Stage = "advertise" | "share" | "mask" | "unmask" | "done";
@@ -63,7 +63,8 @@ export class SecAggClient {
     private readonly randomBytes: RandomBytes = secureRandomBytes,
   ) {
     this.graph = roundGraph(context);
-    if (!this.graph.isParticipant(trainer)) throw new SecAggRefusedError("this trainer is not a participant of the round");
+    if (!this.graph.isParticipant(trainer))
+      throw new SecAggRefusedError("this trainer is not a participant of the round");
     this.encryption = generateKeyPair(randomBytes);
     this.masking = generateKeyPair(randomBytes);
   }
@@ -129,7 +130,10 @@ export class SecAggClient {
     const selfShares = splitSecret(bytesToBigInt(this.selfSeed), threshold, xs, this.randomBytes);
     const keyShares = splitSecret(bytesToBigInt(this.masking.secretKey), threshold, xs, this.randomBytes);
     const y = (shares: readonly { y: bigint }[], index: number) => (shares[index] as { y: bigint }).y;
-    this.held.set(this.trainer, { selfMask: y(selfShares, recipients.length), maskingKey: y(keyShares, recipients.length) });
+    this.held.set(this.trainer, {
+      selfMask: y(selfShares, recipients.length),
+      maskingKey: y(keyShares, recipients.length),
+    });
     const ciphertexts = recipients.map((to, index) => {
       const plaintext = new Uint8Array(2 * SHARE_BYTES);
       plaintext.set(bigIntToBytes(y(selfShares, index), SHARE_BYTES));
@@ -151,7 +155,10 @@ export class SecAggClient {
    * with its self mask and a pairwise mask for every neighbour whose shares arrived. Returns the signed header
    * and the masked words' bytes.
    */
-  async maskInput(input: SecAggSharesDelivery, words: Uint32Array): Promise<{ message: SecAggMaskedInput; bytes: Uint8Array }> {
+  async maskInput(
+    input: SecAggSharesDelivery,
+    words: Uint32Array,
+  ): Promise<{ message: SecAggMaskedInput; bytes: Uint8Array }> {
     this.expect("mask");
     const delivery = parseInput(SecAggSharesDeliverySchema, input, "SecAggSharesDelivery");
     this.checkRound(delivery);
@@ -181,7 +188,11 @@ export class SecAggClient {
     applyMask(masked, maskWords(this.selfSeed as Uint8Array, masked.length, "self"), 1);
     for (const peer of this.held.keys()) {
       if (peer === this.trainer) continue;
-      const seed = agreeKey(this.masking.secretKey, (this.neighbours.get(peer) as Neighbour).maskingKey, purposes.mask(this.context));
+      const seed = agreeKey(
+        this.masking.secretKey,
+        (this.neighbours.get(peer) as Neighbour).maskingKey,
+        purposes.mask(this.context),
+      );
       applyMask(masked, maskWords(seed, masked.length, "pair"), pairSign(this.trainer, peer));
     }
     const bytes = wordsToBytes(masked);
@@ -209,7 +220,8 @@ export class SecAggClient {
         throw new SecAggRefusedError("the coordinator asks for both secrets of one trainer", { peer });
       }
     }
-    if (!survivors.has(this.trainer)) throw new SecAggRefusedError("this trainer's masked input is not among the survivors");
+    if (!survivors.has(this.trainer))
+      throw new SecAggRefusedError("this trainer's masked input is not among the survivors");
     const surviving = [...this.held.keys()].filter((peer) => survivors.has(peer)).length;
     this.requireHolders(surviving, "that survived");
     const wanted: Array<[Address, "self-mask" | "masking-key"]> = [
@@ -219,7 +231,10 @@ export class SecAggClient {
     for (const [peer, secret] of wanted) {
       const before = this.revealed.get(peer);
       if (before !== undefined && before !== secret) {
-        throw new SecAggRefusedError(`the coordinator asks for the ${secret} share of a trainer whose ${before} share this trainer revealed`, { peer });
+        throw new SecAggRefusedError(
+          `the coordinator asks for the ${secret} share of a trainer whose ${before} share this trainer revealed`,
+          { peer },
+        );
       }
     }
     const selfMaskShares: SecAggRevealedShare[] = [];

@@ -18,7 +18,7 @@ import type { CommunicationGraph } from "./communication-graph.js";
 import { SecAggAbortedError, SecAggMessageError } from "./errors.js";
 import { agreeKey, publicKeyOf } from "./key-agreement.js";
 import { applyMask, bytesToWords, maskWords } from "./mask-stream.js";
-import { type SecAggRoundContext, pairSign, purposes, roundGraph } from "./secagg-round.js";
+import { pairSign, purposes, roundGraph, type SecAggRoundContext } from "./secagg-round.js";
 import { bigIntToBytes, bytesToBigInt, reconstructSecret, type ShamirShare } from "./shamir.js";
 
 type Stage = "advertise" | "share" | "mask" | "unmask" | "done";
@@ -74,7 +74,8 @@ export class SecAggServer {
     this.expect("advertise");
     const message = parseInput(SecAggAdvertiseKeysSchema, input, "SecAggAdvertiseKeys");
     this.authenticate(message, "SecAggAdvertiseKeys", undefined);
-    if (this.advertisements.has(message.trainer)) throw new SecAggMessageError("keys advertised twice", { trainer: message.trainer });
+    if (this.advertisements.has(message.trainer))
+      throw new SecAggMessageError("keys advertised twice", { trainer: message.trainer });
     this.advertisements.set(message.trainer, message);
   }
 
@@ -88,9 +89,7 @@ export class SecAggServer {
 
   /** What the coordinator sends `trainer` after AdvertiseKeys: its neighbours' signed keys. */
   neighbourKeysFor(trainer: Address): SecAggNeighbourKeys {
-    const advertisements = this.graph
-      .neighboursOf(trainer)
-      .flatMap((peer) => this.advertisements.get(peer) ?? []);
+    const advertisements = this.graph.neighboursOf(trainer).flatMap((peer) => this.advertisements.get(peer) ?? []);
     return { jobId: this.context.jobId, round: this.context.round, advertisements };
   }
 
@@ -98,11 +97,14 @@ export class SecAggServer {
     this.expect("share");
     const message = parseInput(SecAggShareKeysSchema, input, "SecAggShareKeys");
     this.authenticate(message, "SecAggShareKeys", new Set(this.advertisements.keys()));
-    if (this.shares.has(message.trainer)) throw new SecAggMessageError("shares sent twice", { trainer: message.trainer });
+    if (this.shares.has(message.trainer))
+      throw new SecAggMessageError("shares sent twice", { trainer: message.trainer });
     const recipients = new Set<Address>();
     for (const { to } of message.ciphertexts) {
       if (!this.graph.areNeighbours(message.trainer, to) || !this.advertisements.has(to) || recipients.has(to)) {
-        throw new SecAggMessageError("a ciphertext for a trainer that is not an advertised neighbour, or twice", { to });
+        throw new SecAggMessageError("a ciphertext for a trainer that is not an advertised neighbour, or twice", {
+          to,
+        });
       }
       recipients.add(to);
     }
@@ -130,11 +132,13 @@ export class SecAggServer {
     this.expect("mask");
     const message = parseInput(SecAggMaskedInputSchema, input, "SecAggMaskedInput");
     this.authenticate(message, "SecAggMaskedInput", new Set(this.shares.keys()));
-    if (this.masked.has(message.trainer)) throw new SecAggMessageError("masked input sent twice", { trainer: message.trainer });
+    if (this.masked.has(message.trainer))
+      throw new SecAggMessageError("masked input sent twice", { trainer: message.trainer });
     if (message.length !== this.context.length || bytes.byteLength !== 4 * this.context.length) {
       throw new SecAggMessageError(`a masked input of ${bytes.byteLength} bytes, not ${4 * this.context.length}`);
     }
-    if (sha256(bytes) !== message.maskedHash) throw new SecAggMessageError("masked bytes do not match their signed hash");
+    if (sha256(bytes) !== message.maskedHash)
+      throw new SecAggMessageError("masked bytes do not match their signed hash");
     this.masked.set(message.trainer, bytesToWords(bytes));
   }
 
@@ -152,7 +156,12 @@ export class SecAggServer {
     this.expect("unmask");
     const message = parseInput(SecAggUnmaskingSchema, input, "SecAggUnmasking");
     this.authenticate(message, "SecAggUnmasking", new Set(this.survivors));
-    const record = (into: Map<Address, Map<Address, bigint>>, of: Address, share: string, allowed: readonly Address[]) => {
+    const record = (
+      into: Map<Address, Map<Address, bigint>>,
+      of: Address,
+      share: string,
+      allowed: readonly Address[],
+    ) => {
       if (!allowed.includes(of) || (of !== message.trainer && !this.graph.areNeighbours(of, message.trainer))) {
         throw new SecAggMessageError("a share the coordinator did not ask for", { of, from: message.trainer });
       }
@@ -178,7 +187,9 @@ export class SecAggServer {
       const secretKey = bigIntToBytes(this.reconstruct(this.keyShares, trainer, "masking key"), 32);
       const advertised = (this.advertisements.get(trainer) as SecAggAdvertiseKeys).maskingKey;
       if (sha256(publicKeyOf(secretKey)) !== sha256(getBytes(advertised))) {
-        throw new SecAggAbortedError("the shares of a dropped trainer's masking key do not reconstruct it", { trainer });
+        throw new SecAggAbortedError("the shares of a dropped trainer's masking key do not reconstruct it", {
+          trainer,
+        });
       }
       for (const survivor of this.survivors) {
         if (!this.graph.areNeighbours(trainer, survivor) || !sharedKeys.has(survivor)) continue;
@@ -195,9 +206,12 @@ export class SecAggServer {
   private reconstruct(from: Map<Address, Map<Address, bigint>>, owner: Address, what: string): bigint {
     const revealed = [...(from.get(owner) ?? new Map<Address, bigint>())];
     if (revealed.length < this.context.threshold) {
-      throw new SecAggAbortedError(`only ${revealed.length} shares of ${owner}'s ${what}, fewer than ${this.context.threshold}`, {
-        trainer: owner,
-      });
+      throw new SecAggAbortedError(
+        `only ${revealed.length} shares of ${owner}'s ${what}, fewer than ${this.context.threshold}`,
+        {
+          trainer: owner,
+        },
+      );
     }
     const points: ShamirShare[] = revealed
       .slice(0, this.context.threshold)
@@ -207,7 +221,9 @@ export class SecAggServer {
 
   private requireAtLeast(count: number, what: string): void {
     if (count < this.context.threshold) {
-      throw new SecAggAbortedError(`only ${count} trainers ${what}, fewer than the threshold ${this.context.threshold}`);
+      throw new SecAggAbortedError(
+        `only ${count} trainers ${what}, fewer than the threshold ${this.context.threshold}`,
+      );
     }
   }
 }

@@ -11,7 +11,12 @@ export interface RoundPlan {
   readonly neighbours: number;
   readonly length: number;
   /** Indices of trainers that drop before answering each stage. */
-  readonly dropBefore?: { readonly advertise?: number[]; readonly share?: number[]; readonly mask?: number[]; readonly unmask?: number[] };
+  readonly dropBefore?: {
+    readonly advertise?: number[];
+    readonly share?: number[];
+    readonly mask?: number[];
+    readonly unmask?: number[];
+  };
   readonly clip: number;
   readonly scale: number;
   readonly seed: number;
@@ -30,7 +35,10 @@ export function testWallets(count: number): Wallet[] {
   return Array.from({ length: count }, (_, i) => new Wallet(keccak256(toUtf8Bytes(`secagg-trainer-${i}`))));
 }
 
-export function testContext(wallets: readonly Wallet[], plan: Pick<RoundPlan, "threshold" | "neighbours" | "length">): SecAggRoundContext {
+export function testContext(
+  wallets: readonly Wallet[],
+  plan: Pick<RoundPlan, "threshold" | "neighbours" | "length">,
+): SecAggRoundContext {
   return {
     jobId: "7" as JobId,
     round: 3,
@@ -51,7 +59,10 @@ export async function runSecAggRound(plan: RoundPlan): Promise<RoundRun> {
   const clients = new Map<Address, SecAggClient>();
   for (const [index, wallet] of wallets.entries()) {
     const address = context.participants[index] as Address;
-    inputs.set(address, Float32Array.from({ length: plan.length }, () => (random.nextFloat() * 2 - 1) * 1.5 * plan.clip));
+    inputs.set(
+      address,
+      Float32Array.from({ length: plan.length }, () => (random.nextFloat() * 2 - 1) * 1.5 * plan.clip),
+    );
     clients.set(address, new SecAggClient(context, address, wallet));
   }
   const alive = (stage: keyof NonNullable<RoundPlan["dropBefore"]>) => {
@@ -63,7 +74,8 @@ export async function runSecAggRound(plan: RoundPlan): Promise<RoundRun> {
     return context.participants.filter((_, index) => !dropped.has(index));
   };
   const server = new SecAggServer(context);
-  for (const trainer of alive("advertise")) server.receiveAdvertisement(await (clients.get(trainer) as SecAggClient).advertiseKeys());
+  for (const trainer of alive("advertise"))
+    server.receiveAdvertisement(await (clients.get(trainer) as SecAggClient).advertiseKeys());
   server.closeAdvertising();
   for (const trainer of alive("share")) {
     server.receiveShares(await (clients.get(trainer) as SecAggClient).shareKeys(server.neighbourKeysFor(trainer)));
@@ -72,7 +84,10 @@ export async function runSecAggRound(plan: RoundPlan): Promise<RoundRun> {
   const maskedBytes = new Map<Address, Uint8Array>();
   for (const trainer of alive("mask")) {
     const words = quantise(inputs.get(trainer) as Float32Array, plan.clip, plan.scale);
-    const { message, bytes } = await (clients.get(trainer) as SecAggClient).maskInput(server.deliveryFor(trainer), words);
+    const { message, bytes } = await (clients.get(trainer) as SecAggClient).maskInput(
+      server.deliveryFor(trainer),
+      words,
+    );
     maskedBytes.set(trainer, bytes);
     server.receiveMaskedInput(message, bytes);
   }
