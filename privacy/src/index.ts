@@ -17,6 +17,12 @@ export {
   DiscreteLaplaceSampler,
   MAX_DISCRETE_LAPLACE_SCALE,
 } from "./discrete-laplace-sampler.js";
+export {
+  type DistributedNoise,
+  distributedNoiseShare,
+  effectiveNoiseMultiplier,
+  quantisedSensitivity,
+} from "./distributed-noise.js";
 export { InvalidPrivacyParameterError, PrivacyBudgetExceededError, UnknownDatasetBudgetError } from "./errors.js";
 export { exponentialQuantile, type GridQuantileRequest } from "./exponential-quantile.js";
 export { type AddNoiseOptions, addGaussianNoise, GaussianNoise, type NoiseReport } from "./gaussian-noise.js";

@@ -243,6 +243,39 @@ export {
   voucherToHeader,
 } from "./routing.js";
 export { type ScoringSpec, ScoringSpecSchema } from "./scoring-spec.js";
+export {
+  MAX_SECAGG_CLIENTS,
+  recoverSecAggSigner,
+  SECAGG_MESSAGE_TYPES,
+  type SecAggAdvertiseKeys,
+  SecAggAdvertiseKeysSchema,
+  type SecAggMaskedInput,
+  SecAggMaskedInputSchema,
+  type SecAggNeighbourKeys,
+  SecAggNeighbourKeysSchema,
+  type SecAggRevealedShare,
+  SecAggRevealedShareSchema,
+  type SecAggShareCiphertext,
+  SecAggShareCiphertextSchema,
+  type SecAggShareKeys,
+  SecAggShareKeysSchema,
+  type SecAggSharesDelivery,
+  SecAggSharesDeliverySchema,
+  type SecAggStage,
+  type SecAggTrainerMessage,
+  type SecAggUnmasking,
+  SecAggUnmaskingSchema,
+  type SecAggUnmaskRequest,
+  SecAggUnmaskRequestSchema,
+  secAggPayloadHash,
+  signSecAggMessage,
+} from "./secure-aggregation-messages.js";
+export {
+  SECAGG_SUM_BOUND,
+  type SecureAggregationSpec,
+  SecureAggregationSpecSchema,
+  secAggScale,
+} from "./secure-aggregation-spec.js";
 export { SeededRandom } from "./seeded-random.js";
 export {
   fetchSignInNonce,

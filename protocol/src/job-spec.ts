@@ -4,6 +4,7 @@ import { AddressSchema, DatasetIdSchema } from "./ids.js";
 import { layoutLength } from "./model-layout.js";
 import { type ModelSpec, ModelSpecSchema } from "./model-spec.js";
 import { ScoringSpecSchema } from "./scoring-spec.js";
+import { SecureAggregationSpecSchema } from "./secure-aggregation-spec.js";
 import { layoutFromSpec } from "./spec-layout.js";
 import { StoredTextSchema } from "./stored-text.js";
 import { StrategySpecSchema } from "./strategy-spec.js";
@@ -96,43 +97,77 @@ export const AttestationRequirementSchema = z.strictObject({
 });
 export type AttestationRequirement = z.infer<typeof AttestationRequirementSchema>;
 
+/** The strategies that only average (with a server optimiser step after), which secure aggregation can serve. */
+const FEDAVG_FAMILY: ReadonlySet<string> = new Set(["fedavg", "fedavgm", "fedadagrad", "fedadam", "fedyogi"]);
+
 /** What a researcher asks for when launching a training job. */
-export const JobSpecSchema = z.strictObject({
-  name: StoredTextSchema.min(1).max(200),
-  model: ModelSpecSchema.superRefine((model, ctx) => {
-    const count = parameterCount(model);
-    if (count !== undefined && count > MAX_MODEL_PARAMETERS) {
+export const JobSpecSchema = z
+  .strictObject({
+    name: StoredTextSchema.min(1).max(200),
+    model: ModelSpecSchema.superRefine((model, ctx) => {
+      const count = parameterCount(model);
+      if (count !== undefined && count > MAX_MODEL_PARAMETERS) {
+        ctx.addIssue({
+          code: "custom",
+          message: `the model has ${count} parameters, more than the ${MAX_MODEL_PARAMETERS} a job may train`,
+        });
+      }
+    }),
+    datasetIds: DatasetIdsSchema,
+    rounds: z.number().int().positive().max(10_000),
+    clients: ClientSelectionSchema.default({ fraction: 1, min: 1, max: 1000 }),
+    strategy: StrategySpecSchema.default({ name: "fedavg" }),
+    localEpochs: z.number().int().positive().max(100).default(1),
+    batchSize: z.number().int().positive().max(65_536).default(32),
+    learningRate: z.number().positive().max(10),
+    /** FedProx proximal coefficient μ (Li et al. 2020); 0 is plain local SGD. */
+    proximalMu: z.number().min(0).max(100).default(0),
+    dp: DpSpecSchema.default({ mode: "off" }),
+    /** Largest L2 norm of an update the coordinator accepts. */
+    maxUpdateNorm: z.number().positive().optional(),
+    /** Seconds a round waits for updates before aggregating what arrived (if at least `clients.min`). */
+    roundTimeoutS: z.number().positive().max(86_400).default(300),
+    /** How each round's updates are scored for payment (see `ScoringSpecSchema`). */
+    scoring: ScoringSpecSchema.default({ method: "examples" }),
+    /**
+     * Addresses the researcher names as auditors: besides the researcher (and the trainer that sent it, or the
+     * trainers admitted), they may read the job's raw update blobs, its global models and this spec, to verify the
+     * ledger against them and recompute its scores (`tributary ledger verify --recompute-scores`).
+     */
+    auditors: z.array(AddressSchema).max(32).optional(),
+    /** Whether only attested trainers may contribute (see `AttestationRequirementSchema`); absent: not required. */
+    attestation: AttestationRequirementSchema.optional(),
+    /**
+     * Secure aggregation (SecAgg+): the coordinator learns only each round's sum. FedAvg-family strategies only (the
+     * robust rules need every update), scored by committed example counts (no single update is ever seen).
+     */
+    secureAggregation: SecureAggregationSpecSchema.optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const secAgg = spec.secureAggregation;
+    if (secAgg === undefined) return;
+    if (!FEDAVG_FAMILY.has(spec.strategy.name)) {
       ctx.addIssue({
         code: "custom",
-        message: `the model has ${count} parameters, more than the ${MAX_MODEL_PARAMETERS} a job may train`,
+        path: ["secureAggregation"],
+        message: `secure aggregation reveals only the sum of a round's updates; strategy ${spec.strategy.name} needs every update (use fedavg, fedavgm, fedadagrad, fedadam or fedyogi)`,
       });
     }
-  }),
-  datasetIds: DatasetIdsSchema,
-  rounds: z.number().int().positive().max(10_000),
-  clients: ClientSelectionSchema.default({ fraction: 1, min: 1, max: 1000 }),
-  strategy: StrategySpecSchema.default({ name: "fedavg" }),
-  localEpochs: z.number().int().positive().max(100).default(1),
-  batchSize: z.number().int().positive().max(65_536).default(32),
-  learningRate: z.number().positive().max(10),
-  /** FedProx proximal coefficient μ (Li et al. 2020); 0 is plain local SGD. */
-  proximalMu: z.number().min(0).max(100).default(0),
-  dp: DpSpecSchema.default({ mode: "off" }),
-  /** Largest L2 norm of an update the coordinator accepts. */
-  maxUpdateNorm: z.number().positive().optional(),
-  /** Seconds a round waits for updates before aggregating what arrived (if at least `clients.min`). */
-  roundTimeoutS: z.number().positive().max(86_400).default(300),
-  /** How each round's updates are scored for payment (see `ScoringSpecSchema`). */
-  scoring: ScoringSpecSchema.default({ method: "examples" }),
-  /**
-   * Addresses the researcher names as auditors: besides the researcher (and the trainer that sent it, or the
-   * trainers admitted), they may read the job's raw update blobs, its global models and this spec, to verify the
-   * ledger against them and recompute its scores (`tributary ledger verify --recompute-scores`).
-   */
-  auditors: z.array(AddressSchema).max(32).optional(),
-  /** Whether only attested trainers may contribute (see `AttestationRequirementSchema`); absent: not required. */
-  attestation: AttestationRequirementSchema.optional(),
-});
+    if (spec.scoring.method !== "examples") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["scoring", "method"],
+        message: `secure aggregation never shows the coordinator one update, so it cannot score by ${spec.scoring.method}: use "examples"`,
+      });
+    }
+    if (spec.clients.min <= secAgg.threshold) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["clients", "min"],
+        message: `must exceed secureAggregation.threshold (${secAgg.threshold}): a trainer needs that many neighbours`,
+      });
+    }
+  });
 export type JobSpec = z.infer<typeof JobSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;
 
