@@ -78,6 +78,22 @@ describe.each(DATABASES)("REST boundary on $name", (database) => {
     );
     expect(krum.status).toBe(400);
     expect(krum.body.error.message).toContain("JobSpec.clients.min: krum needs at least 5 updates per round");
+    const secagg = await request<ErrorBody>(
+      coordinator.url,
+      "POST",
+      "/jobs",
+      {
+        ...base,
+        datasetIds: ["1"],
+        clients: { min: 4, max: 4 },
+        secureAggregation: { threshold: 2, neighbours: 2, quantisation: { clip: 1 } },
+      },
+      token,
+    );
+    expect(secagg.status).toBe(400);
+    expect(secagg.body.error.message).toContain(
+      "JobSpec.secureAggregation: this coordinator does not run secure aggregation yet",
+    );
   });
 
   it("checks an uploaded validation set byte by byte, and a job's reference to it", async () => {

@@ -112,6 +112,17 @@ export class JobsService {
         { path: "JobSpec.clients.min", message: `${spec.strategy.name} needs at least ${needed} updates per round` },
       ]);
     }
+    if (spec.secureAggregation !== undefined) {
+      // The protocol's core exists (secure-aggregation/) but rounds do not run it yet: accepting the option would run
+      // the job with every update in the clear while its researcher and owners believe otherwise.
+      throw new InvalidInputError("JobSpec", [
+        {
+          path: "JobSpec.secureAggregation",
+          message:
+            "this coordinator does not run secure aggregation yet: its rounds would see every update in the clear, so the job is refused",
+        },
+      ]);
+    }
     if (spec.scoring.method !== "examples") await this.#checkValidationSet(spec, spec.scoring.validationSetCid);
     if (spec.attestation?.required === true && this.config.chain?.attestationRegistry === undefined) {
       throw new InvalidInputError("JobSpec", [
