@@ -38,6 +38,9 @@ export function yRange(series: readonly Series[], limit?: number): [number, numb
  */
 export function LineChart({ title, xs, xLabel, series, limit, format = (v) => v.toPrecision(3) }: LineChartProps) {
   const id = useId();
+  if (series.every((one) => one.values.every((value) => value === null))) {
+    return <p className="empty">{title}: no value reported yet.</p>;
+  }
   const [low, high] = yRange(series, limit?.value);
   const x = (i: number) => PAD.left + (xs.length <= 1 ? 0 : (i / (xs.length - 1)) * (WIDTH - PAD.left - PAD.right));
   const y = (v: number) => PAD.top + (1 - (v - low) / (high - low)) * (HEIGHT - PAD.top - PAD.bottom);
@@ -77,14 +80,15 @@ export function LineChart({ title, xs, xLabel, series, limit, format = (v) => v.
             .map((value, i) => (value === null ? null : `${x(i).toFixed(1)},${y(value).toFixed(1)}`))
             .filter((point) => point !== null);
           return (
-            <polyline
-              key={one.name}
-              points={points.join(" ")}
-              fill="none"
-              stroke={one.colour}
-              strokeWidth={2}
-              data-series={one.name}
-            />
+            <g key={one.name} data-series={one.name}>
+              <polyline points={points.join(" ")} fill="none" stroke={one.colour} strokeWidth={2} />
+              {one.values.map((value, i) =>
+                value === null ? null : (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: one point per x
+                  <circle key={i} cx={x(i)} cy={y(value)} r={3} fill={one.colour} />
+                ),
+              )}
+            </g>
           );
         })}
       </svg>
