@@ -1,13 +1,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { connectTrainingJobs, connectTributaryToken } from "@tributary/contracts/typed";
 import { LocalChain } from "@tributary/contracts/local-chain";
+import { connectTrainingJobs, connectTributaryToken } from "@tributary/contracts/typed";
+import type { Coordinator } from "@tributary/coordinator";
 import { formatEther, type Wallet } from "ethers";
 import type { Browser } from "playwright-core";
 import { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Coordinator } from "../../coordinator/src/create-coordinator.js";
 import { DATABASES } from "../../coordinator/test-support/databases.js";
 import {
   connectTrainers,
@@ -82,7 +82,9 @@ describe("the portal in Chromium against a real coordinator and local chain", ()
     const verdict = page.getByRole("heading", { name: /The ledger agrees with the chain/ });
     await verdict.waitFor({ timeout: 30_000 });
     // 2 rounds × 3 owners, every leaf signed; 6 update blobs and 2 round models read as the researcher.
-    await expect(page.getByText(/2 round\(s\), 6 leaves, 8 blob\(s\), 6 signature\(s\)/).isVisible()).resolves.toBe(true);
+    await expect(page.getByText(/2 round\(s\), 6 leaves, 8 blob\(s\), 6 signature\(s\)/).isVisible()).resolves.toBe(
+      true,
+    );
     await screenshot(page, "auditor-verified");
 
     // The operator moves 1 % of round 1's score from the second owner to the first in its database.

@@ -11,7 +11,12 @@ import type { CoordinatorConfig, PortalConfig } from "../config/coordinator-conf
  * contracts, and in development mode only, the demo accounts of the development wallet. Static files are public
  * (access-control.md); everything the portal reads goes through the REST routes and their roles.
  */
-export function servePortal(app: INestApplication, config: CoordinatorConfig, portal: PortalConfig, origin: () => string) {
+export function servePortal(
+  app: INestApplication,
+  config: CoordinatorConfig,
+  portal: PortalConfig,
+  origin: () => string,
+) {
   const dir = path.resolve(portal.dir);
   const http = app.getHttpAdapter().getInstance() as express.Express;
   http.get("/portal/config.json", (_request: Request, response: Response) => {
@@ -54,7 +59,9 @@ async function portalConfig(config: CoordinatorConfig, portal: PortalConfig, ori
     mode: config.mode,
     chainId: config.chainId,
     contracts,
-    ...(chain === undefined ? {} : { coordinatorAccount: chain.coordinator ?? computeAddress(chain.senderPrivateKey as string) }),
+    ...(chain === undefined
+      ? {}
+      : { coordinatorAccount: chain.coordinator ?? computeAddress(chain.senderPrivateKey as string) }),
     ...(devWallet === undefined ? {} : { devWallet }),
   };
 }

@@ -2,7 +2,6 @@ import type { JobLedger } from "@tributary/protocol";
 import { useState } from "react";
 import type { JobView, RoundView } from "../api/coordinator-views.js";
 import { useApi } from "../api/use-api.js";
-import { useWallet } from "../chain/wallet-context.js";
 import { LineChart } from "../ui/line-chart.js";
 import { Async, Empty } from "../ui/status.js";
 import { useAsync } from "../ui/use-async.js";
