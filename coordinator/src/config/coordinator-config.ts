@@ -220,7 +220,8 @@ const CoordinatorConfigFields = z.strictObject({
  * both agree), and the mode is `production` unless development was asked for.
  */
 export const CoordinatorConfigSchema = CoordinatorConfigFields.superRefine((config, context) => {
-  if (config.portal?.devWalletFile !== undefined && config.mode !== "development") {
+  const mode = config.mode ?? (config.chain === undefined ? "development" : "production");
+  if (config.portal?.devWalletFile !== undefined && mode !== "development") {
     context.addIssue({
       code: "custom",
       path: ["portal", "devWalletFile"],

@@ -8,8 +8,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { CoordinatorProcess, freePort } from "../../coordinator/test-support/coordinator-process.js";
-import { ensurePortalBuilt, launchChromium } from "../../test/e2e/helpers/portal-browser.js";
+import { CoordinatorProcess, freePort } from "../coordinator/test-support/coordinator-process.js";
+import { ensurePortalBuilt, launchChromium } from "../test/e2e/helpers/portal-browser.js";
 
 const RUNS = 10;
 const GOAL_BUNDLE_KB = 300;
@@ -56,7 +56,7 @@ async function firstRender(url: string, selector: string): Promise<number> {
   `);
   await page.goto(url);
   await page.waitForSelector(selector);
-  const ms = await page.evaluate(() => (window as unknown as { __rendered: number }).__rendered);
+  const ms = (await page.evaluate("window.__rendered")) as number;
   await context.close();
   return ms;
 }
