@@ -15,6 +15,8 @@ const packages = {
   "inference-provider": ["protocol", "contracts", "model-runtime", "deterministic-inference"],
   "inference-router": ["protocol", "contracts"],
   "zk-proofs": ["protocol"],
+  // The web portal runs in a browser: only browser-safe packages (lint fails on a Node built-in too).
+  "data-provider-portal": ["protocol", "auditor", "buyer", "deterministic-inference"],
   "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute", "secure-aggregation"],
   "compute-to-data": ["protocol", "privacy", "model-runtime", "enclave-compute", "trainer-agent"],
   coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute", "secure-aggregation"],
@@ -35,6 +37,7 @@ const packages = {
     "compute-to-data",
     "coordinator",
     "zk-proofs",
+    "data-provider-portal",
   ],
 };
 const names = Object.keys(packages);
@@ -126,6 +129,13 @@ module.exports = {
       severity: "error",
       comment: "The buyer's library runs in a browser: no Node built-ins outside its tests.",
       from: { path: "^buyer/src/", pathNot: "\\.test\\.ts$" },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
+      name: "portal-is-browser-safe",
+      severity: "error",
+      comment: "The web portal runs in a browser: no Node built-ins in its sources (its bench is a Node script).",
+      from: { path: "^data-provider-portal/src/", pathNot: "\\.test\\.tsx?$" },
       to: { dependencyTypes: ["core"] },
     },
     {

@@ -7,7 +7,7 @@ export default defineConfig({
   },
   ssr: { resolve: { conditions: ["@tributary/source"] } },
   test: {
-    include: ["*/src/**/*.test.ts", "contracts/ts/**/*.test.ts", "test/**/*.test.ts"],
+    include: ["*/src/**/*.test.ts", "*/src/**/*.test.tsx", "contracts/ts/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**", "test/contracts/**"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

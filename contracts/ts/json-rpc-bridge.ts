@@ -74,6 +74,12 @@ export class JsonRpcBridge {
   }
 
   async #serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    // Like the JSON-RPC of Hardhat's and Anvil's nodes, any origin may call it: a web page (the portal's development
+    // wallet) sends its reads and transactions here. It listens on 127.0.0.1 only.
+    if (request.method === "OPTIONS") {
+      response.writeHead(204, CORS_HEADERS).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     let body: unknown;
@@ -117,6 +123,13 @@ function failure(id: unknown, code: number, message: string, data?: unknown): ob
   return { jsonrpc: "2.0", id, error: data === undefined ? { code, message } : { code, message, data } };
 }
 
+const CORS_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "POST, OPTIONS",
+  "access-control-allow-headers": "content-type",
+  "access-control-max-age": "600",
+};
+
 function reply(response: ServerResponse, answer: unknown): void {
-  response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+  response.writeHead(200, { "content-type": "application/json", ...CORS_HEADERS }).end(JSON.stringify(answer));
 }

@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from "@nestjs/swagger";
 import { AppModule } from "./app.module.js";
 import type { ChainSenderHooks } from "./chain/chain-sender.js";
 import { BoundedHeadExpressAdapter } from "./common/bounded-head-express-adapter.js";
+import { servePortal } from "./common/serve-portal.js";
 import type { AttestationTestRoots } from "./common/tokens.js";
 import { TributaryErrorFilter } from "./common/tributary-error.filter.js";
 import {
@@ -69,6 +70,12 @@ export async function createCoordinator(
         .build(),
     );
     SwaggerModule.setup("docs", app, document);
+    if (config.portal !== undefined) {
+      // Registered before Nest's not-found handler; the origin (sign-in messages name it) is known once listening.
+      const origin = () =>
+        config.publicOrigin ?? `http://${config.host}:${(app.getHttpServer().address() as AddressInfo).port}`;
+      servePortal(app, config, config.portal, origin);
+    }
     await app.listen(config.port, config.host);
     const address = app.getHttpServer().address() as AddressInfo;
     return {

@@ -6,6 +6,7 @@ import { cliEnv, isInteractive } from "../cli-env.js";
 import { ByzantineOptionSchema } from "../demo/byzantine-spec.js";
 import type { DemoChainOptions } from "../demo/demo-chain.js";
 import type { MarketOptions } from "../demo/demo-market.js";
+import { portalUrl } from "../demo/demo-portal.js";
 import { STRATEGY_NAMES } from "../demo/demo-strategy.js";
 import { formatMarket, marketJson } from "../demo/market-summary.js";
 import { formatOcean, oceanJson } from "../demo/ocean-summary.js";
@@ -220,8 +221,10 @@ export function registerUpCommand(program: Command): void {
       if (options.json) write(`${JSON.stringify(summary)}\n`);
       const coordinator = session.coordinator.url;
       const chain = session.chain;
+      const portal = portalUrl(session.coordinator);
       write(
         `coordinator still running at ${coordinator} (docs ${coordinator}/docs)` +
+          `${portal === undefined ? "" : `\nportal: open ${portal} in a browser (development wallet: the demo's accounts)`}` +
           `${chain === undefined ? "" : `, chain at ${chain.rpcUrl}; audit again with: npx tributary ledger verify --job ${jobId} --rpc ${chain.rpcUrl} --coordinator ${coordinator} --training-jobs ${chain.trainingJobs}`}` +
           `\nCtrl-C stops ${chain?.local === true ? "them, the chain" : "it"} and the trainers\n`,
       );

@@ -14,6 +14,7 @@ import { createDemoJobOnChain, demoJobSpec } from "./demo-job.js";
 import { type MarketOptions, type MarketResult, runMarket } from "./demo-market.js";
 import { orderDemoDatasets, publishDemoDataset } from "./demo-ocean.js";
 import { type DemoOwner, enrolOwner, ownerTrainerArgs } from "./demo-owners.js";
+import { builtPortalDir, demoPortalConfig, portalUrl, writeDevWallet } from "./demo-portal.js";
 import { waitFor } from "./demo-rounds.js";
 import type { DemoJobOptions, DemoResult, DemoSessionOptions } from "./demo-session-options.js";
 import { settleJob } from "./demo-settlement.js";
@@ -72,6 +73,7 @@ export class DemoSession {
     let session: DemoSession | undefined;
     const note = (text: string) => (session === undefined ? view.note(text) : session.#view.note(text));
     let coordinator: Coordinator;
+    const portalDir = chain === undefined ? undefined : await builtPortalDir();
     try {
       coordinator = await createCoordinator(
         {
@@ -83,6 +85,7 @@ export class DemoSession {
                 // The demo's trainers run on the TEE simulator: development mode, asked for explicitly.
                 mode: "development" as const,
                 ...chain.coordinatorConfig(),
+                ...(portalDir === undefined ? {} : { portal: demoPortalConfig(portalDir, chain, shards.runDir) }),
               }),
         },
         { logger: quietLogger(note) },
@@ -112,6 +115,12 @@ export class DemoSession {
         });
       }
       await waitFor(() => connected.size === options.clients, 180_000, "trainer agents to connect", session.trainers);
+      if (chain !== undefined && portalDir !== undefined) {
+        await writeDevWallet(shards.runDir, chain, session.#owners);
+        view.note(
+          `portal: ${portalUrl(coordinator)} (its DEVELOPMENT WALLET holds the demo's keys: never use it with real funds)`,
+        );
+      }
     } catch (error) {
       await session.close();
       throw error;

@@ -42,6 +42,7 @@ const EnvSchema = z.object({
   TRIBUTARY_MAX_HANDSHAKE_BYTES: z.coerce.number().optional(),
   TRIBUTARY_MAX_SOCKETS_PER_IP: z.coerce.number().optional(),
   TRIBUTARY_MAX_SOCKETS_PER_ADDRESS: z.coerce.number().optional(),
+  TRIBUTARY_PORTAL_DIR: z.string().optional(),
 });
 
 function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
@@ -107,6 +108,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfigInp
       maxDeadlineExtensions: vars.TRIBUTARY_MAX_DEADLINE_EXTENSIONS,
       jobStartTimeoutS: vars.TRIBUTARY_JOB_START_TIMEOUT_S,
       publicOrigin: vars.TRIBUTARY_PUBLIC_ORIGIN,
+      portal: vars.TRIBUTARY_PORTAL_DIR === undefined ? undefined : { dir: vars.TRIBUTARY_PORTAL_DIR },
       sessionSecret: vars.TRIBUTARY_SESSION_SECRET,
       sessionTtlS: vars.TRIBUTARY_SESSION_TTL_S,
       maxValidationSetBytes: vars.TRIBUTARY_MAX_VALIDATION_SET_BYTES,

@@ -70,6 +70,24 @@ export const ChainConfigSchema = z.strictObject({
 });
 export type ChainConfig = z.infer<typeof ChainConfigSchema>;
 
+/**
+ * The web portal (`data-provider-portal/`, built) the coordinator serves at `/portal/`, with `/portal/config.json`
+ * telling it the chain and contracts this coordinator follows.
+ */
+export const PortalConfigSchema = z.strictObject({
+  /** The portal's built files (`data-provider-portal/dist`). */
+  dir: z.string().min(1),
+  /** The deployment's contract addresses the portal's pages use (name → address), e.g. a deployment file's. */
+  contracts: z.record(z.string(), AddressSchema).default({}),
+  /**
+   * DEVELOPMENT ONLY (refused in production): a JSON file `{rpcUrl, accounts: [{label, role, privateKey}]}` of demo
+   * accounts, read at each request and served to the portal's loudly labelled development wallet. `tributary up`
+   * writes it as it creates the demo's accounts.
+   */
+  devWalletFile: z.string().min(1).optional(),
+});
+export type PortalConfig = z.infer<typeof PortalConfigSchema>;
+
 /** Everything the coordinator is configured with. Parsed once; no other file reads `process.env`. */
 const CoordinatorConfigFields = z.strictObject({
   /**
@@ -192,6 +210,8 @@ const CoordinatorConfigFields = z.strictObject({
   maxSocketsPerAddress: z.number().int().positive().default(4),
   /** The chain client (indexer and outbox sender). Absent: no chain, the coordinator runs off-chain only. */
   chain: ChainConfigSchema.optional(),
+  /** The web portal served at `/portal/`. Absent: none. */
+  portal: PortalConfigSchema.optional(),
 });
 
 /**
@@ -200,6 +220,14 @@ const CoordinatorConfigFields = z.strictObject({
  * both agree), and the mode is `production` unless development was asked for.
  */
 export const CoordinatorConfigSchema = CoordinatorConfigFields.superRefine((config, context) => {
+  const mode = config.mode ?? (config.chain === undefined ? "development" : "production");
+  if (config.portal?.devWalletFile !== undefined && mode !== "development") {
+    context.addIssue({
+      code: "custom",
+      path: ["portal", "devWalletFile"],
+      message: "is for development mode only: it serves private keys to the page",
+    });
+  }
   const chain = config.chain;
   if (chain === undefined) return;
   if (config.verifyingContract === undefined) {

@@ -1,0 +1,97 @@
+import { type JobLedger, JobLedgerSchema, type PayoutProof, PayoutProofSchema } from "@tributary/protocol";
+import { z } from "zod";
+import {
+  type DatasetView,
+  DatasetViewSchema,
+  type JobView,
+  JobViewSchema,
+  type RoundView,
+  RoundViewSchema,
+} from "./coordinator-views.js";
+
+/** A refusal or failure of the coordinator, in words a person can act on. */
+export class CoordinatorError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function explain(response: Response, what: string): Promise<CoordinatorError> {
+  let reason = response.statusText;
+  try {
+    const body = (await response.json()) as { error?: { message?: string }; message?: string };
+    reason = body.error?.message ?? body.message ?? reason;
+  } catch {
+    // not JSON: keep the status text
+  }
+  const who =
+    response.status === 401
+      ? " (sign in first)"
+      : response.status === 403
+        ? " (your account may not read this)"
+        : response.status === 404
+          ? " (not found)"
+          : "";
+  return new CoordinatorError(response.status, `${what} failed${who}: ${reason}`);
+}
+
+/** The coordinator's REST API, each answer parsed with protocol's (or the portal's) schema. */
+export class CoordinatorApi {
+  constructor(
+    readonly baseUrl: string,
+    readonly token?: string,
+  ) {}
+
+  withToken(token: string | undefined): CoordinatorApi {
+    return new CoordinatorApi(this.baseUrl, token);
+  }
+
+  async #get<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T> {
+    const headers: Record<string, string> = this.token === undefined ? {} : { authorization: `Bearer ${this.token}` };
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { headers });
+    } catch (error) {
+      throw new CoordinatorError(
+        0,
+        `${what} failed: the coordinator at ${this.baseUrl} is unreachable (${String(error)})`,
+      );
+    }
+    if (!response.ok) throw await explain(response, what);
+    return schema.parse(await response.json());
+  }
+
+  jobs(): Promise<JobView[]> {
+    return this.#get("/jobs", z.array(JobViewSchema), "Listing jobs");
+  }
+  job(id: string): Promise<JobView> {
+    return this.#get(`/jobs/${encodeURIComponent(id)}`, JobViewSchema, `Reading job ${id}`);
+  }
+  rounds(id: string): Promise<RoundView[]> {
+    return this.#get(`/jobs/${encodeURIComponent(id)}/rounds`, z.array(RoundViewSchema), `Reading job ${id}'s rounds`);
+  }
+  ledger(id: string): Promise<JobLedger> {
+    return this.#get(`/ledger/jobs/${encodeURIComponent(id)}`, JobLedgerSchema, `Reading job ${id}'s ledger`);
+  }
+  payoutProof(id: string, trainer: string): Promise<PayoutProof> {
+    return this.#get(
+      `/ledger/jobs/${encodeURIComponent(id)}/proof/${trainer}`,
+      PayoutProofSchema,
+      `Reading the payout proof of ${trainer}`,
+    );
+  }
+  datasets(): Promise<DatasetView[]> {
+    return this.#get("/datasets", z.array(DatasetViewSchema), "Listing datasets");
+  }
+
+  /** A ledger blob's bytes, or `undefined` when the coordinator does not serve it to this session. */
+  async blob(jobId: string, cid: string): Promise<Uint8Array | undefined> {
+    const headers: Record<string, string> = this.token === undefined ? {} : { authorization: `Bearer ${this.token}` };
+    const response = await fetch(`${this.baseUrl}/ledger/jobs/${encodeURIComponent(jobId)}/blobs/${cid}`, { headers });
+    if (!response.ok) return undefined;
+    return new Uint8Array(await response.arrayBuffer());
+  }
+}
