@@ -13,7 +13,7 @@ const packages = {
   buyer: ["protocol"],
   "inference-provider": ["protocol", "contracts", "model-runtime", "deterministic-inference"],
   "inference-router": ["protocol", "contracts"],
-  "zk-proofs": ["protocol"],
+  "zk-proofs": ["protocol", "deterministic-inference"],
   "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
   coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
   cli: [
