@@ -85,17 +85,28 @@ contract Groth16InferenceProofVerifier is IGroth16InferenceProofVerifier {
         uint256 count = proof.length / stride;
         uint256 outputsAt = 32 * PROOF_WORDS;
         uint256 inputsAt = outputsAt + 32 * _outputWords;
-        if (!_wellPacked(proof, count, stride, inputsAt, _inputSize)) return Verdict.Malformed;
-        if (!_wellPacked(proof, count, stride, outputsAt, _outputSize)) return Verdict.Malformed;
-
-        bytes32 requestHash = sha256(
-            _message(REQUEST_MAGIC, _quantisedModelHash, proof, count, stride, inputsAt, _inputSize)
+        (bytes memory request, bool inputsPacked) = _message(
+            REQUEST_MAGIC,
+            _quantisedModelHash,
+            proof,
+            count,
+            stride,
+            inputsAt,
+            _inputSize
         );
+        bytes32 requestHash = sha256(request);
+        (bytes memory response, bool logitsPacked) = _message(
+            RESPONSE_MAGIC,
+            requestHash,
+            proof,
+            count,
+            stride,
+            outputsAt,
+            _outputSize
+        );
+        if (!inputsPacked || !logitsPacked) return Verdict.Malformed;
         if (requestHash != inputHash) return Verdict.OtherRequest;
-        bytes32 computedResponse = sha256(
-            _message(RESPONSE_MAGIC, requestHash, proof, count, stride, outputsAt, _outputSize)
-        );
-        if (computedResponse != responseHash) return Verdict.OtherResponse;
+        if (sha256(response) != responseHash) return Verdict.OtherResponse;
 
         for (uint256 e = 0; e < count; ++e) {
             if (!_groth16(proof[e * stride:(e + 1) * stride])) return Verdict.ProofRejected;
@@ -136,29 +147,9 @@ contract Groth16InferenceProofVerifier is IGroth16InferenceProofVerifier {
         return ok && answer.length == 32 && abi.decode(answer, (bool));
     }
 
-    /// @dev Whether every packed word of `size` values (at byte `offset` of each example) is zero above its values.
-    function _wellPacked(
-        bytes calldata proof,
-        uint256 count,
-        uint256 stride,
-        uint256 offset,
-        uint256 size
-    ) private pure returns (bool) {
-        uint256 words = (size + VALUES_PER_WORD - 1) / VALUES_PER_WORD;
-        for (uint256 e = 0; e < count; ++e) {
-            for (uint256 k = 0; k < words; ++k) {
-                uint256 from = e * stride + offset + 32 * k;
-                uint256 word = uint256(bytes32(proof[from:from + 32]));
-                uint256 values = size - k * VALUES_PER_WORD;
-                if (values > VALUES_PER_WORD) values = VALUES_PER_WORD;
-                if (word >> (24 * values) != 0) return false;
-            }
-        }
-        return true;
-    }
-
     /// @dev deterministic-inference's canonical message `magic | 1 | hash | u32 count | u32 size | i32 values` (little
     /// endian), the values unpacked from each example's words at byte `offset`: v = (word >> 24j & 0xffffff) − 2^23.
+    /// `wellPacked` is false when a word has bits above its values.
     function _message(
         bytes4 magic,
         bytes32 hash,
@@ -167,41 +158,55 @@ contract Groth16InferenceProofVerifier is IGroth16InferenceProofVerifier {
         uint256 stride,
         uint256 offset,
         uint256 size
-    ) private pure returns (bytes memory message) {
+    ) private pure returns (bytes memory message, bool wellPacked) {
         uint256 length = HEADER_BYTES + 4 * count * size;
         // 32 spare bytes: each value is written with a 32-byte store.
         message = new bytes(length + 32);
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
+            // The four bytes of a 32-bit value, little endian, as a big-endian 32-bit number.
+            function le32(v) -> r {
+                r := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(and(shr(8, v), 0xff00), shr(24, v)))
+            }
             mstore(message, length)
             let p := add(message, 32)
             mstore(p, or(magic, shl(216, 1)))
             mstore(add(p, 5), hash)
-            function le32(v) -> r {
-                r := or(
-                    or(shl(24, and(v, 0xff)), shl(16, and(shr(8, v), 0xff))),
-                    or(shl(8, and(shr(16, v), 0xff)), and(shr(24, v), 0xff))
-                )
-            }
             mstore(add(p, 37), or(shl(224, le32(count)), shl(192, le32(size))))
+            wellPacked := 1
             let dst := add(p, HEADER_BYTES)
+            let words := div(add(size, sub(VALUES_PER_WORD, 1)), VALUES_PER_WORD)
             for {
                 let e := 0
             } lt(e, count) {
                 e := add(e, 1)
             } {
-                let words := add(proof.offset, add(mul(e, stride), offset))
+                let from := add(proof.offset, add(mul(e, stride), offset))
+                let left := size
                 for {
-                    let i := 0
-                } lt(i, size) {
-                    i := add(i, 1)
+                    let k := 0
+                } lt(k, words) {
+                    k := add(k, 1)
                 } {
-                    let word := calldataload(add(words, mul(div(i, VALUES_PER_WORD), 32)))
-                    let shifted := and(shr(mul(24, mod(i, VALUES_PER_WORD)), word), 0xffffff)
-                    // v = shifted − 2^23 as a 32-bit two's complement, its bytes little endian.
-                    let v := and(sub(shifted, 0x800000), 0xffffffff)
-                    mstore(dst, shl(224, le32(v)))
-                    dst := add(dst, 4)
+                    let word := calldataload(add(from, shl(5, k)))
+                    let n := left
+                    if gt(n, VALUES_PER_WORD) {
+                        n := VALUES_PER_WORD
+                    }
+                    left := sub(left, n)
+                    for {
+                        let j := 0
+                    } lt(j, n) {
+                        j := add(j, 1)
+                    } {
+                        // v = (24 low bits) − 2^23, as a 32-bit two's complement.
+                        mstore(dst, shl(224, le32(and(sub(and(word, 0xffffff), 0x800000), 0xffffffff))))
+                        dst := add(dst, 4)
+                        word := shr(24, word)
+                    }
+                    if word {
+                        wellPacked := 0
+                    }
                 }
             }
         }

@@ -194,6 +194,9 @@ describe("Groth16InferenceProofVerifier", () => {
     expect(await zk.check(modelHash, proof.requestHash, proof.responseHash, overfull.calldata)).to.equal(
       Verdict.Malformed,
     );
+    // The last input word holds 4 values (784 = 78 · 10 + 4): a bit above its 96 is malformed too.
+    const tail = withSignals(proof, (words) => words.map((w, i) => (i === words.length - 1 ? w | (1n << 96n) : w)));
+    expect(await zk.check(modelHash, proof.requestHash, proof.responseHash, tail.calldata)).to.equal(Verdict.Malformed);
   });
 
   it("is built from the shipped verification key: the generated verifier's constants are the key's", async () => {
