@@ -119,6 +119,68 @@ describe("the fixed-point inference circuit on a model computed by hand", () => 
   });
 });
 
+// A model whose accumulators can never pass the saturation limit, so the circuit skips the comparisons (`top < 23`):
+//   layer 1: dense 1 → 1, ReLU, F_W = 10, weight 1, bias 0 (|acc + 2^9| < 2^24: span 24, 14 bits of quotient)
+//   layer 2: dense 1 → 1, F_W = 20, weight −3,000, bias 0 (|acc + 2^19| < 2^35: span 35, 15 bits of quotient)
+// [700,000]: ⌊700,512 / 1,024⌋ = 684; ⌊(−2,052,000 + 524,288) / 1,048,576⌋ = ⌊−1.457⌋ = −2
+// [S]:       ⌊8,389,119 / 1,024⌋ = 8,192; ⌊(−24,576,000 + 524,288) / 1,048,576⌋ = ⌊−22.94⌋ = −23
+// [−5,000]:  ⌊−4,488 / 1,024⌋ = −5 → ReLU 0; ⌊524,288 / 1,048,576⌋ = 0
+const UNSATURATED: QuantisedModel = {
+  activationFractionBits: 12,
+  inputShape: [1],
+  layers: [
+    {
+      op: "dense",
+      inputs: 1,
+      units: 1,
+      relu: true,
+      weightFractionBits: 10,
+      kernel: Int16Array.from([1]),
+      bias: Float64Array.from([0]),
+    },
+    {
+      op: "dense",
+      inputs: 1,
+      units: 1,
+      relu: false,
+      weightFractionBits: 20,
+      kernel: Int16Array.from([-3000]),
+      bias: Float64Array.from([0]),
+    },
+  ],
+};
+
+describe("the circuit where no accumulator can saturate", () => {
+  it("takes the branch without comparisons, and still matches the hand computation and the runner", async () => {
+    const source = inferenceCircuitSource(UNSATURATED, quantisedModelHash(UNSATURATED));
+    expect(source.layers).toMatchObject([
+      { shift: 10, span: 24 },
+      { shift: 20, span: 35 },
+    ]);
+    const compiled = await compileCircuit(path.join(dir, "unsaturated"), "unsaturated", source.source);
+    const constraints = readR1cs(compiled.r1cs);
+    const unsaturated = await WitnessCalculatorBuilder(new Uint8Array(await readFile(compiled.wasm)), {
+      sanityCheck: true,
+    });
+    const runner = new FixedPointRunner(UNSATURATED);
+    for (const [input, logit] of [
+      [700_000, -2],
+      [S, -23],
+      [-5_000, 0],
+    ] as const) {
+      const witness = await unsaturated.calculateWitness({ packedInputs: packValues(Int32Array.from([input])) }, true);
+      expect(Array.from(unpackValues(witness.slice(1, 2), 1))).toEqual([logit]);
+      expect(brokenConstraints(constraints, witness)).toEqual([]);
+      expect(Array.from(runner.run(Int32Array.from([input])))).toEqual([logit]);
+      for (let wire = 1; wire < witness.length; wire++) {
+        const changed = witness.slice();
+        changed[wire] = ((changed[wire] as bigint) + 1n) % constraints.prime;
+        expect(brokenConstraints(constraints, changed).length, `wire ${wire}`).toBeGreaterThan(0);
+      }
+    }
+  });
+});
+
 describe("what the circuit covers", () => {
   it("refuses a convolution, naming the layer", () => {
     const conv: QuantisedModel = {
