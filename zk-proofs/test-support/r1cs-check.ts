@@ -68,3 +68,15 @@ export function brokenConstraints(r1cs: R1cs, witness: readonly bigint[]): numbe
   });
   return broken;
 }
+
+/** The wires (wire 0, the constant 1, excepted) that can each be changed by one in `witness` without breaking any
+ * constraint: an under-constrained circuit has some. */
+export function freeWires(r1cs: R1cs, witness: readonly bigint[]): number[] {
+  const free: number[] = [];
+  for (let wire = 1; wire < witness.length; wire++) {
+    const changed = witness.slice();
+    changed[wire] = ((changed[wire] as bigint) + 1n) % r1cs.prime;
+    if (brokenConstraints(r1cs, changed).length === 0) free.push(wire);
+  }
+  return free;
+}

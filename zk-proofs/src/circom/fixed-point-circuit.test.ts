@@ -4,7 +4,7 @@ import path from "node:path";
 import { FixedPointRunner, type QuantisedModel, quantisedModelHash } from "@tributary/deterministic-inference";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { brokenConstraints, type R1cs, readR1cs } from "../../test-support/r1cs-check.js";
+import { brokenConstraints, freeWires, type R1cs, readR1cs } from "../../test-support/r1cs-check.js";
 import { compileCircuit } from "./circom-compiler.js";
 import { CircuitUnsupportedError } from "./circom-errors.js";
 import { inferenceCircuitSource } from "./inference-circuit-source.js";
@@ -96,13 +96,7 @@ describe("the fixed-point inference circuit on a model computed by hand", () => 
   it("leaves no signal free: changing any one wire of a valid witness breaks a constraint", async () => {
     const witness = await witnessOf([10, -3, 4]);
     expect(witness.length).toBe(r1cs.wires);
-    const free: number[] = [];
-    for (let wire = 1; wire < witness.length; wire++) {
-      const changed = witness.slice();
-      changed[wire] = ((changed[wire] as bigint) + 1n) % r1cs.prime;
-      if (brokenConstraints(r1cs, changed).length === 0) free.push(wire);
-    }
-    expect(free).toEqual([]);
+    expect(freeWires(r1cs, witness)).toEqual([]);
   });
 
   it("has no witness for a claimed logit one off: the claimed response is refused by the constraints", async () => {
@@ -172,11 +166,7 @@ describe("the circuit where no accumulator can saturate", () => {
       expect(Array.from(unpackValues(witness.slice(1, 2), 1))).toEqual([logit]);
       expect(brokenConstraints(constraints, witness)).toEqual([]);
       expect(Array.from(runner.run(Int32Array.from([input])))).toEqual([logit]);
-      for (let wire = 1; wire < witness.length; wire++) {
-        const changed = witness.slice();
-        changed[wire] = ((changed[wire] as bigint) + 1n) % constraints.prime;
-        expect(brokenConstraints(constraints, changed).length, `wire ${wire}`).toBeGreaterThan(0);
-      }
+      expect(freeWires(constraints, witness)).toEqual([]);
     }
   });
 });
