@@ -14,7 +14,7 @@ const packages = {
   buyer: ["protocol", "deterministic-inference"],
   "inference-provider": ["protocol", "contracts", "model-runtime", "deterministic-inference"],
   "inference-router": ["protocol", "contracts"],
-  "zk-proofs": ["protocol"],
+  "zk-proofs": ["protocol", "deterministic-inference"],
   // The web portal runs in a browser: only browser-safe packages (lint fails on a Node built-in too).
   "data-provider-portal": ["protocol", "auditor", "buyer", "deterministic-inference"],
   "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute", "secure-aggregation"],

@@ -75,8 +75,9 @@ function renderAbis(contracts: readonly Deployable[]): string {
 async function typechainFile(contract: Deployable): Promise<string> {
   const folder = path.dirname(path.relative("contracts/src", contract.source));
   const text = await readFile(path.join(typechainDir, folder, `${contract.name}.ts`), "utf8");
-  // Flattened into one folder: TypeChain's relative import of its shared helpers moves with it.
-  return text.replace(`from "../common.js"`, `from "./common.js"`);
+  // Flattened into one folder: TypeChain's relative import of its shared helpers moves with it (from any depth,
+  // e.g. verification/generated/).
+  return text.replace(/from "(?:\.\.\/)+common\.js"/, `from "./common.js"`);
 }
 
 function renderConnect(contracts: readonly Deployable[]): string {
