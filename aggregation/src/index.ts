@@ -1,6 +1,11 @@
 export { AggregationInputError, InvalidUpdateError, type InvalidUpdateReason } from "./errors.js";
 export { fedAvg, type WeightedUpdate } from "./fed-avg/fed-avg.js";
 export { createFedAvgAccumulator, type FedAvgAccumulator } from "./fed-avg/fed-avg-accumulator.js";
+export {
+  CENTRED_CLIPPING_ITERATIONS,
+  type CentredClippingOptions,
+  centredClipping,
+} from "./robust/centred-clipping.js";
 export { coordinateMedian } from "./robust/coordinate-median.js";
 export { krum, type RobustSelection } from "./robust/krum.js";
 export { trimmedMean } from "./robust/trimmed-mean.js";
