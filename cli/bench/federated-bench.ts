@@ -31,9 +31,9 @@ const CLIENTS = 10;
 const ALPHA = 0.5;
 const DP_EPSILON = 8;
 /** Rules the issue asks about; `--rules` may add others (e.g. multikrum, median, bulyan) or drop some. */
-const DEFAULT_RULES = ["fedavg", "krum", "trimmedmean"] as const;
+const DEFAULT_RULES = ["fedavg", "krum", "trimmedmean", "centredclip"] as const;
 /** Rules held to the "within 3 points of the clean run" target. */
-const ROBUST_RULES: readonly string[] = ["krum", "multikrum", "trimmedmean", "median", "bulyan"];
+const ROBUST_RULES: readonly string[] = ["krum", "multikrum", "trimmedmean", "median", "bulyan", "centredclip"];
 /** Rounds whose models are averaged for the steadier comparison next to the final one. */
 const LAST_K = 3;
 const TARGETS = { mlp: 0.85, cnn: 0.88, dpMlp: 0.78, robustGapPoints: 3 };

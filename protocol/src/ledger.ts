@@ -83,6 +83,8 @@ export const LedgerRoundSchema = z.strictObject({
     /** Models evaluated on the validation set to score the round (0 for `examples`). */
     evaluations: z.number().int().min(0),
     elapsedMs: z.number().min(0),
+    /** How the scores were computed: `exact-shapley` when a `gtg-shapley` round had ≤ 12 accepted updates. */
+    computedBy: z.enum(["examples", "leave-one-out", "exact-shapley", "gtg-shapley"]).optional(),
   }),
   anchor: LedgerTxSchema,
   leaves: z.array(LedgerLeafSchema).min(1),

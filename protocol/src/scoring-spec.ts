@@ -6,7 +6,9 @@ import { CidSchema } from "./ids.js";
  * leaves and paid from the job's escrow at the end):
  * - `leave-one-out`: v(all) − v(all without the update), where v is minus the validation loss of the FedAvg
  *   aggregate on the researcher's held-out set;
- * - `gtg-shapley`: GTG-Shapley (Liu et al. 2022), truncated Monte-Carlo Shapley values with the same utility;
+ * - `gtg-shapley`: Shapley values with the same utility: exact (all 2^n coalitions) for rounds of at most 12
+ *   accepted updates, beyond that GTG-Shapley (Liu et al. 2022), truncated Monte-Carlo estimates that stop once
+ *   their standard error is within 5 % of what the round pays;
  * - `examples`: the update's share of the round's training examples (no validation set, no evaluation: what
  *   FedAvg weighs it by, not what it added).
  * Negative contributions count as 0 and updates the aggregation rule rejected (e.g. not selected by Krum) score
@@ -22,7 +24,7 @@ export const ScoringSpecSchema = z.discriminatedUnion("method", [
   z.strictObject({
     method: z.literal("gtg-shapley"),
     validationSetCid: CidSchema,
-    /** Upper bound on sampled permutations per round (default max(100, 10n)). */
+    /** Upper bound on sampled permutations per round (default max(1000, 20n)); unused for rounds of ≤ 12 updates. */
     maxPermutations: z.number().int().positive().max(100_000).optional(),
     /** ε_b and ε_i of the paper, in validation-loss units (default 1e-3 each). */
     betweenRoundTruncation: z.number().min(0).optional(),

@@ -30,6 +30,16 @@ export const StrategySpecSchema = z.discriminatedUnion("name", [
   z.strictObject({ name: z.literal("trimmedmean"), trim: byzantine }),
   z.strictObject({ name: z.literal("median") }),
   z.strictObject({ name: z.literal("bulyan"), f: byzantine }),
+  /**
+   * Centred clipping (Karimireddy, He and Jaggi 2021): from the previous round's aggregate, `iterations` steps of
+   * v ← v + mean_i clip_τ(x_i − v). `tau` is the clipping radius (an L2 norm in the deltas' units); absent, each
+   * iteration uses the median distance of the updates to v.
+   */
+  z.strictObject({
+    name: z.literal("centredclip"),
+    tau: z.number().positive().max(1e6).optional(),
+    iterations: z.number().int().min(1).max(20).default(3),
+  }),
 ]);
 export type StrategySpec = z.infer<typeof StrategySpecSchema>;
 export type StrategyName = StrategySpec["name"];

@@ -123,21 +123,23 @@ describe("gtgShapley", () => {
         if (members.length === 1) singletons.add(members[0] as number);
         return Math.sqrt(members.reduce((sum, i) => sum + i + 1, 0));
       },
-      { withinRoundTruncation: 0, maxPermutations: 7, minPermutations: 7, convergenceWindow: 1 },
+      { withinRoundTruncation: 0, maxPermutations: 7, minPermutations: 7 },
     );
     expect(result.permutations).toBe(7);
     expect([...singletons].sort()).toEqual(everyone(7));
   });
 
-  it("stops when the running average settles, in whole blocks, and otherwise at maxPermutations", async () => {
+  it("stops when the summed standard error is within the tolerance, in whole blocks, and otherwise at maxPermutations", async () => {
     const settled = await gtgShapley(5, concave, { withinRoundTruncation: 0, maxPermutations: 5000 });
     expect(settled.converged).toBe(true);
     expect(settled.permutations % 5).toBe(0);
     expect(settled.permutations).toBeGreaterThanOrEqual(30);
     expect(settled.permutations).toBeLessThan(5000);
+    expect(settled.relativeStandardError).toBeLessThanOrEqual(0.05);
 
     const capped = await gtgShapley(5, concave, { withinRoundTruncation: 0, tolerance: 0, maxPermutations: 52 });
     expect(capped).toMatchObject({ converged: false, permutations: 50 });
+    expect(capped.relativeStandardError).toBeGreaterThan(0);
   });
 
   it("evaluates each distinct coalition once and reports how many", async () => {
@@ -192,7 +194,7 @@ describe("gtgShapley", () => {
     await expect(gtgShapley(3, concave, { tolerance: -1 })).rejects.toThrow(AggregationInputError);
     await expect(gtgShapley(3, concave, { withinRoundTruncation: Number.NaN })).rejects.toThrow(AggregationInputError);
     await expect(gtgShapley(3, concave, { seed: 0.5 })).rejects.toThrow(AggregationInputError);
-    await expect(gtgShapley(3, concave, { convergenceWindow: 0 })).rejects.toThrow(AggregationInputError);
+    await expect(gtgShapley(3, concave, { minPermutations: 0 })).rejects.toThrow(AggregationInputError);
     await expect(gtgShapley(-2, concave)).rejects.toThrow(AggregationInputError);
     await expect(gtgShapley(3, (members) => (members.length === 1 ? Number.NaN : members.length))).rejects.toThrow(
       AggregationInputError,

@@ -16,14 +16,20 @@ export interface GtgShapleyOptions {
    * (plain Monte-Carlo permutation sampling). Default 1e-3.
    */
   readonly withinRoundTruncation?: number;
-  /** Stop after at most this many permutations (rounded down to whole blocks of n, at least one). Default max(100, 10n). */
+  /**
+   * Stop after at most this many permutations (rounded down to whole blocks of n, at least one). Default
+   * max(1000, 20n): the statistical stopping rule usually ends far earlier; a round with a harmful update (large
+   * marginal variance) may need it all.
+   */
   readonly maxPermutations?: number;
   /** Never test convergence before this many permutations (rounded up to whole blocks of n). Default max(30, n). */
   readonly minPermutations?: number;
-  /** Converged when the running average's relative L1 change over the last window is ≤ this. Default 0.05. */
+  /**
+   * Converged when the estimates' summed standard error, Σ_i s_i/√T (s_i the sample standard deviation of update
+   * i's marginal contributions over the T permutations), is at most this share of what the shares are paid from,
+   * max(Σ_i max(0, φ_i), |v(N) − v(∅)|): the L1 error of the paid shares is then about this small. Default 0.05.
+   */
   readonly tolerance?: number;
-  /** Number of most recent running averages the convergence test compares. Default 10. */
-  readonly convergenceWindow?: number;
   /** Seed of the permutation sampler (a safe integer); the same seed and utility give the same scores. Default 0. */
   readonly seed?: number;
 }
@@ -38,6 +44,8 @@ export interface GtgShapleyResult {
   readonly permutations: number;
   /** Whether the convergence test passed (true after between-round truncation); false: maxPermutations hit. */
   readonly converged: boolean;
+  /** Σ_i s_i/√T ÷ max(Σφ⁺, |v(N) − v(∅)|) at the end (0 after between-round truncation): what the tolerance tests. */
+  readonly relativeStandardError: number;
   /** Whether between-round truncation applied (|v(N) − v(∅)| ≤ ε_b, all scores 0). */
   readonly roundTruncated: boolean;
   /** Walk steps skipped by within-round truncation, over all permutations (out of permutations × n). */
@@ -56,7 +64,6 @@ interface Settings {
   readonly maxBlocks: number;
   readonly minPermutations: number;
   readonly tolerance: number;
-  readonly window: number;
   readonly seed: number;
 }
 
@@ -72,34 +79,33 @@ function settings(n: number, options: GtgShapleyOptions): Settings {
     }
     return value;
   };
-  const window = number("convergenceWindow", 10, true, 1);
-  const minimum = Math.max(number("minPermutations", Math.max(30, n), true, 1), window);
+  const minimum = Math.max(number("minPermutations", Math.max(30, n), true, 1), 2);
   return {
     betweenRound: number("betweenRoundTruncation", 1e-3, false, 0),
     withinRound: number("withinRoundTruncation", 1e-3, false, 0),
-    maxBlocks: Math.max(1, Math.floor(number("maxPermutations", Math.max(100, 10 * n), true, 1) / n)),
+    maxBlocks: Math.max(1, Math.floor(number("maxPermutations", Math.max(1000, 20 * n), true, 1) / n)),
     minPermutations: Math.ceil(minimum / n) * n,
     tolerance: number("tolerance", 0.05, false, 0),
-    window,
     seed: number("seed", 0, true, Number.MIN_SAFE_INTEGER),
   };
 }
 
 /**
- * Largest relative L1 distance between the current running average and each of the last `window` ones:
- * max_t Σ_i |φ_i(t) − φ_i(T)| / Σ_i |φ_i(T)|.
+ * Σ_i s_i/√T, the summed standard error of the T-permutation means (from the sums and sums of squares), relative
+ * to what the shares are paid from: max(Σ_i max(0, φ̂_i), |v(N) − v(∅)|). Payouts normalise the positive parts, so
+ * this is about the L1 error of the paid shares.
  */
-function relativeChange(history: Float64Array, window: number, current: Float64Array): number {
-  const n = current.length;
-  let scale = 0;
-  for (let i = 0; i < n; i++) scale += Math.abs(current[i] as number);
-  let worst = 0;
-  for (let t = 0; t < window; t++) {
-    let distance = 0;
-    for (let i = 0; i < n; i++) distance += Math.abs((history[t * n + i] as number) - (current[i] as number));
-    worst = Math.max(worst, scale === 0 ? (distance === 0 ? 0 : Number.POSITIVE_INFINITY) : distance / scale);
+function relativeError(sums: Float64Array, squares: Float64Array, permutations: number, spread: number): number {
+  if (permutations < 2) return Number.POSITIVE_INFINITY;
+  let error = 0;
+  let positive = 0;
+  for (let i = 0; i < sums.length; i++) {
+    const mean = (sums[i] as number) / permutations;
+    const variance = Math.max(0, ((squares[i] as number) - permutations * mean * mean) / (permutations - 1));
+    error += Math.sqrt(variance / permutations);
+    positive += Math.max(0, mean);
   }
-  return worst;
+  return error / Math.max(positive, spread);
 }
 
 /**
@@ -112,10 +118,12 @@ function relativeChange(history: Float64Array, window: number, current: Float64A
  * - guided sampling: permutations come in blocks of n, the k-th of a block starting with update k and the rest
  *   in a uniformly random order (seeded), so every update is measured first (against the starting model) equally
  *   often.
- * φ is the mean marginal contribution over all sampled permutations. After each block, once at least
- * `minPermutations` were sampled, it stops when the running average has settled: the relative L1 change
- * between it and each of the last `convergenceWindow` running averages is at most `tolerance`; otherwise it
- * stops at `maxPermutations` with `converged: false`. Each distinct coalition is evaluated once (memoised), so
+ * φ is the mean marginal contribution over all sampled permutations (an update a truncated walk did not reach
+ * contributes 0 to it). After each block, once at least `minPermutations` were sampled, it stops when the estimate
+ * is precise enough for the shares it pays: the summed standard error Σ_i s_i/√T is at most `tolerance` ·
+ * max(Σ_i max(0, φ_i), |v(N) − v(∅)|) (a statistical criterion, so a game whose marginals vary little stops early and a noisy one runs
+ * on); otherwise it stops at `maxPermutations` with `converged: false`. Guided blocks are stratified samples, so
+ * the sample variance overstates their error: the test errs on the side of running longer. Each distinct coalition is evaluated once (memoised), so
  * `evaluations` ≤ 2^n. Coalitions of one walk are evaluated one after another (truncation needs each value
  * before the next). n = 0 returns no scores without calling `utility`.
  */
@@ -133,6 +141,7 @@ export async function gtgShapley(
     evaluations: 0,
     permutations: 0,
     converged: true,
+    relativeStandardError: 0,
     roundTruncated: false,
     truncatedSteps: 0,
     utilityOfNone: null,
@@ -156,12 +165,13 @@ export async function gtgShapley(
 
   const random = new SeededRandom(config.seed);
   const sums = new Float64Array(n);
-  const average = new Float64Array(n);
-  const history = new Float64Array(config.window * n);
+  const squares = new Float64Array(n);
   const order = new Uint32Array(n);
   let permutations = 0;
   let truncatedSteps = 0;
   let converged = false;
+  let relativeStandardError = Number.POSITIVE_INFINITY;
+  const spread = Math.abs(all - none);
   for (let block = 0; block < config.maxBlocks && !converged; block++) {
     for (let first = 0; first < n; first++) {
       order[0] = first;
@@ -178,23 +188,28 @@ export async function gtgShapley(
         coalition.add(member);
         const pending = memo.value(coalition);
         const value = typeof pending === "number" ? pending : await pending;
-        sums[member] = (sums[member] as number) + (value - previous);
+        const marginal = value - previous;
+        sums[member] = (sums[member] as number) + marginal;
+        squares[member] = (squares[member] as number) + marginal * marginal;
         previous = value;
       }
       permutations++;
-      for (let i = 0; i < n; i++) average[i] = (sums[i] as number) / permutations;
-      history.set(average, (permutations % config.window) * n);
     }
     if (permutations >= config.minPermutations) {
-      converged = relativeChange(history, config.window, average) <= config.tolerance;
+      relativeStandardError = relativeError(sums, squares, permutations, spread);
+      converged = relativeStandardError <= config.tolerance;
     }
   }
-  scores.set(average);
+  if (permutations < config.minPermutations) {
+    relativeStandardError = relativeError(sums, squares, permutations, spread);
+  }
+  for (let i = 0; i < n; i++) scores[i] = (sums[i] as number) / permutations;
   return {
     scores,
     evaluations: memo.evaluations,
     permutations,
     converged,
+    relativeStandardError,
     roundTruncated: false,
     truncatedSteps,
     elapsedMs: performance.now() - started,

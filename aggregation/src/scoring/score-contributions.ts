@@ -1,4 +1,5 @@
 import type { ScoringSpec } from "@tributary/protocol";
+import { EXACT_SHAPLEY_MAX_UPDATES, exactShapley } from "./exact-shapley.js";
 import { fedAvgSubsetUtility } from "./fed-avg-subset-utility.js";
 import { gtgShapley } from "./gtg-shapley.js";
 import { leaveOneOut } from "./leave-one-out.js";
@@ -34,6 +35,11 @@ export interface ScoredContributions {
   readonly raw: Float64Array;
   /** Models evaluated on the validation set (0 for `examples`). */
   readonly evaluations: number;
+  /**
+   * How the raw contributions were computed: the job's method, except that `gtg-shapley` on a round of at most
+   * `EXACT_SHAPLEY_MAX_UPDATES` accepted updates is computed exactly (`exact-shapley`, 2^n evaluations).
+   */
+  readonly computedBy: "examples" | "leave-one-out" | "exact-shapley" | "gtg-shapley";
   readonly elapsedMs: number;
 }
 
@@ -43,7 +49,9 @@ export interface ScoredContributions {
  * blobs, the leaves' example counts and rejections, the published validation set). Rejected updates score exactly
  * 0 and take no part in the coalitions: leave-one-out and GTG-Shapley (default seed 0, so the same inputs give the
  * same permutations) value the others by the validation loss of global + FedAvg(coalition), the utility being
- * −loss (so a contribution is the loss it removed). Raw contributions are clipped at 0 and normalised per round
+ * −loss (so a contribution is the loss it removed). Under `gtg-shapley`, a round of at most
+ * `EXACT_SHAPLEY_MAX_UPDATES` (12) accepted updates gets exact Shapley values instead of the estimate: all 2^n
+ * coalitions, at most 4,096 evaluations, no sampling error. Raw contributions are clipped at 0 and normalised per round
  * (`normaliseScores`: a round that did not measurably help is split equally among the accepted updates), then made
  * exact fixed point (`scoresToFixed18`). Everything but the loss itself is computed in float64 JavaScript, the same
  * on every platform; under `examples` the result is exact.
@@ -54,6 +62,7 @@ export async function scoreContributions(input: ScoreContributionsInput): Promis
   const accepted = numExamples.map((_, index) => index).filter((index) => !rejected.has(index));
   const raw = new Float64Array(numExamples.length);
   let evaluations = 0;
+  let computedBy: ScoredContributions["computedBy"] = scoring.method;
   if (scoring.method === "examples" || accepted.length === 0) {
     for (const index of accepted) raw[index] = numExamples[index] as number;
   } else {
@@ -67,23 +76,33 @@ export async function scoreContributions(input: ScoreContributionsInput): Promis
       numExamples: accepted.map((index) => numExamples[index] as number),
       evaluate: async (weights) => -(await validationLoss(weights)),
     });
+    if (scoring.method === "gtg-shapley" && accepted.length <= EXACT_SHAPLEY_MAX_UPDATES) computedBy = "exact-shapley";
     const result =
       scoring.method === "leave-one-out"
         ? await leaveOneOut(accepted.length, utility)
-        : await gtgShapley(accepted.length, utility, {
-            ...(scoring.maxPermutations === undefined ? {} : { maxPermutations: scoring.maxPermutations }),
-            ...(scoring.betweenRoundTruncation === undefined
-              ? {}
-              : { betweenRoundTruncation: scoring.betweenRoundTruncation }),
-            ...(scoring.withinRoundTruncation === undefined
-              ? {}
-              : { withinRoundTruncation: scoring.withinRoundTruncation }),
-          });
+        : computedBy === "exact-shapley"
+          ? await exactShapley(accepted.length, utility)
+          : await gtgShapley(accepted.length, utility, {
+              ...(scoring.maxPermutations === undefined ? {} : { maxPermutations: scoring.maxPermutations }),
+              ...(scoring.betweenRoundTruncation === undefined
+                ? {}
+                : { betweenRoundTruncation: scoring.betweenRoundTruncation }),
+              ...(scoring.withinRoundTruncation === undefined
+                ? {}
+                : { withinRoundTruncation: scoring.withinRoundTruncation }),
+            });
     accepted.forEach((index, position) => {
       raw[index] = result.scores[position] as number;
     });
     evaluations = result.evaluations;
   }
   const shares = normaliseScores(raw, { rejected: [...rejected] });
-  return { scores: scoresToFixed18(shares), shares, raw, evaluations, elapsedMs: performance.now() - started };
+  return {
+    scores: scoresToFixed18(shares),
+    shares,
+    raw,
+    evaluations,
+    computedBy,
+    elapsedMs: performance.now() - started,
+  };
 }

@@ -52,4 +52,23 @@ describe("aggregateRound", () => {
     expect(Array.from(result.global)).toEqual([1 + 0.5, -2 + 1, 0.5 + 0]);
     expect(result.optimizerState).toBeNull();
   });
+
+  it("centred clipping: starts from the previous round's aggregate delta, carried in the returned state", async () => {
+    // Round 1, from 0, every delta (1, 1, 1): nothing is clipped, the aggregate is (1, 1, 1).
+    const same = Array.from({ length: 3 }, () => ({ delta: Float32Array.of(1, 1, 1), numExamples: 1 }));
+    const first = await aggregateRound({ name: "centredclip", iterations: 3 }, global, null, stream(same));
+    expect(Array.from(first.global)).toEqual([2, -1, 1.5]);
+    expect(Array.from(new Float32Array((first.optimizerState as Uint8Array).slice().buffer))).toEqual([1, 1, 1]);
+    // Round 2, one delta (0, 0, 3), τ = 1, one iteration from v₀ = (1, 1, 1): x − v₀ = (−1, −1, 2), of norm √6,
+    // clipped to norm 1: v = (1, 1, 1) + (−1, −1, 2)/√6.
+    const second = await aggregateRound(
+      { name: "centredclip", tau: 1, iterations: 1 },
+      first.global,
+      first.optimizerState,
+      stream([{ delta: Float32Array.of(0, 0, 3), numExamples: 5 }]),
+    );
+    const s6 = Math.sqrt(6);
+    const expected = [2 + 1 - 1 / s6, -1 + 1 - 1 / s6, 1.5 + 1 + 2 / s6];
+    for (const [i, value] of second.global.entries()) expect(value).toBeCloseTo(expected[i] as number, 6);
+  });
 });

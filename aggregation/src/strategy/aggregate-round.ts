@@ -1,6 +1,7 @@
 import type { StrategySpec } from "@tributary/protocol";
 import { createFedAvgAccumulator } from "../fed-avg/fed-avg-accumulator.js";
 import { bulyan } from "../robust/bulyan.js";
+import { centredClipping } from "../robust/centred-clipping.js";
 import { coordinateMedian } from "../robust/coordinate-median.js";
 import { krum, multiKrum } from "../robust/krum.js";
 import { trimmedMean } from "../robust/trimmed-mean.js";
@@ -19,14 +20,18 @@ export interface RoundDelta {
 
 export interface RoundResult {
   readonly global: Float32Array;
-  /** The server optimiser's state after this round (adaptive strategies only), as UTF-8 JSON. */
+  /**
+   * State carried to the next round: the server optimiser's (adaptive strategies), as UTF-8 JSON; for centred
+   * clipping the round's aggregate delta (the next round's starting centre), as little-endian float32.
+   */
   readonly optimizerState: Uint8Array | null;
   /** Indices (in input order) of the deltas the rule used; null when it used all of them. */
   readonly selected: readonly number[] | null;
 }
 
 type OptimizerStrategy = Extract<StrategySpec, { name: "fedavgm" | "fedadagrad" | "fedadam" | "fedyogi" }>;
-type RobustStrategy = Exclude<StrategySpec, { name: "fedavg" } | OptimizerStrategy>;
+type CentredClippingStrategy = Extract<StrategySpec, { name: "centredclip" }>;
+type RobustStrategy = Exclude<StrategySpec, { name: "fedavg" } | OptimizerStrategy | CentredClippingStrategy>;
 
 function add(global: Float32Array, delta: Float32Array): Float32Array {
   const next = new Float32Array(global.length);
@@ -76,10 +81,27 @@ function robustAggregate(
   }
 }
 
+/** The previous round's aggregate delta, persisted as little-endian float32 (null or mis-sized: start at 0). */
+function previousCentre(state: Uint8Array | null, length: number): Float32Array | null {
+  if (state === null || state.byteLength !== length * 4) return null;
+  const view = new DataView(state.buffer, state.byteOffset, state.byteLength);
+  const centre = new Float32Array(length);
+  for (let j = 0; j < length; j++) centre[j] = view.getFloat32(j * 4, true);
+  return centre;
+}
+
+function centreBytes(aggregate: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(aggregate.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let j = 0; j < aggregate.length; j++) view.setFloat32(j * 4, aggregate[j] as number, true);
+  return bytes;
+}
+
 /**
  * Turns a round's deltas into the next global model with the job's strategy. FedAvg and the server optimisers
  * stream the deltas through one accumulator (memory O(model) whatever the number of trainers) and step from
- * the averaged delta; the robust rules need every delta at once. Robust rules are applied to deltas: Krum's
+ * the averaged delta; the robust rules need every delta at once. Centred clipping starts from the previous round's aggregate delta,
+ * carried in `optimizerState`. Robust rules are applied to deltas: Krum's
  * distances, medians and trimmed means are unchanged by the common translation to the global model.
  */
 export async function aggregateRound(
@@ -104,6 +126,16 @@ export async function aggregateRound(
       const next = optimizer.stepDelta(global, averageDelta);
       const state = new TextEncoder().encode(JSON.stringify(optimizer.state()));
       return { global: next, optimizerState: state, selected: null };
+    }
+    case "centredclip": {
+      const all: Float32Array[] = [];
+      for await (const { delta } of deltas()) all.push(delta);
+      const aggregate = centredClipping(all, {
+        tau: strategy.tau,
+        iterations: strategy.iterations,
+        centre: previousCentre(optimizerState, global.length),
+      });
+      return { global: add(global, aggregate), optimizerState: centreBytes(aggregate), selected: null };
     }
     default: {
       const all: Float32Array[] = [];

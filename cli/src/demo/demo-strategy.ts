@@ -11,6 +11,7 @@ export const STRATEGY_NAMES = [
   "trimmedmean",
   "median",
   "bulyan",
+  "centredclip",
 ] as const;
 
 /**
@@ -30,6 +31,8 @@ export function demoStrategy(name: string, clients: number): StrategySpec {
       return { name };
     case "fedavgm":
       return { name, serverLr: 1, momentum: 0.9 };
+    case "centredclip":
+      return { name, iterations: 3 };
     case "fedadagrad":
       return { name, serverLr: 0.1, tau: 1e-3 };
     case "fedadam":

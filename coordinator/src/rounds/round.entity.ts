@@ -7,6 +7,8 @@ import { Column, Entity, PrimaryColumn } from "typeorm";
 /** What scoring a round's updates took: models evaluated on the validation set and wall time. */
 export interface RoundScoring {
   readonly method: "examples" | "leave-one-out" | "gtg-shapley";
+  /** How the scores were computed (`exact-shapley` for a `gtg-shapley` round of ≤ 12 accepted updates). */
+  readonly computedBy?: "examples" | "leave-one-out" | "exact-shapley" | "gtg-shapley";
   readonly evaluations: number;
   readonly elapsedMs: number;
 }

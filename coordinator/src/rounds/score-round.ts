@@ -12,6 +12,6 @@ export interface RoundScores {
  * `tributary ledger verify --recompute-scores` runs on the ledger's inputs, with what the round row records.
  */
 export async function scoreRound(input: ScoreContributionsInput): Promise<RoundScores> {
-  const { scores, evaluations, elapsedMs } = await scoreContributions(input);
-  return { scores, scoring: { method: input.scoring.method, evaluations, elapsedMs } };
+  const { scores, evaluations, computedBy, elapsedMs } = await scoreContributions(input);
+  return { scores, scoring: { method: input.scoring.method, computedBy, evaluations, elapsedMs } };
 }

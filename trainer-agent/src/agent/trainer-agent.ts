@@ -19,7 +19,7 @@ import {
 } from "@tributary/protocol";
 import type { Socket } from "socket.io-client";
 import type { z } from "zod";
-import { AnswerOutbox } from "./answer-outbox.js";
+import { AnswerOutbox, type Login } from "./answer-outbox.js";
 import { CoordinatorApi } from "./coordinator-api.js";
 import { CoordinatorConnection } from "./coordinator-connection.js";
 import { type JobAdmission, JobRefusedError, OFF_CHAIN_ADMISSION } from "./job-admission.js";
@@ -64,7 +64,11 @@ export class TrainerAgent {
   readonly #seen = new Set<string>();
   /** Jobs joined (or being joined) on the current connection. */
   #joined = new Set<JobId>();
-  #loggedIn = Promise.withResolvers<void>();
+  /** The current login (hello received and manifest sent on the current connection); resolved anew per login. */
+  #loggedIn = Promise.withResolvers<Login>();
+  #login: Login | undefined;
+  /** Hellos received: a login whose manifest upload outlived its connection is superseded by the next hello. */
+  #hellos = 0;
   #work: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: TrainerAgentOptions) {
@@ -80,7 +84,6 @@ export class TrainerAgent {
     // Answers are resent until acknowledged: across disconnects they wait for the next login.
     const outbox = new AnswerOutbox({
       loggedIn: () => this.#loggedIn.promise,
-      socket: () => this.#socket as Socket,
       emit: (event) => this.#emit(event),
     });
     this.#worker = new RoundWorker({
@@ -125,13 +128,13 @@ export class TrainerAgent {
     const socket = connection.socket;
     this.#socket = socket;
     socket.on(SOCKET_EVENTS.hello, (payload: unknown) => {
-      this.#login(parseInput(HelloSchema, payload, "hello")).then(firstLogin.resolve, (error: Error) => {
+      this.#logIn(parseInput(HelloSchema, payload, "hello")).then(firstLogin.resolve, (error: Error) => {
         this.#emit({ type: "error", message: error.message });
         firstLogin.reject(error);
       });
     });
     socket.on("disconnect", (reason) => {
-      this.#loggedIn = Promise.withResolvers<void>();
+      this.#endLogin();
       this.#emit({ type: "disconnected", reason });
     });
     this.#on(socket, SOCKET_EVENTS.jobOpened, JobOpenedSchema, "job:opened", ({ jobId }) => this.#joinOnce(jobId));
@@ -203,7 +206,9 @@ export class TrainerAgent {
     this.#work = this.#work.then(work).catch((error: Error) => this.#emit({ type: "error", message: error.message }));
   }
 
-  async #login(hello: Hello): Promise<void> {
+  async #logIn(hello: Hello): Promise<void> {
+    const number = ++this.#hellos;
+    this.#endLogin();
     this.#hello = hello;
     this.#joined = new Set();
     // Updates are signed under the hello's EIP-712 domain: with a chain, it must be the owner's own.
@@ -216,10 +221,31 @@ export class TrainerAgent {
     }
     // The hello follows an accepted handshake sign-in; its session reads the global models of this trainer's jobs.
     if (hello.token !== undefined) this.#api.setSession(hello.token);
-    await uploadManifest(this.#socket as Socket, this.options.manifest);
-    this.#loggedIn.resolve();
+    const socket = this.#socket as Socket;
+    await uploadManifest(socket, this.options.manifest);
+    // The connection may have dropped while the manifest was sent: then the next hello logs in.
+    if (!socket.connected || number !== this.#hellos) return;
+    const login: Login = {
+      socket,
+      live: () => this.#login === login && socket.connected,
+      end: () => {
+        if (this.#login === login) this.#endLogin();
+      },
+    };
+    this.#login = login;
+    this.#loggedIn.resolve(login);
     this.#emit({ type: "connected", mode: hello.mode });
     for (const jobId of hello.jobs) this.#joinOnce(jobId);
+  }
+
+  /**
+   * Ends the current login, if any: whatever waits to be sent now waits for the login of the next connection. Only
+   * a resolved login is replaced, so nothing is left waiting on a promise that no login will ever resolve.
+   */
+  #endLogin(): void {
+    if (this.#login === undefined) return;
+    this.#login = undefined;
+    this.#loggedIn = Promise.withResolvers<Login>();
   }
 
   async #join(jobId: JobId): Promise<void> {
