@@ -9,12 +9,12 @@ import {
 } from "@tributary/contracts/typed";
 import { hexlify, randomBytes } from "ethers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { readVerificationRecords } from "../../cli/src/verification/verification-record.js";
 import { jsonLine, tributary } from "../../cli/test-support/run-tributary.js";
 import { until } from "../../cli/test-support/served-model-world.js";
 import {
   inputFile,
   type RunningProvider,
+  recordsInChunks,
   serveBuyerRequests,
   serveWithTasks,
   startVerificationWorld,
@@ -264,13 +264,7 @@ describe("verified inference on the local chain", () => {
     const rows = (jsonLine(listed.stdout) as { models: { modelId: string; verification: unknown }[] }).models;
     expect(rows.find((row) => row.modelId === modelId())?.verification).toEqual(expected);
     // Read two blocks at a time (as against an RPC that refuses wide log queries), the record is the same.
-    const chunked = await readVerificationRecords({
-      provider: world.rpc,
-      verifier: verifier(),
-      models: registry(),
-      fromBlock: world.chain.system.deployment.startBlock,
-      chunk: 2,
-    });
+    const chunked = await recordsInChunks(world, 2);
     const record = chunked.get(modelId());
     expect({ ...record, slashed: String(record?.slashed) }).toEqual(expected);
   });
