@@ -44,6 +44,7 @@ export async function routeThroughRouter(input: {
     modelRegistry: await session.contract("ModelRegistry"),
     staking: await session.contract("Staking"),
     paymentChannels: (await session.address("PaymentChannels")).toLowerCase() as Address,
+    slashesFromBlock: (await session.deployment()).deployment.startBlock,
     host: "127.0.0.1",
     port: 0,
     healthIntervalMs: 1_000,
