@@ -1,6 +1,7 @@
 import type { Wallet } from "ethers";
 import type { ChainSession } from "../chain/chain-session.js";
 import { Output } from "../chain/output.js";
+import { chainTime } from "../verification/verifier-tasks.js";
 import { CHEATER_BATCH, type CheaterOptions, type CheaterRun } from "./demo-cheater.js";
 import { type ListedModel, listAndServe } from "./demo-market-provider.js";
 import type { DemoVerifiers } from "./demo-verifiers.js";
@@ -42,9 +43,9 @@ export async function settleScenario(input: {
 }): Promise<VerificationResult> {
   const { session, buyer, run } = input;
   const verifier = await session.contract("OptimisticVerifier", buyer);
-  const now = BigInt((await session.provider.getBlock("latest"))?.timestamp ?? 0);
+  const now = await chainTime(session);
   // One transaction per task: its lines are not printed, the count is.
-  const standings = await run.book.settle(new Output(false, () => {}, false), buyer.address, verifier, now);
+  const standings = await run.book.settle(Output.silent(), buyer.address, verifier, now);
   const finalized = standings.filter((standing) => standing.action === "finalized").length;
   input.buyerOut.say(
     `finalised ${finalized} undisputed task(s) past their dispute window and took back the payments of ${run.lost.length} lost dispute(s) (model tasks --finalize)`,

@@ -118,7 +118,7 @@ export async function runCheaterRequests(input: {
   readonly out: RoleOutput;
 }): Promise<CheaterRun> {
   const { session, buyer } = input;
-  const quiet = new Output(false, () => {}, false);
+  const quiet = Output.silent();
   const parties: Party[] = [
     { role: "honest", listed: input.honest },
     { role: "cheater", listed: input.cheater },

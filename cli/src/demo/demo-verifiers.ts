@@ -62,7 +62,7 @@ export class DemoVerifiers {
     const members: Wallet[] = [];
     for (let index = 0; index <= Number(committeeThreshold); index++) {
       const member = await chain.newAccount(minCommitteeStake);
-      await depositStake(new Output(false, () => {}, false), {
+      await depositStake(Output.silent(), {
         staker: member,
         staking: staking.connect(member),
         token,
@@ -84,7 +84,7 @@ export class DemoVerifiers {
         `${challenger.address}, funded with ${formatToken(challengerBond * BigInt(input.bonds), token)} for its bonds, re-executes every result submitted on models ${input.modelIds.join(" and ")} (tributary challenger, in this process)`,
       );
     const fromBlock = await chain.provider.getBlockNumber();
-    const quiet = new Output(false, () => {}, false);
+    const quiet = Output.silent();
     const challengers: { core: Challenger; scanner: TaskScanner }[] = [];
     const voters: { core: CommitteeMember; scanner: TaskScanner }[] = [];
     for (const modelId of input.modelIds) {
