@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
+  connectModelRegistry,
   connectOptimisticVerifier,
   connectPaymentChannels,
   connectStaking,
@@ -14,6 +15,7 @@ import { vi } from "vitest";
 import { startLocalRouter } from "../../inference-router/test-support/local-router.js";
 import { DirectoryRequestStore, serveRequestStore } from "../src/buyer/directory-request-store.js";
 import { registerProviderCommand } from "../src/commands/provider.js";
+import { readVerificationRecords, type VerificationRecord } from "../src/verification/verification-record.js";
 import { captured, type Ran } from "./run-tributary.js";
 import { freePort, type ServedModelWorld, startServedModelWorld, until } from "./served-model-world.js";
 
@@ -148,4 +150,19 @@ export async function inputFile(dir: string, examples: unknown[]): Promise<strin
 /** Serves the buyer's request store in `dir` (as `model serve-requests` does) on a free port of 127.0.0.1. */
 export async function serveBuyerRequests(dir: string): Promise<{ url: string; close(): Promise<void> }> {
   return serveRequestStore(await DirectoryRequestStore.open(dir), { host: "127.0.0.1", port: 0 });
+}
+
+/** Every model's verification record on the world's chain, its events read `chunk` blocks at a time. */
+export async function recordsInChunks(
+  world: VerificationWorld,
+  chunk: number,
+): Promise<Map<string, VerificationRecord>> {
+  const { contracts, startBlock } = world.chain.system.deployment;
+  return readVerificationRecords({
+    provider: world.rpc,
+    verifier: connectOptimisticVerifier(contracts.OptimisticVerifier, world.rpc),
+    models: connectModelRegistry(contracts.ModelRegistry, world.rpc),
+    fromBlock: startBlock,
+    chunk,
+  });
 }

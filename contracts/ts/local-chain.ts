@@ -273,6 +273,18 @@ export class LocalChain {
     return owner === this.deployer ? this.#asDeployer(register) : register();
   }
 
+  /**
+   * Appoints `member` to (or, with `isMember` false, removes it from) OptimisticVerifier's committee as the chain's
+   * administrator, the deployer: what governance does with `setCommitteeMember` on a governed deployment. Refused by
+   * the contract on a chain started `governed`, where only the timelock may.
+   */
+  async setCommitteeMember(member: string, isMember = true): Promise<void> {
+    const { verifier } = this.system.contracts;
+    await this.#asDeployer(async () =>
+      (await verifier.connect(this.deployer).setCommitteeMember(member, isMember)).wait(),
+    );
+  }
+
   /** Calls the node directly (in process), bypassing the RPC endpoint: works during an outage. */
   rpc<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
     return this.#provider.request({ method, params }) as Promise<T>;

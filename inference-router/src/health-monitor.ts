@@ -46,8 +46,12 @@ export class HealthMonitor {
     await Promise.all(this.table.all().map((entry) => this.#poll(entry)));
   }
 
-  /** Reads every provider's standing on chain once. */
+  /** Reads the listings' lost disputes since the last check, then every provider's standing on chain, once. */
   async checkStanding(): Promise<void> {
+    // A failed read of the events leaves the counts as they were; the next check reads those blocks again.
+    await this.reader.updateSlashes().catch((error: unknown) => {
+      this.options.log?.(`reading ModelSlashed events: ${(error as Error).message}`);
+    });
     await Promise.all(
       this.table.all().map(async (entry) => {
         try {

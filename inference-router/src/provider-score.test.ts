@@ -19,6 +19,7 @@ function* cases(count: number): Generator<ScoreInput[]> {
       latencyMs: next() < 0.1 ? 0 : next() * 300,
       inFlight: Math.floor(next() * 4),
       reputation: BigInt(Math.floor(next() * 20)),
+      slashes: next() < 0.7 ? 0 : 1 + Math.floor(next() * 3),
     }));
   }
 }
@@ -43,12 +44,26 @@ describe("scoreProviders", () => {
     expect(weightsOfQuery({})).toEqual({ price: 1, latency: 1, reputation: 1 });
     expect(weightsOfQuery({ prefer: "latency" })).toEqual({ price: 1, latency: 4, reputation: 1 });
     expect(weightsOfQuery({ weights: "price:2.5,reputation:1" })).toEqual({ price: 2.5, latency: 0, reputation: 1 });
-    const cheapSlow = { price: 1_000n, latencyMs: 200, inFlight: 0, reputation: 0n };
-    const dearFast = { price: 3_000n, latencyMs: 2, inFlight: 0, reputation: 0n };
+    const cheapSlow = { price: 1_000n, latencyMs: 200, inFlight: 0, reputation: 0n, slashes: 0 };
+    const dearFast = { price: 3_000n, latencyMs: 2, inFlight: 0, reputation: 0n, slashes: 0 };
     const [cheap, fast] = scoreProviders([cheapSlow, dearFast], weightsOfQuery({ prefer: "price" }));
     expect(cheap).toBeGreaterThan(fast as number);
     const [cheapL, fastL] = scoreProviders([cheapSlow, dearFast], weightsOfQuery({ prefer: "latency" }));
     expect(fastL).toBeGreaterThan(cheapL as number);
+  });
+
+  it("puts a listing that lost disputes below an unblemished one, even when both have no reputation left", () => {
+    const same = { price: 1_000n, latencyMs: 20, inFlight: 0, reputation: 0n };
+    const [fresh, slashed, twice] = scoreProviders(
+      [
+        { ...same, slashes: 0 },
+        { ...same, slashes: 1 },
+        { ...same, slashes: 2 },
+      ],
+      weightsOfQuery({}),
+    );
+    // Price and latency terms 1 each; the reputation term 1, ½ and ⅓.
+    expect([fresh, slashed, twice]).toEqual([3, 2.5, 2 + 1 / 3]);
   });
 
   it("refuses a query it cannot read, naming it", () => {

@@ -18,6 +18,8 @@ export interface ScoreInput {
   readonly inFlight: number;
   /** ModelRegistry reputation (0 for a licensee). */
   readonly reputation: bigint;
+  /** Disputes its listing lost (`ModelSlashed`; 0 for a licensee). */
+  readonly slashes: number;
 }
 
 /** The balanced weights, and the weights of each `?prefer=`: the preferred term counts four times as much. */
@@ -41,10 +43,12 @@ const larger = (a: bigint, b: bigint) => (b > a ? b : a);
  *
  *   price term       p_i = min_j price_j / price_i   (1 when price_i = 0; 0 for a paid provider beside a free one)
  *   latency term     l_i = min_j L_j / L_i,  L_i = max(latency_i, 0.1 ms) × (1 + inFlight_i)
- *   reputation term  r_i = (reputation_i + 1) / (max_j reputation_j + 1)
+ *   reputation term  r_i = (reputation_i + 1) / ((max_j reputation_j + 1) · (1 + slashes_i))
  *   score_i          = w_price · p_i + w_latency · l_i + w_reputation · r_i
  *
- * `L_i` is the latency a new request can expect: the measured one, times the requests queued before it.
+ * `L_i` is the latency a new request can expect: the measured one, times the requests queued before it. A lost
+ * dispute costs a listing 10 reputation on ModelRegistry, which stops at 0; dividing by 1 + its lost disputes keeps a
+ * listing that was slashed below an unblemished one of the same reputation.
  */
 export function scoreProviders(inputs: readonly ScoreInput[], weights: RouteWeights): number[] {
   if (inputs.length === 0) return [];
@@ -52,10 +56,10 @@ export function scoreProviders(inputs: readonly ScoreInput[], weights: RouteWeig
   const loads = inputs.map(({ latencyMs, inFlight }) => Math.max(latencyMs, LATENCY_FLOOR_MS) * (1 + inFlight));
   const minLoad = Math.min(...loads);
   const maxReputation = inputs.map(({ reputation }) => reputation).reduce(larger);
-  return inputs.map(({ price, reputation }, index) => {
+  return inputs.map(({ price, reputation, slashes }, index) => {
     const priceTerm = price === 0n ? 1 : ratio(minPrice, price);
     const latencyTerm = minLoad / (loads[index] as number);
-    const reputationTerm = ratio(reputation + 1n, maxReputation + 1n);
+    const reputationTerm = ratio(reputation + 1n, maxReputation + 1n) / (1 + slashes);
     return weights.price * priceTerm + weights.latency * latencyTerm + weights.reputation * reputationTerm;
   });
 }

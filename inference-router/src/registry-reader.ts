@@ -1,12 +1,15 @@
 import type { ModelRegistry, Staking } from "@tributary/contracts/typed";
 import type { Bytes32 } from "@tributary/protocol";
 import { RouterRefusedError } from "./router-error.js";
+import type { SlashRecord } from "./slash-record.js";
 
 /** A provider the router may send requests to: its standing on ModelRegistry and Staking, read now. */
 export interface ProviderStanding {
   readonly modelHash: Bytes32;
   /** The model's reputation on ModelRegistry when the provider is the listing's own; 0 for a licensee. */
   readonly reputation: bigint;
+  /** The disputes the listing lost (`ModelSlashed`) when the provider is the listing's own; 0 for a licensee. */
+  readonly slashes: number;
   readonly stake: bigint;
   readonly minStake: bigint;
   /** The model's payment token, lower case. */
@@ -15,7 +18,8 @@ export interface ProviderStanding {
 
 /**
  * The router's reads of ModelRegistry and Staking. A model's hash is set at registration and never changes, so it is
- * read once; everything else (active, licences, stake, reputation) is read every time it is asked.
+ * read once; everything else (active, licences, stake, reputation) is read every time it is asked, and the listings'
+ * lost disputes come from `slashes` (as last updated, `updateSlashes`) when the router follows them.
  */
 export class RegistryReader {
   readonly #hashes = new Map<bigint, Bytes32>();
@@ -23,7 +27,13 @@ export class RegistryReader {
   constructor(
     private readonly registry: ModelRegistry,
     private readonly staking: Staking,
+    private readonly slashes?: SlashRecord,
   ) {}
+
+  /** Reads the `ModelSlashed` events since the last read (nothing when the router does not follow them). */
+  async updateSlashes(): Promise<void> {
+    await this.slashes?.update();
+  }
 
   /** The modelHash of model `modelId`; `MODEL_UNKNOWN` (404) when ModelRegistry has none. */
   async modelHashOf(modelId: bigint): Promise<Bytes32> {
@@ -70,6 +80,7 @@ export class RegistryReader {
     return {
       modelHash,
       reputation: own ? model.reputationScore : 0n,
+      slashes: own ? (this.slashes?.slashesOf(modelId) ?? 0) : 0,
       stake,
       minStake,
       paymentToken: model.paymentToken.toLowerCase(),

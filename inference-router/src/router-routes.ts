@@ -74,6 +74,7 @@ export function rankProviders(
       latencyMs: entry.latencyMs,
       inFlight: entry.inFlight,
       reputation: entry.standing.reputation,
+      slashes: entry.standing.slashes,
     })),
     weights,
   );
@@ -198,6 +199,7 @@ export function registerRouterRoutes(app: FastifyInstance, deps: RouterRouteDeps
           provider: entry.provider,
           info: entry.info,
           reputation: entry.standing.reputation.toString(),
+          slashes: entry.standing.slashes,
           latencyMs: entry.latencyMs,
           inFlight: entry.inFlight,
           healthy: entry.eligible(at),

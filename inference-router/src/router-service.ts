@@ -13,6 +13,7 @@ import { ProviderTable } from "./provider-table.js";
 import { RegistryReader } from "./registry-reader.js";
 import { RouterMetrics } from "./router-metrics.js";
 import { registerRouterRoutes } from "./router-routes.js";
+import { SlashRecord } from "./slash-record.js";
 
 export interface RouterServiceOptions {
   readonly chainId: bigint;
@@ -40,6 +41,11 @@ export interface RouterServiceOptions {
   readonly bodyLimit: number;
   /** Announcements examined per claimed provider and per IP in a window (default `DEFAULT_ANNOUNCEMENT_RATE_LIMITS`). */
   readonly announcementLimits?: AnnouncementRateLimits;
+  /**
+   * The block from which ModelRegistry's `ModelSlashed` events are followed (the deployment's start), so a listing's
+   * lost disputes weigh on its score; undefined: not followed (every listing counts 0).
+   */
+  readonly slashesFromBlock?: number;
   readonly logger?: boolean;
 }
 
@@ -60,7 +66,11 @@ const unixNow = () => BigInt(Math.floor(Date.now() / 1000));
  * kept as bytes, never parsed, and answers are streamed through.
  */
 export async function startRouterService(options: RouterServiceOptions): Promise<RouterService> {
-  const reader = new RegistryReader(options.modelRegistry, options.staking);
+  const slashes =
+    options.slashesFromBlock === undefined
+      ? undefined
+      : new SlashRecord(options.modelRegistry, options.slashesFromBlock);
+  const reader = new RegistryReader(options.modelRegistry, options.staking, slashes);
   const table = new ProviderTable();
   const metrics = new RouterMetrics(table);
   const terms: AnnouncementTerms = {
@@ -105,6 +115,9 @@ export async function startRouterService(options: RouterServiceOptions): Promise
   });
   const url = await app.listen({ host: options.host, port: options.port });
   monitor.start();
+  // The listings' lost disputes so far, read in the background (admissions meanwhile count none; the standing checks
+  // read the rest and then keep up).
+  reader.updateSlashes().catch(() => {});
   state.ready = true;
   let closing: Promise<void> | undefined;
   return {

@@ -25,6 +25,7 @@ export function startLocalRouter(
     maxAnnouncementTtlS: 3_600,
     connectionsPerProvider: 16,
     bodyLimit: 1 << 20,
+    slashesFromBlock: chain.system.deployment.startBlock,
     ...overrides,
   });
 }

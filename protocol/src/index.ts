@@ -352,6 +352,12 @@ export {
   ValidationSetFormatError,
 } from "./validation-set.js";
 export {
+  parseVerificationOutcomeEvent,
+  VERIFICATION_OUTCOME_EVENT_ARGS,
+  type VerificationOutcomeEventArgs,
+  type VerificationOutcomeEventName,
+} from "./verification-outcome-events.js";
+export {
   parseVerifierEvent,
   REQUESTS_PATH,
   RequestHashParamsSchema,

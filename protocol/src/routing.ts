@@ -116,6 +116,8 @@ export const RoutedProviderSchema = z.strictObject({
   info: ServedModelInfoSchema,
   /** The model's ModelRegistry reputation for a listing's own provider; 0 for a licensee. */
   reputation: Uint256Schema,
+  /** The disputes its listing lost (ModelRegistry's `ModelSlashed`) for a listing's own provider; 0 for a licensee. */
+  slashes: z.number().int().nonnegative(),
   /** The latency the router measured (EWMA of answered requests), in milliseconds. */
   latencyMs: z.number().nonnegative(),
   inFlight: z.number().int().nonnegative(),

@@ -179,6 +179,7 @@ describe("choosing a provider", () => {
           latencyMs: p.latencyMs,
           inFlight: p.inFlight,
           reputation: Number(p.reputation),
+          slashes: p.slashes,
         })),
         documentedWeights(prefer),
       );

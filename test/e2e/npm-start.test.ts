@@ -27,6 +27,7 @@ const SUMMARY_FIELDS = [
   "ocean",
   "payouts",
   "rounds",
+  "verification",
 ];
 const MARKET_FIELDS = [
   "accuracy",
@@ -148,6 +149,8 @@ describe("npm start (tributary up)", () => {
   it("runs the marketplace on a local chain: 2 owners enrol at 1 TRIB per round, train 2 rounds, are paid their price and the rest by score, and the ledger verifies", async () => {
     const { stdout, summary, payouts, market } = await up(["--chain-port", "0", "--rounds", "2"]);
     expect(Object.keys(summary).sort()).toEqual(SUMMARY_FIELDS);
+    // Verified inference runs only with --cheater.
+    expect(summary.verification).toBeNull();
     expect(summary).toMatchObject({
       rounds: 2,
       clients: 2,

@@ -14,6 +14,7 @@ import { until } from "../../cli/test-support/served-model-world.js";
 import {
   inputFile,
   type RunningProvider,
+  recordsInChunks,
   serveBuyerRequests,
   serveWithTasks,
   startVerificationWorld,
@@ -233,5 +234,38 @@ describe("verified inference on the local chain", () => {
       ["7", "submitted"],
     ]);
     expect(tasks[4]?.reason).toMatch(/answered no verifiable request with this hash/);
+  });
+
+  it("model show and model list give the provider's tasks, disputes and slashes from the chain's events, in chunks", async () => {
+    // What the two cases above did: 7 tasks (5 never answered), 5 accepted, 1 disputed and lost, 1 slash.
+    const { providerSlashAmount } = await verifier().parameters();
+    const expected = {
+      modelId: modelId(),
+      tasks: 7,
+      accepted: 5,
+      disputes: 1,
+      disputesWon: 0,
+      disputesLost: 1,
+      disputesVoid: 0,
+      disputesOpen: 0,
+      resolvedByProof: 0,
+      slashes: 1,
+      slashed: String(providerSlashAmount),
+      recorded: { correct: 5, wrong: 1 },
+    };
+    const shown = await tributary("model", "show", modelId(), ...world.chainFlags, "--json");
+    expect(shown.code).toBe(0);
+    expect((jsonLine(shown.stdout) as { model: { verification: unknown } }).model.verification).toEqual(expected);
+    const human = await tributary("model", "show", modelId(), ...world.chainFlags);
+    expect(human.stdout).toMatch(
+      /7 tasks \(5 accepted undisputed\); disputes 1: 0 won, 1 lost; slashed 1× for 500 TRIB/,
+    );
+    const listed = await tributary("model", "list", "--all", ...world.chainFlags, "--json");
+    const rows = (jsonLine(listed.stdout) as { models: { modelId: string; verification: unknown }[] }).models;
+    expect(rows.find((row) => row.modelId === modelId())?.verification).toEqual(expected);
+    // Read two blocks at a time (as against an RPC that refuses wide log queries), the record is the same.
+    const chunked = await recordsInChunks(world, 2);
+    const record = chunked.get(modelId());
+    expect({ ...record, slashed: String(record?.slashed) }).toEqual(expected);
   });
 });

@@ -43,6 +43,11 @@ export class Output {
     this.#progress = interactive && !json ? (text) => process.stderr.write(text) : undefined;
   }
 
+  /** An output that prints nothing: a command's core run where its caller reports what it did. */
+  static silent(): Output {
+    return new Output(false, () => {}, false);
+  }
+
   /** A line for people (nothing with --json). */
   say(line: string): void {
     if (!this.json) this.#write(`${line}\n`);

@@ -1,9 +1,15 @@
 import { connectRpc, coordinatorBlobFetcher, fetchLedger, type LedgerReport, verifyLedger } from "@tributary/auditor";
+import { connectStaking } from "@tributary/contracts/typed";
 import { AddressSchema, InvalidInputError, JobIdSchema, parseInput, signIn } from "@tributary/protocol";
 import type { Command } from "commander";
+import type { JsonRpcProvider } from "ethers";
 import { z } from "zod";
 import { addCoordinatorOption, type CommandContext, CoordinatorOptionsShape } from "../chain/command-options.js";
+import { findDeployment } from "../chain/deployment.js";
+import { formatToken, tokenInfo } from "../chain/spend.js";
 import { addKeyOption, KeyOptionsShape, optionalWalletFor } from "../chain/wallet-options.js";
+import { type JobModelRecord, readJobModelRecords } from "../verification/job-model-records.js";
+import { describeRecord } from "../verification/verification-record.js";
 import { EXIT, exitWithUsageCode, reportUsageError } from "./exit-codes.js";
 import { prepareScoreRecomputation, type ScoreRecomputation } from "./score-recomputation.js";
 import { type ResolvedTrainingJobs, resolveTrainingJobs } from "./training-jobs-address.js";
@@ -99,6 +105,41 @@ export function formatLedgerReport(report: LedgerReport, trainingJobs: ResolvedT
   return `${lines.join("\n")}\n`;
 }
 
+/** Why the job's models were not read: ModelRegistry is taken from a deployment file the user keeps, never from elsewhere. */
+const MODELS_UNREAD =
+  "not read: ModelRegistry and OptimisticVerifier come from a deployment file only (pass --deployment)";
+
+/**
+ * The models listed from the job and their providers' disputes and slashes, when the contracts come from the user's
+ * deployment file (`--deployment` or the chain's default file); null otherwise.
+ */
+async function jobModels(
+  provider: JsonRpcProvider,
+  input: { readonly deployment?: string | undefined; readonly chainId: bigint; readonly jobId: string },
+  trainingJobs: ResolvedTrainingJobs,
+  context: CommandContext,
+): Promise<{ models: JobModelRecord[]; lines: string[] } | null> {
+  if (trainingJobs.source !== "deployment") return null;
+  const found = await findDeployment(input.deployment, input.chainId, context);
+  if (found === undefined) return null;
+  const { deployment } = found;
+  const models = await readJobModelRecords(provider, deployment, BigInt(input.jobId));
+  const staking = connectStaking(deployment.contracts.Staking, provider);
+  const token = await tokenInfo(await staking.stakingToken(), provider);
+  const show = (amount: bigint) => formatToken(amount, token);
+  const lines =
+    models.length === 0
+      ? [`models listed from job ${input.jobId}: none on ModelRegistry ${deployment.contracts.ModelRegistry}`]
+      : [
+          `models listed from job ${input.jobId} (ModelRegistry ${deployment.contracts.ModelRegistry}, verified results on OptimisticVerifier):`,
+          ...models.map(
+            (model) =>
+              `  model ${model.modelId} by ${model.provider} (${model.active ? "active" : "inactive"}, reputation ${model.reputation}, ${show(model.stake)} locked): ${describeRecord(model.verification, show)}`,
+          ),
+        ];
+  return { models, lines };
+}
+
 /** `tributary ledger verify`: audits a job's ledger against the chain; exit 0 agreed, 1 disagreements, 2 errors. */
 export async function runLedgerVerify(raw: Record<string, unknown>, context: CommandContext = {}): Promise<void> {
   try {
@@ -153,10 +194,14 @@ export async function runLedgerVerify(raw: Record<string, unknown>, context: Com
         });
         const backend = recompute?.backend ?? "none";
         const recomputed = report.recomputed === null ? null : { ...report.recomputed, backend };
+        const listed = await jobModels(provider, { ...options, chainId, jobId: report.jobId }, trainingJobs, context);
         process.stdout.write(
           options.json
-            ? `${JSON.stringify({ ...report, recomputed, trainingJobsSource: trainingJobs.source })}\n`
-            : formatLedgerReport(report, trainingJobs, backend),
+            ? `${JSON.stringify(
+                { ...report, recomputed, trainingJobsSource: trainingJobs.source, models: listed?.models ?? null },
+                (_, item: unknown) => (typeof item === "bigint" ? item.toString() : item),
+              )}\n`
+            : `${formatLedgerReport(report, trainingJobs, backend)}${(listed?.lines ?? [`models listed from job ${report.jobId}: ${MODELS_UNREAD}`]).join("\n")}\n`,
         );
         process.exitCode = report.ok ? EXIT.ok : EXIT.finding;
       } finally {
@@ -170,7 +215,7 @@ export async function runLedgerVerify(raw: Record<string, unknown>, context: Com
   }
 }
 
-export function registerLedgerCommand(program: Command): void {
+export function registerLedgerCommand(program: Command, context: CommandContext = {}): void {
   const ledger = program.command("ledger").description("audit a training job's on-chain accounting");
   const verify = ledger
     .command("verify")
@@ -206,5 +251,5 @@ export function registerLedgerCommand(program: Command): void {
     )
     .option("--json", "print the report as one JSON line", false)
     .exitOverride(exitWithUsageCode)
-    .action((options: Record<string, unknown>) => runLedgerVerify(options));
+    .action((options: Record<string, unknown>) => runLedgerVerify(options, context));
 }

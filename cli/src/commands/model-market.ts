@@ -1,14 +1,21 @@
 import { maxEpsilon, parseInput, Uint256Schema } from "@tributary/protocol";
 import { z } from "zod";
+import type { ChainSession } from "../chain/chain-session.js";
 import { withChain } from "../chain/chain-session.js";
 import { ChainOptionsShape, type CommandContext, CoordinatorOptionsShape } from "../chain/command-options.js";
 import { runCommand } from "../chain/run-command.js";
-import { formatToken, SpendOptionsShape } from "../chain/spend.js";
+import { formatToken, SpendOptionsShape, type TokenInfo, tokenInfo } from "../chain/spend.js";
 import { KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { buyLicence } from "../model/buy-licence.js";
 import { downloadLicensedModel } from "../model/download-licensed-model.js";
 import { type ListedModel, listModels, modelsOnChain, readListedModel } from "../model/model-catalogue.js";
 import { matchesFilter } from "../model/model-filter.js";
+import {
+  describeRecord,
+  emptyRecord,
+  readDeploymentRecords,
+  type VerificationRecord,
+} from "../verification/verification-record.js";
 import { TokenPriceSchema } from "./model-register.js";
 
 const base = { ...ChainOptionsShape, ...CoordinatorOptionsShape };
@@ -48,8 +55,17 @@ function epsilonText(model: ListedModel): string {
   return spent === null ? "no DP" : String(Number(spent.toFixed(4)));
 }
 
+/** The staking token, in which slashes are counted. */
+async function stakeToken(chain: ChainSession): Promise<TokenInfo> {
+  return tokenInfo(await (await chain.contract("Staking")).stakingToken(), chain.provider);
+}
+
+/** A listed model with its provider's record of verified results on it, read from the chain's events. */
+type ModelWithRecord = ListedModel & { readonly verification: VerificationRecord };
+
 /** `model list`'s row for people. */
-function listRow(model: ListedModel): string[] {
+function listRow(model: ModelWithRecord, stake: TokenInfo): string[] {
+  const record = model.verification;
   const metadata = model.metadata;
   return [
     model.modelId,
@@ -60,6 +76,9 @@ function listRow(model: ListedModel): string[] {
     formatToken(model.licencePrice, model.token),
     formatToken(model.pricePerToken, model.token),
     String(model.reputation),
+    String(record.tasks),
+    `${record.disputesWon}/${record.disputesLost}`,
+    record.slashes === 0 ? "—" : formatToken(record.slashed, stake),
     model.active ? "active" : "inactive",
     metadata?.jobSpec.name ?? `metadata: ${model.metadataProblem}`,
   ];
@@ -70,12 +89,33 @@ function runList(raw: Record<string, unknown>, context: CommandContext): Promise
     const options = parseInput(ListOptionsSchema, raw, "model list options");
     await withChain(options, context, async (chain) => {
       const all = await listModels(await modelsOnChain(chain), options.coordinator);
-      const models = all.filter((model) => matchesFilter(model, options));
+      const records = await readDeploymentRecords(chain);
+      const stake = await stakeToken(chain);
+      const models = all
+        .filter((model) => matchesFilter(model, options))
+        .map((model) => ({
+          ...model,
+          verification: records.get(model.modelId) ?? emptyRecord(BigInt(model.modelId)),
+        }));
       out.say(`${models.length} of ${all.length} registered model(s) on chain ${chain.chainId} match`);
       if (models.length > 0) {
         out.table([
-          ["model", "job", "task", "accuracy", "max ε", "licence", "per token", "reputation", "status", "name"],
-          ...models.map(listRow),
+          [
+            "model",
+            "job",
+            "task",
+            "accuracy",
+            "max ε",
+            "licence",
+            "per token",
+            "reputation",
+            "tasks",
+            "disputes won/lost",
+            "slashed",
+            "status",
+            "name",
+          ],
+          ...models.map((model) => listRow(model, stake)),
         ]);
       }
       out.done({ action: "model list", chainId: chain.chainId, models });
@@ -84,11 +124,16 @@ function runList(raw: Record<string, unknown>, context: CommandContext): Promise
 }
 
 /** `model show`'s table: the chain's record first, then what the checked metadata says. */
-function showRows(model: ListedModel): string[][] {
+function showRows(model: ModelWithRecord, stake: TokenInfo): string[][] {
   const show = (amount: bigint) => formatToken(amount, model.token);
   const rows = [
     ["status", model.active ? "active: sells licences" : "inactive", ""],
     ["provider", model.provider, `stake locked ${show(model.stake)}, reputation ${model.reputation}`],
+    [
+      "verified",
+      describeRecord(model.verification, (amount) => formatToken(amount, stake)),
+      "OptimisticVerifier tasks and disputes, ModelRegistry slashes",
+    ],
     ["job", model.jobId === "0" ? "—" : model.jobId, ""],
     ["weights", model.modelHash, "SHA-256 of the flat float32 weights"],
     ["licence", show(model.licencePrice), model.token.address],
@@ -125,9 +170,12 @@ function runShow(raw: Record<string, unknown>, context: CommandContext): Promise
   return runCommand(raw, async (out) => {
     const options = parseInput(ShowOptionsSchema, raw, "model show options");
     await withChain(options, context, async (chain) => {
-      const model = await readListedModel(await modelsOnChain(chain), options.coordinator, BigInt(options.id));
+      const modelId = BigInt(options.id);
+      const listed = await readListedModel(await modelsOnChain(chain), options.coordinator, modelId);
+      const records = await readDeploymentRecords(chain, [modelId]);
+      const model = { ...listed, verification: records.get(listed.modelId) ?? emptyRecord(modelId) };
       out.say(`model ${model.modelId} on chain ${chain.chainId}:`);
-      out.table(showRows(model));
+      out.table(showRows(model, await stakeToken(chain)));
       out.done({ action: "model show", chainId: chain.chainId, model });
     });
   });

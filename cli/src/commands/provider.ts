@@ -1,20 +1,18 @@
 import { homedir } from "node:os";
 import path from "node:path";
-import { type ProviderService, VoucherStore } from "@tributary/inference-provider";
+import { VoucherStore } from "@tributary/inference-provider";
 import { BACKEND_PREFERENCE } from "@tributary/model-runtime";
 import { parseInput, Uint256Schema } from "@tributary/protocol";
 import type { Command } from "commander";
-import type { Wallet } from "ethers";
 import { z } from "zod";
 import { type ChainSession, withChain } from "../chain/chain-session.js";
 import { addChainOptions, ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
-import type { Output } from "../chain/output.js";
 import { runCommand } from "../chain/run-command.js";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { type Redemption, redeemVouchers } from "../provider/redeem-vouchers.js";
 import { RouterAnnouncer } from "../provider/router-announcer.js";
 import { SERVE_DEFAULTS, serveRegisteredModel } from "../provider/serve-registered-model.js";
-import { TaskResponder } from "../provider/task-responder.js";
+import { startServiceTaskResponder } from "../provider/task-responder.js";
 import { signalled } from "./signalled.js";
 
 /** A provider command's context: where deployments live, and (tests) what ends `serve` instead of a signal. */
@@ -71,32 +69,6 @@ async function openStore(chain: ChainSession, stateDir: string, provider: string
   return VoucherStore.open(stateDir, { chainId: chain.chainId, contract, provider: provider.toLowerCase() });
 }
 
-/** `--submit-results`: the task responder on the service's request log, its cursor in the state directory. */
-async function startTaskResponder(
-  out: Output,
-  chain: ChainSession,
-  wallet: Wallet,
-  service: ProviderService,
-  options: z.output<typeof ServeOptionsSchema>,
-  context: ProviderCommandContext,
-): Promise<TaskResponder> {
-  const verifierAddress = (await chain.address("OptimisticVerifier")).toLowerCase();
-  const provider = wallet.address.toLowerCase();
-  const { deployment } = await chain.deployment();
-  return TaskResponder.start({
-    out,
-    chain,
-    verifier: await chain.contract("OptimisticVerifier", wallet),
-    provider,
-    modelId: BigInt(options.model),
-    requests: service.requests,
-    fromBlock: options.tasksFromBlock ?? deployment.startBlock,
-    cursorFile: path.join(options.stateDir, `tasks-${chain.chainId}-${verifierAddress}-${provider}.json`),
-    intervalMs: options.tasksIntervalMs,
-    ...(context.testOnlyFalsifyResult === undefined ? {} : { testOnlyFalsifyResult: context.testOnlyFalsifyResult }),
-  });
-}
-
 function runServe(raw: Record<string, unknown>, context: ProviderCommandContext): Promise<void> {
   return runCommand(raw, async (out) => {
     const options = parseInput(ServeOptionsSchema, raw, "provider serve options");
@@ -115,7 +87,13 @@ function runServe(raw: Record<string, unknown>, context: ProviderCommandContext)
         `serving model ${modelId} (${model.modelHash}) at ${service.url} as ${wallet.address}, ${model.pricePerExample} per example; OpenAPI at ${service.url}/openapi.json; stop with Ctrl-C`,
       );
       const responder = options.submitResults
-        ? await startTaskResponder(out, chain, wallet, service, options, context)
+        ? await startServiceTaskResponder(out, chain, wallet, service, {
+            modelId,
+            stateDir: options.stateDir,
+            fromBlock: options.tasksFromBlock,
+            intervalMs: options.tasksIntervalMs,
+            testOnlyFalsifyResult: context.testOnlyFalsifyResult,
+          })
         : undefined;
       let announcer: RouterAnnouncer | undefined;
       if (options.router !== undefined) {

@@ -40,6 +40,7 @@ function runServe(raw: Record<string, unknown>, context: RouterCommandContext): 
         modelRegistry: await chain.contract("ModelRegistry"),
         staking: await chain.contract("Staking"),
         paymentChannels: (await chain.address("PaymentChannels")).toLowerCase() as Address,
+        slashesFromBlock: (await chain.deployment()).deployment.startBlock,
         host: options.host,
         port: options.port,
         healthIntervalMs: options.healthIntervalMs,

@@ -56,6 +56,20 @@ describe("tributary up options", () => {
     expect(confirmations.stderr).toContain("--confirmations is for --rpc");
   });
 
+  it("runs --cheater only in the market on its own chain, and takes --task-rate only with it", async () => {
+    for (const other of [["--rpc", "http://127.0.0.1:9"], ["--no-market"]]) {
+      const refused = await up(["--cheater", ...other]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain("--cheater runs in the market on the demo's own local chain");
+    }
+    const rate = await up(["--task-rate", "0.5"]);
+    expect(rate.code).not.toBe(0);
+    expect(rate.stderr).toContain("--task-rate is for --cheater");
+    const zero = await up(["--cheater", "--task-rate", "0"]);
+    expect(zero.code).not.toBe(0);
+    expect(zero.stderr).toContain("taskRate");
+  });
+
   it("with --rpc, asks for the researcher's key in the environment (never on the command line)", async () => {
     const result = await up(["--rpc", "http://127.0.0.1:9"]);
     expect(result.code).not.toBe(0);

@@ -11,6 +11,7 @@ import { STRATEGY_NAMES } from "../demo/demo-strategy.js";
 import { formatMarket, marketJson } from "../demo/market-summary.js";
 import { formatOcean, oceanJson } from "../demo/ocean-summary.js";
 import { formatSettlement, payoutsJson } from "../demo/payout-summary.js";
+import { formatVerification, verificationJson } from "../demo/verification-summary.js";
 import { EXIT } from "./exit-codes.js";
 
 const PartitionSchema = z.union([
@@ -58,6 +59,8 @@ const UpOptionsSchema = z
     ocean: z.boolean(),
     licencePrice: TribSchema,
     requests: z.coerce.number().int().min(1).max(100_000),
+    cheater: z.boolean(),
+    taskRate: z.coerce.number().gt(0, "must be above 0").max(1).optional(),
   })
   .refine((options) => options.byzantine === undefined || options.byzantine.count <= options.clients, {
     message: "--byzantine K must not exceed --clients",
@@ -77,13 +80,25 @@ const UpOptionsSchema = z
   .refine((options) => options.rpc !== undefined || options.confirmations === undefined, {
     message: "--confirmations is for --rpc (the local chain is trusted at its head)",
     path: ["confirmations"],
+  })
+  .refine((options) => !options.cheater || (options.rpc === undefined && options.market), {
+    message:
+      "--cheater runs in the market on the demo's own local chain (it appoints a committee and moves the clock past dispute windows): not with --rpc or --no-market",
+    path: ["cheater"],
+  })
+  .refine((options) => options.cheater || options.taskRate === undefined, {
+    message: "--task-rate is for --cheater",
+    path: ["taskRate"],
   });
 type UpOptions = z.infer<typeof UpOptionsSchema>;
 
 /** What the demo's provider asks per example served, in TRIB wei (0.001 TRIB). */
 const PRICE_PER_EXAMPLE = parseEther("0.001");
-/** Channels the demo's buyer opens to the provider: the paid requests it has in flight at once (one per channel). */
+/** Channels the demo's buyer opens to each provider: the paid requests it has in flight at once (one per channel). */
 const CHANNELS = 4;
+/** `--cheater`: the share of verifiable answers the buyer makes tasks by default, and of its tasks the cheater lies on. */
+const TASK_RATE = 0.1;
+const LIE_SHARE = 0.5;
 
 function marketOptions(options: UpOptions): MarketOptions | undefined {
   if (!options.market) return undefined;
@@ -92,6 +107,7 @@ function marketOptions(options: UpOptions): MarketOptions | undefined {
     channels: CHANNELS,
     licencePrice: options.licencePrice,
     pricePerExample: PRICE_PER_EXAMPLE,
+    cheater: options.cheater ? { taskRate: options.taskRate ?? TASK_RATE, lieShare: LIE_SHARE } : undefined,
   };
 }
 
@@ -163,6 +179,15 @@ export function registerUpCommand(program: Command): void {
     .option("--no-market", "skip the market after the payouts (listing, licence, paid requests, revenue claims)")
     .option("--licence-price <TRIB>", "the price of a licence to the trained model", "100")
     .option("--requests <n>", "paid inference requests the buyer sends (held-out records, 16 at a time)", "1000")
+    .option(
+      "--cheater",
+      "verified inference: a second provider serves the model and lies on chain about half the tasks naming it; the buyer's requests are verifiable, a share become OptimisticVerifier tasks, a challenger disputes the lies, a committee votes, the cheater is slashed and the router stops choosing it",
+      false,
+    )
+    .option(
+      "--task-rate <r>",
+      `with --cheater: the share (0–1] of answers the buyer makes tasks (default ${TASK_RATE})`,
+    )
     .option("--exit", "stop everything when the job ends (default: keep the coordinator running)", false)
     .option("--json", "print the result as one JSON object on the last line", false)
     .option(
@@ -192,6 +217,8 @@ export function registerUpCommand(program: Command): void {
       );
       if (settlement !== undefined) write(formatSettlement(result.jobId, settlement));
       if (result.market !== undefined) write(formatMarket(result.market));
+      const verification = result.market?.verification;
+      if (verification !== undefined) write(formatVerification(verification));
       if (result.ocean !== undefined) write(formatOcean(result.ocean));
       const ledgerVerified = settlement?.ledger.ok ?? false;
       if (!ledgerVerified) process.exitCode = EXIT.finding;
@@ -211,6 +238,7 @@ export function registerUpCommand(program: Command): void {
         ledgerVerified,
         payouts: settlement === undefined ? [] : payoutsJson(settlement),
         market: result.market === undefined ? null : marketJson(result.market),
+        verification: verification === undefined ? null : verificationJson(verification),
         ocean: result.ocean === undefined ? null : oceanJson(result.ocean),
       };
       if (options.exit) {

@@ -221,6 +221,18 @@ export class DemoChain {
   }
 
   /**
+   * Appoints `members` to OptimisticVerifier's committee as the local chain's administrator (its deployer, which
+   * stands in for governance there: on a governed deployment the timelock does it, `tributary gov propose --set
+   * optimisticVerifier.committeeMember:ADDRESS=true`). Refuses on `--rpc`.
+   */
+  async appointCommittee(members: readonly string[]): Promise<void> {
+    if (this.#local === undefined) {
+      throw new DemoChainError("only the demo's own local chain can appoint a committee: governance does it elsewhere");
+    }
+    for (const member of members) await this.#local.setCommitteeMember(member);
+  }
+
+  /**
    * Waits until the block `blockNumber` has the confirmations the coordinator waits for (at once on the local
    * chain), so that what was mined there counts in the coordinator's answers.
    */

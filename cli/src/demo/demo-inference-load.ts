@@ -1,8 +1,12 @@
+/** One paid answer: its outputs per example, and the attempts a router made before it (retries count). */
+export interface PaidAnswer {
+  readonly outputs: readonly (readonly number[])[];
+  readonly attempts?: readonly unknown[];
+}
+
 /** What sends one paid prediction: a buyer's client of one provider or of a router (whose failed attempts count). */
-export interface PaidPredictor {
-  predict(
-    inputs: readonly unknown[],
-  ): Promise<{ readonly outputs: readonly (readonly number[])[]; readonly attempts?: readonly unknown[] }>;
+export interface PaidPredictor<A extends PaidAnswer = PaidAnswer> {
+  predict(inputs: readonly unknown[]): Promise<A>;
 }
 
 import type { Dataset } from "@tributary/trainer-agent";
@@ -56,16 +60,20 @@ function argmax(values: readonly number[]): number {
 
 /**
  * Sends `requests` paid predictions of one example each through `client`, `concurrency` at a time, cycling through
- * `examples`; counts the answers that name the example's label and times each request.
+ * `examples` from `first` (default 0); counts the answers that name the example's label, times each request, and
+ * hands each answer to `onAnswer`.
  */
-export async function sendPaidRequests(input: {
-  readonly client: PaidPredictor;
+export async function sendPaidRequests<A extends PaidAnswer>(input: {
+  readonly client: PaidPredictor<A>;
   readonly examples: readonly LabelledRequest[];
   readonly requests: number;
   readonly concurrency: number;
+  readonly first?: number;
   readonly onProgress?: (done: number) => void;
+  readonly onAnswer?: (answer: A) => void;
 }): Promise<InferenceLoad> {
   const { client, examples, requests } = input;
+  const first = input.first ?? 0;
   if (examples.length === 0) throw new TypeError("sendPaidRequests needs examples");
   const latenciesMs = new Array<number>(requests).fill(0);
   let next = 0;
@@ -75,12 +83,13 @@ export async function sendPaidRequests(input: {
   const worker = async () => {
     while (next < requests) {
       const index = next++;
-      const example = examples[index % examples.length] as LabelledRequest;
+      const example = examples[(first + index) % examples.length] as LabelledRequest;
       const started = performance.now();
       const prediction = await client.predict([example.input]);
       latenciesMs[index] = performance.now() - started;
       if (argmax(prediction.outputs[0] ?? []) === example.label) correct++;
       if ((prediction.attempts?.length ?? 0) > 0) retried++;
+      input.onAnswer?.(prediction);
       done++;
       input.onProgress?.(done);
     }
@@ -94,4 +103,14 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return Math.round((sorted[rank - 1] ?? 0) * 10) / 10;
+}
+
+/** Two runs of requests as one: their counts added, their latencies in the order sent. */
+export function joinLoads(a: InferenceLoad, b: InferenceLoad): InferenceLoad {
+  return {
+    requests: a.requests + b.requests,
+    correct: a.correct + b.correct,
+    retried: a.retried + b.retried,
+    latenciesMs: [...a.latenciesMs, ...b.latenciesMs],
+  };
 }

@@ -17,10 +17,16 @@ import type { DemoChain } from "./demo-chain.js";
 /** The provider's side of the market: its account, what it staked, the model it listed and its running service. */
 export interface ListedModel {
   readonly wallet: Wallet;
+  /** What it staked on Staking: the listing's locked stake, and any stake besides. */
   readonly stake: bigint;
+  /** The stake its listing locks (ModelRegistry's minimum). */
+  readonly locked: bigint;
   readonly stakeToken: TokenInfo;
   readonly registered: RegisteredJobModel;
   readonly serving: ServingModel;
+  /** The model's files (as `job model` writes them) and the service's state (vouchers, requests, task cursor). */
+  readonly modelDir: string;
+  readonly stateDir: string;
 }
 
 /** A TCP port free on 127.0.0.1 now, so the provider can register the endpoint it is about to serve at. */
@@ -41,7 +47,8 @@ function freePort(): Promise<number> {
  * (`stake deposit`), registers the model at `licencePrice` and `pricePerExample` with the endpoint it will serve at,
  * locking that stake (`model register`: weights checked against the chain, ledger audited, accuracy evaluated on the
  * validation set), writes the model's files as `job model` does, and serves them (`provider serve`: checked against
- * ModelRegistry again, vouchers kept in `<runDir>/provider/state`).
+ * ModelRegistry again, vouchers kept in `<runDir>/<dir>/state`). `dir` (default `provider`) keeps two providers of
+ * one run apart; `extraStake` is staked on top of what the listing locks.
  */
 export async function listAndServe(input: {
   readonly chain: DemoChain;
@@ -55,10 +62,13 @@ export async function listAndServe(input: {
   readonly runDir: string;
   readonly researcherOut: Output;
   readonly out: Output;
+  readonly dir?: string;
+  readonly extraStake?: bigint;
 }): Promise<ListedModel> {
   const { chain, session, models, staking, jobId, out } = input;
   const stakeToken = await tokenInfo(await staking.stakingToken(), chain.provider);
-  const { minModelStake: stake } = await models.parameters();
+  const { minModelStake: locked } = await models.parameters();
+  const stake = locked + (input.extraStake ?? 0n);
   const wallet = await chain.newAccount(stake);
   out.say(`${wallet.address}, funded by the researcher with ${formatToken(stake, stakeToken)} to stake`);
   const approval = await approveProvider(input.researcherOut, {
@@ -86,23 +96,24 @@ export async function listAndServe(input: {
     registrant: { address: wallet.address, models: models.connect(wallet), staking, stakeToken },
     offer: {
       jobId,
-      stake,
+      stake: locked,
       pricePerToken: input.pricePerExample,
       licencePrice: input.licencePrice,
       paymentToken: await chain.paymentToken(),
       endpoint: `http://${SERVE_DEFAULTS.host}:${port}`,
     },
   });
-  const modelDir = path.join(input.runDir, "provider", "model");
+  const modelDir = path.join(input.runDir, input.dir ?? "provider", "model");
+  const stateDir = path.join(input.runDir, input.dir ?? "provider", "state");
   await writeJobModel(registered.model, modelDir);
   const serving = await serveRegisteredModel(out, {
     chain: session,
     wallet,
     modelId: BigInt(registered.modelId),
     modelDir,
-    stateDir: path.join(input.runDir, "provider", "state"),
+    stateDir,
     settings: { ...SERVE_DEFAULTS, port },
   });
   out.say(`serving model ${registered.modelId} at ${serving.service.url} on the ${serving.backend.name} backend`);
-  return { wallet, stake, stakeToken, registered, serving };
+  return { wallet, stake, locked, stakeToken, registered, serving, modelDir, stateDir };
 }

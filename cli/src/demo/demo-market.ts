@@ -1,4 +1,4 @@
-import { RoutedInferenceClient } from "@tributary/buyer";
+import { type RoutedChannel, RoutedInferenceClient } from "@tributary/buyer";
 import type { ModelRegistry, PaymentChannels } from "@tributary/contracts/typed";
 import type { JobId } from "@tributary/protocol";
 import type { Dataset } from "@tributary/trainer-agent";
@@ -8,21 +8,27 @@ import { Output } from "../chain/output.js";
 import { type ChannelState, readChannel } from "../channel/channel-state.js";
 import { buyLicence, type LicencePurchase } from "../model/buy-licence.js";
 import { claimModelRevenue, REVENUE_SKIPPED, RevenueRefusedError } from "../model/contributor-revenue.js";
-import { redeemVouchers } from "../provider/redeem-vouchers.js";
+import { type Redemption, redeemVouchers } from "../provider/redeem-vouchers.js";
 import type { DemoChain } from "./demo-chain.js";
-import { labelledRequests, percentile, sendPaidRequests } from "./demo-inference-load.js";
+import { CHEATER_BATCH, type CheaterOptions, type CheaterRun, runCheaterRequests } from "./demo-cheater.js";
+import { CHEATER_ROLE, listCheater, settleScenario } from "./demo-cheater-market.js";
+import { type InferenceLoad, labelledRequests, percentile, sendPaidRequests } from "./demo-inference-load.js";
 import { closeChannelsWhenDue, openBuyerChannels } from "./demo-market-channels.js";
-import { listAndServe } from "./demo-market-provider.js";
+import { type ListedModel, listAndServe } from "./demo-market-provider.js";
 import { type DemoRoute, routeThroughRouter } from "./demo-market-router.js";
 import type { DemoOwner } from "./demo-owners.js";
+import { DemoVerifiers } from "./demo-verifiers.js";
+import type { VerificationResult } from "./verification-summary.js";
 
 /** What the market phase does (`tributary up`'s market flags). Amounts in TRIB wei. */
 export interface MarketOptions {
   readonly requests: number;
-  /** Channels the buyer opens to the provider: a channel carries one request at a time. */
+  /** Channels the buyer opens to each provider: a channel carries one request at a time. */
   readonly channels: number;
   readonly licencePrice: bigint;
   readonly pricePerExample: bigint;
+  /** The cheater scenario (verifiable requests, tasks, a lying second provider), or undefined. */
+  readonly cheater?: CheaterOptions | undefined;
 }
 
 /** What one data owner got from the model's licence revenue. */
@@ -64,6 +70,8 @@ export interface MarketResult {
   readonly p99Ms: number;
   /** Seconds the market phase took, from the provider's funding to the last claim. */
   readonly durationS: number;
+  /** With `--cheater`: what verified inference did to the honest provider and the cheater. */
+  readonly verification?: VerificationResult;
 }
 
 /** A role's command lines in the demo's output, marked with whose they are. */
@@ -111,6 +119,11 @@ async function claimRevenue(input: {
  * --router` does; the labels measure the accuracy; each request is timed); the provider stops and redeems the
  * vouchers (`provider redeem`); the buyer closes the channels (`channel close`); and every owner claims its share
  * of the licence revenue (`claim --revenue`).
+ *
+ * With `options.cheater`, a second provider, which cheats, lists and serves the same weights; the requests are
+ * verifiable and a share of them become OptimisticVerifier tasks, checked by a challenger and a committee
+ * (`runCheaterRequests`); after the channels close (past the dispute windows too) the buyer finalises the undisputed
+ * tasks (`model tasks --finalize`), and the chain's record of both providers is read (`readVerificationResult`).
  */
 export async function runMarket(input: {
   readonly chain: DemoChain;
@@ -127,7 +140,7 @@ export async function runMarket(input: {
   const started = performance.now();
   const models: ModelRegistry = await session.contract("ModelRegistry");
   const channels: PaymentChannels = await session.contract("PaymentChannels");
-  const listed = await listAndServe({
+  const shared = {
     chain,
     session,
     models,
@@ -138,28 +151,39 @@ export async function runMarket(input: {
     pricePerExample: options.pricePerExample,
     runDir: input.runDir,
     researcherOut: roleOutput(note, "researcher"),
-    out: roleOutput(note, "provider"),
-  });
-  const { service } = listed.serving;
+  };
+  const listed = await listAndServe({ ...shared, out: roleOutput(note, "provider") });
   const modelId = BigInt(listed.registered.modelId);
   const buyerOut = roleOutput(note, "buyer");
+  const serving: ListedModel[] = [listed];
   let route: DemoRoute | undefined;
   let stopped = false;
   try {
+    const cheater =
+      options.cheater === undefined
+        ? undefined
+        : await listCheater(shared, options.cheater, roleOutput(note, CHEATER_ROLE));
+    if (cheater !== undefined) serving.push(cheater);
     route = await routeThroughRouter({
       session,
-      provider: listed.wallet,
-      service,
-      modelId,
-      pricePerExample: options.pricePerExample,
+      providers: serving.map((provider) => ({
+        wallet: provider.wallet,
+        service: provider.serving.service,
+        modelId: BigInt(provider.registered.modelId),
+        pricePerExample: options.pricePerExample,
+        out: roleOutput(note, provider === cheater ? CHEATER_ROLE : "provider"),
+      })),
       routerOut: roleOutput(note, "router"),
-      providerOut: roleOutput(note, "provider"),
+      // The cheater scenario waits for the router to drop a slashed provider: it reads standings every second.
+      standingIntervalMs: cheater === undefined ? 5_000 : 1_000,
     });
     const token = await chain.paymentToken();
-    // What the requests cost, twice over (what is not paid is refunded on close), and a little headroom per channel.
+    // What the requests cost, twice over (what is not paid is refunded on close), and a little headroom per channel;
+    // with the cheater, that for each provider, and every request's price for its task.
     const deposit =
       2n * BigInt(options.requests) * options.pricePerExample + BigInt(options.requests * options.channels);
-    const buyer = await chain.newAccount(options.licencePrice + deposit);
+    const taskBudget = cheater === undefined ? 0n : BigInt(options.requests) * options.pricePerExample;
+    const buyer = await chain.newAccount(options.licencePrice + deposit * BigInt(serving.length) + taskBudget);
     const licence = await buyLicence(buyerOut, {
       buyer,
       models: models.connect(buyer),
@@ -169,38 +193,89 @@ export async function runMarket(input: {
     });
     // The buyer finds the provider and the model's hash on ModelRegistry, and pins them.
     const model = await models.getModel(modelId);
-    const payers = await openBuyerChannels(buyerOut, {
-      chain,
-      buyer,
-      channels: channels.connect(buyer),
-      provider: model.provider,
-      token,
-      deposit,
-      count: options.channels,
-    });
+    const offered: RoutedChannel[] = [];
+    for (const provider of serving) {
+      const payers = await openBuyerChannels(buyerOut, {
+        chain,
+        buyer,
+        channels: channels.connect(buyer),
+        provider: provider.wallet.address,
+        token,
+        deposit,
+        count: options.channels,
+      });
+      offered.push(...payers.map((payer) => ({ provider: provider.wallet.address, payer })));
+    }
     const client = await RoutedInferenceClient.connect(route.url, modelId, {
-      channels: payers.map((payer) => ({ provider: model.provider, payer })),
+      channels: offered,
       expect: { modelHash: model.modelHash },
+      verifiable: cheater !== undefined,
     });
-    buyerOut.say(
-      `sending ${options.requests} paid requests of one held-out record each through the router at ${route.url}, ${options.channels} at a time (one per channel)`,
-    );
-    const load = await sendPaidRequests({
-      client,
-      examples: labelledRequests(input.records, listed.registered.model.spec.model.inputShape),
-      requests: options.requests,
-      concurrency: options.channels,
-    });
-    const paid = payers.reduce((sum, payer) => sum + payer.spending().served, 0n);
+    const examples = labelledRequests(input.records, listed.registered.model.spec.model.inputShape);
+    let scenario: { run: CheaterRun; verifiers: DemoVerifiers } | undefined;
+    let load: InferenceLoad;
+    if (cheater === undefined || options.cheater === undefined) {
+      buyerOut.say(
+        `sending ${options.requests} paid requests of one held-out record each through the router at ${route.url}, ${options.channels} at a time (one per channel)`,
+      );
+      load = await sendPaidRequests({ client, examples, requests: options.requests, concurrency: options.channels });
+    } else {
+      const verifiers = await DemoVerifiers.appoint({
+        chain,
+        session,
+        modelIds: serving.map((provider) => BigInt(provider.registered.modelId)),
+        modelDir: listed.modelDir,
+        requestSources: serving.map((provider) => provider.serving.service.url),
+        bonds: CHEATER_BATCH,
+        out: (role) => roleOutput(note, role),
+      });
+      const run = await runCheaterRequests({
+        session,
+        honest: listed,
+        cheater,
+        route,
+        client,
+        buyer,
+        token,
+        pricePerExample: options.pricePerExample,
+        examples,
+        requests: options.requests,
+        concurrency: options.channels,
+        taskRate: options.cheater.taskRate,
+        lieShare: options.cheater.lieShare,
+        verifiers,
+        runDir: input.runDir,
+        out: (role) => roleOutput(note, role),
+      });
+      scenario = { run, verifiers };
+      load = run.load;
+    }
+    const paid = offered.reduce((sum, channel) => sum + channel.payer.spending().served, 0n);
     buyerOut.say(
       `${load.requests} answers, every receipt checked: ${load.correct} name the record's label; the buyer owes for answers served ${paid} wei in all${load.retried === 0 ? "" : `; ${load.retried} request(s) the router retried`}`,
     );
     stopped = true;
     await route.close();
-    await service.close();
-    const redemptions = await redeemVouchers(roleOutput(note, "provider"), session, listed.wallet, service.store);
-    const channelIds = payers.map((payer) => payer.channelId);
+    const redemptions: Redemption[] = [];
+    for (const provider of serving) {
+      await provider.serving.service.close();
+      const out = roleOutput(note, provider === cheater ? CHEATER_ROLE : "provider");
+      redemptions.push(...(await redeemVouchers(out, session, provider.wallet, provider.serving.service.store)));
+    }
+    const channelIds = offered.map((channel) => channel.payer.channelId);
     await closeChannelsWhenDue(chain, buyerOut, { buyer, channels: channels.connect(buyer), channelIds });
+    const verification =
+      scenario === undefined || cheater === undefined || options.cheater === undefined
+        ? undefined
+        : await settleScenario({
+            ...input,
+            buyer,
+            buyerOut,
+            honest: listed,
+            cheater,
+            ...scenario,
+            cheaterOptions: options.cheater,
+          });
     const contributors = await claimRevenue({ ...input, modelId, models });
     const validation = listed.registered.metadata.validation;
     const states: ChannelState[] = [];
@@ -227,11 +302,12 @@ export async function runMarket(input: {
       p50Ms: percentile(load.latenciesMs, 50),
       p99Ms: percentile(load.latenciesMs, 99),
       durationS: Number(((performance.now() - started) / 1000).toFixed(1)),
+      ...(verification === undefined ? {} : { verification }),
     };
   } finally {
     if (!stopped) {
       await route?.close();
-      await service.close();
+      for (const provider of serving) await provider.serving.service.close();
     }
   }
 }

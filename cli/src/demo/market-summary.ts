@@ -67,9 +67,9 @@ export function formatMarket(market: MarketResult): string {
   const lines = [
     `market (${market.durationS}s): model ${market.modelId} listed by provider ${market.provider} (approved by the researcher, ${formatAmount(market.stake)} staked), served at ${market.endpoint} at ${formatAmount(market.pricePerExample)} per example; buyer ${market.buyer}`,
     ...formatTable(rows).map((line) => `  ${line}`),
-    `requests: through the task router at ${market.router} (the provider announced itself there, signed; ${retries}), one at a time on each of ${channels.length} channels; ${market.requests} held-out records with their labels, answered correctly ${percent(market.accuracy)}${registered}`,
+    `requests: through the task router at ${market.router} (${market.verification === undefined ? "the provider announced itself there" : "both providers announced themselves there"}, signed; ${retries}), one at a time on each of ${channels.length} channels; ${market.requests} held-out records with their labels${market.verification === undefined ? "" : " (verifiable: integer logits)"}, answered correctly ${percent(market.accuracy)}${registered}`,
     `licence ${formatAmount(licence.price)} = ${formatAmount(licence.fee)} protocol fee + ${formatAmount(licence.providerShare)} provider + ${formatAmount(licence.researcherShare)} researcher (credited on ModelRegistry) + ${formatAmount(licence.contributorShare)} contributors' pool; claimed: ${claims}`,
-    `channels ${ids}: deposits ${formatAmount(sum((c) => c.deposit))}, ${formatAmount(sum((c) => c.paid))} redeemed by the provider${market.redeemTx === null ? "" : ` (tx ${market.redeemTx}, …)`}, ${closing}`,
+    `channels ${ids}: deposits ${formatAmount(sum((c) => c.deposit))}, ${formatAmount(sum((c) => c.paid))} redeemed by the provider${market.verification === undefined ? "" : "s"}${market.redeemTx === null ? "" : ` (tx ${market.redeemTx}, …)`}, ${closing}`,
   ];
   return `${lines.join("\n")}\n`;
 }

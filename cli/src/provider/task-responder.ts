@@ -1,7 +1,8 @@
+import path from "node:path";
 import type { OptimisticVerifier } from "@tributary/contracts/typed";
-import type { RequestLog } from "@tributary/inference-provider";
+import type { ProviderService, RequestLog } from "@tributary/inference-provider";
 import { type Bytes32, parseVerifierEvent, type VerifierEventArgs } from "@tributary/protocol";
-import { getBytes, hexlify } from "ethers";
+import { getBytes, hexlify, type Wallet } from "ethers";
 import type { ChainSession } from "../chain/chain-session.js";
 import type { Output } from "../chain/output.js";
 import { RefusedError } from "../chain/run-command.js";
@@ -167,4 +168,39 @@ export class TaskResponder {
       return { taskId, inputHash, outcome: "refused", responseHash, reason: error.message };
     }
   }
+}
+
+/**
+ * `provider serve --submit-results`: the task responder of `wallet`'s running `service` for model `modelId`, on the
+ * service's request log, reading from `fromBlock` (default the deployment's start), its cursor in `stateDir`
+ * (`tasks-<chainId>-<verifier>-<provider>.json`).
+ */
+export async function startServiceTaskResponder(
+  out: Output,
+  chain: ChainSession,
+  wallet: Wallet,
+  service: ProviderService,
+  options: {
+    readonly modelId: bigint;
+    readonly stateDir: string;
+    readonly fromBlock?: number | undefined;
+    readonly intervalMs: number;
+    readonly testOnlyFalsifyResult?: ((taskId: bigint) => boolean) | undefined;
+  },
+): Promise<TaskResponder> {
+  const verifierAddress = (await chain.address("OptimisticVerifier")).toLowerCase();
+  const provider = wallet.address.toLowerCase();
+  const { deployment } = await chain.deployment();
+  return TaskResponder.start({
+    out,
+    chain,
+    verifier: await chain.contract("OptimisticVerifier", wallet),
+    provider,
+    modelId: options.modelId,
+    requests: service.requests,
+    fromBlock: options.fromBlock ?? deployment.startBlock,
+    cursorFile: path.join(options.stateDir, `tasks-${chain.chainId}-${verifierAddress}-${provider}.json`),
+    intervalMs: options.intervalMs,
+    ...(options.testOnlyFalsifyResult === undefined ? {} : { testOnlyFalsifyResult: options.testOnlyFalsifyResult }),
+  });
 }
