@@ -3,6 +3,7 @@
 /** @type {Record<string, string[]>} each workspace and the workspaces it may import (test/ and scripts/ may import any) */
 const packages = {
   protocol: [],
+  observability: [],
   contracts: ["protocol"],
   privacy: ["protocol"],
   aggregation: ["protocol"],
@@ -11,13 +12,14 @@ const packages = {
   "enclave-compute": ["protocol"],
   auditor: ["protocol", "contracts", "aggregation"],
   buyer: ["protocol"],
-  "inference-provider": ["protocol", "contracts", "model-runtime", "deterministic-inference"],
-  "inference-router": ["protocol", "contracts"],
+  "inference-provider": ["observability", "protocol", "contracts", "model-runtime", "deterministic-inference"],
+  "inference-router": ["observability", "protocol", "contracts"],
   "zk-proofs": ["protocol"],
-  "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
+  "trainer-agent": ["observability", "protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
   "compute-to-data": ["protocol", "privacy", "model-runtime", "enclave-compute", "trainer-agent"],
-  coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
+  coordinator: ["observability", "protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
   cli: [
+    "observability",
     "protocol",
     "contracts",
     "privacy",
@@ -57,6 +59,7 @@ const coordinatorModules = {
   ledger: ["blobs", "chain", "jobs", "models", "rounds"],
   registry: ["blobs", "chain", "models"],
   health: [],
+  metrics: ["chain", "jobs", "rounds", "trainers"],
   access: ["auth", "blobs", "chain", "datasets", "jobs", "models", "rounds", "validation"],
 };
 

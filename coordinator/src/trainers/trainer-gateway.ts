@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
+import { withLogContext } from "@tributary/observability";
 import {
   type Ack,
   type Address,
@@ -254,21 +255,33 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
 
   /** Registers a handler whose result (or typed error) is sent back as the event's acknowledgement. */
   #on(socket: Socket, event: string, handler: (...args: unknown[]) => Promise<object>): void {
-    socket.on(event, async (...args: unknown[]) => {
+    socket.on(event, (...args: unknown[]) => {
       const last = args.at(-1);
       const ack: AckFn = typeof last === "function" ? (last as AckFn) : () => {};
       const payload = typeof last === "function" ? args.slice(0, -1) : args;
-      try {
-        ack({ ok: true, ...(await handler(...payload)) });
-      } catch (error) {
-        if (error instanceof TributaryError) {
-          this.#logger.warn(`${event} from ${socket.id} refused: ${error.message}`);
-          ack({ ok: false, code: error.code, message: error.message });
-        } else {
-          this.#logger.error(`${event} from ${socket.id} failed: ${(error as Error).stack ?? String(error)}`);
-          ack({ ok: false, code: "INTERNAL", message: "internal error" });
+      // Every line logged while the event is handled names the trainer, and the job and round it is about.
+      return withLogContext(socketLogIds(socket, payload[0]), async () => {
+        try {
+          ack({ ok: true, ...(await handler(...payload)) });
+        } catch (error) {
+          if (error instanceof TributaryError) {
+            this.#logger.warn(`${event} from ${socket.id} refused: ${error.message}`);
+            ack({ ok: false, code: error.code, message: error.message });
+          } else {
+            this.#logger.error(`${event} from ${socket.id} failed: ${(error as Error).stack ?? String(error)}`);
+            ack({ ok: false, code: "INTERNAL", message: "internal error" });
+          }
         }
-      }
+      });
     });
   }
+}
+
+/** The identifiers of a socket event's log lines: the signed-in trainer, and the job and round its payload names. */
+function socketLogIds(socket: Socket, payload: unknown): Record<string, string | number> {
+  const ids: Record<string, string | number> = { trainer: (socket.data.session as LoggedIn).address };
+  const { jobId, round } = (typeof payload === "object" && payload !== null ? payload : {}) as Record<string, unknown>;
+  if (typeof jobId === "string") ids.jobId = jobId;
+  if (typeof round === "number") ids.round = round;
+  return ids;
 }
