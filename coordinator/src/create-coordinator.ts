@@ -33,8 +33,8 @@ export interface Coordinator {
 
 export interface CreateCoordinatorOptions {
   /**
-   * Default: pino JSON lines on stdout (pretty on a terminal) at `config.logLevel`, through `logDestination` when
-   * given. `false`: no application log and no access log.
+   * Default: pino JSON lines on stdout (pretty on a terminal) at `config.logLevel`, into `logDestination` when
+   * given. `false`: no log at all.
    */
   readonly logger?: LoggerService | false;
   /** Where the default logger writes its lines instead of stdout (tests read them). */
@@ -55,11 +55,11 @@ function secretsOf(config: CoordinatorConfig): string[] {
   );
 }
 
-/** The pino logger of the application and the access log (silent when logging is off). */
+/** The default logger: pino at the configured level and format, or JSON lines into `logDestination`. */
 function coordinatorLogger(config: CoordinatorConfig, options: CreateCoordinatorOptions): Pino {
   return createLogger({
     service: "coordinator",
-    level: options.logger === false ? "silent" : config.logLevel,
+    level: config.logLevel,
     format: options.logDestination === undefined ? config.logFormat : "json",
     secrets: secretsOf(config),
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
@@ -72,7 +72,6 @@ export async function createCoordinator(
   options: CreateCoordinatorOptions = {},
 ): Promise<Coordinator> {
   const config = resolveConfig(input);
-  const pino = coordinatorLogger(config, options);
   const embedded = config.databaseUrl === undefined ? await startEmbeddedPostgres(config.dataDir) : undefined;
   const url = config.databaseUrl ?? (embedded?.url as string);
   try {
@@ -82,9 +81,9 @@ export async function createCoordinator(
         ...(options.attestationTestRoots === undefined ? {} : { attestationTestRoots: options.attestationTestRoots }),
       }),
       new BoundedHeadExpressAdapter(config.maxHandshakeBytes),
-      { logger: options.logger ?? new PinoLoggerService(pino), bodyParser: true },
+      { logger: options.logger ?? new PinoLoggerService(coordinatorLogger(config, options)), bodyParser: true },
     );
-    app.use(observeRequests(app.get(CoordinatorMetrics), pino));
+    app.use(observeRequests(app.get(CoordinatorMetrics)));
     if (developmentWithChain(config)) {
       new Logger("config").warn(
         "DEVELOPMENT MODE WITH A CHAIN: simulated TEE attestations are accepted for on-chain jobs (production is the default with a chain; unset mode to get it)",

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import fastifySwagger from "@fastify/swagger";
 import type { ModelRegistry, Staking } from "@tributary/contracts/typed";
+import { observeFastifyRequests } from "@tributary/observability";
 import type { Address } from "@tributary/protocol";
-import Fastify from "fastify";
+import Fastify, { type FastifyBaseLogger } from "fastify";
 import type { AnnouncementTerms } from "./announcement-check.js";
 import {
   type AnnouncementRateLimits,
@@ -40,7 +42,8 @@ export interface RouterServiceOptions {
   readonly bodyLimit: number;
   /** Announcements examined per claimed provider and per IP in a window (default `DEFAULT_ANNOUNCEMENT_RATE_LIMITS`). */
   readonly announcementLimits?: AnnouncementRateLimits;
-  readonly logger?: boolean;
+  /** A pino logger (`createLogger`) for request and error lines; `true`: Fastify's own; default none. */
+  readonly logger?: boolean | FastifyBaseLogger;
 }
 
 /** A running router. `close()` stops taking requests, answers those in flight and closes its connections. */
@@ -78,7 +81,14 @@ export async function startRouterService(options: RouterServiceOptions): Promise
     now: unixNow,
   });
   const state = { ready: false };
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit, return503OnClosing: true });
+  const app = Fastify({
+    ...(typeof options.logger === "object" ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: true,
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+  });
+  observeFastifyRequests(app, metrics.requestDuration);
   // Bodies stay bytes: a request is forwarded as it came, and an announcement is parsed with protocol's schema.
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_, body, done) => done(null, body));

@@ -16,9 +16,14 @@ export interface LoggerOptions {
   readonly format?: LogFormat;
   /** Values never to be written (keys, session secrets, tokens), replaced wherever they would appear. */
   readonly secrets?: readonly string[];
-  /** Where JSON lines go (default: stdout). */
+  /**
+   * `stdout` (default) or `stderr`: a command whose stdout is its result (`--json`) logs to stderr. Ignored when a
+   * `destination` is given.
+   */
+  readonly stream?: "stdout" | "stderr";
+  /** Where JSON lines go instead (tests read them). */
   readonly destination?: DestinationStream;
-  /** Whether output goes to a terminal, for `auto` (default: whether stdout is a TTY). */
+  /** Whether output goes to a terminal, for `auto` (default: whether the stream is a TTY). */
   readonly terminal?: boolean;
 }
 
@@ -29,7 +34,8 @@ export interface LoggerOptions {
  */
 export function createLogger(options: LoggerOptions): Logger {
   const format = options.format ?? "auto";
-  const terminal = options.terminal ?? process.stdout.isTTY === true;
+  const fd = options.stream === "stderr" ? 2 : 1;
+  const terminal = options.terminal ?? (fd === 2 ? process.stderr : process.stdout).isTTY === true;
   const scrub = secretScrubber(options.secrets ?? []);
   const settings = {
     level: options.level ?? "info",
@@ -41,7 +47,15 @@ export function createLogger(options: LoggerOptions): Logger {
   };
   if (format === "pretty" || (format === "auto" && terminal)) {
     // In process and synchronous (no worker thread): the line is scrubbed before pino-pretty reads it.
-    return pino(settings, pretty({ colorize: terminal, sync: true, ignore: "pid,hostname,service" }));
+    return pino(
+      settings,
+      pretty({
+        destination: options.destination ?? fd,
+        colorize: terminal,
+        sync: true,
+        ignore: "pid,hostname,service",
+      }),
+    );
   }
-  return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
+  return pino(settings, options.destination ?? pino.destination({ dest: fd, sync: true }));
 }

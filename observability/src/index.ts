@@ -9,4 +9,5 @@ export {
 export { type LogFields, logContext, withLogContext } from "./log-context.js";
 export { createMetricsRegistry, RequestDuration, type RequestLabels } from "./metrics-registry.js";
 export { type MetricsServer, serveMetrics } from "./metrics-server.js";
+export { observeFastifyRequests } from "./observe-fastify.js";
 export { REDACTED, REDACTED_PATHS, secretScrubber } from "./redaction.js";

@@ -39,10 +39,11 @@ export class RequestDuration {
   /** Starts timing a request; call the result with its labels when the answer is sent. */
   start(): (labels: RequestLabels) => void {
     const started = process.hrtime.bigint();
-    return ({ method, route, status }) =>
-      this.#histogram.observe(
-        { method, route, status: String(status) },
-        Number(process.hrtime.bigint() - started) / 1e9,
-      );
+    return (labels) => this.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** Records a request that took `seconds` (a server that timed it itself, e.g. Fastify's `reply.elapsedTime`). */
+  observe({ method, route, status }: RequestLabels, seconds: number): void {
+    this.#histogram.observe({ method, route, status: String(status) }, seconds);
   }
 }

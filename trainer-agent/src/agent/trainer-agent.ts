@@ -66,6 +66,8 @@ export class TrainerAgent {
   #joined = new Set<JobId>();
   #loggedIn = Promise.withResolvers<void>();
   #work: Promise<void> = Promise.resolve();
+  /** Set once the agent stops: nothing queued after that starts. */
+  #stopping = false;
 
   constructor(private readonly options: TrainerAgentOptions) {
     this.address = options.wallet.address.toLowerCase() as Address;
@@ -173,8 +175,28 @@ export class TrainerAgent {
   }
 
   stop(): void {
+    this.#stopping = true;
     this.#connection?.close();
     this.#models.clear();
+  }
+
+  /**
+   * Stops gracefully (SIGTERM): takes no new instruction and starts nothing queued, lets the piece of work in
+   * progress finish (a round being trained is trained and its update, whose ε is already charged, delivered), then
+   * closes the connection. Waits at most `graceMs`; the coordinator asks another trainer for whatever is left.
+   */
+  async shutdown(graceMs: number): Promise<"drained" | "timed-out"> {
+    this.#stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      this.#work.then(() => "drained" as const),
+      new Promise<"timed-out">((resolve) => {
+        timer = setTimeout(() => resolve("timed-out"), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.stop();
+    return outcome;
   }
 
   #emit(event: AgentEvent): void {
@@ -200,7 +222,9 @@ export class TrainerAgent {
 
   /** Runs work one piece at a time, in arrival order; a failure is reported and does not stop the queue. */
   #enqueue(work: () => Promise<void>): void {
-    this.#work = this.#work.then(work).catch((error: Error) => this.#emit({ type: "error", message: error.message }));
+    this.#work = this.#work
+      .then(() => (this.#stopping ? undefined : work()))
+      .catch((error: Error) => this.#emit({ type: "error", message: error.message }));
   }
 
   async #login(hello: Hello): Promise<void> {
