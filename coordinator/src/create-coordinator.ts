@@ -39,6 +39,8 @@ export interface CreateCoordinatorOptions {
   readonly logger?: LoggerService | false;
   /** Where the default logger writes its lines instead of stdout (tests read them). */
   readonly logDestination?: DestinationStream;
+  /** The default logger's stream: `stdout`, or `stderr` for a command whose stdout is its result. */
+  readonly logStream?: "stdout" | "stderr";
   /** Test seams of the chain sender (fault injection: a hook that throws stops the sender like a crash). */
   readonly chainSenderHooks?: ChainSenderHooks;
   /** The time attestations are verified at, Unix ms (default `Date.now`): tests check a vendor document at its time. */
@@ -62,6 +64,7 @@ function coordinatorLogger(config: CoordinatorConfig, options: CreateCoordinator
     level: config.logLevel,
     format: options.logDestination === undefined ? config.logFormat : "json",
     secrets: secretsOf(config),
+    ...(options.logStream === undefined ? {} : { stream: options.logStream }),
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
   });
 }

@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from "@nestjs/common";
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
 import { withLogContext } from "@tributary/observability";
 import {
@@ -48,13 +55,16 @@ interface LoggedIn {
  * reply is an `Ack` with a stable code and a precise message. Updates arrive as binary attachments.
  */
 @Injectable()
-export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TrainerGateway implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   readonly #logger = new Logger("gateway");
   #io: Server | undefined;
   readonly #perIp = new Map<string, number>();
   readonly #perAddress = new Map<string, number>();
   /** Signed-in peers, by the HTTP request that opened their connection (from allowRequest to the connection). */
   readonly #signedIn = new WeakMap<IncomingMessage, LoggedIn>();
+  /** Socket events being handled; once closing, new ones are left unanswered (the agent re-sends them). */
+  readonly #handling = new Set<Promise<void>>();
+  #closing = false;
 
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
@@ -110,6 +120,18 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
     });
     io.on("connection", (socket) => this.#onConnection(socket));
     this.#io = io;
+  }
+
+  /**
+   * Before the HTTP server closes (it waits for every open connection, trainers' WebSockets included): takes no new
+   * event, lets the events being handled finish (an update being stored is stored and acknowledged), then disconnects
+   * every trainer. An agent re-sends what was not acknowledged once it is signed in again, here or at another
+   * coordinator of the same database.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.#closing = true;
+    await Promise.allSettled(this.#handling);
+    await this.#io?.close();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -259,8 +281,9 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
       const last = args.at(-1);
       const ack: AckFn = typeof last === "function" ? (last as AckFn) : () => {};
       const payload = typeof last === "function" ? args.slice(0, -1) : args;
+      if (this.#closing) return;
       // Every line logged while the event is handled names the trainer, and the job and round it is about.
-      return withLogContext(socketLogIds(socket, payload[0]), async () => {
+      const handling = withLogContext(socketLogIds(socket, payload[0]), async () => {
         try {
           ack({ ok: true, ...(await handler(...payload)) });
         } catch (error) {
@@ -273,6 +296,8 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
           }
         }
       });
+      this.#handling.add(handling);
+      void handling.finally(() => this.#handling.delete(handling));
     });
   }
 }
