@@ -10,7 +10,7 @@ const SESSION_SECRET = `0x${"5e".repeat(32)}`;
 const METRICS_TOKEN = "metrics-token-never-logged-0001";
 
 /** A signer that keeps every signature it makes, to look for them in the log afterwards. */
-function recording(wallet: Wallet, signatures: string[]): MessageSigner {
+function recording(wallet: MessageSigner, signatures: string[]): MessageSigner {
   return {
     address: wallet.address,
     signMessage: async (message: string) => {
