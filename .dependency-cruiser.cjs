@@ -3,6 +3,7 @@
 /** @type {Record<string, string[]>} each workspace and the workspaces it may import (test/ and scripts/ may import any) */
 const packages = {
   protocol: [],
+  observability: [],
   contracts: ["protocol"],
   privacy: ["protocol"],
   aggregation: ["protocol"],
@@ -12,15 +13,32 @@ const packages = {
   "enclave-compute": ["protocol"],
   auditor: ["protocol", "contracts", "aggregation"],
   buyer: ["protocol", "deterministic-inference"],
-  "inference-provider": ["protocol", "contracts", "model-runtime", "deterministic-inference"],
-  "inference-router": ["protocol", "contracts"],
+  "inference-provider": ["observability", "protocol", "contracts", "model-runtime", "deterministic-inference"],
+  "inference-router": ["observability", "protocol", "contracts"],
   "zk-proofs": ["protocol", "deterministic-inference"],
   // The web portal runs in a browser: only browser-safe packages (lint fails on a Node built-in too).
   "data-provider-portal": ["protocol", "auditor", "buyer", "deterministic-inference"],
-  "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute", "secure-aggregation"],
+  "trainer-agent": [
+    "observability",
+    "protocol",
+    "contracts",
+    "privacy",
+    "model-runtime",
+    "enclave-compute",
+    "secure-aggregation",
+  ],
   "compute-to-data": ["protocol", "privacy", "model-runtime", "enclave-compute", "trainer-agent"],
-  coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute", "secure-aggregation"],
+  coordinator: [
+    "observability",
+    "protocol",
+    "contracts",
+    "aggregation",
+    "model-runtime",
+    "enclave-compute",
+    "secure-aggregation",
+  ],
   cli: [
+    "observability",
     "protocol",
     "contracts",
     "privacy",
@@ -62,6 +80,7 @@ const coordinatorModules = {
   ledger: ["blobs", "chain", "jobs", "models", "rounds"],
   registry: ["blobs", "chain", "models"],
   health: [],
+  metrics: ["chain", "jobs", "rounds", "trainers"],
   access: ["auth", "blobs", "chain", "datasets", "jobs", "models", "rounds", "validation"],
 };
 

@@ -1,3 +1,4 @@
+import { createLogger, LOG_FORMATS, LOG_LEVELS } from "@tributary/observability";
 import { parseInput } from "@tributary/protocol";
 import { z } from "zod";
 
@@ -29,8 +30,15 @@ const CliEnvSchema = z.object({
   TRIBUTARY_DEPLOYER_KEY: PrivateKeySchema.optional(),
   /** Password of the keystore file given with --keystore (and of the file `tributary key new|import` writes). */
   TRIBUTARY_KEYSTORE_PASSWORD: z.string().optional(),
+  /** `provider serve`, `router serve`: least severe level of the service's log on stderr (default info). */
+  TRIBUTARY_LOG_LEVEL: z.enum(LOG_LEVELS).optional(),
+  /** `provider serve`, `router serve`: `json`, `pretty`, or `auto` (default: pretty on a terminal, else JSON). */
+  TRIBUTARY_LOG_FORMAT: z.enum(LOG_FORMATS).optional(),
 });
 export type CliEnv = z.infer<typeof CliEnvSchema>;
+
+/** Every environment variable the CLI reads (docs/operations.md lists each). */
+export const CLI_ENV_VARS: readonly string[] = Object.keys(CliEnvSchema.shape);
 
 /** The environment variables that hold a private key (`tributary key import --from-env` takes one of these). */
 export type KeyEnvName = Extract<keyof CliEnv, `TRIBUTARY_${string}_KEY`>;
@@ -53,4 +61,23 @@ export function coordinatorEnv(): NodeJS.ProcessEnv {
 /** Whether progress can be redrawn in place (a terminal) or must be printed line by line (CI, pipes). */
 export function isInteractive(): boolean {
   return process.stdout.isTTY === true && process.env.CI !== "true";
+}
+
+/**
+ * The log of a service a command runs (`provider serve`, `router serve`): pino on stderr, whose stdout stays the
+ * command's result, at TRIBUTARY_LOG_LEVEL in TRIBUTARY_LOG_FORMAT; `secrets` (the service's key) and every key and
+ * password of the environment are never written.
+ */
+export function serviceLogger(service: string, secrets: readonly string[] = []) {
+  const env = cliEnv();
+  const held = Object.entries(env)
+    .filter(([name]) => name.endsWith("_KEY") || name.endsWith("_PASSWORD"))
+    .map(([, value]) => String(value));
+  return createLogger({
+    service,
+    stream: "stderr",
+    secrets: [...secrets, ...held],
+    ...(env.TRIBUTARY_LOG_LEVEL === undefined ? {} : { level: env.TRIBUTARY_LOG_LEVEL }),
+    ...(env.TRIBUTARY_LOG_FORMAT === undefined ? {} : { format: env.TRIBUTARY_LOG_FORMAT }),
+  });
 }

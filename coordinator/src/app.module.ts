@@ -3,7 +3,7 @@
  * up, never from a folder above); the application files at the root (this module, `entities.ts`,
  * `create-coordinator.ts`) sit on top of everything.
  *
- *   common, config                  errors, injection tokens, the parsed configuration
+ *   common, config                  errors, injection tokens, the metrics registry, the parsed configuration
  *   database                        data-source options, migrations, the transaction runner
  *   blobs                           the content-addressed blob store
  *   models, validation              model versions; validation-set uploads
@@ -21,6 +21,8 @@
  *   ledger                          the contribution ledger of on-chain jobs (reads chain, jobs, rounds, models)
  *   registry                        ModelRegistry listings: model metadata, licensed weights (reads chain, models)
  *   health                          liveness
+ *   metrics                         `GET /metrics` for Prometheus: the counted events and the state read at each
+ *                                   scrape (reads chain, jobs, rounds, trainers)
  *   auth                            sign-in (EIP-4361) and session tokens; imports no feature module
  *   access                          the roles the global access guard asks for (binds ACCESS_POLICY)
  *
@@ -38,6 +40,7 @@ import { ChainModule } from "./chain/chain.module.js";
 import type { ChainSenderHooks } from "./chain/chain-sender.js";
 import { AccessGuard } from "./common/access.guard.js";
 import { CallerThrottlerGuard } from "./common/caller-throttler.guard.js";
+import { CoordinatorMetricsModule } from "./common/coordinator-metrics.module.js";
 import { ConfigModule, type ConfigSeams } from "./config/config.module.js";
 import type { CoordinatorConfig } from "./config/coordinator-config.js";
 import { dataSourceOptions, typeOrmRoot } from "./database/data-source-options.js";
@@ -48,6 +51,7 @@ import { HealthModule } from "./health/health.module.js";
 import { ChainJobAdopter } from "./jobs/chain-job-adopter.js";
 import { JobsModule } from "./jobs/jobs.module.js";
 import { LedgerModule } from "./ledger/ledger.module.js";
+import { MetricsModule } from "./metrics/metrics.module.js";
 import { ModelsModule } from "./models/models.module.js";
 import { RegistryModule } from "./registry/registry.module.js";
 import { RoundsModule } from "./rounds/rounds.module.js";
@@ -74,10 +78,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config, seams),
+        CoordinatorMetricsModule,
         DatabaseModule.forRoot(typeOrmRoot(dataSourceOptions(ENTITIES, databaseUrl, embedded, config.databaseSchema))),
         BlobsModule.forRoot(config.dataDir),
         ChainModule.forRoot(config, senderHooks),
         HealthModule,
+        MetricsModule,
         ModelsModule,
         ValidationModule,
         DatasetsModule,

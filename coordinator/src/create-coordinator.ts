@@ -3,9 +3,14 @@ import type { AddressInfo } from "node:net";
 import { type INestApplication, Logger, type LoggerService } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import { DocumentBuilder, SwaggerModule } from "@nestjs/swagger";
+import { createLogger } from "@tributary/observability";
+import type { DestinationStream, Logger as Pino } from "pino";
 import { AppModule } from "./app.module.js";
 import type { ChainSenderHooks } from "./chain/chain-sender.js";
 import { BoundedHeadExpressAdapter } from "./common/bounded-head-express-adapter.js";
+import { CoordinatorMetrics } from "./common/coordinator-metrics.js";
+import { PinoLoggerService } from "./common/pino-logger.service.js";
+import { observeRequests } from "./common/request-observer.js";
 import { servePortal } from "./common/serve-portal.js";
 import type { AttestationTestRoots } from "./common/tokens.js";
 import { TributaryErrorFilter } from "./common/tributary-error.filter.js";
@@ -28,13 +33,41 @@ export interface Coordinator {
 }
 
 export interface CreateCoordinatorOptions {
+  /**
+   * Default: pino JSON lines on stdout (pretty on a terminal) at `config.logLevel`, into `logDestination` when
+   * given. `false`: no log at all.
+   */
   readonly logger?: LoggerService | false;
+  /** Where the default logger writes its lines instead of stdout (tests read them). */
+  readonly logDestination?: DestinationStream;
+  /** The default logger's stream: `stdout`, or `stderr` for a command whose stdout is its result. */
+  readonly logStream?: "stdout" | "stderr";
   /** Test seams of the chain sender (fault injection: a hook that throws stops the sender like a crash). */
   readonly chainSenderHooks?: ChainSenderHooks;
   /** The time attestations are verified at, Unix ms (default `Date.now`): tests check a vendor document at its time. */
   readonly clock?: () => number;
   /** Tests only: a Nitro root to pin instead of AWS's, for documents a test signed with a key it holds. */
   readonly attestationTestRoots?: AttestationTestRoots;
+}
+
+/** Values the log must never show, wherever they would appear: keys, secrets, tokens, the database's password. */
+function secretsOf(config: CoordinatorConfig): string[] {
+  const password = config.databaseUrl === undefined ? "" : decodeURIComponent(new URL(config.databaseUrl).password);
+  return [config.sessionSecret, config.chain?.senderPrivateKey, config.metricsToken, password].filter(
+    (secret): secret is string => secret !== undefined && secret !== "",
+  );
+}
+
+/** The default logger: pino at the configured level and format, or JSON lines into `logDestination`. */
+function coordinatorLogger(config: CoordinatorConfig, options: CreateCoordinatorOptions): Pino {
+  return createLogger({
+    service: "coordinator",
+    level: config.logLevel,
+    format: options.logDestination === undefined ? config.logFormat : "json",
+    secrets: secretsOf(config),
+    ...(options.logStream === undefined ? {} : { stream: options.logStream }),
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+  });
 }
 
 /** Starts a coordinator: database (embedded unless a URL is configured), migrations, REST, socket.io, rounds. */
@@ -52,8 +85,9 @@ export async function createCoordinator(
         ...(options.attestationTestRoots === undefined ? {} : { attestationTestRoots: options.attestationTestRoots }),
       }),
       new BoundedHeadExpressAdapter(config.maxHandshakeBytes),
-      { logger: options.logger ?? new Logger(), bodyParser: true },
+      { logger: options.logger ?? new PinoLoggerService(coordinatorLogger(config, options)), bodyParser: true },
     );
+    app.use(observeRequests(app.get(CoordinatorMetrics)));
     if (developmentWithChain(config)) {
       new Logger("config").warn(
         "DEVELOPMENT MODE WITH A CHAIN: simulated TEE attestations are accepted for on-chain jobs (production is the default with a chain; unset mode to get it)",

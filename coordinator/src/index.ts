@@ -1,4 +1,4 @@
-export { configFromEnv, configInputFromEnv } from "./config/config-from-env.js";
+export { COORDINATOR_ENV_VARS, configFromEnv, configInputFromEnv } from "./config/config-from-env.js";
 export {
   type CoordinatorConfig,
   type CoordinatorConfigInput,

@@ -1,8 +1,11 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { createMetricsRegistry, RequestDuration } from "@tributary/observability";
+import { Counter, Gauge, Histogram } from "prom-client";
 
-/** The provider's Prometheus metrics (`GET /metrics`), in a registry of its own. */
+/** The provider's Prometheus metrics (`GET /metrics`), in a registry of its own with the process metrics. */
 export class ProviderMetrics {
-  readonly registry = new Registry();
+  readonly registry = createMetricsRegistry();
+  /** `tributary_http_request_duration_seconds`, by route pattern, as the coordinator and the router count it. */
+  readonly requestDuration = new RequestDuration(this.registry);
   /** Examples per model call: how well concurrent requests were batched. */
   readonly batchSize = new Histogram({
     name: "tributary_provider_batch_size",

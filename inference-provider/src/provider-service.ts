@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import fastifySwagger from "@fastify/swagger";
 import type { PaymentChannels } from "@tributary/contracts/typed";
+import { observeFastifyRequests } from "@tributary/observability";
 import type { Bytes32, ModelSpec, ServedModelInfo } from "@tributary/protocol";
 import type { Provider } from "ethers";
-import Fastify from "fastify";
+import Fastify, { type FastifyBaseLogger } from "fastify";
 import { ChannelBook } from "./channel-book.js";
 import { DynamicBatcher } from "./dynamic-batcher.js";
 import { PaymentDesk } from "./payment-desk.js";
@@ -52,7 +54,8 @@ export interface ProviderServiceOptions {
   /** How long a channel read is trusted, in milliseconds. */
   readonly channelTtlMs: number;
   readonly expiryMarginS: bigint;
-  readonly logger?: boolean;
+  /** A pino logger (`createLogger`) for request and error lines; `true`: Fastify's own; default none. */
+  readonly logger?: boolean | FastifyBaseLogger;
 }
 
 /** A running provider. `close()` stops taking requests, answers those in flight and writes the vouchers. */
@@ -120,7 +123,14 @@ export async function startProviderService(options: ProviderServiceOptions): Pro
     maxExamplesPerRequest: options.maxExamplesPerRequest,
     ...("unsupported" in model.deterministic ? {} : { deterministic: model.deterministic }),
   };
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit, return503OnClosing: true });
+  const app = Fastify({
+    ...(typeof options.logger === "object" ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: true,
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+  });
+  observeFastifyRequests(app, metrics.requestDuration);
   // Bodies are parsed with protocol's zod schemas in the handlers; the JSON Schemas only document the routes.
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));

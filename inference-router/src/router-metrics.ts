@@ -1,9 +1,12 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { createMetricsRegistry, RequestDuration } from "@tributary/observability";
+import { Counter, Gauge } from "prom-client";
 import type { ProviderTable } from "./provider-table.js";
 
-/** The router's Prometheus metrics (`GET /metrics`), in a registry of its own. */
+/** The router's Prometheus metrics (`GET /metrics`), in a registry of its own with the process metrics. */
 export class RouterMetrics {
-  readonly registry = new Registry();
+  readonly registry = createMetricsRegistry();
+  /** `tributary_http_request_duration_seconds`, by route pattern, as the coordinator and the provider count it. */
+  readonly requestDuration = new RequestDuration(this.registry);
   readonly requests = new Counter({
     name: "tributary_router_requests_total",
     help: "Prediction requests by HTTP status answered",

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import fastifySwagger from "@fastify/swagger";
 import type { ModelRegistry, Staking } from "@tributary/contracts/typed";
+import { observeFastifyRequests } from "@tributary/observability";
 import type { Address } from "@tributary/protocol";
-import Fastify from "fastify";
+import Fastify, { type FastifyBaseLogger } from "fastify";
 import type { AnnouncementTerms } from "./announcement-check.js";
 import {
   type AnnouncementRateLimits,
@@ -46,7 +48,8 @@ export interface RouterServiceOptions {
    * lost disputes weigh on its score; undefined: not followed (every listing counts 0).
    */
   readonly slashesFromBlock?: number;
-  readonly logger?: boolean;
+  /** A pino logger (`createLogger`) for request and error lines; `true`: Fastify's own; default none. */
+  readonly logger?: boolean | FastifyBaseLogger;
 }
 
 /** A running router. `close()` stops taking requests, answers those in flight and closes its connections. */
@@ -88,7 +91,14 @@ export async function startRouterService(options: RouterServiceOptions): Promise
     now: unixNow,
   });
   const state = { ready: false };
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: options.bodyLimit, return503OnClosing: true });
+  const app = Fastify({
+    ...(typeof options.logger === "object" ? { loggerInstance: options.logger } : { logger: options.logger ?? false }),
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: true,
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+  });
+  observeFastifyRequests(app, metrics.requestDuration);
   // Bodies stay bytes: a request is forwarded as it came, and an announcement is parsed with protocol's schema.
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_, body, done) => done(null, body));

@@ -38,6 +38,7 @@ export {
 export { PrivacyLedgerFile, PrivacyLedgerLockedError } from "./agent/privacy-ledger-file.js";
 export { DatasetNotEnrolledAsError, TrainerAgent } from "./agent/trainer-agent.js";
 export type { AgentEvent, TrainerAgentOptions, UpdateTransform } from "./agent/trainer-agent-options.js";
+export { type LedgerReading, TrainerMetrics } from "./agent/trainer-metrics.js";
 export { type Dataset, labelHistogram, subsetDataset } from "./dataset.js";
 export { sha256Hex, verifyDatasetCommitment } from "./dataset-manifest.js";
 export { DatasetCommitmentMismatchError, DatasetFormatError, TrainingConfigError } from "./errors.js";

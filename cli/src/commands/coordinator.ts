@@ -49,21 +49,24 @@ function runCoordinator(raw: Record<string, unknown>, context: CommandContext): 
     const { configFromDeployment, configInputFromEnv, createCoordinator } = await import("@tributary/coordinator");
     const env = configInputFromEnv(coordinatorEnv());
     const fixed = configFromDeployment(deployment, options.rpc);
-    const coordinator = await createCoordinator({
-      ...env,
-      ...fixed,
-      mode: options.mode,
-      ...(options.host === undefined ? {} : { host: options.host }),
-      ...(options.port === undefined ? {} : { port: options.port }),
-      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-      ...(options.publicOrigin === undefined ? {} : { publicOrigin: options.publicOrigin }),
-      chain: {
-        ...env.chain,
-        ...fixed.chain,
-        confirmations: options.confirmations,
-        senderPrivateKey: wallet.privateKey,
+    const coordinator = await createCoordinator(
+      {
+        ...env,
+        ...fixed,
+        mode: options.mode,
+        ...(options.host === undefined ? {} : { host: options.host }),
+        ...(options.port === undefined ? {} : { port: options.port }),
+        ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+        ...(options.publicOrigin === undefined ? {} : { publicOrigin: options.publicOrigin }),
+        chain: {
+          ...env.chain,
+          ...fixed.chain,
+          confirmations: options.confirmations,
+          senderPrivateKey: wallet.privateKey,
+        },
       },
-    });
+      { logStream: "stderr" },
+    );
     const { contracts, chainId } = deployment;
     out.say(
       `coordinator listening on ${coordinator.url} (docs: ${coordinator.url}/docs, database: ${coordinator.database}, mode: ${coordinator.config.mode})`,

@@ -9,6 +9,7 @@ import { type ChainSession, withChain } from "../chain/chain-session.js";
 import { addChainOptions, ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
 import { runCommand } from "../chain/run-command.js";
 import { addKeyOption, KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
+import { serviceLogger } from "../cli-env.js";
 import { type Redemption, redeemVouchers } from "../provider/redeem-vouchers.js";
 import { RouterAnnouncer } from "../provider/router-announcer.js";
 import { SERVE_DEFAULTS, serveRegisteredModel } from "../provider/serve-registered-model.js";
@@ -82,6 +83,7 @@ function runServe(raw: Record<string, unknown>, context: ProviderCommandContext)
         modelDir: options.modelDir,
         stateDir: options.stateDir,
         settings: { ...options, expiryMarginS: options.expiryMargin },
+        logger: serviceLogger("provider", [wallet.privateKey]),
       });
       out.say(
         `serving model ${modelId} (${model.modelHash}) at ${service.url} as ${wallet.address}, ${model.pricePerExample} per example; OpenAPI at ${service.url}/openapi.json; stop with Ctrl-C`,

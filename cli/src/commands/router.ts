@@ -5,6 +5,7 @@ import { z } from "zod";
 import { withChain } from "../chain/chain-session.js";
 import { addChainOptions, ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
 import { runCommand } from "../chain/run-command.js";
+import { serviceLogger } from "../cli-env.js";
 import { signalled } from "./signalled.js";
 
 /** A router command's context: where deployments live, and (tests) what ends `serve` instead of a signal. */
@@ -50,6 +51,7 @@ function runServe(raw: Record<string, unknown>, context: RouterCommandContext): 
         maxAnnouncementTtlS: options.maxAnnouncementTtl,
         connectionsPerProvider: options.connections,
         bodyLimit: options.bodyLimit,
+        logger: serviceLogger("router"),
         announcementLimits: {
           perProvider: options.announceRate,
           perIp: options.announceIpRate,

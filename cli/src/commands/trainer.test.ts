@@ -38,6 +38,12 @@ describe("tributary trainer", () => {
     );
   });
 
+  it("names a metrics port out of range", async () => {
+    const result = await trainer([...base, "--metrics-port", "70000"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/trainer options\.metricsPort: /);
+  });
+
   it("refuses to start without a key, saying where a key can come from", async () => {
     const result = await trainer(base);
     expect(result.code).not.toBe(0);

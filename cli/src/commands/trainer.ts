@@ -1,5 +1,6 @@
 import path from "node:path";
 import { initTrainingBackend } from "@tributary/model-runtime";
+import { serveMetrics } from "@tributary/observability";
 import { type DatasetId, DatasetIdSchema, parseInput, SeededRandom } from "@tributary/protocol";
 import {
   type AgentEvent,
@@ -9,6 +10,7 @@ import {
   subsetDataset,
   TrainerAgent,
   type TrainerAgentOptions,
+  TrainerMetrics,
   UPDATE_METRICS,
 } from "@tributary/trainer-agent";
 import type { Command } from "commander";
@@ -20,6 +22,9 @@ import { trainerAdmission } from "./trainer-admission.js";
 import { type Budget, trainerBudget } from "./trainer-budget.js";
 
 const positive = z.coerce.number().positive();
+
+/** How long a stopping agent waits for the round in progress to be trained and its update delivered. */
+const STOP_GRACE_MS = 120_000;
 
 const TrainerOptionsSchema = z
   .strictObject({
@@ -50,6 +55,8 @@ const TrainerOptionsSchema = z
     deployment: z.string().optional(),
     paymentTokens: z.string().optional(),
     jsonEvents: z.boolean().default(false),
+    metricsPort: z.coerce.number().int().min(0).max(65_535).optional(),
+    metricsHost: z.string().min(1).default("127.0.0.1"),
     ...TeeOptionsShape,
   })
   .refine(...teeNeedsHelper);
@@ -98,6 +105,21 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     metricPrecision: options.metricPrecision,
     updateMetrics: options.updateMetrics,
   });
+  const stateDir = path.resolve(options.stateDir);
+  const metrics =
+    options.metricsPort === undefined
+      ? undefined
+      : new TrainerMetrics(options.datasetId, async () => {
+          const report = await DatasetPrivacyGuard.readReport(stateDir, options.datasetId);
+          return report === undefined
+            ? undefined
+            : { spentEpsilon: report.spent.epsilon, budgetEpsilon: report.budget.epsilon };
+        });
+  const metricsServer =
+    metrics === undefined
+      ? undefined
+      : await serveMetrics(metrics.registry, options.metricsHost, options.metricsPort as number);
+  if (metricsServer !== undefined) print({ type: "metrics", url: metricsServer.url });
   const agent = new TrainerAgent({
     coordinatorUrl: options.coordinator,
     wallet: signer,
@@ -110,7 +132,10 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     privacy,
     disclosure,
     admission,
-    onEvent: print,
+    onEvent: (event) => {
+      metrics?.observe(event);
+      print(event);
+    },
     ...hooks,
   });
   print({
@@ -123,9 +148,13 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     budgetDelta: budget.delta,
   });
   await agent.start();
-  const stop = () => {
-    agent.stop();
+  const stop = async () => {
+    // The round in progress finishes (its update, whose ε is already charged, is sent); nothing new is started.
+    print({ type: "stopping", graceSeconds: STOP_GRACE_MS / 1000 });
+    const outcome = await agent.shutdown(STOP_GRACE_MS);
+    print({ type: "stopped", outcome });
     close();
+    await metricsServer?.close();
     process.exit(0);
   };
   process.once("SIGINT", stop);
@@ -177,6 +206,8 @@ export function registerTrainerCommand(program: Command, hooks: TrainerHooks = {
     .option("--deployment <file>", "deployment file of the contracts (default: the package's for the RPC's chain)")
     .option("--payment-tokens <addresses>", "payment tokens the owner accepts, comma-separated (default: TRIB)")
     .option("--json-events", "print one JSON object per event", false)
+    .option("--metrics-port <n>", "serve Prometheus metrics at http://HOST:PORT/metrics (0: any free port)")
+    .option("--metrics-host <host>", "the address the metrics listen on", "127.0.0.1")
     .option(
       "--tee <kind>",
       "the TEE to attest from: simulated (development coordinators only), nitro, sgx (Gramine) or tdx",

@@ -1,4 +1,9 @@
-import { type ProviderService, type RegisteredModel, startProviderService } from "@tributary/inference-provider";
+import {
+  type ProviderService,
+  type ProviderServiceOptions,
+  type RegisteredModel,
+  startProviderService,
+} from "@tributary/inference-provider";
 import { type BACKEND_PREFERENCE, initModelBackend, type ModelBackendInfo } from "@tributary/model-runtime";
 import type { Wallet } from "ethers";
 import type { ChainSession } from "../chain/chain-session.js";
@@ -57,6 +62,8 @@ export async function serveRegisteredModel(
     readonly modelDir: string;
     readonly stateDir: string;
     readonly settings: ServeSettings;
+    /** The service's request and error log (`provider serve`: `serviceLogger`); default none. */
+    readonly logger?: ProviderServiceOptions["logger"];
   },
 ): Promise<ServingModel> {
   const { chain, wallet, settings } = input;
@@ -82,6 +89,7 @@ export async function serveRegisteredModel(
     bodyLimit: settings.bodyLimit,
     channelTtlMs: settings.channelTtlMs,
     expiryMarginS: BigInt(settings.expiryMarginS),
+    ...(input.logger === undefined ? {} : { logger: input.logger }),
   });
   return { service, model, backend };
 }

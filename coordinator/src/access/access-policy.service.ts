@@ -56,6 +56,9 @@ export class AccessPolicyService implements AccessPolicy {
         if ((await this.registry.model(modelId)) === undefined) throw new NotFoundError("model", String(modelId));
         return this.registry.hasLicense(modelId, caller);
       }
+      case "metrics-scraper":
+        // Decided by the access guard from the configured metrics token, never by a session.
+        return false;
     }
   }
 

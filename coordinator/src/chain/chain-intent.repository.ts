@@ -109,4 +109,19 @@ export class ChainIntentRepository {
       .getRawOne<{ nonce: string | null }>();
     return mined?.nonce === null || mined?.nonce === undefined ? undefined : Number(mined.nonce);
   }
+
+  /** The open intents (pending or sent) by kind and status (for the metrics). */
+  async openCounts(): Promise<{ kind: string; status: string; count: number }[]> {
+    const rows = await this.db
+      .getRepository(ChainIntentEntity)
+      .createQueryBuilder("intent")
+      .select("intent.kind", "kind")
+      .addSelect("intent.status", "status")
+      .addSelect("COUNT(*)::int", "count")
+      .where("intent.status IN ('pending', 'sent')")
+      .groupBy("intent.kind")
+      .addGroupBy("intent.status")
+      .getRawMany<{ kind: string; status: string; count: number }>();
+    return rows.map((row) => ({ ...row, count: Number(row.count) }));
+  }
 }

@@ -8,9 +8,17 @@ import type { Address } from "@tributary/protocol";
  * - `job-researcher`: the researcher of job `:id` (its creator on TrainingJobs, or who created it here);
  * - `blob-reader`: whoever may read blob `:cid` (public, or by its kind: see `AccessPolicy.mayRead`);
  * - `model-publisher`: the researcher of job `:id`, or a provider it approved for the job on ModelRegistry;
- * - `licence-holder`: an account holding a licence for model `:id` on ModelRegistry.
+ * - `licence-holder`: an account holding a licence for model `:id` on ModelRegistry;
+ * - `metrics-scraper`: anyone, unless `metricsToken` is configured: then only `Authorization: Bearer <metricsToken>`.
  */
-export type Role = "anyone" | "signed-in" | "job-researcher" | "blob-reader" | "model-publisher" | "licence-holder";
+export type Role =
+  | "anyone"
+  | "signed-in"
+  | "job-researcher"
+  | "blob-reader"
+  | "model-publisher"
+  | "licence-holder"
+  | "metrics-scraper";
 
 export const ACCESS_ROLE = "tributary:access-role";
 

@@ -43,7 +43,13 @@ const EnvSchema = z.object({
   TRIBUTARY_MAX_SOCKETS_PER_IP: z.coerce.number().optional(),
   TRIBUTARY_MAX_SOCKETS_PER_ADDRESS: z.coerce.number().optional(),
   TRIBUTARY_PORTAL_DIR: z.string().optional(),
+  TRIBUTARY_METRICS_TOKEN: z.string().optional(),
+  TRIBUTARY_LOG_LEVEL: z.string().optional(),
+  TRIBUTARY_LOG_FORMAT: z.string().optional(),
 });
+
+/** Every environment variable the coordinator reads (docs/operations.md lists each). */
+export const COORDINATOR_ENV_VARS: readonly string[] = Object.keys(EnvSchema.shape);
 
 function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
@@ -116,6 +122,9 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfigInp
       maxHandshakeBytes: vars.TRIBUTARY_MAX_HANDSHAKE_BYTES,
       maxSocketsPerIp: vars.TRIBUTARY_MAX_SOCKETS_PER_IP,
       maxSocketsPerAddress: vars.TRIBUTARY_MAX_SOCKETS_PER_ADDRESS,
+      metricsToken: vars.TRIBUTARY_METRICS_TOKEN === "" ? undefined : vars.TRIBUTARY_METRICS_TOKEN,
+      logLevel: vars.TRIBUTARY_LOG_LEVEL,
+      logFormat: vars.TRIBUTARY_LOG_FORMAT,
       allowedMeasurements: measurementsFromEnv(vars.TRIBUTARY_ALLOWED_MEASUREMENTS),
       attestationMaxAgeS: vars.TRIBUTARY_ATTESTATION_MAX_AGE_S,
       attestationTtlS: vars.TRIBUTARY_ATTESTATION_TTL_S,

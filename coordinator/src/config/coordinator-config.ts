@@ -2,6 +2,7 @@ import path from "node:path";
 import type { Deployment } from "@tributary/contracts/deployments";
 import { OceanAddressesSchema } from "@tributary/contracts/ocean";
 import { ALLOWABLE_TCB_STATUSES } from "@tributary/enclave-compute";
+import { LOG_FORMATS, LOG_LEVELS } from "@tributary/observability";
 import { AddressSchema, parseInput } from "@tributary/protocol";
 import { computeAddress } from "ethers";
 import { z } from "zod";
@@ -208,6 +209,19 @@ const CoordinatorConfigFields = z.strictObject({
   /** Socket connections open at once per IP address, and per signed-in address. */
   maxSocketsPerIp: z.number().int().positive().default(256),
   maxSocketsPerAddress: z.number().int().positive().default(4),
+  /**
+   * The bearer token Prometheus presents at `GET /metrics` (`Authorization: Bearer <token>`). Absent: `/metrics` is
+   * open to anyone who reaches the port (it shows counts, timings and each dataset's ε, all public through the
+   * ledger, and the process's memory and CPU).
+   */
+  metricsToken: z
+    .string()
+    .regex(/^[A-Za-z0-9._~+/=-]{16,256}$/, "must be 16–256 token characters")
+    .optional(),
+  /** Least severe log level written. */
+  logLevel: z.enum(LOG_LEVELS).default("info"),
+  /** `json` lines, `pretty` lines for a person, or `auto`: pretty when stdout is a terminal, else JSON. */
+  logFormat: z.enum(LOG_FORMATS).default("auto"),
   /** The chain client (indexer and outbox sender). Absent: no chain, the coordinator runs off-chain only. */
   chain: ChainConfigSchema.optional(),
   /** The web portal served at `/portal/`. Absent: none. */

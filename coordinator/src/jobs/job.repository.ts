@@ -136,4 +136,16 @@ export class JobRepository {
       { status: "completed", finalMetrics, payout },
     );
   }
+
+  /** How many jobs stand in each status (for the metrics). */
+  async countByStatus(): Promise<{ status: string; count: number }[]> {
+    const rows = await this.db
+      .getRepository(JobEntity)
+      .createQueryBuilder("job")
+      .select("job.status", "status")
+      .addSelect("COUNT(*)::int", "count")
+      .groupBy("job.status")
+      .getRawMany<{ status: string; count: number }>();
+    return rows.map((row) => ({ status: row.status, count: Number(row.count) }));
+  }
 }

@@ -7,6 +7,7 @@ import {
   type OnModuleDestroy,
   Optional,
 } from "@nestjs/common";
+import { withLogContext } from "@tributary/observability";
 import { SOCKET_EVENTS } from "@tributary/protocol";
 import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
@@ -95,7 +96,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     const next = previous
       .then(() => {
         this.#waiting.delete(jobId);
-        return this.#stopped ? undefined : this.#advance(jobId);
+        return this.#stopped ? undefined : withLogContext({ jobId }, () => this.#advance(jobId));
       })
       .catch((error: Error) => this.#logger.error(`job ${jobId}: ${error.stack ?? error.message}`));
     this.#waiting.set(jobId, next);

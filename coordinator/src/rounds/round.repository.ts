@@ -78,4 +78,18 @@ export class RoundRepository {
     )) as { status: string }[];
     return locked?.status;
   }
+
+  /** How many rounds stand in each status, by kind (for the metrics). */
+  async countByStatus(): Promise<{ status: string; kind: string; count: number }[]> {
+    const rows = await this.db
+      .getRepository(RoundEntity)
+      .createQueryBuilder("round")
+      .select("round.status", "status")
+      .addSelect("round.kind", "kind")
+      .addSelect("COUNT(*)::int", "count")
+      .groupBy("round.status")
+      .addGroupBy("round.kind")
+      .getRawMany<{ status: string; kind: string; count: number }>();
+    return rows.map((row) => ({ ...row, count: Number(row.count) }));
+  }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Inject, Injectable, Logger } from "@nestjs/common";
+import { Inject, Injectable, Logger, Optional } from "@nestjs/common";
 import { aggregateRound } from "@tributary/aggregation";
 import {
   type Address,
@@ -22,6 +22,7 @@ import { acceptJobKey } from "../chain/chain-intent.js";
 import { ChainIntentRepository } from "../chain/chain-intent.repository.js";
 import { ChainJobRepository } from "../chain/chain-job.repository.js";
 import { ConflictError, NotFoundError } from "../common/coordinator-errors.js";
+import { CoordinatorMetrics } from "../common/coordinator-metrics.js";
 import { type Transaction, TransactionRunner } from "../database/transaction-runner.repository.js";
 import type { JobEntity, JobPayout } from "../jobs/job.entity.js";
 import { JobRepository } from "../jobs/job.repository.js";
@@ -60,6 +61,7 @@ export class RoundsService {
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(ValidationEvaluators) private readonly validation: ValidationEvaluators,
     @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
+    @Optional() @Inject(CoordinatorMetrics) private readonly metrics?: CoordinatorMetrics,
   ) {}
 
   /** A job's rounds with each selected trainer's assignment (404 for an unknown job). */
@@ -203,6 +205,8 @@ export class RoundsService {
         });
       }
     });
+    this.metrics?.aggregated(job.spec.strategy.name, aggregationMs, scoring.method, scoring.elapsedMs);
+    this.metrics?.roundFinished("train", round.startedAt, new Date());
     this.#logger.log(
       `job ${job.id} round ${round.round}: ${updates.length} update(s) aggregated with ${job.spec.strategy.name} in ${aggregationMs.toFixed(1)} ms, scored by ${scoring.method} in ${scoring.elapsedMs.toFixed(1)} ms (${scoring.evaluations} evaluation(s))${job.onChain ? `, anchor queued (root ${updatesRoot})` : ""}`,
     );
@@ -234,6 +238,7 @@ export class RoundsService {
       }
     });
     await this.validation.release(job.id);
+    this.metrics?.roundFinished("evaluate", round.startedAt, new Date());
     this.#logger.log(`job ${job.id} completed: ${JSON.stringify(metrics)}`);
     if (payout !== null) {
       this.#logger.log(

@@ -12,6 +12,7 @@ import {
 } from "@tributary/protocol";
 import { BlobStore, contentId } from "../blobs/blob-store.js";
 import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
+import { CoordinatorMetrics } from "../common/coordinator-metrics.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { TransactionRunner } from "../database/transaction-runner.repository.js";
@@ -42,14 +43,17 @@ export class UpdateIntake {
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     @Optional() @Inject(AttestationRegistryReader) private readonly attested?: AttestationRegistryReader,
+    @Optional() @Inject(CoordinatorMetrics) private readonly metrics?: CoordinatorMetrics,
   ) {}
 
   async submit(sender: Address, update: SignedModelUpdate, bytes: Uint8Array): Promise<void> {
     try {
       await this.#submit(sender, update, bytes);
+      this.metrics?.updateAccepted();
       this.#logger.log(`job ${update.jobId} round ${update.round}: update from ${sender} accepted`);
     } catch (error) {
       if (error instanceof UpdateRejectedError) {
+        this.metrics?.updateRejected(error.reason);
         this.#logger.warn(`job ${update.jobId} round ${update.round}: ${sender}: ${error.message}`);
         if (update.trainer === sender && error.reason !== "duplicate") await this.#noteRejection(update, error.message);
       }

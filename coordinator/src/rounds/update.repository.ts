@@ -65,4 +65,17 @@ export class UpdateRepository {
   holds(jobId: string, cid: string): Promise<boolean> {
     return this.db.getRepository(UpdateEntity).existsBy({ jobId, cid });
   }
+
+  /** Per dataset, the highest cumulative ε its accepted updates signed (for the metrics). */
+  async epsilonByDataset(): Promise<{ datasetId: string; epsilon: number }[]> {
+    const rows = await this.db
+      .getRepository(UpdateEntity)
+      .createQueryBuilder("update")
+      .select("update.dataset_id::text", "datasetId")
+      .addSelect("MAX(update.epsilon_spent)", "epsilon")
+      .where("update.epsilon_spent IS NOT NULL")
+      .groupBy("update.dataset_id")
+      .getRawMany<{ datasetId: string; epsilon: number | string }>();
+    return rows.map((row) => ({ datasetId: row.datasetId, epsilon: Number(row.epsilon) }));
+  }
 }

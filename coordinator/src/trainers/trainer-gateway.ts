@@ -1,7 +1,15 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from "@nestjs/common";
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
+import { withLogContext } from "@tributary/observability";
 import {
   type Ack,
   type Address,
@@ -47,13 +55,16 @@ interface LoggedIn {
  * reply is an `Ack` with a stable code and a precise message. Updates arrive as binary attachments.
  */
 @Injectable()
-export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TrainerGateway implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   readonly #logger = new Logger("gateway");
   #io: Server | undefined;
   readonly #perIp = new Map<string, number>();
   readonly #perAddress = new Map<string, number>();
   /** Signed-in peers, by the HTTP request that opened their connection (from allowRequest to the connection). */
   readonly #signedIn = new WeakMap<IncomingMessage, LoggedIn>();
+  /** Socket events being handled; once closing, new ones are left unanswered (the agent re-sends them). */
+  readonly #handling = new Set<Promise<void>>();
+  #closing = false;
 
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
@@ -109,6 +120,18 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
     });
     io.on("connection", (socket) => this.#onConnection(socket));
     this.#io = io;
+  }
+
+  /**
+   * Before the HTTP server closes (it waits for every open connection, trainers' WebSockets included): takes no new
+   * event, lets the events being handled finish (an update being stored is stored and acknowledged), then disconnects
+   * every trainer. An agent re-sends what was not acknowledged once it is signed in again, here or at another
+   * coordinator of the same database.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.#closing = true;
+    await Promise.allSettled(this.#handling);
+    await this.#io?.close();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -254,21 +277,36 @@ export class TrainerGateway implements OnApplicationBootstrap, OnApplicationShut
 
   /** Registers a handler whose result (or typed error) is sent back as the event's acknowledgement. */
   #on(socket: Socket, event: string, handler: (...args: unknown[]) => Promise<object>): void {
-    socket.on(event, async (...args: unknown[]) => {
+    socket.on(event, (...args: unknown[]) => {
       const last = args.at(-1);
       const ack: AckFn = typeof last === "function" ? (last as AckFn) : () => {};
       const payload = typeof last === "function" ? args.slice(0, -1) : args;
-      try {
-        ack({ ok: true, ...(await handler(...payload)) });
-      } catch (error) {
-        if (error instanceof TributaryError) {
-          this.#logger.warn(`${event} from ${socket.id} refused: ${error.message}`);
-          ack({ ok: false, code: error.code, message: error.message });
-        } else {
-          this.#logger.error(`${event} from ${socket.id} failed: ${(error as Error).stack ?? String(error)}`);
-          ack({ ok: false, code: "INTERNAL", message: "internal error" });
+      if (this.#closing) return;
+      // Every line logged while the event is handled names the trainer, and the job and round it is about.
+      const handling = withLogContext(socketLogIds(socket, payload[0]), async () => {
+        try {
+          ack({ ok: true, ...(await handler(...payload)) });
+        } catch (error) {
+          if (error instanceof TributaryError) {
+            this.#logger.warn(`${event} from ${socket.id} refused: ${error.message}`);
+            ack({ ok: false, code: error.code, message: error.message });
+          } else {
+            this.#logger.error(`${event} from ${socket.id} failed: ${(error as Error).stack ?? String(error)}`);
+            ack({ ok: false, code: "INTERNAL", message: "internal error" });
+          }
         }
-      }
+      });
+      this.#handling.add(handling);
+      void handling.finally(() => this.#handling.delete(handling));
     });
   }
+}
+
+/** The identifiers of a socket event's log lines: the signed-in trainer, and the job and round its payload names. */
+function socketLogIds(socket: Socket, payload: unknown): Record<string, string | number> {
+  const ids: Record<string, string | number> = { trainer: (socket.data.session as LoggedIn).address };
+  const { jobId, round } = (typeof payload === "object" && payload !== null ? payload : {}) as Record<string, unknown>;
+  if (typeof jobId === "string") ids.jobId = jobId;
+  if (typeof round === "number") ids.round = round;
+  return ids;
 }

@@ -29,6 +29,6 @@ import { TrainersService } from "./trainers.service.js";
     { provide: INSTRUCTION_SENDER, useExisting: TrainerSessions },
     { provide: JOB_ANNOUNCER, useExisting: TrainerSessions },
   ],
-  exports: [INSTRUCTION_SENDER, JOB_ANNOUNCER],
+  exports: [INSTRUCTION_SENDER, JOB_ANNOUNCER, TrainerSessions],
 })
 export class TrainersModule {}

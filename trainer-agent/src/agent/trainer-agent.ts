@@ -70,6 +70,8 @@ export class TrainerAgent {
   /** Hellos received: a login whose manifest upload outlived its connection is superseded by the next hello. */
   #hellos = 0;
   #work: Promise<void> = Promise.resolve();
+  /** Set once the agent stops: nothing queued after that starts. */
+  #stopping = false;
 
   constructor(private readonly options: TrainerAgentOptions) {
     this.address = options.wallet.address.toLowerCase() as Address;
@@ -176,8 +178,28 @@ export class TrainerAgent {
   }
 
   stop(): void {
+    this.#stopping = true;
     this.#connection?.close();
     this.#models.clear();
+  }
+
+  /**
+   * Stops gracefully (SIGTERM): takes no new instruction and starts nothing queued, lets the piece of work in
+   * progress finish (a round being trained is trained and its update, whose ε is already charged, delivered), then
+   * closes the connection. Waits at most `graceMs`; the coordinator asks another trainer for whatever is left.
+   */
+  async shutdown(graceMs: number): Promise<"drained" | "timed-out"> {
+    this.#stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      this.#work.then(() => "drained" as const),
+      new Promise<"timed-out">((resolve) => {
+        timer = setTimeout(() => resolve("timed-out"), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    this.stop();
+    return outcome;
   }
 
   #emit(event: AgentEvent): void {
@@ -203,7 +225,9 @@ export class TrainerAgent {
 
   /** Runs work one piece at a time, in arrival order; a failure is reported and does not stop the queue. */
   #enqueue(work: () => Promise<void>): void {
-    this.#work = this.#work.then(work).catch((error: Error) => this.#emit({ type: "error", message: error.message }));
+    this.#work = this.#work
+      .then(() => (this.#stopping ? undefined : work()))
+      .catch((error: Error) => this.#emit({ type: "error", message: error.message }));
   }
 
   async #logIn(hello: Hello): Promise<void> {
