@@ -169,7 +169,12 @@ export class InferenceClient {
           [INFERENCE_HEADERS.inputShape]: [count, ...this.info.inputShape].join(","),
         };
         if (payment !== undefined) headers[INFERENCE_HEADERS.payment] = JSON.stringify(payment);
-        return this.fetchImpl(url, { method: "POST", headers, body: weightsToBytes(inputs) });
+        // Its bytes are a fresh ArrayBuffer's (what DOM's BodyInit asks of a browser build).
+        return this.fetchImpl(url, {
+          method: "POST",
+          headers,
+          body: weightsToBytes(inputs) as Uint8Array<ArrayBuffer>,
+        });
       }
       const body: InferenceRequestWire = { requestId, inputs: [...inputs] };
       if (payment !== undefined) body.payment = payment;

@@ -1,4 +1,5 @@
 import path from "node:path";
+import fastifyCors from "@fastify/cors";
 import fastifySwagger from "@fastify/swagger";
 import type { PaymentChannels } from "@tributary/contracts/typed";
 import type { Bytes32, ModelSpec, ServedModelInfo } from "@tributary/protocol";
@@ -53,6 +54,11 @@ export interface ProviderServiceOptions {
   readonly channelTtlMs: number;
   readonly expiryMarginS: bigint;
   readonly logger?: boolean;
+  /**
+   * Browser origins (`scheme://host:port`) whose pages may call this provider (CORS), e.g. the portal's; none by
+   * default, so browsers on other origins are refused while scripts and servers are not affected.
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** A running provider. `close()` stops taking requests, answers those in flight and writes the vouchers. */
@@ -124,6 +130,14 @@ export async function startProviderService(options: ProviderServiceOptions): Pro
   // Bodies are parsed with protocol's zod schemas in the handlers; the JSON Schemas only document the routes.
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    // The buyer's page sends JSON (a preflight) and reads the batch size header.
+    await app.register(fastifyCors, {
+      origin: [...options.corsOrigins],
+      methods: ["GET", "POST"],
+      exposedHeaders: ["x-tributary-batch-size"],
+    });
+  }
   await app.register(fastifySwagger, {
     openapi: {
       info: {

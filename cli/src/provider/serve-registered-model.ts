@@ -21,6 +21,8 @@ export interface ServeSettings {
   readonly channelTtlMs: number;
   /** A channel this many seconds from its expiry is refused. */
   readonly expiryMarginS: number;
+  /** Browser origins whose pages may call the provider (CORS): the portal's, for one. */
+  readonly corsOrigins: readonly string[];
 }
 
 /** `provider serve`'s defaults (its flags show them). */
@@ -34,6 +36,7 @@ export const SERVE_DEFAULTS: ServeSettings = {
   backend: "auto",
   channelTtlMs: 5_000,
   expiryMarginS: 600,
+  corsOrigins: [],
 };
 
 export interface ServingModel {
@@ -82,6 +85,7 @@ export async function serveRegisteredModel(
     bodyLimit: settings.bodyLimit,
     channelTtlMs: settings.channelTtlMs,
     expiryMarginS: BigInt(settings.expiryMarginS),
+    corsOrigins: settings.corsOrigins,
   });
   return { service, model, backend };
 }
