@@ -106,7 +106,8 @@ export class InferenceClient {
       readonly persist?: PersistPayers;
     } & VerifiableOptions = {},
   ): Promise<InferenceClient> {
-    const fetchImpl = options.fetch ?? globalThis.fetch;
+    // Bound: a browser refuses `fetch` called as another object's method ("Illegal invocation").
+    const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     const base = url.replace(/\/+$/, "");
     const response = await fetchImpl(`${base}/v1/model`);
     const info = parseInput(ServedModelInfoSchema, await response.json(), "provider model");
