@@ -165,7 +165,7 @@ describe("the model buyer's page in Chromium", () => {
       await predict.click();
       await page.getByTestId("spend-requests").filter({ hasText: expected }).waitFor({ timeout: 30_000 });
     }
-    const predicted = await page.getByTestId("predicted-class").innerText();
+    const predicted = (await page.getByTestId("predicted-class").textContent()) ?? "";
     expect(predicted).toMatch(/The model reads \d \(/);
 
     // The last receipt, checked here independently: the provider's signature, its outputs' hash, the model, the price.
@@ -189,13 +189,20 @@ describe("the model buyer's page in Chromium", () => {
     expect(outputs.indexOf(Math.max(...outputs))).toBe(digit);
 
     // The spend shown is the price times the requests answered; the provider holds a voucher for exactly that.
-    expect(await page.getByTestId("spend-served").innerText()).toBe(`${formatEther(PRICE_PER_REQUEST * 2n)} TRIB`);
-    expect(await page.getByTestId("spend-signed").innerText()).toBe(`${formatEther(PRICE_PER_REQUEST * 2n)} TRIB`);
+    expect(await page.getByTestId("spend-served").textContent()).toBe(`${formatEther(PRICE_PER_REQUEST * 2n)} TRIB`);
+    expect(await page.getByTestId("spend-signed").textContent()).toBe(`${formatEther(PRICE_PER_REQUEST * 2n)} TRIB`);
     const held = service.store.accounts.get(String(channelId));
     expect(held?.served).toBe(PRICE_PER_REQUEST * 2n);
     expect(held?.redeemable).toBe(PRICE_PER_REQUEST * 2n);
     await screenshot(page, "buyer-prediction");
     rpc.destroy();
     await page.close();
+  });
+
+  it("the provider answers CORS for the portal's origin only", async () => {
+    const ask = (origin: string) => fetch(`${service.url}/v1/model`, { headers: { origin } });
+    const portal = new URL(coordinator.url).origin;
+    expect((await ask(portal)).headers.get("access-control-allow-origin")).toBe(portal);
+    expect((await ask("http://elsewhere.example")).headers.get("access-control-allow-origin")).toBeNull();
   });
 });
