@@ -16,8 +16,9 @@ const packages = {
   "inference-provider": ["observability", "protocol", "contracts", "model-runtime", "deterministic-inference"],
   "inference-router": ["observability", "protocol", "contracts"],
   "zk-proofs": ["protocol", "deterministic-inference"],
-  // The web portal runs in a browser: only browser-safe packages (lint fails on a Node built-in too).
-  "data-provider-portal": ["protocol", "auditor", "buyer", "deterministic-inference"],
+  // The web portal runs in a browser: only browser-safe packages (lint fails on a Node built-in too); of contracts,
+  // only the ABIs and typed bindings (portal-contracts-abi-only).
+  "data-provider-portal": ["protocol", "contracts", "auditor", "buyer", "deterministic-inference"],
   "trainer-agent": [
     "observability",
     "protocol",
@@ -156,6 +157,13 @@ module.exports = {
       comment: "The web portal runs in a browser: no Node built-ins in its sources (its bench is a Node script).",
       from: { path: "^data-provider-portal/src/", pathNot: "\\.test\\.tsx?$" },
       to: { dependencyTypes: ["core"] },
+    },
+    {
+      name: "portal-contracts-abi-only",
+      severity: "error",
+      comment: "The web portal takes contracts' ABIs and typed bindings, never its Node deploy and local-chain code.",
+      from: { path: "^data-provider-portal/src/" },
+      to: { path: "^contracts/(ts|scripts|test)/" },
     },
     {
       name: "coordinator-bottom-layers",

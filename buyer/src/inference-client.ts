@@ -106,7 +106,8 @@ export class InferenceClient {
       readonly persist?: PersistPayers;
     } & VerifiableOptions = {},
   ): Promise<InferenceClient> {
-    const fetchImpl = options.fetch ?? globalThis.fetch;
+    // Bound: a browser refuses `fetch` called as another object's method ("Illegal invocation").
+    const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     const base = url.replace(/\/+$/, "");
     const response = await fetchImpl(`${base}/v1/model`);
     const info = parseInput(ServedModelInfoSchema, await response.json(), "provider model");
@@ -169,7 +170,12 @@ export class InferenceClient {
           [INFERENCE_HEADERS.inputShape]: [count, ...this.info.inputShape].join(","),
         };
         if (payment !== undefined) headers[INFERENCE_HEADERS.payment] = JSON.stringify(payment);
-        return this.fetchImpl(url, { method: "POST", headers, body: weightsToBytes(inputs) });
+        // Its bytes are a fresh ArrayBuffer's (what DOM's BodyInit asks of a browser build).
+        return this.fetchImpl(url, {
+          method: "POST",
+          headers,
+          body: weightsToBytes(inputs) as Uint8Array<ArrayBuffer>,
+        });
       }
       const body: InferenceRequestWire = { requestId, inputs: [...inputs] };
       if (payment !== undefined) body.payment = payment;

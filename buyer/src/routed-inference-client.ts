@@ -85,7 +85,8 @@ export class RoutedInferenceClient {
       readonly persist?: PersistPayers;
     } & VerifiableOptions,
   ): Promise<RoutedInferenceClient> {
-    const fetchImpl = options.fetch ?? globalThis.fetch;
+    // Bound: a browser refuses `fetch` called as another object's method ("Illegal invocation").
+    const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
     const base = url.replace(/\/+$/, "");
     const model = await readModel(fetchImpl, base, String(modelId), options.choice ?? {});
     const expected = options.expect?.modelHash?.toLowerCase();

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import fastifyCors from "@fastify/cors";
 import fastifySwagger from "@fastify/swagger";
 import type { PaymentChannels } from "@tributary/contracts/typed";
 import { observeFastifyRequests } from "@tributary/observability";
@@ -56,6 +57,11 @@ export interface ProviderServiceOptions {
   readonly expiryMarginS: bigint;
   /** A pino logger (`createLogger`) for request and error lines; `true`: Fastify's own; default none. */
   readonly logger?: boolean | FastifyBaseLogger;
+  /**
+   * Browser origins (`scheme://host:port`) whose pages may call this provider (CORS), e.g. the portal's; none by
+   * default, so browsers on other origins are refused while scripts and servers are not affected.
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /** A running provider. `close()` stops taking requests, answers those in flight and writes the vouchers. */
@@ -134,6 +140,14 @@ export async function startProviderService(options: ProviderServiceOptions): Pro
   // Bodies are parsed with protocol's zod schemas in the handlers; the JSON Schemas only document the routes.
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    // The buyer's page sends JSON (a preflight) and reads the batch size header.
+    await app.register(fastifyCors, {
+      origin: [...options.corsOrigins],
+      methods: ["GET", "POST"],
+      exposedHeaders: ["x-tributary-batch-size"],
+    });
+  }
   await app.register(fastifySwagger, {
     openapi: {
       info: {

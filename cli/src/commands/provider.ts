@@ -41,6 +41,7 @@ const ServeOptionsSchema = z.strictObject({
   backend: z.enum(["auto", ...BACKEND_PREFERENCE]),
   channelTtlMs: z.coerce.number().int().min(0).max(3_600_000),
   expiryMargin: z.coerce.number().int().min(0),
+  corsOrigin: z.array(z.url({ message: "must be an origin, e.g. http://127.0.0.1:8080" })).default([]),
   redeemOnExit: z.boolean(),
   router: z.url({ message: "must be the router's URL, e.g. http://127.0.0.1:8490" }).optional(),
   publicUrl: z.url({ message: "must be the URL the router reaches this provider at" }).optional(),
@@ -82,7 +83,11 @@ function runServe(raw: Record<string, unknown>, context: ProviderCommandContext)
         modelId,
         modelDir: options.modelDir,
         stateDir: options.stateDir,
-        settings: { ...options, expiryMarginS: options.expiryMargin },
+        settings: {
+          ...options,
+          expiryMarginS: options.expiryMargin,
+          corsOrigins: options.corsOrigin.map((url) => new URL(url).origin),
+        },
         logger: serviceLogger("provider", [wallet.privateKey]),
       });
       out.say(
@@ -195,6 +200,10 @@ export function registerProviderCommand(program: Command, context: ProviderComma
       "--expiry-margin <seconds>",
       "refuse a channel this close to its expiry",
       String(SERVE_DEFAULTS.expiryMarginS),
+    )
+    .option(
+      "--cors-origin <origin...>",
+      "browser origins whose pages may call this provider, e.g. the portal's coordinator (default: none)",
     )
     .option("--no-redeem-on-exit", "do not redeem the vouchers when stopping")
     .option(

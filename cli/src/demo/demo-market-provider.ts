@@ -112,7 +112,8 @@ export async function listAndServe(input: {
     modelId: BigInt(registered.modelId),
     modelDir,
     stateDir,
-    settings: { ...SERVE_DEFAULTS, port },
+    // The portal the demo's coordinator serves may call the provider from the browser (the buyer's page).
+    settings: { ...SERVE_DEFAULTS, port, corsOrigins: [new URL(input.coordinatorUrl).origin] },
   });
   out.say(`serving model ${registered.modelId} at ${serving.service.url} on the ${serving.backend.name} backend`);
   return { wallet, stake, locked, stakeToken, registered, serving, modelDir, stateDir };

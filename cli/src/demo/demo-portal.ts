@@ -30,14 +30,20 @@ function devWalletFile(runDir: string): string {
   return path.join(runDir, "dev-wallet.json");
 }
 
+/** What the development wallet's model buyer is funded with: 1,000 TRIB, for licences and channels. */
+export const DEV_BUYER_TOKENS = 1_000n * 10n ** 18n;
+
 /**
  * Writes the demo's accounts for the portal's DEVELOPMENT WALLET (served by the development coordinator only): the
- * researcher and each data owner, with their keys, so the portal works without a browser extension.
+ * researcher, each data owner, and a model buyer, a fresh account the researcher funds with ETH for gas and
+ * `DEV_BUYER_TOKENS` TRIB, with their keys, so the portal works without a browser extension.
  */
 export async function writeDevWallet(runDir: string, chain: DemoChain, owners: readonly DemoOwner[]): Promise<void> {
+  const buyer = await chain.newAccount(DEV_BUYER_TOKENS);
   const accounts = [
     { label: "researcher", role: "researcher", privateKey: chain.researcher.privateKey },
     ...owners.map((owner, i) => ({ label: `data owner ${i + 1}`, role: "owner", privateKey: owner.wallet.privateKey })),
+    { label: "model buyer", role: "buyer", privateKey: buyer.privateKey },
   ];
   await writeFile(devWalletFile(runDir), JSON.stringify({ rpcUrl: chain.rpcUrl, accounts }), { mode: 0o600 });
 }

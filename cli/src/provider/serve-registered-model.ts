@@ -26,6 +26,8 @@ export interface ServeSettings {
   readonly channelTtlMs: number;
   /** A channel this many seconds from its expiry is refused. */
   readonly expiryMarginS: number;
+  /** Browser origins whose pages may call the provider (CORS): the portal's, for one. */
+  readonly corsOrigins: readonly string[];
 }
 
 /** `provider serve`'s defaults (its flags show them). */
@@ -39,6 +41,7 @@ export const SERVE_DEFAULTS: ServeSettings = {
   backend: "auto",
   channelTtlMs: 5_000,
   expiryMarginS: 600,
+  corsOrigins: [],
 };
 
 export interface ServingModel {
@@ -90,6 +93,7 @@ export async function serveRegisteredModel(
     channelTtlMs: settings.channelTtlMs,
     expiryMarginS: BigInt(settings.expiryMarginS),
     ...(input.logger === undefined ? {} : { logger: input.logger }),
+    corsOrigins: settings.corsOrigins,
   });
   return { service, model, backend };
 }
