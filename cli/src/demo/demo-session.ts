@@ -116,10 +116,16 @@ export class DemoSession {
       }
       await waitFor(() => connected.size === options.clients, 180_000, "trainer agents to connect", session.trainers);
       if (chain !== undefined && portalDir !== undefined) {
-        await writeDevWallet(shards.runDir, chain, session.#owners);
-        view.note(
-          `portal: ${portalUrl(coordinator)} (its DEVELOPMENT WALLET holds the demo's keys: never use it with real funds)`,
-        );
+        if (chain.local) {
+          // Only the demo's own chain: on another (`--rpc`) the researcher's key is the user's, never written out for
+          // a page, and its funds are not the demo's to hand a fresh buyer.
+          await writeDevWallet(shards.runDir, chain, session.#owners);
+          view.note(
+            `portal: ${portalUrl(coordinator)} (its DEVELOPMENT WALLET holds the demo's keys: never use it with real funds)`,
+          );
+        } else {
+          view.note(`portal: ${portalUrl(coordinator)} (connect a browser wallet: no development wallet with --rpc)`);
+        }
       }
     } catch (error) {
       await session.close();
