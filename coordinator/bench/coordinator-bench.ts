@@ -140,7 +140,7 @@ async function measure(
       maxSocketsPerIp: 100_000,
       ...db.config,
     },
-    { logger: false },
+    process.env.BENCH_LOGS ? {} : { logger: false },
   );
   const researcherToken = await signInAs(coordinator.url, new Wallet(`0x${randomBytes(32).toString("hex")}`));
   const results: Result[] = [];

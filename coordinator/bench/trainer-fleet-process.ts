@@ -110,7 +110,8 @@ async function runJob(jobId: JobId, count: number, params: number, rounds: numbe
         round: instruction.round,
         trainer: trainer.address,
         datasetId: trainer.datasetId,
-        numExamples: 100 + index,
+        // At most the 100 records each shard's manifest commits to (the coordinator refuses more).
+        numExamples: 51 + (index % 50),
         updateHash: update.updateHash,
         metrics: {},
         epsilonSpent: null,
