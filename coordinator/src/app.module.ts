@@ -74,7 +74,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config, seams),
-        DatabaseModule.forRoot(typeOrmRoot(dataSourceOptions(ENTITIES, databaseUrl, embedded, config.databaseSchema))),
+        DatabaseModule.forRoot(
+          typeOrmRoot(dataSourceOptions(ENTITIES, databaseUrl, embedded, config.databaseSchema)),
+          config,
+        ),
         BlobsModule.forRoot(config.dataDir),
         ChainModule.forRoot(config, senderHooks),
         HealthModule,

@@ -42,6 +42,11 @@ const EnvSchema = z.object({
   TRIBUTARY_MAX_HANDSHAKE_BYTES: z.coerce.number().optional(),
   TRIBUTARY_MAX_SOCKETS_PER_IP: z.coerce.number().optional(),
   TRIBUTARY_MAX_SOCKETS_PER_ADDRESS: z.coerce.number().optional(),
+  /** Scale-out: the Redis replicas share, the job lease's lifetime, this replica's name. */
+  REDIS_URL: z.string().optional(),
+  TRIBUTARY_LEASE_TTL_S: z.coerce.number().optional(),
+  TRIBUTARY_NODE_ID: z.string().optional(),
+  TRIBUTARY_TICK_SECONDS: z.coerce.number().optional(),
 });
 
 function definedOnly(values: Record<string, unknown>): Record<string, unknown> {
@@ -114,6 +119,10 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfigInp
       maxHandshakeBytes: vars.TRIBUTARY_MAX_HANDSHAKE_BYTES,
       maxSocketsPerIp: vars.TRIBUTARY_MAX_SOCKETS_PER_IP,
       maxSocketsPerAddress: vars.TRIBUTARY_MAX_SOCKETS_PER_ADDRESS,
+      redisUrl: vars.REDIS_URL === "" ? undefined : vars.REDIS_URL,
+      leaseTtlS: vars.TRIBUTARY_LEASE_TTL_S,
+      nodeId: vars.TRIBUTARY_NODE_ID,
+      tickSeconds: vars.TRIBUTARY_TICK_SECONDS,
       allowedMeasurements: measurementsFromEnv(vars.TRIBUTARY_ALLOWED_MEASUREMENTS),
       attestationMaxAgeS: vars.TRIBUTARY_ATTESTATION_MAX_AGE_S,
       attestationTtlS: vars.TRIBUTARY_ATTESTATION_TTL_S,

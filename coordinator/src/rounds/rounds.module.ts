@@ -2,6 +2,8 @@ import { Module } from "@nestjs/common";
 import { JobsModule } from "../jobs/jobs.module.js";
 import { ModelsModule } from "../models/models.module.js";
 import { AssignmentRepository } from "./assignment.repository.js";
+import { JobLeaseRepository } from "./job-lease.repository.js";
+import { JobLeases } from "./job-leases.js";
 import { RoundRepository } from "./round.repository.js";
 import { RoundDriver } from "./round-driver.js";
 import { RoundsController } from "./rounds.controller.js";
@@ -22,6 +24,8 @@ import { ValidationEvaluators } from "./validation-evaluators.js";
     RoundRepository,
     AssignmentRepository,
     UpdateRepository,
+    JobLeaseRepository,
+    JobLeases,
     ValidationEvaluators,
     RoundsService,
     UpdateIntake,

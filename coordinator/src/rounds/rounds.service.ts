@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Inject, Injectable, Logger } from "@nestjs/common";
+import { Inject, Injectable, Logger, Optional } from "@nestjs/common";
 import { aggregateRound } from "@tributary/aggregation";
 import {
   type Address,
@@ -28,6 +28,7 @@ import { JobRepository } from "../jobs/job.repository.js";
 import { ModelRepository } from "../models/model.repository.js";
 import type { AssignmentEntity } from "./assignment.entity.js";
 import { AssignmentRepository } from "./assignment.repository.js";
+import { JobLeases } from "./job-leases.js";
 import type { RoundEntity } from "./round.entity.js";
 import { RoundRepository } from "./round.repository.js";
 import { trainRoundMetrics, weightedAverage } from "./round-metrics.js";
@@ -60,7 +61,13 @@ export class RoundsService {
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(ValidationEvaluators) private readonly validation: ValidationEvaluators,
     @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
+    @Optional() @Inject(JobLeases) private readonly leases?: JobLeases,
   ) {}
+
+  /** Inside a transition's transaction: only the replica holding the job's lease may commit it. */
+  async #fence(tx: Transaction, jobId: string): Promise<void> {
+    await this.leases?.fence(tx, jobId);
+  }
 
   /** A job's rounds with each selected trainer's assignment (404 for an unknown job). */
   async listForJob(jobId: string): Promise<(RoundEntity & { assignments: AssignmentEntity[] })[]> {
@@ -74,6 +81,7 @@ export class RoundsService {
   async open(job: JobEntity, kind: "train" | "evaluate", trainers: readonly string[]): Promise<void> {
     const now = new Date();
     await this.transactions.run(async (tx) => {
+      await this.#fence(tx, job.id);
       await this.rounds.open(tx, {
         jobId: job.id,
         round: job.round,
@@ -94,6 +102,7 @@ export class RoundsService {
   /** Adds trainers to a collecting round (replacing drop-outs) and pushes its deadline out by one timeout. */
   async topUp(job: JobEntity, trainers: readonly string[]): Promise<void> {
     await this.transactions.run(async (tx) => {
+      await this.#fence(tx, job.id);
       if (trainers.length > 0) await this.#assign(tx, job, trainers);
       await this.rounds.extendDeadline(tx, job.id, job.round, new Date(Date.now() + job.spec.roundTimeoutS * 1000));
     });
@@ -121,6 +130,7 @@ export class RoundsService {
   /** Freezes the round's answers: nothing more is accepted; unanswered trainers are marked dropped. */
   async close(jobId: string, round: number): Promise<void> {
     await this.transactions.run(async (tx) => {
+      await this.#fence(tx, jobId);
       if (await this.rounds.close(tx, jobId, round)) await this.assignments.dropPending(tx, jobId, round);
     });
   }
@@ -170,6 +180,7 @@ export class RoundsService {
     const metrics = { ...trainRoundMetrics(updates), aggregationMs, scoringMs: scoring.elapsedMs };
     const last = round.round + 1 >= job.spec.rounds;
     await this.transactions.run(async (tx) => {
+      await this.#fence(tx, job.id);
       const done = await this.rounds.finish(tx, job.id, round.round, {
         outputModelCid: model.cid,
         metrics,
@@ -220,6 +231,7 @@ export class RoundsService {
     );
     const payout = job.onChain ? await this.#payout(job) : null;
     await this.transactions.run(async (tx) => {
+      await this.#fence(tx, job.id);
       const done = await this.rounds.finish(tx, job.id, round.round, {
         metrics: { ...metrics, reports: reports.length },
         finishedAt: new Date(),
