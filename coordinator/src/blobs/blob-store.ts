@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Bytes32, type Cid, TributaryError } from "@tributary/protocol";
 import { CID } from "multiformats/cid";
@@ -40,12 +40,23 @@ export function sha256OfCid(cid: string): Bytes32 {
   return `0x${Buffer.from(CID.parse(cid).multihash.digest).toString("hex")}` as Bytes32;
 }
 
+/** Bytes of recently written blobs kept in memory (a round's updates are read back when it is aggregated). */
+const RECENT_BYTES = 256 * 1024 * 1024;
+
 /**
  * Content-addressed blobs (models, updates, optimiser state) on disk under their CIDv1, the same ids an IPFS
- * node would give them. Writes are atomic (temp file + rename); reads re-hash and refuse corrupted bytes.
+ * node would give them. Writes are atomic (temp file, then a hard link under the CID, which fails rather than
+ * replace a file already there); reads re-hash and refuse corrupted bytes. Blobs this process wrote lately (up to
+ * 256 MiB, oldest dropped first) are read back by `getOwn` from memory without re-hashing: they were hashed when
+ * written.
  */
 export class BlobStore {
   readonly #dir: string;
+  /** Directories known to exist. */
+  readonly #made = new Set<string>();
+  /** Recently written blobs by CID, oldest first. */
+  readonly #recent = new Map<string, Uint8Array>();
+  #recentBytes = 0;
 
   constructor(dataDir: string) {
     this.#dir = path.join(dataDir, "blobs");
@@ -53,18 +64,45 @@ export class BlobStore {
 
   async put(bytes: Uint8Array): Promise<{ cid: Cid; sha256: Bytes32 }> {
     const id = contentId(bytes);
-    const file = this.#path(id.cid);
-    const exists = await stat(file).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) {
-      await mkdir(path.dirname(file), { recursive: true });
-      const temp = `${file}.${randomUUID()}.tmp`;
-      await writeFile(temp, bytes);
-      await rename(temp, file);
-    }
+    await this.putHashed(bytes, id);
     return id;
+  }
+
+  /**
+   * Stores bytes whose CID the caller computed (`contentId`); returns whether this call created the file (false:
+   * the same bytes were already stored).
+   */
+  async putHashed(bytes: Uint8Array, id: { cid: Cid }): Promise<boolean> {
+    const file = this.#path(id.cid);
+    const dir = path.dirname(file);
+    if (!this.#made.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.#made.add(dir);
+    }
+    const temp = `${file}.${randomUUID()}.tmp`;
+    await writeFile(temp, bytes);
+    let created = true;
+    try {
+      await link(temp, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      created = false;
+    } finally {
+      await rm(temp, { force: true });
+    }
+    this.#remember(id.cid, bytes);
+    return created;
+  }
+
+  #remember(cid: string, bytes: Uint8Array): void {
+    if (bytes.byteLength > RECENT_BYTES / 4 || this.#recent.has(cid)) return;
+    this.#recent.set(cid, bytes);
+    this.#recentBytes += bytes.byteLength;
+    for (const [old, held] of this.#recent) {
+      if (this.#recentBytes <= RECENT_BYTES) break;
+      this.#recent.delete(old);
+      this.#recentBytes -= held.byteLength;
+    }
   }
 
   /**
@@ -99,6 +137,17 @@ export class BlobStore {
     }
   }
 
+  /**
+   * A blob this process wrote lately, from memory and not hashed again (it was hashed when written), else `get`.
+   * For the coordinator's own reads of what it just stored (a round's updates at aggregation); what is served to
+   * others always comes from disk through `get`, re-hashed.
+   */
+  async getOwn(cid: string): Promise<Buffer> {
+    const recent = this.#recent.get(cid);
+    if (recent !== undefined) return Buffer.from(recent.buffer, recent.byteOffset, recent.byteLength);
+    return this.get(cid);
+  }
+
   async get(cid: string): Promise<Buffer> {
     const bytes = await readFile(this.#path(cid)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") throw new BlobNotFoundError(cid);
@@ -118,6 +167,11 @@ export class BlobStore {
   }
 
   async delete(cid: string): Promise<void> {
+    const recent = this.#recent.get(cid);
+    if (recent !== undefined) {
+      this.#recent.delete(cid);
+      this.#recentBytes -= recent.byteLength;
+    }
     await rm(this.#path(cid), { force: true });
   }
 

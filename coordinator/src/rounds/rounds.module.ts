@@ -5,10 +5,12 @@ import { AssignmentRepository } from "./assignment.repository.js";
 import { JobLeaseRepository } from "./job-lease.repository.js";
 import { JobLeases } from "./job-leases.js";
 import { RoundRepository } from "./round.repository.js";
+import { RoundContexts } from "./round-contexts.js";
 import { RoundDriver } from "./round-driver.js";
 import { RoundsController } from "./rounds.controller.js";
 import { RoundsService } from "./rounds.service.js";
 import { UpdateRepository } from "./update.repository.js";
+import { UpdateBatchWriter } from "./update-batch-writer.js";
 import { UpdateIntake } from "./update-intake.js";
 import { ValidationEvaluators } from "./validation-evaluators.js";
 
@@ -28,6 +30,8 @@ import { ValidationEvaluators } from "./validation-evaluators.js";
     JobLeases,
     ValidationEvaluators,
     RoundsService,
+    RoundContexts,
+    UpdateBatchWriter,
     UpdateIntake,
     RoundDriver,
   ],

@@ -147,10 +147,10 @@ export class RoundsService {
     const blobs = this.blobs;
     // Validation-set scoring revisits every delta, so they are read once and kept; otherwise they stream.
     const kept: Float32Array[] | undefined = job.spec.scoring.method === "examples" ? undefined : [];
-    if (kept !== undefined) for (const update of updates) kept.push(bytesToWeights(await blobs.get(update.cid)));
+    if (kept !== undefined) for (const update of updates) kept.push(bytesToWeights(await blobs.getOwn(update.cid)));
     async function* deltas() {
       for (const [index, update] of updates.entries()) {
-        const delta = kept?.[index] ?? bytesToWeights(await blobs.get(update.cid));
+        const delta = kept?.[index] ?? bytesToWeights(await blobs.getOwn(update.cid));
         yield { delta, numExamples: update.numExamples };
       }
     }
