@@ -3,6 +3,7 @@
 /** @type {Record<string, string[]>} each workspace and the workspaces it may import (test/ and scripts/ may import any) */
 const packages = {
   protocol: [],
+  signatures: [],
   contracts: ["protocol"],
   privacy: ["protocol"],
   aggregation: ["protocol"],
@@ -11,14 +12,15 @@ const packages = {
   "enclave-compute": ["protocol"],
   auditor: ["protocol", "contracts", "aggregation"],
   buyer: ["protocol"],
-  "inference-provider": ["protocol", "contracts", "model-runtime", "deterministic-inference"],
+  "inference-provider": ["protocol", "signatures", "contracts", "model-runtime", "deterministic-inference"],
   "inference-router": ["protocol", "contracts"],
   "zk-proofs": ["protocol"],
   "trainer-agent": ["protocol", "contracts", "privacy", "model-runtime", "enclave-compute"],
   "compute-to-data": ["protocol", "privacy", "model-runtime", "enclave-compute", "trainer-agent"],
-  coordinator: ["protocol", "contracts", "aggregation", "model-runtime", "enclave-compute"],
+  coordinator: ["protocol", "signatures", "contracts", "aggregation", "model-runtime", "enclave-compute"],
   cli: [
     "protocol",
+    "signatures",
     "contracts",
     "privacy",
     "aggregation",

@@ -9,9 +9,7 @@ export {
   startProviderService,
 } from "./provider-service.js";
 export { ReceiptSigner } from "./receipt-signer.js";
-export { type Secp256k1, secp256k1, secp256k1Wasm } from "./secp256k1.js";
 export { loadServedModel, type ServedModel } from "./served-model.js";
-export { recoverAddress, StaticTypedData, signDigest, uintWord } from "./static-typed-data.js";
 export { readStoredJson, writeFileDurably } from "./stored-file.js";
 export { type ChannelAccount, PaymentRefusedError, VoucherLedger } from "./voucher-ledger.js";
 export { VoucherStore, voucherStoreFile } from "./voucher-store.js";

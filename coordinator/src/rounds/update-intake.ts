@@ -4,16 +4,15 @@ import {
   type Address,
   bytesToWeights,
   layoutLength,
-  recoverModelUpdateSigner,
   type SignedModelUpdate,
   TributaryError,
-  tributaryDomain,
 } from "@tributary/protocol";
 import { BlobStore, contentId } from "../blobs/blob-store.js";
 import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { AssignmentRepository } from "./assignment.repository.js";
+import { ModelUpdateSigner } from "./model-update-signer.js";
 import { RoundContexts } from "./round-contexts.js";
 import { UpdateRepository } from "./update.repository.js";
 import { type BatchOutcome, UpdateBatchWriter } from "./update-batch-writer.js";
@@ -31,6 +30,7 @@ import { UpdateRejectedError } from "./update-rejected-error.js";
 @Injectable()
 export class UpdateIntake {
   readonly #logger = new Logger("updates");
+  #signers: ModelUpdateSigner | undefined;
 
   constructor(
     @Inject(RoundContexts) private readonly contexts: RoundContexts,
@@ -154,10 +154,10 @@ export class UpdateIntake {
     if (created && !(await this.updates.referencesCid(cid))) await this.blobs.delete(cid);
   }
 
-  /** Who signed the update's EIP-712 header. */
+  /** Who signed the update's EIP-712 header (libsecp256k1, as protocol's recovery answers). */
   #signer(update: SignedModelUpdate): Address {
-    const domain = tributaryDomain(this.config.chainId, this.config.verifyingContract);
-    return recoverModelUpdateSigner(domain, update);
+    this.#signers ??= new ModelUpdateSigner(this.config.chainId, this.config.verifyingContract);
+    return this.#signers.signer(update);
   }
 
   async #noteRejection(update: SignedModelUpdate, reason: string): Promise<void> {

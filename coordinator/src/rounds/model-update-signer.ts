@@ -1,0 +1,57 @@
+import {
+  type Address,
+  MODEL_UPDATE_TYPES,
+  modelUpdateMessage,
+  recoverModelUpdateSigner,
+  type SignedModelUpdate,
+  signatureProblem,
+  tributaryDomain,
+} from "@tributary/protocol";
+import { addressWord, bytes32Word, recoverAddress, StaticTypedData, uintWord } from "@tributary/signatures";
+import { getBytes, type TypedDataDomain } from "ethers";
+
+const UINT32 = 2n ** 32n;
+const UINT64 = 2n ** 64n;
+const UINT256 = 2n ** 256n;
+
+/**
+ * Who signed a `ModelUpdate`, as protocol's `recoverModelUpdateSigner` answers, several times faster: the EIP-712
+ * digest from precomputed domain and type hashes (`StaticTypedData`, two keccak256 calls) and the recovery by
+ * libsecp256k1 (native where its addon loads). A signature protocol would refuse (not canonical: high s, v not
+ * 27/28, r or s out of range), a value out of its field's range, or a point libsecp256k1 cannot recover goes the
+ * protocol's own way, which throws the same `InvalidSignatureError` it always did.
+ */
+export class ModelUpdateSigner {
+  readonly #domain: TypedDataDomain;
+  readonly #typed: StaticTypedData;
+
+  constructor(chainId: number | bigint, verifyingContract: Address) {
+    this.#domain = tributaryDomain(chainId, verifyingContract);
+    this.#typed = new StaticTypedData(this.#domain, MODEL_UPDATE_TYPES);
+  }
+
+  signer(update: SignedModelUpdate): Address {
+    if (signatureProblem(update.signature) !== undefined) return recoverModelUpdateSigner(this.#domain, update);
+    const { signature, ...header } = update;
+    const message = modelUpdateMessage(header);
+    const inRange =
+      BigInt(message.round) < UINT32 &&
+      message.numExamples < UINT64 &&
+      [message.jobId, message.datasetId, message.epsilonSpent, message.delta].every((value) => value < UINT256);
+    if (!inRange) return recoverModelUpdateSigner(this.#domain, update);
+    const digest = this.#typed.digest([
+      uintWord(message.jobId),
+      uintWord(BigInt(message.round)),
+      addressWord(message.trainer),
+      uintWord(message.datasetId),
+      uintWord(message.numExamples),
+      bytes32Word(message.updateHash),
+      bytes32Word(message.metricsHash),
+      uintWord(message.epsilonSpent),
+      uintWord(message.delta),
+      bytes32Word(message.nonce),
+    ]);
+    const address = recoverAddress(digest, getBytes(signature));
+    return (address as Address | undefined) ?? recoverModelUpdateSigner(this.#domain, update);
+  }
+}
