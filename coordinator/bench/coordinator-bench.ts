@@ -3,11 +3,16 @@
  * training), against raw socket.io loopback throughput measured in the same run, same process layout.
  *
  * Layout: this process runs the server under test (the coordinator with its database, or a plain socket.io server);
- * one child process (`trainer-fleet-process.ts`) hosts every client socket. A round is timed from the moment the
+ * `--fleets=N` child processes (`trainer-fleet-process.ts`, default 2) host the client sockets, trainer i in child
+ * i mod N. A round is timed from the moment the
  * coordinator opens it (`rounds.started_at`, before its assignments are written and instructions go out) until it
  * is aggregated (`rounds.finished_at`, status `done`). Each trainer answers its instruction at once: bytes and
  * SHA-256 are precomputed; only the EIP-712 signature (it covers the round's nonce) is computed on arrival, in the
- * child process, and its summed time is reported.
+ * child process, with libsecp256k1 (the same bytes ethers signs), and its summed time is reported.
+ *
+ * Which side limited a scenario: the busiest fleet process's event-loop utilisation over each round (first
+ * instruction to last acknowledgement) and the coordinator process's over the job's rounds. A side at ≥ 85 % is the
+ * limit; when neither is, the machine (CPU shared with other processes: see the load average) or waiting is.
  *
  * Flags: `--postgres` requires PostgreSQL at 127.0.0.1:5432/test (default: used when reachable), `--no-postgres`,
  * `--rounds=N` (default 3), `--scenarios=200x100000,1000x10000`, `--profile=<dir>` (CPU-profile the coordinator
@@ -52,6 +57,8 @@ interface Scenario {
 
 interface RoundTiming {
   readonly roundMs: number;
+  /** The busiest fleet process's event-loop utilisation during the round (0 … 1). */
+  readonly fleetUtilisation: number;
   /** Open → first and last instruction received, last update acknowledged (client side); aggregation alone. */
   readonly firstInstructionMs: number;
   readonly lastInstructionMs: number;
@@ -75,6 +82,21 @@ interface Result extends Scenario {
   readonly database: "pglite" | "postgresql";
   readonly rounds: RoundTiming[];
   readonly rawRoundsMs: number[];
+  /** The busiest fleet process's event-loop utilisation over the raw baseline's rounds. */
+  readonly rawFleetUtilisation: number;
+  /** The coordinator process's main-thread event-loop utilisation, and its CPU time per wall time, over its rounds. */
+  readonly coordinatorUtilisation: number;
+  readonly coordinatorCpu: number;
+}
+
+/** A side at or above this event-loop utilisation is what limited a round. */
+const SATURATED = 0.85;
+
+function limitedBy(result: Result): string {
+  const fleet = median(result.rounds.map((r) => r.fleetUtilisation));
+  if (result.coordinatorUtilisation >= SATURATED && result.coordinatorUtilisation >= fleet) return "coordinator";
+  if (fleet >= SATURATED) return "fleet";
+  return "machine (neither saturated)";
 }
 
 const MAX_UPDATE_BYTES = 64 * 1024 * 1024;
@@ -111,12 +133,18 @@ async function postgresReachable(): Promise<boolean> {
 }
 
 /** The baseline: the same updates, clients and process layout, through a plain socket.io server (no coordinator). */
-async function rawRounds(server: RawSocketServer, scenario: Scenario, rounds: number): Promise<number[]> {
+async function rawRounds(
+  fleet: TrainerFleet,
+  server: RawSocketServer,
+  scenario: Scenario,
+  rounds: number,
+): Promise<{ times: number[]; utilisation: number }> {
   const times: number[] = [];
+  await fleet.utilisation();
   for (let round = 0; round < rounds; round++) {
     times.push(await server.round(`${scenario.trainers}x${scenario.params}`, scenario.trainers, round));
   }
-  return times;
+  return { times, utilisation: await fleet.utilisation() };
 }
 
 /**
@@ -151,7 +179,7 @@ async function measure(
       `  ${database.name}: ${datasetIds.length} trainers enrolled and logged in (${((performance.now() - setupStarted) / 1000).toFixed(1)} s)\n`,
     );
     for (const scenario of scenarios) {
-      const rawRoundsMs = await rawRounds(raw, scenario, rounds);
+      const rawBaseline = await rawRounds(fleet, raw, scenario, rounds);
       const job = await ok<{ id: JobId }>(
         coordinator.url,
         "POST",
@@ -169,7 +197,13 @@ async function measure(
       );
       // The fleet returns once its last update is acknowledged; then the last round is closed and aggregated. The
       // final evaluation round is not part of the measurement: the job is cancelled instead.
+      let eluStart = performance.eventLoopUtilization();
+      let cpuStart = process.cpuUsage();
+      let wallStart = performance.now();
       const run = async () => {
+        eluStart = performance.eventLoopUtilization();
+        cpuStart = process.cpuUsage();
+        wallStart = performance.now();
         const stats = await fleet.runJob(job.id, scenario.trainers, scenario.params, rounds);
         const history = await until("the last round's aggregation", async () => {
           const rows = await ok<RoundRow[]>(coordinator.url, "GET", `/jobs/${job.id}/rounds`);
@@ -186,13 +220,22 @@ async function measure(
       const stopRecording = profileDir === undefined ? undefined : recordQueries();
       const measured = profileDir === undefined ? { result: await run() } : await profiled(profileFile, run);
       const { stats: fleetStats, history } = measured.result;
+      const coordinatorUtilisation = performance.eventLoopUtilization(
+        performance.eventLoopUtilization(),
+        eluStart,
+      ).utilization;
+      const cpu = process.cpuUsage(cpuStart);
+      const coordinatorCpu = (cpu.user + cpu.system) / 1000 / (performance.now() - wallStart);
       const queries = stopRecording?.() ?? [];
       await ok(coordinator.url, "POST", `/jobs/${job.id}/cancel`, undefined, researcherToken);
       results.push({
         ...scenario,
         database: database.name,
         rounds: timings(scenario, history, fleetStats),
-        rawRoundsMs,
+        rawRoundsMs: rawBaseline.times,
+        rawFleetUtilisation: rawBaseline.utilisation,
+        coordinatorUtilisation,
+        coordinatorCpu,
       });
       if ("profile" in measured) {
         // Only what happened between the first round's opening and the last one's aggregation.
@@ -239,6 +282,7 @@ function timings(
       lastAckMs: stats.lastAckAt - opened,
       aggregationMs: row.metrics.aggregationMs ?? Number.NaN,
       fleetSignMs: stats.signMs,
+      fleetUtilisation: stats.utilisation,
     };
   });
 }
@@ -253,7 +297,18 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 function printTables(results: readonly Result[]): void {
   process.stdout.write(
     table(
-      ["trainers", "params", "database", "round ms (each)", "median", "coord MB/s", "raw ms", "raw MB/s", "ratio"],
+      [
+        "trainers",
+        "params",
+        "database",
+        "round ms (each)",
+        "median",
+        "coord MB/s",
+        "raw ms",
+        "raw MB/s",
+        "ratio",
+        "limited by",
+      ],
       results.map((result) => {
         const roundMs = median(result.rounds.map((r) => r.roundMs));
         const rawMs = median(result.rawRoundsMs);
@@ -267,6 +322,7 @@ function printTables(results: readonly Result[]): void {
           rawMs.toFixed(0),
           megabytesPerSecond(result, rawMs).toFixed(1),
           (rawMs / roundMs).toFixed(3),
+          limitedBy(result),
         ];
       }),
     ),
@@ -277,7 +333,8 @@ function printTables(results: readonly Result[]): void {
       "where a round's time goes: medians, ms after the round opened. 1st/last instr: the fleet received the first/last",
       "instruction; last sent: the fleet sent its last signed update; last ack: the coordinator accepted it; done: the",
       "round is aggregated (= round time); aggregate: aggregation alone; sign: the fleet's summed EIP-712 signing time",
-      "(in the fleet process, on the other core). last sent ≪ last ack means the coordinator, not the fleet, was the limit.",
+      "(in the fleet processes). fleet / raw fleet: the busiest fleet process's event-loop utilisation during the",
+      "coordinator's / the raw server's rounds; coord: the coordinator's main thread, and its CPU per wall time.",
       "",
     ].join("\n"),
   );
@@ -294,6 +351,10 @@ function printTables(results: readonly Result[]): void {
         "done",
         "aggregate",
         "sign",
+        "fleet",
+        "raw fleet",
+        "coord",
+        "coord cpu",
       ],
       results.map((result) => {
         const m = (pick: (r: RoundTiming) => number) => median(result.rounds.map(pick)).toFixed(0);
@@ -308,6 +369,10 @@ function printTables(results: readonly Result[]): void {
           m((r) => r.roundMs),
           m((r) => r.aggregationMs),
           m((r) => r.fleetSignMs),
+          `${(100 * median(result.rounds.map((r) => r.fleetUtilisation))).toFixed(0)} %`,
+          `${(100 * result.rawFleetUtilisation).toFixed(0)} %`,
+          `${(100 * result.coordinatorUtilisation).toFixed(0)} %`,
+          `${(100 * result.coordinatorCpu).toFixed(0)} %`,
         ];
       }),
     ),
@@ -326,7 +391,7 @@ async function main(): Promise<void> {
     `bench:coordinator ${new Date().toISOString()}: ${scenarios.map((s) => `${s.trainers}×${s.params}`).join(", ")}; ${rounds} rounds each; databases: ${databases.map((d) => d.name).join(", ")}\n`,
   );
   const loadBefore = loadavg()[0] as number;
-  const fleet = TrainerFleet.start();
+  const fleet = TrainerFleet.start(Number(option("fleets") ?? 2));
   const results: Result[] = [];
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
@@ -364,8 +429,28 @@ async function main(): Promise<void> {
       aggregationMs: Math.round(median(result.rounds.map((r) => r.aggregationMs))),
       lastAckMs: Math.round(median(result.rounds.map((r) => r.lastAckMs))),
       fleetSignMs: Math.round(median(result.rounds.map((r) => r.fleetSignMs))),
+      fleetUtilisation: Number(median(result.rounds.map((r) => r.fleetUtilisation)).toFixed(3)),
+      rawFleetUtilisation: Number(result.rawFleetUtilisation.toFixed(3)),
+      coordinatorUtilisation: Number(result.coordinatorUtilisation.toFixed(3)),
+      coordinatorCpu: Number(result.coordinatorCpu.toFixed(3)),
+      limitedBy: limitedBy(result),
     };
   });
+  // The issue's four numbers: "large" is the scenario with the most parameters, "many" the one with most trainers.
+  const ratioOf = (database: string, pick: (a: Result, b: Result) => Result) => {
+    const own = results.filter((result) => result.database === database);
+    if (own.length === 0) return null;
+    const chosen = own.reduce(pick);
+    return Number((median(chosen.rawRoundsMs) / median(chosen.rounds.map((r) => r.roundMs))).toFixed(4));
+  };
+  const large = (a: Result, b: Result) => (b.params > a.params ? b : a);
+  const many = (a: Result, b: Result) => (b.trainers > a.trainers ? b : a);
+  const ratios = {
+    pgliteLarge: ratioOf("pglite", large),
+    pgliteMany: ratioOf("pglite", many),
+    postgresLarge: ratioOf("postgresql", large),
+    postgresMany: ratioOf("postgresql", many),
+  };
   process.stdout.write(
     `\nmachine load (1-minute average, ${availableParallelism()} cores): ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after\n`,
   );
@@ -373,7 +458,9 @@ async function main(): Promise<void> {
     `${JSON.stringify({
       bench: "coordinator",
       date: new Date().toISOString(),
-      goalRatio: 0.5,
+      goalRatios: { pglite: 0.5, postgresql: 0.8 },
+      ratios,
+      fleetProcesses: fleet.processes,
       loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(loadAfter.toFixed(2)) },
       scenarios: json,
     })}\n`,
