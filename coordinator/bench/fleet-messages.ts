@@ -5,8 +5,11 @@
  */
 
 export type FleetCommand =
-  /** Enrol `count` datasets over REST and log one ScriptedTrainer in per dataset. */
-  | { readonly type: "connect-trainers"; readonly id: number; readonly url: string; readonly count: number }
+  /**
+   * Enrol `count` datasets over REST and log one ScriptedTrainer in per dataset, trainer i at coordinator
+   * `urls[i mod urls.length]` (several replicas of one coordinator share the trainers).
+   */
+  | { readonly type: "connect-trainers"; readonly id: number; readonly urls: readonly string[]; readonly count: number }
   /**
    * Precompute updates, join the first `trainers` trainers to `jobId`, and answer each of the `rounds` training
    * instructions at once with a signed update (the job's final evaluation is not answered: the parent cancels it).

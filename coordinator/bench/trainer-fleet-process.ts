@@ -47,13 +47,14 @@ async function inBatches<T>(count: number, task: (index: number) => Promise<T>):
   return results;
 }
 
-async function connectTrainers(url: string, count: number): Promise<string[]> {
+async function connectTrainers(urls: readonly string[], count: number): Promise<string[]> {
   const started = wallClockMs();
+  const urlOf = (index: number) => urls[index % urls.length] as string;
   // Raw private keys: `Wallet.createRandom()` derives from a mnemonic (PBKDF2), far too slow for 1,000.
   const wallets = Array.from({ length: count }, () => new Wallet(`0x${randomBytes(32).toString("hex")}`));
   const datasets = await inBatches(count, async (index) =>
     ok<{ id: DatasetId }>(
-      url,
+      urlOf(index),
       "POST",
       "/datasets",
       {
@@ -64,12 +65,12 @@ async function connectTrainers(url: string, count: number): Promise<string[]> {
         epsilonBudget: 8,
         deltaBudget: 1e-5,
       },
-      await signInAs(url, wallets[index] as Wallet),
+      await signInAs(urlOf(index), wallets[index] as Wallet),
     ),
   );
   const enrolled = wallClockMs();
   trainers = await inBatches(count, (index) =>
-    ScriptedTrainer.connect(url, wallets[index] as Wallet, (datasets[index] as { id: DatasetId }).id, {
+    ScriptedTrainer.connect(urlOf(index), wallets[index] as Wallet, (datasets[index] as { id: DatasetId }).id, {
       manifest: testManifest(100, `bench shard ${index}`).manifest,
     }),
   );
@@ -234,7 +235,7 @@ async function connectRaw(url: string, indices: readonly number[]): Promise<void
 async function handle(command: FleetCommand): Promise<FleetReply> {
   switch (command.type) {
     case "connect-trainers":
-      return { type: "ok", id: command.id, datasetIds: await connectTrainers(command.url, command.count) };
+      return { type: "ok", id: command.id, datasetIds: await connectTrainers(command.urls, command.count) };
     case "run-job":
       return {
         type: "job-done",

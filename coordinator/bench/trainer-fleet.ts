@@ -72,10 +72,16 @@ export class TrainerFleet {
     return Math.max(0, Math.ceil((count - k) / this.children.length));
   }
 
-  /** Enrols and logs in `count` trainers; their dataset ids in trainer order (trainer i = child i mod n). */
-  async connectTrainers(url: string, count: number): Promise<string[]> {
+  /**
+   * Enrols and logs in `count` trainers, spread over the coordinator replicas at `urls`; their dataset ids in
+   * trainer order (trainer i = child i mod n).
+   */
+  async connectTrainers(urls: string | readonly string[], count: number): Promise<string[]> {
+    const list = typeof urls === "string" ? [urls] : urls;
     const replies = await Promise.all(
-      this.children.map((child, k) => child.call({ type: "connect-trainers", url, count: this.#share(count, k) })),
+      this.children.map((child, k) =>
+        child.call({ type: "connect-trainers", urls: list, count: this.#share(count, k) }),
+      ),
     );
     const perChild = replies.map((reply) => (reply.type === "ok" ? [...(reply.datasetIds ?? [])] : []));
     return Array.from(

@@ -318,4 +318,4 @@ export {
   type ValidationSet,
   ValidationSetFormatError,
 } from "./validation-set.js";
-export { bytesToWeights, weightsToBytes } from "./weights-bytes.js";
+export { bytesToWeights, weightsToBytes, weightsView } from "./weights-bytes.js";

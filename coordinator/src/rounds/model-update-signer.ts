@@ -7,8 +7,17 @@ import {
   signatureProblem,
   tributaryDomain,
 } from "@tributary/protocol";
-import { addressWord, bytes32Word, recoverAddress, StaticTypedData, uintWord } from "@tributary/signatures";
-import { getBytes, type TypedDataDomain } from "ethers";
+import { recoverAddress, StaticTypedData, uintWord } from "@tributary/signatures";
+import type { TypedDataDomain } from "ethers";
+
+/** A 0x-hex value of at most 32 bytes (an address, a bytes32) as its left-padded 32-byte word. */
+function word(hex: string): Uint8Array {
+  const bytes = Buffer.from(hex.slice(2), "hex");
+  if (bytes.length === 32) return bytes;
+  const padded = new Uint8Array(32);
+  padded.set(bytes, 32 - bytes.length);
+  return padded;
+}
 
 const UINT32 = 2n ** 32n;
 const UINT64 = 2n ** 64n;
@@ -42,16 +51,16 @@ export class ModelUpdateSigner {
     const digest = this.#typed.digest([
       uintWord(message.jobId),
       uintWord(BigInt(message.round)),
-      addressWord(message.trainer),
+      word(message.trainer),
       uintWord(message.datasetId),
       uintWord(message.numExamples),
-      bytes32Word(message.updateHash),
-      bytes32Word(message.metricsHash),
+      word(message.updateHash),
+      word(message.metricsHash),
       uintWord(message.epsilonSpent),
       uintWord(message.delta),
-      bytes32Word(message.nonce),
+      word(message.nonce),
     ]);
-    const address = recoverAddress(digest, getBytes(signature));
+    const address = recoverAddress(digest, Buffer.from(signature.slice(2), "hex"));
     return (address as Address | undefined) ?? recoverModelUpdateSigner(this.#domain, update);
   }
 }

@@ -1,12 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from "@nestjs/common";
 import { validateUpdate } from "@tributary/aggregation";
-import {
-  type Address,
-  bytesToWeights,
-  layoutLength,
-  type SignedModelUpdate,
-  TributaryError,
-} from "@tributary/protocol";
+import { type Address, layoutLength, type SignedModelUpdate, TributaryError, weightsView } from "@tributary/protocol";
 import { BlobStore, contentId } from "../blobs/blob-store.js";
 import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
@@ -106,7 +100,7 @@ export class UpdateIntake {
       throw new UpdateRejectedError("hash-mismatch", `the bytes hash to ${id.sha256}`);
     const length = layoutLength(job.layout);
     try {
-      validateUpdate(bytesToWeights(bytes), {
+      validateUpdate(weightsView(bytes), {
         length,
         ...(job.spec.maxUpdateNorm === undefined ? {} : { maxNorm: job.spec.maxUpdateNorm }),
       });
