@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Bytes32, type Cid, TributaryError } from "@tributary/protocol";
 import { CID } from "multiformats/cid";
@@ -45,8 +45,10 @@ const RECENT_BYTES = 256 * 1024 * 1024;
 
 /**
  * Content-addressed blobs (models, updates, optimiser state) on disk under their CIDv1, the same ids an IPFS
- * node would give them. Writes are atomic (temp file, then a hard link under the CID, which fails rather than
- * replace a file already there); reads re-hash and refuse corrupted bytes. Blobs this process wrote lately (up to
+ * node would give them. A blob is written in place with an exclusive create; a file found under its CID that does
+ * not hash to it (a write cut short) is replaced atomically (temp file + rename). Reads re-hash and refuse corrupted
+ * bytes, so a partial file is never served or aggregated; a row naming a blob is only written once its write
+ * completed. Blobs this process wrote lately (up to
  * 256 MiB, oldest dropped first) are read back by `getOwn` from memory without re-hashing: they were hashed when
  * written.
  */
@@ -79,16 +81,20 @@ export class BlobStore {
       await mkdir(dir, { recursive: true });
       this.#made.add(dir);
     }
-    const temp = `${file}.${randomUUID()}.tmp`;
-    await writeFile(temp, bytes);
+    // Created in place, exclusively: one open, one write. A file already there is either these bytes (stored
+    // before) or a write cut short by a crash, which is replaced atomically (temp file, rename).
     let created = true;
     try {
-      await link(temp, file);
+      await writeFile(file, bytes, { flag: "wx" });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      created = false;
-    } finally {
-      await rm(temp, { force: true });
+      const existing = await readFile(file).catch(() => undefined);
+      if (existing !== undefined && contentId(existing).cid === id.cid) created = false;
+      else {
+        const temp = `${file}.${randomUUID()}.tmp`;
+        await writeFile(temp, bytes);
+        await rename(temp, file);
+      }
     }
     this.#remember(id.cid, bytes);
     return created;

@@ -170,7 +170,8 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
    * reason. An on-chain job's round 0 waits for its `acceptJob` to be confirmed.
    */
   async #open(job: JobEntity): Promise<boolean> {
-    const blocked = await this.#blocked(job);
+    const online = await this.#onlineParticipants(job);
+    const blocked = await this.#blocked(job, online);
     if (blocked !== undefined) {
       const since = await this.#waitingSince(job);
       const waitedS = (Date.now() - since.getTime()) / 1000;
@@ -183,22 +184,23 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
       }
       return false;
     }
-    const online = await this.#onlineParticipants(job);
     const kind = job.status === "evaluating" ? "evaluate" : "train";
     await this.rounds.setStatusMessage(job, null);
+    let selected = online;
     if (kind === "train") {
       const { fraction, min, max } = job.spec.clients;
-      const count = Math.min(max, online.length, Math.max(min, Math.round(fraction * online.length)));
-      await this.rounds.open(job, kind, sample(online, count));
-    } else {
-      await this.rounds.open(job, kind, online);
+      selected = sample(online, Math.min(max, online.length, Math.max(min, Math.round(fraction * online.length))));
     }
-    await this.#sendAll(job);
+    const { round, assignments } = await this.rounds.open(job, kind, selected);
+    for (const assignment of assignments) this.#send(job, round, assignment);
     return true;
   }
 
-  /** Why the job's next round cannot open now (`fatal`: it never will), or undefined when it can. */
-  async #blocked(job: JobEntity): Promise<{ reason: string; fatal?: boolean } | undefined> {
+  /**
+   * Why the job's next round cannot open now (`fatal`: it never will), or undefined when it can; `online` is who of
+   * its participants is online.
+   */
+  async #blocked(job: JobEntity, online: readonly string[]): Promise<{ reason: string; fatal?: boolean } | undefined> {
     if (job.onChain && job.round === 0 && job.status === "running") {
       const acceptance = await this.rounds.acceptance(job);
       if (acceptance.state === "failed") {
@@ -210,7 +212,6 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
         };
       }
     }
-    const online = await this.#onlineParticipants(job);
     if (job.status === "evaluating") {
       return online.length > 0 ? undefined : { reason: "no admitted trainer is online to evaluate the final model" };
     }

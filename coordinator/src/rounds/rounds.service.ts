@@ -77,26 +77,39 @@ export class RoundsService {
     return rounds.map((round) => ({ ...round, assignments: assignments.filter((a) => a.round === round.round) }));
   }
 
-  /** Opens round `job.round` for the selected trainers, each with a fresh nonce. */
-  async open(job: JobEntity, kind: "train" | "evaluate", trainers: readonly string[]): Promise<void> {
+  /**
+   * Opens round `job.round` for the selected trainers, each with a fresh nonce; returns the round and its assignments
+   * as written (so the caller sends the instructions without reading them back).
+   */
+  async open(
+    job: JobEntity,
+    kind: "train" | "evaluate",
+    trainers: readonly string[],
+  ): Promise<{ round: RoundEntity; assignments: AssignmentEntity[] }> {
     const now = new Date();
-    await this.transactions.run(async (tx) => {
+    const round: RoundEntity = {
+      jobId: job.id,
+      round: job.round,
+      status: "collecting",
+      kind,
+      inputModelCid: job.modelCid,
+      outputModelCid: null,
+      deadline: new Date(now.getTime() + job.spec.roundTimeoutS * 1000),
+      metrics: null,
+      startedAt: now,
+      finishedAt: null,
+      updatesRoot: null,
+      scoring: null,
+      extensions: 0,
+    };
+    const assignments = await this.transactions.run(async (tx) => {
       await this.#fence(tx, job.id);
-      await this.rounds.open(tx, {
-        jobId: job.id,
-        round: job.round,
-        status: "collecting",
-        kind,
-        inputModelCid: job.modelCid,
-        outputModelCid: null,
-        deadline: new Date(now.getTime() + job.spec.roundTimeoutS * 1000),
-        metrics: null,
-        startedAt: now,
-        finishedAt: null,
-      });
-      await this.#assign(tx, job, trainers);
+      const { updatesRoot: _root, scoring: _scoring, extensions: _extensions, ...row } = round;
+      await this.rounds.open(tx, row);
+      return this.#assign(tx, job, trainers);
     });
     this.#logger.log(`job ${job.id} round ${job.round} (${kind}) opened for ${trainers.length} trainer(s)`);
+    return { round, assignments };
   }
 
   /** Adds trainers to a collecting round (replacing drop-outs) and pushes its deadline out by one timeout. */
@@ -109,22 +122,21 @@ export class RoundsService {
   }
 
   /** Multi-row INSERTs of `ASSIGN_BATCH` rows: one statement per trainer made opening a round O(n) round trips. */
-  async #assign(tx: Transaction, job: JobEntity, trainers: readonly string[]): Promise<void> {
-    for (let start = 0; start < trainers.length; start += ASSIGN_BATCH) {
-      await this.assignments.insertMany(
-        tx,
-        trainers.slice(start, start + ASSIGN_BATCH).map((trainer) => ({
-          jobId: job.id,
-          round: job.round,
-          trainer,
-          nonce: newNonce(),
-          status: "pending" as const,
-          reason: null,
-          evalMetrics: null,
-          evalExamples: null,
-        })),
-      );
+  async #assign(tx: Transaction, job: JobEntity, trainers: readonly string[]): Promise<AssignmentEntity[]> {
+    const rows = trainers.map((trainer) => ({
+      jobId: job.id,
+      round: job.round,
+      trainer,
+      nonce: newNonce(),
+      status: "pending" as const,
+      reason: null,
+      evalMetrics: null,
+      evalExamples: null,
+    }));
+    for (let start = 0; start < rows.length; start += ASSIGN_BATCH) {
+      await this.assignments.insertMany(tx, rows.slice(start, start + ASSIGN_BATCH));
     }
+    return rows;
   }
 
   /** Freezes the round's answers: nothing more is accepted; unanswered trainers are marked dropped. */
