@@ -1,6 +1,7 @@
 import {
   type Address,
   MODEL_UPDATE_TYPES,
+  type ModelUpdateHeader,
   modelUpdateMessage,
   recoverModelUpdateSigner,
   type SignedModelUpdate,
@@ -42,13 +43,21 @@ export class ModelUpdateSigner {
   signer(update: SignedModelUpdate): Address {
     if (signatureProblem(update.signature) !== undefined) return recoverModelUpdateSigner(this.#domain, update);
     const { signature, ...header } = update;
+    const digest = this.digest(header);
+    if (digest === undefined) return recoverModelUpdateSigner(this.#domain, update);
+    const address = recoverAddress(digest, Buffer.from(signature.slice(2), "hex"));
+    return (address as Address | undefined) ?? recoverModelUpdateSigner(this.#domain, update);
+  }
+
+  /** The header's EIP-712 digest (what its trainer signs); undefined when a value is out of its field's range. */
+  digest(header: ModelUpdateHeader): Uint8Array | undefined {
     const message = modelUpdateMessage(header);
     const inRange =
       BigInt(message.round) < UINT32 &&
       message.numExamples < UINT64 &&
       [message.jobId, message.datasetId, message.epsilonSpent, message.delta].every((value) => value < UINT256);
-    if (!inRange) return recoverModelUpdateSigner(this.#domain, update);
-    const digest = this.#typed.digest([
+    if (!inRange) return undefined;
+    return this.#typed.digest([
       uintWord(message.jobId),
       uintWord(BigInt(message.round)),
       word(message.trainer),
@@ -60,7 +69,5 @@ export class ModelUpdateSigner {
       uintWord(message.delta),
       word(message.nonce),
     ]);
-    const address = recoverAddress(digest, Buffer.from(signature.slice(2), "hex"));
-    return (address as Address | undefined) ?? recoverModelUpdateSigner(this.#domain, update);
   }
 }
