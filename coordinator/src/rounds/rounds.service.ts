@@ -15,6 +15,7 @@ import {
   type Refusal,
   type TrainInstruction,
   weightsToBytes,
+  weightsView,
 } from "@tributary/protocol";
 import { BlobStore, sha256OfCid } from "../blobs/blob-store.js";
 import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
@@ -35,6 +36,9 @@ import { trainRoundMetrics, weightedAverage } from "./round-metrics.js";
 import { scoreRound } from "./score-round.js";
 import { UpdateRepository } from "./update.repository.js";
 import { ValidationEvaluators } from "./validation-evaluators.js";
+
+/** Strategies whose aggregation streams the deltas through one accumulator (`aggregateRound`). */
+const FEDAVG_FAMILY = new Set(["fedavg", "fedavgm", "fedadagrad", "fedadam", "fedyogi"]);
 
 const newNonce = () => `0x${randomBytes(32).toString("hex")}` as Bytes32;
 
@@ -160,9 +164,12 @@ export class RoundsService {
     // Validation-set scoring revisits every delta, so they are read once and kept; otherwise they stream.
     const kept: Float32Array[] | undefined = job.spec.scoring.method === "examples" ? undefined : [];
     if (kept !== undefined) for (const update of updates) kept.push(bytesToWeights(await blobs.getOwn(update.cid)));
+    // A FedAvg-family accumulator only reads each streamed delta once: it reads the blob's bytes in place. Robust
+    // rules hold every delta at once and get copies they own.
+    const readOnce = FEDAVG_FAMILY.has(job.spec.strategy.name) ? weightsView : bytesToWeights;
     async function* deltas() {
       for (const [index, update] of updates.entries()) {
-        const delta = kept?.[index] ?? bytesToWeights(await blobs.getOwn(update.cid));
+        const delta = kept?.[index] ?? readOnce(await blobs.getOwn(update.cid));
         yield { delta, numExamples: update.numExamples };
       }
     }
