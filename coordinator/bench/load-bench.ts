@@ -163,7 +163,7 @@ async function main(): Promise<void> {
       ["trainers connected (goal 10,000)", `${trainers}`],
       ["connections held (online, shared presence)", `${held}`],
       ["connect: enrol + sign in + manifest, all", `${connectS.toFixed(1)} s`],
-      ...replicas.map((replica, index): [string, string] => [
+      ...replicas.map((_replica, index): [string, string] => [
         `memory per connection, replica ${index === 0 ? "a" : "b"} (${perReplica[index]} connections)`,
         `${((bytesPerConnection[index] as number) / 1024).toFixed(1)} KiB (RSS ${((before[index] as number) / 2 ** 20).toFixed(0)} → ${((after[index] as number) / 2 ** 20).toFixed(0)} MiB)`,
       ]),

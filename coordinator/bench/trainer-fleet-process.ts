@@ -8,15 +8,13 @@ import {
   type Bytes32,
   type DatasetId,
   type JobId,
-  MODEL_UPDATE_TYPES,
   type ModelUpdateHeader,
-  modelUpdateMessage,
   type SignedModelUpdate,
   SOCKET_EVENTS,
   type TrainInstruction,
   tributaryDomain,
 } from "@tributary/protocol";
-import { addressWord, bytes32Word, StaticTypedData, signDigest, uintWord } from "@tributary/signatures";
+import { signDigest } from "@tributary/signatures";
 import { getBytes, Wallet } from "ethers";
 import { io, type Socket } from "socket.io-client";
 import { ModelUpdateSigner } from "../src/rounds/model-update-signer.js";
@@ -103,7 +101,7 @@ async function runJob(jobId: JobId, count: number, params: number, rounds: numbe
   }));
   const signer = new FastSigner();
   const work = selected.map(async (trainer, index) => {
-    const domain = tributaryDomain(trainer.hello.chainId, trainer.hello.verifyingContract);
+    const _domain = tributaryDomain(trainer.hello.chainId, trainer.hello.verifyingContract);
     const answered = new Set<number>();
     while (answered.size < rounds) {
       const next = await trainer.next(120_000);
