@@ -4,6 +4,7 @@
 const packages = {
   protocol: [],
   observability: [],
+  signatures: [],
   contracts: ["protocol"],
   privacy: ["protocol"],
   aggregation: ["protocol"],
@@ -13,7 +14,14 @@ const packages = {
   "enclave-compute": ["protocol"],
   auditor: ["protocol", "contracts", "aggregation"],
   buyer: ["protocol", "deterministic-inference"],
-  "inference-provider": ["observability", "protocol", "contracts", "model-runtime", "deterministic-inference"],
+  "inference-provider": [
+    "observability",
+    "protocol",
+    "signatures",
+    "contracts",
+    "model-runtime",
+    "deterministic-inference",
+  ],
   "inference-router": ["observability", "protocol", "contracts"],
   "zk-proofs": ["protocol", "deterministic-inference"],
   // The web portal runs in a browser: only browser-safe packages (lint fails on a Node built-in too); of contracts,
@@ -32,6 +40,7 @@ const packages = {
   coordinator: [
     "observability",
     "protocol",
+    "signatures",
     "contracts",
     "aggregation",
     "model-runtime",
@@ -41,6 +50,7 @@ const packages = {
   cli: [
     "observability",
     "protocol",
+    "signatures",
     "contracts",
     "privacy",
     "aggregation",

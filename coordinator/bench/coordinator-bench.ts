@@ -3,11 +3,16 @@
  * training), against raw socket.io loopback throughput measured in the same run, same process layout.
  *
  * Layout: this process runs the server under test (the coordinator with its database, or a plain socket.io server);
- * one child process (`trainer-fleet-process.ts`) hosts every client socket. A round is timed from the moment the
+ * `--fleets=N` child processes (`trainer-fleet-process.ts`, default 2) host the client sockets, trainer i in child
+ * i mod N. A round is timed from the moment the
  * coordinator opens it (`rounds.started_at`, before its assignments are written and instructions go out) until it
  * is aggregated (`rounds.finished_at`, status `done`). Each trainer answers its instruction at once: bytes and
  * SHA-256 are precomputed; only the EIP-712 signature (it covers the round's nonce) is computed on arrival, in the
- * child process, and its summed time is reported.
+ * child process, with libsecp256k1 (the same bytes ethers signs), and its summed time is reported.
+ *
+ * Which side limited a scenario: the busiest fleet process's event-loop utilisation over each round (first
+ * instruction to last acknowledgement) and the coordinator process's over the job's rounds. A side at ≥ 85 % is the
+ * limit; when neither is, the machine (CPU shared with other processes: see the load average) or waiting is.
  *
  * Flags: `--postgres` requires PostgreSQL at 127.0.0.1:5432/test (default: used when reachable), `--no-postgres`,
  * `--rounds=N` (default 3), `--scenarios=200x100000,1000x10000`, `--profile=<dir>` (CPU-profile the coordinator
@@ -24,6 +29,14 @@ import pg from "pg";
 import { register } from "tsx/esm/api";
 import { DATABASES, TEST_POSTGRES_URL } from "../test-support/databases.js";
 import { ok, signInAs, until } from "../test-support/rest.js";
+import {
+  jsonResults,
+  printTables,
+  type Result,
+  type RoundRow,
+  type RoundTiming,
+  type Scenario,
+} from "./coordinator-bench-report.js";
 import { profiled } from "./cpu-profiler.js";
 import type { FleetRoundStats } from "./fleet-messages.js";
 import { summarise } from "./profile-summary.js";
@@ -45,38 +58,6 @@ const { createCoordinator } = (await coordinatorSources.import(
   import.meta.url,
 )) as typeof import("../src/create-coordinator.js");
 
-interface Scenario {
-  readonly trainers: number;
-  readonly params: number;
-}
-
-interface RoundTiming {
-  readonly roundMs: number;
-  /** Open → first and last instruction received, last update acknowledged (client side); aggregation alone. */
-  readonly firstInstructionMs: number;
-  readonly lastInstructionMs: number;
-  readonly lastSentMs: number;
-  readonly lastAckMs: number;
-  readonly aggregationMs: number;
-  readonly fleetSignMs: number;
-}
-
-/** A round as `GET /jobs/:id/rounds` reports it. */
-interface RoundRow {
-  readonly round: number;
-  readonly kind: string;
-  readonly status: string;
-  readonly startedAt: string;
-  readonly finishedAt: string;
-  readonly metrics: Record<string, number>;
-}
-
-interface Result extends Scenario {
-  readonly database: "pglite" | "postgresql";
-  readonly rounds: RoundTiming[];
-  readonly rawRoundsMs: number[];
-}
-
 const MAX_UPDATE_BYTES = 64 * 1024 * 1024;
 
 function option(name: string): string | undefined {
@@ -85,17 +66,6 @@ function option(name: string): string | undefined {
 }
 
 const flag = (name: string) => process.argv.includes(`--${name}`);
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
-
-/** Update bytes per second, in MB/s (10⁶ bytes). */
-const megabytesPerSecond = ({ trainers, params }: Scenario, ms: number) => (trainers * params * 4) / ms / 1000;
 
 async function postgresReachable(): Promise<boolean> {
   const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 2000 });
@@ -111,12 +81,18 @@ async function postgresReachable(): Promise<boolean> {
 }
 
 /** The baseline: the same updates, clients and process layout, through a plain socket.io server (no coordinator). */
-async function rawRounds(server: RawSocketServer, scenario: Scenario, rounds: number): Promise<number[]> {
+async function rawRounds(
+  fleet: TrainerFleet,
+  server: RawSocketServer,
+  scenario: Scenario,
+  rounds: number,
+): Promise<{ times: number[]; utilisation: number }> {
   const times: number[] = [];
+  await fleet.utilisation();
   for (let round = 0; round < rounds; round++) {
     times.push(await server.round(`${scenario.trainers}x${scenario.params}`, scenario.trainers, round));
   }
-  return times;
+  return { times, utilisation: await fleet.utilisation() };
 }
 
 /**
@@ -140,7 +116,7 @@ async function measure(
       maxSocketsPerIp: 100_000,
       ...db.config,
     },
-    { logger: false },
+    process.env.BENCH_LOGS ? {} : { logger: false },
   );
   const researcherToken = await signInAs(coordinator.url, new Wallet(`0x${randomBytes(32).toString("hex")}`));
   const results: Result[] = [];
@@ -151,7 +127,7 @@ async function measure(
       `  ${database.name}: ${datasetIds.length} trainers enrolled and logged in (${((performance.now() - setupStarted) / 1000).toFixed(1)} s)\n`,
     );
     for (const scenario of scenarios) {
-      const rawRoundsMs = await rawRounds(raw, scenario, rounds);
+      const rawBaseline = await rawRounds(fleet, raw, scenario, rounds);
       const job = await ok<{ id: JobId }>(
         coordinator.url,
         "POST",
@@ -169,7 +145,13 @@ async function measure(
       );
       // The fleet returns once its last update is acknowledged; then the last round is closed and aggregated. The
       // final evaluation round is not part of the measurement: the job is cancelled instead.
+      let eluStart = performance.eventLoopUtilization();
+      let cpuStart = process.cpuUsage();
+      let wallStart = performance.now();
       const run = async () => {
+        eluStart = performance.eventLoopUtilization();
+        cpuStart = process.cpuUsage();
+        wallStart = performance.now();
         const stats = await fleet.runJob(job.id, scenario.trainers, scenario.params, rounds);
         const history = await until("the last round's aggregation", async () => {
           const rows = await ok<RoundRow[]>(coordinator.url, "GET", `/jobs/${job.id}/rounds`);
@@ -186,13 +168,22 @@ async function measure(
       const stopRecording = profileDir === undefined ? undefined : recordQueries();
       const measured = profileDir === undefined ? { result: await run() } : await profiled(profileFile, run);
       const { stats: fleetStats, history } = measured.result;
+      const coordinatorUtilisation = performance.eventLoopUtilization(
+        performance.eventLoopUtilization(),
+        eluStart,
+      ).utilization;
+      const cpu = process.cpuUsage(cpuStart);
+      const coordinatorCpu = (cpu.user + cpu.system) / 1000 / (performance.now() - wallStart);
       const queries = stopRecording?.() ?? [];
       await ok(coordinator.url, "POST", `/jobs/${job.id}/cancel`, undefined, researcherToken);
       results.push({
         ...scenario,
         database: database.name,
         rounds: timings(scenario, history, fleetStats),
-        rawRoundsMs,
+        rawRoundsMs: rawBaseline.times,
+        rawFleetUtilisation: rawBaseline.utilisation,
+        coordinatorUtilisation,
+        coordinatorCpu,
       });
       if ("profile" in measured) {
         // Only what happened between the first round's opening and the last one's aggregation.
@@ -239,79 +230,9 @@ function timings(
       lastAckMs: stats.lastAckAt - opened,
       aggregationMs: row.metrics.aggregationMs ?? Number.NaN,
       fleetSignMs: stats.signMs,
+      fleetUtilisation: stats.utilisation,
     };
   });
-}
-
-/** Right-aligned columns as wide as their widest cell. */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
-  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join("  ");
-  return `${[header, ...rows].map(line).join("\n")}\n`;
-}
-
-function printTables(results: readonly Result[]): void {
-  process.stdout.write(
-    table(
-      ["trainers", "params", "database", "round ms (each)", "median", "coord MB/s", "raw ms", "raw MB/s", "ratio"],
-      results.map((result) => {
-        const roundMs = median(result.rounds.map((r) => r.roundMs));
-        const rawMs = median(result.rawRoundsMs);
-        return [
-          String(result.trainers),
-          String(result.params),
-          result.database,
-          result.rounds.map((r) => r.roundMs.toFixed(0)).join(" / "),
-          roundMs.toFixed(0),
-          megabytesPerSecond(result, roundMs).toFixed(1),
-          rawMs.toFixed(0),
-          megabytesPerSecond(result, rawMs).toFixed(1),
-          (rawMs / roundMs).toFixed(3),
-        ];
-      }),
-    ),
-  );
-  process.stdout.write(
-    [
-      "",
-      "where a round's time goes: medians, ms after the round opened. 1st/last instr: the fleet received the first/last",
-      "instruction; last sent: the fleet sent its last signed update; last ack: the coordinator accepted it; done: the",
-      "round is aggregated (= round time); aggregate: aggregation alone; sign: the fleet's summed EIP-712 signing time",
-      "(in the fleet process, on the other core). last sent ≪ last ack means the coordinator, not the fleet, was the limit.",
-      "",
-    ].join("\n"),
-  );
-  process.stdout.write(
-    table(
-      [
-        "trainers",
-        "params",
-        "database",
-        "1st instr",
-        "last instr",
-        "last sent",
-        "last ack",
-        "done",
-        "aggregate",
-        "sign",
-      ],
-      results.map((result) => {
-        const m = (pick: (r: RoundTiming) => number) => median(result.rounds.map(pick)).toFixed(0);
-        return [
-          String(result.trainers),
-          String(result.params),
-          result.database,
-          m((r) => r.firstInstructionMs),
-          m((r) => r.lastInstructionMs),
-          m((r) => r.lastSentMs),
-          m((r) => r.lastAckMs),
-          m((r) => r.roundMs),
-          m((r) => r.aggregationMs),
-          m((r) => r.fleetSignMs),
-        ];
-      }),
-    ),
-  );
 }
 
 async function main(): Promise<void> {
@@ -326,7 +247,7 @@ async function main(): Promise<void> {
     `bench:coordinator ${new Date().toISOString()}: ${scenarios.map((s) => `${s.trainers}×${s.params}`).join(", ")}; ${rounds} rounds each; databases: ${databases.map((d) => d.name).join(", ")}\n`,
   );
   const loadBefore = loadavg()[0] as number;
-  const fleet = TrainerFleet.start();
+  const fleet = TrainerFleet.start(Number(option("fleets") ?? 2));
   const results: Result[] = [];
   const started = performance.now();
   const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
@@ -348,24 +269,7 @@ async function main(): Promise<void> {
   }
   const loadAfter = loadavg()[0] as number;
   printTables(results);
-  const json = results.map((result) => {
-    const roundMs = median(result.rounds.map((r) => r.roundMs));
-    const rawMs = median(result.rawRoundsMs);
-    return {
-      trainers: result.trainers,
-      params: result.params,
-      database: result.database,
-      roundMs: Math.round(roundMs),
-      roundsMs: result.rounds.map((r) => Math.round(r.roundMs)),
-      coordinatorMBps: Number(megabytesPerSecond(result, roundMs).toFixed(2)),
-      rawSocketMs: Math.round(rawMs),
-      rawSocketMBps: Number(megabytesPerSecond(result, rawMs).toFixed(2)),
-      ratio: Number((rawMs / roundMs).toFixed(4)),
-      aggregationMs: Math.round(median(result.rounds.map((r) => r.aggregationMs))),
-      lastAckMs: Math.round(median(result.rounds.map((r) => r.lastAckMs))),
-      fleetSignMs: Math.round(median(result.rounds.map((r) => r.fleetSignMs))),
-    };
-  });
+  const { scenarios: json, ratios } = jsonResults(results);
   process.stdout.write(
     `\nmachine load (1-minute average, ${availableParallelism()} cores): ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after\n`,
   );
@@ -373,7 +277,9 @@ async function main(): Promise<void> {
     `${JSON.stringify({
       bench: "coordinator",
       date: new Date().toISOString(),
-      goalRatio: 0.5,
+      goalRatios: { pglite: 0.5, postgresql: 0.8 },
+      ratios,
+      fleetProcesses: fleet.processes,
       loadAverage: { before: Number(loadBefore.toFixed(2)), after: Number(loadAfter.toFixed(2)) },
       scenarios: json,
     })}\n`,

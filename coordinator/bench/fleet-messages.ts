@@ -5,8 +5,11 @@
  */
 
 export type FleetCommand =
-  /** Enrol `count` datasets over REST and log one ScriptedTrainer in per dataset. */
-  | { readonly type: "connect-trainers"; readonly id: number; readonly url: string; readonly count: number }
+  /**
+   * Enrol `count` datasets over REST and log one ScriptedTrainer in per dataset, trainer i at coordinator
+   * `urls[i mod urls.length]` (several replicas of one coordinator share the trainers).
+   */
+  | { readonly type: "connect-trainers"; readonly id: number; readonly urls: readonly string[]; readonly count: number }
   /**
    * Precompute updates, join the first `trainers` trainers to `jobId`, and answer each of the `rounds` training
    * instructions at once with a signed update (the job's final evaluation is not answered: the parent cancels it).
@@ -19,9 +22,12 @@ export type FleetCommand =
       readonly params: number;
       readonly rounds: number;
     }
-  /** Connect `count` plain socket.io clients to the raw baseline server. */
-  | { readonly type: "connect-raw"; readonly id: number; readonly url: string; readonly count: number }
-  /** Precompute a scenario's updates for the raw clients; they send one whenever the server asks. */
+  /** Connect plain socket.io clients to the raw baseline server, one per global client index in `indices`. */
+  | { readonly type: "connect-raw"; readonly id: number; readonly url: string; readonly indices: readonly number[] }
+  /**
+   * Precompute a scenario's updates for this process's raw clients below `trainers`; they send one whenever the
+   * server asks.
+   */
   | {
       readonly type: "prepare-raw";
       readonly id: number;
@@ -32,7 +38,9 @@ export type FleetCommand =
   /** Disconnect the ScriptedTrainers (the raw clients stay). */
   | { readonly type: "disconnect-trainers"; readonly id: number }
   /** Disconnect every socket. */
-  | { readonly type: "disconnect"; readonly id: number };
+  | { readonly type: "disconnect"; readonly id: number }
+  /** The fleet's event-loop utilisation since the previous mark (0 … 1), for the raw baseline. */
+  | { readonly type: "utilisation"; readonly id: number };
 
 /** Client-side view of one training round, wall-clock milliseconds since the epoch. */
 export interface FleetRoundStats {
@@ -43,12 +51,14 @@ export interface FleetRoundStats {
   readonly lastAckAt: number;
   /** Time the fleet spent signing the round's headers (EIP-712, after the nonce arrived), summed. */
   readonly signMs: number;
+  /** The fleet process's event-loop utilisation from the round's first instruction to its last acknowledgement. */
+  readonly utilisation: number;
   readonly accepted: number;
   readonly rejections: readonly string[];
 }
 
 export type FleetReply =
-  | { readonly type: "ok"; readonly id: number; readonly datasetIds?: readonly string[] }
+  | { readonly type: "ok"; readonly id: number; readonly datasetIds?: readonly string[]; readonly utilisation?: number }
   | { readonly type: "job-done"; readonly id: number; readonly rounds: readonly FleetRoundStats[] }
   | { readonly type: "error"; readonly id: number; readonly message: string };
 

@@ -34,7 +34,10 @@ export function bucketOf(url: string, functionName: string): string {
 const KINDS: [string, RegExp][] = [
   ["database: PGlite (wasm + js + socket)", /^(\(wasm\)|@electric-sql\/)/],
   ["database: TypeORM + node-postgres", /^(typeorm|pg|pg-protocol|pg-pool|pg-types|postgres-\w+|buffer-writer)$/],
-  ["signatures: ethers (EIP-712 hash, secp256k1 recovery)", /^(ethers|@noble\/|@adraffy\/)/],
+  [
+    "signatures (EIP-712 hash, secp256k1 recovery)",
+    /^(ethers|@noble\/|@adraffy\/|js-sha3|secp256k1|tiny-secp256k1|signatures\/)/,
+  ],
   [
     "sockets: ws / engine.io / socket.io",
     /^(ws|engine\.io|engine\.io-parser|socket\.io|socket\.io-parser|socket\.io-adapter)$/,

@@ -79,7 +79,10 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, seams),
         CoordinatorMetricsModule,
-        DatabaseModule.forRoot(typeOrmRoot(dataSourceOptions(ENTITIES, databaseUrl, embedded, config.databaseSchema))),
+        DatabaseModule.forRoot(
+          typeOrmRoot(dataSourceOptions(ENTITIES, databaseUrl, embedded, config.databaseSchema)),
+          config,
+        ),
         BlobsModule.forRoot(config.dataDir),
         ChainModule.forRoot(config, senderHooks),
         HealthModule,

@@ -59,6 +59,11 @@ export class CoordinatorProcess {
     return coordinator;
   }
 
+  /** The operating system's id of the process. */
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
   /** Kills the process without any chance to clean up, and waits until it is gone. */
   async kill(): Promise<void> {
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;

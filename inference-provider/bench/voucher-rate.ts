@@ -11,9 +11,8 @@ import {
   signVoucher,
   VOUCHER_TYPES,
 } from "@tributary/protocol";
+import { StaticTypedData, secp256k1Wasm, signDigest, uintWord } from "@tributary/signatures";
 import { getBytes, type Wallet } from "ethers";
-import { secp256k1Wasm } from "../src/secp256k1.js";
-import { StaticTypedData, signDigest, uintWord } from "../src/static-typed-data.js";
 import { VoucherVerifier } from "../src/voucher-verifier.js";
 import { perSecond, threadCpuMs } from "./bench-stats.js";
 

@@ -10,9 +10,7 @@ export {
 } from "./provider-service.js";
 export { ReceiptSigner } from "./receipt-signer.js";
 export { type LoggedRequest, REQUEST_LOG_DEFAULTS, RequestLog, type RequestLogLimits } from "./request-log.js";
-export { type Secp256k1, secp256k1, secp256k1Wasm } from "./secp256k1.js";
 export { loadServedModel, type ServedModel } from "./served-model.js";
-export { recoverAddress, StaticTypedData, signDigest, uintWord } from "./static-typed-data.js";
 export { readStoredJson, writeFileDurably } from "./stored-file.js";
 export { type ChannelAccount, PaymentRefusedError, VoucherLedger } from "./voucher-ledger.js";
 export { VoucherStore, voucherStoreFile } from "./voucher-store.js";

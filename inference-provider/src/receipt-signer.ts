@@ -4,8 +4,8 @@ import {
   type RegistryDeployment,
   receiptDomain,
 } from "@tributary/protocol";
+import { StaticTypedData, signDigest, uintWord } from "@tributary/signatures";
 import { getBytes } from "ethers";
-import { StaticTypedData, signDigest, uintWord } from "./static-typed-data.js";
 
 /**
  * Signs every answer's `InferenceReceipt` with the provider's key, the digest computed once per receipt over fixed

@@ -1,7 +1,7 @@
 import { recoverVoucherSigner, type SignedVoucher, signVoucher, voucherDigest } from "@tributary/protocol";
+import { secp256k1, secp256k1Wasm } from "@tributary/signatures";
 import { getBytes, hexlify, randomBytes, recoverAddress, Signature, Wallet } from "ethers";
 import { describe, expect, it } from "vitest";
-import { secp256k1, secp256k1Wasm } from "./secp256k1.js";
 import { VoucherVerifier } from "./voucher-verifier.js";
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -100,21 +100,5 @@ describe.each([secp256k1, secp256k1Wasm])("VoucherVerifier ($name libsecp256k1)"
     ];
     for (const signature of refused) expect(verifier.signedBy({ ...good, signature }, buyerAddress)).toBe(false);
     expect(verifier.signedBy(good, buyerAddress)).toBe(true);
-  });
-});
-
-describe("secp256k1", () => {
-  it("runs the native build here (the package ships it prebuilt for linux-x64, darwin-arm64 and win32-x64)", () => {
-    expect(secp256k1.name).toBe("native");
-    expect(secp256k1Wasm.name).toBe("wasm");
-  });
-
-  it("signs as ethers does (RFC 6979, low s) with either build", () => {
-    const digest = randomBytes(32);
-    const expected = Signature.from(buyer.signingKey.sign(digest)).serialized;
-    for (const curve of [secp256k1, secp256k1Wasm]) {
-      const { signature, recoveryId } = curve.sign(digest, getBytes(buyer.privateKey));
-      expect(hexlify(signature) + (27 + recoveryId).toString(16)).toBe(expected);
-    }
   });
 });

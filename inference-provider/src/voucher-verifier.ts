@@ -5,9 +5,8 @@ import {
   signatureProblem,
   VOUCHER_TYPES,
 } from "@tributary/protocol";
+import { addressOf, recoverKey, type Secp256k1, StaticTypedData, secp256k1, uintWord } from "@tributary/signatures";
 import { getBytes } from "ethers";
-import { type Secp256k1, secp256k1 } from "./secp256k1.js";
-import { addressOf, recoverKey, StaticTypedData, uintWord } from "./static-typed-data.js";
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

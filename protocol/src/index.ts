@@ -365,4 +365,4 @@ export {
   type VerifierEventArgs,
   type VerifierEventName,
 } from "./verifier-events.js";
-export { bytesToWeights, weightsToBytes } from "./weights-bytes.js";
+export { bytesToWeights, weightsToBytes, weightsView } from "./weights-bytes.js";

@@ -31,3 +31,15 @@ export function bytesToWeights(bytes: Uint8Array): Float32Array {
   }
   return weights;
 }
+
+/**
+ * The bytes as float32 weights to read only: a view of the same memory when that is possible (little-endian
+ * machine, offset a multiple of 4), else a copy (`bytesToWeights`). The caller must not write to it, nor keep it
+ * past the bytes' lifetime. Throws `RangeError` when the length is not a multiple of 4.
+ */
+export function weightsView(bytes: Uint8Array): Float32Array {
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 && bytes.byteLength % 4 === 0) {
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  }
+  return bytesToWeights(bytes);
+}

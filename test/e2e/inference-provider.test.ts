@@ -4,9 +4,10 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { ChannelPayer, InferenceClient, ProviderRefusedError } from "@tributary/buyer";
 import { connectPaymentChannels } from "@tributary/contracts/typed";
-import { BATCH_SIZE_HEADER, type ProviderService, StaticTypedData, uintWord } from "@tributary/inference-provider";
+import { BATCH_SIZE_HEADER, type ProviderService } from "@tributary/inference-provider";
 import { buildModel, setFlatWeights } from "@tributary/model-runtime";
 import { signVoucher, voucherDigest, voucherToWire } from "@tributary/protocol";
+import { StaticTypedData, uintWord } from "@tributary/signatures";
 import { hexlify, randomBytes, recoverAddress, sha256, TypedDataEncoder, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

@@ -13,8 +13,8 @@ export class AuthController {
   @Get("nonce")
   @Access("anyone")
   @ApiOperation({ summary: "A single-use sign-in nonce (expires after 5 minutes)" })
-  nonce() {
-    return { nonce: this.auth.nonce() };
+  async nonce() {
+    return { nonce: await this.auth.nonce() };
   }
 
   @Post("siwe")
@@ -23,7 +23,7 @@ export class AuthController {
   @ApiOperation({ summary: "Exchange a signed EIP-4361 message for a bearer token: {token, address, expiresAt}" })
   async signIn(@Body() body: unknown) {
     const { message, signature } = parseInput(SignInRequestSchema, body, "sign-in");
-    const { address } = this.auth.verify(message, signature);
+    const { address } = await this.auth.verify(message, signature);
     return this.auth.issue(address);
   }
 }

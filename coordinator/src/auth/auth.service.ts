@@ -46,7 +46,7 @@ export class AuthService {
     return `http://${this.config.host}:${address.port}`;
   }
 
-  nonce(): string {
+  nonce(): Promise<string> {
     return this.nonces.issue();
   }
 
@@ -55,7 +55,7 @@ export class AuthService {
    * sign in for the contract their updates are bound to). Throws `InvalidInputError` (malformed) or
    * `SignInRefusedError` (not for this coordinator, stale, replayed, or signed by someone else).
    */
-  verify(text: string, signature: string, verifyingContract?: string): SignedIn {
+  async verify(text: string, signature: string, verifyingContract?: string): Promise<SignedIn> {
     let message: SiweMessage;
     try {
       message = new SiweMessage(text);
@@ -96,7 +96,7 @@ export class AuthService {
     const signer = recoverMessageSigner(text, signature, "signature");
     const address = AddressSchema.parse(message.address.toLowerCase());
     if (signer !== address) throw new SignInRefusedError(`the message is signed by ${signer}, not ${address}`);
-    if (!this.nonces.consume(message.nonce)) {
+    if (!(await this.nonces.consume(message.nonce))) {
       throw new SignInRefusedError("the nonce was not issued by this coordinator, was already used, or expired");
     }
     return { address, message };

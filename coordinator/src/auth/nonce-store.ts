@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { Injectable } from "@nestjs/common";
+import { Inject, Injectable } from "@nestjs/common";
+import { RedisConnection } from "../database/redis-connection.js";
 
 /** How long a sign-in nonce may wait for its signed message. */
 export const NONCE_TTL_MS = 5 * 60 * 1000;
@@ -7,25 +8,40 @@ export const NONCE_TTL_MS = 5 * 60 * 1000;
 const MAX_OUTSTANDING = 100_000;
 
 /**
- * Sign-in nonces, in memory: single use, expiring after `NONCE_TTL_MS`. A restart forgets them, which only means
- * a client that asked for a nonce before the restart asks again.
+ * Sign-in nonces: single use, expiring after `NONCE_TTL_MS`. In memory for a single process (a restart forgets
+ * them, which only means a client that asked for a nonce before the restart asks again); in the shared Redis when
+ * replicas share one (`redisUrl`), so a nonce one replica issued is used up on whichever replica the signed message
+ * reaches (`SET … PX` to issue, `GETDEL` to consume: once, atomically).
  */
 @Injectable()
 export class NonceStore {
   readonly #expiry = new Map<string, number>();
 
-  issue(now = Date.now()): string {
-    this.#sweep(now);
+  constructor(@Inject(RedisConnection) private readonly redis: RedisConnection) {}
+
+  async issue(now = Date.now()): Promise<string> {
     const nonce = randomBytes(16).toString("hex");
+    const shared = this.redis.client;
+    if (shared !== undefined) {
+      await shared.set(this.#key(nonce), "1", "PX", NONCE_TTL_MS);
+      return nonce;
+    }
+    this.#sweep(now);
     this.#expiry.set(nonce, now + NONCE_TTL_MS);
     return nonce;
   }
 
   /** Uses up `nonce`; false when it was never issued, was already used, or expired. */
-  consume(nonce: string, now = Date.now()): boolean {
+  async consume(nonce: string, now = Date.now()): Promise<boolean> {
+    const shared = this.redis.client;
+    if (shared !== undefined) return (await shared.getdel(this.#key(nonce))) !== null;
     const expiry = this.#expiry.get(nonce);
     this.#expiry.delete(nonce);
     return expiry !== undefined && expiry > now;
+  }
+
+  #key(nonce: string): string {
+    return `${this.redis.prefix}nonce:${nonce}`;
   }
 
   #sweep(now: number): void {

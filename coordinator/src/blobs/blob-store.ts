@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from "node:crypto";
+import { writeFile as writeFileCallback } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { promisify } from "node:util";
 import { type Bytes32, type Cid, TributaryError } from "@tributary/protocol";
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
@@ -41,11 +43,33 @@ export function sha256OfCid(cid: string): Bytes32 {
 }
 
 /**
+ * Creates `file` with `bytes`, failing with EEXIST when it exists: the callback API, which costs the event loop
+ * far less per file than `fs/promises` (no FileHandle object per open).
+ */
+const writeExclusive = promisify(
+  (file: string, bytes: Uint8Array, done: (error: NodeJS.ErrnoException | null) => void) =>
+    writeFileCallback(file, bytes, { flag: "wx" }, done),
+);
+
+/** Bytes of recently written blobs kept in memory (a round's updates are read back when it is aggregated). */
+const RECENT_BYTES = 256 * 1024 * 1024;
+
+/**
  * Content-addressed blobs (models, updates, optimiser state) on disk under their CIDv1, the same ids an IPFS
- * node would give them. Writes are atomic (temp file + rename); reads re-hash and refuse corrupted bytes.
+ * node would give them. A blob is written in place with an exclusive create; a file found under its CID that does
+ * not hash to it (a write cut short) is replaced atomically (temp file + rename). Reads re-hash and refuse corrupted
+ * bytes, so a partial file is never served or aggregated; a row naming a blob is only written once its write
+ * completed. Blobs this process wrote lately (up to
+ * 256 MiB, oldest dropped first) are read back by `getOwn` from memory without re-hashing: they were hashed when
+ * written.
  */
 export class BlobStore {
   readonly #dir: string;
+  /** Directories known to exist. */
+  readonly #made = new Set<string>();
+  /** Recently written blobs by CID, oldest first. */
+  readonly #recent = new Map<string, Uint8Array>();
+  #recentBytes = 0;
 
   constructor(dataDir: string) {
     this.#dir = path.join(dataDir, "blobs");
@@ -53,18 +77,49 @@ export class BlobStore {
 
   async put(bytes: Uint8Array): Promise<{ cid: Cid; sha256: Bytes32 }> {
     const id = contentId(bytes);
-    const file = this.#path(id.cid);
-    const exists = await stat(file).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) {
-      await mkdir(path.dirname(file), { recursive: true });
-      const temp = `${file}.${randomUUID()}.tmp`;
-      await writeFile(temp, bytes);
-      await rename(temp, file);
-    }
+    await this.putHashed(bytes, id);
     return id;
+  }
+
+  /**
+   * Stores bytes whose CID the caller computed (`contentId`); returns whether this call created the file (false:
+   * the same bytes were already stored).
+   */
+  async putHashed(bytes: Uint8Array, id: { cid: Cid }): Promise<boolean> {
+    const file = this.#path(id.cid);
+    const dir = path.dirname(file);
+    if (!this.#made.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.#made.add(dir);
+    }
+    // Created in place, exclusively: one open, one write. A file already there is either these bytes (stored
+    // before) or a write cut short by a crash, which is replaced atomically (temp file, rename).
+    let created = true;
+    try {
+      await writeExclusive(file, bytes);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const existing = await readFile(file).catch(() => undefined);
+      if (existing !== undefined && contentId(existing).cid === id.cid) created = false;
+      else {
+        const temp = `${file}.${randomUUID()}.tmp`;
+        await writeFile(temp, bytes);
+        await rename(temp, file);
+      }
+    }
+    this.#remember(id.cid, bytes);
+    return created;
+  }
+
+  #remember(cid: string, bytes: Uint8Array): void {
+    if (bytes.byteLength > RECENT_BYTES / 4 || this.#recent.has(cid)) return;
+    this.#recent.set(cid, bytes);
+    this.#recentBytes += bytes.byteLength;
+    for (const [old, held] of this.#recent) {
+      if (this.#recentBytes <= RECENT_BYTES) break;
+      this.#recent.delete(old);
+      this.#recentBytes -= held.byteLength;
+    }
   }
 
   /**
@@ -99,6 +154,17 @@ export class BlobStore {
     }
   }
 
+  /**
+   * A blob this process wrote lately, from memory and not hashed again (it was hashed when written), else `get`.
+   * For the coordinator's own reads of what it just stored (a round's updates at aggregation); what is served to
+   * others always comes from disk through `get`, re-hashed.
+   */
+  async getOwn(cid: string): Promise<Buffer> {
+    const recent = this.#recent.get(cid);
+    if (recent !== undefined) return Buffer.from(recent.buffer, recent.byteOffset, recent.byteLength);
+    return this.get(cid);
+  }
+
   async get(cid: string): Promise<Buffer> {
     const bytes = await readFile(this.#path(cid)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") throw new BlobNotFoundError(cid);
@@ -118,6 +184,11 @@ export class BlobStore {
   }
 
   async delete(cid: string): Promise<void> {
+    const recent = this.#recent.get(cid);
+    if (recent !== undefined) {
+      this.#recent.delete(cid);
+      this.#recentBytes -= recent.byteLength;
+    }
     await rm(this.#path(cid), { force: true });
   }
 

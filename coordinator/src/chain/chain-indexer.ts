@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
+import { Logger, type OnModuleDestroy } from "@nestjs/common";
 import { isAppliedChainEvent, parseChainEvent } from "@tributary/protocol";
 import type { Interface, Log } from "ethers";
 import type { TransactionRunner } from "../database/transaction-runner.repository.js";
@@ -41,7 +41,7 @@ export interface IndexedRange {
  * Jobs created on chain are handed to `onJobCreated` listeners at least once: after the range creating them
  * committed and, after a restart, for every job still without `adoptedJobId`.
  */
-export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
+export class ChainIndexer implements OnModuleDestroy {
   readonly #logger = new Logger("chain-indexer");
   readonly #transactions: TransactionRunner;
   readonly #index: ChainIndexRepository;
@@ -76,10 +76,6 @@ export class ChainIndexer implements OnApplicationBootstrap, OnModuleDestroy {
   onJobCreated(listener: ChainJobListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
-  }
-
-  onApplicationBootstrap(): void {
-    this.start();
   }
 
   /** Before the database closes (`onApplicationShutdown`), so no step runs against a closed pool. */

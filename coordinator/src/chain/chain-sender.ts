@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
+import { Logger, type OnModuleDestroy } from "@nestjs/common";
 import { keccak256, Transaction, type TransactionLike } from "ethers";
 import type { ChainClient } from "./chain-client.js";
 import { ChainIdMismatchError, type DecodedRevert, decodeRevert, describeError, isRevert } from "./chain-errors.js";
@@ -50,7 +50,7 @@ const ALREADY_KNOWN = /already known|known transaction|already imported|nonce to
  * mined in time by the same nonce with fees raised by `feeBumpPercent`; rebroadcasts a transaction the node lost.
  * RPC errors are retried with exponential backoff: an outage delays sending and loses nothing.
  */
-export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
+export class ChainSender implements OnModuleDestroy {
   readonly #logger = new Logger("chain-sender");
   readonly #intents: ChainIntentRepository;
   readonly #client: ChainClient;
@@ -89,10 +89,6 @@ export class ChainSender implements OnApplicationBootstrap, OnModuleDestroy {
   onSettled(listener: (intent: ChainIntentEntity) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
-  }
-
-  onApplicationBootstrap(): void {
-    this.start();
   }
 
   /** Before the database closes (`onApplicationShutdown`), so no step runs against a closed pool. */

@@ -8,6 +8,7 @@ import { ChainIndexRepository } from "./chain-index.repository.js";
 import { ChainIndexer } from "./chain-indexer.js";
 import { ChainIntentRepository } from "./chain-intent.repository.js";
 import { ChainJobRepository } from "./chain-job.repository.js";
+import { ChainLeadership, type LeaderLoop } from "./chain-leadership.js";
 import { ChainRoundAnchorRepository } from "./chain-round-anchor.repository.js";
 import { ChainSender, type ChainSenderHooks } from "./chain-sender.js";
 import { JobSpecsController } from "./job-specs.controller.js";
@@ -52,7 +53,8 @@ const RECORDS = [ChainDatasetRepository, ChainJobRepository, ChainIntentReposito
  * rounds, trainers and the ledger read them), and, only when `config.chain` is set, the client, the indexer, the
  * sender and the JobSpec upload route, with `chain.modelRegistry` the `ModelRegistryReader` and with
  * `chain.attestationRegistry` the `AttestationRegistryReader`. Without a chain configured the coordinator is exactly the off-chain one.
- * The indexer and the sender start at application bootstrap and stop at shutdown; the sender exists only with
+ * The indexer and the sender run on the chain leader only (`ChainLeadership`: one replica of those sharing the
+ * database, and always the one process on PGlite) and stop at shutdown; the sender exists only with
  * `chain.senderPrivateKey`. Knows nothing of jobs, rounds or trainers: adoption lives in the jobs module.
  */
 @Module({})
@@ -111,6 +113,14 @@ export class ChainModule {
           new ChainSender(intents, client, senderOptions(chain), senderHooks),
       });
     }
+    // The indexer and the sender run on one replica at a time: the holder of the chain's advisory lock.
+    const leaderLoops = chain.senderPrivateKey === undefined ? [ChainIndexer] : [ChainIndexer, ChainSender];
+    providers.push({
+      provide: ChainLeadership,
+      inject: leaderLoops,
+      useFactory: (...loops: LeaderLoop[]) =>
+        new ChainLeadership(config.databaseUrl, config.databaseSchema, loops, chain.pollIntervalMs),
+    });
     return {
       ...base,
       providers: [...base.providers, ...providers],

@@ -46,6 +46,11 @@ const EnvSchema = z.object({
   TRIBUTARY_METRICS_TOKEN: z.string().optional(),
   TRIBUTARY_LOG_LEVEL: z.string().optional(),
   TRIBUTARY_LOG_FORMAT: z.string().optional(),
+  /** Scale-out: the Redis replicas share, the job lease's lifetime, this replica's name. */
+  REDIS_URL: z.string().optional(),
+  TRIBUTARY_LEASE_TTL_S: z.coerce.number().optional(),
+  TRIBUTARY_NODE_ID: z.string().optional(),
+  TRIBUTARY_TICK_SECONDS: z.coerce.number().optional(),
 });
 
 /** Every environment variable the coordinator reads (docs/operations.md lists each). */
@@ -125,6 +130,10 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfigInp
       metricsToken: vars.TRIBUTARY_METRICS_TOKEN === "" ? undefined : vars.TRIBUTARY_METRICS_TOKEN,
       logLevel: vars.TRIBUTARY_LOG_LEVEL,
       logFormat: vars.TRIBUTARY_LOG_FORMAT,
+      redisUrl: vars.REDIS_URL === "" ? undefined : vars.REDIS_URL,
+      leaseTtlS: vars.TRIBUTARY_LEASE_TTL_S,
+      nodeId: vars.TRIBUTARY_NODE_ID,
+      tickSeconds: vars.TRIBUTARY_TICK_SECONDS,
       allowedMeasurements: measurementsFromEnv(vars.TRIBUTARY_ALLOWED_MEASUREMENTS),
       attestationMaxAgeS: vars.TRIBUTARY_ATTESTATION_MAX_AGE_S,
       attestationTtlS: vars.TRIBUTARY_ATTESTATION_TTL_S,

@@ -179,3 +179,31 @@ describe("a coordinator configured from a deployment file (`tributary coordinato
     expect(() => configInputFromEnv({ TRIBUTARY_PORT: "eighty" })).toThrow(/environment\.TRIBUTARY_PORT/);
   });
 });
+
+describe("scale-out configuration", () => {
+  const secret = `0x${"ab".repeat(32)}`;
+  const postgres = "postgres://postgres@127.0.0.1:5432/test";
+
+  it("refuses Redis without a shared PostgreSQL or a shared session secret, naming what is missing", () => {
+    expect(() => resolveConfig({ redisUrl: "redis://127.0.0.1:6379", sessionSecret: secret })).toThrow(
+      /databaseUrl: is required with redisUrl/,
+    );
+    expect(() => resolveConfig({ redisUrl: "redis://127.0.0.1:6379", databaseUrl: postgres })).toThrow(
+      /sessionSecret: is required with redisUrl/,
+    );
+  });
+
+  it("reads REDIS_URL, the lease's lifetime and the node's name from the environment", () => {
+    const config = configFromEnv({
+      REDIS_URL: "redis://127.0.0.1:6379/2",
+      DATABASE_URL: postgres,
+      TRIBUTARY_SESSION_SECRET: secret,
+      TRIBUTARY_LEASE_TTL_S: "5",
+      TRIBUTARY_NODE_ID: "replica-1",
+    });
+    expect(config).toMatchObject({ redisUrl: "redis://127.0.0.1:6379/2", leaseTtlS: 5, nodeId: "replica-1" });
+    // Without a name, a replica on a fixed port is named after its host and port, so a restart resumes its leases.
+    expect(resolveConfig({ port: 8471 }).nodeId).toMatch(/:8471$/);
+    expect(resolveConfig({ port: 0 }).nodeId).not.toBe(resolveConfig({ port: 0 }).nodeId);
+  });
+});

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import path from "node:path";
 import type { Deployment } from "@tributary/contracts/deployments";
 import { OceanAddressesSchema } from "@tributary/contracts/ocean";
@@ -226,6 +228,29 @@ const CoordinatorConfigFields = z.strictObject({
   chain: ChainConfigSchema.optional(),
   /** The web portal served at `/portal/`. Absent: none. */
   portal: PortalConfigSchema.optional(),
+  /**
+   * Scale-out: the Redis every replica shares (`redis://host:port[/db]`). With it, socket.io broadcasts through
+   * Redis (`@socket.io/redis-adapter`), trainers' presence and sign-in nonces live there, and a trainer connected
+   * to any replica reaches the one driving its job. Replicas also share `databaseUrl` (PostgreSQL: embedded PGlite
+   * cannot be shared), `sessionSecret` and the blob directory (`dataDir`, a shared volume). Absent: one process.
+   */
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .optional(),
+  /**
+   * Seconds a replica's lease on a job lasts without renewal (renewed every third of it): after a replica dies,
+   * another one takes its jobs over within about this long.
+   */
+  leaseTtlS: z.number().min(1).max(600).default(15),
+  /**
+   * This replica's name in job leases and trainers' presence. Absent: `host:port` of its hostname when the port is
+   * fixed (a replica restarted under the same name resumes its jobs at once), else a random name.
+   */
+  nodeId: z
+    .string()
+    .regex(/^[\w.:-]{1,128}$/, "must be 1–128 letters, digits, '.', ':', '_' or '-'")
+    .optional(),
 });
 
 /**
@@ -243,6 +268,22 @@ export const CoordinatorConfigSchema = CoordinatorConfigFields.superRefine((conf
     });
   }
   const chain = config.chain;
+  if (config.redisUrl !== undefined) {
+    if (config.databaseUrl === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["databaseUrl"],
+        message: "is required with redisUrl: replicas share one PostgreSQL (embedded PGlite cannot be shared)",
+      });
+    }
+    if (config.sessionSecret === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["sessionSecret"],
+        message: "is required with redisUrl: every replica must accept the session tokens the others issue",
+      });
+    }
+  }
   if (chain === undefined) return;
   if (config.verifyingContract === undefined) {
     context.addIssue({
@@ -278,6 +319,11 @@ export const CoordinatorConfigSchema = CoordinatorConfigFields.superRefine((conf
   ...config,
   mode: config.mode ?? (config.chain === undefined ? ("development" as const) : ("production" as const)),
   verifyingContract: config.verifyingContract ?? ZERO_ADDRESS,
+  nodeId:
+    config.nodeId ??
+    (config.port === 0
+      ? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`
+      : `${hostname()}:${config.port}`),
 }));
 export type CoordinatorConfig = z.infer<typeof CoordinatorConfigSchema>;
 export type CoordinatorConfigInput = z.input<typeof CoordinatorConfigSchema>;

@@ -10,6 +10,7 @@ import { AccessControl1733250000000 } from "./migrations/1733250000000-access-co
 import { CommittedCounts1733300000000 } from "./migrations/1733300000000-committed-counts.js";
 import { ModelMetadata1733400000000 } from "./migrations/1733400000000-model-metadata.js";
 import { AttestedKeys1733500000000 } from "./migrations/1733500000000-attested-keys.js";
+import { JobLeases1733600000000 } from "./migrations/1733600000000-job-leases.js";
 
 /** Pool size against a real PostgreSQL server. */
 const POSTGRES_POOL_SIZE = 10;
@@ -39,6 +40,7 @@ export function dataSourceOptions(
       CommittedCounts1733300000000,
       ModelMetadata1733400000000,
       AttestedKeys1733500000000,
+      JobLeases1733600000000,
     ],
     migrationsRun: true,
     synchronize: false,

@@ -96,7 +96,12 @@ describe.each(DATABASES)("the coordinator's /metrics on $name", (database) => {
     );
 
     expect(value(samples, "tributary_updates_accepted_total")).toBe(1);
-    expect(value(samples, "tributary_updates_rejected_total", { reason: "duplicate" })).toBe(job.duplicates);
+    // The second copy is refused as a duplicate, or as late when the round (clients.min 1) closed first.
+    const rejected = samples.filter((sample) => sample.name === "tributary_updates_rejected_total");
+    expect(rejected.map((sample) => sample.labels.reason).every((r) => r === "duplicate" || r === "round-closed")).toBe(
+      true,
+    );
+    expect(rejected.reduce((sum, sample) => sum + sample.value, 0)).toBe(job.duplicates);
     expect(value(samples, "tributary_dataset_epsilon_spent", { dataset: job.datasetId })).toBe(job.epsilonSpent);
     // Off chain the outbox stays empty.
     expect(samples.filter((s) => s.name === "tributary_chain_outbox_pending_intents")).toEqual([]);

@@ -30,12 +30,19 @@ export class AssignmentRepository {
     );
   }
 
-  find(key: AssignmentKey): Promise<AssignmentEntity | null> {
-    return this.db.getRepository(AssignmentEntity).findOneBy({ ...key });
-  }
-
   findByRound(jobId: string, round: number): Promise<AssignmentEntity[]> {
     return this.db.getRepository(AssignmentEntity).findBy({ jobId, round });
+  }
+
+  /** A round's assignments counted: all, answered (no longer pending), and useful (an update or an evaluation in). */
+  async countRound(jobId: string, round: number): Promise<{ total: number; answered: number; useful: number }> {
+    const [row] = (await this.db.query(
+      `SELECT count(*)::int AS total, count(*) FILTER (WHERE status <> 'pending')::int AS answered,
+              count(*) FILTER (WHERE status IN ('submitted', 'evaluated'))::int AS useful
+         FROM assignments WHERE job_id = $1 AND round = $2`,
+      [jobId, round],
+    )) as { total: number; answered: number; useful: number }[];
+    return row ?? { total: 0, answered: 0, useful: 0 };
   }
 
   findByJob(jobId: string): Promise<AssignmentEntity[]> {
@@ -74,16 +81,6 @@ export class AssignmentRepository {
       .getRepository(AssignmentEntity)
       .update({ ...key, nonce, status: "pending" }, { status: "evaluated", evalMetrics, evalExamples });
     return result.affected === 1;
-  }
-
-  /** pending → submitted; false when an update was already accepted. */
-  async claimForUpdate(tx: Transaction, key: AssignmentKey): Promise<boolean> {
-    const claimed = await Transaction.entityManager(tx).update(
-      AssignmentEntity,
-      { ...key, status: "pending" },
-      { status: "submitted", reason: null },
-    );
-    return claimed.affected === 1;
   }
 
   /** Why the trainer's last update was rejected, while it may still send another. */

@@ -4,12 +4,13 @@ import { JobRepository } from "../jobs/job.repository.js";
 import type { ParticipantRepository } from "../jobs/participant.repository.js";
 import type { AssignmentRepository } from "./assignment.repository.js";
 import type { InstructionSender } from "./instruction-sender.js";
+import type { JobLeases } from "./job-leases.js";
 import { RoundRepository } from "./round.repository.js";
 import { RoundDriver } from "./round-driver.js";
 import type { RoundsService } from "./rounds.service.js";
 
 /** A driver whose database answers "no such job" to every read, once `gate` opens; counts the reads. */
-function driverWithGatedDatabase() {
+function driverWithGatedDatabase(held: readonly string[] = ["7", "8"]) {
   let open: () => void = () => {};
   const gate = new Promise<void>((resolve) => {
     open = resolve;
@@ -24,16 +25,18 @@ function driverWithGatedDatabase() {
       },
     }),
   };
+  const nudged: string[] = [];
   const driver = new RoundDriver(
     new JobRepository(db as never),
     new RoundRepository(db as never),
     {} as AssignmentRepository,
     {} as ParticipantRepository,
     { tickSeconds: 1 } as CoordinatorConfig,
-    {} as InstructionSender,
+    { nudge: (jobId: string) => nudged.push(jobId) } as unknown as InstructionSender,
     {} as RoundsService,
+    { holds: (jobId: string) => held.includes(jobId) } as unknown as JobLeases,
   );
-  return { driver, counter, open };
+  return { driver, counter, open, nudged };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -60,5 +63,19 @@ describe("RoundDriver.kick", () => {
     await Promise.all(concurrent);
     // Two sequential advances, then one each for two different jobs (jobs never share a queue).
     expect(counter.reads).toBe(4);
+  });
+});
+
+describe("RoundDriver.kick on a replica that does not drive the job", () => {
+  it("reads nothing and nudges the other replicas instead; a nudge received is not passed on again", async () => {
+    const { driver, counter, open, nudged } = driverWithGatedDatabase(["8"]);
+    open();
+    await driver.kick("7");
+    await driver.kick("7", false);
+    expect(counter.reads).toBe(0);
+    expect(nudged).toEqual(["7"]);
+    await driver.kick("8");
+    expect(counter.reads).toBe(1);
+    expect(nudged).toEqual(["7"]);
   });
 });

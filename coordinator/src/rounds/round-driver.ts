@@ -18,6 +18,7 @@ import { ParticipantRepository } from "../jobs/participant.repository.js";
 import type { AssignmentEntity } from "./assignment.entity.js";
 import { AssignmentRepository } from "./assignment.repository.js";
 import { INSTRUCTION_SENDER, type InstructionSender } from "./instruction-sender.js";
+import { JobLeases, LeaseLostError } from "./job-leases.js";
 import type { RoundEntity } from "./round.entity.js";
 import { RoundRepository } from "./round.repository.js";
 import { RoundsService } from "./rounds.service.js";
@@ -33,8 +34,10 @@ export function sample<T>(items: readonly T[], count: number): T[] {
 }
 
 /**
- * Drives every active job's round state machine from the database: on a timer, and promptly when something
- * happens (an update, a login). Work on one job is serialised; after a restart it simply resumes from the rows.
+ * Drives the round state machine of every active job whose lease this replica holds (`JobLeases`), from the
+ * database: on a timer, and promptly when something happens (an update, a login; on another replica, a nudge
+ * through Redis). Work on one job is serialised; after a restart, or on the replica that takes a job over, it
+ * simply resumes from the rows.
  */
 @Injectable()
 export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
@@ -54,17 +57,24 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     @Inject(INSTRUCTION_SENDER) private readonly sessions: InstructionSender,
     @Inject(RoundsService) private readonly rounds: RoundsService,
+    @Inject(JobLeases) private readonly leases: JobLeases,
     @Optional() @Inject(AttestationRegistryReader) private readonly attested?: AttestationRegistryReader,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.leases.start();
+    // Each tick claims the leases of the active jobs no replica holds (and renews this one's), then advances the
+    // jobs this replica drives.
     const tick = async () => {
       if (this.#stopped) return;
-      const active = await this.jobs.activeIds().catch((error: Error) => {
-        this.#logger.error(`tick failed: ${error.message}`);
-        return [];
-      });
-      await Promise.all(active.map((jobId) => this.kick(jobId)));
+      const held = await this.jobs
+        .activeIds()
+        .then((active) => this.leases.claim(active))
+        .catch((error: Error) => {
+          this.#logger.error(`tick failed: ${error.message}`);
+          return [];
+        });
+      await Promise.all(held.map((jobId) => this.kick(jobId)));
     };
     const schedule = (delay: number) => {
       this.#timer = setTimeout(() => {
@@ -82,14 +92,21 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     clearTimeout(this.#timer);
     await this.#ticking;
     await Promise.all(this.#chains.values());
+    await this.leases.stop();
   }
 
   /**
    * Advances a job as far as it can go now; calls for the same job run one after another. A kick while another
    * advance of the job is already waiting to start joins that one: it starts after this call, so it sees what
-   * prompted the kick (a burst of n updates costs a few advances, not n, each reading every assignment).
+   * prompted the kick (a burst of n updates costs a few advances, not n, each reading every assignment). A job
+   * another replica drives is not advanced here: `forward` nudges that replica instead.
    */
-  kick(jobId: string): Promise<void> {
+  kick(jobId: string, forward = true): Promise<void> {
+    // Another replica drives this job (or none yet): it is told (unless this kick is such a nudge), and advances it.
+    if (!this.leases.holds(jobId)) {
+      if (forward) this.sessions.nudge(jobId);
+      return Promise.resolve();
+    }
     const waiting = this.#waiting.get(jobId);
     if (waiting !== undefined) return waiting;
     const previous = this.#chains.get(jobId) ?? Promise.resolve();
@@ -120,6 +137,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
 
   async #advance(jobId: string): Promise<void> {
     for (;;) {
+      if (!this.leases.holds(jobId)) return;
       const job = await this.jobs.findById(jobId);
       if (job === null) return;
       if (job.status === "completed" || job.status === "failed" || job.status === "cancelled") {
@@ -136,6 +154,8 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
           if (round.kind === "train") await this.rounds.aggregate(job, round);
           else await this.rounds.finishEvaluation(job, round);
         } catch (error) {
+          // Another replica took the job over meanwhile, and may have finished this round: not the job's failure.
+          if (error instanceof LeaseLostError) return;
           await this.rounds.fail(job, `round ${round.round}: ${(error as Error).message}`);
           return;
         }
@@ -151,7 +171,8 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
    * reason. An on-chain job's round 0 waits for its `acceptJob` to be confirmed.
    */
   async #open(job: JobEntity): Promise<boolean> {
-    const blocked = await this.#blocked(job);
+    const online = await this.#onlineParticipants(job);
+    const blocked = await this.#blocked(job, online);
     if (blocked !== undefined) {
       const since = await this.#waitingSince(job);
       const waitedS = (Date.now() - since.getTime()) / 1000;
@@ -164,22 +185,23 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
       }
       return false;
     }
-    const online = await this.#onlineParticipants(job);
     const kind = job.status === "evaluating" ? "evaluate" : "train";
     await this.rounds.setStatusMessage(job, null);
+    let selected = online;
     if (kind === "train") {
       const { fraction, min, max } = job.spec.clients;
-      const count = Math.min(max, online.length, Math.max(min, Math.round(fraction * online.length)));
-      await this.rounds.open(job, kind, sample(online, count));
-    } else {
-      await this.rounds.open(job, kind, online);
+      selected = sample(online, Math.min(max, online.length, Math.max(min, Math.round(fraction * online.length))));
     }
-    await this.#sendAll(job);
+    const { round, assignments } = await this.rounds.open(job, kind, selected);
+    for (const assignment of assignments) this.#send(job, round, assignment);
     return true;
   }
 
-  /** Why the job's next round cannot open now (`fatal`: it never will), or undefined when it can. */
-  async #blocked(job: JobEntity): Promise<{ reason: string; fatal?: boolean } | undefined> {
+  /**
+   * Why the job's next round cannot open now (`fatal`: it never will), or undefined when it can; `online` is who of
+   * its participants is online.
+   */
+  async #blocked(job: JobEntity, online: readonly string[]): Promise<{ reason: string; fatal?: boolean } | undefined> {
     if (job.onChain && job.round === 0 && job.status === "running") {
       const acceptance = await this.rounds.acceptance(job);
       if (acceptance.state === "failed") {
@@ -191,7 +213,6 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
         };
       }
     }
-    const online = await this.#onlineParticipants(job);
     if (job.status === "evaluating") {
       return online.length > 0 ? undefined : { reason: "no admitted trainer is online to evaluate the final model" };
     }
@@ -220,16 +241,16 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Closes a collecting round once every selected trainer answered or the deadline passed with enough answers. */
   async #collect(job: JobEntity, round: RoundEntity): Promise<boolean> {
-    const assignments = await this.assignments.findByRound(job.id, round.round);
-    const answered = assignments.filter((a) => a.status !== "pending").length;
-    const useful = assignments.filter((a) => a.status === "submitted" || a.status === "evaluated").length;
+    // Counted in the database: reading every assignment at each kick cost a statement row per trainer.
+    const { total, answered, useful } = await this.assignments.countRound(job.id, round.round);
     const needed = round.kind === "train" ? job.spec.clients.min : 1;
     const expired = Date.now() >= round.deadline.getTime();
-    if (useful >= needed && (answered === assignments.length || expired)) {
+    if (useful >= needed && (answered === total || expired)) {
       await this.rounds.close(job.id, round.round);
       return true;
     }
-    if (!expired && answered < assignments.length) return false;
+    if (!expired && answered < total) return false;
+    const assignments = await this.assignments.findByRound(job.id, round.round);
     // Not enough answers: replace drop-outs and refusers with admitted trainers not yet asked, and wait longer.
     const asked = new Set(assignments.map((a) => a.trainer));
     const fresh = (await this.#onlineParticipants(job)).filter((trainer) => !asked.has(trainer));
@@ -266,11 +287,9 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
    * refused: its record may still be on its way through the outbox).
    */
   async #onlineParticipants(job: JobEntity): Promise<string[]> {
-    const participants = await this.participants.findByJob(job.id);
-    const online = participants
-      .map((p) => p.trainer)
-      .filter((trainer) => this.sessions.isOnline(trainer))
-      .sort();
+    const participants = (await this.participants.findByJob(job.id)).map((p) => p.trainer);
+    const connected = await this.sessions.onlineAmong(participants);
+    const online = participants.filter((trainer) => connected.has(trainer)).sort();
     const requirement = job.spec.attestation;
     if (requirement?.required !== true) return online;
     const reader = this.attested;

@@ -67,18 +67,6 @@ export class RoundRepository {
     return done.affected === 1;
   }
 
-  /**
-   * The round's status, read with the row held shared until the transaction ends: the round cannot close between
-   * this read and the caller's writes.
-   */
-  async statusForShare(tx: Transaction, jobId: string, round: number): Promise<string | undefined> {
-    const [locked] = (await Transaction.entityManager(tx).query(
-      "SELECT status FROM rounds WHERE job_id = $1 AND round = $2 FOR SHARE",
-      [jobId, round],
-    )) as { status: string }[];
-    return locked?.status;
-  }
-
   /** How many rounds stand in each status, by kind (for the metrics). */
   async countByStatus(): Promise<{ status: string; kind: string; count: number }[]> {
     const rows = await this.db

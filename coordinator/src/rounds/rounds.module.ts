@@ -2,11 +2,15 @@ import { Module } from "@nestjs/common";
 import { JobsModule } from "../jobs/jobs.module.js";
 import { ModelsModule } from "../models/models.module.js";
 import { AssignmentRepository } from "./assignment.repository.js";
+import { JobLeaseRepository } from "./job-lease.repository.js";
+import { JobLeases } from "./job-leases.js";
 import { RoundRepository } from "./round.repository.js";
+import { RoundContexts } from "./round-contexts.js";
 import { RoundDriver } from "./round-driver.js";
 import { RoundsController } from "./rounds.controller.js";
 import { RoundsService } from "./rounds.service.js";
 import { UpdateRepository } from "./update.repository.js";
+import { UpdateBatchWriter } from "./update-batch-writer.js";
 import { UpdateIntake } from "./update-intake.js";
 import { ValidationEvaluators } from "./validation-evaluators.js";
 
@@ -22,8 +26,12 @@ import { ValidationEvaluators } from "./validation-evaluators.js";
     RoundRepository,
     AssignmentRepository,
     UpdateRepository,
+    JobLeaseRepository,
+    JobLeases,
     ValidationEvaluators,
     RoundsService,
+    RoundContexts,
+    UpdateBatchWriter,
     UpdateIntake,
     RoundDriver,
   ],

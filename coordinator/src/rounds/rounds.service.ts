@@ -15,6 +15,7 @@ import {
   type Refusal,
   type TrainInstruction,
   weightsToBytes,
+  weightsView,
 } from "@tributary/protocol";
 import { BlobStore, sha256OfCid } from "../blobs/blob-store.js";
 import { ChainDatasetRepository } from "../chain/chain-dataset.repository.js";
@@ -29,12 +30,16 @@ import { JobRepository } from "../jobs/job.repository.js";
 import { ModelRepository } from "../models/model.repository.js";
 import type { AssignmentEntity } from "./assignment.entity.js";
 import { AssignmentRepository } from "./assignment.repository.js";
+import { JobLeases } from "./job-leases.js";
 import type { RoundEntity } from "./round.entity.js";
 import { RoundRepository } from "./round.repository.js";
 import { trainRoundMetrics, weightedAverage } from "./round-metrics.js";
 import { scoreRound } from "./score-round.js";
 import { UpdateRepository } from "./update.repository.js";
 import { ValidationEvaluators } from "./validation-evaluators.js";
+
+/** Strategies whose aggregation streams the deltas through one accumulator (`aggregateRound`). */
+const FEDAVG_FAMILY = new Set(["fedavg", "fedavgm", "fedadagrad", "fedadam", "fedyogi"]);
 
 const newNonce = () => `0x${randomBytes(32).toString("hex")}` as Bytes32;
 
@@ -62,7 +67,13 @@ export class RoundsService {
     @Inject(ValidationEvaluators) private readonly validation: ValidationEvaluators,
     @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
     @Optional() @Inject(CoordinatorMetrics) private readonly metrics?: CoordinatorMetrics,
+    @Optional() @Inject(JobLeases) private readonly leases?: JobLeases,
   ) {}
+
+  /** Inside a transition's transaction: only the replica holding the job's lease may commit it. */
+  async #fence(tx: Transaction, jobId: string): Promise<void> {
+    await this.leases?.fence(tx, jobId);
+  }
 
   /** A job's rounds with each selected trainer's assignment (404 for an unknown job). */
   async listForJob(jobId: string): Promise<(RoundEntity & { assignments: AssignmentEntity[] })[]> {
@@ -72,57 +83,72 @@ export class RoundsService {
     return rounds.map((round) => ({ ...round, assignments: assignments.filter((a) => a.round === round.round) }));
   }
 
-  /** Opens round `job.round` for the selected trainers, each with a fresh nonce. */
-  async open(job: JobEntity, kind: "train" | "evaluate", trainers: readonly string[]): Promise<void> {
+  /**
+   * Opens round `job.round` for the selected trainers, each with a fresh nonce; returns the round and its assignments
+   * as written (so the caller sends the instructions without reading them back).
+   */
+  async open(
+    job: JobEntity,
+    kind: "train" | "evaluate",
+    trainers: readonly string[],
+  ): Promise<{ round: RoundEntity; assignments: AssignmentEntity[] }> {
     const now = new Date();
-    await this.transactions.run(async (tx) => {
-      await this.rounds.open(tx, {
-        jobId: job.id,
-        round: job.round,
-        status: "collecting",
-        kind,
-        inputModelCid: job.modelCid,
-        outputModelCid: null,
-        deadline: new Date(now.getTime() + job.spec.roundTimeoutS * 1000),
-        metrics: null,
-        startedAt: now,
-        finishedAt: null,
-      });
-      await this.#assign(tx, job, trainers);
+    const round: RoundEntity = {
+      jobId: job.id,
+      round: job.round,
+      status: "collecting",
+      kind,
+      inputModelCid: job.modelCid,
+      outputModelCid: null,
+      deadline: new Date(now.getTime() + job.spec.roundTimeoutS * 1000),
+      metrics: null,
+      startedAt: now,
+      finishedAt: null,
+      updatesRoot: null,
+      scoring: null,
+      extensions: 0,
+    };
+    const assignments = await this.transactions.run(async (tx) => {
+      await this.#fence(tx, job.id);
+      const { updatesRoot: _root, scoring: _scoring, extensions: _extensions, ...row } = round;
+      await this.rounds.open(tx, row);
+      return this.#assign(tx, job, trainers);
     });
     this.#logger.log(`job ${job.id} round ${job.round} (${kind}) opened for ${trainers.length} trainer(s)`);
+    return { round, assignments };
   }
 
   /** Adds trainers to a collecting round (replacing drop-outs) and pushes its deadline out by one timeout. */
   async topUp(job: JobEntity, trainers: readonly string[]): Promise<void> {
     await this.transactions.run(async (tx) => {
+      await this.#fence(tx, job.id);
       if (trainers.length > 0) await this.#assign(tx, job, trainers);
       await this.rounds.extendDeadline(tx, job.id, job.round, new Date(Date.now() + job.spec.roundTimeoutS * 1000));
     });
   }
 
   /** Multi-row INSERTs of `ASSIGN_BATCH` rows: one statement per trainer made opening a round O(n) round trips. */
-  async #assign(tx: Transaction, job: JobEntity, trainers: readonly string[]): Promise<void> {
-    for (let start = 0; start < trainers.length; start += ASSIGN_BATCH) {
-      await this.assignments.insertMany(
-        tx,
-        trainers.slice(start, start + ASSIGN_BATCH).map((trainer) => ({
-          jobId: job.id,
-          round: job.round,
-          trainer,
-          nonce: newNonce(),
-          status: "pending" as const,
-          reason: null,
-          evalMetrics: null,
-          evalExamples: null,
-        })),
-      );
+  async #assign(tx: Transaction, job: JobEntity, trainers: readonly string[]): Promise<AssignmentEntity[]> {
+    const rows = trainers.map((trainer) => ({
+      jobId: job.id,
+      round: job.round,
+      trainer,
+      nonce: newNonce(),
+      status: "pending" as const,
+      reason: null,
+      evalMetrics: null,
+      evalExamples: null,
+    }));
+    for (let start = 0; start < rows.length; start += ASSIGN_BATCH) {
+      await this.assignments.insertMany(tx, rows.slice(start, start + ASSIGN_BATCH));
     }
+    return rows;
   }
 
   /** Freezes the round's answers: nothing more is accepted; unanswered trainers are marked dropped. */
   async close(jobId: string, round: number): Promise<void> {
     await this.transactions.run(async (tx) => {
+      await this.#fence(tx, jobId);
       if (await this.rounds.close(tx, jobId, round)) await this.assignments.dropPending(tx, jobId, round);
     });
   }
@@ -139,10 +165,13 @@ export class RoundsService {
     const blobs = this.blobs;
     // Validation-set scoring revisits every delta, so they are read once and kept; otherwise they stream.
     const kept: Float32Array[] | undefined = job.spec.scoring.method === "examples" ? undefined : [];
-    if (kept !== undefined) for (const update of updates) kept.push(bytesToWeights(await blobs.get(update.cid)));
+    if (kept !== undefined) for (const update of updates) kept.push(bytesToWeights(await blobs.getOwn(update.cid)));
+    // A FedAvg-family accumulator only reads each streamed delta once: it reads the blob's bytes in place. Robust
+    // rules hold every delta at once and get copies they own.
+    const readOnce = FEDAVG_FAMILY.has(job.spec.strategy.name) ? weightsView : bytesToWeights;
     async function* deltas() {
       for (const [index, update] of updates.entries()) {
-        const delta = kept?.[index] ?? bytesToWeights(await blobs.get(update.cid));
+        const delta = kept?.[index] ?? readOnce(await blobs.getOwn(update.cid));
         yield { delta, numExamples: update.numExamples };
       }
     }
@@ -172,6 +201,7 @@ export class RoundsService {
     const metrics = { ...trainRoundMetrics(updates), aggregationMs, scoringMs: scoring.elapsedMs };
     const last = round.round + 1 >= job.spec.rounds;
     await this.transactions.run(async (tx) => {
+      await this.#fence(tx, job.id);
       const done = await this.rounds.finish(tx, job.id, round.round, {
         outputModelCid: model.cid,
         metrics,
@@ -224,6 +254,7 @@ export class RoundsService {
     );
     const payout = job.onChain ? await this.#payout(job) : null;
     await this.transactions.run(async (tx) => {
+      await this.#fence(tx, job.id);
       const done = await this.rounds.finish(tx, job.id, round.round, {
         metrics: { ...metrics, reports: reports.length },
         finishedAt: new Date(),

@@ -1,45 +1,37 @@
-import { createHash } from "node:crypto";
 import { Inject, Injectable, Logger, Optional } from "@nestjs/common";
 import { validateUpdate } from "@tributary/aggregation";
-import {
-  type Address,
-  bytesToWeights,
-  layoutLength,
-  recoverModelUpdateSigner,
-  type SignedModelUpdate,
-  TributaryError,
-  tributaryDomain,
-} from "@tributary/protocol";
+import { type Address, layoutLength, type SignedModelUpdate, TributaryError, weightsView } from "@tributary/protocol";
 import { BlobStore, contentId } from "../blobs/blob-store.js";
 import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
 import { CoordinatorMetrics } from "../common/coordinator-metrics.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
-import { TransactionRunner } from "../database/transaction-runner.repository.js";
-import { JobRepository } from "../jobs/job.repository.js";
-import { ParticipantRepository } from "../jobs/participant.repository.js";
 import { AssignmentRepository } from "./assignment.repository.js";
-import { RoundRepository } from "./round.repository.js";
+import { ModelUpdateSigner } from "./model-update-signer.js";
+import { RoundContexts } from "./round-contexts.js";
 import { UpdateRepository } from "./update.repository.js";
+import { type BatchOutcome, UpdateBatchWriter } from "./update-batch-writer.js";
 import { UpdateRejectedError } from "./update-rejected-error.js";
 
 /**
  * Validates and stores trainers' updates: EIP-712 signature by the logged-in trainer, selected for this round with
  * this nonce, once, for its own dataset; for a job requiring attested trainers, the key attested and unexpired on
- * AttestationRegistry (at the confirmed head) with one of the job's kinds; bytes matching the declared hash, the job's layout, finite and within
- * the norm bound. Only then is the update persisted: the row, atomically with the assignment, then the blob before it commits.
+ * AttestationRegistry (at the confirmed head) with one of the job's kinds; bytes matching the declared hash, the
+ * job's layout, finite and within the norm bound. The checks read the round's context once per round
+ * (`RoundContexts`). Only then is the update persisted: its blob, then its row together with the assignment's
+ * claim in one statement shared with the other updates of the moment (`UpdateBatchWriter`), which checks the round,
+ * the job and the assignment again in the database.
  */
 @Injectable()
 export class UpdateIntake {
   readonly #logger = new Logger("updates");
+  #signers: ModelUpdateSigner | undefined;
 
   constructor(
-    @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
-    @Inject(JobRepository) private readonly jobs: JobRepository,
-    @Inject(RoundRepository) private readonly rounds: RoundRepository,
+    @Inject(RoundContexts) private readonly contexts: RoundContexts,
+    @Inject(UpdateBatchWriter) private readonly batches: UpdateBatchWriter,
     @Inject(AssignmentRepository) private readonly assignments: AssignmentRepository,
     @Inject(UpdateRepository) private readonly updates: UpdateRepository,
-    @Inject(ParticipantRepository) private readonly participants: ParticipantRepository,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
     @Optional() @Inject(AttestationRegistryReader) private readonly attested?: AttestationRegistryReader,
@@ -65,26 +57,24 @@ export class UpdateIntake {
     if (update.trainer !== sender) {
       throw new UpdateRejectedError("trainer-mismatch", `signed for ${update.trainer} but sent by ${sender}`);
     }
-    const domain = tributaryDomain(this.config.chainId, this.config.verifyingContract);
-    const signer = recoverModelUpdateSigner(domain, update);
+    const signer = this.#signer(update);
     if (signer !== update.trainer) throw new UpdateRejectedError("bad-signature", `the signature is by ${signer}`);
 
-    const key = { jobId: update.jobId, round: update.round, trainer: update.trainer };
-    const [job, round, assignment, participant] = await Promise.all([
-      this.jobs.findById(update.jobId),
-      this.rounds.findOne(update.jobId, update.round),
-      this.assignments.find(key),
-      this.participants.find(update.jobId, update.trainer),
-    ]);
+    const { job, round, assignments, participants } = await this.contexts.get(
+      update.jobId,
+      update.round,
+      update.trainer,
+    );
+    const assignment = assignments.get(update.trainer);
+    const participant = participants.get(update.trainer);
     if (job === null || job.status !== "running") {
       throw new UpdateRejectedError("job-not-running", `job ${update.jobId} is ${job?.status ?? "unknown"}`);
     }
-    if (assignment === null || participant === null) {
+    if (assignment === undefined || participant === undefined) {
       throw new UpdateRejectedError("not-selected", `not selected for round ${update.round}`);
     }
     if (assignment.nonce !== update.nonce)
       throw new UpdateRejectedError("nonce-mismatch", "the nonce is not this round's");
-    if (assignment.status === "submitted") throw new UpdateRejectedError("duplicate", "an update was already accepted");
     if (round === null || round.status !== "collecting" || round.kind !== "train") {
       throw new UpdateRejectedError("round-closed", `round ${update.round} no longer takes updates`);
     }
@@ -108,11 +98,13 @@ export class UpdateIntake {
         `numExamples ${update.numExamples} exceeds the ${creditable} examples dataset ${update.datasetId} can have trained on (its committed record count is ${participant.recordCount ?? "unknown: rejoin with its manifest"})`,
       );
     }
-    const hash = `0x${createHash("sha256").update(bytes).digest("hex")}`;
-    if (hash !== update.updateHash) throw new UpdateRejectedError("hash-mismatch", `the bytes hash to ${hash}`);
+    // One SHA-256 of the bytes: it is both the header's updateHash and the blob's CID.
+    const id = contentId(bytes);
+    if (id.sha256 !== update.updateHash)
+      throw new UpdateRejectedError("hash-mismatch", `the bytes hash to ${id.sha256}`);
     const length = layoutLength(job.layout);
     try {
-      validateUpdate(bytesToWeights(bytes), {
+      validateUpdate(weightsView(bytes), {
         length,
         ...(job.spec.maxUpdateNorm === undefined ? {} : { maxNorm: job.spec.maxUpdateNorm }),
       });
@@ -123,20 +115,19 @@ export class UpdateIntake {
       throw error;
     }
 
-    const { cid } = contentId(bytes);
-    await this.transactions.run(async (tx) => {
-      // Holding the round row shared means the round cannot close between this check and the insert.
-      const status = await this.rounds.statusForShare(tx, update.jobId, update.round);
-      if (status !== "collecting") throw new UpdateRejectedError("round-closed", "the round closed meanwhile");
-      if (!(await this.assignments.claimForUpdate(tx, key))) {
-        throw new UpdateRejectedError("duplicate", "an update was already accepted");
-      }
-      await this.updates.add(tx, {
-        ...key,
+    // The bytes are stored first, then the row with every other update of this moment in one statement. A refused
+    // or failed row takes back the blob this call created, unless an accepted update holds the same bytes.
+    const created = await this.blobs.putHashed(bytes, id);
+    let outcome: BatchOutcome;
+    try {
+      outcome = await this.batches.write({
+        jobId: update.jobId,
+        round: update.round,
+        trainer: update.trainer,
         datasetId: update.datasetId,
         numExamples: update.numExamples,
         updateHash: update.updateHash,
-        cid,
+        cid: id.cid,
         metrics: update.metrics,
         epsilonSpent: update.epsilonSpent,
         delta: update.delta,
@@ -144,10 +135,27 @@ export class UpdateIntake {
         signature: update.signature,
         receivedAt: new Date(),
       });
-      // The bytes are stored only once the row is in, inside its transaction: a refused or failed insert leaves
-      // no orphan blob, and a failed write rolls the row back.
-      await this.blobs.put(bytes);
-    });
+    } catch (error) {
+      await this.#takeBack(created, id.cid);
+      throw error;
+    }
+    if (outcome === "accepted") return;
+    await this.#takeBack(created, id.cid);
+    if (outcome === "duplicate") throw new UpdateRejectedError("duplicate", "an update was already accepted");
+    // The database found the round closed or the job stopped: the kept context was stale.
+    this.contexts.forget(update.jobId, update.round);
+    throw new UpdateRejectedError("round-closed", "the round closed meanwhile");
+  }
+
+  /** Removes a blob this call created for an update that did not go in (unless another update holds it). */
+  async #takeBack(created: boolean, cid: string): Promise<void> {
+    if (created && !(await this.updates.referencesCid(cid))) await this.blobs.delete(cid);
+  }
+
+  /** Who signed the update's EIP-712 header (libsecp256k1, as protocol's recovery answers). */
+  #signer(update: SignedModelUpdate): Address {
+    this.#signers ??= new ModelUpdateSigner(this.config.chainId, this.config.verifyingContract);
+    return this.#signers.signer(update);
   }
 
   async #noteRejection(update: SignedModelUpdate, reason: string): Promise<void> {

@@ -9,8 +9,67 @@ import { UpdateEntity } from "./update.entity.js";
 export class UpdateRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async add(tx: Transaction, update: Omit<UpdateEntity, "score" | "rejected">): Promise<void> {
-    await Transaction.entityManager(tx).insert(UpdateEntity, update);
+  /**
+   * Stores a batch of one round's updates in ONE statement, atomically: each row goes in only if, at that moment,
+   * the job runs, the round collects (its row held shared until the statement ends, so it cannot close in between)
+   * and the trainer's assignment is pending with the update's nonce, which it marks submitted. Returns whether the
+   * round was open and which trainers' updates went in; any other was already in (or its assignment is no longer
+   * pending).
+   */
+  async acceptBatch(
+    jobId: string,
+    round: number,
+    updates: readonly Omit<UpdateEntity, "jobId" | "round" | "score" | "rejected">[],
+  ): Promise<{ open: boolean; accepted: Set<string> }> {
+    const column = <K extends keyof (typeof updates)[number]>(key: K) => updates.map((update) => update[key]);
+    const rows: { open: number; accepted: string[] | null }[] = await this.db.query(
+      `WITH open AS (
+         SELECT 1 FROM rounds JOIN jobs ON jobs.id = rounds.job_id
+          WHERE rounds.job_id = $1 AND rounds.round = $2 AND rounds.status = 'collecting' AND rounds.kind = 'train'
+            AND jobs.status = 'running'
+            FOR SHARE OF rounds
+       ), batch AS (
+         SELECT * FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::jsonb[],
+                              $9::double precision[], $10::double precision[], $11::text[], $12::text[], $13::timestamptz[])
+           AS u (trainer, dataset_id, num_examples, update_hash, cid, metrics, epsilon_spent, delta, nonce, signature,
+                 received_at)
+       ), claimed AS (
+         UPDATE assignments SET status = 'submitted', reason = NULL FROM batch
+          WHERE assignments.job_id = $1 AND assignments.round = $2 AND assignments.trainer = batch.trainer
+            AND assignments.nonce = batch.nonce AND assignments.status = 'pending' AND EXISTS (SELECT 1 FROM open)
+          RETURNING assignments.trainer
+       ), inserted AS (
+         INSERT INTO updates (job_id, round, trainer, dataset_id, num_examples, update_hash, cid, metrics,
+                              epsilon_spent, delta, nonce, signature, received_at)
+         SELECT $1, $2, batch.trainer, batch.dataset_id, batch.num_examples, batch.update_hash, batch.cid,
+                batch.metrics, batch.epsilon_spent, batch.delta, batch.nonce, batch.signature, batch.received_at
+           FROM batch JOIN claimed ON claimed.trainer = batch.trainer
+         RETURNING trainer
+       )
+       SELECT (SELECT count(*) FROM open)::int AS open, (SELECT array_agg(trainer) FROM inserted) AS accepted`,
+      [
+        jobId,
+        round,
+        column("trainer"),
+        column("datasetId"),
+        column("numExamples"),
+        column("updateHash"),
+        column("cid"),
+        updates.map((update) => JSON.stringify(update.metrics)),
+        column("epsilonSpent"),
+        column("delta"),
+        column("nonce"),
+        column("signature"),
+        column("receivedAt"),
+      ],
+    );
+    const [row] = rows;
+    return { open: (row?.open ?? 0) > 0, accepted: new Set(row?.accepted ?? []) };
+  }
+
+  /** Whether any update (of any job) is stored under `cid`. */
+  referencesCid(cid: string): Promise<boolean> {
+    return this.db.getRepository(UpdateEntity).existsBy({ cid });
   }
 
   /** A round's updates by trainer. */

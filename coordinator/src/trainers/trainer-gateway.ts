@@ -9,6 +9,7 @@ import {
   type OnApplicationShutdown,
 } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
+import { createAdapter } from "@socket.io/redis-adapter";
 import { withLogContext } from "@tributary/observability";
 import {
   type Ack,
@@ -35,10 +36,12 @@ import { Server, type Socket } from "socket.io";
 import { AuthService } from "../auth/auth.service.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
+import { RedisConnection } from "../database/redis-connection.js";
 import { RoundDriver } from "../rounds/round-driver.js";
 import { RoundsService } from "../rounds/rounds.service.js";
 import { UpdateIntake } from "../rounds/update-intake.js";
-import { TrainerSessions } from "./trainer-sessions.js";
+import { TrainerPresence } from "./trainer-presence.js";
+import { NUDGE_EVENT, TrainerSessions } from "./trainer-sessions.js";
 import { TrainersService } from "./trainers.service.js";
 
 type AckFn = (response: Ack) => void;
@@ -75,9 +78,11 @@ export class TrainerGateway implements OnApplicationBootstrap, BeforeApplication
     @Inject(RoundsService) private readonly rounds: RoundsService,
     @Inject(RoundDriver) private readonly driver: RoundDriver,
     @Inject(AuthService) private readonly auth: AuthService,
+    @Inject(RedisConnection) private readonly redis: RedisConnection,
+    @Inject(TrainerPresence) private readonly presence: TrainerPresence,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const io = new Server(this.adapterHost.httpAdapter.getHttpServer(), {
       // Only signed-in peers get this far: allowRequest verifies the sign-in before a WebSocket is opened or any
       // message read, so an unauthenticated peer is read no more than its request's head (`maxHandshakeBytes`).
@@ -119,7 +124,16 @@ export class TrainerGateway implements OnApplicationBootstrap, BeforeApplication
       next();
     });
     io.on("connection", (socket) => this.#onConnection(socket));
+    // Scaled out: events for trainers connected to other replicas, and nudges between replicas, go through Redis.
+    if (this.redis.client !== undefined) {
+      io.adapter(createAdapter(this.redis.client, this.redis.subscriber(), { key: `${this.redis.prefix}socket.io` }));
+      io.on(NUDGE_EVENT, (jobId: unknown) => {
+        if (typeof jobId === "string") void this.driver.kick(jobId, false);
+      });
+    }
+    this.sessions.attach(io);
     this.#io = io;
+    await this.presence.start();
   }
 
   /**
@@ -149,7 +163,7 @@ export class TrainerGateway implements OnApplicationBootstrap, BeforeApplication
       throw new TributaryError("TOO_MANY_CONNECTIONS", `${ip} already has ${this.config.maxSocketsPerIp} connections`);
     }
     const auth = parseSignInHeader(request.headers[SIGN_IN_HEADER]);
-    const { address } = this.auth.verify(auth.message, auth.signature, this.config.chain?.trainingJobs);
+    const { address } = await this.auth.verify(auth.message, auth.signature, this.config.chain?.trainingJobs);
     if ((this.#perAddress.get(address) ?? 0) >= this.config.maxSocketsPerAddress) {
       throw new TributaryError(
         "TOO_MANY_CONNECTIONS",

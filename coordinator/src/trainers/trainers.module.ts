@@ -8,6 +8,7 @@ import { INSTRUCTION_SENDER } from "../rounds/instruction-sender.js";
 import { RoundsModule } from "../rounds/rounds.module.js";
 import { TrainerRepository } from "./trainer.repository.js";
 import { TrainerGateway } from "./trainer-gateway.js";
+import { TrainerPresence } from "./trainer-presence.js";
 import { TrainerSessions } from "./trainer-sessions.js";
 import { TrainersController } from "./trainers.controller.js";
 import { TrainersService } from "./trainers.service.js";
@@ -23,6 +24,7 @@ import { TrainersService } from "./trainers.service.js";
   controllers: [TrainersController],
   providers: [
     TrainerRepository,
+    TrainerPresence,
     TrainerSessions,
     TrainersService,
     TrainerGateway,

@@ -207,6 +207,7 @@ export class TrainersService {
   /** Every trainer that has logged in, and whether it is online now. */
   async list(): Promise<(TrainerEntity & { online: boolean })[]> {
     const trainers = await this.trainers.list();
-    return trainers.map((trainer) => ({ ...trainer, online: this.sessions.isOnline(trainer.address) }));
+    const online = await this.sessions.onlineAmong(trainers.map((trainer) => trainer.address));
+    return trainers.map((trainer) => ({ ...trainer, online: online.has(trainer.address) }));
   }
 }

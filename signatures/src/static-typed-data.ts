@@ -8,9 +8,10 @@ function keccak256(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * EIP-712 digests of one struct type whose fields are all 32-byte static words (`uint256`, `bytes32`), fast: the
- * domain separator and type hash are computed once with ethers, and each digest is two keccak256 calls over fixed
- * buffers. `digest(words)` equals ethers' `TypedDataEncoder.hash(domain, types, value)` for the same values.
+ * EIP-712 digests of one struct type whose fields are all static words (`uintN`, `bytes32`, `address`, `bool`, each
+ * encoded as one 32-byte word), fast: the domain separator and type hash are computed once with ethers, and each
+ * digest is two keccak256 calls over fixed buffers. `digest(words)` equals ethers' `TypedDataEncoder.hash(domain,
+ * types, value)` for the same values (`uintWord`, `addressWord`).
  */
 export class StaticTypedData {
   readonly #prefix = new Uint8Array(66);
@@ -24,7 +25,9 @@ export class StaticTypedData {
       throw new Error("StaticTypedData takes exactly one struct type");
     }
     for (const field of fields) {
-      if (!/^(uint256|bytes32)$/.test(field.type)) throw new Error(`field ${field.name} is not a 32-byte static word`);
+      if (!/^(uint\d*|bytes32|address|bool)$/.test(field.type)) {
+        throw new Error(`field ${field.name} is not a 32-byte static word`);
+      }
     }
     this.fields = fields.map((field) => field.name);
     this.#prefix.set([0x19, 0x01]);
@@ -52,6 +55,18 @@ export function uintWord(value: bigint): Uint8Array {
     rest >>= 8n;
   }
   return word;
+}
+
+/** An address (0x + 40 hex) as its 32-byte word: left-padded with zeros. */
+export function addressWord(address: string): Uint8Array {
+  const word = new Uint8Array(32);
+  word.set(getBytes(address), 12);
+  return word;
+}
+
+/** A 0x-hex 32-byte value as its word. */
+export function bytes32Word(value: string): Uint8Array {
+  return getBytes(value);
 }
 
 const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));

@@ -1,0 +1,73 @@
+import {
+  type Address,
+  MODEL_UPDATE_TYPES,
+  type ModelUpdateHeader,
+  modelUpdateMessage,
+  recoverModelUpdateSigner,
+  type SignedModelUpdate,
+  signatureProblem,
+  tributaryDomain,
+} from "@tributary/protocol";
+import { recoverAddress, StaticTypedData, uintWord } from "@tributary/signatures";
+import type { TypedDataDomain } from "ethers";
+
+/** A 0x-hex value of at most 32 bytes (an address, a bytes32) as its left-padded 32-byte word. */
+function word(hex: string): Uint8Array {
+  const bytes = Buffer.from(hex.slice(2), "hex");
+  if (bytes.length === 32) return bytes;
+  const padded = new Uint8Array(32);
+  padded.set(bytes, 32 - bytes.length);
+  return padded;
+}
+
+const UINT32 = 2n ** 32n;
+const UINT64 = 2n ** 64n;
+const UINT256 = 2n ** 256n;
+
+/**
+ * Who signed a `ModelUpdate`, as protocol's `recoverModelUpdateSigner` answers, several times faster: the EIP-712
+ * digest from precomputed domain and type hashes (`StaticTypedData`, two keccak256 calls) and the recovery by
+ * libsecp256k1 (native where its addon loads). A signature protocol would refuse (not canonical: high s, v not
+ * 27/28, r or s out of range), a value out of its field's range, or a point libsecp256k1 cannot recover goes the
+ * protocol's own way, which throws the same `InvalidSignatureError` it always did.
+ */
+export class ModelUpdateSigner {
+  readonly #domain: TypedDataDomain;
+  readonly #typed: StaticTypedData;
+
+  constructor(chainId: number | bigint, verifyingContract: Address) {
+    this.#domain = tributaryDomain(chainId, verifyingContract);
+    this.#typed = new StaticTypedData(this.#domain, MODEL_UPDATE_TYPES);
+  }
+
+  signer(update: SignedModelUpdate): Address {
+    if (signatureProblem(update.signature) !== undefined) return recoverModelUpdateSigner(this.#domain, update);
+    const { signature, ...header } = update;
+    const digest = this.digest(header);
+    if (digest === undefined) return recoverModelUpdateSigner(this.#domain, update);
+    const address = recoverAddress(digest, Buffer.from(signature.slice(2), "hex"));
+    return (address as Address | undefined) ?? recoverModelUpdateSigner(this.#domain, update);
+  }
+
+  /** The header's EIP-712 digest (what its trainer signs); undefined when a value is out of its field's range. */
+  digest(header: ModelUpdateHeader): Uint8Array | undefined {
+    const message = modelUpdateMessage(header);
+    const inRange =
+      BigInt(message.round) < UINT32 &&
+      message.numExamples < UINT64 &&
+      [message.jobId, message.datasetId, message.epsilonSpent, message.delta].every((value) => value < UINT256);
+    if (!inRange) return undefined;
+    return this.#typed.digest([
+      uintWord(message.jobId),
+      uintWord(BigInt(message.round)),
+      word(message.trainer),
+      uintWord(message.datasetId),
+      uintWord(message.numExamples),
+      word(message.updateHash),
+      word(message.metricsHash),
+      uintWord(message.epsilonSpent),
+      uintWord(message.delta),
+      word(message.nonce),
+    ]);
+  }
+}
