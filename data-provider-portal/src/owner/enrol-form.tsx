@@ -82,19 +82,21 @@ export function EnrolForm({ onEnrolled }: { onEnrolled(): void }) {
   const metadataURI =
     dataset === undefined ? "" : fields.metadataUri.trim() || `ipfs://${manifestCid(dataset.manifest)}`;
   const field = (name: keyof typeof fields, label: string, hint: string) => (
-    <label>
-      {label}
-      <input
-        name={name}
-        value={fields[name]}
-        inputMode={name === "metadataUri" ? "url" : "decimal"}
-        aria-describedby={`${id}-${name}`}
-        onChange={(event) => setFields({ ...fields, [name]: event.target.value })}
-      />
+    <div className="field">
+      <label>
+        {label}
+        <input
+          name={name}
+          value={fields[name]}
+          inputMode={name === "metadataUri" ? "url" : "decimal"}
+          aria-describedby={`${id}-${name}`}
+          onChange={(event) => setFields({ ...fields, [name]: event.target.value })}
+        />
+      </label>
       <span className="hint" id={`${id}-${name}`}>
         {hint}
       </span>
-    </label>
+    </div>
   );
   const enrol = () => {
     if (signer === undefined || dataset === undefined || terms.ok === undefined) return;
