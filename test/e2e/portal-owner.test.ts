@@ -66,6 +66,13 @@ describe("the data owner's page in Chromium", () => {
       /^120 idx records of shape \[28, 28\], 10 classes, from train-images-idx3-ubyte\.gz and train-labels-idx1-ubyte\.gz \(not part of it: t10k-images-idx3-ubyte\.gz, t10k-labels-idx1-ubyte\.gz, NOTES\.txt\)/,
     );
 
+    // The same folder picked as a folder (its files under "digits/", a subfolder's files left out): the same commitment.
+    await mkdir(path.join(world.workDir, "digits", "old"), { recursive: true });
+    await writeFile(path.join(world.workDir, "digits", "old", "train.csv"), "a,label\n1,0\n");
+    await page.getByLabel("Or a dataset folder").setInputFiles(path.join(world.workDir, "digits"));
+    await page.getByTestId("enrol-manifest").filter({ hasText: "digits/old/train.csv" }).waitFor({ timeout: 30_000 });
+    expect(await shown.textContent()).toBe(browserCommitment);
+
     // The manifest offered for saving hashes to the commitment, and lists each file with its own SHA-256.
     const [download] = await Promise.all([
       page.waitForEvent("download"),
