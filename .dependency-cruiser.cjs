@@ -134,6 +134,14 @@ module.exports = {
       },
     },
     {
+      name: "protocol-is-browser-safe",
+      severity: "error",
+      comment:
+        "protocol runs in a browser (the portal reads datasets with its readers): no Node built-ins outside its tests.",
+      from: { path: "^protocol/src/", pathNot: "\\.test\\.ts$" },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
       name: "auditor-core-is-browser-safe",
       severity: "error",
       comment: "The auditor library runs in a browser: no Node built-ins outside its tests and test support.",

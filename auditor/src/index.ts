@@ -2,6 +2,12 @@ export { sha256OfCid } from "./cid-digest.js";
 export { type ClaimPayoutOptions, claimPayout } from "./claim-payout.js";
 export { connectRpc } from "./connect-rpc.js";
 export {
+  type ContributorShare,
+  type ContributorShareOptions,
+  claimContributorRevenue,
+  contributorShare,
+} from "./contributor-revenue.js";
+export {
   coordinatorBlobFetcher,
   coordinatorErrorMessage,
   fetchLedger,
@@ -15,6 +21,8 @@ export {
   CoordinatorHttpError,
   CoordinatorUnreachableError,
   RecomputeInputError,
+  type RevenueClaimRefusal,
+  RevenueClaimRefusedError,
   RpcUnreachableError,
   TrainingJobsNotFoundError,
 } from "./ledger-errors.js";

@@ -79,3 +79,22 @@ export class RecomputeInputError extends TributaryError {
     super("RECOMPUTE_INPUT", message, { details, cause });
   }
 }
+
+/** Why a contributor's share of a model's licence revenue was not claimed. */
+export type RevenueClaimRefusal =
+  | "unknown-model"
+  | "no-job"
+  | "no-payout"
+  | "invalid-proof"
+  | "nothing-to-claim"
+  | "reverted";
+
+/** `contributorShare` or `claimContributorRevenue` refused, or ModelRegistry reverted the claim with a known error. */
+export class RevenueClaimRefusedError extends TributaryError {
+  readonly reason: RevenueClaimRefusal;
+
+  constructor(reason: RevenueClaimRefusal, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super(`REVENUE_${reason.toUpperCase().replaceAll("-", "_")}`, message, { details: { reason, ...details }, cause });
+    this.reason = reason;
+  }
+}

@@ -1,5 +1,12 @@
 export { ChannelPayer, type ChannelPayerState, type ChannelSpending } from "./channel-payer.js";
 export {
+  type ChannelPayerStateWire,
+  ChannelPayerStateWireSchema,
+  payerStateFromWire,
+  payerStateToWire,
+  resumedPayerState,
+} from "./channel-payer-state.js";
+export {
   InferenceClient,
   type PersistPayers,
   type Prediction,

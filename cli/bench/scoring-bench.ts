@@ -24,11 +24,10 @@ import {
   initTrainingBackend,
   setFlatWeights,
 } from "@tributary/model-runtime";
-import { decodeValidationSet, encodeValidationSet, MLP_784_200_200_10 } from "@tributary/protocol";
+import { decodeValidationSet, encodeValidationSet, labelHistogram, MLP_784_200_200_10 } from "@tributary/protocol";
 import {
   type Dataset,
   FASHION_MNIST_DIR,
-  labelHistogram,
   loadMnistIdx,
   type MnistSplit,
   mnistIdxFiles,

@@ -69,7 +69,8 @@ function Welcome() {
       <h2 id="welcome-heading">Who are you today?</h2>
       <ul className="roles">
         <li>
-          <a href="#/owner">Data owner</a>: your datasets, the privacy budget they spent, what they earned, and claims.
+          <a href="#/owner">Data owner</a>: enrol a dataset from your files, see the privacy budget it spent, what it
+          earned from jobs and model sales, and claim it.
         </li>
         <li>
           <a href="#/researcher">Researcher</a>: watch your jobs train, round by round, with their anchors on chain.

@@ -54,6 +54,25 @@ export {
   manifestCommitment,
 } from "./dataset-manifest.js";
 export {
+  type ChoiceHints,
+  chooseDatasetFiles,
+  DatasetChoiceError,
+  type DatasetFileChoice,
+  type DatasetFileFormat,
+  datasetFormatOf,
+} from "./datasets/dataset-file-choice.js";
+export {
+  type DatasetFileBytes,
+  type DatasetFiles,
+  labelHistogram,
+  type ReadDataset,
+  readDatasetFiles,
+} from "./datasets/dataset-files.js";
+export { DatasetFormatError } from "./datasets/dataset-format-error.js";
+export { DeltaSchema, EpsilonSchema, PriceSchema } from "./datasets/dataset-terms.js";
+export { IDX_TYPES, type IdxArray, type IdxTypeCode, isGzip, maybeGunzip, parseIdx } from "./datasets/idx-format.js";
+export type { ParsedRecords } from "./datasets/parsed-records.js";
+export {
   EIP712_NAME,
   EIP712_VERSION,
   MODEL_UPDATE_TYPES,

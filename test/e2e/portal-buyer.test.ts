@@ -129,7 +129,7 @@ afterAll(async () => {
 });
 
 describe("the model buyer's page in Chromium", () => {
-  it("buys a licence, opens a channel, pays two predictions of a picked digit: receipts check, spend = price × requests", async () => {
+  it("buys a licence, opens a channel, pays two predictions of a picked digit: receipts check, spend = price × requests; after a reload pays the third on the same channel", async () => {
     const { contracts } = chain.system.deployment;
     const rpc = chain.provider();
     const token = connectTributaryToken(contracts.TributaryToken, rpc);
@@ -195,6 +195,27 @@ describe("the model buyer's page in Chromium", () => {
     expect(held?.served).toBe(PRICE_PER_REQUEST * 2n);
     expect(held?.redeemable).toBe(PRICE_PER_REQUEST * 2n);
     await screenshot(page, "buyer-prediction");
+
+    // A reload mid-session: the channel and its last voucher are kept in this browser, so the page goes on paying on
+    // the same channel with the next cumulative amount (a page that forgot would sign 0.01 again: the provider, which
+    // served 0.02, would refuse it) and opens no other channel.
+    await page.reload();
+    await connectDevAccount(page, "model buyer", false);
+    await page.getByRole("button", { name: `Open model ${model.modelId}` }).click();
+    await page
+      .getByTestId("channel-open")
+      .filter({ hasText: `Channel ${channelId} is open` })
+      .waitFor({ timeout: 30_000 });
+    await page.getByTestId("spend-requests").filter({ hasText: "2" }).waitFor({ timeout: 30_000 });
+    await page.getByLabel("Or pick a sample digit").selectOption("3");
+    await page.getByRole("button", { name: /^Predict/ }).click();
+    await page.getByTestId("spend-requests").filter({ hasText: "3" }).waitFor({ timeout: 30_000 });
+    expect(await channels.channelCount()).toBe(channelId);
+    const resumed = service.store.accounts.get(String(channelId));
+    expect(resumed?.served).toBe(PRICE_PER_REQUEST * 3n);
+    expect(resumed?.redeemable).toBe(PRICE_PER_REQUEST * 3n);
+    expect(await page.getByTestId("spend-signed").textContent()).toBe(`${formatEther(PRICE_PER_REQUEST * 3n)} TRIB`);
+    await screenshot(page, "buyer-after-reload");
     rpc.destroy();
     await page.close();
   });

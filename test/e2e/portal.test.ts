@@ -1,73 +1,24 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { LocalChain } from "@tributary/contracts/local-chain";
 import { connectTrainingJobs, connectTributaryToken } from "@tributary/contracts/typed";
-import type { Coordinator } from "@tributary/coordinator";
 import { formatEther, type Wallet } from "ethers";
-import type { Browser } from "playwright-core";
 import { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DATABASES } from "../../coordinator/test-support/databases.js";
-import {
-  connectTrainers,
-  createOnChainJob,
-  evaluate,
-  intentsSettled,
-  startChainCoordinator,
-  trainRound,
-} from "../../coordinator/test-support/on-chain-job.js";
-import { connectDevAccount, ensurePortalBuilt, launchChromium, screenshot } from "./helpers/portal-browser.js";
+import { connectDevAccount, screenshot } from "./helpers/portal-browser.js";
+import { type PortalJobWorld, startPortalJobWorld } from "./helpers/portal-job-world.js";
 
-/** Hardhat's first account (published development key): LocalChain's deployer, the researcher of its jobs. */
-const RESEARCHER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-
-let chain: LocalChain;
-let coordinator: Coordinator;
-let browser: Browser;
+let world: PortalJobWorld;
+let chain: PortalJobWorld["chain"];
+let coordinator: PortalJobWorld["coordinator"];
+let browser: PortalJobWorld["browser"];
 let owners: Wallet[];
 let jobId: string;
-let workDir: string;
 
-/**
- * A real coordinator on a local chain serving the built portal, and one on-chain job of 2 rounds played to its
- * payouts by three scripted data owners; the development wallet lists the researcher and the owners.
- */
 beforeAll(async () => {
-  const dist = await ensurePortalBuilt();
-  workDir = await mkdtemp(path.join(tmpdir(), "tributary-portal-"));
-  chain = await LocalChain.start();
-  const db = await (DATABASES[0] as (typeof DATABASES)[number]).setup();
-  const sender = await chain.fundedWallet();
-  const devWalletFile = path.join(workDir, "dev-wallet.json");
-  coordinator = await startChainCoordinator(chain, db, sender, {}, { portal: { dir: dist, devWalletFile } });
-  const job = await createOnChainJob(chain, coordinator, sender, 2);
-  owners = job.owners;
-  jobId = job.jobId;
-  await writeFile(
-    devWalletFile,
-    JSON.stringify({
-      rpcUrl: chain.url,
-      accounts: [
-        { label: "researcher", role: "researcher", privateKey: RESEARCHER_KEY },
-        ...owners.map((owner, i) => ({ label: `owner ${i + 1}`, role: "owner", privateKey: owner.privateKey })),
-      ],
-    }),
-  );
-  const trainers = await connectTrainers(coordinator, owners, job.datasets, job.jobId);
-  await trainRound(trainers, 1);
-  await trainRound(trainers, 10);
-  await evaluate(trainers, 1);
-  await intentsSettled(coordinator, 4);
-  for (const trainer of trainers) trainer.close();
-  browser = await launchChromium();
+  world = await startPortalJobWorld("portal");
+  ({ chain, coordinator, browser, owners, jobId } = world);
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await coordinator?.close();
-  await chain?.stop();
-  await rm(workDir, { recursive: true, force: true });
+  await world?.close();
 });
 
 const portal = (role: string) => `${coordinator.url}/portal/#/${role}`;

@@ -1,10 +1,5 @@
-import { createHash } from "node:crypto";
 import { type DatasetManifest, manifestCommitment } from "@tributary/protocol";
 import { DatasetCommitmentMismatchError } from "./errors.js";
-
-export function sha256Hex(bytes: Uint8Array | string): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
 
 /**
  * Throws `DatasetCommitmentMismatchError` unless the manifest of the files on disk hashes to the commitment the

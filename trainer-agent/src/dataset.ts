@@ -7,16 +7,6 @@ import { featureSize, type LabelledExamples } from "@tributary/model-runtime";
  */
 export type Dataset = LabelledExamples;
 
-/** Records per class, `numClasses` entries. */
-export function labelHistogram(labels: ArrayLike<number>, numClasses: number): number[] {
-  const histogram = new Array<number>(numClasses).fill(0);
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i] as number;
-    histogram[label] = (histogram[label] ?? 0) + 1;
-  }
-  return histogram;
-}
-
 /** The records at `indices`, in that order, as a new dataset (copies the data). */
 export function subsetDataset(dataset: Dataset, indices: ArrayLike<number>): Dataset {
   const size = featureSize(dataset);

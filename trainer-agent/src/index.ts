@@ -39,11 +39,11 @@ export { PrivacyLedgerFile, PrivacyLedgerLockedError } from "./agent/privacy-led
 export { DatasetNotEnrolledAsError, TrainerAgent } from "./agent/trainer-agent.js";
 export type { AgentEvent, TrainerAgentOptions, UpdateTransform } from "./agent/trainer-agent-options.js";
 export { type LedgerReading, TrainerMetrics } from "./agent/trainer-metrics.js";
-export { type Dataset, labelHistogram, subsetDataset } from "./dataset.js";
-export { sha256Hex, verifyDatasetCommitment } from "./dataset-manifest.js";
-export { DatasetCommitmentMismatchError, DatasetFormatError, TrainingConfigError } from "./errors.js";
+export { type Dataset, subsetDataset } from "./dataset.js";
+export { verifyDatasetCommitment } from "./dataset-manifest.js";
+export { DatasetCommitmentMismatchError, TrainingConfigError } from "./errors.js";
 export { averageMicrobatchGradients, type GradientTransform, type MicrobatchGradients } from "./gradient-transform.js";
-export { encodeIdx, IDX_TYPES, type IdxArray, type IdxTypeCode, maybeGunzip, parseIdx } from "./idx-format.js";
+export { encodeIdx } from "./idx-format.js";
 export { type DatasetSource, type LoadedDataset, loadDataset, loadEnrolledDataset } from "./load-dataset.js";
 export { FASHION_MNIST_DIR, loadMnistIdx, loadMnistPackage, type MnistSplit, mnistIdxFiles } from "./load-mnist.js";
 export { type DirichletOptions, type Partition, partitionDirichlet, partitionIid } from "./partition-dataset.js";

@@ -3,9 +3,10 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import { DatasetFormatError } from "@tributary/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { idxBytes, type MnistIdxFiles, mnistPackageDigits, writeMnistIdx } from "../test-support/mnist-package.js";
-import { DatasetCommitmentMismatchError, DatasetFormatError } from "./errors.js";
+import { DatasetCommitmentMismatchError } from "./errors.js";
 import { loadDataset, loadEnrolledDataset } from "./load-dataset.js";
 
 const TRAIN = 600;

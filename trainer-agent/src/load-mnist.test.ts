@@ -3,9 +3,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
+import { DatasetFormatError } from "@tributary/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { idxBytes } from "../test-support/mnist-package.js";
-import { DatasetFormatError } from "./errors.js";
 import { loadMnistIdx, loadMnistPackage, mnistIdxFiles } from "./load-mnist.js";
 
 let dir: string;

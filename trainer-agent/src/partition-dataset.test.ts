@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { labelHistogram } from "@tributary/protocol";
 import { describe, expect, it } from "vitest";
 import { mnistPackageDigits } from "../test-support/mnist-package.js";
-import { type Dataset, labelHistogram } from "./dataset.js";
+import type { Dataset } from "./dataset.js";
 import { TrainingConfigError } from "./errors.js";
 import { loadDataset } from "./load-dataset.js";
 import { type Partition, partitionDirichlet, partitionIid } from "./partition-dataset.js";

@@ -1,24 +1,23 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { ChannelPayer, ChannelPayerState } from "@tributary/buyer";
+import {
+  type ChannelPayer,
+  type ChannelPayerState,
+  ChannelPayerStateWireSchema,
+  payerStateFromWire,
+  payerStateToWire,
+  resumedPayerState,
+} from "@tributary/buyer";
 import { readStoredJson, writeFileDurably } from "@tributary/inference-provider";
 import { AddressSchema, TributaryError, Uint256Schema } from "@tributary/protocol";
 import { z } from "zod";
-
-const StateSchema = z.strictObject({
-  served: Uint256Schema,
-  uncertain: Uint256Schema,
-  unanswered: Uint256Schema,
-  signed: Uint256Schema,
-  requests: z.number().int().nonnegative(),
-});
 
 const FileSchema = z.strictObject({
   version: z.literal(1),
   chainId: Uint256Schema,
   contract: AddressSchema,
   buyer: AddressSchema,
-  channels: z.record(Uint256Schema, StateSchema),
+  channels: z.record(Uint256Schema, ChannelPayerStateWireSchema),
 });
 
 /** Whose channels a file holds: one buyer on one PaymentChannels deployment. */
@@ -52,41 +51,20 @@ export class PayerStateFile {
       if ([stored.chainId, stored.contract, stored.buyer].join() !== expected.join()) {
         throw new TributaryError("INVALID_INPUT", `${file} holds another buyer's or deployment's channels`);
       }
-      for (const [id, state] of Object.entries(stored.channels)) {
-        channels.set(id, {
-          served: BigInt(state.served),
-          uncertain: BigInt(state.uncertain),
-          unanswered: BigInt(state.unanswered),
-          signed: BigInt(state.signed),
-          requests: state.requests,
-        });
-      }
+      for (const [id, state] of Object.entries(stored.channels)) channels.set(id, payerStateFromWire(state));
     }
     return new PayerStateFile(file, identity, channels);
   }
 
   /** What was kept of `channelId`; served is at least `paid`, what PaymentChannels already paid the provider. */
   state(channelId: bigint, paid: bigint): Partial<ChannelPayerState> {
-    const kept = this.channels.get(channelId.toString());
-    if (kept === undefined) return { served: paid, signed: paid };
-    return { ...kept, served: kept.served > paid ? kept.served : paid };
+    return resumedPayerState(this.channels.get(channelId.toString()), paid);
   }
 
   /** Writes the payers' states (synced, then renamed over the file). */
   async save(payers: readonly ChannelPayer[]): Promise<void> {
     for (const payer of payers) this.channels.set(payer.channelId.toString(), payer.state());
-    const channels = Object.fromEntries(
-      [...this.channels].map(([id, state]) => [
-        id,
-        {
-          served: state.served.toString(),
-          uncertain: state.uncertain.toString(),
-          unanswered: state.unanswered.toString(),
-          signed: state.signed.toString(),
-          requests: state.requests,
-        },
-      ]),
-    );
+    const channels = Object.fromEntries([...this.channels].map(([id, state]) => [id, payerStateToWire(state)]));
     const { chainId, contract, buyer } = this.identity;
     const text = JSON.stringify({
       version: 1,

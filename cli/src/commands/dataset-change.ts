@@ -1,4 +1,13 @@
-import { type Address, AddressSchema, commitmentCid, DatasetIdSchema, parseInput } from "@tributary/protocol";
+import {
+  type Address,
+  AddressSchema,
+  commitmentCid,
+  DatasetIdSchema,
+  DeltaSchema,
+  EpsilonSchema,
+  PriceSchema,
+  parseInput,
+} from "@tributary/protocol";
 import type { Wallet } from "ethers";
 import { z } from "zod";
 import { type ChainSession, withChain } from "../chain/chain-session.js";
@@ -11,7 +20,7 @@ import { KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { type PlannedCall, planDeactivate, planTransfer, planUpdate } from "../dataset/dataset-changes.js";
 import { prepareEnrolment } from "../dataset/dataset-enrolment.js";
 import { readDataset } from "../dataset/dataset-records.js";
-import { DatasetDirShape, DeltaSchema, EpsilonSchema, PriceSchema, priceToken } from "./dataset-options.js";
+import { DatasetDirShape, priceToken } from "./dataset-options.js";
 import { datasetRows } from "./dataset-view.js";
 
 const base = { ...ChainOptionsShape, ...KeyOptionsShape, id: DatasetIdSchema };

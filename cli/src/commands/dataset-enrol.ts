@@ -1,4 +1,4 @@
-import { parseInput } from "@tributary/protocol";
+import { DeltaSchema, EpsilonSchema, PriceSchema, parseInput } from "@tributary/protocol";
 import { z } from "zod";
 import { withChain } from "../chain/chain-session.js";
 import { ChainOptionsShape, type CommandContext } from "../chain/command-options.js";
@@ -6,7 +6,7 @@ import { runCommand } from "../chain/run-command.js";
 import { parseTokenAmount } from "../chain/spend.js";
 import { KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { enrolDataset, trainerCommand } from "../dataset/dataset-enrolment.js";
-import { DatasetDirShape, DeltaSchema, EpsilonSchema, PriceSchema, priceToken } from "./dataset-options.js";
+import { DatasetDirShape, priceToken } from "./dataset-options.js";
 
 const EnrolOptionsSchema = z.strictObject({
   ...ChainOptionsShape,

@@ -3,13 +3,6 @@ import { z } from "zod";
 import type { ChainSession } from "../chain/chain-session.js";
 import { type TokenInfo, tokenInfo } from "../chain/spend.js";
 
-/** A price as a person types it, in whole tokens: `5`, `0.25` or `0` (a dataset may be free). */
-export const PriceSchema = z.string().regex(/^\d+(\.\d+)?$/, "must be an amount of tokens such as 5, 0.25 or 0");
-/** ε > 0 (the registry refuses 0); large values are allowed but must fit the registry's uint128 fixed point. */
-export const EpsilonSchema = z.coerce.number().positive().max(1e20).refine(Number.isFinite, "must be finite");
-/** 0 < δ < 1: the trainer's privacy ledger needs a positive δ to account against. */
-export const DeltaSchema = z.coerce.number().gt(0).lt(1);
-
 /** `--format`, `--data`, `--labels`, `--label-column`, `--num-classes` (zod shape): how a dataset directory is read. */
 export const DatasetReadShape = {
   format: z.enum(["idx", "csv", "jsonl"]).optional(),

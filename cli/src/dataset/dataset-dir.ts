@@ -1,6 +1,13 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { TributaryError } from "@tributary/protocol";
+import {
+  type ChoiceHints,
+  chooseDatasetFiles,
+  DatasetChoiceError,
+  type DatasetFileChoice,
+  datasetFormatOf,
+  TributaryError,
+} from "@tributary/protocol";
 import type { DatasetSource } from "@tributary/trainer-agent";
 
 export type DatasetFormat = DatasetSource["format"];
@@ -33,53 +40,11 @@ export class DatasetDirError extends TributaryError {
   }
 }
 
-/** Names of held-out splits: `t10k-images-idx3-ubyte` (MNIST), `test.csv`, `eval-part.jsonl`… */
-const HELD_OUT = /^(t10k|test|eval|val|validation)([-_.]|$)/i;
-const SUFFIX = { csv: /\.csv$/i, jsonl: /\.jsonl$/i } as const;
-/** `<prefix>images-idx<rank>-<type>[.gz]` and its labels `<prefix>labels-idx1-<type>[.gz]`. */
-const IDX_IMAGES = /^(.*)images-idx\d-[a-z]+(\.gz)?$/i;
-const IDX_LABELS = /^(.*)labels-idx1-[a-z]+(\.gz)?$/i;
-
-interface Candidate {
-  readonly data: string;
-  readonly labels?: string;
-}
-
-function idxPairs(dir: string, names: readonly string[]): Candidate[] {
-  const labels = new Map(
-    names.flatMap((name) => {
-      const match = IDX_LABELS.exec(name);
-      return match === null ? [] : [[match[1] ?? "", name] as const];
-    }),
-  );
-  return names.flatMap((name) => {
-    const prefix = IDX_IMAGES.exec(name)?.[1];
-    const label = prefix === undefined ? undefined : labels.get(prefix);
-    return label === undefined ? [] : [{ data: path.join(dir, name), labels: path.join(dir, label) }];
-  });
-}
-
-function candidates(dir: string, names: readonly string[], format: DatasetFormat): Candidate[] {
-  if (format === "idx") return idxPairs(dir, names);
-  return names.filter((name) => SUFFIX[format].test(name)).map((name) => ({ data: path.join(dir, name) }));
-}
-
-function describe(found: readonly Candidate[]): string {
-  return found.map((c) => path.basename(c.data)).join(", ");
-}
-
-/** The one training candidate and at most one held-out one, or a refusal naming what was found. */
-function pick(dir: string, found: readonly Candidate[], format: DatasetFormat) {
-  const heldOut = found.filter((c) => HELD_OUT.test(path.basename(c.data)));
-  const training = found.filter((c) => !heldOut.includes(c));
-  if (training.length !== 1 || heldOut.length > 1) {
-    throw new DatasetDirError(
-      dir,
-      `${training.length === 0 ? "no" : "more than one"} ${format} training file${heldOut.length > 1 ? " or held-out file" : ""} (found: ${describe(found) || "none"}); name the training records with --data${format === "idx" ? " and --labels" : ""}`,
-    );
-  }
-  return { training: training[0] as Candidate, evaluation: heldOut[0] };
-}
+/** How a person names the format and the files on `dataset enrol`'s command line. */
+const FLAG_HINTS: ChoiceHints = {
+  format: "choose one with --format",
+  data: (format) => `name the training records with --data${format === "idx" ? " and --labels" : ""}`,
+};
 
 async function isFile(file: string): Promise<boolean> {
   return (await stat(file).catch(() => undefined))?.isFile() === true;
@@ -95,32 +60,25 @@ export async function resolveDatasetDir(dir: string, options: DatasetDirOptions)
   const root = path.resolve(dir);
   const info = await stat(root).catch(() => undefined);
   if (info?.isDirectory() !== true) throw new DatasetDirError(dir, "not a directory");
-  const names = (await readdir(root)).sort();
-  let format = options.format;
-  if (format === undefined) {
-    const present = (["idx", "csv", "jsonl"] as const).filter((f) => candidates(root, names, f).length > 0);
-    if (present.length !== 1) {
-      throw new DatasetDirError(
-        dir,
-        present.length === 0
-          ? "holds no dataset files (an IDX pair *images-idxN-* + *labels-idx1-*, a .csv or a .jsonl file)"
-          : `holds ${present.join(" and ")} files: choose one with --format`,
-      );
-    }
-    format = present[0] as DatasetFormat;
+  const names = await readdir(root);
+  let format: DatasetFormat;
+  let chosen: DatasetFileChoice | undefined;
+  try {
+    format = datasetFormatOf(names, FLAG_HINTS, options.format);
+    chosen = options.data === undefined ? chooseDatasetFiles(names, FLAG_HINTS, format) : undefined;
+  } catch (error) {
+    if (error instanceof DatasetChoiceError) throw new DatasetDirError(dir, error.message);
+    throw error;
   }
-  let training: Candidate;
-  let evaluation: Candidate | undefined;
-  if (options.data !== undefined) {
-    if (format === "idx" && options.labels === undefined)
-      throw new DatasetDirError(dir, "--data of an IDX dataset needs --labels");
-    training = {
-      data: path.resolve(root, options.data),
-      ...(options.labels === undefined ? {} : { labels: path.resolve(root, options.labels) }),
-    };
-  } else {
-    ({ training, evaluation } = pick(dir, candidates(root, names, format), format));
+  if (format === "idx" && options.data !== undefined && options.labels === undefined) {
+    throw new DatasetDirError(dir, "--data of an IDX dataset needs --labels");
   }
+  const inDir = (file: { readonly data: string; readonly labels?: string | undefined }) => ({
+    data: path.resolve(root, file.data),
+    ...(file.labels === undefined ? {} : { labels: path.resolve(root, file.labels) }),
+  });
+  const training = inDir(chosen?.training ?? { data: options.data as string, labels: options.labels });
+  const evaluation = chosen?.evaluation === undefined ? undefined : inDir(chosen.evaluation);
   for (const file of [training.data, training.labels]) {
     if (file !== undefined && !(await isFile(file))) throw new DatasetDirError(dir, `${file} is not a file`);
   }

@@ -1,20 +1,18 @@
-import { CoordinatorHttpError, fetchPayoutProof, TrainingJobsReader } from "@tributary/auditor";
+import {
+  type ContributorShare,
+  contributorShare,
+  type RevenueClaimRefusal,
+  RevenueClaimRefusedError,
+} from "@tributary/auditor";
 import type { ModelRegistry } from "@tributary/contracts/typed";
-import { type Address, type Bytes32, type PayoutProof, TributaryError, verifyPayoutProof } from "@tributary/protocol";
+import { TributaryError } from "@tributary/protocol";
 import type { Wallet } from "ethers";
 import type { Output } from "../chain/output.js";
 import { RefusedError } from "../chain/run-command.js";
 import { type MinedTransaction, sendAndWait } from "../chain/transactions.js";
-import { registeredModel } from "./model-catalogue.js";
 
-/** Why a contributor's share of a model's licence revenue was not claimed. */
-export type RevenueRefusal =
-  | "unknown-model"
-  | "no-job"
-  | "no-payout"
-  | "invalid-proof"
-  | "nothing-to-claim"
-  | "reverted";
+/** Why a contributor's share of a model's licence revenue was not claimed (the auditor library's reasons). */
+export type RevenueRefusal = RevenueClaimRefusal;
 
 /** A revenue claim refused before or by the contract, with its reason. */
 export class RevenueRefusedError extends RefusedError {
@@ -53,44 +51,23 @@ export async function claimModelRevenue(
   const { trainer, models, modelId } = input;
   const provider = trainer.provider;
   if (provider === null) throw new TypeError("claimModelRevenue needs a trainer connected to the chain");
-  const who = trainer.address.toLowerCase() as Address;
-  const model = await registeredModel(models, modelId);
-  if (model === undefined) {
-    throw new RevenueRefusedError(
-      "unknown-model",
-      `ModelRegistry ${await models.getAddress()} knows no model ${modelId}`,
-    );
-  }
-  if (model.jobId === 0n) {
-    throw new RevenueRefusedError("no-job", `model ${modelId} references no training job: it has no contributors`);
-  }
-  const jobId = String(model.jobId);
-  const job = await (await TrainingJobsReader.at(provider, input.trainingJobs)).job(model.jobId);
-  if (job === undefined)
-    throw new RevenueRefusedError("no-job", `TrainingJobs ${input.trainingJobs} knows no job ${jobId}`);
-  let proof: PayoutProof;
+  let share: ContributorShare;
   try {
-    proof = await fetchPayoutProof(input.coordinatorUrl, jobId, who);
+    share = await contributorShare({
+      provider,
+      modelRegistry: await models.getAddress(),
+      trainingJobs: input.trainingJobs,
+      coordinatorUrl: input.coordinatorUrl,
+      modelId,
+      trainer: trainer.address,
+    });
   } catch (error) {
-    if (!(error instanceof CoordinatorHttpError && error.status === 404)) throw error;
-    throw new RevenueRefusedError(
-      "no-payout",
-      `job ${jobId} paid nothing to ${who}, so it has no share of model ${modelId}'s revenue (the coordinator says: ${error.message})`,
-      {},
-      error,
-    );
+    if (!(error instanceof RevenueClaimRefusedError)) throw error;
+    throw new RevenueRefusedError(error.reason, error.message, error.details, error);
   }
-  const payout = BigInt(proof.amount);
-  if (!(payout > 0n && verifyPayoutProof(job.payoutRoot as Bytes32, { trainer: who, amount: payout }, proof.proof))) {
-    throw new RevenueRefusedError(
-      "invalid-proof",
-      `the coordinator's proof that job ${jobId} paid ${who} ${payout} does not verify against the job's payout root on chain (${job.payoutRoot}): not sending a claim that would revert`,
-      { jobId, payout, payoutRoot: job.payoutRoot },
-    );
-  }
-  const [pool, claimed] = await Promise.all([models.contributorPool(modelId), models.contributorClaimed(modelId, who)]);
-  const entitled = job.payoutTotal === 0n ? 0n : (pool * payout) / job.payoutTotal;
-  if (entitled <= claimed) {
+  const { trainer: who, payout, pool, entitled, claimed, proof } = share;
+  const jobId = String(share.jobId);
+  if (share.claimable === 0n) {
     throw new RevenueRefusedError(
       "nothing-to-claim",
       `${who} has nothing new to claim from model ${modelId}: its share of the ${pool} base units its licences put in the contributors' pool is ${entitled}, and ${claimed} was paid already`,
@@ -102,7 +79,7 @@ export async function claimModelRevenue(
     transaction = await sendAndWait(out, {
       description: `claim ${who}'s share of model ${modelId}'s licence revenue`,
       call: "ModelRegistry.claimContributorRevenue",
-      send: () => models.claimContributorRevenue(modelId, who, payout, proof.proof),
+      send: () => models.claimContributorRevenue(modelId, who, payout, [...proof]),
     });
   } catch (error) {
     if (!(error instanceof RefusedError) || error.code !== "REVERTED") throw error;

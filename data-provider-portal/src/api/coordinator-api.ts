@@ -87,6 +87,27 @@ export class CoordinatorApi {
     return this.#get("/datasets", z.array(DatasetViewSchema), "Listing datasets");
   }
 
+  /**
+   * Waits until the coordinator lists dataset `id` with `commitment` (its chain indexer reads blocks after their
+   * confirmations): true once it does, false after `timeoutMs`. A coordinator that knows the id with another
+   * commitment follows another chain or registry: an error.
+   */
+  async waitForDataset(id: string, commitment: string, timeoutMs: number, intervalMs = 500): Promise<boolean> {
+    const started = Date.now();
+    for (;;) {
+      const known = (await this.datasets().catch(() => [])).find((dataset) => dataset.id === id);
+      if (known !== undefined) {
+        if (known.commitment === undefined || known.commitment.toLowerCase() === commitment.toLowerCase()) return true;
+        throw new CoordinatorError(
+          200,
+          `the coordinator knows dataset ${id} with commitment ${known.commitment}, not the enrolled ${commitment}: it follows another chain or DatasetRegistry`,
+        );
+      }
+      if (Date.now() - started >= timeoutMs) return false;
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  }
+
   /** A ledger blob's bytes, or `undefined` when the coordinator does not serve it to this session. */
   async blob(jobId: string, cid: string): Promise<Uint8Array | undefined> {
     const headers: Record<string, string> = this.token === undefined ? {} : { authorization: `Bearer ${this.token}` };

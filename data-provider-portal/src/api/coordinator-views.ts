@@ -33,6 +33,7 @@ export type RoundView = z.infer<typeof RoundViewSchema>;
 export const DatasetViewSchema = z.object({
   id: z.string(),
   owner: z.string(),
+  commitment: z.string().optional(),
   pricePerRound: z.string().optional(),
   epsilonBudget: z.number().optional(),
   deltaBudget: z.number().optional(),

@@ -1,7 +1,9 @@
+import type { ChannelPayerState } from "@tributary/buyer";
 import { formatEther, parseEther } from "ethers";
-import { useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useWallet } from "../chain/wallet-context.js";
 import { Empty, ErrorMessage } from "../ui/status.js";
+import { ChannelStore, resumableChannel } from "./channel-store.js";
 import { buyLicence, chainErrorMessage, openChannel } from "./market-actions.js";
 import type { CatalogueModel } from "./model-catalogue.js";
 import { ModelTrial } from "./model-trial.js";
@@ -11,7 +13,7 @@ const CHANNEL_EXPIRES_IN_S = 3_600;
 
 /** One model: its terms and metadata, the licence (bought here), the channel (opened here) and the trial. */
 export function ModelActions({ model, onChanged }: { model: CatalogueModel; onChanged(): void }) {
-  const { signer, config } = useWallet();
+  const { signer, config, address } = useWallet();
   const registry = config.contracts.ModelRegistry as string;
   const channels = config.contracts.PaymentChannels;
   const [busy, setBusy] = useState(false);
@@ -19,6 +21,38 @@ export function ModelActions({ model, onChanged }: { model: CatalogueModel; onCh
   const [notice, setNotice] = useState<string>();
   const [deposit, setDeposit] = useState(formatEther(model.pricePerExample * 100n));
   const [channelId, setChannelId] = useState<bigint>();
+  const [kept, setKept] = useState<ChannelPayerState>();
+  const store = useMemo(
+    () =>
+      channels === undefined || address === undefined
+        ? undefined
+        : new ChannelStore({ chainId: config.chainId, paymentChannels: channels, buyer: address }),
+    [channels, address, config.chainId],
+  );
+  // A channel this browser opened to the provider earlier (kept across reloads) and still open on chain: go on
+  // paying on it from where it stopped rather than opening another.
+  useEffect(() => {
+    if (store === undefined || signer?.provider === undefined || channels === undefined || address === undefined) {
+      return;
+    }
+    let live = true;
+    resumableChannel(store, signer.provider, channels, {
+      provider: model.provider,
+      token: model.paymentToken,
+      buyer: address,
+    }).then(
+      (resumed) => {
+        if (!live || resumed === undefined) return;
+        setKept(resumed.state);
+        setChannelId(resumed.channelId);
+        setNotice(`channel ${resumed.channelId}, opened in this browser before, goes on where it stopped`);
+      },
+      (caught: unknown) => live && setError(chainErrorMessage(caught)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [store, signer, channels, address, model.provider, model.paymentToken]);
   const run = (action: () => Promise<string>) => {
     setBusy(true);
     setError(undefined);
@@ -94,6 +128,9 @@ export function ModelActions({ model, onChanged }: { model: CatalogueModel; onCh
                       deposit: amount as bigint,
                       expiresInS: CHANNEL_EXPIRES_IN_S,
                     });
+                    const fresh = { served: 0n, uncertain: 0n, unanswered: 0n, signed: 0n, requests: 0 };
+                    store?.save({ channelId: id, provider: model.provider, token: model.paymentToken, state: fresh });
+                    setKept(fresh);
                     setChannelId(id);
                     return `channel ${id} opened to ${model.provider}`;
                   })
@@ -104,7 +141,9 @@ export function ModelActions({ model, onChanged }: { model: CatalogueModel; onCh
               <p className="hint">The deposit stays yours until the provider redeems vouchers; it runs for one hour.</p>
             </>
           ) : (
-            <p data-testid="channel-open">Channel {String(channelId)} is open to the provider.</p>
+            <p data-testid="channel-open">
+              Channel {String(channelId)} is open to the provider (kept in this browser: a reload goes on paying on it).
+            </p>
           )}
           {busy ? (
             <p role="status" aria-live="polite">
@@ -117,6 +156,8 @@ export function ModelActions({ model, onChanged }: { model: CatalogueModel; onCh
             <ModelTrial
               model={model}
               channelId={channelId}
+              kept={kept}
+              store={store}
               signer={signer}
               chainId={config.chainId}
               paymentChannels={channels}

@@ -1,9 +1,10 @@
-import { ChannelPayer, InferenceClient, type Prediction } from "@tributary/buyer";
+import { ChannelPayer, type ChannelPayerState, InferenceClient, type Prediction } from "@tributary/buyer";
 import type { Address } from "@tributary/protocol";
 import { formatEther, type JsonRpcSigner } from "ethers";
 import { useState } from "react";
 import { ErrorMessage, Loading } from "../ui/status.js";
 import { errorMessage, useAsync } from "../ui/use-async.js";
+import type { ChannelStore } from "./channel-store.js";
 import { DigitPad } from "./digit-pad.js";
 import type { CatalogueModel } from "./model-catalogue.js";
 
@@ -22,6 +23,10 @@ function predictedClass(outputs: number[]): { digit: number; probability: number
 export function ModelTrial(props: {
   model: CatalogueModel;
   channelId: bigint;
+  /** What was kept of the channel (this session's opening, or an earlier session's in this browser). */
+  kept: ChannelPayerState | undefined;
+  /** Where the channel's state is kept after each voucher and answer (undefined: nowhere). */
+  store: ChannelStore | undefined;
   signer: JsonRpcSigner;
   chainId: number;
   paymentChannels: string;
@@ -32,9 +37,13 @@ export function ModelTrial(props: {
       signer,
       { chainId: BigInt(props.chainId), contract: props.paymentChannels.toLowerCase() as Address },
       channelId,
+      props.kept,
     );
+    const store = props.store;
     return InferenceClient.connect(model.endpoint, {
       payer,
+      persist: async () =>
+        store?.save({ channelId, provider: model.provider, token: model.paymentToken, state: payer.state() }),
       expect: { provider: model.provider, modelHash: model.modelHash },
     }).catch((error: unknown) => {
       throw new Error(

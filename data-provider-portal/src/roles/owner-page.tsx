@@ -5,12 +5,17 @@ import { useState } from "react";
 import type { DatasetView } from "../api/coordinator-views.js";
 import { useApi } from "../api/use-api.js";
 import { useWallet } from "../chain/wallet-context.js";
+import { EnrolForm } from "../owner/enrol-form.js";
+import { ModelRevenue } from "../owner/model-revenue.js";
 import { LineChart } from "../ui/line-chart.js";
 import { Async, Empty, ErrorMessage } from "../ui/status.js";
 import { errorMessage, useAsync } from "../ui/use-async.js";
 import { earningsOf, epsilonOverTime } from "./owner-earnings.js";
 
-/** The data owner: its datasets, the ε each spent against its budget, what each job paid, and claims. */
+/**
+ * The data owner: its datasets, the ε each spent against its budget, what each job paid and its share of the
+ * licence revenue of the models trained on its data, both claimed here, and a dataset enrolled from files it picks.
+ */
 export function OwnerPage() {
   const { address } = useWallet();
   const api = useApi();
@@ -37,7 +42,8 @@ export function OwnerPage() {
               <h2 id="datasets-heading">Your datasets</h2>
               {mine.length === 0 ? (
                 <Empty>
-                  {address} owns no dataset this coordinator knows. Enrol one with `tributary dataset enrol DIR`.
+                  {address} owns no dataset this coordinator knows. Enrol one below, or with `tributary dataset enrol
+                  DIR`.
                 </Empty>
               ) : (
                 <div className="cards">
@@ -48,6 +54,8 @@ export function OwnerPage() {
               )}
             </section>
             <Earnings owner={address} ledgers={ledgers} />
+            <ModelRevenue owner={address} paidJobs={earningsOf(address, ledgers).map((earning) => earning.jobId)} />
+            <EnrolForm onEnrolled={() => data.reload()} />
           </>
         );
       }}

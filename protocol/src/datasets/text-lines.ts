@@ -1,4 +1,4 @@
-import { DatasetFormatError } from "./errors.js";
+import { DatasetFormatError } from "./dataset-format-error.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 

@@ -1,4 +1,4 @@
-import { DatasetFormatError } from "./errors.js";
+import { DatasetFormatError } from "./dataset-format-error.js";
 
 /** Records parsed from one file or file pair, before they are concatenated into a `Dataset`. */
 export interface ParsedRecords {

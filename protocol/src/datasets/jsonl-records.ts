@@ -1,4 +1,4 @@
-import { DatasetFormatError } from "./errors.js";
+import { DatasetFormatError } from "./dataset-format-error.js";
 import { checkLabels, type ParsedRecords } from "./parsed-records.js";
 import { textLines } from "./text-lines.js";
 

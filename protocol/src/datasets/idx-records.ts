@@ -1,4 +1,4 @@
-import { DatasetFormatError } from "./errors.js";
+import { DatasetFormatError } from "./dataset-format-error.js";
 import { type IdxArray, maybeGunzip, parseIdx } from "./idx-format.js";
 import { checkLabels, type ParsedRecords } from "./parsed-records.js";
 
@@ -7,13 +7,13 @@ import { checkLabels, type ParsedRecords } from "./parsed-records.js";
  * labels file (`idx1-ubyte`: count), either gzipped or not. Checks magic numbers, exact lengths, that the counts
  * agree and that every label is a class index. 8-bit images get `featureScale = 1/255`.
  */
-export function parseIdxPair(
+export async function parseIdxPair(
   images: { name: string; bytes: Uint8Array },
   labels: { name: string; bytes: Uint8Array },
   numClasses: number,
-): ParsedRecords {
-  const x: IdxArray = parseIdx(maybeGunzip(images.bytes, images.name), images.name);
-  const y: IdxArray = parseIdx(maybeGunzip(labels.bytes, labels.name), labels.name);
+): Promise<ParsedRecords> {
+  const x: IdxArray = parseIdx(await maybeGunzip(images.bytes, images.name), images.name);
+  const y: IdxArray = parseIdx(await maybeGunzip(labels.bytes, labels.name), labels.name);
   if (x.dims.length < 2) {
     throw new DatasetFormatError(images.name, `an images file needs ≥ 2 dimensions, found [${x.dims.join(", ")}]`);
   }
