@@ -1,6 +1,6 @@
+import { type DecodedRevert, decodeRevert } from "@tributary/contracts/revert-decoder";
 import { isError, type TransactionReceipt, type TransactionResponse } from "ethers";
 import type { Output } from "./output.js";
-import { type DecodedRevert, decodeRevert } from "./revert-decoder.js";
 import { RefusedError } from "./run-command.js";
 
 /** One transaction of a command. */

@@ -1,3 +1,4 @@
+import { decodeRevert } from "@tributary/contracts/revert-decoder";
 import type { DatasetRegistry, DatasetRegistryTypes } from "@tributary/contracts/typed";
 import {
   type Address,
@@ -10,7 +11,6 @@ import {
 } from "@tributary/protocol";
 import type { Result } from "ethers";
 import { z } from "zod";
-import { decodeRevert } from "../chain/revert-decoder.js";
 import { RefusedError } from "../chain/run-command.js";
 
 /** A dataset as DatasetRegistry stores it, parsed (chain reads are a boundary), ε and δ as numbers too. */

@@ -1,6 +1,6 @@
+import { decodeRevert } from "@tributary/contracts/revert-decoder";
 import { TributaryError } from "@tributary/protocol";
 import { isError } from "ethers";
-import { decodeRevert } from "../chain/revert-decoder.js";
 import { RefusedError } from "../chain/run-command.js";
 import type { EncodedCall, ParamChange, ParamContext, ResolvedSet, StructGroup } from "./param-kinds.js";
 import { PARAMETER_CATALOGUE } from "./parameter-catalogue.js";

@@ -1,5 +1,5 @@
-import * as abis from "@tributary/contracts";
 import { ErrorFragment, Interface, type Result } from "ethers";
+import * as abis from "../abi/generated.js";
 
 /** A custom error a contract reverted with, decoded: `StakingInsufficientStake(account=0x…, available=0, …)`. */
 export interface DecodedRevert {
