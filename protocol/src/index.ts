@@ -165,6 +165,7 @@ export {
   verifyPayoutProof,
   verifyRoundProof,
 } from "./merkle-leaves.js";
+export { epsilonByDataset } from "./metadata-privacy.js";
 export {
   layoutLength,
   layoutOffsets,

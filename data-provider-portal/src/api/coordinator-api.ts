@@ -6,6 +6,7 @@ import {
   type JobSpec,
   type JobSpecUpload,
   JobSpecUploadSchema,
+  type ModelMetadata,
   type PayoutProof,
   PayoutProofSchema,
   type ValidationSetUpload,
@@ -121,6 +122,15 @@ export class CoordinatorApi {
       { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec) },
       JobSpecUploadSchema,
       "Uploading the JobSpec",
+    );
+  }
+  /** `POST /jobs/:id/model-metadata`: stores a finalised job's model metadata; answers its CID and `ipfs://` URI. */
+  publishModelMetadata(jobId: string, metadata: ModelMetadata): Promise<{ cid: string; uri: string }> {
+    return this.#send(
+      `/jobs/${encodeURIComponent(jobId)}/model-metadata`,
+      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(metadata) },
+      z.object({ cid: z.string(), uri: z.string() }),
+      "Publishing the model's metadata",
     );
   }
   datasets(): Promise<DatasetView[]> {

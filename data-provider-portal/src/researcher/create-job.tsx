@@ -24,17 +24,19 @@ export function CreateJob({ onCreated }: { onCreated(jobId: string): void }) {
   const [steps, setSteps] = useState<string[]>([]);
   const [error, setError] = useState<string>();
 
-  if (registry === undefined || config.contracts.TrainingJobs === undefined) {
-    return <Empty>This coordinator names no DatasetRegistry or TrainingJobs: jobs are created with the CLI.</Empty>;
+  const { TrainingJobs: trainingJobs, TributaryToken: token } = config.contracts;
+  if (registry === undefined || trainingJobs === undefined || token === undefined) {
+    return (
+      <Empty>
+        This coordinator names no DatasetRegistry, TrainingJobs or TributaryToken: create jobs with `tributary job
+        create`.
+      </Empty>
+    );
   }
   if (signer === undefined || !signedIn) {
     return <Empty>Connect your wallet and sign in with Ethereum to create a job.</Empty>;
   }
-  const contracts = {
-    trainingJobs: config.contracts.TrainingJobs,
-    datasetRegistry: registry,
-    token: config.contracts.TributaryToken as string,
-  };
+  const contracts = { trainingJobs, datasetRegistry: registry, token };
   const submit = ({ prepared, reward }: JobRequest) => {
     setBusy(true);
     setError(undefined);

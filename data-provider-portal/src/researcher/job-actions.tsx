@@ -4,6 +4,7 @@ import { useWallet } from "../chain/wallet-context.js";
 import { Async, ErrorMessage } from "../ui/status.js";
 import { useAsync } from "../ui/use-async.js";
 import { chainErrorText } from "./chain-errors.js";
+import { RegisterModel } from "./register-model.js";
 import { cancelJobOnChain, readJobOnChain, reclaimOnChain } from "./researcher-actions.js";
 
 const isoTime = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
@@ -94,6 +95,7 @@ export function JobActions({ jobId, version }: { jobId: string; version: number 
                   ) : null}
                 </div>
               )}
+              {mine && job.status === "Finalized" ? <RegisterModel jobId={jobId} /> : null}
             </>
           );
         }}
