@@ -67,7 +67,7 @@ function manifest(owner: number): DatasetManifest {
 
 /**
  * A real coordinator on a local chain serving the built portal; three data owners who enrolled datasets on
- * DatasetRegistry (5 TRIB per round each) and run real trainer agents; a researcher with 1,000 TRIB whom the
+ * DatasetRegistry (5 TRIB per round each) and run real trainer agents; a researcher with 2,000 TRIB whom the
  * development wallet lists; and the researcher's held-out set on disk, as `tributary job validation-set` writes it.
  */
 beforeAll(async () => {
@@ -78,7 +78,8 @@ beforeAll(async () => {
   db = await (DATABASES[0] as (typeof DATABASES)[number]).setup();
   const [sender, funded, ...ownerWallets] = (await chain.fundedWallets(5)) as Wallet[];
   researcher = funded as Wallet;
-  await chain.transferTokens(researcher.address, parseEther("1000"));
+  // The reward, and ModelRegistry's minimum stake (1,000 TRIB) to list the model.
+  await chain.transferTokens(researcher.address, parseEther("2000"));
   const devWalletFile = path.join(workDir, "dev-wallet.json");
   await writeFile(
     devWalletFile,
@@ -233,7 +234,8 @@ describe("the researcher's page in Chromium against a real coordinator, local ch
     await form.getByLabel("Stake to lock (TRIB)").waitFor();
     await form.getByRole("button", { name: `Register the model of job ${jobId}` }).click();
     const done = page.getByTestId("model-registered");
-    await done.waitFor({ timeout: 120_000 });
+    await done.or(form.getByRole("alert")).waitFor({ timeout: 120_000 });
+    if (!(await done.isVisible())) throw new Error(`the page refused: ${await form.getByRole("alert").textContent()}`);
     const modelId = BigInt(
       (((await done.textContent()) ?? "").match(/^Model (\d+) registered/) as RegExpMatchArray)[1] as string,
     );

@@ -79,17 +79,28 @@ async function checkedFinalModel(api: CoordinatorApi, reader: TrainingJobsReader
   return { spec: job.spec, modelCid: job.modelCid, sha256: hash, weights, onChain };
 }
 
-/** Stakes what registering would lock and is not free yet (approving exactly that first). */
-async function ensureFreeStake(signer: Signer, staking: string, stake: bigint, step: Step) {
+/**
+ * What registering would lock and is not free yet: refused before anything is done when the account cannot stake it;
+ * `stake()` then stakes it (approving exactly that first).
+ */
+async function planStake(signer: Signer, staking: string, stake: bigint) {
   const who = await signer.getAddress();
   const contract = connectStaking(staking, signer);
   const [active, locked] = await Promise.all([contract.stakeOf(who), contract.lockedOf(who)]);
   const missing = stake - (active - locked);
-  if (missing <= 0n) return;
   const token = connectTributaryToken(await contract.stakingToken(), signer);
-  step(`Staking ${formatEther(missing)} TRIB more (the model locks ${formatEther(stake)}): approve, then stake…`);
-  if ((await token.allowance(who, staking)) < missing) await (await token.approve(staking, missing)).wait();
-  await (await contract.stake(missing)).wait();
+  const balance = await token.balanceOf(who);
+  if (missing > balance) {
+    throw new Error(
+      `the model locks ${formatEther(stake)} TRIB of stake; ${formatEther(active - locked)} of yours is free and you hold ${formatEther(balance)} TRIB more, ${formatEther(missing - balance)} short: nothing was sent`,
+    );
+  }
+  return async (step: Step) => {
+    if (missing <= 0n) return;
+    step(`Staking ${formatEther(missing)} TRIB more (the model locks ${formatEther(stake)}): approve, then stake…`);
+    if ((await token.allowance(who, staking)) < missing) await (await token.approve(staking, missing)).wait();
+    await (await contract.stake(missing)).wait();
+  };
 }
 
 /**
@@ -127,6 +138,7 @@ export async function registerModelFromPage(input: {
       `the stake ${formatEther(offer.stake)} TRIB is below ModelRegistry's minimum per model, ${formatEther(minModelStake)} TRIB`,
     );
   }
+  const stake = await planStake(signer, contracts.staking, offer.stake);
   step(`Checking job ${jobId}'s final model against the chain…`);
   const model = await checkedFinalModel(api, reader, jobId);
   step("Auditing the job's ledger against the chain for each dataset's ε…");
@@ -176,7 +188,7 @@ export async function registerModelFromPage(input: {
     );
   }
   const modelURI = `ipfs://${metadataCid}`;
-  await ensureFreeStake(signer, contracts.staking, offer.stake, step);
+  await stake(step);
   step(`Registering the model on ModelRegistry (${modelURI}) in your wallet…`);
   const sent = await models.registerModel({
     modelHash: metadata.modelHash,
