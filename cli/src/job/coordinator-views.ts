@@ -1,4 +1,4 @@
-import { AddressSchema, Bytes32Schema, CidSchema, JobIdSchema, JobSpecSchema } from "@tributary/protocol";
+import { CidSchema, JobIdSchema, JobSpecSchema } from "@tributary/protocol";
 import { z } from "zod";
 
 /**

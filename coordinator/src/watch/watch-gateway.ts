@@ -90,8 +90,13 @@ export class WatchGateway implements JobChanges, OnApplicationBootstrap, BeforeA
     this.#io = io;
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.#io?.close();
+  /**
+   * Before the HTTP server closes: drops this replica's watchers (they reconnect elsewhere). Not `io.close()`, which
+   * waits for the HTTP server to close, and so for the trainers' sockets that the trainer gateway closes after this.
+   */
+  beforeApplicationShutdown(): void {
+    this.#io?.local.disconnectSockets(true);
+    this.#io?.engine.close();
   }
 
   changed(change: Parameters<JobChanges["changed"]>[0]): void {
