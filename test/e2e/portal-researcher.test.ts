@@ -146,14 +146,14 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true });
 });
 
-/** Fills the job form: the fixture's model, `ROUNDS` rounds, 3 trainers a round, the three datasets and the set. */
-async function fillJob(page: Page, reward: string): Promise<void> {
+/** Fills the job form: the fixture's model, `ROUNDS` rounds, the datasets (all their trainers each round), the set. */
+async function fillJob(page: Page, reward: string, datasets: readonly string[] = datasetIds): Promise<void> {
   await page.getByLabel("Job name").fill("portal researcher");
   await page.getByLabel("Model (ModelSpec JSON)").fill(JSON.stringify(MODEL, null, 2));
   await page.getByLabel("Rounds").fill(String(ROUNDS));
   await page.getByLabel("Batch size").fill("8");
-  await page.getByLabel("Trainers per round (minimum)").fill("3");
-  for (const id of datasetIds) await page.getByLabel(`Dataset ${id}`, { exact: true }).check();
+  await page.getByLabel("Trainers per round (minimum)").fill(String(datasets.length));
+  for (const id of datasets) await page.getByLabel(`Dataset ${id}`, { exact: true }).check();
   await page.getByLabel(/^Validation set/).setInputFiles(validationFile);
   await page.getByTestId("validation-picked").waitFor();
   await page.getByLabel(/^Reward/).fill(reward);
@@ -264,4 +264,45 @@ describe("the researcher's page in Chromium against a real coordinator, local ch
     await screenshot(page, "researcher-model-registered");
     await page.close();
   }, 900_000);
+
+  it("refuses to cancel an accepted job before it goes stale, in the contract's words", async () => {
+    // The third owner's agent goes offline: a job on its dataset alone is adopted and accepted, but cannot start.
+    const [, , offline] = owners;
+    offline?.agent.stop();
+    const dataset = datasetIds[2] as string;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(`${coordinator.url}/portal/#/researcher`);
+    await connectDevAccount(page, "researcher");
+    await page.getByRole("button", { name: "Create a new job" }).click();
+    await fillJob(page, "10", [dataset]);
+    await page.getByRole("button", { name: "Create the job" }).click();
+    const adopted = page.getByText(/^Job (\d+) adopted by the coordinator\.$/);
+    await adopted.waitFor({ timeout: 120_000 });
+    const jobId = (((await adopted.textContent()) ?? "").match(/^Job (\d+)/) as RegExpMatchArray)[1] as string;
+    await page
+      .getByTestId("chain-status")
+      .filter({ hasText: "accepted by its coordinator" })
+      .waitFor({ timeout: 60_000 });
+    const jobs = connectTrainingJobs(chain.system.deployment.contracts.TrainingJobs, chain.provider());
+    const before = await jobs.getJob(BigInt(jobId));
+    const staleAt = before.lastActivityAt + before.staleJobTimeout;
+    await page.getByRole("button", { name: `Cancel job ${jobId}` }).click();
+    const refusal = page.getByRole("alert").filter({ hasText: "TrainingJobsNotCancellable" });
+    await refusal.waitFor({ timeout: 30_000 });
+    expect(await refusal.textContent()).toBe(
+      `the chain refused it: TrainingJobsNotCancellable(jobId=${jobId}, staleAt=${staleAt} (${new Date(Number(staleAt) * 1000).toISOString()}))`,
+    );
+    await expect(
+      page
+        .getByText(
+          `The contract refuses until the job goes stale, after ${new Date(Number(staleAt) * 1000).toISOString()}.`,
+        )
+        .isVisible(),
+    ).resolves.toBe(true);
+    const after = await jobs.getJob(BigInt(jobId));
+    expect(after.status).toBe(before.status);
+    expect(after.escrow).toBe(parseEther("10"));
+    await screenshot(page, "researcher-cancel-refused");
+    await page.close();
+  }, 300_000);
 });
