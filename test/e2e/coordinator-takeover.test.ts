@@ -1,23 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { coordinatorBlobFetcher, fetchLedger, verifyLedger } from "@tributary/auditor";
 import { LocalChain } from "@tributary/contracts/local-chain";
-import {
-  bytesToWeights,
-  type DatasetId,
-  type JobChange,
-  JobChangeSchema,
-  type JobId,
-  type TrainInstruction,
-  WATCH_EVENTS,
-  WATCH_PATH,
-  weightsToBytes,
-} from "@tributary/protocol";
+import { bytesToWeights, type DatasetId, type JobId, type TrainInstruction, weightsToBytes } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import pg from "pg";
-import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoordinatorProcess, freePort } from "../../coordinator/test-support/coordinator-process.js";
 import { DATABASES, TEST_POSTGRES_URL, type TestDatabase } from "../../coordinator/test-support/databases.js";
+import { JobWatcher } from "../../coordinator/test-support/job-watcher.js";
 import { createOnChainJob, delta, EXAMPLES, ownerManifest } from "../../coordinator/test-support/on-chain-job.js";
 import { downloadModel, ok, signInAs, until } from "../../coordinator/test-support/rest.js";
 import { ScriptedTrainer } from "../../coordinator/test-support/scripted-trainer.js";
@@ -32,7 +22,7 @@ let chain: LocalChain;
 let db: TestDatabase;
 const started: CoordinatorProcess[] = [];
 const trainers: ScriptedTrainer[] = [];
-const watchers: Socket[] = [];
+const watchers: JobWatcher[] = [];
 
 beforeAll(async () => {
   chain = await LocalChain.start();
@@ -41,7 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const trainer of trainers) trainer.close();
-  for (const watcher of watchers) watcher.disconnect();
+  for (const watcher of watchers) watcher.close();
   for (const coordinator of started) await coordinator.kill();
   await db?.cleanup();
   await chain?.stop();
@@ -109,21 +99,11 @@ describe("two coordinator replicas sharing PostgreSQL and Redis", () => {
     started.push(b);
 
     // A researcher watches the job on replica b's watch channel; replica a drives it until it dies.
-    const watcher = io(b.url, {
-      path: WATCH_PATH,
-      transports: ["websocket"],
-      auth: { token: await signInAs(b.url, new Wallet(RESEARCHER_KEY), chain.chainId) },
+    const watcher = JobWatcher.open(b.url, {
+      token: await signInAs(b.url, new Wallet(RESEARCHER_KEY), chain.chainId),
     });
     watchers.push(watcher);
-    const changes: JobChange[] = [];
-    watcher.on(WATCH_EVENTS.changed, (payload: unknown) => changes.push(JobChangeSchema.parse(payload)));
-    const ended = new Promise<void>((resolve) =>
-      watcher.on(WATCH_EVENTS.changed, (payload: { what: string }) => payload.what === "ended" && resolve()),
-    );
-    const watching = await new Promise<{ ok: boolean }>((resolve) =>
-      watcher.emit(WATCH_EVENTS.watch, { jobId }, resolve),
-    );
-    expect(watching.ok).toBe(true);
+    const { ended } = await watcher.watch(jobId);
 
     // Owners 0 and 1 connect to replica a, owner 2 to replica b.
     const homes = [a, a, b];
@@ -192,7 +172,7 @@ describe("two coordinator replicas sharing PostgreSQL and Redis", () => {
     // The watcher on b was told of round 0 finishing, which only replica a drove (through Redis), and, after the
     // takeover, of every later round and the job's end from b itself.
     await ended;
-    const finished = changes.filter((change) => change.what === "round-finished").map((change) => change.round);
+    const finished = watcher.changes.filter((change) => change.what === "round-finished").map((change) => change.round);
     expect(finished).toEqual([0, 1, 2, ROUNDS]);
 
     // Every intent confirmed exactly once: acceptJob, one anchor per round, finalizeJob.

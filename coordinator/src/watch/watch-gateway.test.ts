@@ -1,8 +1,8 @@
-import { type Ack, type JobChange, JobChangeSchema, type JobId, WATCH_EVENTS, WATCH_PATH } from "@tributary/protocol";
+import { WATCH_EVENTS } from "@tributary/protocol";
 import { Wallet } from "ethers";
-import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
+import { JobWatcher } from "../../test-support/job-watcher.js";
 import { runOneRoundJob } from "../../test-support/one-round-job.js";
 import { signInAs } from "../../test-support/rest.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
@@ -12,7 +12,7 @@ import { type Coordinator, createCoordinator } from "../create-coordinator.js";
 
 let db: TestDatabase;
 let coordinator: Coordinator;
-const opened: Socket[] = [];
+const opened: JobWatcher[] = [];
 
 beforeAll(async () => {
   db = await (DATABASES[0] as (typeof DATABASES)[number]).setup();
@@ -20,79 +20,55 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const socket of opened) socket.disconnect();
+  for (const watcher of opened) watcher.close();
   await coordinator?.close();
   await db?.cleanup();
 });
 
-function watcher(auth?: object): Socket {
-  const socket = io(coordinator.url, {
-    path: WATCH_PATH,
-    transports: ["websocket"],
-    reconnection: false,
-    ...(auth === undefined ? {} : { auth }),
-  });
-  opened.push(socket);
-  return socket;
+function watcher(auth?: object): JobWatcher {
+  const opening = JobWatcher.open(coordinator.url, auth);
+  opened.push(opening);
+  return opening;
 }
-
-/** How the connection ended: connected, or refused with the middleware's code and message. */
-function outcome(socket: Socket): Promise<{ connected: true } | { code: string; message: string }> {
-  return new Promise((resolve) => {
-    socket.on("connect", () => resolve({ connected: true }));
-    socket.on("connect_error", (error: Error & { data?: { code?: string } }) =>
-      resolve({ code: error.data?.code ?? "none", message: error.message }),
-    );
-  });
-}
-
-const ask = (socket: Socket, event: string, payload: unknown) =>
-  new Promise<Ack>((resolve) => socket.emit(event, payload, resolve));
 
 describe("the watch channel for people", () => {
   it("refuses a connection without a session, or with a token this coordinator did not issue", async () => {
-    await expect(outcome(watcher())).resolves.toEqual({
+    await expect(watcher().outcome()).resolves.toEqual({
       code: "SIGN_IN_REQUIRED",
       message: "watching jobs needs a session: connect with auth {token} from POST /auth/siwe",
     });
-    const forged = await outcome(watcher({ token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIweDAwIn0.c2lnbmF0dXJl" }));
+    const forged = await watcher({ token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIweDAwIn0.c2lnbmF0dXJl" }).outcome();
     expect(forged).toMatchObject({ code: "SIGN_IN_REQUIRED" });
     expect((forged as { message: string }).message).toMatch(/invalid or expired/);
   });
 
   it("answers a signed-in watcher's malformed, unknown-job and unknown requests with a code, and nothing else", async () => {
     const socket = watcher({ token: await signInAs(coordinator.url, Wallet.createRandom()) });
-    await expect(outcome(socket)).resolves.toEqual({ connected: true });
-    await expect(ask(socket, WATCH_EVENTS.watch, { jobId: "x" })).resolves.toMatchObject({
+    await expect(socket.outcome()).resolves.toEqual({ connected: true });
+    await expect(socket.ask(WATCH_EVENTS.watch, { jobId: "x" })).resolves.toMatchObject({
       ok: false,
       code: "INVALID_INPUT",
     });
-    await expect(ask(socket, WATCH_EVENTS.watch, { jobId: "999" })).resolves.toEqual({
+    await expect(socket.ask(WATCH_EVENTS.watch, { jobId: "999" })).resolves.toEqual({
       ok: false,
       code: "UNKNOWN_JOB",
       message: "this coordinator runs no job 999",
     });
-    await expect(ask(socket, "update", { jobId: "1" })).resolves.toMatchObject({ ok: false, code: "UNKNOWN_EVENT" });
+    await expect(socket.ask("update", { jobId: "1" })).resolves.toMatchObject({ ok: false, code: "UNKNOWN_EVENT" });
   });
 
   it("tells a watcher each move of the job it watches, from the trainer's answer to the job's end", async () => {
     const socket = watcher({ token: await signInAs(coordinator.url, Wallet.createRandom()) });
-    await outcome(socket);
-    const changes: JobChange[] = [];
-    socket.on(WATCH_EVENTS.changed, (payload: unknown) => changes.push(JobChangeSchema.parse(payload)));
-    let watched: JobId | undefined;
-    const ended = new Promise<void>((resolve) =>
-      socket.on(WATCH_EVENTS.changed, (payload: { what: string }) => payload.what === "ended" && resolve()),
-    );
+    await socket.outcome();
+    let ended: Promise<void> | undefined;
     const job = await runOneRoundJob(coordinator.url, 0.75, async (jobId) => {
-      watched = jobId;
-      const ack = await ask(socket, WATCH_EVENTS.watch, { jobId });
-      if (!ack.ok) throw new Error(ack.message);
+      ({ ended } = await socket.watch(jobId));
     });
     job.trainer.close();
     await ended;
-    expect(job.jobId).toBe(watched);
-    const seen = changes.map((change) => `${change.what}${change.round === undefined ? "" : ` ${change.round}`}`);
+    const seen = socket.changes.map(
+      (change) => `${change.what}${change.round === undefined ? "" : ` ${change.round}`}`,
+    );
     // One training round (0), then the final evaluation (round 1): each opened, answered, closed and finished.
     expect(seen.filter((what) => what !== "answer 0")).toEqual([
       "round-opened 0",
@@ -106,6 +82,6 @@ describe("the watch channel for people", () => {
     ]);
     // The update, then its duplicate (refused, so not a move): one answer to round 0.
     expect(seen.filter((what) => what === "answer 0")).toHaveLength(1);
-    expect(changes.every((change) => change.jobId === job.jobId)).toBe(true);
+    expect(socket.changes.every((change) => change.jobId === job.jobId)).toBe(true);
   }, 60_000);
 });
