@@ -27,13 +27,17 @@ export type WatchAuth = z.infer<typeof WatchAuthSchema>;
 export const WatchRequestSchema = z.strictObject({ jobId: JobIdSchema });
 export type WatchRequest = z.infer<typeof WatchRequestSchema>;
 
-/** What moved: a round opened, closed or finished, a trainer answered, an anchor or payout settled, the job ended. */
+/**
+ * What moved: a round opened, closed or finished, a trainer answered, an anchor or payout settled, the job's status
+ * message changed (why its next round cannot start yet), the job ended.
+ */
 export const JobChangeKindSchema = z.enum([
   "round-opened",
   "round-closed",
   "round-finished",
   "answer",
   "chain",
+  "status",
   "ended",
 ]);
 export type JobChangeKind = z.infer<typeof JobChangeKindSchema>;

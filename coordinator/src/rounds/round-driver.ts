@@ -190,8 +190,11 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
         const after =
           blocked.fatal === true ? "" : ` after waiting ${this.config.jobStartTimeoutS} s (jobStartTimeoutS)`;
         await this.rounds.failStalled(job, `round ${job.round} could not start${after}: ${blocked.reason}`);
+        this.changes?.changed({ jobId: job.id, what: "ended" });
       } else {
-        await this.rounds.setStatusMessage(job, `round ${job.round} cannot start yet: ${blocked.reason}`);
+        const message = `round ${job.round} cannot start yet: ${blocked.reason}`;
+        await this.rounds.setStatusMessage(job, message);
+        if (job.statusMessage !== message) this.changes?.changed({ jobId: job.id, what: "status" });
       }
       return false;
     }
