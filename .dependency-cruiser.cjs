@@ -88,6 +88,7 @@ const coordinatorModules = {
   jobs: ["blobs", "chain", "datasets", "models", "validation"],
   rounds: ["blobs", "chain", "jobs", "models"],
   trainers: ["attestation", "auth", "chain", "datasets", "jobs", "rounds"],
+  watch: ["auth", "chain", "jobs"],
   ledger: ["blobs", "chain", "jobs", "models", "rounds"],
   registry: ["blobs", "chain", "models"],
   health: [],

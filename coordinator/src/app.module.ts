@@ -18,6 +18,8 @@
  *                                   INSTRUCTION_SENDER
  *   trainers                        the socket.io gateway: implements both ports with its sessions; admits
  *                                   trainers through the attestation registrar
+ *   watch                           the read-only socket channel people watch jobs on (`WATCH_PATH`); implements
+ *                                   port JOB_CHANGES, which rounds and trainers tell job changes through
  *   ledger                          the contribution ledger of on-chain jobs (reads chain, jobs, rounds, models)
  *   registry                        ModelRegistry listings: model metadata, licensed weights (reads chain, models)
  *   health                          liveness
@@ -57,6 +59,7 @@ import { RegistryModule } from "./registry/registry.module.js";
 import { RoundsModule } from "./rounds/rounds.module.js";
 import { TrainersModule } from "./trainers/trainers.module.js";
 import { ValidationModule } from "./validation/validation.module.js";
+import { WatchModule } from "./watch/watch.module.js";
 
 @Module({})
 export class AppModule {
@@ -93,6 +96,7 @@ export class AppModule {
         JobsModule,
         RoundsModule,
         TrainersModule,
+        WatchModule,
         ...(onChain ? [LedgerModule] : []),
         ...listings,
         AuthModule,

@@ -29,9 +29,13 @@ export interface OneRoundJob {
  * Drives one job of one training round and its final evaluation on a coordinator at `url` through its public
  * surfaces: a dataset enrolled by its owner, the owner's scripted trainer signed in over socket.io, a job created by a
  * researcher, one signed update (declaring `epsilonSpent`), the same update once more (a duplicate, refused), one
- * evaluation, and the job completed.
+ * evaluation, and the job completed. `onCreated` runs once the job exists, before its trainer joins it.
  */
-export async function runOneRoundJob(url: string, epsilonSpent = 0.75): Promise<OneRoundJob> {
+export async function runOneRoundJob(
+  url: string,
+  epsilonSpent = 0.75,
+  onCreated: (jobId: JobId) => Promise<void> = async () => {},
+): Promise<OneRoundJob> {
   const owner = Wallet.createRandom();
   const { manifest, commitment } = testManifest(50, `one-round ${owner.address}`);
   const dataset = await ok<{ id: DatasetId }>(
@@ -63,6 +67,7 @@ export async function runOneRoundJob(url: string, epsilonSpent = 0.75): Promise<
     },
     await signInAs(url, Wallet.createRandom()),
   );
+  await onCreated(job.id);
   const joined = await trainer.join(job.id);
   if (!joined.ok) throw new Error(`join refused: ${joined.code}: ${joined.message}`);
   const { instruction } = await trainer.next();

@@ -73,7 +73,8 @@ function Welcome() {
           earned from jobs and model sales, and claim it.
         </li>
         <li>
-          <a href="#/researcher">Researcher</a>: watch your jobs train, round by round, with their anchors on chain.
+          <a href="#/researcher">Researcher</a>: create a job on the datasets you choose, watch it train live, round by
+          round, with its anchors on chain; cancel it, reclaim its escrow, register its model.
         </li>
         <li>
           <a href="#/buyer">Model buyer</a>: models for sale, licences and paid predictions.

@@ -44,6 +44,14 @@ export {
   voucherToWire,
 } from "./channel-voucher.js";
 export {
+  type CoordinatorHealth,
+  CoordinatorHealthSchema,
+  type JobSpecUpload,
+  JobSpecUploadSchema,
+  type ValidationSetUpload,
+  ValidationSetUploadSchema,
+} from "./coordinator-answers.js";
+export {
   commitmentCid,
   type DatasetManifest,
   DatasetManifestSchema,
@@ -176,6 +184,7 @@ export {
   verifyPayoutProof,
   verifyRoundProof,
 } from "./merkle-leaves.js";
+export { epsilonByDataset } from "./metadata-privacy.js";
 export {
   layoutLength,
   layoutOffsets,
@@ -227,6 +236,7 @@ export {
 } from "./ocean-ddo.js";
 export { type InputIssue, InvalidInputError, parseInput } from "./parse.js";
 export { type Contribution, computePayouts, PayoutInputError, type PayoutPlan, payoutFee } from "./payouts.js";
+export { type JobSpecSources, type PreparedJobSpec, prepareJobSpec } from "./prepare-job-spec.js";
 export {
   announcementToWire,
   PROVIDER_ANNOUNCEMENT_TYPES,
@@ -384,4 +394,16 @@ export {
   type VerifierEventArgs,
   type VerifierEventName,
 } from "./verifier-events.js";
+export {
+  type JobChange,
+  type JobChangeKind,
+  JobChangeKindSchema,
+  JobChangeSchema,
+  WATCH_EVENTS,
+  WATCH_PATH,
+  type WatchAuth,
+  WatchAuthSchema,
+  type WatchRequest,
+  WatchRequestSchema,
+} from "./watch-messages.js";
 export { bytesToWeights, weightsToBytes, weightsView } from "./weights-bytes.js";

@@ -7,6 +7,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CoordinatorProcess, freePort } from "../../coordinator/test-support/coordinator-process.js";
 import { DATABASES, TEST_POSTGRES_URL, type TestDatabase } from "../../coordinator/test-support/databases.js";
+import { JobWatcher } from "../../coordinator/test-support/job-watcher.js";
 import { createOnChainJob, delta, EXAMPLES, ownerManifest } from "../../coordinator/test-support/on-chain-job.js";
 import { downloadModel, ok, signInAs, until } from "../../coordinator/test-support/rest.js";
 import { ScriptedTrainer } from "../../coordinator/test-support/scripted-trainer.js";
@@ -21,6 +22,7 @@ let chain: LocalChain;
 let db: TestDatabase;
 const started: CoordinatorProcess[] = [];
 const trainers: ScriptedTrainer[] = [];
+const watchers: JobWatcher[] = [];
 
 beforeAll(async () => {
   chain = await LocalChain.start();
@@ -29,6 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const trainer of trainers) trainer.close();
+  for (const watcher of watchers) watcher.close();
   for (const coordinator of started) await coordinator.kill();
   await db?.cleanup();
   await chain?.stop();
@@ -55,7 +58,7 @@ async function instructionFor(trainer: ScriptedTrainer, round: number): Promise<
 }
 
 describe("two coordinator replicas sharing PostgreSQL and Redis", () => {
-  it("the survivor takes over a job whose driving replica is SIGKILLed mid-round, and finishes it: nothing lost or doubled, the ledger verifies against the chain", async () => {
+  it("the survivor takes over a job whose driving replica is SIGKILLed mid-round, and finishes it: nothing lost or doubled, the ledger verifies against the chain, a watcher on the survivor told of every round", async () => {
     const deployment = chain.system.deployment;
     const sender = await chain.fundedWallet();
     const sessionSecret = `0x${randomBytes(32).toString("hex")}`;
@@ -94,6 +97,13 @@ describe("two coordinator replicas sharing PostgreSQL and Redis", () => {
     const initialCid = adopted.modelCid;
     const b = await CoordinatorProcess.start(await freePort(), env("replica-b"));
     started.push(b);
+
+    // A researcher watches the job on replica b's watch channel; replica a drives it until it dies.
+    const watcher = JobWatcher.open(b.url, {
+      token: await signInAs(b.url, new Wallet(RESEARCHER_KEY), chain.chainId),
+    });
+    watchers.push(watcher);
+    const { ended } = await watcher.watch(jobId);
 
     // Owners 0 and 1 connect to replica a, owner 2 to replica b.
     const homes = [a, a, b];
@@ -159,6 +169,11 @@ describe("two coordinator replicas sharing PostgreSQL and Redis", () => {
     }
     const [lease] = await sql<{ owner: string }>("SELECT owner FROM job_leases WHERE job_id = $1", [jobId]);
     expect(lease?.owner).toBe("replica-b");
+    // The watcher on b was told of round 0 finishing, which only replica a drove (through Redis), and, after the
+    // takeover, of every later round and the job's end from b itself.
+    await ended;
+    const finished = watcher.changes.filter((change) => change.what === "round-finished").map((change) => change.round);
+    expect(finished).toEqual([0, 1, 2, ROUNDS]);
 
     // Every intent confirmed exactly once: acceptJob, one anchor per round, finalizeJob.
     const intents = await until(

@@ -1,4 +1,4 @@
-import { AddressSchema, DatasetIdSchema, JobIdSchema, parseInput } from "@tributary/protocol";
+import { AddressSchema, DatasetIdSchema, JobIdSchema, parseInput, prepareJobSpec } from "@tributary/protocol";
 import { z } from "zod";
 import { type ChainSession, withChain } from "../chain/chain-session.js";
 import { ChainOptionsShape, type CommandContext, CoordinatorOptionsShape } from "../chain/command-options.js";
@@ -16,7 +16,7 @@ import { KeyOptionsShape, walletFor } from "../chain/wallet-options.js";
 import { isInteractive } from "../cli-env.js";
 import { CoordinatorClient } from "../job/coordinator-client.js";
 import { createJob } from "../job/create-job.js";
-import { prepareJobSpec, readJobSpecFile, readUserFile } from "../job/job-spec-file.js";
+import { readJobSpecFile, readUserFile } from "../job/job-spec-file.js";
 import { ProgressView } from "../job/progress-view.js";
 import { type JobOutcome, type JobProgressSink, watchJob } from "../job/watch-job.js";
 

@@ -1,10 +1,10 @@
-import type { JobId, JobSpecInput } from "@tributary/protocol";
+import { type JobId, type JobSpecInput, prepareJobSpec } from "@tributary/protocol";
 import type { Dataset } from "@tributary/trainer-agent";
 import { parseEther } from "ethers";
 import type { Output } from "../chain/output.js";
 import type { CoordinatorClient } from "../job/coordinator-client.js";
 import { createJob } from "../job/create-job.js";
-import { prepareJobSpec } from "../job/job-spec-file.js";
+
 import { encodeValidationRecords } from "../job/validation-records.js";
 import type { DemoChain } from "./demo-chain.js";
 import { DEMO_MODELS } from "./demo-models.js";

@@ -1,22 +1,10 @@
-import { AddressSchema, Bytes32Schema, CidSchema, JobIdSchema, JobSpecSchema } from "@tributary/protocol";
+import { CidSchema, JobIdSchema, JobSpecSchema } from "@tributary/protocol";
 import { z } from "zod";
 
 /**
  * What the researcher's commands read from the coordinator, parsed (the coordinator is a boundary): only the
  * fields they use; anything else the coordinator sends is ignored.
  */
-
-/** `GET /health`: with a chain, the one it follows and the address its jobs must name as `coordinator`. */
-export const HealthSchema = z.object({
-  status: z.string(),
-  mode: z.enum(["development", "production"]),
-  tee: z.string().optional(),
-  warning: z.string().optional(),
-  chain: z
-    .object({ chainId: z.number().int().positive(), trainingJobs: AddressSchema, coordinator: AddressSchema })
-    .optional(),
-});
-export type Health = z.infer<typeof HealthSchema>;
 
 export const JOB_STATUSES = ["running", "evaluating", "completed", "cancelled", "failed"] as const;
 export type CoordinatorJobStatus = (typeof JOB_STATUSES)[number];
@@ -62,14 +50,3 @@ export const RoundViewSchema = z.object({
 export type RoundView = z.infer<typeof RoundViewSchema>;
 
 export const RoundListSchema = z.array(RoundViewSchema);
-
-/** `POST /chain/job-specs`. */
-export const JobSpecUploadSchema = z.object({ modelSpecHash: Bytes32Schema, cid: CidSchema });
-
-/** `POST /validation-sets`. */
-export const ValidationSetUploadSchema = z.object({
-  cid: CidSchema,
-  sha256: Bytes32Schema,
-  examples: z.number().int().positive(),
-  featureShape: z.array(z.number().int().positive()),
-});

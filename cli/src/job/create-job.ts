@@ -2,15 +2,24 @@ import { createHash } from "node:crypto";
 import { sha256OfCid } from "@tributary/auditor";
 import { checkOceanOrder, findOceanDataset, type OceanAddresses } from "@tributary/contracts/ocean";
 import type { DatasetRegistry, TrainingJobs } from "@tributary/contracts/typed";
-import { type Address, type JobId, type JobSpec, jobSpecHash, TributaryError } from "@tributary/protocol";
+import {
+  type Address,
+  CoordinatorHealthSchema,
+  type JobId,
+  type JobSpec,
+  JobSpecUploadSchema,
+  jobSpecHash,
+  type PreparedJobSpec,
+  TributaryError,
+  ValidationSetUploadSchema,
+} from "@tributary/protocol";
 import type { Wallet } from "ethers";
 import type { Output } from "../chain/output.js";
 import { RefusedError } from "../chain/run-command.js";
 import { ensureSpend, formatToken, type SpendReport, type TokenInfo } from "../chain/spend.js";
 import { type MinedTransaction, sendAndWait } from "../chain/transactions.js";
 import type { CoordinatorClient } from "./coordinator-client.js";
-import { HealthSchema, JobSpecUploadSchema, JobViewSchema, ValidationSetUploadSchema } from "./coordinator-views.js";
-import type { PreparedJobSpec } from "./job-spec-file.js";
+import { JobViewSchema } from "./coordinator-views.js";
 
 /** What `createJob` needs of the chain: the researcher's account and the two contracts a job touches. */
 export interface ResearcherChain {
@@ -58,7 +67,7 @@ const sha256 = (bytes: Uint8Array) => `0x${createHash("sha256").update(bytes).di
  * says its jobs must name (the researcher may name another with `coordinatorAddress`).
  */
 async function coordinatorOnChain(coordinator: CoordinatorClient, chain: ResearcherChain): Promise<Address> {
-  const health = await coordinator.get("/health", HealthSchema, "health");
+  const health = await coordinator.get("/health", CoordinatorHealthSchema, "health");
   const trainingJobs = (await chain.trainingJobs.getAddress()).toLowerCase();
   if (health.chain === undefined) {
     throw new RefusedError(

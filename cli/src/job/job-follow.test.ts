@@ -1,13 +1,13 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { CoordinatorHttpError } from "@tributary/auditor";
-import { bytesToWeights, type JobId, jobSpecHash } from "@tributary/protocol";
+import { bytesToWeights, type JobId, JobSpecUploadSchema, jobSpecHash } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { predictWithSavedModel } from "../../../model-runtime/test-support/file-model-loader.js";
 import { ResearcherWorld, TINY_SPEC } from "../../test-support/researcher-world.js";
 import { CoordinatorClient } from "./coordinator-client.js";
-import { JobSpecUploadSchema, JobViewSchema } from "./coordinator-views.js";
+import { JobViewSchema } from "./coordinator-views.js";
 import { downloadJobModel, MODEL_FILES, writeJobModel } from "./job-model.js";
 import type { RoundProgress } from "./progress-view.js";
 import { UnknownJobError, watchJob } from "./watch-job.js";

@@ -112,6 +112,7 @@ export class ChainModule {
         useFactory: (intents: ChainIntentRepository, client: ChainClient) =>
           new ChainSender(intents, client, senderOptions(chain), senderHooks),
       });
+      exports.push(ChainSender);
     }
     // The indexer and the sender run on one replica at a time: the holder of the chain's advisory lock.
     const leaderLoops = chain.senderPrivateKey === undefined ? [ChainIndexer] : [ChainIndexer, ChainSender];

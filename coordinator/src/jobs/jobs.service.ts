@@ -1,4 +1,4 @@
-import { Inject, Injectable } from "@nestjs/common";
+import { Inject, Injectable, Optional } from "@nestjs/common";
 import {
   type Address,
   decodeValidationSet,
@@ -19,6 +19,7 @@ import type { ChainJobEntity } from "../chain/chain-job.entity.js";
 import { ChainJobRepository } from "../chain/chain-job.repository.js";
 import { resolveJobSpec } from "../chain/job-spec-blob.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../common/coordinator-errors.js";
+import { JOB_CHANGES, type JobChanges } from "../common/job-changes.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { TransactionRunner } from "../database/transaction-runner.repository.js";
@@ -45,6 +46,7 @@ export class JobsService {
     @Inject(ValidationSetRepository) private readonly validationSets: ValidationSetRepository,
     @Inject(JOB_ANNOUNCER) private readonly trainers: JobAnnouncer,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+    @Optional() @Inject(JOB_CHANGES) private readonly changes?: JobChanges,
   ) {}
 
   /**
@@ -210,6 +212,7 @@ export class JobsService {
     }
     const job = await this.get(id);
     this.trainers.sendToDatasets(job.spec.datasetIds, SOCKET_EVENTS.jobClosed, { jobId: id, status: "cancelled" });
+    this.changes?.changed({ jobId: id, what: "ended" });
     return job;
   }
 }

@@ -10,6 +10,7 @@ import {
 import { withLogContext } from "@tributary/observability";
 import { SOCKET_EVENTS } from "@tributary/protocol";
 import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
+import { JOB_CHANGES, type JobChanges } from "../common/job-changes.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import type { JobEntity } from "../jobs/job.entity.js";
@@ -59,6 +60,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(RoundsService) private readonly rounds: RoundsService,
     @Inject(JobLeases) private readonly leases: JobLeases,
     @Optional() @Inject(AttestationRegistryReader) private readonly attested?: AttestationRegistryReader,
+    @Optional() @Inject(JOB_CHANGES) private readonly changes?: JobChanges,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -136,19 +138,25 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async #advance(jobId: string): Promise<void> {
+    // Whether this advance moved the job: only then is reaching a terminal status news for its watchers.
+    let moved = false;
     for (;;) {
       if (!this.leases.holds(jobId)) return;
       const job = await this.jobs.findById(jobId);
       if (job === null) return;
       if (job.status === "completed" || job.status === "failed" || job.status === "cancelled") {
         this.sessions.sendToDatasets(job.spec.datasetIds, SOCKET_EVENTS.jobClosed, { jobId, status: job.status });
+        if (moved) this.changes?.changed({ jobId, what: "ended" });
         return;
       }
+      moved = true;
       const round = await this.roundRows.findOne(jobId, job.round);
       if (round === null) {
         if (!(await this.#open(job))) return;
+        this.changes?.changed({ jobId, what: "round-opened", round: job.round });
       } else if (round.status === "collecting") {
         if (!(await this.#collect(job, round))) return;
+        this.changes?.changed({ jobId, what: "round-closed", round: round.round });
       } else if (round.status === "aggregating") {
         try {
           if (round.kind === "train") await this.rounds.aggregate(job, round);
@@ -157,8 +165,10 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
           // Another replica took the job over meanwhile, and may have finished this round: not the job's failure.
           if (error instanceof LeaseLostError) return;
           await this.rounds.fail(job, `round ${round.round}: ${(error as Error).message}`);
+          this.changes?.changed({ jobId, what: "ended" });
           return;
         }
+        this.changes?.changed({ jobId, what: "round-finished", round: round.round });
       } else {
         return;
       }
@@ -180,8 +190,11 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
         const after =
           blocked.fatal === true ? "" : ` after waiting ${this.config.jobStartTimeoutS} s (jobStartTimeoutS)`;
         await this.rounds.failStalled(job, `round ${job.round} could not start${after}: ${blocked.reason}`);
+        this.changes?.changed({ jobId: job.id, what: "ended" });
       } else {
-        await this.rounds.setStatusMessage(job, `round ${job.round} cannot start yet: ${blocked.reason}`);
+        const message = `round ${job.round} cannot start yet: ${blocked.reason}`;
+        await this.rounds.setStatusMessage(job, message);
+        if (job.statusMessage !== message) this.changes?.changed({ jobId: job.id, what: "status" });
       }
       return false;
     }

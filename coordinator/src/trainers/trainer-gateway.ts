@@ -7,6 +7,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
+  Optional,
 } from "@nestjs/common";
 import { HttpAdapterHost } from "@nestjs/core";
 import { createAdapter } from "@socket.io/redis-adapter";
@@ -34,6 +35,7 @@ import {
 } from "@tributary/protocol";
 import { Server, type Socket } from "socket.io";
 import { AuthService } from "../auth/auth.service.js";
+import { JOB_CHANGES, type JobChanges } from "../common/job-changes.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
 import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { RedisConnection } from "../database/redis-connection.js";
@@ -80,6 +82,7 @@ export class TrainerGateway implements OnApplicationBootstrap, BeforeApplication
     @Inject(AuthService) private readonly auth: AuthService,
     @Inject(RedisConnection) private readonly redis: RedisConnection,
     @Inject(TrainerPresence) private readonly presence: TrainerPresence,
+    @Optional() @Inject(JOB_CHANGES) private readonly changes?: JobChanges,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -239,6 +242,7 @@ export class TrainerGateway implements OnApplicationBootstrap, BeforeApplication
         throw new TributaryError("MISSING_BYTES", "the update's weights must follow the header as a binary attachment");
       }
       await this.intake.submit(address, update, bytes);
+      this.changes?.changed({ jobId: update.jobId, what: "answer", round: update.round });
       this.driver.kick(update.jobId);
       return { accepted: true };
     });
@@ -247,6 +251,7 @@ export class TrainerGateway implements OnApplicationBootstrap, BeforeApplication
       const { address } = session;
       const refusal = parseInput(RefusalSchema, payload, "refusal");
       await this.rounds.recordRefusal(address, refusal);
+      this.changes?.changed({ jobId: refusal.jobId, what: "answer", round: refusal.round });
       this.driver.kick(refusal.jobId);
       return {};
     });
@@ -255,6 +260,7 @@ export class TrainerGateway implements OnApplicationBootstrap, BeforeApplication
       const { address } = session;
       const report = parseInput(EvaluationReportSchema, payload, "evaluation");
       await this.rounds.recordEvaluation(address, report);
+      this.changes?.changed({ jobId: report.jobId, what: "answer", round: report.round });
       this.driver.kick(report.jobId);
       return {};
     });

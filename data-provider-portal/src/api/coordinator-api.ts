@@ -1,4 +1,17 @@
-import { type JobLedger, JobLedgerSchema, type PayoutProof, PayoutProofSchema } from "@tributary/protocol";
+import {
+  type CoordinatorHealth,
+  CoordinatorHealthSchema,
+  type JobLedger,
+  JobLedgerSchema,
+  type JobSpec,
+  type JobSpecUpload,
+  JobSpecUploadSchema,
+  type ModelMetadata,
+  type PayoutProof,
+  PayoutProofSchema,
+  type ValidationSetUpload,
+  ValidationSetUploadSchema,
+} from "@tributary/protocol";
 import { z } from "zod";
 import {
   type DatasetView,
@@ -50,10 +63,17 @@ export class CoordinatorApi {
   }
 
   async #get<T>(path: string, schema: z.ZodType<T>, what: string): Promise<T> {
-    const headers: Record<string, string> = this.token === undefined ? {} : { authorization: `Bearer ${this.token}` };
+    return this.#send(path, {}, schema, what);
+  }
+
+  async #send<T>(path: string, init: RequestInit, schema: z.ZodType<T>, what: string): Promise<T> {
+    const headers: Record<string, string> = {
+      ...(init.headers as Record<string, string> | undefined),
+      ...(this.token === undefined ? {} : { authorization: `Bearer ${this.token}` }),
+    };
     let response: Response;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, { headers });
+      response = await fetch(`${this.baseUrl}${path}`, { ...init, headers });
     } catch (error) {
       throw new CoordinatorError(
         0,
@@ -81,6 +101,36 @@ export class CoordinatorApi {
       `/ledger/jobs/${encodeURIComponent(id)}/proof/${trainer}`,
       PayoutProofSchema,
       `Reading the payout proof of ${trainer}`,
+    );
+  }
+  health(): Promise<CoordinatorHealth> {
+    return this.#get("/health", CoordinatorHealthSchema, "Reading the coordinator's health");
+  }
+  /** `POST /validation-sets`: the held-out set's bytes, stored as the signed-in caller's upload. */
+  uploadValidationSet(bytes: Uint8Array): Promise<ValidationSetUpload> {
+    return this.#send(
+      "/validation-sets",
+      { method: "POST", headers: { "content-type": "application/octet-stream" }, body: bytes as BodyInit },
+      ValidationSetUploadSchema,
+      "Uploading the validation set",
+    );
+  }
+  /** `POST /chain/job-specs`: the JobSpec an on-chain job's `modelSpecHash` names. */
+  uploadJobSpec(spec: JobSpec): Promise<JobSpecUpload> {
+    return this.#send(
+      "/chain/job-specs",
+      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(spec) },
+      JobSpecUploadSchema,
+      "Uploading the JobSpec",
+    );
+  }
+  /** `POST /jobs/:id/model-metadata`: stores a finalised job's model metadata; answers its CID and `ipfs://` URI. */
+  publishModelMetadata(jobId: string, metadata: ModelMetadata): Promise<{ cid: string; uri: string }> {
+    return this.#send(
+      `/jobs/${encodeURIComponent(jobId)}/model-metadata`,
+      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(metadata) },
+      z.object({ cid: z.string(), uri: z.string() }),
+      "Publishing the model's metadata",
     );
   }
   datasets(): Promise<DatasetView[]> {

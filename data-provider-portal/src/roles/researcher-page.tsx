@@ -2,40 +2,78 @@ import type { JobLedger } from "@tributary/protocol";
 import { useState } from "react";
 import type { JobView, RoundView } from "../api/coordinator-views.js";
 import { useApi } from "../api/use-api.js";
+import { useWallet } from "../chain/wallet-context.js";
+import { CreateJob } from "../researcher/create-job.js";
+import { JobActions } from "../researcher/job-actions.js";
+import { useJobChanges, type WatchState } from "../researcher/use-job-changes.js";
 import { LineChart } from "../ui/line-chart.js";
 import { Async, Empty } from "../ui/status.js";
 import { useAsync } from "../ui/use-async.js";
 import { JobPicker } from "./job-picker.js";
 import { metricSeries, trainersDone, trainingRounds } from "./round-series.js";
 
-const LIVE_MS = 2_000;
-
-/** The researcher: pick a job and watch it live (rounds, trainers done, loss and accuracy, ε per dataset, anchors). */
+/**
+ * The researcher: create a job (spec, validation set, datasets and reward, escrowed through the wallet), pick a job
+ * and watch it live over the coordinator's watch channel (rounds, trainers done, loss and accuracy, ε per dataset,
+ * anchors), and cancel it or reclaim its escrow.
+ */
 export function ResearcherPage() {
   const [jobId, setJobId] = useState<string>();
+  const [creating, setCreating] = useState(false);
   return (
     <>
+      <section aria-labelledby="new-job-heading">
+        <h2 id="new-job-heading" className="visually-hidden">
+          New job
+        </h2>
+        {creating ? (
+          <CreateJob
+            onCreated={(id) => {
+              setJobId(id);
+            }}
+          />
+        ) : (
+          <button type="button" onClick={() => setCreating(true)}>
+            Create a new job
+          </button>
+        )}
+      </section>
       <JobPicker selected={jobId} onPick={setJobId} />
-      {jobId === undefined ? null : <JobWatch jobId={jobId} />}
+      {jobId === undefined ? null : <JobWatch key={jobId} jobId={jobId} />}
     </>
   );
 }
 
+const WATCH_TEXT: Record<WatchState["kind"], string> = {
+  off: "Not live",
+  connecting: "Connecting to the live updates…",
+  live: "Live: updated as the coordinator reports each change",
+  refused: "Live updates refused",
+};
+
 function JobWatch({ jobId }: { jobId: string }) {
   const api = useApi();
-  const live = useAsync(
-    async () => {
-      const job = await api.job(jobId);
-      const rounds = await api.rounds(jobId);
-      const ledger = job.onChain ? await api.ledger(jobId).catch(() => undefined) : undefined;
-      return { job, rounds, ledger };
-    },
-    [api, jobId],
-    LIVE_MS,
-  );
+  const { config, token } = useWallet();
+  const [version, setVersion] = useState(0);
+  const watch = useJobChanges(config.coordinatorUrl, token, jobId, () => setVersion((n) => n + 1));
+  const live = useAsync(async () => {
+    const job = await api.job(jobId);
+    const rounds = await api.rounds(jobId);
+    const ledger = job.onChain ? await api.ledger(jobId).catch(() => undefined) : undefined;
+    return { job, rounds, ledger };
+  }, [api, jobId, version]);
   return (
     <section aria-labelledby="watch-heading">
       <h2 id="watch-heading">Job {jobId}</h2>
+      <p className="live" data-testid="watch-state" data-state={watch.kind}>
+        {WATCH_TEXT[watch.kind]}
+        {"reason" in watch ? `: ${watch.reason}.` : "."}{" "}
+        {watch.kind === "live" ? null : (
+          <button type="button" onClick={() => live.reload()}>
+            Refresh
+          </button>
+        )}
+      </p>
       <Async state={live} what="the job">
         {({ job, rounds, ledger }) => (
           <>
@@ -46,6 +84,7 @@ function JobWatch({ jobId }: { jobId: string }) {
           </>
         )}
       </Async>
+      <JobActions jobId={jobId} version={version} />
     </section>
   );
 }

@@ -1,6 +1,7 @@
-import { type DatasetId, encodeValidationSet } from "@tributary/protocol";
 import { describe, expect, it } from "vitest";
-import { prepareJobSpec } from "./job-spec-file.js";
+import type { DatasetId } from "./ids.js";
+import { prepareJobSpec } from "./prepare-job-spec.js";
+import { encodeValidationSet } from "./validation-set.js";
 
 const MODEL = {
   inputShape: [6],
@@ -52,7 +53,7 @@ describe("prepareJobSpec", () => {
     );
     const noSet = { ...SPEC, scoring: { method: "leave-one-out" } };
     expect(() => prepareJobSpec({ spec: noSet })).toThrow(
-      "JobSpec.scoring.validationSetCid: is missing: leave-one-out scores on the researcher's held-out set; give --validation-set FILE",
+      "JobSpec.scoring.validationSetCid: is missing: leave-one-out scores on the researcher's held-out set; give a validation set (the CLI's --validation-set FILE)",
     );
     const byExamples = { ...SPEC, scoring: { method: "examples" } };
     expect(() => prepareJobSpec({ spec: byExamples, validationSet: set([6], [0]) })).toThrow(

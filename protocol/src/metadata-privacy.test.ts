@@ -1,6 +1,7 @@
-import type { DatasetId, JobLedger } from "@tributary/protocol";
 import { describe, expect, it } from "vitest";
-import { epsilonByDataset } from "./build-model-metadata.js";
+import type { DatasetId } from "./ids.js";
+import type { JobLedger } from "./ledger.js";
+import { epsilonByDataset } from "./metadata-privacy.js";
 
 /** A ledger whose rounds hold only the leaves' dataset and ε (all `epsilonByDataset` reads). */
 function ledger(rounds: { datasetId: string; epsilonSpent: number | null }[][]): JobLedger {
