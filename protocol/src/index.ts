@@ -365,4 +365,22 @@ export {
   type VerifierEventArgs,
   type VerifierEventName,
 } from "./verifier-events.js";
+export {
+  buildModule,
+  F32,
+  F64,
+  FunctionBuilder,
+  I32,
+  Simd,
+  V128,
+  type ValueType,
+} from "./wasm-module-builder.js";
+export {
+  instantiate,
+  WASM_PAGE,
+  Wasm,
+  type WasmInstance,
+  type WasmMemory,
+  type WasmModule,
+} from "./wasm-runtime.js";
 export { bytesToWeights, weightsToBytes, weightsView } from "./weights-bytes.js";
