@@ -19,7 +19,9 @@ import { buildModule, FunctionBuilder, I32, Simd, V128, Wasm, type WasmModule } 
 export interface GemmShape {
   /** Rows per register tile (the row table holds a multiple of `mr` entries). */
   readonly mr: number;
-  /** Columns of C; a multiple of 8. */
+  /** Columns per register tile in 4-float vectors (2: 8 columns). */
+  readonly nv: number;
+  /** Columns of C; a multiple of 4·nv. */
   readonly n: number;
   /** K per segment. */
   readonly segLen: number;
@@ -67,17 +69,17 @@ function unrollOf(len: number, most: number): number {
 
 /** Emits the GEMM function for `shape` (see `GemmShape`). */
 export function gemmFunction(shape: GemmShape, useRelaxed = hasRelaxedSimd()): FunctionBuilder {
-  const { mr, n, segLen, aK, bK, cStride } = shape;
-  if (n % 8 !== 0 || n <= 0) throw new RangeError(`gemm: n must be a positive multiple of 8, got ${n}`);
+  const { mr, nv, n, segLen, aK, bK, cStride } = shape;
+  const nr = 4 * nv;
+  if (n % nr !== 0 || n <= 0) throw new RangeError(`gemm: n must be a positive multiple of ${nr}, got ${n}`);
   if (segLen < 1 || mr < 1) throw new RangeError("gemm: segLen and mr must be positive");
   const unroll = unrollOf(segLen, 8);
   const fn = new FunctionBuilder([I32, I32, I32, I32, I32, I32]);
   const [ROWS, TILES, CBASE, SEGS, NSEG, BIAS] = [0, 1, 2, 3, 4, 5];
   const p = Array.from({ length: mr }, () => fn.local(I32));
   const q = Array.from({ length: mr }, () => fn.local(I32));
-  const acc = Array.from({ length: mr * 2 }, () => fn.local(V128));
-  const b0 = fn.local(V128);
-  const b1 = fn.local(V128);
+  const acc = Array.from({ length: mr * nv }, () => fn.local(V128));
+  const bv = Array.from({ length: nv }, () => fn.local(V128));
   const a = fn.local(V128);
   const zero = fn.local(V128);
   const bp = fn.local(I32);
@@ -88,8 +90,6 @@ export function gemmFunction(shape: GemmShape, useRelaxed = hasRelaxedSimd()): F
   const s = fn.local(I32);
   const sp = fn.local(I32);
   const k = fn.local(I32);
-  const bias0 = fn.local(V128);
-  const bias1 = fn.local(V128);
 
   fn.i32(0).simd(Simd.i32x4Splat).set(zero);
 
@@ -105,8 +105,8 @@ export function gemmFunction(shape: GemmShape, useRelaxed = hasRelaxedSimd()): F
         .i32Load(4 * i)
         .set(p[i] as number);
     for (let i = 0; i < mr; i++) {
-      for (let h = 0; h < 2; h++) {
-        const accLocal = acc[2 * i + h] as number;
+      for (let h = 0; h < nv; h++) {
+        const accLocal = acc[nv * i + h] as number;
         if (shape.accumulate)
           fn.get(cRow)
             .load(i * cStride + 16 * h)
@@ -127,18 +127,15 @@ export function gemmFunction(shape: GemmShape, useRelaxed = hasRelaxedSimd()): F
     fn.i32(segLen / unroll).set(k);
     fn.loop();
     for (let u = 0; u < unroll; u++) {
-      fn.get(bp)
-        .load(u * bK)
-        .set(b0);
-      fn.get(bp)
-        .load(u * bK + 16)
-        .set(b1);
+      for (let h = 0; h < nv; h++)
+        fn.get(bp)
+          .load(u * bK + 16 * h)
+          .set(bv[h] as number);
       for (let i = 0; i < mr; i++) {
         fn.get(q[i] as number)
           .loadSplat(u * aK)
           .set(a);
-        madd(acc[2 * i] as number, b0);
-        madd(acc[2 * i + 1] as number, b1);
+        for (let h = 0; h < nv; h++) madd(acc[nv * i + h] as number, bv[h] as number);
       }
     }
     for (let i = 0; i < mr; i++)
@@ -157,15 +154,19 @@ export function gemmFunction(shape: GemmShape, useRelaxed = hasRelaxedSimd()): F
     fn.br(0);
     fn.end().end();
     if (shape.epilogue !== "none") {
-      fn.get(BIAS).get(jOff).i32Add().load(0).set(bias0);
-      fn.get(BIAS).get(jOff).i32Add().load(16).set(bias1);
+      for (let h = 0; h < nv; h++)
+        fn.get(BIAS)
+          .get(jOff)
+          .i32Add()
+          .load(16 * h)
+          .set(bv[h] as number);
     }
     for (let i = 0; i < mr; i++) {
-      for (let h = 0; h < 2; h++) {
-        const accLocal = acc[2 * i + h] as number;
+      for (let h = 0; h < nv; h++) {
+        const accLocal = acc[nv * i + h] as number;
         fn.get(cRow);
         fn.get(accLocal);
-        if (shape.epilogue !== "none") fn.get(h === 0 ? bias0 : bias1).simd(Simd.f32x4Add);
+        if (shape.epilogue !== "none") fn.get(bv[h] as number).simd(Simd.f32x4Add);
         if (shape.epilogue === "biasRelu") fn.get(zero).simd(Simd.f32x4Pmax);
         fn.store(i * cStride + 16 * h);
       }
@@ -186,7 +187,7 @@ export function gemmFunction(shape: GemmShape, useRelaxed = hasRelaxedSimd()): F
     fn.loop();
     body();
     fn.get(jOff)
-      .i32(32)
+      .i32(4 * nr)
       .i32Add()
       .tee(jOff)
       .i32(n * 4)

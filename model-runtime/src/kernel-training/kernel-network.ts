@@ -1,16 +1,45 @@
-import { Wasm, type WasmMemory } from "@tributary/protocol";
-import { GemmCall, KernelArena, paddedRows, tileRows } from "./gemm-call.js";
+import { buildModule, type FunctionBuilder, Wasm, type WasmMemory } from "@tributary/protocol";
+import { columnVectors, GemmCall, KernelArena, paddedRows, tileRows } from "./gemm-call.js";
 import type { GemmShape } from "./gemm-kernel.js";
 import type { ConvPlan, DensePlan, LayerPlan } from "./kernel-plan.js";
-import { maxPoolBackward, maxPoolForward, type StridedView } from "./max-pool-loops.js";
+import { type ByteView, poolBackwardFunction, poolForwardFunction } from "./pool-kernel.js";
+import { sgdFunction } from "./sgd-kernel.js";
+
+/** A strided NHWC view in floats of the memory: element [0, 0, 0, 0] and the strides (channels contiguous). */
+interface StridedView {
+  readonly base: number;
+  readonly image: number;
+  readonly row: number;
+  readonly pixel: number;
+}
+
+const bytes = (view: StridedView): ByteView => ({
+  base: 4 * view.base,
+  image: 4 * view.image,
+  row: 4 * view.row,
+  pixel: 4 * view.pixel,
+});
+
+/** What the layers add while the network is planned: GEMM calls, other kernels, and buffers to fill with 1. */
+interface Build {
+  readonly arena: KernelArena;
+  readonly gemms: GemmCall[];
+  readonly functions: { name: string; fn: FunctionBuilder }[];
+  readonly ones: { at: number; count: number }[];
+  readonly B: number;
+}
 
 /** Clipping of probabilities before the log, as Keras, tfjs-layers and `modelObjective` do. */
 const EPSILON = 1e-7;
 
-/** One trainable tensor: `rows × cols` floats at float index `w` (row stride `stride`), its gradient at `g`. */
+/**
+ * One trainable tensor: `rows × cols` floats at float index `w` (row stride `stride`), its gradient at `g` and
+ * w_global at `wg` in the same layout; the SGD step runs over all `rows × stride` floats (padding stays 0).
+ */
 interface ParamSlot {
   readonly w: number;
   readonly g: number;
+  wg: number;
   readonly rows: number;
   readonly cols: number;
   readonly stride: number;
@@ -91,20 +120,6 @@ function reluMask(heap: Float32Array, y: StridedView, g: StridedView, batch: num
   }
 }
 
-/** bias gradient: column sums of `[batch, h, w, c]` into `out[c]` (float64 accumulation). */
-function columnSums(heap: Float32Array, g: StridedView, batch: number, h: number, w: number, c: number, out: number) {
-  const totals = new Float64Array(c);
-  for (let b = 0; b < batch; b++) {
-    for (let r = 0; r < h; r++) {
-      for (let x = 0; x < w; x++) {
-        const gi = g.base + b * g.image + r * g.row + x * g.pixel;
-        for (let k = 0; k < c; k++) totals[k] = (totals[k] as number) + (heap[gi + k] as number);
-      }
-    }
-  }
-  heap.set(totals, out);
-}
-
 /**
  * A sequential network (see `planKernelTraining`) trained in one WebAssembly memory with the GEMM of
  * `gemm-kernel.ts`. Every buffer (weights, gradients, activations, zero-padded copies, row and segment tables) is
@@ -127,8 +142,9 @@ export class KernelNetwork {
   private readonly logits: number;
   private readonly logitsStride: number;
   private readonly lossGrad: number;
-  private readonly globals: number;
   private count = 0;
+  /** The pooling and SGD kernels of this network, by name. */
+  private exports: Readonly<Record<string, unknown>> = {};
   /** Milliseconds per named part, accumulated while `profile` is set (see `profileParts`). */
   private profile: Map<string, number> | undefined;
   private readonly timed = (name: string, run: () => unknown): void => {
@@ -147,7 +163,7 @@ export class KernelNetwork {
     this.capacity = capacity;
     const B = capacity;
     const arena = new KernelArena();
-    const gemms: GemmCall[] = [];
+    const build: Build = { arena, gemms: [], functions: [], ones: [], B };
     const floats = (count: number) => arena.alloc(count) / 4;
 
     // Boundaries: boundary i is layer i's input. A conv reads a zero-padded input and wants its output gradient
@@ -189,24 +205,38 @@ export class KernelNetwork {
       const outB = boundaries[index + 1] as Boundary;
       const next = plans[index + 1];
       if (plan.kind === "pool") {
-        const shape = { batch: B, outH: plan.outH, outW: plan.outW, channels: plan.channels, ph: plan.ph, pw: plan.pw };
         const producer = plans[index - 1];
-        const fuseRelu = producer !== undefined && producer.kind !== "pool" && isRelu(producer);
-        const inGrad = inB.grad;
+        if (producer === undefined || inB.grad === undefined || outB.grad === undefined) {
+          throw new Error("a pooling layer needs a layer before it");
+        }
+        const shape = {
+          batch: B,
+          outH: plan.outH,
+          outW: plan.outW,
+          channels: plan.channels,
+          ph: plan.ph,
+          pw: plan.pw,
+          x: bytes(inB.act),
+          y: bytes(outB.act),
+          dy: bytes(outB.grad),
+          dx: bytes(inB.grad),
+          reluInput: producer.kind !== "pool" && isRelu(producer),
+        };
+        const name = `pool${index}`;
+        build.functions.push(
+          { name: `${name}Forward`, fn: poolForwardFunction(shape) },
+          { name: `${name}Backward`, fn: poolBackwardFunction(shape) },
+        );
         this.steps.push({
           name: `${index}.pool`,
-          forward: (heap) => maxPoolForward(heap, inB.act, outB.act, shape),
-          backward: (heap) => {
-            if (inGrad !== undefined && outB.grad !== undefined) {
-              maxPoolBackward(heap, inB.act, outB.grad, inGrad, shape, fuseRelu);
-            }
-          },
+          forward: () => (this.exports[`${name}Forward`] as () => void)(),
+          backward: () => (this.exports[`${name}Backward`] as () => void)(),
         });
         return;
       }
       const reluMaskedByNext = next?.kind === "pool";
-      if (plan.kind === "conv") this.conv(plan, inB, outB, reluMaskedByNext, arena, gemms, B);
-      else this.dense(plan, inB, outB, arena, gemms, B);
+      if (plan.kind === "conv") this.conv(plan, inB, outB, reluMaskedByNext, build);
+      else this.dense(plan, inB, outB, build);
     });
 
     const last = plans[plans.length - 1] as DensePlan;
@@ -217,24 +247,24 @@ export class KernelNetwork {
     this.lossGrad = (outB.grad as StridedView).base;
     this.input = boundaries[0] as Boundary;
     this.size = this.params.reduce((n, p) => n + p.rows * p.cols, 0);
-    this.globals = floats(this.size);
+    for (const slot of this.params) slot.wg = floats(slot.rows * slot.stride);
+    build.functions.push({
+      name: "sgd",
+      fn: sgdFunction(this.params.map((p) => ({ w: 4 * p.w, g: 4 * p.g, wg: 4 * p.wg, floats: p.rows * p.stride }))),
+    });
     this.labels = new Int32Array(B);
 
     this.memory = new Wasm.Memory({ initial: Math.ceil(arena.bytes / 65_536) + 1 });
     arena.writeTables(this.memory);
-    for (const gemm of gemms) gemm.bind(this.memory);
+    for (const gemm of build.gemms) gemm.bind(this.memory);
     this.heap = new Float32Array(this.memory.buffer);
+    for (const { at, count } of build.ones) this.heap.fill(1, at, at + count);
+    const module = new Wasm.Module(buildModule(build.functions));
+    this.exports = new Wasm.Instance(module, { env: { memory: this.memory } }).exports;
   }
 
-  private conv(
-    plan: ConvPlan,
-    inB: Boundary,
-    outB: Boundary,
-    reluMaskedByNext: boolean,
-    arena: KernelArena,
-    gemms: GemmCall[],
-    B: number,
-  ): void {
+  private conv(plan: ConvPlan, inB: Boundary, outB: Boundary, reluMaskedByNext: boolean, build: Build): void {
+    const { arena, gemms, B } = build;
     const { fh, fw, inC: C, filters: Fo, outH, outW, inH, inW } = plan;
     const taps = fh * fw;
     const floats = (count: number) => arena.alloc(count) / 4;
@@ -242,17 +272,17 @@ export class KernelNetwork {
     const WS = spreadStride(Fo);
     const weights = floats(taps * C * WS);
     const kRows = taps * C;
-    const dwMr = tileRows(kRows);
-    const grads = floats(paddedRows(kRows, dwMr) * WS);
-    const bias = floats(Fo);
-    const biasGrad = floats(Fo);
-    this.params.push({ w: weights, g: grads, rows: kRows, cols: Fo, stride: WS });
-    if (plan.useBias) this.params.push({ w: bias, g: biasGrad, rows: 1, cols: Fo, stride: Fo });
+    // The bias gradient is one more row of the filter-gradient GEMM: A = 1 there, so C = Σ_pixels dz.
+    const dwMr = tileRows(kRows + 1, Fo);
+    const grads = floats(paddedRows(kRows + 1, dwMr) * WS);
+    const bias = floats(WS);
+    this.params.push({ w: weights, g: grads, wg: 0, rows: kRows, cols: Fo, stride: WS });
+    if (plan.useBias) this.params.push({ w: bias, g: grads + kRows * WS, wg: 0, rows: 1, cols: Fo, stride: WS });
 
     const x = inB.act;
     const corner = x.base - plan.padTop * x.row - plan.padLeft * x.pixel;
     const rows = B * outH * outW;
-    const mr = tileRows(rows);
+    const mr = tileRows(rows, Fo);
     const y = outB.actContiguous ? outB.act : contiguous(floats(paddedRows(rows, mr) * Fo), outH, outW, Fo);
     const fwdRows: number[] = [];
     for (let b = 0; b < B; b++)
@@ -282,6 +312,11 @@ export class KernelNetwork {
     for (let kh = 0; kh < fh; kh++)
       for (let kw = 0; kw < fw; kw++)
         for (let c = 0; c < C; c++) dwRows.push(byte(corner + kh * x.row + kw * x.pixel + c));
+    if (plan.useBias) {
+      const ones = floats(B * x.image);
+      build.ones.push({ at: ones, count: B * x.image });
+      dwRows.push(byte(ones));
+    }
     const dwSegs: number[] = [];
     for (let b = 0; b < B; b++)
       for (let oh = 0; oh < outH; oh++)
@@ -318,7 +353,7 @@ export class KernelNetwork {
           }
       };
       const dxRowsCount = B * inH * inW;
-      const dxMr = tileRows(dxRowsCount);
+      const dxMr = tileRows(dxRowsCount, C);
       const target = inB.gradContiguous ? dxView : contiguous(floats(paddedRows(dxRowsCount, dxMr) * C), inH, inW, C);
       if (target !== dxView) copyBack = (heap) => copyView(heap, target, dxView, B, inH, inW, C);
       const gCorner = g.base - (fh - 1 - plan.padTop) * g.row - (fw - 1 - plan.padLeft) * g.pixel;
@@ -351,7 +386,6 @@ export class KernelNetwork {
       backward: (heap) => {
         if (plan.relu && !reluMaskedByNext) reluMask(heap, y, g, B, outH, outW, Fo);
         timed("conv filter-gradient GEMM", () => filterGrad.run());
-        timed("conv bias gradient", () => plan.useBias && columnSums(heap, g, B, outH, outW, Fo, biasGrad));
         if (inputGrad !== undefined) {
           timed("conv rotate filter", () => rotate?.(heap));
           timed("conv input-gradient GEMM", () => inputGrad.run());
@@ -361,30 +395,30 @@ export class KernelNetwork {
     });
   }
 
-  private dense(
-    plan: DensePlan,
-    inB: Boundary,
-    outB: Boundary,
-    arena: KernelArena,
-    gemms: GemmCall[],
-    B: number,
-  ): void {
+  private dense(plan: DensePlan, inB: Boundary, outB: Boundary, build: Build): void {
+    const { arena, gemms, B } = build;
     const { inputs: K, units, paddedUnits: P } = plan;
     const B8 = Math.ceil(B / 8) * 8;
     const floats = (count: number) => arena.alloc(count) / 4;
     const byte = (i: number) => i * 4;
-    const dwMr = tileRows(K);
+    const dwMr = tileRows(K + 1, P);
     const WS = spreadStride(P);
     const weights = floats(K * WS);
-    const grads = floats(paddedRows(K, dwMr) * WS);
-    const bias = floats(P);
-    const biasGrad = floats(P);
-    this.params.push({ w: weights, g: grads, rows: K, cols: units, stride: WS });
-    if (plan.useBias) this.params.push({ w: bias, g: biasGrad, rows: 1, cols: units, stride: P });
+    const grads = floats(paddedRows(K + 1, dwMr) * WS);
+    const bias = floats(WS);
+    this.params.push({ w: weights, g: grads, wg: 0, rows: K, cols: units, stride: WS });
+    if (plan.useBias) this.params.push({ w: bias, g: grads + K * WS, wg: 0, rows: 1, cols: units, stride: WS });
     const x = inB.act;
+    // The bias gradient: one more row of the filter-gradient GEMM reading 1 for every example.
+    const dwRows = Array.from({ length: K }, (_, j) => byte(x.base + j));
+    if (plan.useBias) {
+      const ones = floats(B * x.image);
+      build.ones.push({ at: ones, count: B * x.image });
+      dwRows.push(byte(ones));
+    }
     const z = outB.act;
     const dz = outB.grad as StridedView;
-    const mr = tileRows(B);
+    const mr = tileRows(B, P);
     const forward = new GemmCall(arena, {
       shape: shape(
         mr,
@@ -400,7 +434,7 @@ export class KernelNetwork {
     });
     const filterGrad = new GemmCall(arena, {
       shape: shape(dwMr, P, { segLen: B, aK: byte(x.image), bK: P * 4, cStride: WS * 4 }, "none", "rowsOuter"),
-      rowBases: Array.from({ length: K }, (_, j) => byte(x.base + j)),
+      rowBases: dwRows,
       segments: [0, byte(dz.base)],
       c: byte(grads),
       bias: 0,
@@ -410,10 +444,10 @@ export class KernelNetwork {
     let inputGrad: GemmCall | undefined;
     const TS = spreadStride(B8);
     const dzT = floats(P * TS);
-    const dxT = floats(paddedRows(K, tileRows(K)) * B8);
+    const dxT = floats(paddedRows(K, tileRows(K, B8)) * B8);
     if (dxView !== undefined) {
       inputGrad = new GemmCall(arena, {
-        shape: shape(tileRows(K), B8, { segLen: P, aK: 4, bK: TS * 4, cStride: B8 * 4 }, "none", "rowsOuter"),
+        shape: shape(tileRows(K, B8), B8, { segLen: P, aK: 4, bK: TS * 4, cStride: B8 * 4 }, "none", "rowsOuter"),
         rowBases: Array.from({ length: K }, (_, j) => byte(weights + j * WS)),
         segments: [0, byte(dzT)],
         c: byte(dxT),
@@ -429,7 +463,6 @@ export class KernelNetwork {
       backward: (heap) => {
         if (plan.activation === "relu") reluMask(heap, z, dz, B, 1, 1, P);
         timed("dense filter-gradient GEMM", () => filterGrad.run());
-        if (plan.useBias) columnSums(heap, dz, B, 1, 1, P, biasGrad);
         if (inputGrad === undefined || dxView === undefined) return;
         for (let b = 0; b < B; b++)
           for (let j = 0; j < P; j++) heap[dzT + j * TS + b] = heap[dz.base + b * P + j] as number;
@@ -568,40 +601,24 @@ export class KernelNetwork {
 
   /** Remembers `flat` (tfjs order and layout), or else the current weights, as w_global for `applyGradients`. */
   rememberGlobals(flat?: Float32Array): void {
-    if (flat !== undefined) {
-      if (flat.length !== this.size) throw new RangeError(`expected ${this.size} weights, got ${flat.length}`);
-      this.heap.set(flat, this.globals);
-      return;
+    if (flat !== undefined && flat.length !== this.size) {
+      throw new RangeError(`expected ${this.size} weights, got ${flat.length}`);
     }
-    let offset = this.globals;
+    let offset = 0;
     for (const p of this.params) {
-      for (let r = 0; r < p.rows; r++)
-        this.heap.copyWithin(offset + r * p.cols, p.w + r * p.stride, p.w + r * p.stride + p.cols);
+      if (flat === undefined) this.heap.copyWithin(p.wg, p.w, p.w + p.rows * p.stride);
+      else {
+        for (let r = 0; r < p.rows; r++) {
+          this.heap.set(flat.subarray(offset + r * p.cols, offset + (r + 1) * p.cols), p.wg + r * p.stride);
+        }
+      }
       offset += p.rows * p.cols;
     }
   }
 
   /** w ← w − lr·(g + μ(w − w_global)) (μ = 0: plain SGD). */
   applyGradients(learningRate: number, mu = 0): void {
-    const heap = this.heap;
-    let global = this.globals;
-    for (const p of this.params) {
-      for (let r = 0; r < p.rows; r++) {
-        const w = p.w + r * p.stride;
-        const g = p.g + r * p.stride;
-        if (mu > 0) {
-          const wg = global + r * p.cols;
-          for (let j = 0; j < p.cols; j++) {
-            const wj = heap[w + j] as number;
-            heap[w + j] = wj - learningRate * ((heap[g + j] as number) + mu * (wj - (heap[wg + j] as number)));
-          }
-        } else {
-          for (let j = 0; j < p.cols; j++)
-            heap[w + j] = (heap[w + j] as number) - learningRate * (heap[g + j] as number);
-        }
-      }
-      global += p.rows * p.cols;
-    }
+    (this.exports.sgd as (lr: number, mu: number) => void)(learningRate, mu);
   }
 }
 
@@ -622,7 +639,7 @@ function shape(
   epilogue: GemmShape["epilogue"],
   order: GemmShape["order"],
 ): GemmShape {
-  return { mr, n, ...strides, accumulate: false, epilogue, order };
+  return { mr, nv: columnVectors(n), n, ...strides, accumulate: false, epilogue, order };
 }
 
 /** `[h, w, c]` of the tensor entering layer `index` (the network's output for `index = plans.length`). */

@@ -101,6 +101,9 @@ export function planKernelTraining(spec: ModelSpec): KernelPlan {
         const [ph, pw] = layer.poolSize;
         const [sh, sw] = layer.strides ?? layer.poolSize;
         if (shape.length !== 3) return unsupported(`layer ${index}: maxPool2d over a rank-${shape.length} input`);
+        if (layers.length === 0 || channels % 4 !== 0) {
+          return unsupported(`layer ${index}: maxPool2d first or over channels not a multiple of 4`);
+        }
         if (sh !== ph || sw !== pw || layer.padding !== "valid") {
           return unsupported(`layer ${index}: overlapping or padded pooling`);
         }

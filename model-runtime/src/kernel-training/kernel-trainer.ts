@@ -194,3 +194,23 @@ function inputSizeOf(layers: readonly LayerPlan[]): number {
   if (first.kind === "conv") return first.inH * first.inW * first.inC;
   return first.inH * first.inW * first.channels;
 }
+
+/**
+ * Where a kernel training step of `model` spends its CPU time: runs `steps` steps on examples `indices` (one batch)
+ * and returns CPU milliseconds per step for each named part (parts nest: a layer's backward includes its GEMMs).
+ * For `bench:training`'s profile. Throws when the kernels do not cover the model.
+ */
+export function profileKernelStep(
+  model: tfl.LayersModel,
+  examples: LabelledExamples,
+  indices: ArrayLike<number>,
+  steps: number,
+): Map<string, number> {
+  const plan = planKernelTraining(modelSpecOf(model));
+  if (!plan.supported) throw new Error(`the kernels do not cover this model: ${plan.reason}`);
+  const network = new KernelNetwork(plan.layers, indices.length);
+  network.setWeights(getFlatWeights(model));
+  network.rememberGlobals();
+  network.loadBatch(examples.features, examples.labels, indices, examples.featureScale);
+  return network.profileParts(steps, 0.01);
+}
