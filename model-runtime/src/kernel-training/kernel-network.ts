@@ -83,7 +83,7 @@ const paddedView = (base: number, hp: number, wp: number, pixel: number, top: nu
  * rows of a K block onto a few L1 sets (conflict misses: measured 3× slower for a 3136×512 weight), so such
  * strides get 16 bytes more.
  */
-export function spreadStride(floats: number): number {
+function spreadStride(floats: number): number {
   return floats % 32 === 0 ? floats + 4 : floats;
 }
 
