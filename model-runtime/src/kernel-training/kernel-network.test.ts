@@ -31,6 +31,9 @@ interface RefLayer {
 
 const at = (t: T4, i: number, j: number, k: number) => (i * t.w + j) * t.c + k;
 const zeros = (h: number, w: number, c: number): T4 => ({ data: new Float64Array(h * w * c), h, w, c });
+const add = (values: Float64Array, index: number, amount: number) => {
+  values[index] = (values[index] as number) + amount;
+};
 
 function refConv(spec: Extract<LayerSpec, { type: "conv2d" }>, inC: number, weights: () => number): RefLayer {
   const [fh, fw] = spec.kernelSize;
@@ -82,7 +85,7 @@ function refConv(spec: Extract<LayerSpec, { type: "conv2d" }>, inC: number, weig
             for (let f = 0; f < spec.filters; f++) {
               const relu = spec.activation === "relu" && !((y.data[at(y, i, j, f)] as number) > 0);
               const g = relu ? 0 : (dy.data[at(dy, i, j, f)] as number);
-              if (spec.useBias) (layer.grads[1] as Float64Array)[f] += g;
+              if (spec.useBias) add(layer.grads[1] as Float64Array, f, g);
               for (let p = 0; p < fh; p++)
                 for (let q = 0; q < fw; q++) {
                   const ii = i + p - pt;
@@ -90,8 +93,8 @@ function refConv(spec: Extract<LayerSpec, { type: "conv2d" }>, inC: number, weig
                   if (ii < 0 || jj < 0 || ii >= x.h || jj >= x.w) continue;
                   for (let c = 0; c < inC; c++) {
                     const wi = ((p * fw + q) * inC + c) * spec.filters + f;
-                    (layer.grads[0] as Float64Array)[wi] += g * (x.data[at(x, ii, jj, c)] as number);
-                    dx.data[at(dx, ii, jj, c)] += g * (kernel[wi] as number);
+                    add(layer.grads[0] as Float64Array, wi, g * (x.data[at(x, ii, jj, c)] as number));
+                    add(dx.data, at(dx, ii, jj, c), g * (kernel[wi] as number));
                   }
                 }
             }
@@ -140,7 +143,7 @@ function refPool(size: [number, number]): RefLayer {
                     where = k;
                   }
                 }
-              dx.data[where] += dy.data[at(dy, i, j, c)] as number;
+              add(dx.data, where, dy.data[at(dy, i, j, c)] as number);
             }
         return dx;
       });
@@ -178,10 +181,10 @@ function refDense(spec: Extract<LayerSpec, { type: "dense" }>, inputs: number, w
         const dx = zeros(x.h, x.w, x.c);
         for (let u = 0; u < spec.units; u++) {
           const g = spec.activation === "relu" && !((y.data[u] as number) > 0) ? 0 : (dy.data[u] as number);
-          if (spec.useBias) (layer.grads[1] as Float64Array)[u] += g;
+          if (spec.useBias) add(layer.grads[1] as Float64Array, u, g);
           for (let i = 0; i < inputs; i++) {
-            (layer.grads[0] as Float64Array)[i * spec.units + u] += g * (x.data[i] as number);
-            dx.data[i] += g * (kernel[i * spec.units + u] as number);
+            add(layer.grads[0] as Float64Array, i * spec.units + u, g * (x.data[i] as number));
+            add(dx.data, i, g * (kernel[i * spec.units + u] as number));
           }
         }
         return dx;

@@ -49,11 +49,17 @@ function windows(
     fn.get(counter).i32(1).i32Sub().tee(counter).brIf(0);
     fn.end();
   };
-  views.forEach((view, v) => fn.i32(view.base).set(image[v] as number));
+  views.forEach((view, v) => {
+    fn.i32(view.base).set(image[v] as number);
+  });
   counted(b, batch, () => {
-    views.forEach((_, v) => fn.get(image[v] as number).set(row[v] as number));
+    views.forEach((_, v) => {
+      fn.get(image[v] as number).set(row[v] as number);
+    });
     counted(r, outH, () => {
-      views.forEach((_, v) => fn.get(row[v] as number).set(pixel[v] as number));
+      views.forEach((_, v) => {
+        fn.get(row[v] as number).set(pixel[v] as number);
+      });
       counted(c, outW, () => {
         body(pixel);
         views.forEach((view, v) => {
