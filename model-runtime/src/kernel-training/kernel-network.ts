@@ -87,6 +87,23 @@ function spreadStride(floats: number): number {
   return floats % 32 === 0 ? floats + 4 : floats;
 }
 
+/**
+ * A row-major buffer for `[batch, h, w, c]` with 8 spare rows for GEMM tiles. A dense layer's output (one row per
+ * example) gets a spread row stride: its rows are a GEMM's B operand or strided A operand over the batch.
+ */
+function rows(
+  floats: (count: number) => number,
+  batch: number,
+  h: number,
+  w: number,
+  c: number,
+  dense: boolean,
+): StridedView {
+  if (!dense) return contiguous(floats(batch * h * w * c + 8 * w * c), h, w, c);
+  const stride = spreadStride(c);
+  return { base: floats((batch + 8) * stride), image: stride, row: stride, pixel: stride };
+}
+
 /** Copies `[batch, h, w, c]` between two strided views. */
 function copyView(
   heap: Float32Array,
@@ -141,6 +158,7 @@ export class KernelNetwork {
   private readonly input: Boundary;
   private readonly logits: number;
   private readonly logitsStride: number;
+  private readonly lossGradStride: number;
   private readonly lossGrad: number;
   private count = 0;
   /** The pooling and SGD kernels of this network, by name. */
@@ -180,7 +198,7 @@ export class KernelNetwork {
         const wp = consumer.outW + consumer.fw - 1;
         act = paddedView(floats(B * hp * wp * c), hp, wp, c, consumer.padTop, consumer.padLeft);
       } else {
-        act = contiguous(floats(B * h * w * c + 8 * w * c), h, w, c);
+        act = rows(floats, B, h, w, c, producer?.kind === "dense");
         actContiguous = true;
       }
       let grad: StridedView | undefined;
@@ -194,7 +212,7 @@ export class KernelNetwork {
         const pixel = spreadStride(c);
         grad = paddedView(floats(B * hp * wp * pixel), hp, wp, pixel, top, left);
       } else {
-        grad = contiguous(floats(B * h * w * c + 8 * w * c), h, w, c);
+        grad = rows(floats, B, h, w, c, producer?.kind === "dense");
         gradContiguous = true;
       }
       boundaries.push({ h, w, c, act, actContiguous, grad, gradContiguous });
@@ -245,6 +263,7 @@ export class KernelNetwork {
     this.logits = outB.act.base;
     this.logitsStride = outB.act.pixel;
     this.lossGrad = (outB.grad as StridedView).base;
+    this.lossGradStride = (outB.grad as StridedView).pixel;
     this.input = boundaries[0] as Boundary;
     this.size = this.params.reduce((n, p) => n + p.rows * p.cols, 0);
     for (const slot of this.params) slot.wg = floats(slot.rows * slot.stride);
@@ -423,7 +442,7 @@ export class KernelNetwork {
       shape: shape(
         mr,
         P,
-        { segLen: K, aK: 4, bK: WS * 4, cStride: P * 4 },
+        { segLen: K, aK: 4, bK: WS * 4, cStride: byte(z.image) },
         plan.activation === "relu" ? "biasRelu" : "bias",
         "columnsOuter",
       ),
@@ -433,7 +452,7 @@ export class KernelNetwork {
       bias: byte(bias),
     });
     const filterGrad = new GemmCall(arena, {
-      shape: shape(dwMr, P, { segLen: B, aK: byte(x.image), bK: P * 4, cStride: WS * 4 }, "none", "rowsOuter"),
+      shape: shape(dwMr, P, { segLen: B, aK: byte(x.image), bK: byte(dz.image), cStride: WS * 4 }, "none", "rowsOuter"),
       rowBases: dwRows,
       segments: [0, byte(dz.base)],
       c: byte(grads),
@@ -465,7 +484,7 @@ export class KernelNetwork {
         timed("dense filter-gradient GEMM", () => filterGrad.run());
         if (inputGrad === undefined || dxView === undefined) return;
         for (let b = 0; b < B; b++)
-          for (let j = 0; j < P; j++) heap[dzT + j * TS + b] = heap[dz.base + b * P + j] as number;
+          for (let j = 0; j < P; j++) heap[dzT + j * TS + b] = heap[dz.base + b * dz.image + j] as number;
         timed("dense input-gradient GEMM", () => inputGrad.run());
         for (let b = 0; b < B; b++) {
           let j = 0;
@@ -550,7 +569,7 @@ export class KernelNetwork {
     const stride = this.logitsStride;
     for (let b = 0; b < this.capacity; b++) {
       const z = this.logits + b * stride;
-      const g = this.lossGrad + b * stride;
+      const g = this.lossGrad + b * this.lossGradStride;
       for (let j = 0; j < stride; j++) heap[g + j] = 0;
       if (b >= this.count) continue;
       let max = heap[z] as number;

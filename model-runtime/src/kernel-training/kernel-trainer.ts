@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
@@ -119,10 +118,31 @@ function threadedTrainer(
     const worker = new Worker(url, { workerData: data, ...(execArgv === undefined ? {} : { execArgv }) });
     return { worker, features, labels };
   });
+  /** Sends a request and waits for the reply; a thread that fails or exits instead rejects. */
   const ask = async (worker: Worker, request: object): Promise<KernelThreadReply> => {
-    const reply = once(worker, "message") as Promise<[KernelThreadReply]>;
-    worker.postMessage(request);
-    const [answer] = await reply;
+    const answer = await new Promise<KernelThreadReply>((resolve, reject) => {
+      const settle = () => {
+        worker.off("message", onMessage);
+        worker.off("error", onError);
+        worker.off("exit", onExit);
+      };
+      const onMessage = (message: KernelThreadReply) => {
+        settle();
+        resolve(message);
+      };
+      const onError = (error: Error) => {
+        settle();
+        reject(error);
+      };
+      const onExit = (code: number) => {
+        settle();
+        reject(new Error(`a kernel training thread exited (code ${code}) before answering`));
+      };
+      worker.once("message", onMessage);
+      worker.once("error", onError);
+      worker.once("exit", onExit);
+      worker.postMessage(request);
+    });
     if (answer.type === "error") throw new Error(`kernel training thread: ${answer.message}`);
     return answer;
   };
