@@ -32,8 +32,9 @@ export class KernelArena {
 }
 
 /**
- * Register tile width in vectors for C with `n` columns: 16 columns (4 × mr accumulators) where `n` allows, else 8.
- * Measured on the FedAvg CNN's conv forward (x86-64, V8 12): 4 rows × 16 columns 32.6 GFLOP/s, 6 × 8 30.5, 4 × 8 27.8.
+ * Register tile width in vectors for C with `n` columns: 16 columns where `n` allows, else 8. With the k loop not
+ * unrolled, small tiles keep every accumulator in a register: on the FedAvg CNN's conv forward (x86-64, V8 12)
+ * 2 × 16 and 4 × 8 ran at 46–49 GFLOP/s, 6 × 8 at 34, 4 × 16 at 34 (spilled).
  */
 export function columnVectors(n: number): number {
   return n % 16 === 0 ? 4 : 2;
@@ -41,7 +42,7 @@ export function columnVectors(n: number): number {
 
 /** Rows per register tile for `rows` rows of C with `n` columns: the fewest padded rows among the fast heights. */
 export function tileRows(rows: number, n: number): number {
-  const candidates = columnVectors(n) === 4 ? [4, 3, 5] : [6, 5, 7, 4];
+  const candidates = columnVectors(n) === 4 ? [2] : [4, 3];
   let best = candidates[0] as number;
   let waste = Number.POSITIVE_INFINITY;
   for (const mr of candidates) {
