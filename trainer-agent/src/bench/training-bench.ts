@@ -191,6 +191,9 @@ async function main(): Promise<void> {
     );
     console.log(`| 2 threads | ${cnnTwo.rate.toFixed(0)} |`);
     console.log(`| scaling 1 → 2 | ${scaling.toFixed(2)}× |`);
+    console.log(
+      `| samples per CPU-second, 2 threads ÷ 1 thread (1.00: splitting costs no CPU; measurable under load) | ${(cnnTwo.cpuRate / cnn.cpuRate).toFixed(2)} |`,
+    );
     let profile: Record<string, number> | null = null;
     if (cnn.engine.startsWith("wasm")) {
       const model = buildModel(CNN, { seed: 1 });
@@ -225,6 +228,8 @@ async function main(): Promise<void> {
         cnnTwoThreadsSamplesPerS: round(cnnTwo.rate, 1),
         cnnOneThreadMeanSamplesPerS: round(oneThread, 1),
         cnnScaling1To2: round(scaling, 2),
+        cnnTwoThreadsSamplesPerCpuS: round(cnnTwo.cpuRate, 1),
+        cnnTwoThreadsCpuEfficiency: round(cnnTwo.cpuRate / cnn.cpuRate, 2),
         cnnStepProfileCpuMs: profile,
         loadAverage: { before: loadBefore.map((l) => round(l, 2)), after: loadAfter.map((l) => round(l, 2)) },
         backend: { name: backend.name, simd: backend.simd },
