@@ -28,7 +28,7 @@ export interface KernelTrainer {
   ): Promise<{ loss: number; correct: number }>;
   /** Writes the trained weights into the model and returns them (flat, `modelLayout` order). */
   finish(): Float32Array;
-  /** Stops the worker threads. */
+  /** Releases the worker threads, kept idle (unreferenced) for the next training of the same shape. */
   close(): Promise<void>;
 }
 
@@ -87,19 +87,36 @@ const shared = (floats: number) => new Float32Array(new SharedArrayBuffer(4 * Ma
  * (divided by the whole batch's size) into its shared slot; then each thread sums the slots over its range of
  * weights and applies the SGD step there. The result equals the single-thread step up to float32 summation order.
  */
-function threadedTrainer(
-  model: tfl.LayersModel,
-  layers: readonly LayerPlan[],
-  batchSize: number,
-  threads: number,
-): KernelTrainer {
-  const capacity = Math.ceil(batchSize / threads);
+interface ThreadPool {
+  readonly network: KernelNetwork;
+  readonly weights: Float32Array;
+  readonly globals: Float32Array;
+  readonly gradients: Float32Array;
+  readonly workers: { worker: Worker; features: Float32Array; labels: Int32Array }[];
+  busy: boolean;
+}
+
+/**
+ * Worker threads kept between trainings (one pool per layer plan, share size and thread count): starting a worker
+ * and compiling its kernels costs more CPU than many steps, and a trainer trains again every round. Idle workers
+ * are unreferenced, so they never keep the process alive.
+ */
+const pools = new Map<string, ThreadPool[]>();
+
+function threadPool(layers: readonly LayerPlan[], capacity: number, threads: number): ThreadPool {
+  const key = JSON.stringify({ layers, capacity, threads });
+  const existing = pools.get(key) ?? [];
+  pools.set(key, existing);
+  const idle = existing.find((pool) => !pool.busy);
+  if (idle !== undefined) {
+    idle.busy = true;
+    return idle;
+  }
   const network = new KernelNetwork(layers, capacity);
   const size = network.size;
   const weights = shared(size);
   const globals = shared(size);
   const gradients = shared(threads * size);
-  const own = gradients.subarray(0, size);
   const { url, execArgv } = threadEntry(import.meta.url, "kernel-thread");
   const workers = Array.from({ length: threads - 1 }, (_, i) => {
     const features = shared(capacity * inputSizeOf(layers));
@@ -116,8 +133,33 @@ function threadedTrainer(
       labels,
     };
     const worker = new Worker(url, { workerData: data, ...(execArgv === undefined ? {} : { execArgv }) });
+    worker.unref();
+    worker.on("error", () => {
+      // A failed thread retires its pool; the step that was waiting on it rejects (see `ask`).
+      const list = pools.get(key) ?? [];
+      pools.set(
+        key,
+        list.filter((pool) => pool !== created),
+      );
+    });
     return { worker, features, labels };
   });
+  const created: ThreadPool = { network, weights, globals, gradients, workers, busy: true };
+  existing.push(created);
+  return created;
+}
+
+function threadedTrainer(
+  model: tfl.LayersModel,
+  layers: readonly LayerPlan[],
+  batchSize: number,
+  threads: number,
+): KernelTrainer {
+  const capacity = Math.ceil(batchSize / threads);
+  const pool = threadPool(layers, capacity, threads);
+  const { network, weights, globals, gradients, workers } = pool;
+  const size = network.size;
+  const own = gradients.subarray(0, size);
   /** Sends a request and waits for the reply; a thread that fails or exits instead rejects. */
   const ask = async (worker: Worker, request: object): Promise<KernelThreadReply> => {
     const answer = await new Promise<KernelThreadReply>((resolve, reject) => {
@@ -125,6 +167,7 @@ function threadedTrainer(
         worker.off("message", onMessage);
         worker.off("error", onError);
         worker.off("exit", onExit);
+        worker.unref();
       };
       const onMessage = (message: KernelThreadReply) => {
         settle();
@@ -141,6 +184,7 @@ function threadedTrainer(
       worker.once("message", onMessage);
       worker.once("error", onError);
       worker.once("exit", onExit);
+      worker.ref();
       worker.postMessage(request);
     });
     if (answer.type === "error") throw new Error(`kernel training thread: ${answer.message}`);
@@ -201,7 +245,7 @@ function threadedTrainer(
       return result;
     },
     async close() {
-      await Promise.all(workers.map(({ worker }) => worker.terminate()));
+      pool.busy = false;
     },
   };
 }
