@@ -313,6 +313,22 @@ describe("the WebAssembly training kernels against tfjs (the reference path)", (
     expect(got.metrics.loss).toBeCloseTo(want.metrics.loss, 4);
   });
 
+  it("a spec the kernels do not cover trains on tfjs, which says why", async () => {
+    const model = buildModel({
+      inputShape: [784],
+      layers: [
+        { type: "dense", units: 16, activation: "relu" },
+        { type: "dropout", rate: 0.1 },
+        { type: "dense", units: 10, activation: "softmax" },
+      ],
+      loss: "sparseCategoricalCrossentropy",
+      numClasses: 10,
+    });
+    const result = await trainLocal({ model, dataset: mnistSlice(0, 32), epochs: 1, batchSize: 16, learningRate: 0.1 });
+    expect(result.engine).toEqual({ kind: "tfjs", why: "layer 1: dropout" });
+    model.dispose();
+  });
+
   it("the FedProx term on the kernels matches tfjs's", async () => {
     const spec: ModelSpecInput = {
       inputShape: [784],
