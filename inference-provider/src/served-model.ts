@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { ensureModelBackend } from "@tributary/model-runtime";
+import { ensureModelBackend, threadEntry } from "@tributary/model-runtime";
 import { type Bytes32, inferModelShapes, type ModelSpec } from "@tributary/protocol";
 import type {
   ModelThreadAnswer,
@@ -47,32 +47,6 @@ export interface ServedModel {
 
 const product = (shape: readonly number[]) => shape.reduce((total, size) => total * size, 1);
 
-/** The options of this process that tell Node how to load modules (a worker refuses V8 and process-wide flags). */
-function loaderArguments(): string[] {
-  const kept: string[] = [];
-  const argv = process.execArgv;
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index] as string;
-    if (/^(--require|-r|--import|--loader|--experimental-loader|--conditions|-C)$/.test(argument)) {
-      kept.push(argument, argv[++index] as string);
-    } else if (/^--(require|import|loader|experimental-loader|conditions)=/.test(argument)) {
-      kept.push(argument);
-    }
-  }
-  return kept;
-}
-
-/** Where the model's thread starts: the compiled file, or the TypeScript source through tsx (tsx, vitest). */
-function threadEntry(): { url: URL; execArgv?: string[] } {
-  if (import.meta.url.endsWith(".js")) return { url: new URL("./model-thread.js", import.meta.url) };
-  const inherited = loaderArguments();
-  const tsx = inherited.some((argument) => argument.includes("tsx"));
-  return {
-    url: new URL("./model-thread.ts", import.meta.url),
-    execArgv: [...inherited, ...(tsx ? [] : ["--import", "tsx"]), "--conditions=@tributary/source"],
-  };
-}
-
 /**
  * Starts the model of `spec` with `weights` (flat, in `modelLayout` order) on a thread of its own, on the tfjs
  * backend this process chose (model-runtime's `initModelBackend`; the best available when none was chosen), so
@@ -83,7 +57,7 @@ export async function loadServedModel(spec: ModelSpec, weights: Float32Array): P
   const inputShape = [...spec.inputShape];
   const outputShape = inferModelShapes(spec).outputShape;
   const data: ModelThreadData = { spec, weights, backend: backend.name };
-  const { url, execArgv } = threadEntry();
+  const { url, execArgv } = threadEntry(import.meta.url, "model-thread");
   const worker = new Worker(url, { workerData: data, ...(execArgv === undefined ? {} : { execArgv }) });
   const pending = new Map<number, { resolve(answer: ModelThreadDone): void; reject(error: Error): void }>();
   let deterministic: ThreadDeterministic = { unsupported: "the model's thread has not started" };

@@ -2,6 +2,12 @@ export { type BuildModelOptions, buildModel, modelSpecOf } from "./build-model.j
 export { BackendUnavailableError, EvaluatorDisposedError, ModelInputError, WeightsLengthError } from "./errors.js";
 export { type EvaluationResult, evaluate } from "./evaluate.js";
 export { getFlatWeights, parameterCount, setFlatWeights } from "./flat-weights.js";
+export {
+  type KernelTrainer,
+  type KernelTrainerOptions,
+  kernelTrainerFor,
+  profileKernelStep,
+} from "./kernel-training/kernel-trainer.js";
 export { featureSize, type LabelledExamples } from "./labelled-examples.js";
 export { LAYERS_MODEL_WEIGHTS_FILE, type LayersModelFiles, layersModelFiles } from "./layers-model-files.js";
 export {
@@ -13,6 +19,7 @@ export {
   type ModelBackendName,
 } from "./model-backend.js";
 export { type ModelObjective, modelObjective } from "./model-objective.js";
+export { threadEntry } from "./thread-entry.js";
 export { type InitTrainingBackendOptions, initTrainingBackend } from "./training-backend.js";
 export {
   createValidationEvaluator,

@@ -406,4 +406,22 @@ export {
   type WatchRequest,
   WatchRequestSchema,
 } from "./watch-messages.js";
+export {
+  buildModule,
+  F32,
+  F64,
+  FunctionBuilder,
+  I32,
+  Simd,
+  V128,
+  type ValueType,
+} from "./wasm-module-builder.js";
+export {
+  instantiate,
+  WASM_PAGE,
+  Wasm,
+  type WasmInstance,
+  type WasmMemory,
+  type WasmModule,
+} from "./wasm-runtime.js";
 export { bytesToWeights, weightsToBytes, weightsView } from "./weights-bytes.js";

@@ -7,7 +7,7 @@ import {
   parameterCount,
   setFlatWeights,
 } from "@tributary/model-runtime";
-import type { ModelSpecInput } from "@tributary/protocol";
+import { FEDAVG_CNN, type ModelSpecInput } from "@tributary/protocol";
 import { beforeAll, describe, expect, it } from "vitest";
 import { mnistPackageDigits } from "../test-support/mnist-package.js";
 import type { Dataset } from "./dataset.js";
@@ -67,7 +67,7 @@ describe("trainLocal on real MNIST digits", () => {
     model.dispose();
   });
 
-  it("a small CNN trains on wasm (through the registered convolution gradients)", async () => {
+  it("a small CNN trains on wasm", async () => {
     const model = buildModel({
       inputShape: [28, 28, 1],
       layers: [
@@ -249,5 +249,98 @@ describe("gradient transform hook (for DP-SGD)", () => {
     });
     model.dispose();
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+});
+
+describe("the WebAssembly training kernels against tfjs (the reference path)", () => {
+  /** Largest |a − b| relative to the largest |b − start| (how far the reference moved the weights). */
+  function relativeGap(a: Float32Array, b: Float32Array, start: Float32Array): number {
+    let gap = 0;
+    let moved = 0;
+    b.forEach((value, i) => {
+      gap = Math.max(gap, Math.abs((a[i] as number) - value));
+      moved = Math.max(moved, Math.abs(value - (start[i] as number)));
+    });
+    return gap / moved;
+  }
+
+  async function both(
+    spec: ModelSpecInput,
+    options: { count: number; batchSize: number; proximalMu?: number; threads?: number },
+  ) {
+    const data = mnistSlice(100, options.count);
+    const reference = buildModel(spec, { seed: 4 });
+    const kernels = buildModel(spec, { seed: 4 });
+    const start = getFlatWeights(reference);
+    const common = { dataset: data, epochs: 1, batchSize: options.batchSize, learningRate: 0.1, seed: 9 };
+    const mu = options.proximalMu === undefined ? {} : { proximalMu: options.proximalMu };
+    const want = await trainLocal({ model: reference, ...common, ...mu, kernels: "tfjs" });
+    const got = await trainLocal({ model: kernels, ...common, ...mu, threads: options.threads ?? 1 });
+    reference.dispose();
+    kernels.dispose();
+    return { want, got, start };
+  }
+
+  it("one SGD step of the FedAvg CNN (batch 32) matches tfjs's", async () => {
+    const { want, got, start } = await both(FEDAVG_CNN, { count: 32, batchSize: 32 });
+    expect(want.engine).toEqual({ kind: "tfjs", why: "asked for tfjs" });
+    expect(got.engine).toEqual({ kind: "wasm-kernels", threads: 1 });
+    expect(got.steps).toBe(1);
+    // float32 sums in another order: the step agrees to ~1e-6 of its size (measured ~1e-7).
+    expect(relativeGap(got.weights, want.weights, start)).toBeLessThan(1e-4);
+    expect(got.metrics.loss).toBeCloseTo(want.metrics.loss, 5);
+    expect(got.metrics.accuracy).toBe(want.metrics.accuracy);
+  });
+
+  it("two threads, each with half of every batch, train as one thread does (a last batch of 7 included)", async () => {
+    const spec: ModelSpecInput = {
+      inputShape: [28, 28, 1],
+      layers: [
+        { type: "conv2d", filters: 8, kernelSize: [5, 5], padding: "same", activation: "relu" },
+        { type: "maxPool2d", poolSize: [2, 2] },
+        { type: "conv2d", filters: 16, kernelSize: [3, 3], padding: "same", activation: "relu" },
+        { type: "maxPool2d", poolSize: [2, 2] },
+        { type: "flatten" },
+        { type: "dense", units: 10, activation: "softmax" },
+      ],
+      loss: "sparseCategoricalCrossentropy",
+      numClasses: 10,
+    };
+    const { want, got, start } = await both(spec, { count: 71, batchSize: 16, threads: 2 });
+    expect(got.engine).toEqual({ kind: "wasm-kernels", threads: 2 });
+    expect(got.steps).toBe(5);
+    expect(relativeGap(got.weights, want.weights, start)).toBeLessThan(1e-4);
+    expect(got.metrics.loss).toBeCloseTo(want.metrics.loss, 4);
+  });
+
+  it("a spec the kernels do not cover trains on tfjs, which says why", async () => {
+    const model = buildModel({
+      inputShape: [784],
+      layers: [
+        { type: "dense", units: 16, activation: "relu" },
+        { type: "dropout", rate: 0.1 },
+        { type: "dense", units: 10, activation: "softmax" },
+      ],
+      loss: "sparseCategoricalCrossentropy",
+      numClasses: 10,
+    });
+    const result = await trainLocal({ model, dataset: mnistSlice(0, 32), epochs: 1, batchSize: 16, learningRate: 0.1 });
+    expect(result.engine).toEqual({ kind: "tfjs", why: "layer 1: dropout" });
+    model.dispose();
+  });
+
+  it("the FedProx term on the kernels matches tfjs's", async () => {
+    const spec: ModelSpecInput = {
+      inputShape: [784],
+      layers: [
+        { type: "dense", units: 32, activation: "relu" },
+        { type: "dense", units: 10, activation: "softmax" },
+      ],
+      loss: "sparseCategoricalCrossentropy",
+      numClasses: 10,
+    };
+    const { want, got, start } = await both(spec, { count: 64, batchSize: 16, proximalMu: 3 });
+    expect(got.engine.kind).toBe("wasm-kernels");
+    expect(relativeGap(got.weights, want.weights, start)).toBeLessThan(1e-4);
   });
 });

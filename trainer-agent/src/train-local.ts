@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import {
   getFlatWeights,
+  type KernelTrainer,
+  kernelTrainerFor,
   type ModelObjective,
   modelObjective,
   modelSpecOf,
@@ -29,6 +31,14 @@ export interface TrainLocalOptions {
   readonly microbatchSize?: number;
   /** Seed of the per-epoch shuffles (default: a fixed seed, so runs repeat). */
   readonly seed?: string | number;
+  /**
+   * Which implementation computes the steps. `auto` (default): model-runtime's WebAssembly training kernels when
+   * the tfjs backend is wasm, the spec is one they cover and no gradient transform is given; tfjs otherwise (always
+   * on tfjs-node and tfjs-node-gpu). `tfjs`: tfjs, the reference path.
+   */
+  readonly kernels?: "auto" | "tfjs";
+  /** Threads the WebAssembly kernels may compute with, each taking a share of every batch (default 1). */
+  readonly threads?: number;
 }
 
 export interface TrainLocalResult {
@@ -39,6 +49,10 @@ export interface TrainLocalResult {
   readonly steps: number;
   /** Mean data loss and accuracy over the last epoch's batches, measured before each step's update. */
   readonly metrics: { readonly loss: number; readonly accuracy: number };
+  /** What computed the steps: tfjs, or the WebAssembly kernels on this many threads. */
+  readonly engine:
+    | { readonly kind: "tfjs"; readonly why?: string }
+    | { readonly kind: "wasm-kernels"; readonly threads: number };
 }
 
 interface StepContext {
@@ -57,6 +71,7 @@ function checkOptions(options: TrainLocalOptions): void {
   positiveInt("epochs", options.epochs);
   positiveInt("batchSize", options.batchSize);
   positiveInt("microbatchSize", options.microbatchSize ?? 1);
+  positiveInt("threads", options.threads ?? 1);
   if (!(options.learningRate > 0) || !Number.isFinite(options.learningRate)) {
     throw new TrainingConfigError("learningRate must be a positive finite number");
   }
@@ -167,50 +182,86 @@ export async function trainLocal(options: TrainLocalOptions): Promise<TrainLocal
   checkOptions(options);
   const { model, dataset } = options;
   const objective = modelObjective(modelSpecOf(model), dataset);
-  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const mu = options.proximalMu ?? 0;
+  const globalFlat = mu > 0 ? (options.globalWeights ?? getFlatWeights(model)) : undefined;
+  if (globalFlat !== undefined && globalFlat.length !== parameterCount(model)) {
+    throw new TrainingConfigError(`globalWeights has ${globalFlat.length} floats, the model ${parameterCount(model)}`);
+  }
+  let why: string | undefined = options.kernels === "tfjs" ? "asked for tfjs" : undefined;
+  if (why === undefined && options.gradientTransform !== undefined)
+    why = "a gradient transform needs per-example gradients";
+  if (why === undefined) {
+    const kernels = kernelTrainerFor(model, options.batchSize, { threads: options.threads ?? 1 });
+    if ("step" in kernels) return trainWithKernels(options, kernels, globalFlat);
+    why = kernels.unsupported;
+  }
+  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
   let globals: tf.Tensor[] | undefined;
-  if (mu > 0) {
-    const flat = options.globalWeights ?? getFlatWeights(model);
-    if (flat.length !== parameterCount(model)) {
-      throw new TrainingConfigError(`globalWeights has ${flat.length} floats, the model ${parameterCount(model)}`);
-    }
+  if (globalFlat !== undefined) {
     let offset = 0;
     globals = variables.map((variable) => {
-      const tensor = tf.tensor(flat.slice(offset, offset + variable.size), variable.shape, "float32");
+      const tensor = tf.tensor(globalFlat.slice(offset, offset + variable.size), variable.shape, "float32");
       offset += variable.size;
       return tensor;
     });
   }
   const context: StepContext = { model, objective, variables, learningRate: options.learningRate, mu, globals };
-  const random = new SeededRandom(options.seed ?? "trainLocal");
-  const order = Int32Array.from({ length: dataset.count }, (_, i) => i);
-  let step = 0;
-  let lossSum = 0;
-  let correctSum = 0;
   try {
-    for (let epoch = 0; epoch < options.epochs; epoch++) {
-      random.shuffle(order);
-      lossSum = 0;
-      correctSum = 0;
-      for (let start = 0; start < dataset.count; start += options.batchSize) {
-        const indices = order.subarray(start, start + options.batchSize);
-        const stats =
-          options.gradientTransform === undefined
-            ? batchedStep(context, indices)
-            : await microbatchStep(context, indices, options.microbatchSize ?? 1, options.gradientTransform, step);
-        lossSum += stats.loss * indices.length;
-        correctSum += stats.correct;
-        step++;
-      }
-    }
+    const stats = await runEpochs(options, (indices, step) =>
+      options.gradientTransform === undefined
+        ? Promise.resolve(batchedStep(context, indices))
+        : microbatchStep(context, indices, options.microbatchSize ?? 1, options.gradientTransform, step),
+    );
+    return { weights: getFlatWeights(model), ...stats, engine: { kind: "tfjs", why } };
   } finally {
     for (const tensor of globals ?? []) tensor.dispose();
   }
+}
+
+/** The steps on model-runtime's WebAssembly kernels (same shuffles, batches, loss and update as with tfjs). */
+async function trainWithKernels(
+  options: TrainLocalOptions,
+  trainer: KernelTrainer,
+  globalFlat: Float32Array | undefined,
+): Promise<TrainLocalResult> {
+  const mu = options.proximalMu ?? 0;
+  try {
+    trainer.start(globalFlat);
+    const stats = await runEpochs(options, (indices) =>
+      trainer.step(options.dataset, indices, options.learningRate, mu),
+    );
+    return { weights: trainer.finish(), ...stats, engine: { kind: "wasm-kernels", threads: trainer.threads } };
+  } finally {
+    await trainer.close();
+  }
+}
+
+/** `epochs` passes over seeded shuffles in batches; the metrics of the last epoch. */
+async function runEpochs(
+  options: TrainLocalOptions,
+  step: (indices: Int32Array, step: number) => Promise<{ loss: number; correct: number }>,
+): Promise<Omit<TrainLocalResult, "weights" | "engine">> {
+  const { dataset } = options;
+  const random = new SeededRandom(options.seed ?? "trainLocal");
+  const order = Int32Array.from({ length: dataset.count }, (_, i) => i);
+  let steps = 0;
+  let lossSum = 0;
+  let correctSum = 0;
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    random.shuffle(order);
+    lossSum = 0;
+    correctSum = 0;
+    for (let start = 0; start < dataset.count; start += options.batchSize) {
+      const indices = order.subarray(start, start + options.batchSize);
+      const stats = await step(indices, steps);
+      lossSum += stats.loss * indices.length;
+      correctSum += stats.correct;
+      steps++;
+    }
+  }
   return {
-    weights: getFlatWeights(model),
     numExamples: dataset.count,
-    steps: step,
+    steps,
     metrics: { loss: lossSum / dataset.count, accuracy: correctSum / dataset.count },
   };
 }

@@ -1,6 +1,6 @@
+import { instantiate, WASM_PAGE } from "@tributary/protocol";
 import { firstNonFinite } from "../check-vectors.js";
 import { AggregationInputError, InvalidUpdateError } from "../errors.js";
-import { instantiate, WASM_PAGE } from "../wasm/wasm-runtime.js";
 import { type WeightedSumExports, weightedSumModule } from "../wasm/weighted-sum-kernel.js";
 
 /** FedAvg over updates that arrive one at a time. */

@@ -1,6 +1,6 @@
+import { instantiate } from "@tributary/protocol";
 import { nonFiniteError, requireVectors } from "../check-vectors.js";
 import { InvalidUpdateError } from "../errors.js";
-import { instantiate } from "../wasm/wasm-runtime.js";
 import {
   WEIGHTED_SUM_BLOCK,
   WEIGHTED_SUM_GROUP,

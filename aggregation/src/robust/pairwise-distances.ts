@@ -1,6 +1,6 @@
+import { instantiate } from "@tributary/protocol";
 import { firstNonFinite, nonFiniteError } from "../check-vectors.js";
 import { type SquaredDistanceExports, squaredDistanceModule } from "../wasm/squared-distance-kernel.js";
-import { instantiate } from "../wasm/wasm-runtime.js";
 
 /** Bytes of rows kept per block: n rows × block floats stay in L2. */
 const ROWS_BYTES = 256 * 1024;

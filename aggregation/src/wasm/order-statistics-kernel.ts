@@ -1,6 +1,15 @@
+import {
+  buildModule,
+  FunctionBuilder,
+  I32,
+  instantiate,
+  Simd,
+  V128,
+  Wasm,
+  type WasmMemory,
+  type WasmModule,
+} from "@tributary/protocol";
 import { type Comparator, pruneNetworkForRanks, sortingNetwork } from "./sorting-network.js";
-import { buildModule, FunctionBuilder, I32, Simd, V128 } from "./wasm-module-builder.js";
-import { instantiate, Wasm, type WasmMemory, type WasmModule } from "./wasm-runtime.js";
 
 /**
  * Per-coordinate order statistics over `n` rows with a SIMD sorting network: four coordinates at a time, the `n`

@@ -1,5 +1,4 @@
-import { buildModule, FunctionBuilder, I32, Simd, V128 } from "./wasm-module-builder.js";
-import { Wasm, type WasmModule } from "./wasm-runtime.js";
+import { buildModule, FunctionBuilder, I32, Simd, V128, Wasm, type WasmModule } from "@tributary/protocol";
 
 /**
  * `pairs(n, stride, count, d)`: for every i < j < n, adds sum_c (row_i[c] − row_j[c])² over the first `count`

@@ -1,5 +1,4 @@
-import { buildModule, F64, FunctionBuilder, I32, Simd, V128 } from "./wasm-module-builder.js";
-import { Wasm, type WasmModule } from "./wasm-runtime.js";
+import { buildModule, F64, FunctionBuilder, I32, Simd, V128, Wasm, type WasmModule } from "@tributary/protocol";
 
 /** Floats per input slot: one cache block of one input. 8 slots + the float64 block sit comfortably in L2. */
 export const WEIGHTED_SUM_BLOCK = 8192;

@@ -44,6 +44,7 @@ const TrainerOptionsSchema = z
     budgetDelta: z.coerce.number().gt(0).lt(1).optional(),
     allowNonPrivate: z.boolean().default(false),
     microbatchSize: z.coerce.number().int().positive().default(8),
+    trainingThreads: z.coerce.number().int().min(1).max(256).default(1),
     evaluations: z.coerce.number().int().nonnegative().optional(),
     metricPrecision: z.coerce.number().int().min(0).max(15).default(4),
     updateMetrics: z
@@ -132,6 +133,7 @@ export async function runTrainer(raw: Record<string, unknown>, hooks: TrainerHoo
     privacy,
     disclosure,
     admission,
+    trainingThreads: options.trainingThreads,
     onEvent: (event) => {
       metrics?.observe(event);
       print(event);
@@ -192,6 +194,11 @@ export function registerTrainerCommand(program: Command, hooks: TrainerHooks = {
     .option("--budget-delta <d>", "the owner's δ (default: with --rpc the δ it enrolled; else 1e-5)")
     .option("--allow-non-private", "also train for jobs without differential privacy (ε = ∞)", false)
     .option("--microbatch-size <n>", "records per clipped microbatch in DP-SGD", "8")
+    .option(
+      "--training-threads <n>",
+      "cores local training may use: on the WebAssembly backend each batch is split over this many threads",
+      "1",
+    )
     .option(
       "--evaluations <n>",
       "evaluations of coordinator-chosen models on the held-out records allowed per job (default: the job's rounds)",

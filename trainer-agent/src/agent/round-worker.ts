@@ -179,6 +179,7 @@ export class RoundWorker {
       globalWeights: global,
       ...privacy.training,
       seed: `${instruction.jobId}/${instruction.round}/${this.context.address}`,
+      threads: this.context.options.trainingThreads ?? 1,
     });
   }
 }

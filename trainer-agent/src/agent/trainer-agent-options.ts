@@ -49,6 +49,11 @@ export interface TrainerAgentOptions {
   readonly admission?: JobAdmission;
   readonly onEvent?: (event: AgentEvent) => void;
   /**
+   * Threads local training may compute with (default 1): on the WebAssembly backend, model-runtime's training
+   * kernels split each batch over them (one WebAssembly instance per thread). Set it to the cores the owner gives.
+   */
+  readonly trainingThreads?: number;
+  /**
    * Applied to each round's update (trained − global weights) before it is hashed, signed and sent; the update
    * is sent as it is when absent. A seam for harnesses (the demo and benchmarks plug Byzantine attacks in here).
    */

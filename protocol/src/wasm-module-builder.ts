@@ -1,7 +1,8 @@
 /**
- * A minimal WebAssembly binary writer: just enough to emit the SIMD kernels of this package (one imported
- * memory, functions over i32/f64/v128 locals, structured loops). Kernels are generated at run time because
- * their shape depends on the input (a sorting network for n inputs is straight-line code for that n).
+ * A minimal WebAssembly binary writer: just enough to emit the SIMD kernels of aggregation and model-runtime (one
+ * imported memory, functions over i32/f32/f64/v128 locals, structured loops). Kernels are generated at run time
+ * because their shape depends on the input (a sorting network for n inputs is straight-line code for that n; a
+ * GEMM takes its strides and unrolling as immediates).
  *
  * Opcodes follow the WebAssembly 2.0 core specification and the fixed-width SIMD encoding (prefix 0xfd).
  */
@@ -15,13 +16,19 @@ export type ValueType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 /** SIMD opcodes (after the 0xfd prefix) used by the kernels. */
 export const Simd = {
   load: 0x00,
+  load32Splat: 0x09,
   store: 0x0b,
   shuffle: 0x0d,
+  i32x4Splat: 0x11,
   f32x4Splat: 0x13,
   f64x2Splat: 0x14,
   f64x2ExtractLane: 0x21,
   f32x4Eq: 0x41,
   f32x4Lt: 0x43,
+  f32x4Gt: 0x44,
+  v128And: 0x4e,
+  v128Andnot: 0x4f,
+  v128Or: 0x50,
   v128Bitselect: 0x52,
   f32x4DemoteF64x2Zero: 0x5e,
   f64x2PromoteLowF32x4: 0x5f,
@@ -34,6 +41,9 @@ export const Simd = {
   f32x4Mul: 0xe6,
   f32x4Pmin: 0xea,
   f32x4Pmax: 0xeb,
+  f32x4Max: 0xe9,
+  /** Relaxed SIMD (WebAssembly 3.0): a·b + c, fused or not as the hardware prefers. */
+  f32x4RelaxedMadd: 0x105,
   f64x2Add: 0xf0,
   f64x2Sub: 0xf1,
   f64x2Mul: 0xf2,
@@ -53,7 +63,11 @@ const Op = {
   localTee: 0x22,
   i32Const: 0x41,
   f64Const: 0x44,
+  i32Load: 0x28,
+  f32Load: 0x2a,
   f64Load: 0x2b,
+  i32Store: 0x36,
+  f32Store: 0x38,
   f64Store: 0x39,
   f64Add: 0xa0,
   i32Eqz: 0x45,
@@ -62,6 +76,8 @@ const Op = {
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
+  i32Ne: 0x47,
+  i32LtS: 0x48,
   simdPrefix: 0xfd,
   voidBlock: 0x40,
 } as const;
@@ -142,6 +158,34 @@ export class FunctionBuilder {
     return this;
   }
 
+  /** `i32.load` from (address on the stack) + offset. */
+  i32Load(offset = 0): this {
+    this.code.push(Op.i32Load, 2);
+    pushU32(this.code, offset);
+    return this;
+  }
+
+  /** `i32.store` of the value on the stack at (address below it) + offset. */
+  i32Store(offset = 0): this {
+    this.code.push(Op.i32Store, 2);
+    pushU32(this.code, offset);
+    return this;
+  }
+
+  /** `f32.load` from (address on the stack) + offset. */
+  f32Load(offset = 0): this {
+    this.code.push(Op.f32Load, 2);
+    pushU32(this.code, offset);
+    return this;
+  }
+
+  /** `f32.store` of the value on the stack at (address below it) + offset. */
+  f32Store(offset = 0): this {
+    this.code.push(Op.f32Store, 2);
+    pushU32(this.code, offset);
+    return this;
+  }
+
   /** `f64.load` from (address on the stack) + offset. */
   f64Load(offset = 0): this {
     this.code.push(Op.f64Load, 3);
@@ -193,6 +237,16 @@ export class FunctionBuilder {
     return this;
   }
 
+  i32Ne(): this {
+    this.code.push(Op.i32Ne);
+    return this;
+  }
+
+  i32LtS(): this {
+    this.code.push(Op.i32LtS);
+    return this;
+  }
+
   i32Eqz(): this {
     this.code.push(Op.i32Eqz);
     return this;
@@ -209,6 +263,14 @@ export class FunctionBuilder {
   load(offset = 0): this {
     this.simd(Simd.load);
     this.code.push(4);
+    pushU32(this.code, offset);
+    return this;
+  }
+
+  /** `v128.load32_splat` from (address on the stack) + offset: one float32 in all four lanes. */
+  loadSplat(offset = 0): this {
+    this.simd(Simd.load32Splat);
+    this.code.push(2);
     pushU32(this.code, offset);
     return this;
   }
