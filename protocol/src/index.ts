@@ -395,18 +395,6 @@ export {
   type VerifierEventName,
 } from "./verifier-events.js";
 export {
-  type JobChange,
-  type JobChangeKind,
-  JobChangeKindSchema,
-  JobChangeSchema,
-  WATCH_EVENTS,
-  WATCH_PATH,
-  type WatchAuth,
-  WatchAuthSchema,
-  type WatchRequest,
-  WatchRequestSchema,
-} from "./watch-messages.js";
-export {
   buildModule,
   F32,
   F64,
@@ -424,4 +412,16 @@ export {
   type WasmMemory,
   type WasmModule,
 } from "./wasm-runtime.js";
+export {
+  type JobChange,
+  type JobChangeKind,
+  JobChangeKindSchema,
+  JobChangeSchema,
+  WATCH_EVENTS,
+  WATCH_PATH,
+  type WatchAuth,
+  WatchAuthSchema,
+  type WatchRequest,
+  WatchRequestSchema,
+} from "./watch-messages.js";
 export { bytesToWeights, weightsToBytes, weightsView } from "./weights-bytes.js";
