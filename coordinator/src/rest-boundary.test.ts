@@ -90,10 +90,23 @@ describe.each(DATABASES)("REST boundary on $name", (database) => {
       },
       token,
     );
-    expect(secagg.status).toBe(400);
-    expect(secagg.body.error.message).toContain(
-      "JobSpec.secureAggregation: this coordinator does not run secure aggregation yet",
+    // Rounds run SecAgg+ now (see test/e2e/secure-aggregation.test.ts): the option is accepted, a robust rule is not.
+    expect(secagg.status).toBe(201);
+    const robust = await request<ErrorBody>(
+      coordinator.url,
+      "POST",
+      "/jobs",
+      {
+        ...base,
+        datasetIds: ["1"],
+        strategy: { name: "median" },
+        clients: { min: 4, max: 4 },
+        secureAggregation: { threshold: 2, neighbours: 2, quantisation: { clip: 1 } },
+      },
+      token,
     );
+    expect(robust.status).toBe(400);
+    expect(robust.body.error.message).toContain("JobSpec.secureAggregation: secure aggregation reveals only the sum");
   });
 
   it("checks an uploaded validation set byte by byte, and a job's reference to it", async () => {
