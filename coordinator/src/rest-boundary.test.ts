@@ -90,8 +90,10 @@ describe.each(DATABASES)("REST boundary on $name", (database) => {
       },
       token,
     );
-    // Rounds run SecAgg+ now (see test/e2e/secure-aggregation.test.ts): the option is accepted, a robust rule is not.
-    expect(secagg.status).toBe(201);
+    // Rounds run SecAgg+ now (test/e2e/secure-aggregation.test.ts): the option passes, and this job is refused only
+    // for its unenrolled dataset; with a robust rule the option itself is refused.
+    expect(secagg.status).toBe(400);
+    expect(secagg.body.error.message).toBe("invalid JobSpec: JobSpec.datasetIds: names a dataset that is not enrolled");
     const robust = await request<ErrorBody>(
       coordinator.url,
       "POST",
