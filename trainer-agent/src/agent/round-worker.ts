@@ -122,7 +122,7 @@ export class RoundWorker {
     // Secure aggregation: the update leaves only masked, through the SecAgg+ stages the coordinator drives; the
     // session answers them as they come (`secagg:*` events), without holding up the agent's next piece of work.
     try {
-      const words = secAggInput(update, result.numExamples, secAgg);
+      const words = secAggInput(update, result.numExamples, secAgg, privacy.distributed);
       const context = {
         jobId,
         round,
@@ -199,12 +199,15 @@ export class RoundWorker {
     const { jobId, round, hyperParams } = instruction;
     const { options } = this.context;
     try {
+      const secAgg = instruction.secureAggregation;
       return await options.privacy.prepareRound({
         jobId,
         round,
         rounds,
         hyperParams,
         datasetSize: options.train.count,
+        // A round finishes only with at least `threshold` masked inputs (else it aborts): the noise is shared for that.
+        ...(secAgg === undefined ? {} : { secureAggregation: { minSurvivors: secAgg.threshold } }),
       });
     } catch (error) {
       if (error instanceof PrivacyBudgetExceededError) await options.disclosure.markBudgetRefused(jobId);

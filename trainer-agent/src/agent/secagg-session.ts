@@ -1,3 +1,10 @@
+import {
+  clipUpdate,
+  DiscreteGaussianSampler,
+  distributedNoiseShare,
+  quantisedSensitivity,
+  SecureRandom,
+} from "@tributary/privacy";
 import type {
   JobId,
   SecAggInstruction,
@@ -7,24 +14,48 @@ import type {
   SecAggUnmaskRequest,
 } from "@tributary/protocol";
 import { quantise, type SecAggClient, SecAggRefusedError } from "@tributary/secure-aggregation";
+import type { RoundPrivacy } from "./privacy-guard.js";
 
 /**
  * A trainer's input to a SecAgg round: its update clipped per coordinate to ±clip, weighted by
  * n / exampleCap (≤ 1, so it stays within ±clip) and quantised at `scale` into words modulo 2^32. The coordinator
  * divides the survivors' sum by Σ n / exampleCap, which makes it their FedAvg.
+ *
+ * With DP on (`distributed`), the update is first clipped to L2 norm C, and after quantisation the trainer adds its
+ * share of the sum's noise: discrete Gaussian of σ_share = z · Δ / √m_min per word, Δ = scale · C + √d / 2 the
+ * quantised vector's L2 bound (privacy's `distributedNoiseShare`), drawn from the OS CSPRNG. The weighting and the
+ * per-coordinate clip only shrink the vector, so Δ still bounds it.
  */
-export function secAggInput(update: Float32Array, numExamples: number, instruction: SecAggInstruction): Uint32Array {
+export function secAggInput(
+  update: Float32Array,
+  numExamples: number,
+  instruction: SecAggInstruction,
+  distributed?: RoundPrivacy["distributed"],
+): Uint32Array {
   const { clip, scale, exampleCap } = instruction;
   if (numExamples > exampleCap) {
     throw new SecAggRefusedError(`${numExamples} examples exceed the round's example cap ${exampleCap}`);
   }
   const weight = numExamples / exampleCap;
-  const weighted = new Float32Array(update.length);
-  for (let i = 0; i < update.length; i++) {
-    const value = update[i] as number;
+  const weighted = Float32Array.from(update);
+  if (distributed !== undefined) clipUpdate(weighted, distributed.clipNorm);
+  for (let i = 0; i < weighted.length; i++) {
+    const value = weighted[i] as number;
     weighted[i] = (value > clip ? clip : value < -clip ? -clip : Number.isNaN(value) ? 0 : value) * weight;
   }
-  return quantise(weighted, clip, scale);
+  const words = quantise(weighted, clip, scale);
+  if (distributed === undefined) return words;
+  const sensitivity = quantisedSensitivity(distributed.clipNorm, scale, words.length);
+  let shareSigma: number;
+  try {
+    ({ shareSigma } = distributedNoiseShare(distributed.noiseMultiplier, sensitivity, distributed.minSurvivors));
+  } catch (error) {
+    throw new SecAggRefusedError(`no noise share can be drawn: ${(error as Error).message}`);
+  }
+  const sampler = new DiscreteGaussianSampler(shareSigma);
+  const random = new SecureRandom();
+  for (let i = 0; i < words.length; i++) words[i] = ((words[i] as number) + sampler.sample(random)) >>> 0;
+  return words;
 }
 
 /** How a session talks to the coordinator (through the agent's outbox) and reports what happened. */
