@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import {
   type Ack,
-  type Address,
   type Bytes32,
   bytesToWeights,
   type DatasetId,
