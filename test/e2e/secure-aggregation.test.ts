@@ -282,6 +282,8 @@ describe("a secure-aggregation job end to end", () => {
       const report = JSON.parse(stdout.trim().split("\n").at(-1) as string);
       expect(report.disagreements).toEqual([]);
       expect(report).toMatchObject({ ok: true, checked: { rounds: 1, leaves: 4, blobs: 5, signatures: 4 } });
+      // …and says what it could not check: the round's blobs are masked inputs.
+      expect(report.warnings.map((warning: { kind: string }) => warning.kind)).toContain("secure-aggregation");
     } finally {
       for (const agent of agents) agent.stop();
       await coordinator.close();
