@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { LocalChain } from "@tributary/contracts/local-chain";
+import { createCoordinator } from "@tributary/coordinator";
 import { SimulatedEnclave } from "@tributary/enclave-compute";
 import { initTrainingBackend } from "@tributary/model-runtime";
+import { RdpAccountant } from "@tributary/privacy";
 import { type Address, bytesToWeights, type DatasetId, type JobId, type JobLedger } from "@tributary/protocol";
 import {
   type AgentEvent,
@@ -286,6 +288,137 @@ describe("a secure-aggregation job end to end", () => {
       expect(report.warnings.map((warning: { kind: string }) => warning.kind)).toContain("secure-aggregation");
     } finally {
       for (const agent of agents) agent.stop();
+      await coordinator.close();
+    }
+  }, 300_000);
+
+  it("with DP on, every trainer adds its noise share: the sum carries noise of variance m·σ_share², and each charges one Gaussian release at z", async () => {
+    // Off chain, three agents, one round: z = 1, C = 1, t = 2; a scale small enough to leave the noise headroom.
+    const coordinator = await createCoordinator(
+      { port: 0, dataDir: path.join(dir, "dp-coordinator"), tickSeconds: 0.2 },
+      { logger: false },
+    );
+    const dpAgents: TrainerAgent[] = [];
+    try {
+      const researcher = Wallet.createRandom();
+      const records = [150, 200, 250];
+      const scale = 1000;
+      const updates = new Map<Address, Float32Array>();
+      const owners: { address: Address; datasetId: DatasetId; privacy: DatasetPrivacyGuard }[] = [];
+      for (const [index, count] of records.entries()) {
+        const files = await writeMnistIdx(path.join(dir, `dp-owner-${index}`), { train: count, test: 40 });
+        const train = await loadDataset({ format: "idx", parts: [files.train], numClasses: 10 });
+        const evaluation = await loadDataset({ format: "idx", parts: [files.test], numClasses: 10 });
+        const wallet = Wallet.createRandom() as unknown as Wallet;
+        const address = wallet.address.toLowerCase() as Address;
+        const { id: datasetId } = await ok<{ id: DatasetId }>(
+          coordinator.url,
+          "POST",
+          "/datasets",
+          {
+            owner: wallet.address,
+            name: `dp ${index}`,
+            commitment: train.commitment,
+            recordCount: count,
+            epsilonBudget: 10,
+            deltaBudget: 1e-5,
+          },
+          await signInAs(coordinator.url, wallet, coordinator.config.chainId),
+        );
+        const stateDir = path.join(dir, `dp-owner-${index}`, "state");
+        const privacy = await DatasetPrivacyGuard.open(stateDir, datasetId, { epsilon: 10, delta: 1e-5 });
+        owners.push({ address, datasetId, privacy });
+        const agent = new TrainerAgent({
+          coordinatorUrl: coordinator.url,
+          wallet,
+          datasetId,
+          train: train.dataset,
+          evaluation: evaluation.dataset,
+          commitment: train.commitment,
+          manifest: train.manifest,
+          enclave: new SimulatedEnclave({ warn: () => {} }),
+          privacy,
+          disclosure: await EvaluationAllowance.open(stateDir, datasetId, {}),
+          updateTransform: (update) => {
+            updates.set(address, Float32Array.from(update));
+            return update;
+          },
+        });
+        dpAgents.push(agent);
+        await agent.start();
+      }
+      const job = await ok<{ id: JobId; modelCid: string }>(
+        coordinator.url,
+        "POST",
+        "/jobs",
+        {
+          name: "secagg dp",
+          model: {
+            inputShape: [784],
+            layers: [{ type: "dense", units: 10, activation: "softmax" }],
+            loss: "sparseCategoricalCrossentropy",
+          },
+          datasetIds: owners.map((owner) => owner.datasetId),
+          rounds: 1,
+          learningRate: 0.1,
+          batchSize: 32,
+          clients: { min: 3, max: 3 },
+          roundTimeoutS: 20,
+          dp: { mode: "dp-sgd", l2NormClip: 1, noiseMultiplier: 1, targetEpsilon: 8, delta: 1e-5 },
+          secureAggregation: { threshold: 2, neighbours: 2, quantisation: { clip: CLIP, scale } },
+        },
+        await signInAs(coordinator.url, researcher, coordinator.config.chainId),
+      );
+      const done = await until(
+        "the DP job to finish",
+        async () => {
+          const view = await ok<{ status: string }>(coordinator.url, "GET", `/jobs/${job.id}`);
+          return view.status === "completed" || view.status === "failed" ? view : undefined;
+        },
+        180_000,
+      );
+      expect(done.status, JSON.stringify(done)).toBe("completed");
+      const rounds = await ok<{ outputModelCid: string }[]>(coordinator.url, "GET", `/jobs/${job.id}/rounds`);
+      const token = await signInAs(coordinator.url, researcher, coordinator.config.chainId);
+      const fetchModel = async (cid: string) => {
+        const response = await fetch(`${coordinator.url}/models/${cid}`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        return bytesToWeights(new Uint8Array(await response.arrayBuffer()));
+      };
+      const initial = await fetchModel(job.modelCid);
+      const model = await fetchModel(rounds[0]?.outputModelCid as string);
+      expect(model.length).toBe(initial.length);
+
+      // The reference without noise: FedAvg of the updates clipped to L2 norm C, then per coordinate to ±clip.
+      const total = records.reduce((sum, n) => sum + n, 0);
+      const cap = Math.max(...records);
+      const expected = Float64Array.from(initial);
+      for (const [index, owner] of owners.entries()) {
+        const update = updates.get(owner.address) as Float32Array;
+        const norm = Math.sqrt(update.reduce((sum, value) => sum + value * value, 0));
+        const factor = Math.min(1, 1 / norm);
+        for (let i = 0; i < update.length; i++) {
+          const clipped = Math.min(CLIP, Math.max(-CLIP, (update[i] as number) * factor));
+          expected[i] = (expected[i] as number) + ((records[index] as number) * clipped) / total;
+        }
+      }
+      // Each word carries a share of σ_share = z·(scale·C + √d/2)/√t; the sum of three, times cap/(scale·Σn), is the
+      // model's noise per coordinate.
+      const d = model.length;
+      const shareSigma = (1 * (scale * 1 + Math.sqrt(d) / 2)) / Math.sqrt(2);
+      const sigma = (shareSigma * Math.sqrt(records.length) * cap) / (scale * total);
+      let squares = 0;
+      for (let i = 0; i < d; i++) squares += ((model[i] as number) - (expected[i] as number)) ** 2;
+      const measured = Math.sqrt(squares / d);
+      // 7,850 coordinates: the sample sd is within ~1.6 % of σ (1 sd); 6 % is far outside chance.
+      expect(Math.abs(measured / sigma - 1)).toBeLessThan(0.06);
+
+      // Each owner's ledger charged the distributed mechanism: one full-batch Gaussian step at z = 1.
+      const charged = new RdpAccountant().step(1, 1, 1).getEpsilon(1e-5).epsilon;
+      for (const owner of owners) expect((await owner.privacy.refresh()).epsilon).toBeCloseTo(charged, 9);
+    } finally {
+      for (const agent of dpAgents) agent.stop();
       await coordinator.close();
     }
   }, 300_000);
