@@ -82,6 +82,10 @@ describe("a trainer's SecAgg round with DP on (distributed discrete Gaussian)", 
     // Standard error of the sample sd is σ/√(2d) ≈ 0.5 %: 4 % is far outside chance, far inside any real error.
     expect(Math.abs(sd / sigma - 1)).toBeLessThan(0.04);
     expect(Math.abs(mean)).toBeLessThan((5 * sigma) / Math.sqrt(d));
+    // With the default scale of 2 trainers at clip 1 (2^29) the noise would wrap around 32 bits: refused.
+    expect(() => secAggInput(new Float32Array(d), 100, { ...instruction, scale: 2 ** 29 }, distributed)).toThrow(
+      /leaves no room in 32 bits for the DP noise/,
+    );
     // Without DP the same input is exact: all zero.
     expect(secAggInput(new Float32Array(d), 100, instruction).every((word) => word === 0)).toBe(true);
   });

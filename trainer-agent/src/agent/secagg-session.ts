@@ -5,13 +5,14 @@ import {
   quantisedSensitivity,
   SecureRandom,
 } from "@tributary/privacy";
-import type {
-  JobId,
-  SecAggInstruction,
-  SecAggNeighbourKeys,
-  SecAggSharesDelivery,
-  SecAggStage,
-  SecAggUnmaskRequest,
+import {
+  type JobId,
+  SECAGG_SUM_BOUND,
+  type SecAggInstruction,
+  type SecAggNeighbourKeys,
+  type SecAggSharesDelivery,
+  type SecAggStage,
+  type SecAggUnmaskRequest,
 } from "@tributary/protocol";
 import { quantise, type SecAggClient, SecAggRefusedError } from "@tributary/secure-aggregation";
 import type { RoundPrivacy } from "./privacy-guard.js";
@@ -51,6 +52,14 @@ export function secAggInput(
     ({ shareSigma } = distributedNoiseShare(distributed.noiseMultiplier, sensitivity, distributed.minSurvivors));
   } catch (error) {
     throw new SecAggRefusedError(`no noise share can be drawn: ${(error as Error).message}`);
+  }
+  // The noisy sum must still decode from 32 bits: m inputs of |x| ≤ clip·scale + ½ plus noise of sd σ_share·√m,
+  // with 8 sd of room (a wrap-around would turn the model into garbage silently).
+  const m = instruction.participants.length;
+  if (m * (clip * scale + 0.5) + 8 * shareSigma * Math.sqrt(m) > SECAGG_SUM_BOUND) {
+    throw new SecAggRefusedError(
+      `the round's quantisation scale ${scale} leaves no room in 32 bits for the DP noise (σ_share ${shareSigma.toFixed(0)} steps, ${m} trainers): the job needs a smaller secureAggregation.quantisation.scale`,
+    );
   }
   const sampler = new DiscreteGaussianSampler(shareSigma);
   const random = new SecureRandom();
