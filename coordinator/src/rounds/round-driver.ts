@@ -149,6 +149,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
       const job = await this.jobs.findById(jobId);
       if (job === null) return;
       if (job.status === "completed" || job.status === "failed" || job.status === "cancelled") {
+        this.secAgg.endJob(jobId);
         this.sessions.sendToDatasets(job.spec.datasetIds, SOCKET_EVENTS.jobClosed, { jobId, status: job.status });
         return;
       }

@@ -217,6 +217,11 @@ export class SecAggRounds {
     this.#sessions.delete(key(jobId, round));
   }
 
+  /** Forgets every instance of a job that ended (completed, failed, cancelled mid-round): their masked inputs too. */
+  endJob(jobId: string): void {
+    for (const known of this.#sessions.keys()) if (known.startsWith(`${jobId}:`)) this.#sessions.delete(known);
+  }
+
   #session(sender: Address, message: { jobId: string; round: number; trainer: Address }): Session {
     if (message.trainer !== sender) {
       throw new SecAggRoundError("SECAGG_NOT_YOURS", `a SecAgg message of ${message.trainer} sent by ${sender}`);
