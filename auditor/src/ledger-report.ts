@@ -14,7 +14,8 @@
  *   `payout-total`, `fee`, `refund`, `payout-amount`, `payout-leaf`, `cumulative-score`, `finalize-tx`;
  * - recomputed scores (`--recompute-scores`): `score-recomputed` (a leaf's anchored score is not what its round's
  *   inputs score; `expected` is the recomputed score), `score-inputs` (a round's updates cannot be scored at all),
- *   `scoring-spec` (the ledger's scoring is not the job spec's).
+ *   `scoring-spec` (the ledger's scoring is not the job spec's);
+ * - SecAgg+ rounds: `secure-aggregation` (not scored by examples, or leaves that are not the protocol's survivors).
  *
  * Rounds are numbered as the coordinator numbers them (`GET /jobs/:id/rounds`, from 0); `chainRound` is the same
  * round as `anchorRound` numbers it on chain (round + 1).
@@ -35,7 +36,8 @@ export interface Disagreement {
  * What the audit could not establish but the reader must know: `unsigned-ledger` (the coordinator serves no
  * update signatures: too old), `simulated-attestation` (a trainer ran without a TEE), `blobs-skipped`, and with
  * `--recompute-scores` `scores-not-recomputed` (a round's inputs cannot be had) and `scores-imprecise` (a round's
- * contributions are within the validation loss's precision).
+ * contributions are within the validation loss's precision), `secure-aggregation` (a SecAgg+ round: its blobs are
+ * masked inputs and its model cannot be recomputed from the ledger).
  */
 export interface Warning {
   readonly kind: string;

@@ -6,6 +6,7 @@ import { TrainingJobsReader } from "./training-jobs-reader.js";
 import { type FetchBlob, verifyBlobs } from "./verify-blobs.js";
 import { verifyPayouts } from "./verify-payouts.js";
 import { verifyRounds } from "./verify-rounds.js";
+import { verifySecureAggregation } from "./verify-secure-aggregation.js";
 import { verifySignatures } from "./verify-signatures.js";
 
 export interface VerifyLedgerOptions {
@@ -100,6 +101,7 @@ export async function verifyLedger(options: VerifyLedgerOptions): Promise<Ledger
   const rounds = await verifyRounds(builder, reader, job, ledger);
   verifySignatures(builder, ledger, chainId, reader.address.toLowerCase() as Address);
   checkEpsilon(builder, ledger);
+  verifySecureAggregation(builder, ledger);
   await verifyBlobs(builder, ledger, options.fetchBlob, options.blobsSkippedBecause);
   await verifyPayouts(builder, reader, job, ledger, rounds);
   if (options.recomputeScores !== undefined) {

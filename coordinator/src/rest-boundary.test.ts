@@ -90,10 +90,25 @@ describe.each(DATABASES)("REST boundary on $name", (database) => {
       },
       token,
     );
+    // Rounds run SecAgg+ now (test/e2e/secure-aggregation.test.ts): the option passes, and this job is refused only
+    // for its unenrolled dataset; with a robust rule the option itself is refused.
     expect(secagg.status).toBe(400);
-    expect(secagg.body.error.message).toContain(
-      "JobSpec.secureAggregation: this coordinator does not run secure aggregation yet",
+    expect(secagg.body.error.message).toBe("invalid JobSpec: JobSpec.datasetIds: names a dataset that is not enrolled");
+    const robust = await request<ErrorBody>(
+      coordinator.url,
+      "POST",
+      "/jobs",
+      {
+        ...base,
+        datasetIds: ["1"],
+        strategy: { name: "median" },
+        clients: { min: 4, max: 4 },
+        secureAggregation: { threshold: 2, neighbours: 2, quantisation: { clip: 1 } },
+      },
+      token,
     );
+    expect(robust.status).toBe(400);
+    expect(robust.body.error.message).toContain("JobSpec.secureAggregation: secure aggregation reveals only the sum");
   });
 
   it("checks an uploaded validation set byte by byte, and a job's reference to it", async () => {

@@ -169,6 +169,7 @@ export {
   LedgerTxSchema,
   type PayoutProof,
   PayoutProofSchema,
+  type SecAggRoundRecord,
 } from "./ledger.js";
 export {
   buildPayoutTree,
@@ -362,7 +363,12 @@ export {
 export { inferModelShapes, layoutFromSpec, ModelSpecError } from "./spec-layout.js";
 export { StoredTextSchema } from "./stored-text.js";
 export { type StrategyName, type StrategySpec, StrategySpecSchema } from "./strategy-spec.js";
-export { type TrainInstruction, TrainInstructionSchema } from "./train-instruction.js";
+export {
+  type SecAggInstruction,
+  SecAggInstructionSchema,
+  type TrainInstruction,
+  TrainInstructionSchema,
+} from "./train-instruction.js";
 export {
   type HandshakeRefusal,
   HandshakeRefusalSchema,

@@ -3,6 +3,22 @@ import { AddressSchema, Bytes32Schema, CidSchema, DatasetIdSchema, JobIdSchema, 
 import { ScoringSpecSchema } from "./scoring-spec.js";
 import { AttestationKindSchema } from "./socket-messages.js";
 
+/** What a SecAgg+ round's record says about the protocol run (see `LedgerRoundSchema.scoring.secureAggregation`). */
+export const SecAggRoundRecordSchema = z.strictObject({
+  /** What the leaves' update blobs hold. */
+  updates: z.literal("masked-inputs"),
+  /** Trainers whose masked input went into the sum (the round's leaves). */
+  survivors: z.number().int().min(0),
+  /** Trainers that shared their keys but sent no masked input: their pairwise masks were removed, not their input. */
+  dropped: z.array(AddressSchema).max(10_000),
+  /** Per-coordinate clip and quantisation steps per unit; the decoded sum is within survivors / (2 · scale). */
+  clip: z.number().positive(),
+  scale: z.number().positive(),
+  /** Each survivor masked (numExamples / exampleCap) · its clipped update. */
+  exampleCap: z.number().int().positive(),
+});
+export type SecAggRoundRecord = z.infer<typeof SecAggRoundRecordSchema>;
+
 /** Amounts, counts and scores, as the contracts hold them. */
 const uint = Uint256Schema;
 
@@ -83,8 +99,18 @@ export const LedgerRoundSchema = z.strictObject({
     /** Models evaluated on the validation set to score the round (0 for `examples`). */
     evaluations: z.number().int().min(0),
     elapsedMs: z.number().min(0),
-    /** How the scores were computed: `exact-shapley` when a `gtg-shapley` round had ≤ 12 accepted updates. */
-    computedBy: z.enum(["examples", "leave-one-out", "exact-shapley", "gtg-shapley"]).optional(),
+    /**
+     * How the scores were computed: `exact-shapley` when a `gtg-shapley` round had ≤ 12 accepted updates;
+     * `secure-aggregation` when the round ran SecAgg+ and the coordinator never saw one update, so each survivor's
+     * score is its share of the survivors' committed (signed) example counts.
+     */
+    computedBy: z.enum(["examples", "leave-one-out", "exact-shapley", "gtg-shapley", "secure-aggregation"]).optional(),
+    /**
+     * Present when the round ran SecAgg+: the leaves' `updateHash`/`updateCid` are then the trainers' *masked* inputs
+     * (uniform words modulo 2^32, which reveal nothing alone; no unmasked update of one trainer exists anywhere), the
+     * model is the FedAvg of the unmasked sum of the survivors' inputs.
+     */
+    secureAggregation: SecAggRoundRecordSchema.optional(),
   }),
   anchor: LedgerTxSchema,
   leaves: z.array(LedgerLeafSchema).min(1),

@@ -151,4 +151,16 @@ export const SOCKET_EVENTS = {
   evaluation: "evaluation",
   jobOpened: "job:opened",
   jobClosed: "job:closed",
+  /**
+   * SecAgg+ stages of a `secureAggregation` job's train round (messages in `secure-aggregation-messages.ts`).
+   * Trainer → coordinator, signed by the trainer and acknowledged: its keys, its sealed shares, its unmasking.
+   * Coordinator → trainer: its neighbours' keys, the shares addressed to it, the unmasking request. The masked
+   * input itself is the round's `update` (its signed header's `updateHash` is the SHA-256 of the masked words).
+   */
+  secAggAdvertiseKeys: "secagg:advertise-keys",
+  secAggShareKeys: "secagg:share-keys",
+  secAggUnmasking: "secagg:unmasking",
+  secAggNeighbourKeys: "secagg:neighbour-keys",
+  secAggShares: "secagg:shares",
+  secAggUnmask: "secagg:unmask",
 } as const;

@@ -49,6 +49,8 @@ export class SecAggServer {
   /** Revealed shares: secret owner → revealer → y. */
   private readonly selfMaskShares = new Map<Address, Map<Address, bigint>>();
   private readonly keyShares = new Map<Address, Map<Address, bigint>>();
+  /** Survivors whose unmasking arrived. */
+  private readonly unmasked = new Set<Address>();
 
   constructor(private readonly context: SecAggRoundContext) {
     this.graph = roundGraph(context);
@@ -142,6 +144,28 @@ export class SecAggServer {
     this.masked.set(message.trainer, bytesToWords(bytes));
   }
 
+  /**
+   * A masked input that reached the caller authenticated otherwise: the coordinator takes it as the round's signed
+   * `update`, whose EIP-712 header (checked by the caller) commits to the words' SHA-256. Refused from a trainer
+   * that did not share its keys, twice, or of the wrong length.
+   */
+  acceptMaskedInput(trainer: Address, words: Uint32Array): void {
+    this.expect("mask");
+    if (!this.shares.has(trainer)) {
+      throw new SecAggMessageError("a masked input from a trainer that did not share its keys", { trainer });
+    }
+    if (this.masked.has(trainer)) throw new SecAggMessageError("masked input sent twice", { trainer });
+    if (words.length !== this.context.length) {
+      throw new SecAggMessageError(`a masked input of ${words.length} words, not ${this.context.length}`, { trainer });
+    }
+    this.masked.set(trainer, words);
+  }
+
+  /** Whether `trainer` shared its keys (so a masked input from it is expected). */
+  hasShared(trainer: Address): boolean {
+    return this.shares.has(trainer);
+  }
+
   /** Ends MaskedInputCollection: the unmasking request every survivor is sent. */
   closeMaskedInputs(): SecAggUnmaskRequest {
     this.expect("mask");
@@ -156,6 +180,9 @@ export class SecAggServer {
     this.expect("unmask");
     const message = parseInput(SecAggUnmaskingSchema, input, "SecAggUnmasking");
     this.authenticate(message, "SecAggUnmasking", new Set(this.survivors));
+    if (this.unmasked.has(message.trainer)) {
+      throw new SecAggMessageError("unmasking sent twice", { trainer: message.trainer });
+    }
     const record = (
       into: Map<Address, Map<Address, bigint>>,
       of: Address,
@@ -171,6 +198,18 @@ export class SecAggServer {
     };
     for (const { of, share } of message.selfMaskShares) record(this.selfMaskShares, of, share, this.survivors);
     for (const { of, share } of message.keyShares) record(this.keyShares, of, share, this.dropped);
+    this.unmasked.add(message.trainer);
+  }
+
+  /** Where the round stands: its stage and how many trainers answered each stage so far. */
+  progress(): { stage: Stage; advertised: number; shared: number; masked: number; unmasked: number } {
+    return {
+      stage: this.stage,
+      advertised: this.advertisements.size,
+      shared: this.shares.size,
+      masked: this.masked.size,
+      unmasked: this.unmasked.size,
+    };
   }
 
   /** Ends Unmasking: removes every mask and returns the survivors' sum. */

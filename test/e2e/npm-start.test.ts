@@ -197,6 +197,29 @@ describe("npm start (tributary up)", () => {
     expect(stdout).not.toMatch(/registerModel|register job/);
   }, 300_000);
 
+  it("--secagg: 3 owners train one round under SecAgg+, are scored by their examples, the ledger verifies, and the JSON line says so", async () => {
+    const { stdout, summary, payouts } = await up([
+      "--chain-port",
+      "0",
+      "--rounds",
+      "1",
+      "--no-market",
+      "--secagg",
+      "--clients",
+      "3",
+    ]);
+    expect(Object.keys(summary).sort()).toEqual([...SUMMARY_FIELDS, "secureAggregation"].sort());
+    expect(summary).toMatchObject({ secureAggregation: true, ledgerVerified: true, clients: 3, market: null });
+    expect(stdout).toMatch(
+      /secure aggregation \(SecAgg\+, t = 2 of k = 2 neighbours\): the coordinator sees only each round's sum/,
+    );
+    expect(stdout).toMatch(/contributions scored by examples/);
+    // Scored by committed example counts: an iid split of the shipped digits gives each owner a third, to a record.
+    expect(payouts).toHaveLength(3);
+    for (const payout of payouts) expect(payout.score).toBeCloseTo(1 / 3, 2);
+    expect(summary.accuracy as number).toBeGreaterThan(0.5);
+  }, 300_000);
+
   it("--ocean: each owner publishes its dataset on Ocean, the researcher orders each, the owners' agents check the orders, the job runs", async () => {
     const { stdout, summary } = await up(["--chain-port", "0", "--rounds", "1", "--no-market", "--ocean"]);
     expect(summary).toMatchObject({ ledgerVerified: true, market: null });

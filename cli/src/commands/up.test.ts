@@ -70,6 +70,18 @@ describe("tributary up options", () => {
     expect(zero.stderr).toContain("taskRate");
   });
 
+  it("runs --secagg only with 3 or more owners, a FedAvg-family strategy and no --dp-epsilon", async () => {
+    const two = await up(["--secagg", "--clients", "2"]);
+    expect(two.code).not.toBe(0);
+    expect(two.stderr).toContain("--secagg needs --clients 3 or more");
+    const krum = await up(["--secagg", "--clients", "5", "--strategy", "krum"]);
+    expect(krum.code).not.toBe(0);
+    expect(krum.stderr).toContain("--secagg reveals only each round's sum");
+    const dp = await up(["--secagg", "--clients", "3", "--dp-epsilon", "4"]);
+    expect(dp.code).not.toBe(0);
+    expect(dp.stderr).toContain("--secagg with --dp-epsilon is not offered by the demo yet");
+  });
+
   it("with --rpc, asks for the researcher's key in the environment (never on the command line)", async () => {
     const result = await up(["--rpc", "http://127.0.0.1:9"]);
     expect(result.code).not.toBe(0);

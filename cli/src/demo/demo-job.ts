@@ -33,7 +33,17 @@ export function demoJobSpec(
         ? { mode: "off" }
         : { mode: "dp-sgd", l2NormClip: 1, targetEpsilon: job.dpEpsilon, delta: 1e-5 },
     roundTimeoutS: job.roundTimeoutS ?? 600,
+    ...(job.secureAggregation === true ? { secureAggregation: demoSecureAggregation(session.clients) } : {}),
   };
+}
+
+/**
+ * The demo's SecAgg+ parameters for n owners: k the largest even number below n (the complete graph when n is odd),
+ * t = ⌊k/2⌋ + 1, each coordinate of an update clipped to ±0.5 (one local epoch of SGD moves a weight far less).
+ */
+export function demoSecureAggregation(owners: number): NonNullable<JobSpecInput["secureAggregation"]> {
+  const neighbours = owners % 2 === 0 ? owners - 2 : owners - 1;
+  return { threshold: Math.floor(neighbours / 2) + 1, neighbours, quantisation: { clip: 0.5 } };
 }
 
 /**

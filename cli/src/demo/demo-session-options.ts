@@ -62,6 +62,8 @@ export interface DemoJobOptions {
   readonly reward?: bigint | undefined;
   /** On-chain sessions: after the payouts, the final model is listed, served, licensed and paid for per request. */
   readonly market?: MarketOptions | undefined;
+  /** SecAgg+: every owner trains each round; t = ⌊k/2⌋ + 1 of k = the largest even number below the owners. */
+  readonly secureAggregation?: boolean | undefined;
 }
 
 export interface DemoResult {

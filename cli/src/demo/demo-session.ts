@@ -233,7 +233,7 @@ export class DemoSession {
             validation: this.shards.validation,
           });
     this.#view.note(
-      `job ${jobId}: ${job.rounds} rounds of ${spec.strategy?.name ?? "fedavg"}, ${job.model}, ${job.dpEpsilon === undefined ? "no differential privacy" : `DP-SGD to ε = ${job.dpEpsilon} (δ = 1e-5) per dataset`}${spec.scoring === undefined ? "" : `, contributions scored by ${spec.scoring.method}`}`,
+      `job ${jobId}: ${job.rounds} rounds of ${spec.strategy?.name ?? "fedavg"}, ${job.model}, ${job.dpEpsilon === undefined ? "no differential privacy" : `DP-SGD to ε = ${job.dpEpsilon} (δ = 1e-5) per dataset`}${spec.scoring === undefined ? "" : `, contributions scored by ${spec.scoring.method}`}${spec.secureAggregation === undefined ? "" : `, secure aggregation (SecAgg+, t = ${spec.secureAggregation.threshold} of k = ${spec.secureAggregation.neighbours} neighbours): the coordinator sees only each round's sum`}`,
     );
 
     const outcome = await watchJob({

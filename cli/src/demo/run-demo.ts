@@ -37,6 +37,8 @@ export interface DemoOptions {
   readonly market?: MarketOptions | undefined;
   /** Each owner publishes its dataset on Ocean Protocol; the researcher orders each before its job. */
   readonly ocean?: boolean | undefined;
+  /** The job runs SecAgg+ (scored by examples): the coordinator sees only each round's sum. */
+  readonly secureAggregation?: boolean | undefined;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type ModelLayout,
   parseInput,
   SOCKET_EVENTS,
+  secAggScale,
   weightsToBytes,
 } from "@tributary/protocol";
 import { BlobNotFoundError, BlobStore } from "../blobs/blob-store.js";
@@ -115,15 +116,13 @@ export class JobsService {
       ]);
     }
     if (spec.secureAggregation !== undefined) {
-      // The protocol's core exists (secure-aggregation/) but rounds do not run it yet: accepting the option would run
-      // the job with every update in the clear while its researcher and owners believe otherwise.
-      throw new InvalidInputError("JobSpec", [
-        {
-          path: "JobSpec.secureAggregation",
-          message:
-            "this coordinator does not run secure aggregation yet: its rounds would see every update in the clear, so the job is refused",
-        },
-      ]);
+      try {
+        secAggScale(spec.secureAggregation, spec.clients.max);
+      } catch (error) {
+        throw new InvalidInputError("JobSpec", [
+          { path: "JobSpec.secureAggregation.quantisation", message: (error as Error).message },
+        ]);
+      }
     }
     if (spec.scoring.method !== "examples") await this.#checkValidationSet(spec, spec.scoring.validationSetCid);
     if (spec.attestation?.required === true && this.config.chain?.attestationRegistry === undefined) {

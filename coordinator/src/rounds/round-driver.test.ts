@@ -8,6 +8,7 @@ import type { JobLeases } from "./job-leases.js";
 import { RoundRepository } from "./round.repository.js";
 import { RoundDriver } from "./round-driver.js";
 import type { RoundsService } from "./rounds.service.js";
+import type { SecAggRounds } from "./secagg-rounds.js";
 
 /** A driver whose database answers "no such job" to every read, once `gate` opens; counts the reads. */
 function driverWithGatedDatabase(held: readonly string[] = ["7", "8"]) {
@@ -35,6 +36,7 @@ function driverWithGatedDatabase(held: readonly string[] = ["7", "8"]) {
     { nudge: (jobId: string) => nudged.push(jobId) } as unknown as InstructionSender,
     {} as RoundsService,
     { holds: (jobId: string) => held.includes(jobId) } as unknown as JobLeases,
+    {} as SecAggRounds,
   );
   return { driver, counter, open, nudged };
 }

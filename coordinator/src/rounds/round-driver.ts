@@ -9,6 +9,7 @@ import {
 } from "@nestjs/common";
 import { withLogContext } from "@tributary/observability";
 import { SOCKET_EVENTS } from "@tributary/protocol";
+import { SecAggAbortedError } from "@tributary/secure-aggregation";
 import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
 import { JOB_CHANGES, type JobChanges } from "../common/job-changes.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
@@ -23,6 +24,12 @@ import { JobLeases, LeaseLostError } from "./job-leases.js";
 import type { RoundEntity } from "./round.entity.js";
 import { RoundRepository } from "./round.repository.js";
 import { RoundsService } from "./rounds.service.js";
+import { SecAggRounds } from "./secagg-rounds.js";
+
+/** Why a SecAgg round whose protocol state this process does not hold fails its job. */
+function lostSecAgg(round: number): string {
+  return `round ${round}: its secure aggregation state is not in this coordinator process (it restarted, or another replica started the round); the round cannot finish without seeing updates in the clear`;
+}
 
 /** Uniform random sample of `count` items without replacement (Fisher–Yates on a crypto RNG). */
 export function sample<T>(items: readonly T[], count: number): T[] {
@@ -59,6 +66,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(INSTRUCTION_SENDER) private readonly sessions: InstructionSender,
     @Inject(RoundsService) private readonly rounds: RoundsService,
     @Inject(JobLeases) private readonly leases: JobLeases,
+    @Inject(SecAggRounds) private readonly secAgg: SecAggRounds,
     @Optional() @Inject(AttestationRegistryReader) private readonly attested?: AttestationRegistryReader,
     @Optional() @Inject(JOB_CHANGES) private readonly changes?: JobChanges,
   ) {}
@@ -145,6 +153,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
       const job = await this.jobs.findById(jobId);
       if (job === null) return;
       if (job.status === "completed" || job.status === "failed" || job.status === "cancelled") {
+        this.secAgg.endJob(jobId);
         this.sessions.sendToDatasets(job.spec.datasetIds, SOCKET_EVENTS.jobClosed, { jobId, status: job.status });
         if (moved) this.changes?.changed({ jobId, what: "ended" });
         return;
@@ -159,7 +168,9 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
         this.changes?.changed({ jobId, what: "round-closed", round: round.round });
       } else if (round.status === "aggregating") {
         try {
-          if (round.kind === "train") await this.rounds.aggregate(job, round);
+          if (round.kind === "train" && job.spec.secureAggregation !== undefined) {
+            if (!(await this.#unmask(job, round))) return;
+          } else if (round.kind === "train") await this.rounds.aggregate(job, round);
           else await this.rounds.finishEvaluation(job, round);
         } catch (error) {
           // Another replica took the job over meanwhile, and may have finished this round: not the job's failure.
@@ -206,6 +217,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
       selected = sample(online, Math.min(max, online.length, Math.max(min, Math.round(fraction * online.length))));
     }
     const { round, assignments } = await this.rounds.open(job, kind, selected);
+    if (kind === "train") await this.secAgg.start(job, round, selected);
     for (const assignment of assignments) this.#send(job, round, assignment);
     return true;
   }
@@ -254,6 +266,7 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Closes a collecting round once every selected trainer answered or the deadline passed with enough answers. */
   async #collect(job: JobEntity, round: RoundEntity): Promise<boolean> {
+    if (round.kind === "train" && job.spec.secureAggregation !== undefined) return this.#collectSecAgg(job, round);
     // Counted in the database: reading every assignment at each kick cost a statement row per trainer.
     const { total, answered, useful } = await this.assignments.countRound(job.id, round.round);
     const needed = round.kind === "train" ? job.spec.clients.min : 1;
@@ -292,6 +305,50 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     );
     await this.#sendAll(job);
     return false;
+  }
+
+  /**
+   * A SecAgg+ round's first three stages (`SecAggRounds.step`): its trainers are fixed when it opens (no top-up, no
+   * deadline extension: a stage that expires goes on with whoever answered). Once the masked inputs are in, the
+   * round freezes and its survivors are asked to unmask. A protocol abort (too few trainers or shares left) fails
+   * the job: the round cannot finish without publishing a wrong or under-protected sum.
+   */
+  async #collectSecAgg(job: JobEntity, round: RoundEntity): Promise<boolean> {
+    if (!this.secAgg.has(job.id, round.round)) {
+      await this.rounds.fail(job, lostSecAgg(round.round));
+      return false;
+    }
+    try {
+      if (this.secAgg.step(job, await this.assignments.countRound(job.id, round.round)) === "wait") return false;
+      await this.rounds.close(job.id, round.round);
+      await this.secAgg.collectMasked(job, round.round);
+      return true;
+    } catch (error) {
+      if (!(error instanceof SecAggAbortedError)) throw error;
+      this.secAgg.end(job.id, round.round);
+      await this.rounds.fail(job, `round ${round.round}: secure aggregation aborted: ${error.message}`);
+      return false;
+    }
+  }
+
+  /** A frozen SecAgg+ round: waits for the unmasking, then aggregates the sum; whether the round finished. */
+  async #unmask(job: JobEntity, round: RoundEntity): Promise<boolean> {
+    if (!this.secAgg.isUnmasking(job.id, round.round)) {
+      await this.rounds.fail(job, lostSecAgg(round.round));
+      return false;
+    }
+    try {
+      const outcome = this.secAgg.outcome(job.id, round.round);
+      if (outcome === undefined) return false;
+      await this.rounds.aggregateSecAgg(job, round, outcome);
+      this.secAgg.end(job.id, round.round);
+      return true;
+    } catch (error) {
+      if (!(error instanceof SecAggAbortedError)) throw error;
+      this.secAgg.end(job.id, round.round);
+      await this.rounds.fail(job, `round ${round.round}: secure aggregation aborted: ${error.message}`);
+      return false;
+    }
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { SecAggRoundRecord } from "@tributary/protocol";
 import { Column, Entity, PrimaryColumn } from "typeorm";
 
 /**
@@ -7,10 +8,15 @@ import { Column, Entity, PrimaryColumn } from "typeorm";
 /** What scoring a round's updates took: models evaluated on the validation set and wall time. */
 export interface RoundScoring {
   readonly method: "examples" | "leave-one-out" | "gtg-shapley";
-  /** How the scores were computed (`exact-shapley` for a `gtg-shapley` round of ≤ 12 accepted updates). */
-  readonly computedBy?: "examples" | "leave-one-out" | "exact-shapley" | "gtg-shapley";
+  /**
+   * How the scores were computed (`exact-shapley` for a `gtg-shapley` round of ≤ 12 accepted updates;
+   * `secure-aggregation`: by committed example counts, as no single update was seen).
+   */
+  readonly computedBy?: "examples" | "leave-one-out" | "exact-shapley" | "gtg-shapley" | "secure-aggregation";
   readonly evaluations: number;
   readonly elapsedMs: number;
+  /** A SecAgg+ round: what its leaves' blobs hold and how the protocol ended. */
+  readonly secureAggregation?: SecAggRoundRecord;
 }
 
 export type RoundStatus = "collecting" | "aggregating" | "done" | "failed";

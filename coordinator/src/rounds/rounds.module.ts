@@ -9,6 +9,7 @@ import { RoundContexts } from "./round-contexts.js";
 import { RoundDriver } from "./round-driver.js";
 import { RoundsController } from "./rounds.controller.js";
 import { RoundsService } from "./rounds.service.js";
+import { SecAggRounds } from "./secagg-rounds.js";
 import { UpdateRepository } from "./update.repository.js";
 import { UpdateBatchWriter } from "./update-batch-writer.js";
 import { UpdateIntake } from "./update-intake.js";
@@ -29,12 +30,13 @@ import { ValidationEvaluators } from "./validation-evaluators.js";
     JobLeaseRepository,
     JobLeases,
     ValidationEvaluators,
+    SecAggRounds,
     RoundsService,
     RoundContexts,
     UpdateBatchWriter,
     UpdateIntake,
     RoundDriver,
   ],
-  exports: [RoundRepository, UpdateRepository, RoundsService, UpdateIntake, RoundDriver],
+  exports: [RoundRepository, UpdateRepository, RoundsService, UpdateIntake, RoundDriver, SecAggRounds],
 })
 export class RoundsModule {}

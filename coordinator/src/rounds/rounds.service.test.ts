@@ -13,6 +13,7 @@ import { AssignmentRepository } from "./assignment.repository.js";
 import { RoundEntity } from "./round.entity.js";
 import { RoundRepository } from "./round.repository.js";
 import { RoundsService } from "./rounds.service.js";
+import type { SecAggRounds } from "./secagg-rounds.js";
 import type { UpdateRepository } from "./update.repository.js";
 import type { ValidationEvaluators } from "./validation-evaluators.js";
 
@@ -42,6 +43,7 @@ describe("RoundsService.open", () => {
       {} as BlobStore,
       {} as ValidationEvaluators,
       {} as ChainDatasetRepository,
+      {} as SecAggRounds,
     );
     const trainers = Array.from({ length: 2500 }, (_, index) => `0x${index.toString(16).padStart(40, "0")}`);
     const job = { id: "3", round: 4, modelCid: "bafy", spec: { roundTimeoutS: 60 } } as unknown as JobEntity;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Inject, Injectable, Logger, Optional } from "@nestjs/common";
-import { aggregateRound } from "@tributary/aggregation";
+import { aggregateRound, type RoundResult } from "@tributary/aggregation";
 import {
   type Address,
   type Bytes32,
@@ -31,10 +31,13 @@ import { ModelRepository } from "../models/model.repository.js";
 import type { AssignmentEntity } from "./assignment.entity.js";
 import { AssignmentRepository } from "./assignment.repository.js";
 import { JobLeases } from "./job-leases.js";
-import type { RoundEntity } from "./round.entity.js";
+import type { RoundEntity, RoundScoring } from "./round.entity.js";
 import { RoundRepository } from "./round.repository.js";
 import { trainRoundMetrics, weightedAverage } from "./round-metrics.js";
 import { scoreRound } from "./score-round.js";
+import { secAggAverageDelta } from "./secagg-average.js";
+import { type SecAggOutcome, SecAggRounds } from "./secagg-rounds.js";
+import type { UpdateEntity } from "./update.entity.js";
 import { UpdateRepository } from "./update.repository.js";
 import { ValidationEvaluators } from "./validation-evaluators.js";
 
@@ -66,6 +69,7 @@ export class RoundsService {
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(ValidationEvaluators) private readonly validation: ValidationEvaluators,
     @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
+    @Inject(SecAggRounds) private readonly secAgg: SecAggRounds,
     @Optional() @Inject(CoordinatorMetrics) private readonly metrics?: CoordinatorMetrics,
     @Optional() @Inject(JobLeases) private readonly leases?: JobLeases,
   ) {}
@@ -188,6 +192,68 @@ export class RoundsService {
       rejected,
       validationLoss: await this.validation.lossFor(job),
     });
+    await this.#commitRound(job, round, { updates, scores, scoring, rejected, result, aggregationMs });
+  }
+
+  /**
+   * Aggregates a SecAgg+ round from the unmasked sum of its survivors' inputs (`SecAggRounds.outcome`): the FedAvg
+   * delta Σ n_i Δ_i / Σ n_i over the survivors steps the strategy like any averaged delta, and each survivor is
+   * scored by its committed example count (the coordinator never saw one update), which the round's scoring record
+   * says (`computedBy: "secure-aggregation"`). The leaves are the survivors' masked inputs, as stored; an update
+   * row of a trainer whose input is not in the sum (it did not share its keys) is a rejected leaf.
+   */
+  async aggregateSecAgg(job: JobEntity, round: RoundEntity, outcome: SecAggOutcome): Promise<void> {
+    const updates = await this.updates.findByRound(job.id, round.round);
+    const survivors = new Set<string>(outcome.result.survivors);
+    const rejected = new Set([...updates.keys()].filter((index) => !survivors.has(updates[index]?.trainer ?? "")));
+    const examples = updates.reduce(
+      (total, update, index) => total + (rejected.has(index) ? 0 : update.numExamples),
+      0,
+    );
+    const global = bytesToWeights(await this.blobs.get(round.inputModelCid));
+    const state = job.optimizerStateCid === null ? null : await this.blobs.get(job.optimizerStateCid);
+    const { scale, exampleCap, clip } = outcome.instruction;
+    const started = performance.now();
+    const average = secAggAverageDelta(outcome.result.sum, scale, exampleCap, examples);
+    const result = await aggregateRound(job.spec.strategy, global, state, async function* () {
+      yield { delta: average, numExamples: 1 };
+    });
+    const aggregationMs = performance.now() - started;
+    const scored = await scoreRound({
+      scoring: job.spec.scoring,
+      global,
+      numExamples: updates.map((u) => u.numExamples),
+      rejected,
+    });
+    const scoring: RoundScoring = {
+      ...scored.scoring,
+      computedBy: "secure-aggregation",
+      secureAggregation: {
+        updates: "masked-inputs",
+        survivors: outcome.result.survivors.length,
+        dropped: [...outcome.result.dropped],
+        clip,
+        scale,
+        exampleCap,
+      },
+    };
+    await this.#commitRound(job, round, { updates, scores: scored.scores, scoring, rejected, result, aggregationMs });
+  }
+
+  /** Stores an aggregated round: its leaves and root, the new model, the scores, the job's next round, the anchor. */
+  async #commitRound(
+    job: JobEntity,
+    round: RoundEntity,
+    aggregated: {
+      updates: readonly UpdateEntity[];
+      scores: readonly bigint[];
+      scoring: RoundScoring;
+      rejected: ReadonlySet<number>;
+      result: RoundResult;
+      aggregationMs: number;
+    },
+  ): Promise<void> {
+    const { updates, scores, scoring, rejected, result, aggregationMs } = aggregated;
     const leaves = updates.map((update, index) => ({
       trainer: update.trainer as Address,
       updateHash: update.updateHash as Bytes32,
@@ -397,6 +463,11 @@ export class RoundsService {
     };
     if (round.kind === "evaluate") return common;
     const { localEpochs, batchSize, learningRate, proximalMu, dp } = job.spec;
-    return { ...common, hyperParams: { localEpochs, batchSize, learningRate, proximalMu, dp } };
+    const secureAggregation = this.secAgg.instructionOf(job.id, round.round);
+    return {
+      ...common,
+      hyperParams: { localEpochs, batchSize, learningRate, proximalMu, dp },
+      ...(secureAggregation === undefined ? {} : { secureAggregation }),
+    };
   }
 }

@@ -9,6 +9,7 @@ import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { AssignmentRepository } from "./assignment.repository.js";
 import { ModelUpdateSigner } from "./model-update-signer.js";
 import { RoundContexts } from "./round-contexts.js";
+import { SecAggRounds } from "./secagg-rounds.js";
 import { UpdateRepository } from "./update.repository.js";
 import { type BatchOutcome, UpdateBatchWriter } from "./update-batch-writer.js";
 import { UpdateRejectedError } from "./update-rejected-error.js";
@@ -34,6 +35,7 @@ export class UpdateIntake {
     @Inject(UpdateRepository) private readonly updates: UpdateRepository,
     @Inject(BlobStore) private readonly blobs: BlobStore,
     @Inject(COORDINATOR_CONFIG) private readonly config: CoordinatorConfig,
+    @Inject(SecAggRounds) private readonly secAgg: SecAggRounds,
     @Optional() @Inject(AttestationRegistryReader) private readonly attested?: AttestationRegistryReader,
     @Optional() @Inject(CoordinatorMetrics) private readonly metrics?: CoordinatorMetrics,
   ) {}
@@ -103,16 +105,28 @@ export class UpdateIntake {
     if (id.sha256 !== update.updateHash)
       throw new UpdateRejectedError("hash-mismatch", `the bytes hash to ${id.sha256}`);
     const length = layoutLength(job.layout);
-    try {
-      validateUpdate(weightsView(bytes), {
-        length,
-        ...(job.spec.maxUpdateNorm === undefined ? {} : { maxNorm: job.spec.maxUpdateNorm }),
-      });
-    } catch (error) {
-      if (error instanceof TributaryError || error instanceof RangeError) {
-        throw new UpdateRejectedError("invalid-update", error.message);
+    if (job.spec.secureAggregation !== undefined) {
+      // The update is a SecAgg masked input: uniform words modulo 2^32, neither floats nor bounded in norm.
+      const refusal = this.secAgg.refusesUpdate(update.jobId, update.round, update.trainer);
+      if (refusal !== undefined) throw new UpdateRejectedError("secagg-stage", refusal);
+      if (bytes.byteLength !== 4 * length) {
+        throw new UpdateRejectedError(
+          "invalid-update",
+          `a masked input of ${bytes.byteLength} bytes, not ${4 * length}`,
+        );
       }
-      throw error;
+    } else {
+      try {
+        validateUpdate(weightsView(bytes), {
+          length,
+          ...(job.spec.maxUpdateNorm === undefined ? {} : { maxNorm: job.spec.maxUpdateNorm }),
+        });
+      } catch (error) {
+        if (error instanceof TributaryError || error instanceof RangeError) {
+          throw new UpdateRejectedError("invalid-update", error.message);
+        }
+        throw error;
+      }
     }
 
     // The bytes are stored first, then the row with every other update of this moment in one statement. A refused

@@ -13,7 +13,8 @@ export type UpdateRejection =
   | "not-attested"
   | "too-many-examples"
   | "hash-mismatch"
-  | "invalid-update";
+  | "invalid-update"
+  | "secagg-stage";
 
 export class UpdateRejectedError extends TributaryError {
   readonly reason: UpdateRejection;

@@ -28,6 +28,9 @@ import {
   parseInput,
   parseSignInHeader,
   RefusalSchema,
+  SecAggAdvertiseKeysSchema,
+  SecAggShareKeysSchema,
+  SecAggUnmaskingSchema,
   SIGN_IN_HEADER,
   SignedModelUpdateSchema,
   SOCKET_EVENTS,
@@ -41,6 +44,7 @@ import type { CoordinatorConfig } from "../config/coordinator-config.js";
 import { RedisConnection } from "../database/redis-connection.js";
 import { RoundDriver } from "../rounds/round-driver.js";
 import { RoundsService } from "../rounds/rounds.service.js";
+import { SecAggRounds } from "../rounds/secagg-rounds.js";
 import { UpdateIntake } from "../rounds/update-intake.js";
 import { TrainerPresence } from "./trainer-presence.js";
 import { NUDGE_EVENT, TrainerSessions } from "./trainer-sessions.js";
@@ -77,6 +81,7 @@ export class TrainerGateway implements OnApplicationBootstrap, BeforeApplication
     @Inject(TrainerSessions) private readonly sessions: TrainerSessions,
     @Inject(TrainersService) private readonly trainers: TrainersService,
     @Inject(UpdateIntake) private readonly intake: UpdateIntake,
+    @Inject(SecAggRounds) private readonly secAgg: SecAggRounds,
     @Inject(RoundsService) private readonly rounds: RoundsService,
     @Inject(RoundDriver) private readonly driver: RoundDriver,
     @Inject(AuthService) private readonly auth: AuthService,
@@ -198,6 +203,9 @@ export class TrainerGateway implements OnApplicationBootstrap, BeforeApplication
       SOCKET_EVENTS.update,
       SOCKET_EVENTS.refusal,
       SOCKET_EVENTS.evaluation,
+      SOCKET_EVENTS.secAggAdvertiseKeys,
+      SOCKET_EVENTS.secAggShareKeys,
+      SOCKET_EVENTS.secAggUnmasking,
     ]);
     // Every event the coordinator does not handle is answered, so a client never waits for its own timeout.
     socket.onAny((event: string, ...args: unknown[]) => {
@@ -262,6 +270,29 @@ export class TrainerGateway implements OnApplicationBootstrap, BeforeApplication
       await this.rounds.recordEvaluation(address, report);
       this.changes?.changed({ jobId: report.jobId, what: "answer", round: report.round });
       this.driver.kick(report.jobId);
+      return {};
+    });
+
+    // SecAgg+ stages: each message is signed by the trainer it names, who must be the signed-in sender (owner),
+    // and is checked by the round's SecAggServer (signature, stage, participant, neighbours).
+    this.#on(socket, SOCKET_EVENTS.secAggAdvertiseKeys, async (payload) => {
+      const message = parseInput(SecAggAdvertiseKeysSchema, payload, "secagg:advertise-keys");
+      this.secAgg.advertise(session.address, message);
+      this.driver.kick(message.jobId);
+      return {};
+    });
+
+    this.#on(socket, SOCKET_EVENTS.secAggShareKeys, async (payload) => {
+      const message = parseInput(SecAggShareKeysSchema, payload, "secagg:share-keys");
+      this.secAgg.share(session.address, message);
+      this.driver.kick(message.jobId);
+      return {};
+    });
+
+    this.#on(socket, SOCKET_EVENTS.secAggUnmasking, async (payload) => {
+      const message = parseInput(SecAggUnmaskingSchema, payload, "secagg:unmasking");
+      this.secAgg.unmasking(session.address, message);
+      this.driver.kick(message.jobId);
       return {};
     });
 

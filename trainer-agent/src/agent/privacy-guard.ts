@@ -44,6 +44,11 @@ export interface RoundPrivacy {
   readonly accounting: RoundAccounting | null;
   /** The dataset's cumulative ε (null: not private) at δ, the round included: already charged and on disk. */
   readonly charged: { epsilonSpent: number | null; delta: number };
+  /**
+   * A SecAgg round with DP on: no DP-SGD; the trainer clips its update to L2 norm `clipNorm` and adds its share of
+   * the sum's discrete Gaussian noise (multiplier `noiseMultiplier`, for at least `minSurvivors` survivors).
+   */
+  readonly distributed?: { readonly noiseMultiplier: number; readonly clipNorm: number; readonly minSurvivors: number };
 }
 
 export interface PrivacyGuard {
@@ -58,6 +63,11 @@ export interface PrivacyGuard {
     rounds: number;
     hyperParams: RoundHyperParams;
     datasetSize: number;
+    /**
+     * The round runs SecAgg with at least `minSurvivors` survivors: with DP on, the distributed mechanism is charged
+     * (one Gaussian release of the round's sum) instead of DP-SGD's steps.
+     */
+    secureAggregation?: { readonly minSurvivors: number };
   }): Promise<RoundPrivacy>;
   /** Whether the dataset's ε budget is used up (nothing more can be released from it). */
   exhausted(): boolean;
@@ -225,12 +235,16 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
     rounds: number;
     hyperParams: RoundHyperParams;
     datasetSize: number;
+    secureAggregation?: { readonly minSurvivors: number };
   }): Promise<RoundPrivacy> {
     const { hyperParams, datasetSize, jobId } = input;
     const dp = hyperParams.dp;
     if (dp.mode === "off") {
       if (this.policy.allowNonPrivate !== true) throw new NonPrivateJobRefusedError(this.datasetId, jobId);
       return { training: {}, accounting: null, charged: { epsilonSpent: null, delta: 0 } };
+    }
+    if (input.secureAggregation !== undefined) {
+      return this.#chargeDistributed(jobId, dp, input.rounds, input.secureAggregation.minSurvivors);
     }
     const accounting = roundAccounting(hyperParams, datasetSize, (sampleRate, steps) =>
       this.#noiseMultiplier(jobId, dp, sampleRate, steps * input.rounds),
@@ -271,6 +285,30 @@ export class DatasetPrivacyGuard implements PrivacyGuard {
       training: { gradientTransform: dpSgdTransform(accounting, batchSize / microbatchSize), microbatchSize },
       accounting,
       charged: { epsilonSpent: charged.epsilon, delta: charged.delta },
+    };
+  }
+
+  /**
+   * Distributed DP under SecAgg (privacy's `distributed-noise.ts`): the round releases one sum to which this dataset
+   * contributes an update of L2 norm ≤ C, with Gaussian noise of multiplier ≥ z in total, so the round is one
+   * Gaussian mechanism at z on the whole dataset: charged as one step with sampling rate 1 (RDP α/(2z²)). z is the
+   * job's, or calibrated so that its `rounds` such releases reach its target ε at its δ.
+   */
+  async #chargeDistributed(
+    jobId: string,
+    dp: Extract<RoundHyperParams["dp"], { mode: "dp-sgd" }>,
+    rounds: number,
+    minSurvivors: number,
+  ): Promise<RoundPrivacy> {
+    const noiseMultiplier = this.#noiseMultiplier(`${jobId}:secagg`, dp, 1, rounds);
+    const charged = await this.#charge((ledger) =>
+      ledger.spendGaussianSteps(this.datasetId, { noiseMultiplier, sampleRate: 1, count: 1 }, jobId),
+    );
+    return {
+      training: {},
+      accounting: null,
+      charged: { epsilonSpent: charged.epsilon, delta: charged.delta },
+      distributed: { noiseMultiplier, clipNorm: dp.l2NormClip, minSurvivors },
     };
   }
 

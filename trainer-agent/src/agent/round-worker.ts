@@ -16,13 +16,15 @@ import {
   tributaryDomain,
   weightsToBytes,
 } from "@tributary/protocol";
+import { SecAggClient } from "@tributary/secure-aggregation";
 import { trainLocal } from "../train-local.js";
 import type { AnswerOutbox } from "./answer-outbox.js";
 import type { CoordinatorApi } from "./coordinator-api.js";
-import { checkTrainInstruction } from "./instruction-checks.js";
+import { checkSecAggInstruction, checkTrainInstruction } from "./instruction-checks.js";
 import type { JobAdmission } from "./job-admission.js";
 import type { JobModels } from "./job-models.js";
 import type { RoundPrivacy } from "./privacy-guard.js";
+import { SecAggSession, type SecAggSessionLink, type SecAggSessions, secAggInput } from "./secagg-session.js";
 import type { AgentEvent, TrainerAgentOptions } from "./trainer-agent-options.js";
 
 /** What the worker needs of its agent: the owner's options and the pieces the agent keeps for its jobs. */
@@ -35,6 +37,9 @@ export interface RoundWorkerContext {
   readonly outbox: AnswerOutbox;
   /** The current login's hello: the EIP-712 domain updates are signed under. */
   readonly hello: () => Hello;
+  /** Open SecAgg sessions, which the agent hands the coordinator's `secagg:*` messages. */
+  readonly secAgg: SecAggSessions;
+  readonly emit: (event: AgentEvent) => void;
 }
 
 /**
@@ -59,6 +64,7 @@ export class RoundWorker {
       const { spec, model } = await models.get(jobId);
       // The round runs with `hyperParams` only if they are the spec's: privacy is accounted from them below.
       checkTrainInstruction(spec, instruction);
+      checkSecAggInstruction(spec, instruction, this.context.address);
       const global = await api.model(instruction.modelCid, instruction.modelHash);
       const privacy = await this.#chargeRound(instruction, spec.rounds);
       prepared = { model, global, privacy };
@@ -78,34 +84,83 @@ export class RoundWorker {
     const delta = new Float32Array(global.length);
     for (let index = 0; index < delta.length; index++)
       delta[index] = (result.weights[index] as number) - (global[index] as number);
-    const bytes = weightsToBytes(options.updateTransform?.(delta) ?? delta);
+    const update = options.updateTransform?.(delta) ?? delta;
     const hello = this.context.hello();
-    const header: ModelUpdateHeader = {
-      jobId,
-      round,
-      trainer: this.context.address,
-      datasetId: options.datasetId,
-      numExamples: result.numExamples,
-      updateHash: `0x${createHash("sha256").update(bytes).digest("hex")}` as Bytes32,
-      metrics: disclosure.updateMetricsOf(result.metrics, before),
-      epsilonSpent: privacy.charged.epsilonSpent,
-      delta: privacy.charged.delta,
-      nonce,
+    const send = async (bytes: Uint8Array) => {
+      const header: ModelUpdateHeader = {
+        jobId,
+        round,
+        trainer: this.context.address,
+        datasetId: options.datasetId,
+        numExamples: result.numExamples,
+        updateHash: `0x${createHash("sha256").update(bytes).digest("hex")}` as Bytes32,
+        metrics: disclosure.updateMetricsOf(result.metrics, before),
+        epsilonSpent: privacy.charged.epsilonSpent,
+        delta: privacy.charged.delta,
+        nonce,
+      };
+      const signed = await signModelUpdate(
+        options.wallet,
+        tributaryDomain(hello.chainId, hello.verifyingContract),
+        header,
+      );
+      await this.context.outbox.deliver(SOCKET_EVENTS.update, [signed, Buffer.from(bytes)], {
+        type: "trained",
+        jobId,
+        round,
+        loss: result.metrics.loss,
+        evalAccuracy: before?.accuracy ?? null,
+        epsilonSpent: privacy.charged.epsilonSpent,
+        seconds: (performance.now() - started) / 1000,
+      });
     };
-    const signed = await signModelUpdate(
-      options.wallet,
-      tributaryDomain(hello.chainId, hello.verifyingContract),
-      header,
-    );
-    await this.context.outbox.deliver(SOCKET_EVENTS.update, [signed, Buffer.from(bytes)], {
-      type: "trained",
-      jobId,
-      round,
-      loss: result.metrics.loss,
-      evalAccuracy: before?.accuracy ?? null,
-      epsilonSpent: privacy.charged.epsilonSpent,
-      seconds: (performance.now() - started) / 1000,
-    });
+    const secAgg = instruction.secureAggregation;
+    if (secAgg === undefined) {
+      await send(weightsToBytes(update));
+      return;
+    }
+    // Secure aggregation: the update leaves only masked, through the SecAgg+ stages the coordinator drives; the
+    // session answers them as they come (`secagg:*` events), without holding up the agent's next piece of work.
+    try {
+      const words = secAggInput(update, result.numExamples, secAgg, privacy.distributed);
+      const context = {
+        jobId,
+        round,
+        domain: tributaryDomain(hello.chainId, hello.verifyingContract),
+        participants: secAgg.participants,
+        threshold: secAgg.threshold,
+        neighbours: secAgg.neighbours,
+        length: words.length,
+      };
+      const client = new SecAggClient(context, this.context.address, options.wallet);
+      const session = new SecAggSession(client, words, this.#secAggLink(jobId, round, send));
+      this.context.secAgg.add(jobId, round, session);
+      void session.start().catch((error: Error) => this.context.emit({ type: "error", message: error.message }));
+    } catch (error) {
+      if (!(error instanceof TributaryError)) throw error;
+      await this.#refuse(jobId, round, nonce, error);
+    }
+  }
+
+  /** How a round's SecAgg session sends through the outbox, and what the agent's operator is told. */
+  #secAggLink(jobId: JobId, round: number, send: (bytes: Uint8Array) => Promise<void>): SecAggSessionLink {
+    const events = {
+      "advertise-keys": SOCKET_EVENTS.secAggAdvertiseKeys,
+      "share-keys": SOCKET_EVENTS.secAggShareKeys,
+      unmasking: SOCKET_EVENTS.secAggUnmasking,
+    } as const;
+    return {
+      send: async (stage, message) => {
+        if (stage === "masked-input") throw new Error("the masked input is sent as the round's update");
+        await this.context.outbox.deliver(events[stage], [message], { type: "secagg", jobId, round, stage });
+      },
+      sendMasked: async (bytes) => {
+        await send(bytes);
+        this.context.emit({ type: "secagg", jobId, round, stage: "masked-input" });
+      },
+      refused: (error) =>
+        this.context.emit({ type: "secagg-refused", jobId, round, code: error.code, message: error.message }),
+    };
   }
 
   async evaluate(instruction: EvaluateInstruction): Promise<void> {
@@ -144,12 +199,15 @@ export class RoundWorker {
     const { jobId, round, hyperParams } = instruction;
     const { options } = this.context;
     try {
+      const secAgg = instruction.secureAggregation;
       return await options.privacy.prepareRound({
         jobId,
         round,
         rounds,
         hyperParams,
         datasetSize: options.train.count,
+        // A round finishes only with at least `threshold` masked inputs (else it aborts): the noise is shared for that.
+        ...(secAgg === undefined ? {} : { secureAggregation: { minSurvivors: secAgg.threshold } }),
       });
     } catch (error) {
       if (error instanceof PrivacyBudgetExceededError) await options.disclosure.markBudgetRefused(jobId);

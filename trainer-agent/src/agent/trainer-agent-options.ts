@@ -1,5 +1,5 @@
 import type { Enclave } from "@tributary/enclave-compute";
-import type { Bytes32, DatasetId, DatasetManifest, Hello, JobId } from "@tributary/protocol";
+import type { Bytes32, DatasetId, DatasetManifest, Hello, JobId, SecAggStage } from "@tributary/protocol";
 import type { Wallet } from "ethers";
 import type { Dataset } from "../dataset.js";
 import type { EvaluationAllowance } from "./evaluation-allowance.js";
@@ -27,6 +27,10 @@ export type AgentEvent =
   | { type: "evaluated"; jobId: JobId; round: number; accuracy: number | null }
   | { type: "rejected"; jobId: JobId; round: number; code: string; message: string }
   | { type: "job-closed"; jobId: JobId; status: string }
+  /** A SecAgg stage message of this trainer was acknowledged (`masked-input`: its masked update). */
+  | { type: "secagg"; jobId: JobId; round: number; stage: SecAggStage }
+  /** The trainer refused to go on with a round's SecAgg (e.g. asked for both secrets of one neighbour). */
+  | { type: "secagg-refused"; jobId: JobId; round: number; code: string; message: string }
   | { type: "error"; message: string };
 
 export interface TrainerAgentOptions {

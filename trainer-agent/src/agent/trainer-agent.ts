@@ -11,6 +11,9 @@ import {
   JobOpenedSchema,
   OFF_CHAIN_CHAIN_ID,
   parseInput,
+  SecAggNeighbourKeysSchema,
+  SecAggSharesDeliverySchema,
+  SecAggUnmaskRequestSchema,
   SOCKET_EVENTS,
   signIn,
   TrainInstructionSchema,
@@ -26,6 +29,7 @@ import { type JobAdmission, JobRefusedError, OFF_CHAIN_ADMISSION } from "./job-a
 import { JobModels } from "./job-models.js";
 import { uploadManifest } from "./manifest-upload.js";
 import { RoundWorker } from "./round-worker.js";
+import { type SecAggSession, SecAggSessions } from "./secagg-session.js";
 import type { AgentEvent, TrainerAgentOptions } from "./trainer-agent-options.js";
 
 export class DatasetNotEnrolledAsError extends TributaryError {
@@ -57,6 +61,7 @@ export class TrainerAgent {
   readonly #admission: JobAdmission;
   readonly #models: JobModels;
   readonly #worker: RoundWorker;
+  readonly #secAgg = new SecAggSessions();
   #connection: CoordinatorConnection | undefined;
   #socket: Socket | undefined;
   #hello: Hello | undefined;
@@ -96,6 +101,8 @@ export class TrainerAgent {
       api: this.#api,
       outbox,
       hello: () => this.#hello as Hello,
+      secAgg: this.#secAgg,
+      emit: (event) => this.#emit(event),
     });
   }
 
@@ -150,6 +157,27 @@ export class TrainerAgent {
     this.#on(socket, SOCKET_EVENTS.evaluate, EvaluateInstructionSchema, "evaluate", (instruction) => {
       if (this.#firstTime(instruction.nonce)) this.#enqueue(() => this.#worker.evaluate(instruction));
     });
+    // SecAgg+ stages of a round this agent trained for: answered by the round's session, outside the work queue.
+    const secAgg = (step: (session: SecAggSession) => Promise<void>, message: { jobId: string; round: number }) => {
+      const session = this.#secAgg.get(message);
+      if (session === undefined) {
+        this.#emit({
+          type: "error",
+          message: `a SecAgg message for job ${message.jobId} round ${message.round}, which this trainer has no session of`,
+        });
+        return;
+      }
+      step(session).catch((error: Error) => this.#emit({ type: "error", message: error.message }));
+    };
+    this.#on(socket, SOCKET_EVENTS.secAggNeighbourKeys, SecAggNeighbourKeysSchema, "secagg:neighbour-keys", (m) =>
+      secAgg((session) => session.onNeighbourKeys(m), m),
+    );
+    this.#on(socket, SOCKET_EVENTS.secAggShares, SecAggSharesDeliverySchema, "secagg:shares", (m) =>
+      secAgg((session) => session.onShares(m), m),
+    );
+    this.#on(socket, SOCKET_EVENTS.secAggUnmask, SecAggUnmaskRequestSchema, "secagg:unmask", (m) =>
+      secAgg((session) => session.onUnmask(m), m),
+    );
     connection.open();
     await firstLogin.promise;
   }
