@@ -18,9 +18,10 @@ import { UpdateRejectedError } from "./update-rejected-error.js";
  * this nonce, once, for its own dataset; for a job requiring attested trainers, the key attested and unexpired on
  * AttestationRegistry (at the confirmed head) with one of the job's kinds; bytes matching the declared hash, the
  * job's layout, finite and within the norm bound. The checks read the round's context once per round
- * (`RoundContexts`). Only then is the update persisted: its blob, then its row together with the assignment's
- * claim in one statement shared with the other updates of the moment (`UpdateBatchWriter`), which checks the round,
- * the job and the assignment again in the database.
+ * (`RoundContexts`). Only then is the update persisted: its blob (appended to the round's segment file and made
+ * durable with the other updates of the moment), then its row together with the assignment's claim in one statement
+ * shared with the other updates of the moment (`UpdateBatchWriter`), which checks the round, the job and the
+ * assignment again in the database; the trainer's acknowledgement follows.
  */
 @Injectable()
 export class UpdateIntake {
@@ -115,9 +116,10 @@ export class UpdateIntake {
       throw error;
     }
 
-    // The bytes are stored first, then the row with every other update of this moment in one statement. A refused
+    // The bytes are stored first (appended to the round's segment with the other updates of this moment, durable
+    // before the row is written), then the row with every other update of this moment in one statement. A refused
     // or failed row takes back the blob this call created, unless an accepted update holds the same bytes.
-    const created = await this.blobs.putHashed(bytes, id);
+    const created = await this.blobs.putInSegment(`job-${update.jobId}-round-${update.round}`, bytes, id);
     let outcome: BatchOutcome;
     try {
       outcome = await this.batches.write({
