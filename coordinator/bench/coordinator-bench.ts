@@ -196,7 +196,7 @@ async function measure(
         });
         const statements = queriesPerUpdate(queries, from, to, scenario.trainers * rounds);
         process.stderr.write(
-          `\n${database.name} ${scenario.trainers}×${scenario.params}, ${profileFile}\n${summary}\n${statements}\n\n`,
+          `\n${database.name} ${scenario.trainers}×${scenario.params}, ${profileFile} (rounds from ${(from - measured.startedAtMs).toFixed(0)} to ${(to - measured.startedAtMs).toFixed(0)} ms)\n${summary}\n${statements}\n\n`,
         );
       }
     }
