@@ -15,7 +15,7 @@ describe("standardTree", () => {
     for (const count of [1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 31, 64, 65]) {
       const round = Array.from({ length: count }, () => [hex(20), hex(32), uint(), uint()]);
       // A leaf twice, and the extreme values of a uint256.
-      if (count > 2) round[1] = [...(round[0] as unknown[])];
+      if (count > 2) round[1] = [...(round[0] as (string | bigint)[])];
       if (count > 3) round[2] = [hex(20).toUpperCase().replace("0X", "0x"), hex(32), 0n, 2n ** 256n - 1n];
       const payout = Array.from({ length: count }, () => [hex(20), uint()]);
       for (const [types, values] of [
