@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, Optional } from "@nestjs/common";
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from "@nestjs/common";
 import { validateUpdate } from "@tributary/aggregation";
 import { type Address, layoutLength, type SignedModelUpdate, TributaryError, weightsView } from "@tributary/protocol";
+import { RecoveryPool } from "@tributary/signatures";
 import { BlobStore, contentId } from "../blobs/blob-store.js";
 import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
 import { CoordinatorMetrics } from "../common/coordinator-metrics.js";
@@ -24,9 +25,10 @@ import { UpdateRejectedError } from "./update-rejected-error.js";
  * assignment again in the database; the trainer's acknowledgement follows.
  */
 @Injectable()
-export class UpdateIntake {
+export class UpdateIntake implements OnApplicationShutdown {
   readonly #logger = new Logger("updates");
   #signers: ModelUpdateSigner | undefined;
+  #pool: RecoveryPool | undefined;
 
   constructor(
     @Inject(RoundContexts) private readonly contexts: RoundContexts,
@@ -58,7 +60,7 @@ export class UpdateIntake {
     if (update.trainer !== sender) {
       throw new UpdateRejectedError("trainer-mismatch", `signed for ${update.trainer} but sent by ${sender}`);
     }
-    const signer = this.#signer(update);
+    const signer = await this.#signer(update);
     if (signer !== update.trainer) throw new UpdateRejectedError("bad-signature", `the signature is by ${signer}`);
 
     const { job, round, assignments, participants } = await this.contexts.get(
@@ -154,10 +156,19 @@ export class UpdateIntake {
     if (created && !(await this.updates.referencesCid(cid))) await this.blobs.delete(cid);
   }
 
-  /** Who signed the update's EIP-712 header (libsecp256k1, as protocol's recovery answers). */
-  #signer(update: SignedModelUpdate): Address {
+  /**
+   * Who signed the update's EIP-712 header (libsecp256k1, as protocol's recovery answers), recovered on the
+   * `signatureWorkers` worker threads.
+   */
+  #signer(update: SignedModelUpdate): Promise<Address> {
     this.#signers ??= new ModelUpdateSigner(this.config.chainId, this.config.verifyingContract);
-    return this.#signers.signer(update);
+    this.#pool ??= new RecoveryPool(this.config.signatureWorkers);
+    return this.#signers.signerOn(this.#pool, update);
+  }
+
+  /** Stops the recovery workers once no more updates come in (later ones would be recovered on the event loop). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.#pool?.close();
   }
 
   async #noteRejection(update: SignedModelUpdate, reason: string): Promise<void> {
