@@ -8,7 +8,7 @@ interface Sample {
 }
 
 /**
- * Samples this process's CPU time (all threads) and event-loop utilisation every few milliseconds, so that both can be
+ * Samples this process's CPU time (all threads) and event-loop utilisation every 50 ms, so that both can be
  * read afterwards for a window known only later (a job's rounds, from their rows' `started_at` to `finished_at`),
  * without the setup around it (trainers joining, the job being read back).
  */
@@ -16,7 +16,7 @@ export class ProcessSampler {
   readonly #samples: Sample[] = [];
   readonly #timer: NodeJS.Timeout;
 
-  constructor(everyMs = 10) {
+  constructor(everyMs = 50) {
     this.#sample();
     this.#timer = setInterval(() => this.#sample(), everyMs);
   }
