@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { BlobStore, contentId, contentIdOffThread, sha256OfCid } from "./blob-store.js";
+import { BlobStore, contentId, sha256OfCid } from "./blob-store.js";
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -103,14 +103,6 @@ describe("BlobStore segments (a round's updates appended to one file)", () => {
     segment[48 + 10] = (segment[48 + 10] as number) ^ 0xff;
     await writeFile(full, segment);
     await expect(new BlobStore(dir).get(contentId(bytes).cid)).rejects.toThrow(/no longer matches its CID/);
-  });
-
-  it("hashes large bytes off the event loop to the same CID", async () => {
-    for (const length of [1000, 64 * 1024, 400_000]) {
-      const bytes = blob(length % 250, length);
-      expect(await contentIdOffThread(bytes)).toEqual(contentId(bytes));
-      expect((await contentIdOffThread(bytes)).sha256).toBe(`0x${createHash("sha256").update(bytes).digest("hex")}`);
-    }
   });
 
   it("writes CIDs as multiformats does", async () => {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID, webcrypto } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { writeFile as writeFileCallback } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -59,19 +59,6 @@ function cidOfDigest(digest: Uint8Array): Cid {
 /** The IPFS CIDv1 (raw codec, sha2-256) of some bytes, and their SHA-256 as 0x-hex. */
 export function contentId(bytes: Uint8Array): { cid: Cid; sha256: Bytes32 } {
   const digest = createHash("sha256").update(bytes).digest();
-  return { cid: cidOfDigest(digest), sha256: `0x${digest.toString("hex")}` as Bytes32 };
-}
-
-/** From this size on, `contentIdOffThread` hashes on libuv's thread pool rather than on the event loop. */
-const OFF_THREAD_BYTES = 64 * 1024;
-
-/**
- * `contentId`, with the SHA-256 of large bytes computed on libuv's thread pool (WebCrypto's `digest` runs there), so
- * a 400 kB update's hash does not hold the event loop; small ones are hashed in place (cheaper than the hand-off).
- */
-export async function contentIdOffThread(bytes: Uint8Array): Promise<{ cid: Cid; sha256: Bytes32 }> {
-  if (bytes.byteLength < OFF_THREAD_BYTES) return contentId(bytes);
-  const digest = Buffer.from(await webcrypto.subtle.digest("SHA-256", bytes));
   return { cid: cidOfDigest(digest), sha256: `0x${digest.toString("hex")}` as Bytes32 };
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from
 import { validateUpdate } from "@tributary/aggregation";
 import { type Address, layoutLength, type SignedModelUpdate, TributaryError, weightsView } from "@tributary/protocol";
 import { RecoveryPool } from "@tributary/signatures";
-import { BlobStore, contentIdOffThread } from "../blobs/blob-store.js";
+import { BlobStore, contentId } from "../blobs/blob-store.js";
 import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
 import { CoordinatorMetrics } from "../common/coordinator-metrics.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
@@ -101,8 +101,8 @@ export class UpdateIntake implements OnApplicationShutdown {
         `numExamples ${update.numExamples} exceeds the ${creditable} examples dataset ${update.datasetId} can have trained on (its committed record count is ${participant.recordCount ?? "unknown: rejoin with its manifest"})`,
       );
     }
-    // One SHA-256 of the bytes (off the event loop for large ones): both the header's updateHash and the blob's CID.
-    const id = await contentIdOffThread(bytes);
+    // One SHA-256 of the bytes: it is both the header's updateHash and the blob's CID.
+    const id = contentId(bytes);
     if (id.sha256 !== update.updateHash)
       throw new UpdateRejectedError("hash-mismatch", `the bytes hash to ${id.sha256}`);
     const length = layoutLength(job.layout);
