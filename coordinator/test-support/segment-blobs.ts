@@ -1,6 +1,12 @@
 import { open, readdir } from "node:fs/promises";
 import path from "node:path";
-import { sha256OfCid } from "../src/blobs/blob-store.js";
+import { BlobStore, sha256OfCid } from "../src/blobs/blob-store.js";
+import type { Coordinator } from "../src/create-coordinator.js";
+
+/** Deletes a blob through a running coordinator's own store (for an update blob: a tombstone in its segment). */
+export async function deleteStoredBlob(coordinator: Coordinator, cid: string): Promise<void> {
+  await coordinator.app.get(BlobStore).delete(cid);
+}
 
 /**
  * Overwrites, on disk, the bytes of an update blob stored in a segment file (`<dataDir>/blobs/segments/*.seg`, as

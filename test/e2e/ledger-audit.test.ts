@@ -6,7 +6,6 @@ import type { JobLedger } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BlobStore } from "../../coordinator/src/blobs/blob-store.js";
 import { DATABASES } from "../../coordinator/test-support/databases.js";
 import {
   connectTrainers,
@@ -17,7 +16,7 @@ import {
   trainRound,
 } from "../../coordinator/test-support/on-chain-job.js";
 import { ok, request, signInAs } from "../../coordinator/test-support/rest.js";
-import { overwriteSegmentBlob } from "../../coordinator/test-support/segment-blobs.js";
+import { deleteStoredBlob, overwriteSegmentBlob } from "../../coordinator/test-support/segment-blobs.js";
 
 const exec = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, "../../cli/bin/tributary.js");
@@ -192,7 +191,7 @@ describe("auditing an on-chain job with tributary ledger verify", () => {
       const deleted = ledger.rounds[0]?.leaves[0];
       const corrupted = ledger.rounds[1]?.leaves[2];
       if (deleted === undefined || corrupted === undefined) throw new Error("fewer leaves than trainers");
-      await coordinator.app.get(BlobStore).delete(deleted.updateCid);
+      await deleteStoredBlob(coordinator, deleted.updateCid);
       await overwriteSegmentBlob(db.dataDir, corrupted.updateCid, 7);
       const broken = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs);
       expect(broken.code).toBe(1);
