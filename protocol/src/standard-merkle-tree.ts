@@ -16,9 +16,11 @@ function keccak(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(sha3.keccak256.arrayBuffer(bytes));
 }
 
-/** Writes hex (already checked to be hex) as bytes at `at`. */
+/** Writes hex (already checked to be hex) as bytes at `at` (no `Buffer`: protocol also runs in browsers). */
 function hexInto(target: Uint8Array, at: number, hex: string): void {
-  target.set(Buffer.from(hex, "hex"), at);
+  for (let index = 0; index < hex.length; index += 2) {
+    target[at + index / 2] = Number.parseInt(hex.slice(index, index + 2), 16);
+  }
 }
 
 /** `abi.encode(values)` for static types: one 32-byte word each. Throws `RangeError` on a value out of its type. */
@@ -56,8 +58,12 @@ function compare(a: Uint8Array, b: Uint8Array): number {
   return 0;
 }
 
-const toHex = (bytes: Uint8Array) =>
-  `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+function toHex(bytes: Uint8Array): string {
+  let text = "0x";
+  for (const byte of bytes) text += HEX[byte];
+  return text;
+}
 
 /** The standard leaf hash of some values. */
 export function standardLeafHash(types: readonly StaticAbiType[], values: readonly unknown[]): Uint8Array {
