@@ -40,6 +40,13 @@ export interface Result extends Scenario {
   /** The coordinator process's main-thread event-loop utilisation, and its CPU time per wall time, over its rounds. */
   readonly coordinatorUtilisation: number;
   readonly coordinatorCpu: number;
+  /**
+   * CPU time (every thread of the process: the event loop, libuv's pool, the garbage collector) per round, of the
+   * coordinator's rounds and of the raw server's: what each side costs, much less sensitive than wall time to what
+   * else the machine runs. Both are measured in this process, which hosts only the server under test.
+   */
+  readonly coordinatorCpuMsPerRound: number;
+  readonly rawCpuMsPerRound: number;
 }
 
 /** A side at or above this event-loop utilisation is what limited a round. */
@@ -110,7 +117,8 @@ export function printTables(results: readonly Result[]): void {
       "instruction; last sent: the fleet sent its last signed update; last ack: the coordinator accepted it; done: the",
       "round is aggregated (= round time); aggregate: aggregation alone; sign: the fleet's summed EIP-712 signing time",
       "(in the fleet processes). fleet / raw fleet: the busiest fleet process's event-loop utilisation during the",
-      "coordinator's / the raw server's rounds; coord: the coordinator's main thread, and its CPU per wall time.",
+      "coordinator's / the raw server's rounds; coord: the coordinator's main thread, and its CPU per wall time;",
+      "cpu/round: CPU time of the process (all threads) per round, coordinator's rounds and raw server's rounds.",
       "",
     ].join("\n"),
   );
@@ -131,6 +139,8 @@ export function printTables(results: readonly Result[]): void {
         "raw fleet",
         "coord",
         "coord cpu",
+        "coord cpu/round",
+        "raw cpu/round",
       ],
       results.map((result) => {
         const m = (pick: (r: RoundTiming) => number) => median(result.rounds.map(pick)).toFixed(0);
@@ -149,6 +159,8 @@ export function printTables(results: readonly Result[]): void {
           `${(100 * result.rawFleetUtilisation).toFixed(0)} %`,
           `${(100 * result.coordinatorUtilisation).toFixed(0)} %`,
           `${(100 * result.coordinatorCpu).toFixed(0)} %`,
+          `${result.coordinatorCpuMsPerRound.toFixed(0)} ms`,
+          `${result.rawCpuMsPerRound.toFixed(0)} ms`,
         ];
       }),
     ),
@@ -177,6 +189,8 @@ export function jsonResults(results: readonly Result[]) {
       rawFleetUtilisation: Number(result.rawFleetUtilisation.toFixed(3)),
       coordinatorUtilisation: Number(result.coordinatorUtilisation.toFixed(3)),
       coordinatorCpu: Number(result.coordinatorCpu.toFixed(3)),
+      coordinatorCpuMsPerRound: Math.round(result.coordinatorCpuMsPerRound),
+      rawCpuMsPerRound: Math.round(result.rawCpuMsPerRound),
       limitedBy: limitedBy(result),
     };
   });

@@ -11,8 +11,11 @@
  * child process, with libsecp256k1 (the same bytes ethers signs), and its summed time is reported.
  *
  * Which side limited a scenario: the busiest fleet process's event-loop utilisation over each round (first
- * instruction to last acknowledgement) and the coordinator process's over the job's rounds. A side at ≥ 85 % is the
- * limit; when neither is, the machine (CPU shared with other processes: see the load average) or waiting is.
+ * instruction to last acknowledgement) and the coordinator process's from the first round's opening to the last one's
+ * aggregation (`ProcessSampler`). A side at ≥ 85 % is the limit; when neither is, the machine (CPU shared with other
+ * processes: see the load average) or waiting is. The CPU time per round of the coordinator's process and of the raw
+ * server's (the same process, hosting only the server under test) says what each side costs whatever the machine's
+ * load; wall-time ratios move with it.
  *
  * Flags: `--postgres` requires PostgreSQL at 127.0.0.1:5432/test (default: used when reachable), `--no-postgres`,
  * `--rounds=N` (default 3), `--scenarios=200x100000,1000x10000`, `--profile=<dir>` (CPU-profile the coordinator
@@ -39,6 +42,7 @@ import {
 } from "./coordinator-bench-report.js";
 import { profiled } from "./cpu-profiler.js";
 import type { FleetRoundStats } from "./fleet-messages.js";
+import { ProcessSampler } from "./process-sampler.js";
 import { summarise } from "./profile-summary.js";
 import { queriesPerUpdate, recordQueries } from "./query-counter.js";
 import { RawSocketServer } from "./raw-socket-server.js";
@@ -86,13 +90,15 @@ async function rawRounds(
   server: RawSocketServer,
   scenario: Scenario,
   rounds: number,
-): Promise<{ times: number[]; utilisation: number }> {
+): Promise<{ times: number[]; utilisation: number; cpuMsPerRound: number }> {
   const times: number[] = [];
   await fleet.utilisation();
+  const cpuStart = process.cpuUsage();
   for (let round = 0; round < rounds; round++) {
     times.push(await server.round(`${scenario.trainers}x${scenario.params}`, scenario.trainers, round));
   }
-  return { times, utilisation: await fleet.utilisation() };
+  const cpu = process.cpuUsage(cpuStart);
+  return { times, utilisation: await fleet.utilisation(), cpuMsPerRound: (cpu.user + cpu.system) / 1000 / rounds };
 }
 
 /**
@@ -145,13 +151,8 @@ async function measure(
       );
       // The fleet returns once its last update is acknowledged; then the last round is closed and aggregated. The
       // final evaluation round is not part of the measurement: the job is cancelled instead.
-      let eluStart = performance.eventLoopUtilization();
-      let cpuStart = process.cpuUsage();
-      let wallStart = performance.now();
+      const sampler = new ProcessSampler();
       const run = async () => {
-        eluStart = performance.eventLoopUtilization();
-        cpuStart = process.cpuUsage();
-        wallStart = performance.now();
         const stats = await fleet.runJob(job.id, scenario.trainers, scenario.params, rounds);
         const history = await until("the last round's aggregation", async () => {
           const rows = await ok<RoundRow[]>(coordinator.url, "GET", `/jobs/${job.id}/rounds`);
@@ -167,13 +168,13 @@ async function measure(
       );
       const stopRecording = profileDir === undefined ? undefined : recordQueries();
       const measured = profileDir === undefined ? { result: await run() } : await profiled(profileFile, run);
+      sampler.stop();
       const { stats: fleetStats, history } = measured.result;
-      const coordinatorUtilisation = performance.eventLoopUtilization(
-        performance.eventLoopUtilization(),
-        eluStart,
-      ).utilization;
-      const cpu = process.cpuUsage(cpuStart);
-      const coordinatorCpu = (cpu.user + cpu.system) / 1000 / (performance.now() - wallStart);
+      // Only what happened between the first round's opening and the last one's aggregation.
+      const train = history.filter((round) => round.kind === "train");
+      const from = Math.min(...train.map((round) => Date.parse(round.startedAt)));
+      const to = Math.max(...train.map((round) => Date.parse(round.finishedAt)));
+      const window = sampler.between(from, to);
       const queries = stopRecording?.() ?? [];
       await ok(coordinator.url, "POST", `/jobs/${job.id}/cancel`, undefined, researcherToken);
       results.push({
@@ -182,21 +183,19 @@ async function measure(
         rounds: timings(scenario, history, fleetStats),
         rawRoundsMs: rawBaseline.times,
         rawFleetUtilisation: rawBaseline.utilisation,
-        coordinatorUtilisation,
-        coordinatorCpu,
+        rawCpuMsPerRound: rawBaseline.cpuMsPerRound,
+        coordinatorUtilisation: window.utilisation,
+        coordinatorCpu: window.cpuMs / window.wallMs,
+        coordinatorCpuMsPerRound: window.cpuMs / rounds,
       });
       if ("profile" in measured) {
-        // Only what happened between the first round's opening and the last one's aggregation.
-        const train = history.filter((round) => round.kind === "train");
-        const from = Math.min(...train.map((round) => Date.parse(round.startedAt)));
-        const to = Math.max(...train.map((round) => Date.parse(round.finishedAt)));
         const summary = summarise(measured.profile, {
           fromMs: from - measured.startedAtMs,
           toMs: to - measured.startedAtMs,
         });
         const statements = queriesPerUpdate(queries, from, to, scenario.trainers * rounds);
         process.stderr.write(
-          `\n${database.name} ${scenario.trainers}×${scenario.params}, ${profileFile}\n${summary}\n${statements}\n\n`,
+          `\n${database.name} ${scenario.trainers}×${scenario.params}, ${profileFile} (rounds from ${(from - measured.startedAtMs).toFixed(0)} to ${(to - measured.startedAtMs).toFixed(0)} ms)\n${summary}\n${statements}\n\n`,
         );
       }
     }

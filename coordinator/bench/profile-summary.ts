@@ -1,12 +1,14 @@
 /**
  * Summarises a V8 `.cpuprofile` (from `node --cpu-prof` or `profiled()`) by where the self time went: by kind of
  * work, by package or workspace file, and by function, optionally within a time window.
- * `tsx --conditions=@tributary/source coordinator/bench/profile-summary.ts <file.cpuprofile>`.
+ * `tsx --conditions=@tributary/source coordinator/bench/profile-summary.ts <file.cpuprofile> [fromMs toMs]` (the window
+ * `bench:coordinator --profile` prints for each file).
  */
 import { readFileSync } from "node:fs";
 
 interface ProfileNode {
   readonly id: number;
+  readonly children?: readonly number[];
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
 }
 
@@ -99,11 +101,45 @@ export function summarise(profile: CpuProfile, options: SummaryOptions = {}): st
   table("self time by kind of work:", kinds, KINDS.length + 1);
   table("self time by package / file:", buckets, top);
   table("self time by function:", functions, top);
+  table(
+    "time by function with what it calls (the coordinator's and workspaces' own code):",
+    inclusive(profile, selfUs),
+    top,
+  );
   return lines.join("\n");
+}
+
+/**
+ * Time spent in each workspace function together with everything it called (each sample counted once per function
+ * on its stack): where whole operations (an update's checks, the round's Merkle tree) cost, not only their leaves.
+ */
+function inclusive(profile: CpuProfile, selfUs: ReadonlyMap<number, number>): Map<string, number> {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const totals = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const node = byId.get(at);
+      if (node === undefined) break;
+      const bucket = bucketOf(node.callFrame.url, node.callFrame.functionName);
+      // Workspace files only (`coordinator/…`, `protocol/…`): packages and node internals are in the tables above.
+      if (!/^[a-z-]+\/[^/]/.test(bucket) || bucket.startsWith("node:")) continue;
+      const key = `${node.callFrame.functionName || "(anonymous)"} ${bucket}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      totals.set(key, (totals.get(key) ?? 0) + us);
+    }
+  }
+  return totals;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv[2];
-  if (file === undefined) throw new Error("usage: profile-summary.ts <file.cpuprofile>");
-  process.stdout.write(`${summarise(JSON.parse(readFileSync(file, "utf8")) as CpuProfile, { top: 30 })}\n`);
+  if (file === undefined) throw new Error("usage: profile-summary.ts <file.cpuprofile> [fromMs toMs]");
+  const [fromMs, toMs] = process.argv.slice(3).map(Number);
+  process.stdout.write(
+    `${summarise(JSON.parse(readFileSync(file, "utf8")) as CpuProfile, { top: 30, ...(fromMs === undefined ? {} : { fromMs }), ...(toMs === undefined ? {} : { toMs }) })}\n`,
+  );
 }

@@ -12,7 +12,6 @@ import {
   type SignedModelUpdate,
   SOCKET_EVENTS,
   type TrainInstruction,
-  tributaryDomain,
 } from "@tributary/protocol";
 import { signDigest } from "@tributary/signatures";
 import { getBytes, Wallet } from "ethers";
@@ -101,7 +100,6 @@ async function runJob(jobId: JobId, count: number, params: number, rounds: numbe
   }));
   const signer = new FastSigner();
   const work = selected.map(async (trainer, index) => {
-    const _domain = tributaryDomain(trainer.hello.chainId, trainer.hello.verifyingContract);
     const answered = new Set<number>();
     while (answered.size < rounds) {
       const next = await trainer.next(120_000);
@@ -166,6 +164,8 @@ async function runJob(jobId: JobId, count: number, params: number, rounds: numbe
  */
 class FastSigner {
   readonly #digests = new Map<string, ModelUpdateSigner>();
+  /** Each trainer's private key as bytes, parsed once. */
+  readonly #keys = new WeakMap<ScriptedTrainer, Uint8Array>();
 
   sign(trainer: ScriptedTrainer, header: ModelUpdateHeader): SignedModelUpdate {
     const key = `${trainer.hello.chainId}:${trainer.hello.verifyingContract}`;
@@ -176,7 +176,12 @@ class FastSigner {
     }
     const digest = digests.digest(header);
     if (digest === undefined) throw new RangeError("a header value is out of its field's range");
-    return { ...header, signature: signDigest(digest, getBytes(trainer.wallet.privateKey)) };
+    let privateKey = this.#keys.get(trainer);
+    if (privateKey === undefined) {
+      privateKey = getBytes(trainer.wallet.privateKey);
+      this.#keys.set(trainer, privateKey);
+    }
+    return { ...header, signature: signDigest(digest, privateKey) };
   }
 }
 

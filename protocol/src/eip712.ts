@@ -51,9 +51,14 @@ export interface ModelUpdateMessage {
 
 /** keccak256 of the metrics as JSON with keys sorted, so key order never changes the signature. */
 export function metricsHash(metrics: UpdateMetrics): Bytes32 {
-  const sorted = Object.fromEntries(Object.entries(metrics).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const entries = Object.entries(metrics);
+  // No metrics (the common case): the hash of "{}", computed once.
+  if (entries.length === 0) return EMPTY_METRICS_HASH;
+  const sorted = Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return keccak256(toUtf8Bytes(JSON.stringify(sorted))) as Bytes32;
 }
+
+const EMPTY_METRICS_HASH = keccak256(toUtf8Bytes("{}")) as Bytes32;
 
 /** ε as a `ModelUpdate` signs it: 18-decimal fixed point, `type(uint256).max` for `null` (trained without DP). */
 export function signedEpsilon(epsilonSpent: number | null): bigint {

@@ -11,7 +11,13 @@ export function toFixed18(value: number): bigint {
   if (!Number.isFinite(value) || value < 0) {
     throw new RangeError(`toFixed18 needs a finite non-negative number, got ${value}`);
   }
-  return parseUnits(value.toFixed(18), 18);
+  if (value === 0) return 0n;
+  const decimal = value.toFixed(18);
+  // `toFixed(18)` writes exactly 18 decimals below 1e21: the digits without the point are the value (what
+  // `parseUnits` computes, without its generic parsing); larger values are written in exponent form and parsed.
+  const point = decimal.length - 19;
+  if (decimal[point] === "." && value < 1e21) return BigInt(decimal.slice(0, point) + decimal.slice(point + 1));
+  return parseUnits(decimal, 18);
 }
 
 /** The inverse of `toFixed18` (to the nearest double). */

@@ -1,9 +1,12 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Address, Bytes32 } from "./ids.js";
+import { type StaticAbiType, standardTree } from "./standard-merkle-tree.js";
 
 /**
  * Merkle leaves anchored on chain. Both trees use OpenZeppelin's standard encoding, which `MerkleProof` in
- * Solidity verifies: `leaf = keccak256(bytes.concat(keccak256(abi.encode(...fields))))`, sorted-pair hashing.
+ * Solidity verifies: `leaf = keccak256(bytes.concat(keccak256(abi.encode(...fields))))`, sorted-pair hashing. They
+ * are built by `standardTree` (the same trees as `@openzeppelin/merkle-tree`, which the tests compare against and
+ * which still checks single leaves and proofs here).
  */
 
 /** Fixed-point scale of contribution scores: a score of 1 is `SCORE_SCALE`. */
@@ -45,14 +48,13 @@ function payoutValues(leaf: PayoutLeaf): [string, bigint] {
   return [leaf.trainer, leaf.amount];
 }
 
-function buildTree<L, V extends unknown[]>(leaves: readonly L[], types: readonly string[], values: (leaf: L) => V) {
-  if (leaves.length === 0) throw new RangeError("a Merkle tree needs at least one leaf");
-  const tree = StandardMerkleTree.of(leaves.map(values), [...types]);
-  return {
-    root: tree.root as Bytes32,
-    proof: (index: number) => tree.getProof(index) as Bytes32[],
-    leaves,
-  };
+function buildTree<L, V extends unknown[]>(
+  leaves: readonly L[],
+  types: readonly StaticAbiType[],
+  values: (leaf: L) => V,
+): LeafTree<L> {
+  const tree = standardTree(types, leaves.map(values));
+  return { root: tree.root as Bytes32, proof: (index: number) => tree.proof(index) as Bytes32[], leaves };
 }
 
 /** The round tree whose root `TrainingJobs.anchorRound` records. */

@@ -1,3 +1,4 @@
+export { RecoveryPool } from "./recovery-pool.js";
 export { type Secp256k1, secp256k1, secp256k1Wasm } from "./secp256k1.js";
 export {
   addressOf,

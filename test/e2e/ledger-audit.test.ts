@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { LocalChain } from "@tributary/contracts/local-chain";
@@ -17,6 +16,7 @@ import {
   trainRound,
 } from "../../coordinator/test-support/on-chain-job.js";
 import { ok, request, signInAs } from "../../coordinator/test-support/rest.js";
+import { deleteStoredBlob, overwriteSegmentBlob } from "../../coordinator/test-support/segment-blobs.js";
 
 const exec = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, "../../cli/bin/tributary.js");
@@ -186,14 +186,13 @@ describe("auditing an on-chain job with tributary ledger verify", () => {
         inflated.report.disagreements.find((d) => d.kind === "update-signature" && d.trainer === third)?.message,
       ).toMatch(/numExamples 6000/);
 
-      // One update blob disappears from the coordinator's store, another is overwritten with other bytes (which the
-      // coordinator then refuses to serve): neither may pass as "not reachable".
+      // One update blob disappears from the coordinator's store, another is overwritten on disk with other bytes
+      // (which the coordinator then refuses to serve): neither may pass as "not reachable".
       const deleted = ledger.rounds[0]?.leaves[0];
       const corrupted = ledger.rounds[1]?.leaves[2];
       if (deleted === undefined || corrupted === undefined) throw new Error("fewer leaves than trainers");
-      const blobFile = (cid: string) => path.join(db.dataDir, "blobs", cid.slice(-2), cid);
-      await rm(blobFile(deleted.updateCid));
-      await writeFile(blobFile(corrupted.updateCid), new Uint8Array(40).fill(7));
+      await deleteStoredBlob(coordinator, deleted.updateCid);
+      await overwriteSegmentBlob(db.dataDir, corrupted.updateCid, 7);
       const broken = await ledgerVerify(jobId, chain.url, coordinator.url, trainingJobs);
       expect(broken.code).toBe(1);
       const unavailable = broken.report.disagreements.filter((d) => d.kind === "blob-unavailable");

@@ -51,6 +51,7 @@ const EnvSchema = z.object({
   TRIBUTARY_LEASE_TTL_S: z.coerce.number().optional(),
   TRIBUTARY_NODE_ID: z.string().optional(),
   TRIBUTARY_TICK_SECONDS: z.coerce.number().optional(),
+  TRIBUTARY_SIGNATURE_WORKERS: z.coerce.number().optional(),
 });
 
 /** Every environment variable the coordinator reads (docs/operations.md lists each). */
@@ -134,6 +135,7 @@ export function configInputFromEnv(env: NodeJS.ProcessEnv): CoordinatorConfigInp
       leaseTtlS: vars.TRIBUTARY_LEASE_TTL_S,
       nodeId: vars.TRIBUTARY_NODE_ID,
       tickSeconds: vars.TRIBUTARY_TICK_SECONDS,
+      signatureWorkers: vars.TRIBUTARY_SIGNATURE_WORKERS,
       allowedMeasurements: measurementsFromEnv(vars.TRIBUTARY_ALLOWED_MEASUREMENTS),
       attestationMaxAgeS: vars.TRIBUTARY_ATTESTATION_MAX_AGE_S,
       attestationTtlS: vars.TRIBUTARY_ATTESTATION_TTL_S,

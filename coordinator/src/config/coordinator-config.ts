@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import path from "node:path";
 import type { Deployment } from "@tributary/contracts/deployments";
 import { OceanAddressesSchema } from "@tributary/contracts/ocean";
@@ -129,6 +129,16 @@ const CoordinatorConfigFields = z.strictObject({
     .default(64 * 1024 * 1024),
   /** Seconds between checks of running rounds (deadlines, quorum). */
   tickSeconds: z.number().positive().default(1),
+  /**
+   * Worker threads that recover the signers of trainers' updates (libsecp256k1), off the event loop; 0 recovers on
+   * it. Default: one fewer than the machine's cores, at most 4.
+   */
+  signatureWorkers: z
+    .number()
+    .int()
+    .min(0)
+    .max(64)
+    .default(() => Math.max(0, Math.min(4, availableParallelism() - 1))),
   /**
    * Deadline extensions a training round may take for lack of answers (each waits one more `roundTimeoutS` for
    * replacements) before the job fails: a dead trainer in a job whose `clients.min` is every trainer stalls it no

@@ -16,9 +16,21 @@ export interface AssignmentKey {
 export class AssignmentRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** One multi-row INSERT. */
-  async insertMany(tx: Transaction, rows: AssignmentEntity[]): Promise<void> {
-    await Transaction.entityManager(tx).insert(AssignmentEntity, rows);
+  /**
+   * New pending assignments of one round in one INSERT whatever their number: each column is one array parameter
+   * (`unnest`), so neither TypeORM nor the database builds or parses a statement with a parameter per cell.
+   */
+  async insertPending(
+    tx: Transaction,
+    jobId: string,
+    round: number,
+    rows: readonly { trainer: string; nonce: string }[],
+  ): Promise<void> {
+    await Transaction.entityManager(tx).query(
+      `INSERT INTO assignments (job_id, round, trainer, nonce, status)
+       SELECT $1, $2, trainer, nonce, 'pending' FROM unnest($3::text[], $4::text[]) AS a (trainer, nonce)`,
+      [jobId, round, rows.map((row) => row.trainer), rows.map((row) => row.nonce)],
+    );
   }
 
   /** Marks the round's unanswered trainers dropped. */

@@ -8,8 +8,9 @@ import {
   signModelUpdate,
   tributaryDomain,
 } from "@tributary/protocol";
+import { RecoveryPool } from "@tributary/signatures";
 import { hexlify, randomBytes, Wallet } from "ethers";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ModelUpdateSigner } from "./model-update-signer.js";
 
 const verifyingContract = hexlify(randomBytes(20)).toLowerCase() as Address;
@@ -50,6 +51,18 @@ function ours(update: SignedModelUpdate): string {
   }
 }
 
+/** The same through a pool of worker threads (what the coordinator runs). */
+async function oursOnPool(update: SignedModelUpdate): Promise<string> {
+  try {
+    return await fast.signerOn(pool, update);
+  } catch (error) {
+    return `error: ${(error as Error).message}`;
+  }
+}
+
+const pool = new RecoveryPool(1);
+afterAll(() => pool.close());
+
 describe("ModelUpdateSigner", () => {
   it("answers what protocol's ethers-based recovery answers for signed, altered and malformed updates", async () => {
     const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
@@ -67,6 +80,8 @@ describe("ModelUpdateSigner", () => {
         { ...update, nonce: hexlify(randomBytes(32)) as Bytes32 },
       ];
       for (const other of altered) expect(ours(other)).toBe(reference(other));
+      // On the pool's worker, the same answers.
+      expect(await Promise.all([update, ...altered].map(oursOnPool))).toEqual([update, ...altered].map(reference));
       // Malformed signatures: high s, v 0/1, truncated: the same refusal.
       const s = BigInt(`0x${update.signature.slice(66, 130)}`);
       const highS = `${update.signature.slice(0, 66)}${(n - s).toString(16).padStart(64, "0")}${update.signature.slice(130) === "1b" ? "1c" : "1b"}`;
@@ -75,7 +90,9 @@ describe("ModelUpdateSigner", () => {
         const bad = { ...update, signature } as SignedModelUpdate;
         expect(ours(bad)).toBe(reference(bad));
         expect(ours(bad)).toMatch(/^error: /);
+        expect(await oursOnPool(bad)).toBe(reference(bad));
       }
     }
+    expect(pool.size).toBe(1);
   });
 });

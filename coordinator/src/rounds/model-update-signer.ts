@@ -8,7 +8,7 @@ import {
   signatureProblem,
   tributaryDomain,
 } from "@tributary/protocol";
-import { recoverAddress, StaticTypedData, uintWord } from "@tributary/signatures";
+import { type RecoveryPool, recoverAddress, StaticTypedData, uintWord } from "@tributary/signatures";
 import type { TypedDataDomain } from "ethers";
 
 /** A 0x-hex value of at most 32 bytes (an address, a bytes32) as its left-padded 32-byte word. */
@@ -41,11 +41,30 @@ export class ModelUpdateSigner {
   }
 
   signer(update: SignedModelUpdate): Address {
-    if (signatureProblem(update.signature) !== undefined) return recoverModelUpdateSigner(this.#domain, update);
+    const prepared = this.#prepare(update);
+    if ("signer" in prepared) return prepared.signer;
+    return this.#orProtocols(update, recoverAddress(prepared.digest, prepared.signature));
+  }
+
+  /** `signer`, with the recovery done by `pool`'s worker threads (the same answers, off the event loop). */
+  async signerOn(pool: RecoveryPool, update: SignedModelUpdate): Promise<Address> {
+    const prepared = this.#prepare(update);
+    if ("signer" in prepared) return prepared.signer;
+    return this.#orProtocols(update, await pool.recoverAddress(prepared.digest, prepared.signature));
+  }
+
+  /** The digest and signature bytes to recover from, or the protocol's answer where this fast path does not apply. */
+  #prepare(update: SignedModelUpdate): { signer: Address } | { digest: Uint8Array; signature: Buffer } {
+    if (signatureProblem(update.signature) !== undefined) {
+      return { signer: recoverModelUpdateSigner(this.#domain, update) };
+    }
     const { signature, ...header } = update;
     const digest = this.digest(header);
-    if (digest === undefined) return recoverModelUpdateSigner(this.#domain, update);
-    const address = recoverAddress(digest, Buffer.from(signature.slice(2), "hex"));
+    if (digest === undefined) return { signer: recoverModelUpdateSigner(this.#domain, update) };
+    return { digest, signature: Buffer.from(signature.slice(2), "hex") };
+  }
+
+  #orProtocols(update: SignedModelUpdate, address: string | undefined): Address {
     return (address as Address | undefined) ?? recoverModelUpdateSigner(this.#domain, update);
   }
 

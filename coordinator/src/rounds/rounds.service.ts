@@ -46,9 +46,6 @@ const FEDAVG_FAMILY = new Set(["fedavg", "fedavgm", "fedadagrad", "fedadam", "fe
 
 const newNonce = () => `0x${randomBytes(32).toString("hex")}` as Bytes32;
 
-/** Assignment rows per INSERT: 8 parameters each stays far below PostgreSQL's 65,535 bind parameters. */
-const ASSIGN_BATCH = 1000;
-
 /**
  * The persisted transitions of a round. Each method commits one transition with a guard on the state it leaves,
  * so running it twice (after a crash, or from two callers) changes nothing the second time.
@@ -131,7 +128,7 @@ export class RoundsService {
     });
   }
 
-  /** Multi-row INSERTs of `ASSIGN_BATCH` rows: one statement per trainer made opening a round O(n) round trips. */
+  /** One INSERT for all of them (`insertPending`): one statement per trainer made opening a round O(n) round trips. */
   async #assign(tx: Transaction, job: JobEntity, trainers: readonly string[]): Promise<AssignmentEntity[]> {
     const rows = trainers.map((trainer) => ({
       jobId: job.id,
@@ -143,9 +140,7 @@ export class RoundsService {
       evalMetrics: null,
       evalExamples: null,
     }));
-    for (let start = 0; start < rows.length; start += ASSIGN_BATCH) {
-      await this.assignments.insertMany(tx, rows.slice(start, start + ASSIGN_BATCH));
-    }
+    await this.assignments.insertPending(tx, job.id, job.round, rows);
     return rows;
   }
 
@@ -163,7 +158,7 @@ export class RoundsService {
    * on-chain job the round's anchor is committed to the outbox in the same transaction.
    */
   async aggregate(job: JobEntity, round: RoundEntity): Promise<void> {
-    const updates = await this.updates.findByRound(job.id, round.round);
+    const updates = await this.updates.forAggregation(job.id, round.round);
     const global = bytesToWeights(await this.blobs.get(round.inputModelCid));
     const state = job.optimizerStateCid === null ? null : await this.blobs.get(job.optimizerStateCid);
     const blobs = this.blobs;

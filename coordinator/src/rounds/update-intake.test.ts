@@ -9,6 +9,7 @@ import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
 import { ok, signInAs } from "../../test-support/rest.js";
 import { ScriptedTrainer } from "../../test-support/scripted-trainer.js";
 import { testManifest } from "../../test-support/test-manifest.js";
+import { BlobStore } from "../blobs/blob-store.js";
 import { type Coordinator, createCoordinator } from "../create-coordinator.js";
 
 const model = { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" };
@@ -147,14 +148,19 @@ describe.each(DATABASES)("update intake on $name", (database) => {
     const bytes = weightsToBytes(delta(2));
     const failed = await trainer.submit(instruction, delta(2), 100);
     expect(failed).toMatchObject({ ok: false, code: "INTERNAL" });
-    // The blob path of these bytes (CIDv1 raw sha2-256, stored under its last two characters) holds nothing.
+    // No blob under these bytes' CID (CIDv1 raw sha2-256, written out below): neither in this coordinator's store
+    // nor in one reading the same directory afresh (the update's bytes were appended to the round's segment file,
+    // then taken back with a tombstone), nor as a file of its own.
     const cid = await cidOf(bytes);
     const file = path.join(db.dataDir, "blobs", cid.slice(-2), cid);
+    expect(await coordinator.app.get(BlobStore).has(cid)).toBe(false);
+    expect(await new BlobStore(db.dataDir).has(cid)).toBe(false);
     expect(await exists(file)).toBe(false);
 
     await source.query("DROP TRIGGER refuse_update ON updates");
     expect(await trainer.submit(instruction, delta(2), 100)).toEqual({ ok: true, accepted: true });
-    expect(await exists(file)).toBe(true);
+    expect(await coordinator.app.get(BlobStore).has(cid)).toBe(true);
+    expect(new Uint8Array(await new BlobStore(db.dataDir).get(cid))).toEqual(bytes);
   });
 });
 

@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, Optional } from "@nestjs/common";
+import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from "@nestjs/common";
 import { validateUpdate } from "@tributary/aggregation";
 import { type Address, layoutLength, type SignedModelUpdate, TributaryError, weightsView } from "@tributary/protocol";
+import { RecoveryPool } from "@tributary/signatures";
 import { BlobStore, contentId } from "../blobs/blob-store.js";
 import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
 import { CoordinatorMetrics } from "../common/coordinator-metrics.js";
@@ -19,14 +20,16 @@ import { UpdateRejectedError } from "./update-rejected-error.js";
  * this nonce, once, for its own dataset; for a job requiring attested trainers, the key attested and unexpired on
  * AttestationRegistry (at the confirmed head) with one of the job's kinds; bytes matching the declared hash, the
  * job's layout, finite and within the norm bound. The checks read the round's context once per round
- * (`RoundContexts`). Only then is the update persisted: its blob, then its row together with the assignment's
- * claim in one statement shared with the other updates of the moment (`UpdateBatchWriter`), which checks the round,
- * the job and the assignment again in the database.
+ * (`RoundContexts`). Only then is the update persisted: its blob (appended to the round's segment file and made
+ * durable with the other updates of the moment), then its row together with the assignment's claim in one statement
+ * shared with the other updates of the moment (`UpdateBatchWriter`), which checks the round, the job and the
+ * assignment again in the database; the trainer's acknowledgement follows.
  */
 @Injectable()
-export class UpdateIntake {
+export class UpdateIntake implements OnApplicationShutdown {
   readonly #logger = new Logger("updates");
   #signers: ModelUpdateSigner | undefined;
+  #pool: RecoveryPool | undefined;
 
   constructor(
     @Inject(RoundContexts) private readonly contexts: RoundContexts,
@@ -59,7 +62,7 @@ export class UpdateIntake {
     if (update.trainer !== sender) {
       throw new UpdateRejectedError("trainer-mismatch", `signed for ${update.trainer} but sent by ${sender}`);
     }
-    const signer = this.#signer(update);
+    const signer = await this.#signer(update);
     if (signer !== update.trainer) throw new UpdateRejectedError("bad-signature", `the signature is by ${signer}`);
 
     const { job, round, assignments, participants } = await this.contexts.get(
@@ -129,9 +132,10 @@ export class UpdateIntake {
       }
     }
 
-    // The bytes are stored first, then the row with every other update of this moment in one statement. A refused
+    // The bytes are stored first (appended to the round's segment with the other updates of this moment, durable
+    // before the row is written), then the row with every other update of this moment in one statement. A refused
     // or failed row takes back the blob this call created, unless an accepted update holds the same bytes.
-    const created = await this.blobs.putHashed(bytes, id);
+    const created = await this.blobs.putInSegment(`job-${update.jobId}-round-${update.round}`, bytes, id);
     let outcome: BatchOutcome;
     try {
       outcome = await this.batches.write({
@@ -166,10 +170,19 @@ export class UpdateIntake {
     if (created && !(await this.updates.referencesCid(cid))) await this.blobs.delete(cid);
   }
 
-  /** Who signed the update's EIP-712 header (libsecp256k1, as protocol's recovery answers). */
-  #signer(update: SignedModelUpdate): Address {
+  /**
+   * Who signed the update's EIP-712 header (libsecp256k1, as protocol's recovery answers), recovered on the
+   * `signatureWorkers` worker threads.
+   */
+  #signer(update: SignedModelUpdate): Promise<Address> {
     this.#signers ??= new ModelUpdateSigner(this.config.chainId, this.config.verifyingContract);
-    return this.#signers.signer(update);
+    this.#pool ??= new RecoveryPool(this.config.signatureWorkers);
+    return this.#signers.signerOn(this.#pool, update);
+  }
+
+  /** Stops the recovery workers once no more updates come in (later ones would be recovered on the event loop). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.#pool?.close();
   }
 
   async #noteRejection(update: SignedModelUpdate, reason: string): Promise<void> {

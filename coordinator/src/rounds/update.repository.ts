@@ -1,8 +1,15 @@
 import { Injectable } from "@nestjs/common";
 import { InjectDataSource } from "@nestjs/typeorm";
 import { type DataSource, In } from "typeorm";
+import { BIGINT_COUNT } from "../database/bigint-count.js";
 import { Transaction } from "../database/transaction-runner.repository.js";
 import { UpdateEntity } from "./update.entity.js";
+
+/** An accepted update as aggregation reads it. */
+export type AggregationInput = Pick<
+  UpdateEntity,
+  "trainer" | "updateHash" | "cid" | "numExamples" | "metrics" | "epsilonSpent"
+>;
 
 /** Accepted model updates (`updates`): the signed headers; the bytes are in the blob store. */
 @Injectable()
@@ -72,9 +79,18 @@ export class UpdateRepository {
     return this.db.getRepository(UpdateEntity).existsBy({ cid });
   }
 
-  /** A round's updates by trainer. */
-  findByRound(jobId: string, round: number): Promise<UpdateEntity[]> {
-    return this.db.getRepository(UpdateEntity).find({ where: { jobId, round }, order: { trainer: "ASC" } });
+  /**
+   * A round's updates by trainer, as aggregating it reads them: the columns it uses, without building an entity per
+   * row (a thousand per round).
+   */
+  async forAggregation(jobId: string, round: number): Promise<AggregationInput[]> {
+    const rows: (Omit<AggregationInput, "numExamples"> & { numExamples: string })[] = await this.db.query(
+      `SELECT trainer, update_hash AS "updateHash", cid, num_examples::text AS "numExamples", metrics,
+              epsilon_spent AS "epsilonSpent"
+         FROM updates WHERE job_id = $1 AND round = $2 ORDER BY trainer ASC`,
+      [jobId, round],
+    );
+    return rows.map((row) => ({ ...row, numExamples: BIGINT_COUNT.from(row.numExamples) as number }));
   }
 
   /** The updates of these rounds, by round then trainer. */
