@@ -37,8 +37,7 @@ import { trainRoundMetrics, weightedAverage } from "./round-metrics.js";
 import { scoreRound } from "./score-round.js";
 import { secAggAverageDelta } from "./secagg-average.js";
 import { type SecAggOutcome, SecAggRounds } from "./secagg-rounds.js";
-import type { UpdateEntity } from "./update.entity.js";
-import { UpdateRepository } from "./update.repository.js";
+import { type AggregationInput, UpdateRepository } from "./update.repository.js";
 import { ValidationEvaluators } from "./validation-evaluators.js";
 
 /** Strategies whose aggregation streams the deltas through one accumulator (`aggregateRound`). */
@@ -198,7 +197,7 @@ export class RoundsService {
    * row of a trainer whose input is not in the sum (it did not share its keys) is a rejected leaf.
    */
   async aggregateSecAgg(job: JobEntity, round: RoundEntity, outcome: SecAggOutcome): Promise<void> {
-    const updates = await this.updates.findByRound(job.id, round.round);
+    const updates = await this.updates.forAggregation(job.id, round.round);
     const survivors = new Set<string>(outcome.result.survivors);
     const rejected = new Set([...updates.keys()].filter((index) => !survivors.has(updates[index]?.trainer ?? "")));
     const examples = updates.reduce(
@@ -240,7 +239,7 @@ export class RoundsService {
     job: JobEntity,
     round: RoundEntity,
     aggregated: {
-      updates: readonly UpdateEntity[];
+      updates: readonly AggregationInput[];
       scores: readonly bigint[];
       scoring: RoundScoring;
       rejected: ReadonlySet<number>;

@@ -179,7 +179,7 @@ export class SecAggRounds {
   /** After the round froze: feeds the stored masked inputs to the server and asks the survivors to unmask. */
   async collectMasked(job: JobEntity, round: number): Promise<void> {
     const session = this.#sessions.get(key(job.id, round)) as Session;
-    for (const update of await this.updates.findByRound(job.id, round)) {
+    for (const update of await this.updates.forAggregation(job.id, round)) {
       if (!session.server.hasShared(update.trainer as Address)) continue;
       session.server.acceptMaskedInput(update.trainer as Address, bytesToWords(await this.blobs.get(update.cid)));
     }
