@@ -1,4 +1,10 @@
-import { canonicalJson, type JobSpec, type TrainInstruction, TributaryError } from "@tributary/protocol";
+import {
+  canonicalJson,
+  type JobSpec,
+  roundLearningRate,
+  type TrainInstruction,
+  TributaryError,
+} from "@tributary/protocol";
 
 /** A train instruction whose hyper-parameters are not the job spec's: the round is refused before anything runs. */
 export class HyperParamsMismatchError extends TributaryError {
@@ -19,13 +25,16 @@ export class RoundOutOfRangeError extends TributaryError {
   }
 }
 
-/** Throws unless the instruction trains with exactly the spec's hyper-parameters, in one of the spec's rounds. */
+/**
+ * Throws unless the instruction trains with exactly the spec's hyper-parameters (the learning rate as the spec's
+ * schedule gives it for the round), in one of the spec's rounds.
+ */
 export function checkTrainInstruction(spec: JobSpec, instruction: TrainInstruction): void {
   const { jobId, round, hyperParams } = instruction;
   const expected = {
     localEpochs: spec.localEpochs,
     batchSize: spec.batchSize,
-    learningRate: spec.learningRate,
+    learningRate: roundLearningRate(spec.learningRate, spec.learningRateSchedule, round, spec.rounds),
     proximalMu: spec.proximalMu,
     dp: spec.dp,
   };
