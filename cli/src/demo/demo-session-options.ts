@@ -27,6 +27,8 @@ export interface DemoSessionOptions {
    * it (`DemoJobOptions.scoring`) also return their best round's model; the owners' held-out shards get the rest.
    */
   readonly holdOutValidation?: boolean | undefined;
+  /** Seed of the owners' training split (default "demo-train"). */
+  readonly partitionSeed?: string | undefined;
   /** Whether the owners also train for jobs without differential privacy. */
   readonly allowNonPrivate: boolean;
   /** Robustness testing: the first `count` trainer agents send attacked updates. */
