@@ -62,7 +62,7 @@ const ArgsSchema = z.strictObject({
   "microbatch-size": count.optional(),
   /** Draws of the owners' split for the MLP and DP targets (seed 0 is the split every other scenario uses). */
   seeds: count.max(10).default(3),
-  "lr-schedule": z.enum(["constant", "cosine"]).default("cosine"),
+  "lr-schedule": z.enum(["constant", "cosine"]).default("constant"),
   rules: z
     .string()
     .transform((text) => text.split(","))
