@@ -315,7 +315,7 @@ function report(options: ReturnType<typeof parseOptions>, runs: ScenarioRun[], d
   const krum = demoStrategy("krum", CLIENTS);
   const trimmed = demoStrategy("trimmedmean", CLIENTS);
   process.stdout.write(
-    `\nFashion-MNIST, ${CLIENTS} clients, Dirichlet(${ALPHA}); test accuracy (%) of the global model after r rounds (federated evaluation over the 10,000 test images):\n`,
+    `\nFashion-MNIST, ${CLIENTS} clients, Dirichlet(${ALPHA}); test accuracy (%) of the global model after r rounds (federated evaluation over the owners' 9,000 held-out test images; the first 1,000 are the researcher's validation set):\n`,
   );
   process.stdout.write(`${perRoundTable(runs)}\n\n${summaryTable(runs)}\n\n${targetTable(checks)}\n`);
   process.stdout.write(
