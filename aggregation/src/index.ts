@@ -7,6 +7,7 @@ export {
   centredClipping,
 } from "./robust/centred-clipping.js";
 export { coordinateMedian } from "./robust/coordinate-median.js";
+export { type FlTrustResult, flTrust } from "./robust/fltrust.js";
 export { krum, type RobustSelection } from "./robust/krum.js";
 export { trimmedMean } from "./robust/trimmed-mean.js";
 export { type ValidateUpdateOptions, validateUpdate } from "./robust/validate-update.js";

@@ -65,10 +65,32 @@ export function perRoundTable(runs: readonly ScenarioRun[]): string {
   return lines.join("\n");
 }
 
-/** Per scenario: rounds, final accuracy, ε, wall time and mean seconds per round. */
+/**
+ * Test accuracy of the model the job returns (its `result`: the best round on the validation set, or the last),
+ * read from the per-round table: training round r's output is the model after r + 1 rounds. Null without a result.
+ */
+export function returnedAccuracy(result: DemoResult | undefined): number | null {
+  const returned = result?.returned;
+  if (returned === undefined) return null;
+  return accuracyByRound(result as DemoResult)[returned.round + 1] ?? null;
+}
+
+/** "best r12" or "last r20": which model the job returns, from which round (counted from 1). */
+export function describeReturned(result: DemoResult | undefined): string {
+  const returned = result?.returned;
+  if (returned === undefined) return "";
+  return `${returned.model === "last" ? "last" : "best"} r${returned.round + 1}`;
+}
+
+/**
+ * Per scenario: rounds, final (last model) accuracy, the model the job returns and its accuracy, ε, wall time and
+ * mean seconds per round.
+ */
 export function summaryTable(runs: readonly ScenarioRun[]): string {
   const width = Math.max(8, ...runs.map((run) => run.name.length));
-  const lines = [`${"scenario".padEnd(width)}  rounds  final acc %  final loss       ε  wall s  s/round`];
+  const lines = [
+    `${"scenario".padEnd(width)}  rounds  final acc %  final loss  returned  ret. acc %       ε  wall s  s/round`,
+  ];
   for (const { name, result } of runs) {
     const train = result.perRound.filter((row) => row.kind === "train" && row.durationS !== null);
     const perRound = train.reduce((sum, row) => sum + (row.durationS as number), 0) / Math.max(1, train.length);
@@ -78,6 +100,8 @@ export function summaryTable(runs: readonly ScenarioRun[]): string {
         String(result.rounds).padStart(6),
         percent(result.accuracy).padStart(11),
         (result.loss?.toFixed(4) ?? "").padStart(10),
+        describeReturned(result).padStart(8),
+        percent(returnedAccuracy(result)).padStart(10),
         (result.epsilonSpent?.toFixed(3) ?? "∞").padStart(7),
         result.durationS.toFixed(0).padStart(6),
         perRound.toFixed(1).padStart(7),

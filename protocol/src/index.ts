@@ -159,6 +159,11 @@ export {
 } from "./job-spec.js";
 export { jobSpecHash } from "./job-spec-hash.js";
 export {
+  type LearningRateSchedule,
+  LearningRateScheduleSchema,
+  roundLearningRate,
+} from "./learning-rate-schedule.js";
+export {
   type JobLedger,
   JobLedgerSchema,
   type LedgerLeaf,

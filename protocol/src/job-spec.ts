@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { canonicalJson } from "./canonical-json.js";
 import { AddressSchema, DatasetIdSchema } from "./ids.js";
+import { LearningRateScheduleSchema } from "./learning-rate-schedule.js";
 import { layoutLength } from "./model-layout.js";
 import { type ModelSpec, ModelSpecSchema } from "./model-spec.js";
 import { ScoringSpecSchema } from "./scoring-spec.js";
@@ -120,6 +121,11 @@ export const JobSpecSchema = z
     localEpochs: z.number().int().positive().max(100).default(1),
     batchSize: z.number().int().positive().max(65_536).default(32),
     learningRate: z.number().positive().max(10),
+    /**
+     * How the local learning rate moves over the rounds (see `LearningRateScheduleSchema`); absent: constant. Each
+     * train instruction carries its round's rate, which the trainer checks with `roundLearningRate`.
+     */
+    learningRateSchedule: LearningRateScheduleSchema.optional(),
     /** FedProx proximal coefficient μ (Li et al. 2020); 0 is plain local SGD. */
     proximalMu: z.number().min(0).max(100).default(0),
     dp: DpSpecSchema.default({ mode: "off" }),

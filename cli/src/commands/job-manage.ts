@@ -170,13 +170,15 @@ function runModel(raw: Record<string, unknown>, context: CommandContext): Promis
         {
           jobId: model.jobId,
           modelCid: model.modelCid,
+          returned: model.returned,
+          round: model.round,
           sha256: model.sha256,
           parameters: model.weights.length,
           checkedAgainst: model.checkedAgainst,
           files,
         },
         [
-          `job ${model.jobId}'s final model (${model.weights.length} parameters, SHA-256 ${model.sha256}, the modelHash TrainingJobs anchored for its last round) written to ${options.out}:`,
+          `job ${model.jobId}'s ${model.returned === "last" ? "last" : "best (lowest validation loss)"} model, from round ${model.round + 1} (${model.weights.length} parameters, SHA-256 ${model.sha256}, the modelHash TrainingJobs anchored for that round) written to ${options.out}:`,
           `  ${files.modelJson} + ${files.weightsBin}: tfjs layers model (tf.loadLayersModel)`,
           `  ${files.flat}: the flat weights, little-endian float32; ${files.spec}: the JobSpec`,
         ],

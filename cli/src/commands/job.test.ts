@@ -197,7 +197,14 @@ describe("tributary job watch, show, model and reclaim on a job run to completio
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const anchor = await world.chain.system.contracts.jobs.getRound(BigInt(jobId), 2n);
-    expect(jsonLine(result.stdout)).toMatchObject({ ok: true, sha256: anchor.modelHash, parameters: 10 });
+    // Scored by examples (no validation set): the job returns its last model, round 2's output (round index 1).
+    expect(jsonLine(result.stdout)).toMatchObject({
+      ok: true,
+      sha256: anchor.modelHash,
+      parameters: 10,
+      returned: "last",
+      round: 1,
+    });
     await expectTinyModelFiles(outDir);
 
     as(await world.researcher(0n));

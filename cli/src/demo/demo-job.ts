@@ -28,6 +28,7 @@ export function demoJobSpec(
     localEpochs: job.localEpochs,
     batchSize: job.batchSize,
     learningRate: job.learningRate,
+    ...(job.learningRateSchedule === undefined ? {} : { learningRateSchedule: job.learningRateSchedule }),
     dp:
       job.dpEpsilon === undefined
         ? { mode: "off" }

@@ -1,4 +1,5 @@
-import type { ScoringSpec } from "@tributary/protocol";
+import type { LearningRateSchedule, ScoringSpec } from "@tributary/protocol";
+import type { ReturnedModelView } from "../job/coordinator-views.js";
 import type { RoundRecord } from "../job/round-records.js";
 import type { ByzantineSpec } from "./byzantine-spec.js";
 import type { DemoChainOptions } from "./demo-chain.js";
@@ -21,6 +22,13 @@ export interface DemoSessionOptions {
   readonly budgetEpsilon: number;
   /** TRIB wei each owner asks per round it trains (on-chain sessions; default 0): paid before the split by score. */
   readonly pricePerRound?: bigint | undefined;
+  /**
+   * Keep the first test records (up to 1,000) as the researcher's validation set even off chain, so jobs scored on
+   * it (`DemoJobOptions.scoring`) also return their best round's model; the owners' held-out shards get the rest.
+   */
+  readonly holdOutValidation?: boolean | undefined;
+  /** Seed of the owners' training split (default "demo-train"). */
+  readonly partitionSeed?: string | undefined;
   /** Whether the owners also train for jobs without differential privacy. */
   readonly allowNonPrivate: boolean;
   /** Robustness testing: the first `count` trainer agents send attacked updates. */
@@ -53,10 +61,15 @@ export interface DemoJobOptions {
   readonly dpEpsilon?: number | undefined;
   readonly localEpochs: number;
   readonly learningRate: number;
+  /** How the learning rate moves over the rounds (absent: constant). */
+  readonly learningRateSchedule?: LearningRateSchedule | undefined;
   readonly batchSize: number;
   /** Seconds a round waits for every trainer (default 600). */
   readonly roundTimeoutS?: number | undefined;
-  /** How contributions are scored (on-chain sessions; default GTG-Shapley on the researcher's held-out set). */
+  /**
+   * How contributions are scored: on chain, default GTG-Shapley on the researcher's held-out set; off chain, default
+   * by examples, or on the held-out set when the session kept one (`holdOutValidation`).
+   */
   readonly scoring?: ScoringSpec["method"] | undefined;
   /** TRIB wei the researcher escrows (on-chain sessions; default 1,000 TRIB). */
   readonly reward?: bigint | undefined;
@@ -78,6 +91,8 @@ export interface DemoResult {
   durationS: number;
   byzantine?: ByzantineSpec;
   perRound: RoundRecord[];
+  /** Which model the job returns (best on the validation set, or last), with the last beside it. */
+  returned?: ReturnedModelView;
   /** On-chain sessions: escrow, fee, each contributor's score, payout and claim, refund, ledger verification. */
   settlement?: JobSettlement;
   /** The market phase, when it ran: the model's listing, licence, paid requests and revenue. */

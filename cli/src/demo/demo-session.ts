@@ -1,17 +1,19 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Coordinator, createCoordinator } from "@tributary/coordinator";
-import type { JobId } from "@tributary/protocol";
+import { type JobId, type JobSpecInput, ValidationSetUploadSchema } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { ChainSession } from "../chain/chain-session.js";
 import { Output } from "../chain/output.js";
 import { CoordinatorClient } from "../job/coordinator-client.js";
 import { JobViewSchema } from "../job/coordinator-views.js";
 import { ProgressView } from "../job/progress-view.js";
+import { encodeValidationRecords } from "../job/validation-records.js";
 import { watchJob } from "../job/watch-job.js";
 import { DemoChain } from "./demo-chain.js";
 import { createDemoJobOnChain, demoJobSpec } from "./demo-job.js";
 import { type MarketOptions, type MarketResult, runMarket } from "./demo-market.js";
+import { DEMO_MODELS } from "./demo-models.js";
 import { orderDemoDatasets, publishDemoDataset } from "./demo-ocean.js";
 import { type DemoOwner, enrolOwner, ownerTrainerArgs } from "./demo-owners.js";
 import { builtPortalDir, demoPortalConfig, portalUrl, writeDevWallet } from "./demo-portal.js";
@@ -53,7 +55,10 @@ export class DemoSession {
 
   static async start(options: DemoSessionOptions, write: (text: string) => void): Promise<DemoSession> {
     const view = new ProgressView(options.interactive, write);
-    const shards = await writeShards({ ...options, holdOutValidation: options.chain !== undefined }, view);
+    const shards = await writeShards(
+      { ...options, holdOutValidation: options.chain !== undefined || options.holdOutValidation === true },
+      view,
+    );
     const chain = options.chain === undefined ? undefined : await DemoChain.open(options.chain);
     if (chain !== undefined) view.note(describeChain(chain));
     if (options.ocean === true) {
@@ -223,7 +228,8 @@ export class DemoSession {
     }
     const jobId =
       this.chain === undefined
-        ? (await researcher.postJson("/jobs", spec, JobViewSchema, "job")).id
+        ? (await researcher.postJson("/jobs", await this.#offChainScoring(researcher, spec, job), JobViewSchema, "job"))
+            .id
         : await createDemoJobOnChain({
             out: this.#output(),
             chain: this.chain,
@@ -246,6 +252,7 @@ export class DemoSession {
       abort: () => (this.trainers.every((t) => t.exitedCode !== undefined) ? "every trainer agent exited" : undefined),
     });
     if (outcome.status !== "completed") throw new Error(`job ${jobId} ${outcome.status}: ${outcome.reason ?? ""}`);
+    const returned = (await researcher.get(`/jobs/${jobId}`, JobViewSchema, `job ${jobId}`)).result ?? undefined;
     const byzantine = this.options.byzantine;
     const settlement =
       this.chain === undefined
@@ -272,10 +279,30 @@ export class DemoSession {
       durationS: Number(((performance.now() - started) / 1000).toFixed(1)),
       ...(byzantine === undefined || byzantine.count === 0 ? {} : { byzantine }),
       perRound: [...outcome.perRound],
+      ...(returned === undefined || returned === null ? {} : { returned }),
       ...(settlement === undefined ? {} : { settlement }),
       ...(market === undefined ? {} : { market }),
       ...(this.#ocean === undefined ? {} : { ocean: { ...this.#ocean, orders: [...this.#ocean.orders] } }),
     };
+  }
+
+  /**
+   * Off chain, a job scored on the researcher's held-out records (`job.scoring` other than `examples`, with a
+   * session that kept them) gets them uploaded and named in its spec; the coordinator then also measures every
+   * round's model on them and returns the best.
+   */
+  async #offChainScoring(
+    researcher: CoordinatorClient,
+    spec: JobSpecInput,
+    job: DemoJobOptions,
+  ): Promise<JobSpecInput> {
+    const method = job.scoring;
+    if (method === undefined || method === "examples") return spec;
+    const records = this.shards.validation;
+    if (records === undefined) throw new Error("this session kept no validation set (holdOutValidation)");
+    const bytes = encodeValidationRecords(records, DEMO_MODELS[job.model]);
+    const stored = await researcher.postBytes("/validation-sets", bytes, ValidationSetUploadSchema, "upload");
+    return { ...spec, scoring: { method, validationSetCid: stored.cid } };
   }
 
   /**

@@ -35,6 +35,8 @@ export interface ShardOptions {
   readonly byzantine?: { readonly count: number; readonly attack: string } | undefined;
   /** Keep the first test records for the researcher's validation set; the owners' held-out shards get the rest. */
   readonly holdOutValidation: boolean;
+  /** Seed of the training split among owners (default "demo-train"): another seed, another draw of the skew. */
+  readonly partitionSeed?: string | undefined;
 }
 
 function describePartition(partition: DemoPartition): string {
@@ -61,10 +63,10 @@ export async function writeShards(options: ShardOptions, view: ProgressView): Pr
   await mkdir(runDir, { recursive: true });
   const trainParts =
     options.partition.kind === "iid"
-      ? partitionIid(data.train.count, options.clients, "demo-train")
+      ? partitionIid(data.train.count, options.clients, options.partitionSeed ?? "demo-train")
       : partitionDirichlet(data.train.labels, 10, options.clients, {
           alpha: options.partition.alpha,
-          seed: "demo-train",
+          seed: options.partitionSeed ?? "demo-train",
           minRecordsPerClient: 2 * options.batchSize,
         });
   const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);

@@ -16,6 +16,24 @@ export function isFinished(status: CoordinatorJobStatus): boolean {
 
 const metrics = z.record(z.string(), z.number());
 
+const validated = {
+  round: z.number().int().nonnegative(),
+  modelCid: CidSchema,
+  validationLoss: z.number().nullable(),
+  validationAccuracy: z.number().nullable(),
+};
+
+/**
+ * Which model a completed job returns: `best-validation` (lowest loss on the researcher's validation set over the
+ * rounds' outputs) or `last`; the last round's model beside it.
+ */
+const ReturnedModelSchema = z.object({
+  model: z.enum(["best-validation", "last"]),
+  ...validated,
+  last: z.object(validated),
+});
+export type ReturnedModelView = z.infer<typeof ReturnedModelSchema>;
+
 /** `GET /jobs/:id` (and each element of `GET /jobs`). */
 export const JobViewSchema = z.object({
   id: JobIdSchema,
@@ -23,9 +41,11 @@ export const JobViewSchema = z.object({
   status: z.enum(JOB_STATUSES),
   /** The round in progress (or next to start), from 0. */
   round: z.number().int().nonnegative(),
-  /** The current global model: the final one once the job completed. */
+  /** The current global model: the last round's once the job completed (`result` says which one it returns). */
   modelCid: CidSchema,
   finalMetrics: metrics.nullable(),
+  /** The model the completed job returns (absent from coordinators before it was added; null until completed). */
+  result: ReturnedModelSchema.nullable().optional(),
   error: z.string().nullable(),
   statusMessage: z.string().nullable().optional(),
   onChain: z.boolean(),

@@ -24,11 +24,18 @@ export class JobModelError extends RefusedError {
   }
 }
 
-/** A job's final global model, checked: its bytes hash to the CID it was served as and to the chain's anchor. */
+/**
+ * The global model a job returns (`result`: the best of its rounds on the researcher's validation set, or the last),
+ * checked: its bytes hash to the CID it was served as and to the chain's anchor of its round.
+ */
 export interface JobModel {
   readonly jobId: JobId;
   readonly spec: JobSpec;
   readonly modelCid: string;
+  /** Which model the job returns: the best of its rounds on its validation set, or the last. */
+  readonly returned: "best-validation" | "last";
+  /** The training round (from 0) whose output it is. */
+  readonly round: number;
   /** SHA-256 of the weight bytes, `0x`-prefixed. */
   readonly sha256: string;
   /** The flat weights in the spec's `modelLayout` order. */
@@ -38,15 +45,20 @@ export interface JobModel {
 }
 
 /**
- * Downloads a completed job's final model (`GET /models/:cid` as the signed-in researcher) and checks it before
+ * Downloads the model a completed job returns (`GET /models/:cid` as the signed-in researcher) and checks it before
  * anything is written: the bytes must hash to the CID, have the spec's parameter count, and, for an on-chain job,
- * hash to the `modelHash` TrainingJobs anchored for its last round, with the spec hashing to the job's
+ * hash to the `modelHash` TrainingJobs anchored for its round, with the spec hashing to the job's
  * `modelSpecHash`, so neither the weights nor the architecture are the coordinator's word alone.
  */
 export async function downloadJobModel(options: {
   readonly coordinator: CoordinatorClient;
   readonly jobId: JobId;
   readonly chain?: WatchedChain | undefined;
+  /**
+   * `returned` (default): the model the job's result returns; `last`: the last round's, which ModelRegistry
+   * listings name (the coordinator checks a listing against the last anchored model).
+   */
+  readonly which?: "returned" | "last";
 }): Promise<JobModel> {
   const { coordinator, jobId, chain } = options;
   const job = await coordinator.get(`/jobs/${jobId}`, JobViewSchema, `job ${jobId}`);
@@ -57,7 +69,10 @@ export async function downloadJobModel(options: {
       { status: job.status },
     );
   }
-  const blob = await coordinator.download(`/models/${job.modelCid}`);
+  // The model the job returns (the best on its validation set, or the last); a coordinator without `result`: the last.
+  const returned = options.which === "last" ? null : (job.result ?? null);
+  const modelCid = returned?.modelCid ?? job.modelCid;
+  const blob = await coordinator.download(`/models/${modelCid}`);
   const checkedAgainst: JobModel["checkedAgainst"][number][] = [];
   const mismatch = (what: string, expected: string) =>
     new JobModelError(
@@ -65,8 +80,8 @@ export async function downloadJobModel(options: {
       `the model the coordinator served for job ${jobId} has SHA-256 ${blob.sha256}, but ${what} is ${expected}: not writing it`,
       { sha256: blob.sha256, expected },
     );
-  const committed = sha256OfCid(job.modelCid);
-  if (committed !== blob.sha256) throw mismatch(`its CID ${job.modelCid} commits to`, String(committed));
+  const committed = sha256OfCid(modelCid);
+  if (committed !== blob.sha256) throw mismatch(`its CID ${modelCid} commits to`, String(committed));
   checkedAgainst.push("cid");
   if (chain !== undefined) {
     const reader = await TrainingJobsReader.at(chain.provider, chain.trainingJobs);
@@ -82,9 +97,11 @@ export async function downloadJobModel(options: {
       );
     }
     checkedAgainst.push("chain-spec");
-    const anchor = await reader.round(BigInt(jobId), onChain.rounds);
+    // On chain rounds count from 1: training round r's output is anchored as round r + 1.
+    const anchoredRound = returned === null ? onChain.rounds : returned.round + 1;
+    const anchor = await reader.round(BigInt(jobId), anchoredRound);
     if (anchor.modelHash !== blob.sha256) {
-      throw mismatch(`the modelHash TrainingJobs anchored for round ${onChain.rounds}`, anchor.modelHash);
+      throw mismatch(`the modelHash TrainingJobs anchored for round ${anchoredRound}`, anchor.modelHash);
     }
     checkedAgainst.push("chain-anchor");
   }
@@ -96,7 +113,16 @@ export async function downloadJobModel(options: {
       `the model of job ${jobId} has ${weights.length} weights, its spec ${expected}`,
     );
   }
-  return { jobId, spec: job.spec, modelCid: job.modelCid, sha256: blob.sha256, weights, checkedAgainst };
+  return {
+    jobId,
+    spec: job.spec,
+    modelCid,
+    returned: returned === null ? "last" : returned.model,
+    round: returned?.round ?? job.spec.rounds - 1,
+    sha256: blob.sha256,
+    weights,
+    checkedAgainst,
+  };
 }
 
 /** The files `writeLayersModel` writes into its directory. */

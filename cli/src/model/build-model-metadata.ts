@@ -29,7 +29,7 @@ export async function buildModelMetadata(input: {
   readonly jobId: JobId;
 }): Promise<{ metadata: ModelMetadata; model: JobModel }> {
   const { coordinator, chain, jobId } = input;
-  const model = await downloadJobModel({ coordinator, jobId, chain });
+  const model = await downloadJobModel({ coordinator, jobId, chain, which: "last" });
   const ledger = await fetchLedger(coordinator.url, jobId);
   const audit = await verifyLedger({
     ledger,

@@ -11,6 +11,7 @@ import { CommittedCounts1733300000000 } from "./migrations/1733300000000-committ
 import { ModelMetadata1733400000000 } from "./migrations/1733400000000-model-metadata.js";
 import { AttestedKeys1733500000000 } from "./migrations/1733500000000-attested-keys.js";
 import { JobLeases1733600000000 } from "./migrations/1733600000000-job-leases.js";
+import { JobResult1733700000000 } from "./migrations/1733700000000-job-result.js";
 
 /** Pool size against a real PostgreSQL server. */
 const POSTGRES_POOL_SIZE = 10;
@@ -41,6 +42,7 @@ export function dataSourceOptions(
       ModelMetadata1733400000000,
       AttestedKeys1733500000000,
       JobLeases1733600000000,
+      JobResult1733700000000,
     ],
     migrationsRun: true,
     synchronize: false,

@@ -1,5 +1,6 @@
 import type { JobSpec, ModelLayout } from "@tributary/protocol";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
+import type { ReturnedModel } from "./returned-model.js";
 
 /** A job's payouts: amounts are decimal strings in the payment token's smallest unit. */
 export interface JobPayout {
@@ -41,6 +42,14 @@ export class JobEntity {
   /** Federated evaluation of the final model, once the job completed. */
   @Column({ type: "jsonb", name: "final_metrics", nullable: true })
   finalMetrics!: Record<string, number> | null;
+
+  /**
+   * Which model the completed job returns: the best of its rounds on the researcher's validation set when it has
+   * one, else the last (`returned-model.ts`); the last beside it. `modelCid` stays the last round's model (the one
+   * anchored last and measured by `finalMetrics`).
+   */
+  @Column({ type: "jsonb", nullable: true })
+  result!: ReturnedModel | null;
 
   @Column({ type: "text", nullable: true })
   error!: string | null;

@@ -4,6 +4,7 @@ import type { JobSpec, ModelLayout } from "@tributary/protocol";
 import { type DataSource, In } from "typeorm";
 import { Transaction } from "../database/transaction-runner.repository.js";
 import { JobEntity, type JobPayout, type JobStatus } from "./job.entity.js";
+import type { ReturnedModel } from "./returned-model.js";
 
 /** Training jobs and where they stand (`jobs`). Writes that guard on a state change nothing when it moved on. */
 @Injectable()
@@ -69,6 +70,7 @@ export class JobRepository {
           modelCid: job.modelCid,
           optimizerStateCid: null,
           finalMetrics: null,
+          result: null,
           error: null,
           onChain: job.onChain,
           researcher: job.researcher,
@@ -123,17 +125,18 @@ export class JobRepository {
     );
   }
 
-  /** Completes an evaluating job with its final metrics and payouts. */
+  /** Completes an evaluating job with its final metrics, payouts and the model it returns. */
   async complete(
     tx: Transaction,
     id: string,
     finalMetrics: Record<string, number>,
     payout: JobPayout | null,
+    result: ReturnedModel | null,
   ): Promise<void> {
     await Transaction.entityManager(tx).update(
       JobEntity,
       { id, status: "evaluating" },
-      { status: "completed", finalMetrics, payout },
+      { status: "completed", finalMetrics, payout, result },
     );
   }
 

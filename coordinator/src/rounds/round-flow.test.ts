@@ -1,5 +1,12 @@
 import { createHash } from "node:crypto";
-import { bytesToWeights, type DatasetId, type JobId, type TrainInstruction, weightsToBytes } from "@tributary/protocol";
+import {
+  bytesToWeights,
+  type DatasetId,
+  encodeValidationSet,
+  type JobId,
+  type TrainInstruction,
+  weightsToBytes,
+} from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { afterEach, describe, expect, it } from "vitest";
 import { DATABASES, type TestDatabase } from "../../test-support/databases.js";
@@ -97,6 +104,7 @@ async function completed(coordinator: Coordinator, jobId: JobId) {
       status: string;
       modelCid: string;
       finalMetrics: Record<string, number> | null;
+      result: Record<string, unknown> | null;
       error: string | null;
     }>(coordinator.url, "GET", `/jobs/${jobId}`);
     if (job.status === "failed") throw new Error(`job failed: ${job.error}`);
@@ -154,6 +162,115 @@ describe.each(DATABASES)("federated rounds on $name", (database) => {
     );
     expect(rounds.map((r) => r.round)).toEqual([0, 1, 2]);
     expect(rounds[0]?.metrics.evalAccuracy).toBeCloseTo((0.5 + 0.6 + 0.7) / 3, 12);
+    // No validation set: the job returns its last model.
+    expect(job.result).toMatchObject({ model: "last", round: 1, modelCid: job.modelCid, validationLoss: null });
+  });
+
+  it("measures every round's model on the researcher's validation set and returns the best one, with the last beside it", async () => {
+    // Two records, x = e₀ with label 0 and x = e₁ with label 1, through a 4 → 2 softmax layer.
+    const softmaxModel = {
+      inputShape: [4],
+      layers: [{ type: "dense", units: 2, activation: "softmax" }],
+      loss: "sparseCategoricalCrossentropy",
+      numClasses: 2,
+    };
+    const db = await database.setup();
+    const coordinator = await createCoordinator(
+      { port: 0, dataDir: db.dataDir, mode: "development", tickSeconds: 0.1, ...db.config },
+      process.env.TEST_LOGS ? {} : { logger: false },
+    );
+    env = { db, coordinator, trainers: [] };
+    const wallet = Wallet.createRandom();
+    const { manifest, commitment } = testManifest(100, "shard");
+    const dataset = await ok<{ id: DatasetId }>(
+      coordinator.url,
+      "POST",
+      "/datasets",
+      {
+        owner: wallet.address.toLowerCase(),
+        name: "shard",
+        commitment,
+        recordCount: 100,
+        epsilonBudget: 8,
+        deltaBudget: 1e-5,
+      },
+      await signInAs(coordinator.url, wallet),
+    );
+    const trainer = await ScriptedTrainer.connect(coordinator.url, wallet as unknown as Wallet, dataset.id, {
+      manifest,
+    });
+    env.trainers.push(trainer);
+    researcherToken = await signInAs(coordinator.url, Wallet.createRandom());
+    const features = Float32Array.from([1, 0, 0, 0, 0, 1, 0, 0]);
+    const uploaded = await fetch(`${coordinator.url}/validation-sets`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream", authorization: `Bearer ${researcherToken}` },
+      body: encodeValidationSet({ featureShape: [4], features, labels: Int32Array.from([0, 1]) }),
+    });
+    const validationSetCid = ((await uploaded.json()) as { cid: string }).cid;
+    const created = await ok<{ id: JobId; modelCid: string }>(
+      coordinator.url,
+      "POST",
+      "/jobs",
+      {
+        name: "best of rounds",
+        model: softmaxModel,
+        datasetIds: [dataset.id],
+        rounds: 2,
+        learningRate: 0.1,
+        clients: { min: 1, max: 1 },
+        scoring: { method: "leave-one-out", validationSetCid },
+      },
+      researcherToken,
+    );
+    expect((await trainer.join(created.id)).ok).toBe(true);
+    // Round 0 moves both records' logits towards their labels; round 1 moves them further the other way.
+    const step = (amount: number) => {
+      const delta = new Float32Array(PARAMS);
+      delta[0] = amount; // kernel[0][0]: logit 0 of record e₀
+      delta[3] = amount; // kernel[1][1]: logit 1 of record e₁
+      return delta;
+    };
+    for (const amount of [2, -5]) {
+      const { instruction } = await trainer.next();
+      expect((await trainer.submit(instruction as TrainInstruction, step(amount), 100)).ok).toBe(true);
+    }
+    const { kind, instruction } = await trainer.next();
+    expect(kind).toBe("evaluate");
+    expect((await trainer.evaluate(instruction, { evalAccuracy: 0.5 }, 10)).ok).toBe(true);
+    const job = await completed(coordinator, created.id);
+    const rounds = await ok<{ round: number; outputModelCid: string | null; metrics: Record<string, number> }[]>(
+      coordinator.url,
+      "GET",
+      `/jobs/${created.id}/rounds`,
+    );
+    // Float64 reference: mean cross-entropy and accuracy of the two records under each round's output model.
+    const reference = async (cid: string) => {
+      const w = await globalModel(coordinator, cid);
+      const at = (i: number) => w[i] as number;
+      const marginA = at(0) + at(8) - (at(1) + at(9)); // z₀ − z₁ for e₀ (label 0)
+      const marginB = at(3) + at(9) - (at(2) + at(8)); // z₁ − z₀ for e₁ (label 1)
+      const loss = (Math.log1p(Math.exp(-marginA)) + Math.log1p(Math.exp(-marginB))) / 2;
+      return { loss, accuracy: ((marginA > 0 ? 1 : 0) + (marginB > 0 ? 1 : 0)) / 2 };
+    };
+    const first = await reference(rounds[0]?.outputModelCid as string);
+    const second = await reference(rounds[1]?.outputModelCid as string);
+    expect(rounds[0]?.metrics.validationLoss).toBeCloseTo(first.loss, 5);
+    expect(rounds[1]?.metrics.validationLoss).toBeCloseTo(second.loss, 5);
+    expect(first.loss).toBeLessThan(second.loss);
+    expect(job.result).toEqual({
+      model: "best-validation",
+      round: 0,
+      modelCid: rounds[0]?.outputModelCid,
+      validationLoss: expect.closeTo(first.loss, 5),
+      validationAccuracy: first.accuracy,
+      last: {
+        round: 1,
+        modelCid: job.modelCid,
+        validationLoss: expect.closeTo(second.loss, 5),
+        validationAccuracy: second.accuracy,
+      },
+    });
   });
 
   it("rejects forged, replayed, mis-shaped, NaN, mis-hashed and unselected updates with their reasons; none is aggregated", async () => {

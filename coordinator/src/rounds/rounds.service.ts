@@ -13,6 +13,7 @@ import {
   type JobId,
   PayoutInputError,
   type Refusal,
+  roundLearningRate,
   type TrainInstruction,
   weightsToBytes,
   weightsView,
@@ -27,6 +28,7 @@ import { CoordinatorMetrics } from "../common/coordinator-metrics.js";
 import { type Transaction, TransactionRunner } from "../database/transaction-runner.repository.js";
 import type { JobEntity, JobPayout } from "../jobs/job.entity.js";
 import { JobRepository } from "../jobs/job.repository.js";
+import { chooseReturnedModel } from "../jobs/returned-model.js";
 import { ModelRepository } from "../models/model.repository.js";
 import type { AssignmentEntity } from "./assignment.entity.js";
 import { AssignmentRepository } from "./assignment.repository.js";
@@ -258,7 +260,15 @@ export class RoundsService {
     const bytes = weightsToBytes(result.global);
     const model = await this.blobs.put(bytes);
     const stateCid = result.optimizerState === null ? null : (await this.blobs.put(result.optimizerState)).cid;
-    const metrics = { ...trainRoundMetrics(updates), aggregationMs, scoringMs: scoring.elapsedMs };
+    // The round's output model on the researcher's validation set, when there is one: the job returns the best.
+    const validate = await this.validation.evaluatorFor(job);
+    const validated = validate === undefined ? undefined : await validate(result.global);
+    const metrics = {
+      ...trainRoundMetrics(updates),
+      ...(validated === undefined ? {} : { validationLoss: validated.loss, validationAccuracy: validated.accuracy }),
+      aggregationMs,
+      scoringMs: scoring.elapsedMs,
+    };
     const last = round.round + 1 >= job.spec.rounds;
     await this.transactions.run(async (tx) => {
       await this.#fence(tx, job.id);
@@ -303,7 +313,8 @@ export class RoundsService {
   }
 
   /**
-   * Ends the final evaluation round: the job's result is the evaluation weighted by held-out examples. An
+   * Ends the final evaluation round: the job's result is the evaluation weighted by held-out examples, and the
+   * model it returns (`chooseReturnedModel`: the best on the validation set when there is one, else the last). An
    * on-chain job's payouts are computed from its cumulative scores and committed, with the `finalizeJob` intent
    * that posts them, in the same transaction that completes the job.
    */
@@ -313,6 +324,7 @@ export class RoundsService {
       reports.map((report) => ({ metrics: report.evalMetrics ?? {}, weight: report.evalExamples ?? 0 })),
     );
     const payout = job.onChain ? await this.#payout(job) : null;
+    const returned = chooseReturnedModel(await this.rounds.doneTrainingRounds(job.id));
     await this.transactions.run(async (tx) => {
       await this.#fence(tx, job.id);
       const done = await this.rounds.finish(tx, job.id, round.round, {
@@ -320,7 +332,7 @@ export class RoundsService {
         finishedAt: new Date(),
       });
       if (!done) return;
-      await this.jobs.complete(tx, job.id, metrics, payout);
+      await this.jobs.complete(tx, job.id, metrics, payout, returned);
       if (payout !== null) {
         await this.outbox.enqueue(tx, {
           kind: "finalizeJob",
@@ -456,7 +468,13 @@ export class RoundsService {
       nonce: assignment.nonce as Bytes32,
     };
     if (round.kind === "evaluate") return common;
-    const { localEpochs, batchSize, learningRate, proximalMu, dp } = job.spec;
+    const { localEpochs, batchSize, proximalMu, dp } = job.spec;
+    const learningRate = roundLearningRate(
+      job.spec.learningRate,
+      job.spec.learningRateSchedule,
+      round.round,
+      job.spec.rounds,
+    );
     const secureAggregation = this.secAgg.instructionOf(job.id, round.round);
     return {
       ...common,

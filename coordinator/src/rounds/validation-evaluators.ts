@@ -8,7 +8,8 @@ import type { JobEntity } from "../jobs/job.entity.js";
 /**
  * The validation-loss functions contribution scoring uses: one model per job, built once from the job's model
  * spec with the researcher's held-out set (a blob in `encodeValidationSet`'s format), kept for the job's later
- * rounds and released at shutdown. Only jobs scored by leave-one-out or GTG-Shapley have one.
+ * rounds and released at shutdown. Only jobs scored by leave-one-out or GTG-Shapley have one; it also measures each
+ * round's output model, from which the job's returned model is chosen (`returned-model.ts`).
  */
 @Injectable()
 export class ValidationEvaluators implements OnModuleDestroy {
@@ -19,6 +20,17 @@ export class ValidationEvaluators implements OnModuleDestroy {
 
   /** The job's validation loss, or undefined when its scoring needs no validation set. */
   async lossFor(job: JobEntity): Promise<ValidationLoss | undefined> {
+    const evaluate = await this.evaluatorFor(job);
+    return evaluate === undefined ? undefined : async (weights) => (await evaluate(weights)).loss;
+  }
+
+  /**
+   * Loss and accuracy of weights on the job's validation set (each round's output model is measured with it, and
+   * the job returns the best), or undefined when the job has none.
+   */
+  async evaluatorFor(
+    job: JobEntity,
+  ): Promise<((weights: Float32Array) => Promise<{ loss: number; accuracy: number }>) | undefined> {
     const scoring = job.spec.scoring;
     if (scoring.method === "examples") return undefined;
     let evaluator = this.#evaluators.get(job.id);
@@ -34,7 +46,10 @@ export class ValidationEvaluators implements OnModuleDestroy {
       );
     }
     const ready = await evaluator;
-    return async (weights) => (await ready.evaluate(weights)).loss;
+    return async (weights) => {
+      const { loss, accuracy } = await ready.evaluate(weights);
+      return { loss, accuracy };
+    };
   }
 
   /** Frees a finished job's model. */

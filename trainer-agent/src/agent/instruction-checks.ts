@@ -2,6 +2,7 @@ import {
   type Address,
   canonicalJson,
   type JobSpec,
+  roundLearningRate,
   secAggScale,
   type TrainInstruction,
   TributaryError,
@@ -26,13 +27,16 @@ export class RoundOutOfRangeError extends TributaryError {
   }
 }
 
-/** Throws unless the instruction trains with exactly the spec's hyper-parameters, in one of the spec's rounds. */
+/**
+ * Throws unless the instruction trains with exactly the spec's hyper-parameters (the learning rate as the spec's
+ * schedule gives it for the round), in one of the spec's rounds.
+ */
 export function checkTrainInstruction(spec: JobSpec, instruction: TrainInstruction): void {
   const { jobId, round, hyperParams } = instruction;
   const expected = {
     localEpochs: spec.localEpochs,
     batchSize: spec.batchSize,
-    learningRate: spec.learningRate,
+    learningRate: roundLearningRate(spec.learningRate, spec.learningRateSchedule, round, spec.rounds),
     proximalMu: spec.proximalMu,
     dp: spec.dp,
   };

@@ -96,6 +96,28 @@ describe("a coordinator that sends malformed messages", () => {
   });
 });
 
+describe("a job with a cosine learning-rate schedule", () => {
+  it("trains round 3 of 5 at lr·(f + (1 − f)·½(1 + cos(3π/4))) and refuses an instruction that keeps the base rate", async () => {
+    owner = await ownerAgainstLyingCoordinator({ records: 64 });
+    const spec = fixtureSpec({
+      rounds: 5,
+      learningRate: 0.1,
+      learningRateSchedule: { kind: "cosine", finalFraction: 0.2 },
+      dp: DP,
+    });
+    owner.coordinator.jobs.set("9", spec);
+    const refused = await train(owner, "9", spec, 3, 1);
+    expect(refused.event).toBe(SOCKET_EVENTS.refusal);
+    expect(refused.args[0]).toMatchObject({ round: 3, code: "HYPERPARAMS_MISMATCH" });
+    expect((refused.args[0] as { message: string }).message).toMatch(/learningRate differ/);
+    // The closed form written out here (r/(R − 1) = 3/4); the trainer compares it to its own recomputation exactly.
+    const rate = 0.1 * (0.2 + 0.8 * 0.5 * (1 + Math.cos(Math.PI * 0.75)));
+    expect(rate).toBeCloseTo(0.1 * (0.2 + 0.4 * (1 - Math.SQRT1_2)), 12);
+    const trained = await train(owner, "9", spec, 3, 2, { learningRate: rate });
+    expect(trained.event).toBe(SOCKET_EVENTS.update);
+  });
+});
+
 describe("item 3: the trainer decides its own privacy", () => {
   it("refuses an instruction whose batch size is not the spec's (spec 8, instruction = the whole dataset): nothing charged, no record read", async () => {
     owner = await ownerAgainstLyingCoordinator({ records: 64 });
