@@ -61,7 +61,8 @@ describe("through the router, each person in their own processes", () => {
     const dir = (name: string) => path.join(model.world.dir, name);
     const researcher = model.researcher;
 
-    // The researcher lists its job's model and serves the directory `job model` writes.
+    // The researcher lists its job's model and serves the directory `job model --last` writes (ModelRegistry lists the
+    // last round's model; without --last `job model` writes the one the job returns, the best on its validation set).
     await run(["stake", "deposit", "--amount", "1000", ...chain], as("PROVIDER", researcher));
     await run(
       [
@@ -80,7 +81,7 @@ describe("through the router, each person in their own processes", () => {
       as("PROVIDER", researcher),
     );
     await run(
-      ["job", "model", model.jobId, "--out", dir("researcher-model"), ...withCoordinator],
+      ["job", "model", model.jobId, "--last", "--out", dir("researcher-model"), ...withCoordinator],
       as("RESEARCHER", researcher),
     );
 

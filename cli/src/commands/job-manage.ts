@@ -20,7 +20,13 @@ const ListSchema = z.strictObject({
   researcher: AddressSchema.optional(),
   all: z.boolean().default(false),
 });
-const ModelSchema = z.strictObject({ ...base, ...KeyOptionsShape, id: JobIdSchema, out: z.string().min(1) });
+const ModelSchema = z.strictObject({
+  ...base,
+  ...KeyOptionsShape,
+  id: JobIdSchema,
+  out: z.string().min(1),
+  last: z.boolean().optional(),
+});
 
 async function jobsOnChain(chain: ChainSession): Promise<JobsOnChain> {
   const { deployment } = await chain.deployment();
@@ -164,6 +170,7 @@ function runModel(raw: Record<string, unknown>, context: CommandContext): Promis
         coordinator,
         jobId: options.id,
         chain: { provider: chain.provider, trainingJobs },
+        which: options.last === true ? "last" : "returned",
       });
       const files = await writeJobModel(model, options.out);
       out.done(

@@ -120,5 +120,10 @@ export function registerJobCommand(program: Command, context: CommandContext = {
     ),
     context,
     runModel,
-  ).requiredOption("--out <dir>", "directory to write model.json, weights.bin, weights.f32 and job-spec.json to");
+  )
+    .requiredOption("--out <dir>", "directory to write model.json, weights.bin, weights.f32 and job-spec.json to")
+    .option(
+      "--last",
+      "the last round's model (the one ModelRegistry lists and providers serve) instead of the one the job returns (the best on its validation set)",
+    );
 }

@@ -7,6 +7,9 @@ import { chainErrorText } from "./chain-errors.js";
 import { RegisterModel } from "./register-model.js";
 import { cancelJobOnChain, readJobOnChain, reclaimOnChain } from "./researcher-actions.js";
 
+/** How often the job is read from TrainingJobs besides the watch channel's changes. */
+const CHAIN_REFRESH_MS = 5_000;
+
 const isoTime = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
 
 /**
@@ -20,10 +23,16 @@ export function JobActions({ jobId, version }: { jobId: string; version: number 
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
-  const onChain = useAsync(async () => {
-    if (provider === undefined || trainingJobs === undefined) return undefined;
-    return readJobOnChain(provider, trainingJobs, jobId);
-  }, [provider, trainingJobs, jobId, version]);
+  // Read again on each watch event and every few seconds: the chain is the authority, and a state it reached
+  // between a watch event and its read (or during a reconnect) must not stay unseen.
+  const onChain = useAsync(
+    async () => {
+      if (provider === undefined || trainingJobs === undefined) return undefined;
+      return readJobOnChain(provider, trainingJobs, jobId);
+    },
+    [provider, trainingJobs, jobId, version],
+    CHAIN_REFRESH_MS,
+  );
   if (provider === undefined || trainingJobs === undefined) return null;
   const run = (action: () => Promise<string>) => {
     setBusy(true);
