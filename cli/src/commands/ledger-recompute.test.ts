@@ -1,6 +1,6 @@
 import { LocalChain } from "@tributary/contracts/local-chain";
 import type { Coordinator } from "@tributary/coordinator";
-import { encodeValidationSet, type JobId } from "@tributary/protocol";
+import { bytesToWeights, encodeValidationSet, type JobId, type TrainInstruction } from "@tributary/protocol";
 import { Wallet } from "ethers";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { DATABASES, type TestDatabase } from "../../../coordinator/test-support/databases.js";
@@ -24,10 +24,14 @@ let validationSetCid: string;
 let intents = 0;
 
 /** 64 examples of 4 features, labelled 0 or 1, for the jobs' linear model (4 → 2, mean squared error). */
-function validationSet(): Uint8Array {
+function validationSetArrays() {
   const features = Float32Array.from({ length: 64 * 4 }, (_, i) => Math.sin(i * 1.3) + Math.cos(i * 0.7));
   const labels = Int32Array.from({ length: 64 }, (_, n) => (Math.sin(n * 2.1) > 0 ? 1 : 0));
-  return encodeValidationSet({ featureShape: [4], features, labels });
+  return { features, labels };
+}
+
+function validationSet(): Uint8Array {
+  return encodeValidationSet({ featureShape: [4], ...validationSetArrays() });
 }
 
 beforeAll(async () => {
@@ -83,10 +87,42 @@ function verify(jobId: string, ...extra: string[]) {
   );
 }
 
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((sum, value, i) => sum + value * (b[i] as number), 0);
+
+/**
+ * The jobs' validation loss written out (not the coordinator's code): the linear model 4 → 2 (kernel [4, 2] row-major,
+ * then the bias) with mean squared error against one-hot labels, averaged over outputs and examples.
+ */
+function validationLoss(weights: ArrayLike<number>): number {
+  const { features, labels } = validationSetArrays();
+  let total = 0;
+  for (let n = 0; n < labels.length; n++) {
+    for (let out = 0; out < 2; out++) {
+      let prediction = weights[8 + out] as number;
+      for (let k = 0; k < 4; k++) prediction += (features[n * 4 + k] as number) * (weights[k * 2 + out] as number);
+      total += (prediction - (labels[n] === out ? 1 : 0)) ** 2 / 2;
+    }
+  }
+  return total / labels.length;
+}
+
+/** Honest leave-one-out values loss(N without i) − loss(N) of FedAvg (weights EXAMPLES) over `deltas` from `global`. */
+function leaveOneOut(global: Float32Array, deltas: readonly Float32Array[]): number[] {
+  const lossOf = (members: number[]) => {
+    const total = members.reduce((sum, i) => sum + (onChain.EXAMPLES[i] as number), 0);
+    return validationLoss(
+      Array.from(global, (value, j) =>
+        members.reduce((sum, i) => sum + ((onChain.EXAMPLES[i] as number) * (deltas[i]?.[j] as number)) / total, value),
+      ),
+    );
+  };
+  const all = deltas.map((_, i) => i);
+  return all.map((i) => lossOf(all.filter((k) => k !== i)) - lossOf(all));
+}
+
 /** `vector` less its projection on the span of `others` (Gram–Schmidt, float64). */
 function ownComponent(vector: Float32Array, others: readonly Float32Array[]): Float32Array {
-  const dot = (a: ArrayLike<number>, b: ArrayLike<number>) =>
-    Array.from(a).reduce((sum, value, i) => sum + value * (b[i] as number), 0);
   const basis: number[][] = [];
   for (const other of others) {
     const orthogonal = Array.from(other);
@@ -148,18 +184,39 @@ describe("tributary ledger verify --recompute-scores, on a job a real coordinato
 
   it("names the round and the trainer a coordinator favoured in its scores, though every root and payout agrees", async () => {
     const { jobId, trainers } = await startJob();
-    const favoured = trainers[0] as ScriptedTrainer;
     await onChain.trainRound(trainers, 1);
     await onChain.intentsSettled(coordinator, intents + 2); // round 0 is scored honestly and anchored
-    // Round 1: three updates in independent directions; the coordinator rewards models that moved along what only
-    // the first trainer's update brings (its delta without its projection on the other two).
+    // Round 1: three updates in independent directions. The coordinator favours the trainer an honest
+    // leave-one-out values least (so its share can only rise): it rewards models that moved along what only that
+    // trainer's update brings (its delta without its projection on the other two), enough to outweigh every honest
+    // score. The job's starting model is random, so which trainer that is is worked out from round 1's model here.
     const deltas = [0, 1, 2].map((i) =>
       Float32Array.from({ length: 10 }, (_, j) => Math.sin(1.7 * i * j + i + 0.3 * j) / 10),
     );
-    const [own, ...others] = deltas as [Float32Array, Float32Array, Float32Array];
-    const honestAgain = favourDirectionInScoring(coordinator, ownComponent(own, others), 50);
+    const instructions = await Promise.all(trainers.map((trainer) => trainer.next()));
+    const first = instructions[0]?.instruction as TrainInstruction;
+    const model = await fetch(`${coordinator.url}/models/${first.modelCid}`, {
+      headers: { authorization: `Bearer ${(trainers[0] as ScriptedTrainer).token}` },
+    });
+    expect(model.status).toBe(200);
+    const global = bytesToWeights(new Uint8Array(await model.arrayBuffer()));
+    const honest = leaveOneOut(global, deltas);
+    const index = honest.indexOf(Math.min(...honest));
+    const favoured = trainers[index] as ScriptedTrainer;
+    const own = ownComponent(
+      deltas[index] as Float32Array,
+      deltas.filter((_, i) => i !== index),
+    );
+    const weight = (onChain.EXAMPLES[index] as number) / onChain.EXAMPLES.reduce((a, b) => a + b, 0);
+    const spread = Math.max(...honest.map(Math.abs)) + 1e-3;
+    const strength = (20 * spread) / (weight * dot(own, own));
+    const honestAgain = favourDirectionInScoring(coordinator, own, strength);
     try {
-      await onChain.trainRound(trainers, 10, deltas);
+      for (const [i, trainer] of trainers.entries()) {
+        const instruction = instructions[i]?.instruction as TrainInstruction;
+        const ack = await trainer.submit(instruction, deltas[i] as Float32Array, onChain.EXAMPLES[i] as number);
+        expect(ack.ok).toBe(true);
+      }
       await onChain.evaluate(trainers, 1);
       intents = (await onChain.intentsSettled(coordinator, intents + 4)).length;
     } finally {
