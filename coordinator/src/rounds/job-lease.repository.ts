@@ -28,11 +28,17 @@ export class JobLeaseRepository {
     return rows.map((row) => row.job_id);
   }
 
-  /** Pushes out the expiry of every lease `owner` still holds (one statement); returns their job ids. */
+  /**
+   * Pushes out the expiry of every lease still in `owner`'s name (one statement); returns their job ids. A lease
+   * that expired without another replica taking it is renewed too, as `claim` would: nobody else drove the job
+   * meanwhile (taking it over writes the taker's name), and `fence` refused this replica's transitions while it
+   * was expired. So a replica whose renewal ran late (a busy event loop) keeps its jobs instead of dropping them.
+   */
   async renew(owner: string, ttlS: number): Promise<string[]> {
-    const rows: { job_id: string }[] = await this.db.query(
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected count], not the rows alone.
+    const [rows]: [{ job_id: string }[], number] = await this.db.query(
       `UPDATE job_leases SET expires_at = now() + make_interval(secs => $2)
-        WHERE owner = $1 AND expires_at >= now() RETURNING job_id::text`,
+        WHERE owner = $1 RETURNING job_id::text`,
       [owner, ttlS],
     );
     return rows.map((row) => row.job_id);
