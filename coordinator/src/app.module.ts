@@ -51,6 +51,7 @@ import { DatasetsModule } from "./datasets/datasets.module.js";
 import { ENTITIES } from "./entities.js";
 import { HealthModule } from "./health/health.module.js";
 import { ChainJobAdopter } from "./jobs/chain-job-adopter.js";
+import { JobSpecsController } from "./jobs/job-specs.controller.js";
 import { JobsModule } from "./jobs/jobs.module.js";
 import { LedgerModule } from "./ledger/ledger.module.js";
 import { MetricsModule } from "./metrics/metrics.module.js";
@@ -103,6 +104,8 @@ export class AppModule {
         AccessModule,
         ThrottlerModule.forRoot([{ name: "requests", ttl: 60_000, limit: config.requestsPerMinute }]),
       ],
+      // Researchers upload the specs of on-chain jobs here, checked as their adoption will check them.
+      controllers: onChain ? [JobSpecsController] : [],
       // The access guard runs first (it sets the caller), then the rate limit (per caller, else per IP).
       providers: [
         ...adoption,

@@ -13,6 +13,7 @@ import { ChainIntentRepository } from "./chain-intent.repository.js";
 import { ChainJobEntity } from "./chain-job.entity.js";
 import { ChainRoundAnchorEntity } from "./chain-round-anchor.entity.js";
 import { ChainSender } from "./chain-sender.js";
+import { jobSpecCid } from "./job-spec-blob.js";
 
 const hash = (text: string) => `0x${createHash("sha256").update(text).digest("hex")}`;
 
@@ -58,6 +59,50 @@ async function start(db: TestDatabase, wallet: Wallet | undefined): Promise<Coor
   cleanup.push(() => coordinator.close());
   return coordinator;
 }
+
+describe("POST /chain/job-specs", () => {
+  it("refuses, before any escrow is locked, a spec its adoption would refuse, naming the spec's path", async () => {
+    const db = await (DATABASES[0] as (typeof DATABASES)[number]).setup();
+    cleanup.push(() => db.cleanup());
+    const wallet = await chain.fundedWallet();
+    const coordinator = await start(db, wallet);
+    const token = await signInAs(coordinator.url, wallet, coordinator.config.chainId);
+    const spec = {
+      name: "refused",
+      model: { inputShape: [4], layers: [{ type: "dense", units: 2 }], loss: "meanSquaredError" },
+      datasetIds: ["1"],
+      rounds: 2,
+      learningRate: 0.1,
+    };
+    const refusal = async (extra: Record<string, unknown>) => {
+      const answer = await request<{ error: { code: string; message: string } }>(
+        coordinator.url,
+        "POST",
+        "/chain/job-specs",
+        { ...spec, ...extra },
+        token,
+      );
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.code).toBe("INVALID_INPUT");
+      return answer.body.error.message;
+    };
+    const neverUploaded = jobSpecCid(hash("no such validation set"));
+    expect(await refusal({ scoring: { method: "leave-one-out", validationSetCid: neverUploaded } })).toMatch(
+      /JobSpec\.scoring\.validationSetCid: no validation set was uploaded with this CID/,
+    );
+    // Krum with f = 1 needs 2f + 3 = 5 updates a round.
+    expect(await refusal({ strategy: { name: "krum", f: 1 }, clients: { min: 3, max: 10 } })).toMatch(
+      /JobSpec\.clients\.min: krum needs at least 5 updates per round/,
+    );
+    // This coordinator has no AttestationRegistry configured.
+    expect(await refusal({ attestation: { required: true } })).toMatch(
+      /JobSpec\.attestation\.required: this coordinator cannot run/,
+    );
+    // The same spec without those options is accepted.
+    const stored = await request<{ modelSpecHash: string }>(coordinator.url, "POST", "/chain/job-specs", spec, token);
+    expect(stored.status).toBe(201);
+  });
+});
 
 describe.each(DATABASES)("a coordinator configured with a chain on $name", (database) => {
   it("indexes an on-chain job created during an RPC outage, anchors through its outbox, and without a chain has none of it", async () => {

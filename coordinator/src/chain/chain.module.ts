@@ -11,7 +11,6 @@ import { ChainJobRepository } from "./chain-job.repository.js";
 import { ChainLeadership, type LeaderLoop } from "./chain-leadership.js";
 import { ChainRoundAnchorRepository } from "./chain-round-anchor.repository.js";
 import { ChainSender, type ChainSenderHooks } from "./chain-sender.js";
-import { JobSpecsController } from "./job-specs.controller.js";
 import { ModelRegistryReader } from "./model-registry-reader.js";
 import { OceanOrders } from "./ocean-orders.js";
 import { PaymentTokens } from "./payment-tokens.js";
@@ -51,7 +50,7 @@ const RECORDS = [ChainDatasetRepository, ChainJobRepository, ChainIntentReposito
 /**
  * The chain: the repositories of what the indexer learnt and of the outbox (global, so that datasets, jobs,
  * rounds, trainers and the ledger read them), and, only when `config.chain` is set, the client, the indexer, the
- * sender and the JobSpec upload route, with `chain.modelRegistry` the `ModelRegistryReader` and with
+ * sender (the JobSpec upload route lives with the jobs, in `AppModule`), with `chain.modelRegistry` the `ModelRegistryReader` and with
  * `chain.attestationRegistry` the `AttestationRegistryReader`. Without a chain configured the coordinator is exactly the off-chain one.
  * The indexer and the sender run on the chain leader only (`ChainLeadership`: one replica of those sharing the
  * database, and always the one process on PGlite) and stop at shutdown; the sender exists only with
@@ -126,7 +125,6 @@ export class ChainModule {
       ...base,
       providers: [...base.providers, ...providers],
       exports: [...base.exports, ...exports],
-      controllers: [JobSpecsController],
     };
   }
 }

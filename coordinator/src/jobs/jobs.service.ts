@@ -101,6 +101,17 @@ export class JobsService {
     return this.#start(spec, layout, { id: chainJob.jobId, onChain: true, researcher: chainJob.researcher });
   }
 
+  /**
+   * What adoption will check of an on-chain job's spec that does not depend on the chain (the model's layout, the
+   * strategy's minimum updates, secure aggregation's quantisation, the validation set, attestation): run when the
+   * researcher uploads the spec, before any escrow is locked on a spec this coordinator would refuse. Throws
+   * `InvalidInputError` naming the spec's path. Datasets are checked at adoption (the indexer may not have seen a
+   * dataset enrolled a moment ago).
+   */
+  async checkSpec(spec: JobSpec): Promise<void> {
+    await this.#check(spec);
+  }
+
   /** What every new job must satisfy beyond its schema; returns the model's layout. */
   async #check(spec: JobSpec): Promise<ModelLayout> {
     let layout: ModelLayout;
