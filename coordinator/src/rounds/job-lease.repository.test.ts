@@ -29,28 +29,50 @@ describe.each(DATABASES)("job leases on $name: one replica drives a job", ({ set
     return (rows[0] as { id: string }).id;
   }
 
-  it("refuses a live lease to another replica and hands an expired one over; the loser's renewal then fails", async () => {
+  const fence = (jobId: string, owner: string) =>
+    open.dataSource.transaction((manager) => leases.fence(new Transaction(manager), jobId, owner));
+
+  it("refuses a live lease to another replica and hands an expired one over; the loser can neither renew nor commit", async () => {
     const job = await newJob();
     expect(await leases.claim("a", [job], 0.3)).toEqual([job]);
     expect(await leases.claim("b", [job], 0.3)).toEqual([]);
     expect(await leases.holder(job)).toBe("a");
+    expect(await fence(job, "b")).toBe(false);
     await sleep(400);
     expect(await leases.holder(job)).toBeUndefined();
     expect(await leases.claim("b", [job], 30)).toEqual([job]);
     expect(await leases.renew("a", 30)).not.toContain(job);
+    expect(await fence(job, "a")).toBe(false);
+    expect(await fence(job, "b")).toBe(true);
     expect(await leases.holder(job)).toBe("b");
   });
 
-  it("renews a lease that expired while nobody took it, and refuses transitions only while it is expired", async () => {
+  it("keeps a lease that expired while nobody took it: its transitions commit and its renewal extends it", async () => {
     const job = await newJob();
     expect(await leases.claim("a", [job], 0.3)).toEqual([job]);
     await sleep(400);
-    const expiredFence = await open.dataSource.transaction((manager) =>
-      leases.fence(new Transaction(manager), job, "a"),
-    );
-    expect(expiredFence).toBe(false);
-    expect(await leases.renew("a", 30)).toContain(job);
+    expect(await leases.holder(job)).toBeUndefined();
+    expect(await fence(job, "a")).toBe(true);
+    expect(await leases.renew("a", 30)).toEqual([job]);
     expect(await leases.holder(job)).toBe("a");
     expect(await leases.claim("b", [job], 30)).toEqual([]);
+  });
+
+  it("blocks a takeover while a transition holding the lease row is open", async () => {
+    const job = await newJob();
+    expect(await leases.claim("a", [job], 0.2)).toEqual([job]);
+    await sleep(300);
+    let claimed: string[] | undefined;
+    let takeover: Promise<void> = Promise.resolve();
+    await open.dataSource.transaction(async (manager) => {
+      expect(await leases.fence(new Transaction(manager), job, "a")).toBe(true);
+      takeover = leases.claim("b", [job], 30).then((ids) => {
+        claimed = ids;
+      });
+      await sleep(300);
+      expect(claimed).toBeUndefined();
+    });
+    await takeover;
+    expect(claimed).toEqual([job]);
   });
 });

@@ -45,12 +45,14 @@ export class JobLeaseRepository {
   }
 
   /**
-   * Inside a transaction that changes a job's rounds: whether `owner` holds the job's lease, unexpired. The row is
-   * then held shared until the transaction ends, so no other replica can take the job over before it commits.
+   * Inside a transaction that changes a job's rounds: whether the job's lease is in `owner`'s name. The row is then
+   * held shared until the transaction ends, so no other replica can take the job over before it commits. A lease
+   * that expired while nobody took it still counts (as in `renew`): no other replica drove the job meanwhile, and a
+   * long aggregation that held the event loop past the lease commits instead of starting over.
    */
   async fence(tx: Transaction, jobId: string, owner: string): Promise<boolean> {
     const rows: unknown[] = await Transaction.entityManager(tx).query(
-      "SELECT 1 FROM job_leases WHERE job_id = $1 AND owner = $2 AND expires_at > now() FOR SHARE",
+      "SELECT 1 FROM job_leases WHERE job_id = $1 AND owner = $2 FOR SHARE",
       [jobId, owner],
     );
     return rows.length === 1;
