@@ -73,7 +73,7 @@ export const UNIONS: Readonly<Record<UnionKey, SchemaUnion>> = {
 const SPEC_NUMBERS = new Map(numberParameters(JobSpecSchema.shape).map((parameter) => [parameter.key, parameter]));
 
 /** The numbers secure aggregation takes, keyed inside `secureAggregation`. */
-export const SECURE_AGGREGATION_PARAMETERS: readonly NumberParameter[] = [...SPEC_NUMBERS.values()]
+const SECURE_AGGREGATION_PARAMETERS: readonly NumberParameter[] = [...SPEC_NUMBERS.values()]
   .filter((parameter) => parameter.key.startsWith("secureAggregation."))
   .map((parameter) => ({ ...parameter, key: parameter.key.slice("secureAggregation.".length) }));
 
@@ -160,7 +160,7 @@ const CLIENT_FIELDS: Readonly<Record<string, DraftField>> = { fraction: "clientF
  * The form's field for a path of protocol's `InvalidInputError` (`JobSpec.clients.min`, `JobSpec.dp.delta`,
  * `ValidationSet.labels[3]`): a parameter's own input when the draft shows it, else the input choosing the option.
  */
-export function fieldOfPath(path: string, draft: JobDraft): DraftField {
+function fieldOfPath(path: string, draft: JobDraft): DraftField {
   const rest = path.replace(/^JobSpec\.?/, "").replace(/\[\d+\]/g, "");
   if (path.startsWith("ValidationSet") || rest === "scoring.validationSetCid") return "validationSet";
   const [head = "", ...tail] = rest.split(".");
