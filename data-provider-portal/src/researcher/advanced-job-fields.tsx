@@ -150,7 +150,7 @@ export function AdvancedJobFields({ kit, datasets }: { kit: FieldKit; datasets: 
       <fieldset>
         <legend>Secure aggregation</legend>
         <div className="field">
-          <label htmlFor={secAggId}>
+          <label htmlFor={secAggId} className="inline">
             <input
               id={secAggId}
               type="checkbox"
@@ -160,7 +160,7 @@ export function AdvancedJobFields({ kit, datasets }: { kit: FieldKit; datasets: 
                 kit.update((old) => ({ ...old, secureAggregation: choiceOf("secureAggregation", on ? "on" : "") }));
               }}
               {...kit.field("secureAggregation")}
-            />{" "}
+            />
             Secure aggregation (SecAgg+)
           </label>
           <span className="hint">

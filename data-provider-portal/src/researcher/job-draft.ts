@@ -108,7 +108,10 @@ function numberOf(text: string): unknown {
   return Number.isFinite(value) ? value : trimmed;
 }
 
-/** Sets `value` at the dotted `key` of `target` (creating the objects on the way). */
+/**
+ * Sets `value` at the dotted `key` of `target`, creating the objects on the way even when `value` is `undefined`
+ * (left out), so the schema names the missing number itself (`quantisation.clip`), not its object.
+ */
 function setAt(target: Record<string, unknown>, key: string, value: unknown): void {
   const parts = key.split(".");
   let at = target;
@@ -116,14 +119,13 @@ function setAt(target: Record<string, unknown>, key: string, value: unknown): vo
     at[part] ??= {};
     at = at[part] as Record<string, unknown>;
   }
-  at[parts[parts.length - 1] as string] = value;
+  if (value !== undefined) at[parts[parts.length - 1] as string] = value;
 }
 
 /** The numbers typed for a choice, as the object the schema reads (empty inputs left out: the schema's default). */
 function valuesOf(key: ChoiceKey, choice: DraftChoice, into: Record<string, unknown>): Record<string, unknown> {
   for (const parameter of parametersOf(key, choice.option)) {
-    const value = numberOf(choice.values[parameter.key] ?? "");
-    if (value !== undefined) setAt(into, parameter.key, value);
+    setAt(into, parameter.key, numberOf(choice.values[parameter.key] ?? ""));
   }
   return into;
 }

@@ -263,6 +263,18 @@ describe("JobForm", () => {
     expect(form.onSubmit).not.toHaveBeenCalled();
   });
 
+  it("names a secure-aggregation number left empty beside its own input", () => {
+    const form = setup();
+    fillOneDataset(form);
+    form.type("Trainers per round (minimum)", "4");
+    turnOnSecureAggregation(form);
+    form.type("Per-coordinate clip of an update", "");
+    form.submit();
+    expect(problemOf("Per-coordinate clip of an update")).toMatch(/^JobSpec\.secureAggregation\.quantisation\.clip: /);
+    expect(problemOf("Secure aggregation (SecAgg+)")).toBeNull();
+    expect(form.onSubmit).not.toHaveBeenCalled();
+  });
+
   it("puts DP parameters out of the schema's range beside each, and opens the advanced part", () => {
     const form = setup();
     fillOneDataset(form);
