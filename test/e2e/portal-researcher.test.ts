@@ -305,4 +305,34 @@ describe("the researcher's page in Chromium against a real coordinator, local ch
     await screenshot(page, "researcher-cancel-refused");
     await page.close();
   }, 300_000);
+
+  it("puts the schema's refusal of an advanced option beside its input, and sends nothing", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(`${coordinator.url}/portal/#/researcher`);
+    await connectDevAccount(page, "researcher");
+    await page.getByRole("button", { name: "Create a new job" }).click();
+    await fillJob(page, "10", [datasetIds[0] as string]);
+    await page.getByText(/^Advanced:/).click();
+    await page.getByLabel("Aggregation strategy").selectOption("krum");
+    await page.getByLabel("Byzantine trainers tolerated (f)").fill("1");
+    await page.getByLabel("Secure aggregation (SecAgg+)").check();
+    await page.getByLabel("Threshold t (neighbours needed to unmask)").fill("3");
+    await page.getByLabel("Neighbours k (even)").fill("4");
+    await page.getByLabel("Per-coordinate clip of an update").fill("0.5");
+    await page.getByRole("button", { name: "Create the job" }).click();
+    const secAgg = page.getByLabel("Secure aggregation (SecAgg+)");
+    await expect(secAgg.getAttribute("aria-invalid")).resolves.toBe("true");
+    /** The problem shown beside the input labelled `label` (its aria-describedby). */
+    const problemOf = async (label: string) => {
+      const id = await page.getByLabel(label, { exact: true }).getAttribute("aria-describedby");
+      return id === null ? null : page.locator(`[id="${id}"]`).textContent();
+    };
+    expect(await problemOf("Secure aggregation (SecAgg+)")).toMatch(
+      /^JobSpec\.secureAggregation: .*strategy krum needs every update/,
+    );
+    expect(await problemOf("Trainers per round (minimum)")).toMatch(/^JobSpec\.clients\.min: must exceed/);
+    await expect(page.getByTestId("create-steps").count()).resolves.toBe(0);
+    await screenshot(page, "researcher-advanced-refused");
+    await page.close();
+  }, 120_000);
 });

@@ -2,24 +2,64 @@ import { FEDAVG_CNN, MLP_784_200_200_10, type PreparedJobSpec } from "@tributary
 import { formatEther, parseEther } from "ethers";
 import { type FormEvent, useId, useState } from "react";
 import { Empty, ErrorMessage } from "../ui/status.js";
-import { checkDraft, type DraftField, type JobDraft, type RegistryDataset, rewardNeeded } from "./job-draft.js";
+import { AdvancedJobFields, type FieldKit, type TextField } from "./advanced-job-fields.js";
+import {
+  checkDraft,
+  choiceOf,
+  type DraftField,
+  type JobDraft,
+  type RegistryDataset,
+  rewardNeeded,
+  specDefault,
+  UNIONS,
+} from "./job-draft.js";
 
 const PRESETS = {
   "MLP 784-200-200-10": MLP_784_200_200_10,
   "FedAvg CNN (28×28×1)": FEDAVG_CNN,
 } as const;
 
+/** The first option of a union: the schema's default for the strategy (fedavg) and DP (off). */
+const firstOption = (key: "strategy" | "dp") => UNIONS[key].variants[0]?.name ?? "";
+
+/** The schema's defaults wherever it has one (the advanced fields); rounds and learning rate as examples. */
 const INITIAL_DRAFT: JobDraft = {
   name: "",
   model: JSON.stringify(MLP_784_200_200_10, null, 2),
   rounds: "3",
   learningRate: "0.1",
-  localEpochs: "1",
-  batchSize: "32",
+  localEpochs: specDefault("localEpochs"),
+  batchSize: specDefault("batchSize"),
   minTrainers: "",
+  maxTrainers: specDefault("clients.max"),
+  clientFraction: specDefault("clients.fraction"),
   datasetIds: [],
   reward: "",
+  strategy: choiceOf("strategy", firstOption("strategy")),
+  proximalMu: specDefault("proximalMu"),
+  dp: choiceOf("dp", firstOption("dp")),
+  scoring: choiceOf("scoring", ""),
+  learningRateSchedule: choiceOf("learningRateSchedule", ""),
+  secureAggregation: choiceOf("secureAggregation", ""),
+  roundTimeoutS: specDefault("roundTimeoutS"),
+  maxUpdateNorm: specDefault("maxUpdateNorm"),
+  auditors: "",
 };
+
+/** Fields shown in the main part of the form; a problem anywhere else opens the advanced part. */
+const BASIC_FIELDS: ReadonlySet<DraftField> = new Set<DraftField>([
+  "name",
+  "model",
+  "rounds",
+  "learningRate",
+  "localEpochs",
+  "batchSize",
+  "minTrainers",
+  "datasetIds",
+  "validationSet",
+  "reward",
+  "form",
+]);
 
 /** What the form hands on once every check passed: the prepared spec and the reward in base units. */
 export interface JobRequest {
@@ -55,7 +95,8 @@ export function JobForm({
   const [draft, setDraft] = useState<JobDraft>(INITIAL_DRAFT);
   const [file, setFile] = useState<{ name: string; bytes: Uint8Array } | "reading">();
   const [errors, setErrors] = useState<Partial<Record<DraftField, string>>>({});
-  const set = (field: keyof JobDraft) => (value: string) => setDraft((old) => ({ ...old, [field]: value }));
+  const [advanced, setAdvanced] = useState(false);
+  const set = (field: TextField) => (value: string) => setDraft((old) => ({ ...old, [field]: value }));
   const rounds = Number(draft.rounds);
   const needed = Number.isInteger(rounds) && rounds > 0 ? rewardNeeded(datasets, draft.datasetIds, rounds) : undefined;
 
@@ -73,13 +114,14 @@ export function JobForm({
       found.reward = `Reward ${formatEther(reward)} TRIB does not cover what the chosen datasets ask: Σ price per round × ${rounds} rounds = ${formatEther(needed)} TRIB`;
     }
     setErrors(found);
+    if (Object.keys(found).some((name) => !BASIC_FIELDS.has(name as DraftField))) setAdvanced(true);
     if (checked.ok && typeof reward !== "string" && Object.keys(found).length === 0) {
       onSubmit({ prepared: checked.prepared, reward });
     }
   };
 
   const field = (name: DraftField) => ({
-    "aria-invalid": errors[name] === undefined ? undefined : true,
+    "aria-invalid": errors[name] === undefined ? undefined : (true as const),
     "aria-describedby": errors[name] === undefined ? undefined : `${id}-${name}-error`,
   });
   const problem = (name: DraftField) =>
@@ -88,12 +130,12 @@ export function JobForm({
         {errors[name]}
       </p>
     );
-  const text = (name: keyof JobDraft, label: string, hint?: string, inputMode?: "decimal" | "numeric") => (
+  const text = (name: TextField, label: string, hint?: string, inputMode?: "decimal" | "numeric") => (
     <div className="field">
       <label htmlFor={`${id}-${name}`}>{label}</label>
       <input
         id={`${id}-${name}`}
-        value={draft[name] as string}
+        value={draft[name]}
         inputMode={inputMode}
         onChange={(event) => set(name)(event.target.value)}
         {...field(name)}
@@ -102,6 +144,8 @@ export function JobForm({
       {problem(name)}
     </div>
   );
+
+  const kit: FieldKit = { id, draft, update: setDraft, field, problem, text };
 
   return (
     <form className="job-form" onSubmit={submit} noValidate aria-labelledby={`${id}-heading`}>
@@ -198,7 +242,7 @@ export function JobForm({
         {problem("datasetIds")}
       </fieldset>
       <div className="field">
-        <label htmlFor={`${id}-validation`}>Validation set (scores each round by GTG-Shapley)</label>
+        <label htmlFor={`${id}-validation`}>Validation set (held-out examples each round is scored on)</label>
         <input
           id={`${id}-validation`}
           type="file"
@@ -216,10 +260,17 @@ export function JobForm({
           </span>
         )}
         <span className="hint">
-          The file `tributary job validation-set` writes; uploaded to the coordinator. None: scored by examples.
+          The file `tributary job validation-set` writes; uploaded to the coordinator. Scored by GTG-Shapley on it
+          unless the scoring method below says leave-one-out; none: scored by examples.
         </span>
         {problem("validationSet")}
       </div>
+      <details className="advanced" open={advanced} onToggle={(event) => setAdvanced(event.currentTarget.open)}>
+        <summary>
+          Advanced: aggregation, secure aggregation, differential privacy, scoring, learning-rate schedule, auditors
+        </summary>
+        <AdvancedJobFields kit={kit} datasets={datasets} />
+      </details>
       {text("reward", "Reward (TRIB, escrowed on TrainingJobs)", undefined, "decimal")}
       <p data-testid="reward-needed">
         The chosen datasets ask {needed === undefined ? "—" : <strong>{formatEther(needed)} TRIB</strong>} (Σ price per
