@@ -132,6 +132,22 @@ describe("stratifiedShapley", () => {
     expect(capped.estimatedError).toBeGreaterThan(0);
   });
 
+  it("stops on its own beyond the exact regime (n = 16 and 24) within its tolerance of the closed form", async () => {
+    for (const n of [16, 24]) {
+      const next = random(n);
+      const dividends: Array<[number[], number]> = [];
+      for (let i = 0; i < n; i++) dividends.push([[i], i % 4 === 0 ? -0.02 : 0.05 + 0.1 * next()]);
+      for (let i = 0; i + 1 < n; i += 2) dividends.push([[i, i + 1], (next() - 0.6) * 0.04]);
+      dividends.push([[1, 5, 9], 0.05]);
+      const game = dividendGame(n, dividends);
+      const result = await stratifiedShapley(n, game.game);
+      expect(result.converged).toBe(true);
+      expect(result.evaluations).toBeLessThanOrEqual(Math.max(1000, 2 * n * (n + 1)));
+      expect(result.estimatedError).toBeLessThanOrEqual(0.06);
+      expect(l1(paid(result.scores), paid(game.shapley))).toBeLessThanOrEqual(0.1);
+    }
+  });
+
   it("truncates the whole round when |v(N) − v(∅)| ≤ ε_b, evaluating only those two coalitions", async () => {
     const calls: string[] = [];
     const game = (members: readonly number[]) => {

@@ -174,8 +174,9 @@ function sizeTerm(stratum: SizeStratum, n: number, skip: number): Float64Array |
  * - between-round truncation as GTG-Shapley's: |v(N) − v(∅)| ≤ ε_b gives all 0 after 2 evaluations;
  * - sizes 1 and n − 1 are exact: the n singletons and the n coalitions of n − 1 (with ∅ and N, 2n + 2 evaluations);
  * - the other sizes are sampled as complementary pairs (S, N∖S) of sizes k and n − k, uniformly without
- *   replacement within each size (stratified sampling, Maleki et al. 2013; paired sampling, Covert and Lee 2021),
- *   the pairs of sizes filled in proportion to their Shapley-kernel weight (n − 1)/(k(n − k)), small sizes first;
+ *   replacement within each size (stratified sampling, Maleki et al. 2013; paired sampling, Covert and Lee 2021):
+ *   first every size to 2n samples (or all it has), then the pairs of sizes in proportion to their Shapley-kernel
+ *   weight (n − 1)/(k(n − k)), small sizes first;
  * - per size s, the least-squares fit v(T) ≈ Σ_{j∈T} β_j over its sampled coalitions gives
  *   D̂_i^s = (n/(n − 1))(β_i − β̄), which is exactly D_i^s once the size is evaluated completely (a regression
  *   estimator: its error comes from what is not additive within a size, not from the utility's spread). Σφ̂ is
@@ -369,19 +370,22 @@ export async function stratifiedShapley(
     stratum.count++;
     stratum.groupCount[group] = (stratum.groupCount[group] as number) + 1;
   };
-  const ready = () => [...sizes.values()].every((s) => s.count >= Math.min(s.population, 2 * n));
+  const filled = (stratum: SizeStratum) => stratum.count >= Math.min(stratum.population, 2 * n);
+  const ready = () => [...sizes.values()].every(filled);
 
   const batch = Math.max(2, Math.ceil(n / 2));
   let converged = false;
   let estimatedError = Number.POSITIVE_INFINITY;
   let sinceTest = 0;
   for (;;) {
-    // The pair of sizes furthest below its kernel-weight share (ties: the smaller sizes).
+    // First every size to its minimum (2n samples, or all it has), then the pair of sizes furthest below its
+    // kernel-weight share (ties: the smaller sizes).
     let next: PairStratum | undefined;
     let best = Number.NEGATIVE_INFINITY;
     for (const stratum of strata) {
       if (stratum.pairs >= stratum.capacity) continue;
-      const priority = stratum.weight / (stratum.pairs + 1);
+      const short = !filled(stratum.small) || !filled(stratum.large);
+      const priority = (short ? 1e6 : 0) + stratum.weight / (stratum.pairs + 1);
       if (priority > best) {
         best = priority;
         next = stratum;
