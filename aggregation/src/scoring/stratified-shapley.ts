@@ -2,7 +2,7 @@ import { SeededRandom } from "@tributary/protocol";
 import { AggregationInputError } from "../errors.js";
 import { Coalition } from "./coalition.js";
 import { normaliseScores } from "./normalise-scores.js";
-import { solveRidge } from "./solve-ridge.js";
+import { addSample, binomial, createSizeStratum, GROUPS, type SizeStratum, sizeTerm } from "./size-stratum.js";
 import { createSubsetMemo, numberOption, requireCount, type SubsetUtility } from "./subset-utility.js";
 
 /** Tuning of `stratifiedShapley`. */
@@ -52,11 +52,6 @@ export interface StratifiedShapleyResult {
   readonly utilityOfAll: number | null;
 }
 
-/** Sample groups of the delete-a-group jackknife. */
-const GROUPS = 10;
-/** Relative ridge of the per-size fits: only matters for a size holding fewer than n distinct coalitions. */
-const RIDGE = 1e-9;
-
 interface Settings {
   readonly betweenRound: number;
   readonly tolerance: number;
@@ -77,35 +72,6 @@ function settings(n: number, options: StratifiedShapleyOptions): Settings {
   };
 }
 
-function binomial(n: number, k: number): number {
-  let result = 1;
-  for (let j = 1; j <= k; j++) result = (result * (n - k + j)) / j;
-  return Math.round(result);
-}
-
-/**
- * The sampled coalitions of one size s (2 ≤ s ≤ n − 2): the normal equations of the fit v(T) ≈ Σ_{j∈T} β_j,
- * over all of them and per jackknife group (Σ z zᵀ, Σ z·v(T), count; z the membership vector).
- */
-interface SizeStratum {
-  readonly size: number;
-  /** C(n, s): coalitions of this size. */
-  readonly population: number;
-  count: number;
-  readonly gram: Float64Array;
-  readonly moments: Float64Array;
-  readonly groupGram: Float64Array[];
-  readonly groupMoments: Float64Array[];
-  readonly groupCount: Float64Array;
-  /**
-   * β⁰, what the fit leans to where its samples do not determine β (fewer than n of them, or a rank-deficient
-   * draw): interpolated from the exact sizes 1 and n − 1, so an additive game is exact from any sample.
-   */
-  prior: Float64Array;
-  /** Its term of φ, (β_i − β̄)/(n − 1), from every sample (set by each estimate). */
-  term: Float64Array;
-}
-
 /** Sizes k and n − k, sampled together as complementary pairs. */
 interface PairStratum {
   readonly small: SizeStratum;
@@ -115,55 +81,6 @@ interface PairStratum {
   /** Distinct pairs it holds. */
   readonly capacity: number;
   pairs: number;
-}
-
-function addTo(gram: Float64Array, moments: Float64Array, n: number, members: readonly number[], y: number): void {
-  for (const i of members) {
-    moments[i] = (moments[i] as number) + y;
-    for (const j of members) gram[i * n + j] = (gram[i * n + j] as number) + 1;
-  }
-}
-
-/**
- * A size's term of φ, (β_i − β̄)/(n − 1), from its normal equations (with group `skip`'s subtracted when ≥ 0):
- * (n/(n − 1))(β_i − β̄) estimates D_i, the mean value of the size's coalitions with i minus that of those without.
- * The fit is β⁰ plus the ridge solution for what the samples add to it (the ridge is tiny: it only decides the
- * directions the samples leave open, which keep β⁰). A size evaluated completely is solved without the ridge, so
- * its term is exact. Null when the equations are not solvable.
- */
-function sizeTerm(stratum: SizeStratum, n: number, skip: number): Float64Array | null {
-  const count = stratum.count - (skip >= 0 ? (stratum.groupCount[skip] as number) : 0);
-  const { prior } = stratum;
-  let gram = stratum.gram;
-  let moments = stratum.moments;
-  if (skip >= 0) {
-    const groupGram = stratum.groupGram[skip] as Float64Array;
-    const groupMoments = stratum.groupMoments[skip] as Float64Array;
-    gram = gram.map((value, i) => value - (groupGram[i] as number));
-    moments = moments.map((value, i) => value - (groupMoments[i] as number));
-  }
-  let beta = Float64Array.from(prior);
-  if (count > 0) {
-    // β⁰ shifted by the samples' mean residual (a size's level, shared equally: it leaves D unchanged).
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      sum += (moments[i] as number) / stratum.size - (prior[i] as number) * (gram[i * n + i] as number);
-    }
-    const level = sum / count / stratum.size;
-    beta = beta.map((value) => value + level);
-    const residual = moments.map((value, i) => {
-      let fitted = 0;
-      for (let j = 0; j < n; j++) fitted += (gram[i * n + j] as number) * (beta[j] as number);
-      return value - fitted;
-    });
-    const step = solveRidge(gram, residual, count === stratum.population ? 0 : RIDGE);
-    if (step === null) return null;
-    beta = beta.map((value, i) => value + (step[i] as number));
-  }
-  let mean = 0;
-  for (const value of beta) mean += value;
-  mean /= n;
-  return beta.map((value) => (value - mean) / (n - 1));
 }
 
 /**
@@ -188,8 +105,9 @@ function sizeTerm(stratum: SizeStratum, n: number, skip: number): Float64Array |
  *   1 − (evaluated)/C(n, s), since it is sampled without replacement and what is evaluated has no error left. It
  *   stops once Σ_i of the shares' standard errors (≈ 1.25× their expected L1 error) is ≤ `tolerance`, when
  *   `maxEvaluations` is reached (`converged: false`), or when every coalition was evaluated (the exact values).
- * Each distinct coalition is evaluated once, one after another. Memory: about 11·n³ numbers (the per-size,
- * per-group normal equations). n = 0 returns no scores without calling `utility`.
+ * A size with fewer than n samples (a small `maxEvaluations` at large n) leans to β⁰ interpolated from sizes 1 and
+ * n − 1 where its samples leave β open. Each distinct coalition is evaluated once, one after another. Memory: about
+ * 11·n³ numbers (the per-size, per-group normal equations). n = 0 returns no scores without calling `utility`.
  */
 export async function stratifiedShapley(
   n: number,
@@ -260,21 +178,11 @@ export async function stratifiedShapley(
   const sizeStratum = (size: number): SizeStratum => {
     const existing = sizes.get(size);
     if (existing !== undefined) return existing;
-    const created: SizeStratum = {
-      size,
-      population: binomial(n, size),
-      count: 0,
-      gram: new Float64Array(n * n),
-      moments: new Float64Array(n),
-      groupGram: Array.from({ length: GROUPS }, () => new Float64Array(n * n)),
-      groupMoments: Array.from({ length: GROUPS }, () => new Float64Array(n)),
-      groupCount: new Float64Array(GROUPS),
-      // β⁰ = ((n − 1)/n)·D⁰ with D⁰ interpolated linearly in the size between D^1 and D^{n−1}.
-      prior: first.map(
-        (low, i) => (((n - 1) / n) * ((n - 1 - size) * low + (size - 1) * (last[i] as number))) / (n - 2),
-      ),
-      term: new Float64Array(n),
-    };
+    // β⁰ = ((n − 1)/n)·D⁰ with D⁰ interpolated linearly in the size between D^1 and D^{n−1}.
+    const prior = first.map(
+      (low, i) => (((n - 1) / n) * ((n - 1 - size) * low + (size - 1) * (last[i] as number))) / (n - 2),
+    );
+    const created = createSizeStratum(n, size, prior);
     sizes.set(size, created);
     return created;
   };
@@ -363,13 +271,8 @@ export async function stratifiedShapley(
       return [coalition.members(), complement.members()];
     }
   };
-  const record = async (stratum: SizeStratum, members: readonly number[], group: number) => {
-    const y = await value(members);
-    addTo(stratum.gram, stratum.moments, n, members, y);
-    addTo(stratum.groupGram[group] as Float64Array, stratum.groupMoments[group] as Float64Array, n, members, y);
-    stratum.count++;
-    stratum.groupCount[group] = (stratum.groupCount[group] as number) + 1;
-  };
+  const record = async (stratum: SizeStratum, members: readonly number[], group: number) =>
+    addSample(stratum, n, members, await value(members), group);
   const filled = (stratum: SizeStratum) => stratum.count >= Math.min(stratum.population, 2 * n);
   const ready = () => [...sizes.values()].every(filled);
 
