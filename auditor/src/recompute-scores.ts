@@ -247,7 +247,7 @@ function compareScores(
  * by GTG-Shapley before Stratified-Shapley became the default, and its ledger says so (`computedBy: "gtg-shapley"`);
  * such a round is recomputed by GTG-Shapley (both are deterministic in the same inputs).
  */
-function asScored(scoring: ScoringSpec, round: LedgerRound): ScoringSpec {
+export function asScored(scoring: ScoringSpec, round: Pick<LedgerRound, "scoring">): ScoringSpec {
   if (scoring.method !== "gtg-shapley" || scoring.estimator !== undefined) return scoring;
   return round.scoring.computedBy === "gtg-shapley" ? { ...scoring, estimator: "gtg" } : scoring;
 }
