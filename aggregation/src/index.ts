@@ -23,5 +23,10 @@ export {
   type ValidationLoss,
 } from "./scoring/score-contributions.js";
 export { scoresToFixed18 } from "./scoring/scores-to-fixed18.js";
+export {
+  type StratifiedShapleyOptions,
+  type StratifiedShapleyResult,
+  stratifiedShapley,
+} from "./scoring/stratified-shapley.js";
 export type { SubsetUtility } from "./scoring/subset-utility.js";
 export { aggregateRound, type RoundDelta, type RoundResult } from "./strategy/aggregate-round.js";

@@ -10,7 +10,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { cidOf, sha256Hex } from "../test-support/ledger-job.js";
 import { ReportBuilder } from "./ledger-report.js";
-import { recomputeScores } from "./recompute-scores.js";
+import { asScored, recomputeScores } from "./recompute-scores.js";
 
 /**
  * A linear regression y = x·w (4 weights, no bias) with mean squared error on 6 validation examples. Its loss is a
@@ -270,5 +270,18 @@ describe("recomputeScores", () => {
       expect.objectContaining({ kind: "model-cid", actual: played.ledger.initialModelCid }),
     ]);
     expect(named.summary).toMatchObject({ rounds: 2, notRecomputed: 0 });
+  });
+
+  it("recomputes a round the ledger says GTG-Shapley scored by GTG-Shapley when the spec names no estimator", () => {
+    const shapley: ScoringSpec = { method: "gtg-shapley", validationSetCid: LOO.validationSetCid };
+    const round = (computedBy: LedgerRound["scoring"]["computedBy"]) => ({
+      scoring: { method: "gtg-shapley" as const, evaluations: 1, elapsedMs: 1, computedBy },
+    });
+    expect(asScored(shapley, round("gtg-shapley"))).toEqual({ ...shapley, estimator: "gtg" });
+    expect(asScored(shapley, round("stratified-shapley"))).toBe(shapley);
+    expect(asScored(shapley, round("exact-shapley"))).toBe(shapley);
+    const named: ScoringSpec = { ...shapley, estimator: "stratified" };
+    expect(asScored(named, round("gtg-shapley"))).toBe(named);
+    expect(asScored(LOO, round("gtg-shapley"))).toBe(LOO);
   });
 });

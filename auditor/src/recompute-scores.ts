@@ -125,7 +125,7 @@ export async function recomputeScores(
     let result: ScoredContributions;
     try {
       result = await scoreContributions({
-        scoring,
+        scoring: asScored(scoring, round),
         global: inputs.global,
         numExamples: inputs.leaves.map((leaf) => Number(leaf.numExamples)),
         deltas: inputs.deltas,
@@ -240,4 +240,14 @@ function compareScores(
       message: `${name}: leaf of ${leaf.trainer}: anchored score ${share(anchored)} of the round ≠ ${share(recomputed)} recomputed from its update, the round's starting model and the validation set (${result.evaluations} evaluations; tolerance ${share(allowed)})`,
     });
   });
+}
+
+/**
+ * The job's scoring as the round was scored: a spec that names no `estimator` scored rounds of more than 12 updates
+ * by GTG-Shapley before Stratified-Shapley became the default, and its ledger says so (`computedBy: "gtg-shapley"`);
+ * such a round is recomputed by GTG-Shapley (both are deterministic in the same inputs).
+ */
+export function asScored(scoring: ScoringSpec, round: Pick<LedgerRound, "scoring">): ScoringSpec {
+  if (scoring.method !== "gtg-shapley" || scoring.estimator !== undefined) return scoring;
+  return round.scoring.computedBy === "gtg-shapley" ? { ...scoring, estimator: "gtg" } : scoring;
 }

@@ -56,6 +56,22 @@ describe("JobSpec", () => {
     expect(again).toEqual(parsed);
   });
 
+  it("keeps GTG-era Shapley scoring specs valid and accepts the estimator choice for rounds of more than 12", () => {
+    const cid = "bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy";
+    const old = { method: "gtg-shapley", validationSetCid: cid, maxPermutations: 500, withinRoundTruncation: 0 };
+    expect(parseInput(JobSpecSchema, { ...spec, scoring: old }, "JobSpec").scoring).toEqual(old);
+    const stratified = { method: "gtg-shapley", validationSetCid: cid, estimator: "stratified", tolerance: 0.04 };
+    expect(parseInput(JobSpecSchema, { ...spec, scoring: stratified }, "JobSpec").scoring).toEqual(stratified);
+    const gtg = { method: "gtg-shapley", validationSetCid: cid, estimator: "gtg", maxEvaluations: 2000 };
+    expect(parseInput(JobSpecSchema, { ...spec, scoring: gtg }, "JobSpec").scoring).toEqual(gtg);
+    expect(issuesOf({ ...spec, scoring: { ...stratified, estimator: "kernel" } })).toEqual([
+      expect.stringMatching(/^JobSpec\.scoring\.estimator: /),
+    ]);
+    expect(issuesOf({ ...spec, scoring: { ...stratified, tolerance: 0 } })).toEqual([
+      expect.stringMatching(/^JobSpec\.scoring\.tolerance: /),
+    ]);
+  });
+
   it("names the exact path of a bad dataset id, layer field and strategy", () => {
     expect(issuesOf({ ...spec, datasetIds: ["1", "-3"] })).toEqual([
       "JobSpec.datasetIds[1]: must be a non-negative decimal integer without leading zeros",

@@ -100,11 +100,14 @@ export const LedgerRoundSchema = z.strictObject({
     evaluations: z.number().int().min(0),
     elapsedMs: z.number().min(0),
     /**
-     * How the scores were computed: `exact-shapley` when a `gtg-shapley` round had ≤ 12 accepted updates;
+     * How the scores were computed: `exact-shapley` when a `gtg-shapley` round had ≤ 12 accepted updates,
+     * `stratified-shapley` or `gtg-shapley` (the job's `estimator`) when it had more;
      * `secure-aggregation` when the round ran SecAgg+ and the coordinator never saw one update, so each survivor's
      * score is its share of the survivors' committed (signed) example counts.
      */
-    computedBy: z.enum(["examples", "leave-one-out", "exact-shapley", "gtg-shapley", "secure-aggregation"]).optional(),
+    computedBy: z
+      .enum(["examples", "leave-one-out", "exact-shapley", "stratified-shapley", "gtg-shapley", "secure-aggregation"])
+      .optional(),
     /**
      * Present when the round ran SecAgg+: the leaves' `updateHash`/`updateCid` are then the trainers' *masked* inputs
      * (uniform words modulo 2^32, which reveal nothing alone; no unmasked update of one trainer exists anywhere), the

@@ -127,7 +127,7 @@ describe("scoreContributions picks exact Shapley for small gtg-shapley rounds", 
   };
   const scoring = { method: "gtg-shapley", validationSetCid: "unused" } as const;
 
-  it("≤ 12 accepted updates: exact, 2^n evaluations (counted); 13: GTG-Shapley", async () => {
+  it("≤ 12 accepted updates: exact, 2^n evaluations (counted); 13: Stratified-Shapley, or GTG-Shapley when named", async () => {
     for (const n of [5, 12]) {
       let calls = 0;
       const result = await scoreContributions({
@@ -145,7 +145,15 @@ describe("scoreContributions picks exact Shapley for small gtg-shapley rounds", 
       expect(result.scores[n]).toBe(0n);
     }
     const large = await scoreContributions({ scoring, ...round(13), rejected: new Set(), validationLoss });
-    expect(large.computedBy).toBe("gtg-shapley");
+    expect(large.computedBy).toBe("stratified-shapley");
     expect(large.evaluations).toBeLessThan(2 ** 13);
+    const gtg = await scoreContributions({
+      scoring: { ...scoring, estimator: "gtg" },
+      ...round(13),
+      rejected: new Set(),
+      validationLoss,
+    });
+    expect(gtg.computedBy).toBe("gtg-shapley");
+    expect(gtg.evaluations).toBeLessThan(2 ** 13);
   });
 });

@@ -1,7 +1,6 @@
 import { SeededRandom } from "@tributary/protocol";
-import { AggregationInputError } from "../errors.js";
 import { Coalition } from "./coalition.js";
-import { createSubsetMemo, requireCount, type SubsetUtility } from "./subset-utility.js";
+import { createSubsetMemo, numberOption, requireCount, type SubsetUtility } from "./subset-utility.js";
 
 /** Tuning of `gtgShapley`. Thresholds are in the utility's own units (e.g. accuracy in [0, 1], or −loss). */
 export interface GtgShapleyOptions {
@@ -68,17 +67,8 @@ interface Settings {
 }
 
 function settings(n: number, options: GtgShapleyOptions): Settings {
-  const number = (name: keyof GtgShapleyOptions, fallback: number, integer: boolean, min: number): number => {
-    const value = options[name] ?? fallback;
-    const ok = integer ? Number.isSafeInteger(value) : Number.isFinite(value);
-    if (!ok || value < min) {
-      throw new AggregationInputError(`gtgShapley: ${name} must be ${integer ? "an integer" : "a number"} ≥ ${min}`, {
-        rule: "gtgShapley",
-        [name]: value,
-      });
-    }
-    return value;
-  };
+  const number = (name: keyof GtgShapleyOptions, fallback: number, integer: boolean, min: number) =>
+    numberOption("gtgShapley", options, name, fallback, integer, min);
   const minimum = Math.max(number("minPermutations", Math.max(30, n), true, 1), 2);
   return {
     betweenRound: number("betweenRoundTruncation", 1e-3, false, 0),

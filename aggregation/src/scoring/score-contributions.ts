@@ -5,6 +5,7 @@ import { gtgShapley } from "./gtg-shapley.js";
 import { leaveOneOut } from "./leave-one-out.js";
 import { normaliseScores } from "./normalise-scores.js";
 import { scoresToFixed18 } from "./scores-to-fixed18.js";
+import { stratifiedShapley } from "./stratified-shapley.js";
 
 /** Evaluates a model (flat weights in the job's layout) on the job's held-out validation set: its mean loss. */
 export type ValidationLoss = (weights: Float32Array) => Promise<number>;
@@ -37,9 +38,10 @@ export interface ScoredContributions {
   readonly evaluations: number;
   /**
    * How the raw contributions were computed: the job's method, except that `gtg-shapley` on a round of at most
-   * `EXACT_SHAPLEY_MAX_UPDATES` accepted updates is computed exactly (`exact-shapley`, 2^n evaluations).
+   * `EXACT_SHAPLEY_MAX_UPDATES` accepted updates is computed exactly (`exact-shapley`, 2^n evaluations) and on a
+   * larger round by the job's `estimator` (`stratified-shapley` by default, or `gtg-shapley`).
    */
-  readonly computedBy: "examples" | "leave-one-out" | "exact-shapley" | "gtg-shapley";
+  readonly computedBy: "examples" | "leave-one-out" | "exact-shapley" | "stratified-shapley" | "gtg-shapley";
   readonly elapsedMs: number;
 }
 
@@ -47,11 +49,13 @@ export interface ScoredContributions {
  * Scores a round's updates with the job's method (see `ScoringSpecSchema`): what the coordinator anchors in the
  * round's leaves, and what an auditor recomputes from the same inputs (the round's starting model, the update
  * blobs, the leaves' example counts and rejections, the published validation set). Rejected updates score exactly
- * 0 and take no part in the coalitions: leave-one-out and GTG-Shapley (default seed 0, so the same inputs give the
- * same permutations) value the others by the validation loss of global + FedAvg(coalition), the utility being
- * −loss (so a contribution is the loss it removed). Under `gtg-shapley`, a round of at most
- * `EXACT_SHAPLEY_MAX_UPDATES` (12) accepted updates gets exact Shapley values instead of the estimate: all 2^n
- * coalitions, at most 4,096 evaluations, no sampling error. Raw contributions are clipped at 0 and normalised per round
+ * 0 and take no part in the coalitions: leave-one-out and the Shapley methods value the others by the validation
+ * loss of global + FedAvg(coalition), the utility being −loss (so a contribution is the loss it removed). Under
+ * `gtg-shapley`, a round of at most `EXACT_SHAPLEY_MAX_UPDATES` (12) accepted updates gets exact Shapley values:
+ * all 2^n coalitions, at most 4,096 evaluations, no sampling error. A larger round is estimated by the job's
+ * `estimator` (sampler seed 0, so the same inputs give the same samples): Stratified-Shapley by default, which stops
+ * once the estimated L1 error of the paid shares is within `tolerance`, or GTG-Shapley, which older specs may
+ * name. Raw contributions are clipped at 0 and normalised per round
  * (`normaliseScores`: a round that did not measurably help is split equally among the accepted updates), then made
  * exact fixed point (`scoresToFixed18`). Everything but the loss itself is computed in float64 JavaScript, the same
  * on every platform; under `examples` the result is exact.
@@ -76,21 +80,31 @@ export async function scoreContributions(input: ScoreContributionsInput): Promis
       numExamples: accepted.map((index) => numExamples[index] as number),
       evaluate: async (weights) => -(await validationLoss(weights)),
     });
-    if (scoring.method === "gtg-shapley" && accepted.length <= EXACT_SHAPLEY_MAX_UPDATES) computedBy = "exact-shapley";
-    const result =
-      scoring.method === "leave-one-out"
-        ? await leaveOneOut(accepted.length, utility)
-        : computedBy === "exact-shapley"
-          ? await exactShapley(accepted.length, utility)
-          : await gtgShapley(accepted.length, utility, {
-              ...(scoring.maxPermutations === undefined ? {} : { maxPermutations: scoring.maxPermutations }),
-              ...(scoring.betweenRoundTruncation === undefined
-                ? {}
-                : { betweenRoundTruncation: scoring.betweenRoundTruncation }),
-              ...(scoring.withinRoundTruncation === undefined
-                ? {}
-                : { withinRoundTruncation: scoring.withinRoundTruncation }),
-            });
+    const n = accepted.length;
+    let result: { readonly scores: Float64Array; readonly evaluations: number };
+    if (scoring.method === "leave-one-out") {
+      result = await leaveOneOut(n, utility);
+    } else if (n <= EXACT_SHAPLEY_MAX_UPDATES) {
+      computedBy = "exact-shapley";
+      result = await exactShapley(n, utility);
+    } else {
+      const { betweenRoundTruncation, tolerance, maxEvaluations, maxPermutations, withinRoundTruncation } = scoring;
+      const between = betweenRoundTruncation === undefined ? {} : { betweenRoundTruncation };
+      if ((scoring.estimator ?? "stratified") === "stratified") {
+        computedBy = "stratified-shapley";
+        result = await stratifiedShapley(n, utility, {
+          ...between,
+          ...(tolerance === undefined ? {} : { tolerance }),
+          ...(maxEvaluations === undefined ? {} : { maxEvaluations: Math.max(maxEvaluations, 2 * n + 2) }),
+        });
+      } else {
+        result = await gtgShapley(n, utility, {
+          ...between,
+          ...(maxPermutations === undefined ? {} : { maxPermutations }),
+          ...(withinRoundTruncation === undefined ? {} : { withinRoundTruncation }),
+        });
+      }
+    }
     accepted.forEach((index, position) => {
       raw[index] = result.scores[position] as number;
     });

@@ -65,3 +65,26 @@ export function requireCount(rule: string, n: number): void {
     throw new AggregationInputError(`${rule}: n must be a non-negative integer, got ${n}`, { rule, n });
   }
 }
+
+/**
+ * Reads a numeric option of a scoring rule: `fallback` when absent; throws `AggregationInputError` naming `rule`
+ * and the option unless it is finite (a safe integer when `integer`) and ≥ `min`.
+ */
+export function numberOption<Options extends object>(
+  rule: string,
+  options: Options,
+  name: keyof Options & string,
+  fallback: number,
+  integer: boolean,
+  min: number,
+): number {
+  const value = (options[name] as number | undefined) ?? fallback;
+  const ok = integer ? Number.isSafeInteger(value) : Number.isFinite(value);
+  if (!ok || value < min) {
+    throw new AggregationInputError(`${rule}: ${name} must be ${integer ? "an integer" : "a number"} ≥ ${min}`, {
+      rule,
+      [name]: value,
+    });
+  }
+  return value;
+}

@@ -9,10 +9,17 @@ import { Column, Entity, PrimaryColumn } from "typeorm";
 export interface RoundScoring {
   readonly method: "examples" | "leave-one-out" | "gtg-shapley";
   /**
-   * How the scores were computed (`exact-shapley` for a `gtg-shapley` round of ≤ 12 accepted updates;
+   * How the scores were computed (`exact-shapley` for a `gtg-shapley` round of ≤ 12 accepted updates,
+   * `stratified-shapley` or `gtg-shapley` beyond;
    * `secure-aggregation`: by committed example counts, as no single update was seen).
    */
-  readonly computedBy?: "examples" | "leave-one-out" | "exact-shapley" | "gtg-shapley" | "secure-aggregation";
+  readonly computedBy?:
+    | "examples"
+    | "leave-one-out"
+    | "exact-shapley"
+    | "stratified-shapley"
+    | "gtg-shapley"
+    | "secure-aggregation";
   readonly evaluations: number;
   readonly elapsedMs: number;
   /** A SecAgg+ round: what its leaves' blobs hold and how the protocol ended. */
