@@ -24,4 +24,9 @@ export {
 } from "./scoring/score-contributions.js";
 export { scoresToFixed18 } from "./scoring/scores-to-fixed18.js";
 export type { SubsetUtility } from "./scoring/subset-utility.js";
-export { aggregateRound, type RoundDelta, type RoundResult } from "./strategy/aggregate-round.js";
+export {
+  type AggregateRoundOptions,
+  aggregateRound,
+  type RoundDelta,
+  type RoundResult,
+} from "./strategy/aggregate-round.js";
