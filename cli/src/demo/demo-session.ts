@@ -315,11 +315,12 @@ export class DemoSession {
         throw new Error("fltrust needs the researcher's held-out records (holdOutValidation)");
       return undefined;
     }
-    return researcherSets(records, job.strategy, (set, from, to) =>
-      subsetDataset(
-        set,
-        Int32Array.from({ length: to - from }, (_, i) => from + i),
-      ),
+    const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
+    return researcherSets(
+      records,
+      job.strategy,
+      (set, from, to) => subsetDataset(set, range(from, to)),
+      job.rootRecords,
     );
   }
 

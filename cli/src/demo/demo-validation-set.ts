@@ -10,16 +10,18 @@ export function validationRecords(testCount: number): number {
 export const ROOT_RECORDS = 100;
 
 /**
- * The researcher's held-out records of a job: an FLTrust job keeps the last `ROOT_RECORDS` (at most a tenth) as its
- * root dataset, apart from the validation set that scores the contributions (the rest); other jobs score on them all.
+ * The researcher's held-out records of a job: an FLTrust job keeps the last `rootRecords` (default `ROOT_RECORDS`, at
+ * most half) as its root dataset, apart from the validation set that scores the contributions (the rest); other jobs
+ * score on them all.
  */
 export function researcherSets<T extends { readonly count: number }>(
   records: T,
   strategy: string,
   subset: (records: T, from: number, to: number) => T,
+  rootRecords: number = ROOT_RECORDS,
 ): { readonly validation: T; readonly root?: T } {
   if (strategy !== "fltrust") return { validation: records };
-  const root = Math.min(ROOT_RECORDS, Math.floor(records.count / 10));
+  const root = Math.min(rootRecords, Math.floor(records.count / 2));
   return {
     validation: subset(records, 0, records.count - root),
     root: subset(records, records.count - root, records.count),

@@ -63,16 +63,21 @@ export class RootUpdates implements OnModuleDestroy {
     if (strategy.name !== "fltrust") return undefined;
     const trainer = await this.#trainer(job, strategy.rootDatasetCid);
     const { localEpochs, batchSize, learningRate, learningRateSchedule, rounds } = job.spec;
+    const steps = rootSteps(numExamples, localEpochs, batchSize);
     const train = async () => {
       setFlatWeights(trainer.model, global);
       const trained = await trainSgd(trainer.model, trainer.examples, {
-        steps: rootSteps(numExamples, localEpochs, batchSize),
+        steps,
         batchSize,
         learningRate: roundLearningRate(learningRate, learningRateSchedule, round, rounds),
         seed: `${job.id}/${round}/fltrust-root`,
       });
       const update = new Float32Array(global.length);
       for (let j = 0; j < global.length; j++) update[j] = (trained[j] as number) - (global[j] as number);
+      const norm = Math.sqrt(update.reduce((sum, value) => sum + value * value, 0));
+      this.#logger.log(
+        `job ${job.id} round ${round}: server update of ${steps} SGD steps on ${trainer.examples.count} root examples, norm ${norm.toPrecision(4)}`,
+      );
       return update;
     };
     const result = trainer.queue.then(train);
