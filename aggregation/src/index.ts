@@ -29,4 +29,9 @@ export {
   stratifiedShapley,
 } from "./scoring/stratified-shapley.js";
 export type { SubsetUtility } from "./scoring/subset-utility.js";
-export { aggregateRound, type RoundDelta, type RoundResult } from "./strategy/aggregate-round.js";
+export {
+  type AggregateRoundOptions,
+  aggregateRound,
+  type RoundDelta,
+  type RoundResult,
+} from "./strategy/aggregate-round.js";

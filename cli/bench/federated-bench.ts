@@ -6,7 +6,8 @@
  * FedAvg-paper CNN only with --cnn (too slow for this machine by default). The researcher keeps the first 1,000
  * test records as the validation set (the owners' held-out shards share the other 9,000): every job is scored by
  * leave-one-out on it, the coordinator measures each round's model on it, and the job returns the best round's
- * model; the benchmark reports the last model and the returned one. The baseline for the robust rules is the clean
+ * model; the benchmark reports the last model and the returned one. An FLTrust job's root dataset is the last
+ * `--root-records` (default 100) of those 1,000 records, and its validation set the rest. The baseline for the robust rules is the clean
  * MLP run (seed 0) of the same benchmark, read after the same number of rounds. Prints per-round test accuracy, a
  * summary, the targets, then one JSON line.
  */
@@ -19,6 +20,7 @@ import { BYZANTINE_ATTACKS, type ByzantineAttack, type ByzantineSpec } from "../
 import { DemoSession } from "../src/demo/demo-session.js";
 import type { DemoJobOptions, DemoResult } from "../src/demo/demo-session-options.js";
 import { demoStrategy, STRATEGY_NAMES } from "../src/demo/demo-strategy.js";
+import { ROOT_RECORDS } from "../src/demo/demo-validation-set.js";
 import {
   accuracyAfter,
   accuracyByRound,
@@ -37,9 +39,11 @@ const CLIENTS = 10;
 const ALPHA = 0.5;
 const DP_EPSILON = 8;
 /** Every rule that runs with 10 clients and 2 Byzantine (Bulyan needs n ≥ 4f + 3 = 11); `--rules` narrows it. */
-const DEFAULT_RULES = ["fedavg", "krum", "multikrum", "trimmedmean", "median", "centredclip"] as const;
+const DEFAULT_RULES = ["fedavg", "krum", "multikrum", "trimmedmean", "median", "centredclip", "fltrust"] as const;
+/** The rules that average every update (FedAvg and its server optimisers): not held to the robustness target. */
+const SERVER_AVERAGING: ReadonlySet<string> = new Set(["fedavg", "fedavgm", "fedadagrad", "fedadam", "fedyogi"]);
 /** Rules held to the "within 3 points of the clean run" target. */
-const ROBUST_RULES: readonly string[] = ["krum", "multikrum", "trimmedmean", "median", "bulyan", "centredclip"];
+const ROBUST_RULES: readonly string[] = STRATEGY_NAMES.filter((name) => !SERVER_AVERAGING.has(name));
 /** Rounds whose models are averaged for the steadier comparison next to the final one. */
 const LAST_K = 3;
 const TARGETS = { mlp: 0.85, cnn: 0.88, dpMlp: 0.78, robustGapPoints: 3 };
@@ -63,6 +67,8 @@ const ArgsSchema = z.strictObject({
   /** Draws of the owners' split for the MLP and DP targets (seed 0 is the split every other scenario uses). */
   seeds: count.max(10).default(3),
   "lr-schedule": z.enum(["constant", "cosine"]).default("constant"),
+  /** FLTrust's root dataset: the last N of the researcher's 1,000 held-out records (the rest score contributions). */
+  "root-records": count.max(500).default(ROOT_RECORDS),
   rules: z
     .string()
     .transform((text) => text.split(","))
@@ -90,6 +96,7 @@ function parseOptions() {
       "microbatch-size": { type: "string" },
       seeds: { type: "string" },
       "lr-schedule": { type: "string" },
+      "root-records": { type: "string" },
       rules: { type: "string" },
       only: { type: "string" },
     },
@@ -107,6 +114,7 @@ function parseOptions() {
     learningRateSchedule,
     batchSize: args["batch-size"],
     scoring: "leave-one-out",
+    rootRecords: args["root-records"],
   } as const;
   return {
     quick: args.quick,
@@ -319,7 +327,7 @@ function report(options: ReturnType<typeof parseOptions>, runs: ScenarioRun[], d
   );
   process.stdout.write(`${perRoundTable(runs)}\n\n${summaryTable(runs)}\n\n${targetTable(checks)}\n`);
   process.stdout.write(
-    `settings: lr ${options.mlp.learningRate}, batch ${options.mlp.batchSize}, ${options.mlp.localEpochs} local epoch; DP lr ${options.dp.learningRate}, batch ${options.dp.batchSize}, microbatch ${options.microbatchSize ?? "8 (trainer default)"}, clip 1; krum f=${"f" in krum ? krum.f : "?"}, trimmed mean trim=${"trim" in trimmed ? trimmed.trim : "?"}${options.quick ? "; QUICK smoke run" : ""}\n`,
+    `settings: lr ${options.mlp.learningRate}, batch ${options.mlp.batchSize}, ${options.mlp.localEpochs} local epoch; DP lr ${options.dp.learningRate}, batch ${options.dp.batchSize}, microbatch ${options.microbatchSize ?? "8 (trainer default)"}, clip 1; krum f=${"f" in krum ? krum.f : "?"}, trimmed mean trim=${"trim" in trimmed ? trimmed.trim : "?"}, fltrust root ${options.mlp.rootRecords} records (validation the other ${1000 - options.mlp.rootRecords})${options.quick ? "; QUICK smoke run" : ""}\n`,
   );
   const summary = {
     dataset: "fashion-mnist",
@@ -354,6 +362,7 @@ function report(options: ReturnType<typeof parseOptions>, runs: ScenarioRun[], d
       dpBatchSize: options.dp.batchSize,
       learningRateSchedule: options.mlp.learningRateSchedule ?? { kind: "constant" },
       scoring: "leave-one-out (validation: the first 1,000 test records)",
+      fltrustRootRecords: options.mlp.rootRecords,
       microbatchSize: options.microbatchSize ?? 8,
       krumF: "f" in krum ? krum.f : null,
       trim: "trim" in trimmed ? trimmed.trim : null,

@@ -150,6 +150,18 @@ export const JobSpecSchema = z
     secureAggregation: SecureAggregationSpecSchema.optional(),
   })
   .superRefine((spec, ctx) => {
+    if (
+      spec.strategy.name === "fltrust" &&
+      spec.scoring.method !== "examples" &&
+      spec.strategy.rootDatasetCid === spec.scoring.validationSetCid
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["strategy", "rootDatasetCid"],
+        message:
+          "is the validation set that scores the contributions: the server's update would be trained on the data that judges the updates it weighs, so scores and the returned model's choice would favour it; upload a separate root dataset",
+      });
+    }
     const secAgg = spec.secureAggregation;
     if (secAgg === undefined) return;
     if (!FEDAVG_FAMILY.has(spec.strategy.name)) {

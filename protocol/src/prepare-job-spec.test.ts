@@ -69,4 +69,35 @@ describe("prepareJobSpec", () => {
     const conv = { ...SPEC, model: { ...MODEL, layers: [{ type: "conv2d", filters: 2, kernelSize: [3, 3] }] } };
     expect(() => prepareJobSpec({ spec: conv })).toThrow(/JobSpec\.model/);
   });
+
+  it("fills an fltrust strategy's root dataset from the file given, apart from the validation set", () => {
+    const fltrust = { ...SPEC, strategy: { name: "fltrust" } };
+    const prepared = prepareJobSpec({
+      spec: fltrust,
+      validationSet: set([6], [0, 1, 2]),
+      rootDataset: set([6], [2, 1]),
+    });
+    expect(prepared.rootDataset?.decoded.count).toBe(2);
+    expect(prepared.spec.strategy).toMatchObject({ name: "fltrust" });
+    expect(prepared.spec.scoring.method).toBe("gtg-shapley");
+    expect(() => prepareJobSpec({ spec: fltrust })).toThrow(
+      "JobSpec.strategy.rootDatasetCid: is missing: fltrust trains the server's own update each round on a root dataset",
+    );
+    expect(() => prepareJobSpec({ spec: SPEC, rootDataset: set([6], [0]) })).toThrow(
+      "JobSpec.strategy.name: is not fltrust, the only strategy that trains on a root dataset",
+    );
+    const both = {
+      ...SPEC,
+      strategy: { name: "fltrust", rootDatasetCid: "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku" },
+    };
+    expect(() => prepareJobSpec({ spec: both, rootDataset: set([6], [0]) })).toThrow(
+      "JobSpec.strategy.rootDatasetCid: is given and so is a root dataset file",
+    );
+    expect(() => prepareJobSpec({ spec: fltrust, validationSet: set([6], [0]), rootDataset: set([6], [0]) })).toThrow(
+      "JobSpec.strategy.rootDatasetCid: is the validation set",
+    );
+    expect(() => prepareJobSpec({ spec: fltrust, rootDataset: set([6], [0, 5]) })).toThrow(
+      "ValidationSet.labels[1]: is 5, the model has 3 classes (0 to 2)",
+    );
+  });
 });

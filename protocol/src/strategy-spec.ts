@@ -1,7 +1,10 @@
 import { z } from "zod";
+import { CidSchema } from "./ids.js";
 
 const serverLr = z.number().positive().max(100);
 const byzantine = z.number().int().nonnegative();
+const ROOT_DATASET_MISSING =
+  "is missing: fltrust trains the server's own update each round on a root dataset the researcher uploads (POST /validation-sets, encodeValidationSet format; the CLI's --root-dataset FILE)";
 
 /**
  * How the coordinator turns a round's updates into the next global model: the aggregation rule and, for the
@@ -39,6 +42,19 @@ export const StrategySpecSchema = z.discriminatedUnion("name", [
     name: z.literal("centredclip"),
     tau: z.number().positive().max(1e6).optional(),
     iterations: z.number().int().min(1).max(20).default(3),
+  }),
+  /**
+   * FLTrust (Cao, Fang, Liu and Gong 2021): each round the coordinator trains its own update g₀ from the round's
+   * input model on the researcher's root dataset (`rootDatasetCid`, a blob in `encodeValidationSet`'s format,
+   * uploaded like a validation set: `POST /validation-sets`) with the job's hyper-parameters, then weighs each update
+   * by ReLU(cos(g_i, g₀)) after rescaling it to ‖g₀‖. The root set should be a small clean sample of the task (the
+   * paper uses 100 examples), kept apart from the validation set that scores contributions.
+   */
+  z.strictObject({
+    name: z.literal("fltrust"),
+    rootDatasetCid: z
+      .string({ error: (issue) => (issue.input === undefined ? ROOT_DATASET_MISSING : undefined) })
+      .pipe(CidSchema),
   }),
 ]);
 export type StrategySpec = z.infer<typeof StrategySpecSchema>;

@@ -71,4 +71,25 @@ describe("aggregateRound", () => {
     const expected = [2 + 1 - 1 / s6, -1 + 1 - 1 / s6, 1.5 + 1 + 2 / s6];
     for (const [i, value] of second.global.entries()) expect(value).toBeCloseTo(expected[i] as number, 6);
   });
+
+  it("FLTrust: trust-weighted, rescaled deltas against the server's update; an update pointing away is not selected", async () => {
+    // g₀ = (3, 4, 0), ‖g₀‖ = 5. Deltas: (6, 8, 0) cos 1; (0, 2, 0) cos 0.8; (−3, −4, 0) cos −1 → trust 0.
+    const server = Float32Array.of(3, 4, 0);
+    const round: RoundDelta[] = [
+      { delta: Float32Array.of(6, 8, 0), numExamples: 1 },
+      { delta: Float32Array.of(0, 2, 0), numExamples: 9 },
+      { delta: Float32Array.of(-3, -4, 0), numExamples: 5 },
+    ];
+    const result = await aggregateRound({ name: "fltrust", rootDatasetCid: "unused" }, global, null, stream(round), {
+      serverUpdate: server,
+    });
+    // Rescaled to norm 5: (3, 4, 0) and (0, 5, 0); aggregate (1·(3, 4, 0) + 0.8·(0, 5, 0)) / 1.8 = (3, 8, 0) / 1.8.
+    const expected = [1 + 3 / 1.8, -2 + 8 / 1.8, 0.5];
+    for (const [i, value] of result.global.entries()) expect(value).toBeCloseTo(expected[i] as number, 6);
+    expect(result.selected).toEqual([0, 1]);
+    expect(result.optimizerState).toBeNull();
+    await expect(
+      aggregateRound({ name: "fltrust", rootDatasetCid: "unused" }, global, null, stream(round)),
+    ).rejects.toThrow(/server's update/);
+  });
 });

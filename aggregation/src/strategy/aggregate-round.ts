@@ -1,8 +1,10 @@
 import type { StrategySpec } from "@tributary/protocol";
+import { AggregationInputError } from "../errors.js";
 import { createFedAvgAccumulator } from "../fed-avg/fed-avg-accumulator.js";
 import { bulyan } from "../robust/bulyan.js";
 import { centredClipping } from "../robust/centred-clipping.js";
 import { coordinateMedian } from "../robust/coordinate-median.js";
+import { flTrust } from "../robust/fltrust.js";
 import { krum, multiKrum } from "../robust/krum.js";
 import { trimmedMean } from "../robust/trimmed-mean.js";
 import { FedAdagrad } from "../server-optimizers/fed-adagrad.js";
@@ -31,7 +33,19 @@ export interface RoundResult {
 
 type OptimizerStrategy = Extract<StrategySpec, { name: "fedavgm" | "fedadagrad" | "fedadam" | "fedyogi" }>;
 type CentredClippingStrategy = Extract<StrategySpec, { name: "centredclip" }>;
-type RobustStrategy = Exclude<StrategySpec, { name: "fedavg" } | OptimizerStrategy | CentredClippingStrategy>;
+type RobustStrategy = Exclude<
+  StrategySpec,
+  { name: "fedavg" | "fltrust" } | OptimizerStrategy | CentredClippingStrategy
+>;
+
+/** What a rule needs beyond the round's deltas. */
+export interface AggregateRoundOptions {
+  /**
+   * FLTrust's server update g₀: the change the server's own training on the root dataset made to `global` this
+   * round (required for `fltrust`, unused otherwise).
+   */
+  readonly serverUpdate?: Float32Array;
+}
 
 function add(global: Float32Array, delta: Float32Array): Float32Array {
   const next = new Float32Array(global.length);
@@ -101,7 +115,8 @@ function centreBytes(aggregate: Float32Array): Uint8Array {
  * Turns a round's deltas into the next global model with the job's strategy. FedAvg and the server optimisers
  * stream the deltas through one accumulator (memory O(model) whatever the number of trainers) and step from
  * the averaged delta; the robust rules need every delta at once. Centred clipping starts from the previous round's aggregate delta,
- * carried in `optimizerState`. Robust rules are applied to deltas: Krum's
+ * carried in `optimizerState`; FLTrust weighs the deltas against `options.serverUpdate` and reports the updates it
+ * gave trust 0 (pointing 90° or more away from the server's) as not selected. Robust rules are applied to deltas: Krum's
  * distances, medians and trimmed means are unchanged by the common translation to the global model.
  */
 export async function aggregateRound(
@@ -109,6 +124,7 @@ export async function aggregateRound(
   global: Float32Array,
   optimizerState: Uint8Array | null,
   deltas: () => AsyncIterable<RoundDelta>,
+  options: AggregateRoundOptions = {},
 ): Promise<RoundResult> {
   switch (strategy.name) {
     case "fedavg":
@@ -136,6 +152,22 @@ export async function aggregateRound(
         centre: previousCentre(optimizerState, global.length),
       });
       return { global: add(global, aggregate), optimizerState: centreBytes(aggregate), selected: null };
+    }
+    case "fltrust": {
+      if (options.serverUpdate === undefined) {
+        throw new AggregationInputError("aggregateRound: fltrust needs the server's update of the round", {
+          rule: "flTrust",
+        });
+      }
+      const all: Float32Array[] = [];
+      for await (const { delta } of deltas()) all.push(delta);
+      const { aggregate, trust } = flTrust(all, options.serverUpdate);
+      const selected = [...trust.keys()].filter((index) => (trust[index] as number) > 0);
+      return {
+        global: add(global, aggregate),
+        optimizerState: null,
+        selected: selected.length === all.length ? null : selected,
+      };
     }
     default: {
       const all: Float32Array[] = [];

@@ -28,6 +28,7 @@ const CreateOptionsSchema = z.strictObject({
   ...SpendOptionsShape,
   spec: z.string().min(1),
   validationSet: z.string().min(1).optional(),
+  rootDataset: z.string().min(1).optional(),
   reward: TokenAmountSchema,
   token: z.union([z.literal("TRIB"), AddressSchema]).default("TRIB"),
   datasets: z
@@ -71,6 +72,10 @@ export function runJobCreate(raw: Record<string, unknown>, context: CommandConte
         options.validationSet === undefined
           ? undefined
           : new Uint8Array(await readUserFile(options.validationSet, "--validation-set")),
+      rootDataset:
+        options.rootDataset === undefined
+          ? undefined
+          : new Uint8Array(await readUserFile(options.rootDataset, "--root-dataset")),
     });
     const wallet = await walletFor("researcher", options, out);
     await withChain(options, context, async (chain) => {

@@ -50,6 +50,10 @@ export function registerJobCommand(program: Command, context: CommandContext = {
       "--validation-set <file>",
       "held-out set for contribution scoring (encodeValidationSet format); without a scoring in the spec, GTG-Shapley on it",
     )
+    .option(
+      "--root-dataset <file>",
+      "FLTrust's root dataset (same format, ~100 clean examples, not the validation set): fills strategy.rootDatasetCid of an fltrust spec",
+    )
     .requiredOption("--reward <amount>", "tokens to escrow, e.g. 1000 or 12.5")
     .option("--token <TRIB|address>", "the payment token: TRIB (the deployment's) or an ERC-20 address", "TRIB")
     .option("--datasets <ids>", "comma-separated dataset ids on DatasetRegistry (replace the spec's)")

@@ -45,6 +45,11 @@ export async function prepareScoreRecomputation(input: {
   const spec = await fetchJobSpec(coordinator, job.modelSpecHash, token);
   const onRound: RecomputeScoresOptions["onRound"] = ({ chainRound, leaves, evaluations }) =>
     progress(`recomputed the scores of round ${chainRound - 1}: ${leaves} leaves, ${evaluations} evaluations`);
+  if (spec.strategy.name === "fltrust") {
+    progress(
+      `strategy fltrust: the leaves' rejected flags (updates given trust 0) are taken as anchored, not checked: they depend on the coordinator's own update, trained each round on root dataset ${spec.strategy.rootDatasetCid}, which the ledger does not publish`,
+    );
+  }
   const { scoring } = spec;
   if (scoring.method === "examples") {
     return { options: { scoring, onRound }, backend: "none", dispose: () => undefined };

@@ -16,7 +16,13 @@ const DEFAULT_REWARD = parseEther("1000");
 /** The researcher's JobSpec of a demo job: every owner's dataset, each round waiting for all of them. */
 export function demoJobSpec(
   job: DemoJobOptions,
-  session: { readonly dataset: string; readonly clients: number; readonly datasetIds: readonly string[] },
+  session: {
+    readonly dataset: string;
+    readonly clients: number;
+    readonly datasetIds: readonly string[];
+    /** FLTrust's root dataset, uploaded by the researcher (`fltrust` jobs only). */
+    readonly rootDatasetCid?: string;
+  },
 ): JobSpecInput {
   return {
     name: `demo: ${job.model} on ${session.dataset}`,
@@ -24,7 +30,7 @@ export function demoJobSpec(
     datasetIds: [...session.datasetIds],
     rounds: job.rounds,
     clients: { fraction: 1, min: session.clients, max: session.clients },
-    strategy: demoStrategy(job.strategy, session.clients),
+    strategy: demoStrategy(job.strategy, session.clients, session.rootDatasetCid),
     localEpochs: job.localEpochs,
     batchSize: job.batchSize,
     learningRate: job.learningRate,

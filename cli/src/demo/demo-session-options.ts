@@ -71,6 +71,8 @@ export interface DemoJobOptions {
    * by examples, or on the held-out set when the session kept one (`holdOutValidation`).
    */
   readonly scoring?: ScoringSpec["method"] | undefined;
+  /** FLTrust jobs: how many of the researcher's held-out records are the root dataset (default `ROOT_RECORDS`). */
+  readonly rootRecords?: number | undefined;
   /** TRIB wei the researcher escrows (on-chain sessions; default 1,000 TRIB). */
   readonly reward?: bigint | undefined;
   /** On-chain sessions: after the payouts, the final model is listed, served, licensed and paid for per request. */

@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { type Coordinator, createCoordinator } from "@tributary/coordinator";
 import { type JobId, type JobSpecInput, ValidationSetUploadSchema } from "@tributary/protocol";
+import { type Dataset, subsetDataset } from "@tributary/trainer-agent";
 import { Wallet } from "ethers";
 import { ChainSession } from "../chain/chain-session.js";
 import { Output } from "../chain/output.js";
@@ -21,6 +22,7 @@ import { waitFor } from "./demo-rounds.js";
 import type { DemoJobOptions, DemoResult, DemoSessionOptions } from "./demo-session-options.js";
 import { settleJob } from "./demo-settlement.js";
 import { type Shards, writeShards } from "./demo-shards.js";
+import { researcherSets } from "./demo-validation-set.js";
 import type { OceanDemoResult } from "./ocean-summary.js";
 import { quietLogger } from "./quiet-logger.js";
 import { type TrainerEvent, TrainerProcess } from "./trainer-processes.js";
@@ -210,12 +212,14 @@ export class DemoSession {
     const started = performance.now();
     const base = this.coordinator.url;
     this.#view = new ProgressView(this.options.interactive, this.write);
+    const researcher = await this.#researcher();
+    const sets = this.#researcherSets(job);
     const spec = demoJobSpec(job, {
       dataset: this.options.dataset,
       clients: this.options.clients,
       datasetIds: this.#owners.map((owner) => owner.datasetId),
+      ...(sets?.root === undefined ? {} : { rootDatasetCid: await this.#upload(researcher, sets.root, job) }),
     });
-    const researcher = await this.#researcher();
     if (this.chain !== undefined && this.#ocean !== undefined) {
       const orders = await orderDemoDatasets({
         out: this.#output(),
@@ -236,7 +240,7 @@ export class DemoSession {
             coordinator: researcher,
             spec,
             job,
-            validation: this.shards.validation,
+            validation: sets?.validation,
           });
     this.#view.note(
       `job ${jobId}: ${job.rounds} rounds of ${spec.strategy?.name ?? "fedavg"}, ${job.model}, ${job.dpEpsilon === undefined ? "no differential privacy" : `DP-SGD to ε = ${job.dpEpsilon} (δ = 1e-5) per dataset`}${spec.scoring === undefined ? "" : `, contributions scored by ${spec.scoring.method}`}${spec.secureAggregation === undefined ? "" : `, secure aggregation (SecAgg+, t = ${spec.secureAggregation.threshold} of k = ${spec.secureAggregation.neighbours} neighbours): the coordinator sees only each round's sum`}`,
@@ -298,11 +302,32 @@ export class DemoSession {
   ): Promise<JobSpecInput> {
     const method = job.scoring;
     if (method === undefined || method === "examples") return spec;
+    const sets = this.#researcherSets(job);
+    if (sets === undefined) throw new Error("this session kept no validation set (holdOutValidation)");
+    return { ...spec, scoring: { method, validationSetCid: await this.#upload(researcher, sets.validation, job) } };
+  }
+
+  /** The held-out records a job scores on and, for FLTrust, its root dataset (`researcherSets`). */
+  #researcherSets(job: DemoJobOptions): { validation: Dataset; root?: Dataset } | undefined {
     const records = this.shards.validation;
-    if (records === undefined) throw new Error("this session kept no validation set (holdOutValidation)");
+    if (records === undefined) {
+      if (job.strategy === "fltrust")
+        throw new Error("fltrust needs the researcher's held-out records (holdOutValidation)");
+      return undefined;
+    }
+    const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
+    return researcherSets(
+      records,
+      job.strategy,
+      (set, from, to) => subsetDataset(set, range(from, to)),
+      job.rootRecords,
+    );
+  }
+
+  /** Uploads labelled records shaped for the job's model (`POST /validation-sets`); returns their CID. */
+  async #upload(researcher: CoordinatorClient, records: Dataset, job: DemoJobOptions): Promise<string> {
     const bytes = encodeValidationRecords(records, DEMO_MODELS[job.model]);
-    const stored = await researcher.postBytes("/validation-sets", bytes, ValidationSetUploadSchema, "upload");
-    return { ...spec, scoring: { method, validationSetCid: stored.cid } };
+    return (await researcher.postBytes("/validation-sets", bytes, ValidationSetUploadSchema, "upload")).cid;
   }
 
   /**

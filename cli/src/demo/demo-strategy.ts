@@ -12,14 +12,16 @@ export const STRATEGY_NAMES = [
   "median",
   "bulyan",
   "centredclip",
+  "fltrust",
 ] as const;
 
 /**
  * The strategy `--strategy NAME` means for `clients` trainers: adaptive optimisers with the server learning
  * rates of Reddi et al. (2021)'s grid; robust rules tolerating as many Byzantine trainers as `clients` allows
- * (Krum n ≥ 2f + 3, Bulyan n ≥ 4f + 3, trimmed mean n ≥ 2·trim + 1), at least one.
+ * (Krum n ≥ 2f + 3, Bulyan n ≥ 4f + 3, trimmed mean n ≥ 2·trim + 1), at least one; FLTrust with the root dataset
+ * the researcher uploaded (`rootDatasetCid`).
  */
-export function demoStrategy(name: string, clients: number): StrategySpec {
+export function demoStrategy(name: string, clients: number, rootDatasetCid?: string): StrategySpec {
   const tooFew = (needed: number) =>
     new TributaryError(
       "INVALID_INPUT",
@@ -33,6 +35,11 @@ export function demoStrategy(name: string, clients: number): StrategySpec {
       return { name, serverLr: 1, momentum: 0.9 };
     case "centredclip":
       return { name, iterations: 3 };
+    case "fltrust":
+      if (rootDatasetCid === undefined) {
+        throw new TributaryError("INVALID_INPUT", "--strategy fltrust needs the root dataset the researcher uploaded");
+      }
+      return { name, rootDatasetCid };
     case "fedadagrad":
       return { name, serverLr: 0.1, tau: 1e-3 };
     case "fedadam":

@@ -138,23 +138,22 @@ async function checkDatasets(chain: ResearcherChain, spec: JobSpec, reward: bigi
   }
 }
 
-/** Uploads the held-out set and checks the coordinator stored exactly these bytes; returns its CID. */
-async function uploadValidationSet(
+/** Uploads a labelled set (the held-out set, or FLTrust's root dataset) and checks the coordinator stored exactly these bytes; returns its CID. */
+async function uploadLabelledSet(
   out: Output,
   coordinator: CoordinatorClient,
   set: NonNullable<PreparedJobSpec["validationSet"]>,
+  what: "validation set" | "root dataset",
 ): Promise<string> {
   const local = sha256(set.bytes);
   const stored = await coordinator.postBytes("/validation-sets", set.bytes, ValidationSetUploadSchema, "upload");
   if (stored.sha256 !== local || sha256OfCid(stored.cid) !== local) {
     throw new TributaryError(
       "COORDINATOR_MISMATCH",
-      `the coordinator stored the validation set as ${stored.cid} (SHA-256 ${stored.sha256}), but its bytes hash to ${local}`,
+      `the coordinator stored the ${what} as ${stored.cid} (SHA-256 ${stored.sha256}), but its bytes hash to ${local}`,
     );
   }
-  out.say(
-    `uploaded the validation set: ${stored.examples} examples of ${stored.featureShape.join("×")}, ${stored.cid}`,
-  );
+  out.say(`uploaded the ${what}: ${stored.examples} examples of ${stored.featureShape.join("×")}, ${stored.cid}`);
   return stored.cid;
 }
 
@@ -177,8 +176,12 @@ export async function createJob(
   let spec = prepared.spec;
   let validationSetCid: string | null = null;
   if (prepared.validationSet !== undefined && spec.scoring.method !== "examples") {
-    validationSetCid = await uploadValidationSet(out, coordinator, prepared.validationSet);
+    validationSetCid = await uploadLabelledSet(out, coordinator, prepared.validationSet, "validation set");
     spec = { ...spec, scoring: { ...spec.scoring, validationSetCid } };
+  }
+  if (prepared.rootDataset !== undefined && spec.strategy.name === "fltrust") {
+    const rootDatasetCid = await uploadLabelledSet(out, coordinator, prepared.rootDataset, "root dataset");
+    spec = { ...spec, strategy: { ...spec.strategy, rootDatasetCid } };
   }
   const expectedHash = jobSpecHash(spec);
   const uploaded = await coordinator.postJson("/chain/job-specs", spec, JobSpecUploadSchema, "JobSpec upload");

@@ -62,11 +62,15 @@ export class JobsService {
     }
     const spec: JobSpec = parseInput(JobSpecSchema, input, "JobSpec");
     const layout = await this.#check(spec);
-    if (spec.scoring.method !== "examples") {
-      const uploaders = await this.validationSets.uploaders(spec.scoring.validationSetCid);
+    const sets = [
+      ...(spec.scoring.method === "examples" ? [] : [["validation set", spec.scoring.validationSetCid]]),
+      ...(spec.strategy.name === "fltrust" ? [["root dataset", spec.strategy.rootDatasetCid]] : []),
+    ];
+    for (const [what, cid] of sets) {
+      const uploaders = await this.validationSets.uploaders(cid as string);
       if (!uploaders.includes(researcher)) {
         throw new ForbiddenError(
-          `validation set ${spec.scoring.validationSetCid} was not uploaded by ${researcher}: upload it yourself (POST /validation-sets)`,
+          `${what} ${cid} was not uploaded by ${researcher}: upload it yourself (POST /validation-sets)`,
         );
       }
     }
@@ -135,7 +139,12 @@ export class JobsService {
         ]);
       }
     }
-    if (spec.scoring.method !== "examples") await this.#checkValidationSet(spec, spec.scoring.validationSetCid);
+    if (spec.scoring.method !== "examples") {
+      await this.#checkLabelledSet(spec, "validation set", spec.scoring.validationSetCid);
+    }
+    if (spec.strategy.name === "fltrust") {
+      await this.#checkLabelledSet(spec, "root dataset", spec.strategy.rootDatasetCid);
+    }
     if (spec.attestation?.required === true && this.config.chain?.attestationRegistry === undefined) {
       throw new InvalidInputError("JobSpec", [
         {
@@ -148,16 +157,17 @@ export class JobsService {
     return layout;
   }
 
-  async #checkValidationSet(spec: JobSpec, cid: string): Promise<void> {
-    const path = "JobSpec.scoring.validationSetCid";
+  /** A validation set or FLTrust root dataset the spec names: uploaded, decodable, of the model's input shape. */
+  async #checkLabelledSet(spec: JobSpec, what: "validation set" | "root dataset", cid: string): Promise<void> {
+    const path = what === "validation set" ? "JobSpec.scoring.validationSetCid" : "JobSpec.strategy.rootDatasetCid";
     let set: ReturnType<typeof decodeValidationSet>;
     try {
       set = decodeValidationSet(await this.blobs.get(cid));
     } catch (error) {
       const message =
         error instanceof BlobNotFoundError
-          ? "no validation set was uploaded with this CID (POST /validation-sets)"
-          : `is not a validation set: ${(error as Error).message}`;
+          ? `no ${what} was uploaded with this CID (POST /validation-sets)`
+          : `is not a ${what} (encodeValidationSet's format): ${(error as Error).message}`;
       throw new InvalidInputError("JobSpec", [{ path, message }]);
     }
     const expected = spec.model.inputShape.join("×");

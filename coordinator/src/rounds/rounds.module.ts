@@ -4,6 +4,7 @@ import { ModelsModule } from "../models/models.module.js";
 import { AssignmentRepository } from "./assignment.repository.js";
 import { JobLeaseRepository } from "./job-lease.repository.js";
 import { JobLeases } from "./job-leases.js";
+import { RootUpdates } from "./root-updates.js";
 import { RoundRepository } from "./round.repository.js";
 import { RoundContexts } from "./round-contexts.js";
 import { RoundDriver } from "./round-driver.js";
@@ -30,6 +31,7 @@ import { ValidationEvaluators } from "./validation-evaluators.js";
     JobLeaseRepository,
     JobLeases,
     ValidationEvaluators,
+    RootUpdates,
     SecAggRounds,
     RoundsService,
     RoundContexts,

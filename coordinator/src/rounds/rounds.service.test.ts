@@ -9,6 +9,7 @@ import type { JobEntity } from "../jobs/job.entity.js";
 import type { JobRepository } from "../jobs/job.repository.js";
 import type { ModelRepository } from "../models/model.repository.js";
 import { AssignmentRepository } from "./assignment.repository.js";
+import type { RootUpdates } from "./root-updates.js";
 import { RoundEntity } from "./round.entity.js";
 import { RoundRepository } from "./round.repository.js";
 import { RoundsService } from "./rounds.service.js";
@@ -48,6 +49,7 @@ describe("RoundsService.open", () => {
       {} as ValidationEvaluators,
       {} as ChainDatasetRepository,
       {} as SecAggRounds,
+      {} as RootUpdates,
     );
     const trainers = Array.from({ length: 2500 }, (_, index) => `0x${index.toString(16).padStart(40, "0")}`);
     const job = { id: "3", round: 4, modelCid: "bafy", spec: { roundTimeoutS: 60 } } as unknown as JobEntity;

@@ -33,6 +33,7 @@ import { ModelRepository } from "../models/model.repository.js";
 import type { AssignmentEntity } from "./assignment.entity.js";
 import { AssignmentRepository } from "./assignment.repository.js";
 import { JobLeases } from "./job-leases.js";
+import { RootUpdates } from "./root-updates.js";
 import type { RoundEntity, RoundScoring } from "./round.entity.js";
 import { RoundRepository } from "./round.repository.js";
 import { trainRoundMetrics, weightedAverage } from "./round-metrics.js";
@@ -68,6 +69,7 @@ export class RoundsService {
     @Inject(ValidationEvaluators) private readonly validation: ValidationEvaluators,
     @Inject(ChainDatasetRepository) private readonly chainDatasets: ChainDatasetRepository,
     @Inject(SecAggRounds) private readonly secAgg: SecAggRounds,
+    @Inject(RootUpdates) private readonly rootUpdates: RootUpdates,
     @Optional() @Inject(CoordinatorMetrics) private readonly metrics?: CoordinatorMetrics,
     @Optional() @Inject(JobLeases) private readonly leases?: JobLeases,
   ) {}
@@ -176,7 +178,10 @@ export class RoundsService {
       }
     }
     const started = performance.now();
-    const result = await aggregateRound(job.spec.strategy, global, state, deltas);
+    // FLTrust: the server's own update of the round, trained on the root dataset from the round's input model.
+    const counts = updates.map((update) => update.numExamples);
+    const serverUpdate = await this.rootUpdates.serverUpdate(job, round.round, global, counts);
+    const result = await aggregateRound(job.spec.strategy, global, state, deltas, serverUpdate && { serverUpdate });
     const aggregationMs = performance.now() - started;
     const selected = result.selected === null ? null : new Set(result.selected);
     const rejected = new Set(selected === null ? [] : [...updates.keys()].filter((index) => !selected.has(index)));
@@ -341,6 +346,7 @@ export class RoundsService {
       }
     });
     await this.validation.release(job.id);
+    await this.rootUpdates.release(job.id);
     this.metrics?.roundFinished("evaluate", round.startedAt, new Date());
     this.#logger.log(`job ${job.id} completed: ${JSON.stringify(metrics)}`);
     if (payout !== null) {
