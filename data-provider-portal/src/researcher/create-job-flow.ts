@@ -50,16 +50,24 @@ async function checkDatasets(signer: Signer, contracts: ResearcherContracts, spe
   }
 }
 
-/** Uploads the held-out set and checks the coordinator stored exactly these bytes; returns its CID. */
-async function uploadValidationSet(api: CoordinatorApi, bytes: Uint8Array, step: Step): Promise<string> {
+/**
+ * Uploads a labelled set (the held-out validation set, or FLTrust's root dataset: both go to `POST /validation-sets`)
+ * and checks the coordinator stored exactly these bytes; returns its CID.
+ */
+async function uploadLabelledSet(
+  api: CoordinatorApi,
+  bytes: Uint8Array,
+  step: Step,
+  what: "validation set" | "root dataset",
+): Promise<string> {
   const local = await sha256(bytes);
   const stored = await api.uploadValidationSet(bytes);
   if (stored.sha256 !== local || sha256OfCid(stored.cid) !== local) {
     throw new Error(
-      `the coordinator stored the validation set as ${stored.cid} (SHA-256 ${stored.sha256}), but its bytes hash to ${local}`,
+      `the coordinator stored the ${what} as ${stored.cid} (SHA-256 ${stored.sha256}), but its bytes hash to ${local}`,
     );
   }
-  step(`Uploaded the validation set: ${stored.examples} examples of ${stored.featureShape.join("×")} (${stored.cid}).`);
+  step(`Uploaded the ${what}: ${stored.examples} examples of ${stored.featureShape.join("×")} (${stored.cid}).`);
   return stored.cid;
 }
 
@@ -108,8 +116,12 @@ export async function createJobFromPage(input: {
   await checkDatasets(signer, contracts, prepared.spec, reward);
   let spec = prepared.spec;
   if (prepared.validationSet !== undefined && spec.scoring.method !== "examples") {
-    const validationSetCid = await uploadValidationSet(api, prepared.validationSet.bytes, step);
+    const validationSetCid = await uploadLabelledSet(api, prepared.validationSet.bytes, step, "validation set");
     spec = { ...spec, scoring: { ...spec.scoring, validationSetCid } };
+  }
+  if (prepared.rootDataset !== undefined && spec.strategy.name === "fltrust") {
+    const rootDatasetCid = await uploadLabelledSet(api, prepared.rootDataset.bytes, step, "root dataset");
+    spec = { ...spec, strategy: { ...spec.strategy, rootDatasetCid } };
   }
   const expectedHash = jobSpecHash(spec);
   const uploaded = await api.uploadJobSpec(spec);

@@ -1,6 +1,7 @@
 import {
   type DatasetId,
   DpSpecSchema,
+  decodeValidationSet,
   InvalidInputError,
   JobSpecSchema,
   LearningRateScheduleSchema,
@@ -55,7 +56,7 @@ export type ChoiceKey = "strategy" | "dp" | "scoring" | "learningRateSchedule" |
 type UnionKey = Exclude<ChoiceKey, "secureAggregation">;
 
 /** Which input a problem belongs to (the form shows it beside that input); `form` when none fits. */
-export type DraftField = keyof JobDraft | `${ChoiceKey}.${string}` | "validationSet" | "form";
+export type DraftField = keyof JobDraft | `${ChoiceKey}.${string}` | "validationSet" | "rootDataset" | "form";
 
 export type DraftCheck =
   | { readonly ok: true; readonly prepared: PreparedJobSpec }
@@ -162,8 +163,9 @@ const CLIENT_FIELDS: Readonly<Record<string, DraftField>> = { fraction: "clientF
  * The form's field for a path of protocol's `InvalidInputError` (`JobSpec.clients.min`, `JobSpec.dp.delta`,
  * `ValidationSet.labels[3]`): a parameter's own input when the draft shows it, else the input choosing the option.
  */
-function fieldOfPath(path: string, draft: JobDraft): DraftField {
+function fieldOfPath(path: string, draft: JobDraft, what: unknown): DraftField {
   const rest = path.replace(/^JobSpec\.?/, "").replace(/\[\d+\]/g, "");
+  if (what === "root dataset" || rest === "strategy.rootDatasetCid") return "rootDataset";
   if (path.startsWith("ValidationSet") || rest === "scoring.validationSetCid") return "validationSet";
   const [head = "", ...tail] = rest.split(".");
   if (head === "clients") return CLIENT_FIELDS[tail[0] ?? ""] ?? "minTrainers";
@@ -217,7 +219,11 @@ function specOfDraft(draft: JobDraft, model: unknown): Record<string, unknown> {
  * against the model), exactly as `tributary job create` checks a spec file: every problem is put beside the input
  * it names. A validation set without a chosen scoring makes the job scored by GTG-Shapley on it, as in the CLI.
  */
-export function checkDraft(draft: JobDraft, validationSet: Uint8Array | undefined): DraftCheck {
+export function checkDraft(
+  draft: JobDraft,
+  validationSet: Uint8Array | undefined,
+  rootDataset?: Uint8Array | undefined,
+): DraftCheck {
   let model: unknown;
   try {
     model = JSON.parse(draft.model);
@@ -225,12 +231,25 @@ export function checkDraft(draft: JobDraft, validationSet: Uint8Array | undefine
     return { ok: false, errors: { model: `is not JSON: ${(error as Error).message}` } };
   }
   try {
-    return { ok: true, prepared: prepareJobSpec({ spec: specOfDraft(draft, model), validationSet }) };
+    // FLTrust's root dataset counts only while FLTrust is the chosen strategy (a file picked before switching away
+    // is left out, not refused).
+    const root = draft.strategy.option === "fltrust" ? rootDataset : undefined;
+    if (root !== undefined) {
+      try {
+        decodeValidationSet(root);
+      } catch (error) {
+        return { ok: false, errors: { rootDataset: `is not a labelled set: ${(error as Error).message}` } };
+      }
+    }
+    return {
+      ok: true,
+      prepared: prepareJobSpec({ spec: specOfDraft(draft, model), validationSet, rootDataset: root }),
+    };
   } catch (error) {
     if (error instanceof InvalidInputError) {
       const errors: Partial<Record<DraftField, string>> = {};
       for (const issue of error.issues) {
-        const field = fieldOfPath(issue.path, draft);
+        const field = fieldOfPath(issue.path, draft, error.details.what);
         const text = `${issue.path}: ${issue.message}`;
         errors[field] = errors[field] === undefined ? text : `${errors[field]}; ${text}`;
       }

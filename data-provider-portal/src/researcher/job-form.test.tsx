@@ -166,6 +166,52 @@ describe("JobForm", () => {
     expect(request.prepared.validationSet?.decoded.labels).toEqual(Int32Array.from([0, 2, 1]));
   });
 
+  it("asks for FLTrust's root dataset beside its own input, and hands it on separate from the validation set", async () => {
+    const form = setup();
+    fillOneDataset(form);
+    expect(screen.queryByLabelText(/^Root dataset/)).toBeNull();
+    form.type("Aggregation strategy", "fltrust");
+    form.submit();
+    expect(problemOf(/^Root dataset/)).toMatch(/^JobSpec\.strategy\.rootDatasetCid: is missing: fltrust trains/);
+    const root = (labels: number[]) =>
+      encodeValidationSet({
+        featureShape: [4],
+        features: new Float32Array(labels.length * 4),
+        labels: Int32Array.from(labels),
+      });
+    fireEvent.change(screen.getByLabelText(/^Root dataset/), {
+      target: {
+        files: [
+          new File(
+            [
+              encodeValidationSet({
+                featureShape: [5],
+                features: new Float32Array(5),
+                labels: Int32Array.from([1]),
+              }) as BlobPart,
+            ],
+            "root.bin",
+          ),
+        ],
+      },
+    });
+    await screen.findByTestId("root-picked");
+    form.submit();
+    expect(problemOf(/^Root dataset/)).toBe("ValidationSet.featureShape: is 5, the model takes 4");
+    expect(problemOf(/^Validation set/)).toBeNull();
+    const good = root([2, 0, 1, 1]);
+    fireEvent.change(screen.getByLabelText(/^Root dataset/), {
+      target: { files: [new File([good as BlobPart], "root.bin")] },
+    });
+    expect((await screen.findByTestId("root-picked")).textContent).toBe(`root.bin: ${good.byteLength} bytes read`);
+    form.submit();
+    expect(form.onSubmit).toHaveBeenCalledTimes(1);
+    const request = form.onSubmit.mock.calls[0]?.[0] as JobRequest;
+    expect(request.prepared.spec.strategy.name).toBe("fltrust");
+    expect(request.prepared.rootDataset?.decoded.labels).toEqual(Int32Array.from([2, 0, 1, 1]));
+    expect(request.prepared.validationSet).toBeUndefined();
+  });
+
   it("builds the spec the JobSpec schema makes of the same file a CLI user writes: FedAdam, DP-SGD, cosine, auditors", () => {
     const form = setup();
     fill(form, "2", "15");
@@ -233,8 +279,9 @@ describe("JobForm", () => {
   it("offers every strategy of protocol's schema, each with its own parameters only", () => {
     setup();
     const strategies = [...(screen.getByLabelText("Aggregation strategy") as HTMLSelectElement).options];
-    // The eleven rules the aggregation workspace implements (FedAvg family, then the robust ones), in the schema's order.
-    const documented = "fedavg fedavgm fedadagrad fedadam fedyogi krum multikrum trimmedmean median bulyan centredclip";
+    // The twelve rules the aggregation workspace implements (FedAvg family, then the robust ones), in the schema's order.
+    const documented =
+      "fedavg fedavgm fedadagrad fedadam fedyogi krum multikrum trimmedmean median bulyan centredclip fltrust";
     expect(strategies.map((option) => option.value)).toEqual(documented.split(" "));
     expect(screen.queryByLabelText("Server momentum")).toBeNull();
     fireEvent.change(screen.getByLabelText("Aggregation strategy"), { target: { value: "multikrum" } });

@@ -1,6 +1,6 @@
 import { FEDAVG_CNN, MLP_784_200_200_10, type PreparedJobSpec } from "@tributary/protocol";
 import { formatEther, parseEther } from "ethers";
-import { type FormEvent, useId, useState } from "react";
+import { type ChangeEvent, type FormEvent, useId, useState } from "react";
 import { Empty, ErrorMessage } from "../ui/status.js";
 import { AdvancedJobFields, type FieldKit, type TextField } from "./advanced-job-fields.js";
 import {
@@ -57,6 +57,7 @@ const BASIC_FIELDS: ReadonlySet<DraftField> = new Set<DraftField>([
   "minTrainers",
   "datasetIds",
   "validationSet",
+  "rootDataset",
   "reward",
   "form",
 ]);
@@ -65,6 +66,22 @@ const BASIC_FIELDS: ReadonlySet<DraftField> = new Set<DraftField>([
 export interface JobRequest {
   readonly prepared: PreparedJobSpec;
   readonly reward: bigint;
+}
+
+/** A file the researcher picked, read whole (it is checked against the model before anything is uploaded). */
+interface PickedFile {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/** A file input's change handler that reads the picked file into `set` ("reading" meanwhile). */
+function pick(set: (file: PickedFile | "reading" | undefined) => void) {
+  return async (event: ChangeEvent<HTMLInputElement>) => {
+    const picked = event.target.files?.[0];
+    if (picked === undefined) return set(undefined);
+    set("reading");
+    set({ name: picked.name, bytes: new Uint8Array(await picked.arrayBuffer()) });
+  };
 }
 
 /** A reward typed in TRIB, or the problem with it. */
@@ -93,7 +110,8 @@ export function JobForm({
 }) {
   const id = useId();
   const [draft, setDraft] = useState<JobDraft>(INITIAL_DRAFT);
-  const [file, setFile] = useState<{ name: string; bytes: Uint8Array } | "reading">();
+  const [file, setFile] = useState<PickedFile | "reading">();
+  const [root, setRoot] = useState<PickedFile | "reading">();
   const [errors, setErrors] = useState<Partial<Record<DraftField, string>>>({});
   const [advanced, setAdvanced] = useState(false);
   const set = (field: TextField) => (value: string) => setDraft((old) => ({ ...old, [field]: value }));
@@ -102,11 +120,12 @@ export function JobForm({
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (file === "reading") {
-      setErrors({ validationSet: "The validation set is still being read: submit again in a moment" });
+    if (file === "reading" || root === "reading") {
+      const field = file === "reading" ? "validationSet" : "rootDataset";
+      setErrors({ [field]: "The file is still being read: submit again in a moment" });
       return;
     }
-    const checked = checkDraft(draft, file?.bytes);
+    const checked = checkDraft(draft, file?.bytes, root?.bytes);
     const found: Partial<Record<DraftField, string>> = checked.ok ? {} : { ...checked.errors };
     const reward = parseReward(draft.reward);
     if (typeof reward === "string") found.reward = `Reward ${reward}`;
@@ -243,17 +262,7 @@ export function JobForm({
       </fieldset>
       <div className="field">
         <label htmlFor={`${id}-validation`}>Validation set (held-out examples each round is scored on)</label>
-        <input
-          id={`${id}-validation`}
-          type="file"
-          onChange={async (event) => {
-            const picked = event.target.files?.[0];
-            if (picked === undefined) return setFile(undefined);
-            setFile("reading");
-            setFile({ name: picked.name, bytes: new Uint8Array(await picked.arrayBuffer()) });
-          }}
-          {...field("validationSet")}
-        />
+        <input id={`${id}-validation`} type="file" onChange={pick(setFile)} {...field("validationSet")} />
         {file === undefined || file === "reading" ? null : (
           <span data-testid="validation-picked">
             {file.name}: {file.bytes.byteLength} bytes read
@@ -265,6 +274,23 @@ export function JobForm({
         </span>
         {problem("validationSet")}
       </div>
+      {draft.strategy.option === "fltrust" ? (
+        <div className="field">
+          <label htmlFor={`${id}-root`}>Root dataset (FLTrust: the coordinator's own clean examples)</label>
+          <input id={`${id}-root`} type="file" onChange={pick(setRoot)} {...field("rootDataset")} />
+          {root === undefined || root === "reading" ? null : (
+            <span data-testid="root-picked">
+              {root.name}: {root.bytes.byteLength} bytes read
+            </span>
+          )}
+          <span className="hint">
+            A labelled set in the validation set's format, separate from it (a few hundred examples); uploaded to the
+            coordinator, which trains its own update on it each round and trusts each trainer's update by its agreement
+            with that one.
+          </span>
+          {problem("rootDataset")}
+        </div>
+      ) : null}
       <details className="advanced" open={advanced} onToggle={(event) => setAdvanced(event.currentTarget.open)}>
         <summary>
           Advanced: aggregation, secure aggregation, differential privacy, scoring, learning-rate schedule, auditors

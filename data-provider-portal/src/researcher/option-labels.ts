@@ -14,6 +14,7 @@ const OPTION_LABELS: Readonly<Record<string, string>> = {
   median: "Coordinate-wise median (robust)",
   bulyan: "Bulyan (robust)",
   centredclip: "Centred clipping (robust)",
+  fltrust: "FLTrust (robust, trusts updates by a root dataset of yours)",
   off: "Off",
   "dp-sgd": "DP-SGD (per-example clipping and Gaussian noise)",
   examples: "Examples (share of the round's training examples)",
