@@ -58,11 +58,7 @@ function cidOfDigest(digest: Uint8Array): Cid {
 
 /** The IPFS CIDv1 (raw codec, sha2-256) of some bytes, and their SHA-256 as 0x-hex. */
 export function contentId(bytes: Uint8Array): { cid: Cid; sha256: Bytes32 } {
-  return contentIdOfDigest(createHash("sha256").update(bytes).digest());
-}
-
-/** `contentId` of bytes whose SHA-256 digest was computed elsewhere (`Sha256Pool`). */
-export function contentIdOfDigest(digest: Buffer): { cid: Cid; sha256: Bytes32 } {
+  const digest = createHash("sha256").update(bytes).digest();
   return { cid: cidOfDigest(digest), sha256: `0x${digest.toString("hex")}` as Bytes32 };
 }
 

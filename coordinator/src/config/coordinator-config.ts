@@ -130,9 +130,8 @@ const CoordinatorConfigFields = z.strictObject({
   /** Seconds between checks of running rounds (deadlines, quorum). */
   tickSeconds: z.number().positive().default(1),
   /**
-   * Worker threads that recover the signers of trainers' updates (EIP-712 digest and libsecp256k1), and as many that
-   * hash their bytes (SHA-256), off the event loop; 0 does both on it. Default: one fewer than the machine's cores, at
-   * most 4.
+   * Worker threads that recover the signers of trainers' updates (libsecp256k1), off the event loop; 0 recovers on
+   * it. Default: one fewer than the machine's cores, at most 4.
    */
   signatureWorkers: z
     .number()

@@ -2,8 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown, Optional } from
 import { validateUpdate } from "@tributary/aggregation";
 import { type Address, layoutLength, type SignedModelUpdate, TributaryError, weightsView } from "@tributary/protocol";
 import { RecoveryPool } from "@tributary/signatures";
-import { BlobStore, contentIdOfDigest } from "../blobs/blob-store.js";
-import { Sha256Pool } from "../blobs/sha256-pool.js";
+import { BlobStore, contentId } from "../blobs/blob-store.js";
 import { AttestationRegistryReader } from "../chain/attestation-registry-reader.js";
 import { CoordinatorMetrics } from "../common/coordinator-metrics.js";
 import { COORDINATOR_CONFIG } from "../common/tokens.js";
@@ -31,7 +30,6 @@ export class UpdateIntake implements OnApplicationShutdown {
   readonly #logger = new Logger("updates");
   #signers: ModelUpdateSigner | undefined;
   #pool: RecoveryPool | undefined;
-  #hashes: Sha256Pool | undefined;
 
   constructor(
     @Inject(RoundContexts) private readonly contexts: RoundContexts,
@@ -64,9 +62,6 @@ export class UpdateIntake implements OnApplicationShutdown {
     if (update.trainer !== sender) {
       throw new UpdateRejectedError("trainer-mismatch", `signed for ${update.trainer} but sent by ${sender}`);
     }
-    // The bytes' SHA-256 (both the header's updateHash and the blob's CID) and the signer, both on worker threads.
-    this.#hashes ??= new Sha256Pool(this.config.signatureWorkers);
-    const hashing = this.#hashes.sha256(bytes);
     const signer = await this.#signer(update);
     if (signer !== update.trainer) throw new UpdateRejectedError("bad-signature", `the signature is by ${signer}`);
 
@@ -108,7 +103,8 @@ export class UpdateIntake implements OnApplicationShutdown {
         `numExamples ${update.numExamples} exceeds the ${creditable} examples dataset ${update.datasetId} can have trained on (its committed record count is ${participant.recordCount ?? "unknown: rejoin with its manifest"})`,
       );
     }
-    const id = contentIdOfDigest(await hashing);
+    // One SHA-256 of the bytes: it is both the header's updateHash and the blob's CID.
+    const id = contentId(bytes);
     if (id.sha256 !== update.updateHash)
       throw new UpdateRejectedError("hash-mismatch", `the bytes hash to ${id.sha256}`);
     const length = layoutLength(job.layout);
@@ -184,12 +180,9 @@ export class UpdateIntake implements OnApplicationShutdown {
     return this.#signers.signerOn(this.#pool, update);
   }
 
-  /**
-   * Stops the recovery and hashing workers once no more updates come in (later ones would be handled on the event
-   * loop).
-   */
+  /** Stops the recovery workers once no more updates come in (later ones would be recovered on the event loop). */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.#pool?.close(), this.#hashes?.close()]);
+    await this.#pool?.close();
   }
 
   async #noteRejection(update: SignedModelUpdate, reason: string): Promise<void> {
