@@ -17,6 +17,10 @@
  * server's (the same process, hosting only the server under test) says what each side costs whatever the machine's
  * load; wall-time ratios move with it.
  *
+ * The npm script runs this process (the servers under test: the coordinator, and the raw socket.io server) with
+ * `--max-semi-space-size=64`, as docs/operations.md advises for the coordinator: a young generation large enough
+ * that a round's short-lived objects die there (the fleet processes keep V8's default).
+ *
  * Flags: `--postgres` requires PostgreSQL at 127.0.0.1:5432/test (default: used when reachable), `--no-postgres`,
  * `--rounds=N` (default 3), `--scenarios=200x100000,1000x10000`, `--profile=<dir>` (CPU-profile the coordinator
  * process during each scenario's rounds; writes `.cpuprofile` files there and prints where the time went).

@@ -53,8 +53,9 @@ export class TrainerFleet {
   /** Forks the fleet with this process's loader flags (tsx, source conditions) and a larger heap. */
   static start(processes: number): TrainerFleet {
     const entry = fileURLToPath(new URL("./trainer-fleet-process.ts", import.meta.url));
-    // The parent's profiling flags (`--cpu-prof…`) stay with the parent: the fleet is not what is measured.
-    const flags = process.execArgv.filter((flag) => !/^--(max-old-space-size|cpu-prof)/.test(flag));
+    // The parent's profiling and young-generation flags (`--cpu-prof…`, `--max-semi-space-size`) stay with the
+    // parent: the fleet is not what is measured.
+    const flags = process.execArgv.filter((flag) => !/^--(max-old-space-size|max-semi-space-size|cpu-prof)/.test(flag));
     return new TrainerFleet(
       Array.from(
         { length: processes },

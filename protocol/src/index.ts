@@ -335,6 +335,7 @@ export {
   SignatureSchema,
   signatureProblem,
 } from "./signature.js";
+export { parseSignedModelUpdate } from "./signed-model-update-parser.js";
 export {
   type Ack,
   AckSchema,

@@ -1,7 +1,7 @@
-import { recoverAddress as ethersRecover, getBytes, hexlify, randomBytes, Wallet } from "ethers";
+import { recoverAddress as ethersRecover, getBytes, hexlify, randomBytes, verifyTypedData, Wallet } from "ethers";
 import { afterEach, describe, expect, it } from "vitest";
 import { RecoveryPool } from "./recovery-pool.js";
-import { recoverAddress } from "./static-typed-data.js";
+import { addressWord, bytes32Word, recoverAddress, StaticTypedData, uintWord } from "./static-typed-data.js";
 
 let pool: RecoveryPool | undefined;
 afterEach(async () => {
@@ -36,6 +36,36 @@ function requests() {
   return [...valid, ...invalid];
 }
 
+const TYPES = {
+  Sample: [
+    { name: "id", type: "uint256" },
+    { name: "who", type: "address" },
+    { name: "hash", type: "bytes32" },
+  ],
+};
+
+/** 60 values of a struct signed with EIP-712 by random keys, and the address ethers' `verifyTypedData` recovers. */
+async function typedRequests(domain: { chainId: bigint; verifyingContract: string }) {
+  return Promise.all(
+    Array.from({ length: 60 }, async (_, index) => {
+      const wallet = new Wallet(hexlify(randomBytes(32)));
+      const value = {
+        id: BigInt(hexlify(randomBytes(32))),
+        who: hexlify(randomBytes(20)),
+        hash: hexlify(randomBytes(32)),
+      };
+      let signature = getBytes(await wallet.signTypedData(domain, TYPES, value));
+      // Every tenth: a value other than the one signed (another signer), or a v no key makes (none).
+      if (index % 10 === 1) value.id += 1n;
+      if (index % 10 === 2) signature = Uint8Array.from([...signature.subarray(0, 64), 29]);
+      const expected =
+        index % 10 === 2 ? undefined : verifyTypedData(domain, TYPES, value, hexlify(signature)).toLowerCase();
+      const words = [uintWord(value.id), addressWord(value.who), bytes32Word(value.hash)];
+      return { words, signature, expected };
+    }),
+  );
+}
+
 describe("RecoveryPool", () => {
   it("recovers on its workers the addresses ethers recovers, and none for signatures no key made", async () => {
     pool = new RecoveryPool(2);
@@ -47,6 +77,26 @@ describe("RecoveryPool", () => {
     expect(pool.size).toBe(2);
     // The same as the calling thread's recovery, request by request.
     expect(answers).toEqual(all.map(({ digest, signature }) => recoverAddress(digest, signature)));
+  });
+
+  it("hashes EIP-712 values into their digests and recovers their signers on its workers, as ethers does", async () => {
+    const domain = { chainId: 31337n, verifyingContract: hexlify(randomBytes(20)) };
+    const typed = new StaticTypedData(domain, TYPES);
+    const all = await typedRequests(domain);
+    pool = new RecoveryPool(2);
+    // Mixed in one batch with requests by digest.
+    const digests = requests().slice(0, 20);
+    const answers = await Promise.all([
+      ...all.map(({ words, signature }) => pool?.recoverTypedAddress(typed, words, signature)),
+      ...digests.map(({ digest, signature }) => pool?.recoverAddress(digest, signature)),
+    ]);
+    expect(answers).toEqual([...all.map(({ expected }) => expected), ...digests.map(({ expected }) => expected)]);
+    expect(pool.size).toBe(2);
+    // Closed: the same answers on the calling thread.
+    await pool.close();
+    expect(
+      await Promise.all(all.map(({ words, signature }) => pool?.recoverTypedAddress(typed, words, signature))),
+    ).toEqual(all.map(({ expected }) => expected));
   });
 
   it("still answers, on the calling thread, once closed and when it has no workers", async () => {

@@ -1,6 +1,6 @@
 import { hexlify, randomBytes, TypedDataEncoder } from "ethers";
 import { describe, expect, it } from "vitest";
-import { addressWord, bytes32Word, StaticTypedData, uintWord } from "./static-typed-data.js";
+import { addressWord, bytes32Word, StaticTypedData, typedDataDigest, uintWord } from "./static-typed-data.js";
 
 /** A struct with every kind of static field StaticTypedData takes. */
 const TYPES = {
@@ -33,6 +33,19 @@ describe("StaticTypedData", () => {
         bytes32Word(value.hash),
       ]);
       expect(hexlify(digest)).toBe(TypedDataEncoder.hash(domain, TYPES, value));
+      // The struct encoding and the domain separator, hashed apart (as the recovery workers do): the same digest.
+      const words = [
+        uintWord(value.id),
+        uintWord(BigInt(value.round)),
+        addressWord(value.who),
+        uintWord(value.count),
+        bytes32Word(value.hash),
+      ];
+      expect(hexlify(typed.domainSeparator)).toBe(TypedDataEncoder.hashDomain(domain));
+      expect(hexlify(typed.encode(words))).toBe(TypedDataEncoder.from(TYPES).encodeData("Sample", value));
+      expect(hexlify(typedDataDigest(typed.domainSeparator, typed.encode(words)))).toBe(
+        TypedDataEncoder.hash(domain, TYPES, value),
+      );
     }
   });
 

@@ -37,13 +37,43 @@ export class StaticTypedData {
     this.#struct.set(getBytes(id(typeString)));
   }
 
+  /** The domain separator (`hashDomain`), 32 bytes. */
+  get domainSeparator(): Uint8Array {
+    return this.#prefix.subarray(2, 34);
+  }
+
   /** The digest of a value given as its fields' 32-byte words, in the type's field order. */
   digest(words: readonly Uint8Array[]): Uint8Array {
-    if (words.length !== this.fields.length) throw new Error(`expected ${this.fields.length} words`);
-    for (const [index, word] of words.entries()) this.#struct.set(word, 32 * (index + 1));
+    this.#fill(this.#struct, words);
     this.#prefix.set(keccak256(this.#struct), 34);
     return keccak256(this.#prefix);
   }
+
+  /**
+   * The value's struct encoding, what `hashStruct` hashes: the type hash, then its fields' 32-byte words (a new
+   * buffer). `typedDataDigest(domainSeparator, encode(words))` is `digest(words)`.
+   */
+  encode(words: readonly Uint8Array[]): Uint8Array {
+    const struct = new Uint8Array(this.#struct.byteLength);
+    struct.set(this.#struct.subarray(0, 32));
+    return this.#fill(struct, words);
+  }
+
+  /** Writes the words after the type hash's place in `target`. */
+  #fill(target: Uint8Array, words: readonly Uint8Array[]): Uint8Array {
+    if (words.length !== this.fields.length) throw new Error(`expected ${this.fields.length} words`);
+    for (const [index, word] of words.entries()) target.set(word, 32 * (index + 1));
+    return target;
+  }
+}
+
+/** The EIP-712 digest keccak256(0x19 0x01 ‖ domainSeparator ‖ keccak256(struct)) of a struct encoding. */
+export function typedDataDigest(domainSeparator: Uint8Array, struct: Uint8Array): Uint8Array {
+  const prefix = new Uint8Array(66);
+  prefix.set([0x19, 0x01]);
+  prefix.set(domainSeparator, 2);
+  prefix.set(keccak256(struct), 34);
+  return keccak256(prefix);
 }
 
 /** A uint256 as its 32-byte big-endian word. */

@@ -43,25 +43,28 @@ export class ModelUpdateSigner {
   signer(update: SignedModelUpdate): Address {
     const prepared = this.#prepare(update);
     if ("signer" in prepared) return prepared.signer;
-    return this.#orProtocols(update, recoverAddress(prepared.digest, prepared.signature));
+    return this.#orProtocols(update, recoverAddress(this.#typed.digest(prepared.words), prepared.signature));
   }
 
-  /** `signer`, with the recovery done by `pool`'s worker threads (the same answers, off the event loop). */
+  /**
+   * `signer`, with the EIP-712 digest's hashing and the recovery done by `pool`'s worker threads (the same answers,
+   * off the event loop).
+   */
   async signerOn(pool: RecoveryPool, update: SignedModelUpdate): Promise<Address> {
     const prepared = this.#prepare(update);
     if ("signer" in prepared) return prepared.signer;
-    return this.#orProtocols(update, await pool.recoverAddress(prepared.digest, prepared.signature));
+    return this.#orProtocols(update, await pool.recoverTypedAddress(this.#typed, prepared.words, prepared.signature));
   }
 
-  /** The digest and signature bytes to recover from, or the protocol's answer where this fast path does not apply. */
-  #prepare(update: SignedModelUpdate): { signer: Address } | { digest: Uint8Array; signature: Buffer } {
+  /** The message's words and signature bytes to recover from, or the protocol's answer where this path does not apply. */
+  #prepare(update: SignedModelUpdate): { signer: Address } | { words: Uint8Array[]; signature: Buffer } {
     if (signatureProblem(update.signature) !== undefined) {
       return { signer: recoverModelUpdateSigner(this.#domain, update) };
     }
     const { signature, ...header } = update;
-    const digest = this.digest(header);
-    if (digest === undefined) return { signer: recoverModelUpdateSigner(this.#domain, update) };
-    return { digest, signature: Buffer.from(signature.slice(2), "hex") };
+    const words = this.#words(header);
+    if (words === undefined) return { signer: recoverModelUpdateSigner(this.#domain, update) };
+    return { words, signature: Buffer.from(signature.slice(2), "hex") };
   }
 
   #orProtocols(update: SignedModelUpdate, address: string | undefined): Address {
@@ -70,13 +73,19 @@ export class ModelUpdateSigner {
 
   /** The header's EIP-712 digest (what its trainer signs); undefined when a value is out of its field's range. */
   digest(header: ModelUpdateHeader): Uint8Array | undefined {
+    const words = this.#words(header);
+    return words === undefined ? undefined : this.#typed.digest(words);
+  }
+
+  /** The header's `ModelUpdate` fields as 32-byte words; undefined when a value is out of its field's range. */
+  #words(header: ModelUpdateHeader): Uint8Array[] | undefined {
     const message = modelUpdateMessage(header);
     const inRange =
       BigInt(message.round) < UINT32 &&
       message.numExamples < UINT64 &&
       [message.jobId, message.datasetId, message.epsilonSpent, message.delta].every((value) => value < UINT256);
     if (!inRange) return undefined;
-    return this.#typed.digest([
+    return [
       uintWord(message.jobId),
       uintWord(BigInt(message.round)),
       word(message.trainer),
@@ -87,6 +96,6 @@ export class ModelUpdateSigner {
       uintWord(message.epsilonSpent),
       uintWord(message.delta),
       word(message.nonce),
-    ]);
+    ];
   }
 }

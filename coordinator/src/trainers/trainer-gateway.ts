@@ -26,13 +26,13 @@ import {
   type JobId,
   JoinSchema,
   parseInput,
+  parseSignedModelUpdate,
   parseSignInHeader,
   RefusalSchema,
   SecAggAdvertiseKeysSchema,
   SecAggShareKeysSchema,
   SecAggUnmaskingSchema,
   SIGN_IN_HEADER,
-  SignedModelUpdateSchema,
   SOCKET_EVENTS,
   TributaryError,
 } from "@tributary/protocol";
@@ -245,7 +245,7 @@ export class TrainerGateway implements OnApplicationBootstrap, BeforeApplication
 
     this.#on(socket, SOCKET_EVENTS.update, async (header, bytes) => {
       const { address } = session;
-      const update = parseInput(SignedModelUpdateSchema, header, "update header");
+      const update = parseSignedModelUpdate(header, "update header");
       if (!(bytes instanceof Uint8Array)) {
         throw new TributaryError("MISSING_BYTES", "the update's weights must follow the header as a binary attachment");
       }
