@@ -27,6 +27,7 @@ export function demoJobSpec(
     strategy: demoStrategy(job.strategy, session.clients),
     localEpochs: job.localEpochs,
     batchSize: job.batchSize,
+    ...(job.maxLocalSteps === undefined ? {} : { maxLocalSteps: job.maxLocalSteps }),
     learningRate: job.learningRate,
     ...(job.learningRateSchedule === undefined ? {} : { learningRateSchedule: job.learningRateSchedule }),
     dp:
