@@ -84,6 +84,10 @@ export class DemoSession {
         {
           port: options.port,
           dataDir: path.join(shards.runDir, "coordinator"),
+          // One replica: its job leases guard against no other. A CNN round's leave-one-out scoring holds the event
+          // loop for longer than the default 15 s lease on a loaded machine, so the lease lapsed mid-aggregation,
+          // the round transition was fenced off and retried from scratch, forever.
+          leaseTtlS: 600,
           ...(chain === undefined
             ? {}
             : {
