@@ -42,6 +42,13 @@ export function meanAccuracyOfLast(result: DemoResult | undefined, rounds: numbe
   return (values as number[]).reduce((sum, value) => sum + value, 0) / k;
 }
 
+/** The first r (1 … rounds) after which the global model's accuracy is at least `target`; null if none is. */
+export function roundsToReach(result: DemoResult | undefined, target: number): number | null {
+  if (result === undefined) return null;
+  const round = accuracyByRound(result).findIndex((value, r) => r > 0 && value !== null && value >= target);
+  return round < 0 ? null : round;
+}
+
 const percent = (value: number | null | undefined) => (value == null ? "" : (value * 100).toFixed(2));
 
 /**

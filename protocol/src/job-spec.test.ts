@@ -83,6 +83,15 @@ describe("JobSpec", () => {
     expect(issuesOf({ ...spec, strategy: { name: "fedsgd" } })[0]).toMatch(/^JobSpec\.strategy\.name: /);
   });
 
+  it("takes maxLocalSteps as a positive integer, absent by default (so older specs keep their canonical bytes)", () => {
+    expect(parseInput(JobSpecSchema, spec, "JobSpec").maxLocalSteps).toBeUndefined();
+    expect(parseInput(JobSpecSchema, { ...spec, maxLocalSteps: 64 }, "JobSpec").maxLocalSteps).toBe(64);
+    expect(issuesOf({ ...spec, maxLocalSteps: 0 })).toEqual([
+      "JobSpec.maxLocalSteps: Too small: expected number to be >0",
+    ]);
+    expect(issuesOf({ ...spec, maxLocalSteps: 2.5 })[0]).toMatch(/^JobSpec\.maxLocalSteps: /);
+  });
+
   it("rejects unknown fields instead of silently dropping them", () => {
     expect(issuesOf({ ...spec, roundz: 3 })).toEqual([`JobSpec: Unrecognized key: "roundz"`]);
   });

@@ -120,6 +120,12 @@ export const JobSpecSchema = z
     strategy: StrategySpecSchema.default({ name: "fedavg" }),
     localEpochs: z.number().int().positive().max(100).default(1),
     batchSize: z.number().int().positive().max(65_536).default(32),
+    /**
+     * Most SGD steps a trainer takes in one round, over all its local epochs (absent: `localEpochs` full passes).
+     * A round then reads the first `maxLocalSteps × batchSize` records of its shuffle: a fraction of an epoch for a
+     * large dataset, so every round costs every trainer at most that much, and DP accounts only those steps.
+     */
+    maxLocalSteps: z.number().int().positive().max(1_000_000).optional(),
     learningRate: z.number().positive().max(10),
     /**
      * How the local learning rate moves over the rounds (see `LearningRateScheduleSchema`); absent: constant. Each

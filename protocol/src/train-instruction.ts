@@ -30,6 +30,8 @@ export const TrainInstructionSchema = z.strictObject({
   hyperParams: z.strictObject({
     localEpochs: z.number().int().positive(),
     batchSize: z.number().int().positive(),
+    /** The job spec's `maxLocalSteps` (absent: `localEpochs` full passes). */
+    maxLocalSteps: z.number().int().positive().optional(),
     learningRate: z.number().positive(),
     proximalMu: z.number().min(0),
     dp: DpSpecSchema,

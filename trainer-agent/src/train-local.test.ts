@@ -118,9 +118,9 @@ describe("FedProx proximal term", () => {
   const lr = 0.05;
   const steps = 20;
 
-  function reference(mu: number): Float64Array {
+  function reference(mu: number, count = steps): Float64Array {
     const w = Float64Array.from(start);
-    for (let s = 0; s < steps; s++) {
+    for (let s = 0; s < count; s++) {
       const grad = new Float64Array(6);
       X.forEach((x, n) => {
         for (let u = 0; u < 2; u++) {
@@ -164,6 +164,36 @@ describe("FedProx proximal term", () => {
         expect(Math.abs(value - (expected[i] as number))).toBeLessThan(1e-5);
       });
     }
+  });
+
+  it("maxSteps stops the epochs after that many steps: 20 full-batch epochs capped at 7 give the 7th iterate", async () => {
+    const model = buildModel(spec);
+    setFlatWeights(model, start);
+    const result = await trainLocal({
+      model,
+      dataset,
+      epochs: steps,
+      batchSize: X.length,
+      learningRate: lr,
+      maxSteps: 7,
+    });
+    model.dispose();
+    expect(result.steps).toBe(7);
+    expect(result.numExamples).toBe(X.length);
+    const expected = reference(0, 7);
+    result.weights.forEach((value, i) => {
+      expect(Math.abs(value - (expected[i] as number))).toBeLessThan(1e-5);
+    });
+  });
+
+  it("maxSteps within the first epoch: 2 batches of 2 read 4 of the 6 records", async () => {
+    const model = buildModel(spec);
+    setFlatWeights(model, start);
+    const result = await trainLocal({ model, dataset, epochs: 3, batchSize: 2, learningRate: lr, maxSteps: 2 });
+    model.dispose();
+    expect(result.steps).toBe(2);
+    expect(result.numExamples).toBe(4);
+    expect(Number.isFinite(result.metrics.loss)).toBe(true);
   });
 
   it("pulls the weights toward the global model: with μ > 0 the distance to w_global is smaller", async () => {

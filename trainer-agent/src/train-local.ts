@@ -20,6 +20,11 @@ export interface TrainLocalOptions {
   readonly dataset: Dataset;
   readonly epochs: number;
   readonly batchSize: number;
+  /**
+   * Most steps to take over all epochs (default: no cap, `epochs` full passes). Training stops after that many
+   * batches, part-way through an epoch if need be: the job spec's `maxLocalSteps`.
+   */
+  readonly maxSteps?: number | undefined;
   readonly learningRate: number;
   /** FedProx μ ≥ 0 (Li et al. 2020): adds μ/2·‖w − w_global‖² to the local objective. Default 0 (FedAvg). */
   readonly proximalMu?: number;
@@ -44,10 +49,10 @@ export interface TrainLocalOptions {
 export interface TrainLocalResult {
   /** The trained weights, flat in `modelLayout` order. */
   readonly weights: Float32Array;
-  /** Local records the update was trained on (FedAvg's weight n_k). */
+  /** Distinct local records the update was trained on (FedAvg's weight n_k): fewer than all when `maxSteps` cut in. */
   readonly numExamples: number;
   readonly steps: number;
-  /** Mean data loss and accuracy over the last epoch's batches, measured before each step's update. */
+  /** Mean data loss and accuracy over the last epoch's batches (those run), measured before each step's update. */
   readonly metrics: { readonly loss: number; readonly accuracy: number };
   /** What computed the steps: tfjs, or the WebAssembly kernels on this many threads. */
   readonly engine:
@@ -70,6 +75,7 @@ function checkOptions(options: TrainLocalOptions): void {
   };
   positiveInt("epochs", options.epochs);
   positiveInt("batchSize", options.batchSize);
+  if (options.maxSteps !== undefined) positiveInt("maxSteps", options.maxSteps);
   positiveInt("microbatchSize", options.microbatchSize ?? 1);
   positiveInt("threads", options.threads ?? 1);
   if (!(options.learningRate > 0) || !Number.isFinite(options.learningRate)) {
@@ -175,7 +181,7 @@ async function microbatchStep(
 
 /**
  * Local SGD on the owner's data: `epochs` passes over seeded shuffles, batches of `batchSize` (the last one of
- * an epoch may be smaller), plain SGD with the FedProx proximal term when `proximalMu > 0`. Returns the new
+ * an epoch may be smaller), at most `maxSteps` batches in all, plain SGD with the FedProx proximal term when `proximalMu > 0`. Returns the new
  * weights, flat. No networking and no privacy here: DP-SGD comes in through `gradientTransform`.
  */
 export async function trainLocal(options: TrainLocalOptions): Promise<TrainLocalResult> {
@@ -236,32 +242,41 @@ async function trainWithKernels(
   }
 }
 
-/** `epochs` passes over seeded shuffles in batches; the metrics of the last epoch. */
+/**
+ * `epochs` passes over seeded shuffles in batches, stopping after `maxSteps` batches; the metrics of the last
+ * epoch's batches, and the distinct records read (all of them once an epoch completes).
+ */
 async function runEpochs(
   options: TrainLocalOptions,
   step: (indices: Int32Array, step: number) => Promise<{ loss: number; correct: number }>,
 ): Promise<Omit<TrainLocalResult, "weights" | "engine">> {
   const { dataset } = options;
+  const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY;
   const random = new SeededRandom(options.seed ?? "trainLocal");
   const order = Int32Array.from({ length: dataset.count }, (_, i) => i);
   let steps = 0;
+  let read = 0;
+  let seen = 0;
   let lossSum = 0;
   let correctSum = 0;
-  for (let epoch = 0; epoch < options.epochs; epoch++) {
+  for (let epoch = 0; epoch < options.epochs && steps < maxSteps; epoch++) {
     random.shuffle(order);
+    seen = 0;
     lossSum = 0;
     correctSum = 0;
-    for (let start = 0; start < dataset.count; start += options.batchSize) {
+    for (let start = 0; start < dataset.count && steps < maxSteps; start += options.batchSize) {
       const indices = order.subarray(start, start + options.batchSize);
       const stats = await step(indices, steps);
       lossSum += stats.loss * indices.length;
       correctSum += stats.correct;
+      seen += indices.length;
       steps++;
     }
+    read = Math.max(read, seen);
   }
   return {
-    numExamples: dataset.count,
+    numExamples: read,
     steps,
-    metrics: { loss: lossSum / dataset.count, accuracy: correctSum / dataset.count },
+    metrics: { loss: lossSum / seen, accuracy: correctSum / seen },
   };
 }

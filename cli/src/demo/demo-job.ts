@@ -33,6 +33,7 @@ export function demoJobSpec(
     strategy: demoStrategy(job.strategy, session.clients, session.rootDatasetCid),
     localEpochs: job.localEpochs,
     batchSize: job.batchSize,
+    ...(job.maxLocalSteps === undefined ? {} : { maxLocalSteps: job.maxLocalSteps }),
     learningRate: job.learningRate,
     ...(job.learningRateSchedule === undefined ? {} : { learningRateSchedule: job.learningRateSchedule }),
     dp:

@@ -64,6 +64,8 @@ export interface DemoJobOptions {
   /** How the learning rate moves over the rounds (absent: constant). */
   readonly learningRateSchedule?: LearningRateSchedule | undefined;
   readonly batchSize: number;
+  /** Most SGD steps per trainer and round (the JobSpec's `maxLocalSteps`; absent: `localEpochs` full passes). */
+  readonly maxLocalSteps?: number | undefined;
   /** Seconds a round waits for every trainer (default 600). */
   readonly roundTimeoutS?: number | undefined;
   /**

@@ -22,6 +22,20 @@ export interface DownloadedBlob {
   readonly sha256: string;
 }
 
+/** Times a GET is sent again after the connection was reset under it. */
+const RESET_RETRIES = 2;
+
+/** Errors of a socket the server reset or closed under the request (undici's and the OS's codes). */
+const RESET_CODES: ReadonlySet<unknown> = new Set(["ECONNRESET", "UND_ERR_SOCKET"]);
+
+/** Whether `error` (a failed fetch) or one of its causes is a reset or closed connection. */
+function isConnectionReset(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (RESET_CODES.has((cause as { code?: unknown }).code)) return true;
+  }
+  return false;
+}
+
 /**
  * The coordinator's REST API as one caller sees it: JSON in, answers parsed with a zod schema (a boundary), errors as
  * `CoordinatorHttpError` (method, URL, status and the coordinator's message) or `CoordinatorUnreachableError`. With
@@ -52,7 +66,7 @@ export class CoordinatorClient {
     return this.#token;
   }
 
-  async #fetch(method: "GET" | "POST", path: string, init: RequestInit = {}): Promise<Response> {
+  async #fetch(method: "GET" | "POST", path: string, init: RequestInit = {}, attempt = 0): Promise<Response> {
     const url = `${this.url}${path}`;
     let response: Response;
     try {
@@ -66,6 +80,9 @@ export class CoordinatorClient {
         },
       });
     } catch (error) {
+      // A GET is safe to send again on a reset keep-alive socket (the server closed it as the request went out).
+      if (method === "GET" && attempt < RESET_RETRIES && isConnectionReset(error))
+        return this.#fetch(method, path, init, attempt + 1);
       throw new CoordinatorUnreachableError(url, error);
     }
     if (!response.ok) {

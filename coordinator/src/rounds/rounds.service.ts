@@ -474,7 +474,7 @@ export class RoundsService {
       nonce: assignment.nonce as Bytes32,
     };
     if (round.kind === "evaluate") return common;
-    const { localEpochs, batchSize, proximalMu, dp } = job.spec;
+    const { localEpochs, batchSize, maxLocalSteps, proximalMu, dp } = job.spec;
     const learningRate = roundLearningRate(
       job.spec.learningRate,
       job.spec.learningRateSchedule,
@@ -484,7 +484,7 @@ export class RoundsService {
     const secureAggregation = this.secAgg.instructionOf(job.id, round.round);
     return {
       ...common,
-      hyperParams: { localEpochs, batchSize, learningRate, proximalMu, dp },
+      hyperParams: { localEpochs, batchSize, maxLocalSteps, learningRate, proximalMu, dp },
       ...(secureAggregation === undefined ? {} : { secureAggregation }),
     };
   }

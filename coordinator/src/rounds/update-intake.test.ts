@@ -61,7 +61,7 @@ async function connect(coordinator: Coordinator, dataset: Awaited<ReturnType<typ
   return trainer;
 }
 
-async function createJob(coordinator: Coordinator, datasetIds: DatasetId[]): Promise<JobId> {
+async function createJob(coordinator: Coordinator, datasetIds: DatasetId[], extra: object = {}): Promise<JobId> {
   const job = await ok<{ id: JobId }>(
     coordinator.url,
     "POST",
@@ -74,6 +74,7 @@ async function createJob(coordinator: Coordinator, datasetIds: DatasetId[]): Pro
       learningRate: 0.1,
       clients: { min: datasetIds.length, max: datasetIds.length },
       roundTimeoutS: 120,
+      ...extra,
     },
     await signInAs(coordinator.url, Wallet.createRandom()),
   );
@@ -106,6 +107,22 @@ describe.each(DATABASES)("update intake on $name", (database) => {
 
     expect(await trainer.socket.emitWithAck("manifest", dataset.manifest)).toEqual({ ok: true, recordCount: 100 });
     expect((await trainer.join(jobId)).ok).toBe(true);
+  });
+
+  it("with maxLocalSteps, refuses numExamples above maxLocalSteps × batchSize, and sends the cap to the trainer", async () => {
+    const { coordinator } = await start(database);
+    const dataset = await enrol(coordinator, 100, "capped");
+    // batch 8, at most 5 steps: 40 of the 100 records can be read in a round.
+    const jobId = await createJob(coordinator, [dataset.id], { batchSize: 8, maxLocalSteps: 5 });
+    const trainer = await connect(coordinator, dataset);
+    expect((await trainer.join(jobId)).ok).toBe(true);
+    const instruction = await trainInstruction(trainer);
+    expect(instruction.hyperParams).toMatchObject({ batchSize: 8, maxLocalSteps: 5 });
+    const over = await trainer.submit(instruction, delta(1), 41);
+    expect(over.ok ? "" : over.message).toBe(
+      `update rejected (too-many-examples): numExamples 41 exceeds the 40 examples dataset ${dataset.id} can have trained on (its committed record count is 100)`,
+    );
+    expect(await trainer.submit(instruction, delta(1), 40)).toEqual({ ok: true, accepted: true });
   });
 
   it("refuses numExamples above the committed record count, and stores 64-bit counts (3,000,000,000 examples)", async () => {

@@ -197,14 +197,22 @@ export class UpdateIntake implements OnApplicationShutdown {
  * update cannot have trained on more distinct examples than the manifest's record count; and the steps the
  * hyper-parameters allow (`localEpochs` passes of ⌈records / batchSize⌉ batches) read at most
  * `localEpochs × ⌈records / batchSize⌉ × batchSize` examples, which is never less than the record count, so the
- * record count is the cap. Zero when the participant has no committed count (admitted before counts were
- * committed): it must rejoin with its manifest.
+ * record count is the cap, unless `maxLocalSteps` stops the round earlier: then at most `maxLocalSteps × batchSize`.
+ * Zero when the participant has no committed count (admitted before counts were committed): it must rejoin with
+ * its manifest.
  */
 function creditableExamples(
   recordCount: number | null,
-  hyperParams: { readonly localEpochs: number; readonly batchSize: number },
+  hyperParams: {
+    readonly localEpochs: number;
+    readonly batchSize: number;
+    readonly maxLocalSteps?: number | undefined;
+  },
 ): number {
   if (recordCount === null) return 0;
-  const stepped = hyperParams.localEpochs * Math.ceil(recordCount / hyperParams.batchSize) * hyperParams.batchSize;
-  return Math.min(recordCount, stepped);
+  const steps = Math.min(
+    hyperParams.localEpochs * Math.ceil(recordCount / hyperParams.batchSize),
+    hyperParams.maxLocalSteps ?? Number.POSITIVE_INFINITY,
+  );
+  return Math.min(recordCount, steps * hyperParams.batchSize);
 }

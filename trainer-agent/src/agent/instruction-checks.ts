@@ -36,12 +36,14 @@ export function checkTrainInstruction(spec: JobSpec, instruction: TrainInstructi
   const expected = {
     localEpochs: spec.localEpochs,
     batchSize: spec.batchSize,
+    maxLocalSteps: spec.maxLocalSteps,
     learningRate: roundLearningRate(spec.learningRate, spec.learningRateSchedule, round, spec.rounds),
     proximalMu: spec.proximalMu,
     dp: spec.dp,
   };
   const differing = (Object.keys(expected) as (keyof typeof expected)[]).filter(
-    (field) => canonicalJson(expected[field]) !== canonicalJson(hyperParams[field]),
+    // An absent cap (no `maxLocalSteps`) compares as null on both sides.
+    (field) => canonicalJson(expected[field] ?? null) !== canonicalJson(hyperParams[field] ?? null),
   );
   if (differing.length > 0) throw new HyperParamsMismatchError(jobId, round, differing);
   if (round >= spec.rounds) throw new RoundOutOfRangeError(jobId, round, spec.rounds);

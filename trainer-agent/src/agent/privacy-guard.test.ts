@@ -45,6 +45,27 @@ describe("DatasetPrivacyGuard", () => {
     expect(() => transform({ ...batch, step: 30 })).toThrow(UnchargedStepError);
   });
 
+  it("charges only the steps maxLocalSteps allows, and stops the step after them", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "tributary-guard-"));
+    const guard = await DatasetPrivacyGuard.open(dir, "1", { epsilon: 10, delta: 1e-5, microbatchSize: 5 });
+    // N = 95, batch 10, 3 epochs would be 30 steps; capped at 4: q = 10/95, 4 steps.
+    const round = await guard.prepareRound({
+      jobId: "1" as JobId,
+      round: 0,
+      rounds: 1,
+      hyperParams: { ...HYPER, maxLocalSteps: 4 },
+      datasetSize: 95,
+    });
+    const expected = new RdpAccountant().step(1.3, 10 / 95, 4).getEpsilon(1e-5).epsilon;
+    expect(round.charged.epsilonSpent).toBeCloseTo(expected, 12);
+    expect(round.accounting).toEqual({ sampleRate: 10 / 95, steps: 4, noiseMultiplier: 1.3, l2NormClip: 2 });
+    const transform = round.training.gradientTransform;
+    if (transform === undefined) throw new Error("a DP round has a gradient transform");
+    const batch = { gradients: [new Float32Array([3, 4]), new Float32Array([0, 0])], sizes: [5, 5], step: 0 };
+    for (let step = 0; step < 4; step++) await transform({ ...batch, step });
+    expect(() => transform({ ...batch, step: 4 })).toThrow(UnchargedStepError);
+  });
+
   it("enforces the budget it is given at each start, keeping what was spent, and refuses one below it", async () => {
     dir = await mkdtemp(path.join(tmpdir(), "tributary-guard-"));
     const round = (guard: DatasetPrivacyGuard, index: number) =>

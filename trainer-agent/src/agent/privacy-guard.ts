@@ -30,7 +30,7 @@ export type RoundHyperParams = TrainInstruction["hyperParams"];
 export interface RoundAccounting {
   /** q = batchSize / N (capped at 1). */
   readonly sampleRate: number;
-  /** localEpochs · ⌈N / batchSize⌉: the steps `trainLocal` takes. */
+  /** min(localEpochs · ⌈N / batchSize⌉, maxLocalSteps): the steps `trainLocal` takes. */
   readonly steps: number;
   readonly noiseMultiplier: number;
   readonly l2NormClip: number;
@@ -122,7 +122,10 @@ export function roundAccounting(
   const dp = hyperParams.dp;
   if (dp.mode === "off") throw new RangeError("no accounting without DP");
   const sampleRate = Math.min(1, hyperParams.batchSize / datasetSize);
-  const steps = hyperParams.localEpochs * Math.ceil(datasetSize / hyperParams.batchSize);
+  const steps = Math.min(
+    hyperParams.localEpochs * Math.ceil(datasetSize / hyperParams.batchSize),
+    hyperParams.maxLocalSteps ?? Number.POSITIVE_INFINITY,
+  );
   return { sampleRate, steps, noiseMultiplier: noiseMultiplier(sampleRate, steps), l2NormClip: dp.l2NormClip };
 }
 
@@ -146,8 +149,8 @@ export function runAccounting(hyperParams: DpSgdHyperParams, datasetSize: number
 
 /**
  * Enforces the data owner's privacy budget on the trainer's side, where the data is. Every DP-SGD round is
- * accounted from the hyper-parameters it will actually train with (q = batch/N, steps = epochs·⌈N/batch⌉, the
- * job's clipping norm and σ) and charged to the dataset's ledger, which is written to disk, before a single record
+ * accounted from the hyper-parameters it will actually train with (q = batch/N, steps = epochs·⌈N/batch⌉ capped
+ * at maxLocalSteps, the job's clipping norm and σ) and charged to the dataset's ledger, which is written to disk, before a single record
  * is read; a round the budget cannot pay for is refused (`PrivacyBudgetExceededError`) with nothing charged.
  * Each step then clips the microbatch gradients and adds Gaussian noise from the CSPRNG-backed sampler; a step
  * beyond those charged is refused. The compute-to-data node charges the same ledger (`prepareRun` for its training

@@ -232,6 +232,7 @@ export class RoundWorker {
       dataset: this.context.options.train,
       epochs: hyperParams.localEpochs,
       batchSize: hyperParams.batchSize,
+      maxSteps: hyperParams.maxLocalSteps,
       learningRate: hyperParams.learningRate,
       proximalMu: hyperParams.proximalMu,
       globalWeights: global,

@@ -29,8 +29,8 @@ afterEach(async () => {
 });
 
 function hyperParamsOf(spec: JobSpec) {
-  const { localEpochs, batchSize, learningRate, proximalMu, dp } = spec;
-  return { localEpochs, batchSize, learningRate, proximalMu, dp };
+  const { localEpochs, batchSize, maxLocalSteps, learningRate, proximalMu, dp } = spec;
+  return { localEpochs, batchSize, maxLocalSteps, learningRate, proximalMu, dp };
 }
 
 /** Sends a train instruction for `jobId` round `round` (hyper-parameters: the spec's, changed by `change`). */
@@ -165,6 +165,26 @@ describe("item 3: the trainer decides its own privacy", () => {
     expect(Object.keys(header.metrics).sort()).toEqual(["accuracy", "loss"]);
     for (const value of Object.values(header.metrics))
       expect(Math.abs(value * 1e4 - Math.round(value * 1e4))).toBeLessThan(1e-6);
+  });
+});
+
+describe("a job that caps the local steps (maxLocalSteps)", () => {
+  it("refuses an instruction without the spec's cap, then trains and charges only the capped steps", async () => {
+    owner = await ownerAgainstLyingCoordinator({ records: 64, budgetEpsilon: 10 });
+    // N = 64, batch 16, 2 local epochs would be 8 steps; capped at 3: q = 0.25, 3 steps, 48 distinct records.
+    const spec = fixtureSpec({ batchSize: 16, localEpochs: 2, maxLocalSteps: 3, dp: DP });
+    owner.coordinator.jobs.set("9", spec);
+    const refused = await train(owner, "9", spec, 0, 1, { maxLocalSteps: undefined });
+    expect(refused.event).toBe(SOCKET_EVENTS.refusal);
+    expect((refused.args[0] as { message: string }).message).toMatch(/maxLocalSteps differ/);
+    expect(owner.privacy.spent().epsilon).toBe(0);
+    const answer = await train(owner, "9", spec, 0, 2);
+    expect(answer.event).toBe(SOCKET_EVENTS.update);
+    const header = answer.args[0] as SignedModelUpdate;
+    expect(header.numExamples).toBe(48);
+    const expected = new RdpAccountant().step(1, 0.25, 3).getEpsilon(1e-5).epsilon;
+    expect(header.epsilonSpent).toBeCloseTo(expected, 12);
+    expect(await ledgerSteps(owner)).toEqual([{ noiseMultiplier: 1, sampleRate: 0.25, count: 3 }]);
   });
 });
 

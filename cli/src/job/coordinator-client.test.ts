@@ -1,0 +1,53 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { CoordinatorClient } from "./coordinator-client.js";
+
+let server: Server | undefined;
+afterEach(async () => {
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  server = undefined;
+});
+
+/** A server that resets (TCP RST) the first `resets` requests' connections, then answers `{"ok":true}`; counts requests. */
+async function resettingServer(resets: number): Promise<{ url: string; requests: () => number }> {
+  let requests = 0;
+  server = createServer((request, response) => {
+    requests++;
+    if (requests <= resets) {
+      request.socket.resetAndDestroy();
+      return;
+    }
+    response.setHeader("content-type", "application/json");
+    response.end(JSON.stringify({ ok: true }));
+  });
+  await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests: () => requests };
+}
+
+const Ok = z.object({ ok: z.literal(true) });
+
+describe("CoordinatorClient on a reset connection", () => {
+  it("sends a GET again after its connection is reset (twice at most)", async () => {
+    const coordinator = await resettingServer(2);
+    const client = new CoordinatorClient(coordinator.url);
+    expect(await client.get("/jobs/1", Ok, "job 1")).toEqual({ ok: true });
+    expect(coordinator.requests()).toBe(3);
+  });
+
+  it("gives up after the third reset, and never sends a POST twice", async () => {
+    const gets = await resettingServer(3);
+    await expect(new CoordinatorClient(gets.url).get("/jobs/1", Ok, "job 1")).rejects.toMatchObject({
+      code: "COORDINATOR_UNREACHABLE",
+    });
+    expect(gets.requests()).toBe(3);
+    await new Promise((resolve) => server?.close(resolve));
+    const posts = await resettingServer(1);
+    await expect(new CoordinatorClient(posts.url).postJson("/jobs", {}, Ok, "job")).rejects.toMatchObject({
+      code: "COORDINATOR_UNREACHABLE",
+    });
+    expect(posts.requests()).toBe(1);
+  });
+});
