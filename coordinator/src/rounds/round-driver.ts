@@ -264,7 +264,11 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     return previous?.finishedAt ?? job.updatedAt;
   }
 
-  /** Closes a collecting round once every selected trainer answered or the deadline passed with enough answers. */
+  /**
+   * Closes a collecting round once every selected trainer answered or the deadline passed with enough answers. Short
+   * of answers, it asks admitted trainers online not yet asked (extending the deadline); with none, it fails the job
+   * at the deadline.
+   */
   async #collect(job: JobEntity, round: RoundEntity): Promise<boolean> {
     if (round.kind === "train" && job.spec.secureAggregation !== undefined) return this.#collectSecAgg(job, round);
     // Counted in the database: reading every assignment at each kick cost a statement row per trainer.
@@ -282,6 +286,9 @@ export class RoundDriver implements OnApplicationBootstrap, OnModuleDestroy {
     const fresh = (await this.#onlineParticipants(job)).filter((trainer) => !asked.has(trainer));
     const missing = needed - useful;
     if (fresh.length === 0 && answered === assignments.length) {
+      // Every trainer asked declined and nobody else is online yet: owners still attesting may be admitted before
+      // the deadline (each tick looks again), so the job fails only once it has passed.
+      if (!expired) return false;
       await this.rounds.fail(
         job,
         `round ${round.round}: ${useful} of the ${needed} answers needed, and every admitted trainer online declined (${assignments
