@@ -139,10 +139,10 @@ describe("FedProx proximal term", () => {
     return w;
   }
 
-  async function train(mu: number): Promise<Float32Array> {
+  /** Full-batch SGD (the shuffle order cannot matter) from `start`, `steps` epochs unless `maxSteps` stops it. */
+  async function train(mu: number, maxSteps?: number) {
     const model = buildModel(spec);
     setFlatWeights(model, start);
-    // Full-batch SGD: the shuffle order cannot matter.
     const result = await trainLocal({
       model,
       dataset,
@@ -151,14 +151,15 @@ describe("FedProx proximal term", () => {
       learningRate: lr,
       proximalMu: mu,
       globalWeights: start,
+      maxSteps,
     });
     model.dispose();
-    return result.weights;
+    return result;
   }
 
   it("matches the closed-form SGD iterates with and without μ", async () => {
     for (const mu of [0, 2]) {
-      const got = await train(mu);
+      const got = (await train(mu)).weights;
       const expected = reference(mu);
       got.forEach((value, i) => {
         expect(Math.abs(value - (expected[i] as number))).toBeLessThan(1e-5);
@@ -167,17 +168,7 @@ describe("FedProx proximal term", () => {
   });
 
   it("maxSteps stops the epochs after that many steps: 20 full-batch epochs capped at 7 give the 7th iterate", async () => {
-    const model = buildModel(spec);
-    setFlatWeights(model, start);
-    const result = await trainLocal({
-      model,
-      dataset,
-      epochs: steps,
-      batchSize: X.length,
-      learningRate: lr,
-      maxSteps: 7,
-    });
-    model.dispose();
+    const result = await train(0, 7);
     expect(result.steps).toBe(7);
     expect(result.numExamples).toBe(X.length);
     const expected = reference(0, 7);
@@ -198,8 +189,8 @@ describe("FedProx proximal term", () => {
 
   it("pulls the weights toward the global model: with μ > 0 the distance to w_global is smaller", async () => {
     const tensorsBefore = tf.memory().numTensors;
-    const free = await train(0);
-    const proximal = await train(2);
+    const free = (await train(0)).weights;
+    const proximal = (await train(2)).weights;
     expect(tf.memory().numTensors).toBe(tensorsBefore); // training leaks no tensor
     expect(distance(proximal, start)).toBeLessThan(distance(free, start));
     expect(distance(proximal, start)).toBeLessThan(0.8 * distance(free, start));

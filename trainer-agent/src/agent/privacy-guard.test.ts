@@ -4,6 +4,7 @@ import path from "node:path";
 import { PrivacyBudgetExceededError, RdpAccountant } from "@tributary/privacy";
 import type { JobId } from "@tributary/protocol";
 import { afterEach, describe, expect, it } from "vitest";
+import type { GradientTransform } from "../gradient-transform.js";
 import { UnchargedStepError } from "./dp-sgd-transform.js";
 import { DatasetPrivacyGuard, PrivacyBudgetBelowSpentError, type RoundHyperParams } from "./privacy-guard.js";
 
@@ -20,6 +21,14 @@ const HYPER: RoundHyperParams = {
   proximalMu: 0,
   dp: { mode: "dp-sgd", l2NormClip: 2, noiseMultiplier: 1.3, targetEpsilon: 5, delta: 1e-5 },
 };
+
+/** Runs the `charged` steps a round paid for through its DP transform, then checks the next one is refused. */
+async function expectStepsThenRefusal(transform: GradientTransform | undefined, charged: number): Promise<void> {
+  if (transform === undefined) throw new Error("a DP round has a gradient transform");
+  const batch = { gradients: [new Float32Array([3, 4]), new Float32Array([0, 0])], sizes: [5, 5], step: 0 };
+  for (let step = 0; step < charged; step++) await transform({ ...batch, step });
+  expect(() => transform({ ...batch, step: charged })).toThrow(UnchargedStepError);
+}
 
 describe("DatasetPrivacyGuard", () => {
   it("charges the whole round on disk before any step runs, from the hyper-parameters given, and stops an uncharged step", async () => {
@@ -38,11 +47,7 @@ describe("DatasetPrivacyGuard", () => {
     expect(round.accounting).toEqual({ sampleRate: 10 / 95, steps: 30, noiseMultiplier: 1.3, l2NormClip: 2 });
     const onDisk = JSON.parse(await readFile(path.join(dir, "privacy-ledger-1.json"), "utf8"));
     expect(onDisk.datasets["1"].gaussian).toEqual([{ noiseMultiplier: 1.3, sampleRate: 10 / 95, count: 30 }]);
-    const transform = round.training.gradientTransform;
-    if (transform === undefined) throw new Error("a DP round has a gradient transform");
-    const batch = { gradients: [new Float32Array([3, 4]), new Float32Array([0, 0])], sizes: [5, 5], step: 0 };
-    for (let step = 0; step < 30; step++) await transform({ ...batch, step });
-    expect(() => transform({ ...batch, step: 30 })).toThrow(UnchargedStepError);
+    await expectStepsThenRefusal(round.training.gradientTransform, 30);
   });
 
   it("charges only the steps maxLocalSteps allows, and stops the step after them", async () => {
@@ -59,11 +64,7 @@ describe("DatasetPrivacyGuard", () => {
     const expected = new RdpAccountant().step(1.3, 10 / 95, 4).getEpsilon(1e-5).epsilon;
     expect(round.charged.epsilonSpent).toBeCloseTo(expected, 12);
     expect(round.accounting).toEqual({ sampleRate: 10 / 95, steps: 4, noiseMultiplier: 1.3, l2NormClip: 2 });
-    const transform = round.training.gradientTransform;
-    if (transform === undefined) throw new Error("a DP round has a gradient transform");
-    const batch = { gradients: [new Float32Array([3, 4]), new Float32Array([0, 0])], sizes: [5, 5], step: 0 };
-    for (let step = 0; step < 4; step++) await transform({ ...batch, step });
-    expect(() => transform({ ...batch, step: 4 })).toThrow(UnchargedStepError);
+    await expectStepsThenRefusal(round.training.gradientTransform, 4);
   });
 
   it("enforces the budget it is given at each start, keeping what was spent, and refuses one below it", async () => {
