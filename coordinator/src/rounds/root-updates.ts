@@ -18,11 +18,17 @@ import type { JobEntity } from "../jobs/job.entity.js";
  * owner of 6,000 examples takes 188, and a first version that trained one pass shrank every update to that length
  * (58.8 % after 5 rounds against 80.1 % clean: BENCHMARKS.md, "FLTrust as a job strategy"). Cao et al. (2021) likewise give the server the clients' number of
  * local iterations. The median holds while fewer than half the updates inflate their counts (which the coordinator
- * also bounds by the datasets' enrolled record counts).
+ * also bounds by the datasets' enrolled record counts). A job's `maxLocalSteps` caps each update's steps, so it caps
+ * the server's as well.
  */
-function rootSteps(numExamples: readonly number[], localEpochs: number, batchSize: number): number {
+export function rootSteps(
+  numExamples: readonly number[],
+  localEpochs: number,
+  batchSize: number,
+  maxLocalSteps = Number.POSITIVE_INFINITY,
+): number {
   const steps = numExamples.map((n) => localEpochs * Math.ceil(n / batchSize)).sort((a, b) => a - b);
-  return Math.max(1, steps[Math.floor(steps.length / 2)] ?? 1);
+  return Math.max(1, Math.min(steps[Math.floor(steps.length / 2)] ?? 1, maxLocalSteps));
 }
 
 interface RootTrainer {
@@ -51,7 +57,7 @@ export class RootUpdates implements OnModuleDestroy {
   /**
    * g₀ of round `round` from `global` (the round's input model), or undefined when the job is not FLTrust.
    * `numExamples` are the round's updates' example counts: the server takes as many SGD steps as the median
-   * update did (`rootSteps`).
+   * update did, at most the job's `maxLocalSteps` (`rootSteps`).
    */
   async serverUpdate(
     job: JobEntity,
@@ -62,8 +68,8 @@ export class RootUpdates implements OnModuleDestroy {
     const strategy = job.spec.strategy;
     if (strategy.name !== "fltrust") return undefined;
     const trainer = await this.#trainer(job, strategy.rootDatasetCid);
-    const { localEpochs, batchSize, learningRate, learningRateSchedule, rounds } = job.spec;
-    const steps = rootSteps(numExamples, localEpochs, batchSize);
+    const { localEpochs, batchSize, maxLocalSteps, learningRate, learningRateSchedule, rounds } = job.spec;
+    const steps = rootSteps(numExamples, localEpochs, batchSize, maxLocalSteps);
     const train = async () => {
       setFlatWeights(trainer.model, global);
       const trained = await trainSgd(trainer.model, trainer.examples, {
