@@ -20,6 +20,7 @@ export {
 } from "./model-backend.js";
 export { type ModelObjective, modelObjective } from "./model-objective.js";
 export { threadEntry } from "./thread-entry.js";
+export { createThreadedValidationEvaluator } from "./threaded-validation-evaluator.js";
 export { type TrainSgdOptions, trainSgd } from "./train-sgd.js";
 export { type InitTrainingBackendOptions, initTrainingBackend } from "./training-backend.js";
 export {

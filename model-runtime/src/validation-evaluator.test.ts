@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type DenseReferenceLayer, denseReferenceScores } from "../test-support/dense-reference.js";
 import { EvaluatorDisposedError, ModelInputError, WeightsLengthError } from "./errors.js";
 import { initModelBackend } from "./model-backend.js";
+import { createThreadedValidationEvaluator } from "./threaded-validation-evaluator.js";
 import { createValidationEvaluator } from "./validation-evaluator.js";
 
 const LAYERS: DenseReferenceLayer[] = [
@@ -40,7 +41,12 @@ beforeAll(async () => {
   await initModelBackend({ prefer: ["wasm"], log: () => {} });
 });
 
-describe("createValidationEvaluator", () => {
+const FACTORIES = [
+  ["createValidationEvaluator (this thread)", createValidationEvaluator],
+  ["createThreadedValidationEvaluator (a worker thread)", createThreadedValidationEvaluator],
+] as const;
+
+describe.each(FACTORIES)("%s", (_, createValidationEvaluator) => {
   it("gives the float64 reference's mean cross-entropy and accuracy, call after call, in batches", async () => {
     const evaluator = await createValidationEvaluator(SPEC, SET, { batchSize: 4 });
     const seeds = [1, 2, 3, 1];
@@ -109,7 +115,22 @@ describe("createValidationEvaluator", () => {
     await expect(createValidationEvaluator(SPEC, SET, { batchSize: 0 })).rejects.toThrow(InvalidInputError);
   });
 
-  it("finishes the evaluations already asked for, then frees everything and refuses new ones", async () => {
+  it("finishes the evaluations already asked for, then refuses new ones", async () => {
+    const evaluator = await createValidationEvaluator(SPEC, SET, { batchSize: 3 });
+    expect(evaluator.parameters).toBe(PARAMETERS);
+    const pending = [evaluator.evaluate(weights(7)), evaluator.evaluate(weights(8))];
+    evaluator.dispose();
+    const scores = await Promise.all(pending);
+    scores.forEach((score, i) => {
+      const reference = denseReferenceScores(weights(7 + i), LAYERS, SET.features, SET.labels);
+      expect(score.loss).toBeCloseTo(reference.loss, 5);
+    });
+    await expect(evaluator.evaluate(weights(7))).rejects.toThrow(EvaluatorDisposedError);
+  });
+});
+
+describe("createValidationEvaluator", () => {
+  it("frees its model and the set's tensors in this thread once disposed", async () => {
     const tensorsBefore = tf.memory().numTensors;
     const evaluator = await createValidationEvaluator(SPEC, SET, { batchSize: 3 });
     expect(tf.memory().numTensors).toBeGreaterThan(tensorsBefore);
@@ -122,3 +143,57 @@ describe("createValidationEvaluator", () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 });
+
+describe("createThreadedValidationEvaluator", () => {
+  /** A 784-256-10 network on 2,000 examples: long enough to score that a held event loop would show. */
+  const WIDE: ModelSpecInput = {
+    inputShape: [784],
+    layers: [
+      { type: "dense", units: 256, activation: "relu" },
+      { type: "dense", units: 10, activation: "softmax" },
+    ],
+    loss: "sparseCategoricalCrossentropy",
+  };
+  const WIDE_PARAMETERS = 784 * 256 + 256 + 256 * 10 + 10;
+  const WIDE_SET = {
+    featureShape: [784],
+    features: Float32Array.from({ length: 2_000 * 784 }, (_, k) => Math.sin(k * 0.37)),
+    labels: Int32Array.from({ length: 2_000 }, (_, n) => n % 10),
+    count: 2_000,
+  };
+  const wide = Float32Array.from({ length: WIDE_PARAMETERS }, (_, i) => Math.cos(i * 1.3) * 0.05);
+
+  /** Timer ticks the host's event loop ran while `evaluation` was pending. */
+  async function ticksDuring(evaluation: () => Promise<unknown>): Promise<number> {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    try {
+      await evaluation();
+    } finally {
+      clearInterval(timer);
+    }
+    return ticks;
+  }
+
+  it("keeps the host's event loop turning while it scores, where scoring in this thread holds it", async () => {
+    const here = await createValidationEvaluator(WIDE, WIDE_SET);
+    const threaded = await createThreadedValidationEvaluator(WIDE, WIDE_SET);
+    let hereScore: ValidationScoreLike | undefined;
+    let threadedScore: ValidationScoreLike | undefined;
+    const heldTicks = await ticksDuring(async () => {
+      hereScore = await here.evaluate(wide);
+    });
+    const freeTicks = await ticksDuring(async () => {
+      threadedScore = await threaded.evaluate(wide);
+    });
+    expect(heldTicks).toBe(0);
+    expect(freeTicks).toBeGreaterThan(0);
+    // The same model on the same set, whichever thread scored it.
+    expect(threadedScore?.loss).toBeCloseTo(hereScore?.loss ?? Number.NaN, 5);
+    expect(threadedScore?.accuracy).toBe(hereScore?.accuracy);
+    here.dispose();
+    threaded.dispose();
+  });
+});
+
+type ValidationScoreLike = { readonly loss: number; readonly accuracy: number };

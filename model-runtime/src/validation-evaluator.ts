@@ -23,6 +23,8 @@ export interface ValidationScore {
 }
 
 export interface ValidationEvaluator {
+  /** Floats in a weight vector `evaluate` takes: the model's parameter count. */
+  readonly parameters: number;
   /**
    * Scores one flat weight vector (in `modelLayout` order). Calls run one after another in the order made, as
    * they share one model. Rejects with `WeightsLengthError` on a wrong length, and with `EvaluatorDisposedError`
@@ -105,6 +107,7 @@ export async function createValidationEvaluator(
     };
 
     return {
+      parameters,
       evaluate(weights) {
         if (disposed) return Promise.reject(new EvaluatorDisposedError());
         const result = queue.then(() => score(weights));

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from "@nestjs/common";
 import type { ValidationLoss } from "@tributary/aggregation";
-import { createValidationEvaluator, type ValidationEvaluator } from "@tributary/model-runtime";
+import { createThreadedValidationEvaluator, type ValidationEvaluator } from "@tributary/model-runtime";
 import { decodeValidationSet } from "@tributary/protocol";
 import { BlobStore } from "../blobs/blob-store.js";
 import type { JobEntity } from "../jobs/job.entity.js";
@@ -9,7 +9,9 @@ import type { JobEntity } from "../jobs/job.entity.js";
  * The validation-loss functions contribution scoring uses: one model per job, built once from the job's model
  * spec with the researcher's held-out set (a blob in `encodeValidationSet`'s format), kept for the job's later
  * rounds and released at shutdown. Only jobs scored by leave-one-out or GTG-Shapley have one; it also measures each
- * round's output model, from which the job's returned model is chosen (`returned-model.ts`).
+ * round's output model, from which the job's returned model is chosen (`returned-model.ts`). Each job's model
+ * lives on a worker thread of its own (`createThreadedValidationEvaluator`): scoring a CNN round takes seconds of
+ * forward passes, which on the event loop would stall sockets, `/health` and the job leases meanwhile.
  */
 @Injectable()
 export class ValidationEvaluators implements OnModuleDestroy {
@@ -37,7 +39,7 @@ export class ValidationEvaluators implements OnModuleDestroy {
     if (evaluator === undefined) {
       evaluator = this.blobs
         .get(scoring.validationSetCid)
-        .then((bytes) => createValidationEvaluator(job.spec.model, decodeValidationSet(bytes)));
+        .then((bytes) => createThreadedValidationEvaluator(job.spec.model, decodeValidationSet(bytes)));
       this.#evaluators.set(job.id, evaluator);
       evaluator.then(
         () =>
