@@ -36,29 +36,39 @@ function isConnectionReset(error: unknown): boolean {
   return false;
 }
 
+/** Signs in at `base` as `signer`: the session's bearer token. */
+async function sessionToken(base: string, signer: MessageSigner, chainId: number): Promise<string> {
+  try {
+    return (await signIn(base, signer, chainId)).token;
+  } catch (error) {
+    if (error instanceof TributaryError) throw error;
+    throw new CoordinatorUnreachableError(`${base}/auth/siwe`, error);
+  }
+}
+
 /**
  * The coordinator's REST API as one caller sees it: JSON in, answers parsed with a zod schema (a boundary), errors as
  * `CoordinatorHttpError` (method, URL, status and the coordinator's message) or `CoordinatorUnreachableError`. With
- * a session (`CoordinatorClient.signIn`) every request carries its bearer token.
+ * a session (`CoordinatorClient.signIn`) every request carries its bearer token, and when the coordinator answers
+ * 401 (the session expired: `sessionTtlS`, an hour by default, shorter than a long job a client follows) the client
+ * signs in again with the same signer and sends the request once more.
  */
 export class CoordinatorClient {
   readonly url: string;
-  readonly #token: string | undefined;
+  #token: string | undefined;
+  readonly #renew: (() => Promise<string>) | undefined;
 
-  constructor(url: string, token?: string) {
+  constructor(url: string, token?: string, renew?: () => Promise<string>) {
     this.url = url.replace(/\/+$/, "");
     this.#token = token;
+    this.#renew = renew;
   }
 
   /** Signs in with the coordinator at `url` (EIP-4361, `chainId`) as `signer`: a client that acts as that account. */
   static async signIn(url: string, signer: MessageSigner, chainId: number): Promise<CoordinatorClient> {
     const base = url.replace(/\/+$/, "");
-    try {
-      return new CoordinatorClient(base, (await signIn(base, signer, chainId)).token);
-    } catch (error) {
-      if (error instanceof TributaryError) throw error;
-      throw new CoordinatorUnreachableError(`${base}/auth/siwe`, error);
-    }
+    const renew = () => sessionToken(base, signer, chainId);
+    return new CoordinatorClient(base, await renew(), renew);
   }
 
   /** The bearer token of this client's session, for helpers that take one (`coordinatorBlobFetcher`). */
@@ -66,7 +76,13 @@ export class CoordinatorClient {
     return this.#token;
   }
 
-  async #fetch(method: "GET" | "POST", path: string, init: RequestInit = {}, attempt = 0): Promise<Response> {
+  async #fetch(
+    method: "GET" | "POST",
+    path: string,
+    init: RequestInit = {},
+    attempt = 0,
+    renewed = false,
+  ): Promise<Response> {
     const url = `${this.url}${path}`;
     let response: Response;
     try {
@@ -82,8 +98,14 @@ export class CoordinatorClient {
     } catch (error) {
       // A GET is safe to send again on a reset keep-alive socket (the server closed it as the request went out).
       if (method === "GET" && attempt < RESET_RETRIES && isConnectionReset(error))
-        return this.#fetch(method, path, init, attempt + 1);
+        return this.#fetch(method, path, init, attempt + 1, renewed);
       throw new CoordinatorUnreachableError(url, error);
+    }
+    if (response.status === 401 && this.#renew !== undefined && !renewed) {
+      // Refused before anything happened (the guard runs first), so sending it again does nothing twice.
+      await response.body?.cancel();
+      this.#token = await this.#renew();
+      return this.#fetch(method, path, init, attempt, true);
     }
     if (!response.ok) {
       throw new CoordinatorHttpError(url, response.status, await coordinatorErrorMessage(response), method);
