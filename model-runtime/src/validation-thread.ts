@@ -5,6 +5,7 @@ import type {
   ValidationThreadReply,
   ValidationThreadRequest,
 } from "./threaded-validation-evaluator.js";
+import { ensureModelBackend } from "./model-backend.js";
 import { createValidationEvaluator } from "./validation-evaluator.js";
 
 /**
@@ -30,6 +31,9 @@ function threadError(error: unknown): ThreadError {
 const post = (reply: ValidationThreadReply) => port.postMessage(reply);
 
 try {
+  // The best backend, as the host's own evaluator would take, chosen without a line on the host's stdout (which
+  // a worker's console shares: a CLI's `--json` output must stay one line).
+  await ensureModelBackend({ log: () => {} });
   const evaluator = await createValidationEvaluator(init.spec, init.set, init.options);
   port.on("message", ({ id, weights }: ValidationThreadRequest) => {
     evaluator.evaluate(weights).then(
