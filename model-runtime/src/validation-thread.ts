@@ -1,11 +1,11 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { ensureModelBackend } from "./model-backend.js";
 import type {
   ThreadError,
   ValidationThreadInit,
   ValidationThreadReply,
   ValidationThreadRequest,
 } from "./threaded-validation-evaluator.js";
-import { ensureModelBackend } from "./model-backend.js";
 import { createValidationEvaluator } from "./validation-evaluator.js";
 
 /**
